@@ -1,0 +1,49 @@
+# Everyday commands. Each target is idempotent: run any of them at any time.
+#
+#   make venv    Python virtualenv in .venv with the project and its dev tools
+#   make infra   start RabbitMQ, FerretDB (MongoDB protocol) and MinIO (infra/local/up.sh)
+#   make run     infra + every service and the gateway in the foreground, with demo data
+#   make up      the same, detached;  make down  stops it all (keeps data)
+#   make test    the whole test suite against real infrastructure
+#   make bench   benchmarks
+#   make clean   down, then delete .data (databases, queues, objects, logs)
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: venv infra run up down test bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(VENV)/bin/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+infra:
+	bash infra/local/up.sh
+
+run: venv infra
+	$(VENV)/bin/anjian run
+
+up: venv infra
+	$(VENV)/bin/anjian up
+
+down:
+	-@if [ -x $(VENV)/bin/anjian ]; then $(VENV)/bin/anjian down; fi
+	bash infra/local/down.sh
+
+test: venv
+	bash infra/local/up.sh --with-browser
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: venv infra
+	$(VENV)/bin/python -m bench
+
+clean: down
+	bash infra/local/down.sh --purge
+	rm -rf .data

@@ -1,0 +1,61 @@
+"""The gateway's app factory: authentication, jurisdiction, RPC to the services, problem errors."""
+import logging
+
+import swagger_ui_bundle
+from flask import Flask, g, request, send_from_directory
+from flask_smorest import Api
+
+from gateway import problems
+from gateway.api import auth as auth_api, enterprises, health
+from gateway.auth import UserStore, authenticate_request
+from gateway.platform import Platform
+from services.kit.config import Settings
+from services.kit.mongo import connect
+
+PUBLIC_PATHS = ("/api/v1/auth/token",)
+
+
+def create_app(settings=None):
+    settings = settings or Settings.from_env()
+    app = Flask("gateway")
+    app.config.update(
+        ANJIAN=settings,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="anjian",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        # Served from the installed swagger-ui-bundle: no CDN is needed to read the docs.
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Supervision of industry & trade enterprise safety: "
+                                    "registry, inspections, training, permits, credit."},
+            "components": {"securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearer": []}],
+        },
+    )
+    api = Api(app)
+    client = connect(settings)
+    app.extensions["anjian"] = Platform(settings, client,
+                                        UserStore(client[settings.database("gateway")]))
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    @app.before_request
+    def require_token():
+        g.actor = None
+        if request.path.startswith("/api/v1/") and request.path not in PUBLIC_PATHS:
+            authenticate_request()
+
+    api.register_blueprint(auth_api.blp)
+    api.register_blueprint(enterprises.blp)
+    app.register_blueprint(health.blp)
+    # After Api(), so our problem+json handlers replace flask-smorest's default JSON errors.
+    problems.register(app)
+    logging.getLogger("gateway").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,73 @@
+"""RFC 9457 problem details: the one table from error type to HTTP status and stable code."""
+from flask import current_app, jsonify
+from werkzeug.exceptions import HTTPException
+
+from gateway.rpc import ServiceTimeout
+from services.kit import errors
+
+TYPE_BASE = "https://anjian.example/problems/"
+
+# error class → (status, title)
+TABLE = {
+    errors.InvalidInput: (422, "Invalid input"),
+    errors.NotFound: (404, "Not found"),
+    errors.Duplicate: (409, "Already exists"),
+    errors.Conflict: (409, "Conflict with the current state"),
+    errors.Forbidden: (403, "Forbidden"),
+    errors.Unauthenticated: (401, "Authentication required"),
+    errors.TooLarge: (413, "Too large"),
+    errors.Unavailable: (503, "Service unavailable"),
+}
+
+HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large",
+              415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
+
+
+def problem(status, code, title, detail, field_errors=None, **extra):
+    body = {"type": TYPE_BASE + code, "title": title, "status": status, "code": code,
+            "detail": detail, **extra}
+    if field_errors:
+        body["errors"] = field_errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="anjian"'
+    return response
+
+
+def from_domain_error(error):
+    status, title = next((row for cls, row in TABLE.items() if type(error) is cls),
+                         (400, "Rejected"))
+    return problem(status, error.code, title, error.message, error.errors or None)
+
+
+def from_http_exception(error):
+    code = HTTP_CODES.get(error.code, "http_error")
+    data = getattr(error, "data", None) or {}
+    # webargs (flask-smorest @arguments) puts per-location field messages here.
+    messages = data.get("messages")
+    if messages and len(messages) == 1:
+        messages = next(iter(messages.values()))
+    if error.code == 422:
+        return problem(422, "invalid_input", "Invalid input", "the request has invalid fields",
+                       messages)
+    return problem(error.code, code, error.name, error.description or error.name, messages)
+
+
+def from_timeout(error):
+    return problem(504, "timeout", "Gateway timeout", str(error))
+
+
+def from_unexpected(error):
+    current_app.logger.exception("unexpected error")
+    return problem(500, "internal_error", "Internal error",
+                   "something went wrong on our side; it has been logged")
+
+
+def register(app):
+    app.register_error_handler(errors.DomainError, from_domain_error)
+    app.register_error_handler(HTTPException, from_http_exception)
+    app.register_error_handler(ServiceTimeout, from_timeout)
+    app.register_error_handler(Exception, from_unexpected)

@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# Start the local infrastructure anjian needs: RabbitMQ (AMQP + management),
+# a MongoDB-protocol server (FerretDB on SQLite) and an S3 server (MinIO).
+#
+# Idempotent: installs only what is missing, starts only what is not running,
+# and waits until every server answers. Run it as often as you like.
+#
+#   bash infra/local/up.sh                 # native servers (or docker, see below)
+#   bash infra/local/up.sh --with-browser  # also install Debian chromium + chromedriver
+#
+# Mode: ANJIAN_INFRA=native | docker | auto (default). "auto" uses
+# `docker compose` when a Docker engine answers, native processes otherwise.
+#
+# Native mode keeps all data, logs and PID files under one folder:
+#   ${ANJIAN_DATA_DIR:-<repo>/.data}/{rabbitmq,ferretdb,minio,log,run}
+# Stop with infra/local/down.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DATA="${ANJIAN_DATA_DIR:-$ROOT/.data}"
+LOG="$DATA/log"
+RUN="$DATA/run"
+
+MINIO_USER="${ANJIAN_MINIO_ACCESS_KEY:-anjian}"
+MINIO_PASSWORD="${ANJIAN_MINIO_SECRET_KEY:-anjian-secret}"
+
+# Pinned versions.
+FERRETDB_VERSION="v1.24.2"
+FERRETDB_COMMIT="cda72d440810406a208c4670aa7047f5bc8d528f" # tag v1.24.2
+# MinIO no longer publishes tagged Go module versions. The Go module proxy
+# refuses the RELEASE.2025-10-15 commit (9e49d5e7a648f00e26f2246f4dc28e6b07f8c84a);
+# this pseudo-version is the newest commit it serves.
+MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
+# Used only if the MinIO build fails: another S3 server, same port and keys.
+VERSITYGW_VERSION="v1.8.0"
+
+RABBITMQ_NODE="anjian@localhost"
+RABBITMQ_BIN="/usr/lib/rabbitmq/bin" # the real scripts, not the Debian su wrappers
+
+WAIT_SECONDS="${ANJIAN_INFRA_WAIT_SECONDS:-120}"
+
+with_browser=0
+for arg in "$@"; do
+    case "$arg" in
+        --with-browser) with_browser=1 ;;
+        -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "up.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+started_at=$SECONDS
+trap 'printf "[up] ERROR: failed (exit %s) at line %s: %s\n" "$?" "$LINENO" "$BASH_COMMAND" >&2' ERR
+say() { printf '[up] %s\n' "$*"; }
+die() { printf '[up] ERROR: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "need root (or sudo) for: $*"
+    fi
+}
+
+apt_updated=0
+apt_install() {
+    local policy_added=0
+    if [ "$apt_updated" = 0 ]; then
+        say "apt-get update"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+        apt_updated=1
+    fi
+    # Packages must not start system-wide services (e.g. a RabbitMQ on 0.0.0.0);
+    # this script starts its own copies. A missing policy-rc.d allows them.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+        as_root chmod 755 /usr/sbin/policy-rc.d
+        policy_added=1
+    fi
+    say "apt-get install -y $*"
+    local rc=0
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null || rc=$?
+    if [ "$policy_added" = 1 ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
+    [ "$rc" = 0 ] || die "apt-get install $* failed (exit $rc)"
+}
+
+# tcp_open PORT: something accepts connections on 127.0.0.1:PORT.
+tcp_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+http_ok() { curl -fsS -o /dev/null --max-time 3 "$@" 2>/dev/null; }
+
+# pid_alive NAME: the PID in $RUN/NAME.pid is a live process.
+pid_alive() {
+    local pid
+    pid="$(cat "$RUN/$1.pid" 2>/dev/null)" || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# wait_until NAME LOGFILE PID CHECK...: poll CHECK until it succeeds; fail with
+# the log tail if PID dies or the deadline passes.
+wait_until() {
+    local name="$1" logfile="$2" pid="$3"
+    shift 3
+    local deadline=$((SECONDS + WAIT_SECONDS))
+    until "$@" >/dev/null 2>&1; do
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+            printf '[up] ERROR: %s exited during startup; last lines of %s:\n' "$name" "$logfile" >&2
+            tail -n 40 "$logfile" >&2 || true
+            exit 1
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            printf '[up] ERROR: %s did not answer within %ss; last lines of %s:\n' "$name" "$WAIT_SECONDS" "$logfile" >&2
+            tail -n 40 "$logfile" >&2 || true
+            exit 1
+        fi
+        sleep 0.5
+    done
+}
+
+# start_detached NAME LOGFILE CMD...: run CMD in its own session, outliving this script.
+start_detached() {
+    local name="$1" logfile="$2"
+    shift 2
+    printf '\n==== %s start %s\n' "$(date -u +%FT%TZ)" "$name" >>"$logfile"
+    setsid nohup "$@" >>"$logfile" 2>&1 </dev/null &
+    echo $! >"$RUN/$name.pid"
+}
+
+install_browser() {
+    if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+        say "chromium: already installed"
+    else
+        apt_install chromium chromium-driver
+    fi
+}
+
+# ---------------------------------------------------------------- docker mode
+mode="${ANJIAN_INFRA:-auto}"
+case "$mode" in
+    auto)
+        if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then mode=docker; else mode=native; fi ;;
+    native | docker) ;;
+    *) die "ANJIAN_INFRA must be native, docker or auto (got '$mode')" ;;
+esac
+
+if [ "$mode" = docker ]; then
+    say "mode: docker (docker compose, file $ROOT/docker-compose.yml)"
+    if [ "$with_browser" = 1 ]; then install_browser; fi
+    docker compose -f "$ROOT/docker-compose.yml" up -d --wait rabbitmq mongodb minio
+    say "ready in $((SECONDS - started_at))s"
+    exit 0
+fi
+
+say "mode: native, data in $DATA"
+mkdir -p "$DATA/rabbitmq" "$DATA/ferretdb" "$DATA/minio" "$LOG" "$RUN"
+command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
+if [ "$with_browser" = 1 ]; then install_browser; fi
+
+# ------------------------------------------------------------------- RabbitMQ
+# Started from the real scripts in /usr/lib/rabbitmq/bin as the current user
+# (the /usr/sbin wrappers `su` to the rabbitmq user when run as root), with
+# everything under $DATA/rabbitmq. HOME points there too, so the broker and
+# rabbitmqctl share one Erlang cookie ($DATA/rabbitmq/.erlang.cookie).
+rabbitmq_env() {
+    export HOME="$DATA/rabbitmq"
+    export RABBITMQ_NODENAME="$RABBITMQ_NODE"
+    export RABBITMQ_CONF_ENV_FILE="$DATA/rabbitmq/rabbitmq-env.conf"
+    export RABBITMQ_CONFIG_FILE="$DATA/rabbitmq/rabbitmq.conf"
+    export RABBITMQ_ENABLED_PLUGINS_FILE="$DATA/rabbitmq/enabled_plugins"
+    export RABBITMQ_MNESIA_BASE="$DATA/rabbitmq/mnesia"
+    export RABBITMQ_LOG_BASE="$LOG/rabbitmq"
+    export RABBITMQ_PID_FILE="$RUN/rabbitmq.pid"
+    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    export ERL_EPMD_ADDRESS="127.0.0.1"
+}
+rabbitmq_ready() {
+    tcp_open 5672 && http_ok -u guest:guest http://127.0.0.1:15672/api/overview
+}
+
+if [ ! -x "$RABBITMQ_BIN/rabbitmq-server" ]; then
+    apt_install rabbitmq-server
+else
+    say "rabbitmq: already installed"
+fi
+
+# rabbitmq-launcher.pid: the start script, alive as long as the broker is;
+# rabbitmq.pid: the Erlang VM itself, written by the broker (used by down.sh).
+if pid_alive rabbitmq-launcher && rabbitmq_ready; then
+    say "rabbitmq: already running (pid $(cat "$RUN/rabbitmq-launcher.pid"))"
+elif ! pid_alive rabbitmq-launcher && tcp_open 5672; then
+    die "port 5672 is taken by another process; stop it (or run infra/local/down.sh)"
+else
+    if ! pid_alive rabbitmq-launcher; then
+        rm -f "$RUN/rabbitmq.pid"
+        cookie="$DATA/rabbitmq/.erlang.cookie"
+        if [ ! -s "$cookie" ]; then
+            (umask 077; python3 -c 'import secrets; print(secrets.token_hex(16).upper(), end="")' >"$cookie")
+            chmod 400 "$cookie"
+        fi
+        : >"$DATA/rabbitmq/rabbitmq-env.conf"
+        cat >"$DATA/rabbitmq/rabbitmq.conf" <<'EOF'
+# Written by infra/local/up.sh
+listeners.tcp.default = 127.0.0.1:5672
+management.tcp.ip = 127.0.0.1
+management.tcp.port = 15672
+EOF
+        echo '[rabbitmq_management].' >"$DATA/rabbitmq/enabled_plugins"
+        say "rabbitmq: starting node $RABBITMQ_NODE on 127.0.0.1:5672 (management 127.0.0.1:15672)"
+        (rabbitmq_env; start_detached rabbitmq-launcher "$LOG/rabbitmq.out" "$RABBITMQ_BIN/rabbitmq-server")
+        launcher="$(cat "$RUN/rabbitmq-launcher.pid")"
+    else
+        say "rabbitmq: process running, waiting for it to answer"
+        launcher=""
+    fi
+    wait_until rabbitmq "$LOG/rabbitmq.out" "$launcher" rabbitmq_ready
+    (rabbitmq_env; "$RABBITMQ_BIN/rabbitmq-diagnostics" -q ping >/dev/null) \
+        || die "rabbitmq answers on 5672 but node $RABBITMQ_NODE does not (Erlang cookie mismatch?)"
+    say "rabbitmq: ready (amqp://guest:guest@127.0.0.1:5672/, http://127.0.0.1:15672)"
+fi
+
+# ------------------------------------------------------------- Go-built tools
+go_bin_dir() {
+    command -v go >/dev/null 2>&1 || die "the Go toolchain is needed to build FerretDB and MinIO; install Go and re-run"
+    echo "$(go env GOPATH)/bin"
+}
+
+# FerretDB's build reads its version from build/version/version.txt, which is
+# generated from git and absent from the module zip: a plain
+# `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary
+# that panics at start. So: fetch the module, add version.txt, build it.
+build_ferretdb() {
+    local bin="$1" src tmp
+    say "ferretdb: building $FERRETDB_VERSION from source (takes a few minutes)"
+    src="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
+        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [ -d "$src" ] || die "go mod download github.com/FerretDB/FerretDB@$FERRETDB_VERSION failed"
+    tmp="$(mktemp -d)"
+    cp -r "$src/." "$tmp/"
+    chmod -R u+w "$tmp"
+    echo "$FERRETDB_VERSION" >"$tmp/build/version/version.txt"
+    echo "$FERRETDB_COMMIT" >"$tmp/build/version/commit.txt"
+    mkdir -p "$(dirname "$bin")"
+    if ! (cd "$tmp" && go build -buildvcs=false -trimpath -o "$bin" ./cmd/ferretdb) >"$LOG/build-ferretdb.log" 2>&1; then
+        rm -rf "$tmp"
+        tail -n 40 "$LOG/build-ferretdb.log" >&2
+        die "ferretdb build failed (log: $LOG/build-ferretdb.log)"
+    fi
+    rm -rf "$tmp"
+}
+
+ferretdb_ping() {
+    # Sends {ping: 1} as an OP_MSG on the MongoDB wire protocol; exits 0 on ok: 1.
+    python3 - <<'EOF'
+import socket, struct
+def cstr(s): return s.encode() + b"\0"
+body = b"\x10" + cstr("ping") + struct.pack("<i", 1) + b"\x02" + cstr("$db") + struct.pack("<i", 6) + cstr("admin")
+doc = struct.pack("<i", len(body) + 5) + body + b"\0"
+payload = struct.pack("<I", 0) + b"\0" + doc
+msg = struct.pack("<iiii", 16 + len(payload), 1, 0, 2013) + payload
+with socket.create_connection(("127.0.0.1", 27017), timeout=3) as s:
+    s.sendall(msg)
+    reply = b""
+    while len(reply) < 4 or len(reply) < struct.unpack("<i", reply[:4])[0]:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+raise SystemExit(0 if b"\x01ok\x00" + struct.pack("<d", 1.0) in reply else 1)
+EOF
+}
+ferretdb_ready() { tcp_open 27017 && ferretdb_ping; }
+
+GOBIN_DIR=""
+if pid_alive ferretdb && ferretdb_ready; then
+    say "ferretdb: already running (pid $(cat "$RUN/ferretdb.pid"))"
+elif ! pid_alive ferretdb && tcp_open 27017; then
+    die "port 27017 is taken by another process; stop it (or run infra/local/down.sh)"
+else
+    GOBIN_DIR="$(go_bin_dir)"
+    ferretdb="$GOBIN_DIR/ferretdb"
+    if "$ferretdb" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"; then
+        say "ferretdb: $FERRETDB_VERSION already installed ($ferretdb)"
+    else
+        build_ferretdb "$ferretdb"
+    fi
+    if ! pid_alive ferretdb; then
+        mkdir -p "$DATA/ferretdb/state"
+        say "ferretdb: starting on 127.0.0.1:27017 (SQLite in $DATA/ferretdb)"
+        start_detached ferretdb "$LOG/ferretdb.log" "$ferretdb" \
+            --handler=sqlite --sqlite-url="file:$DATA/ferretdb/" \
+            --listen-addr=127.0.0.1:27017 --state-dir="$DATA/ferretdb/state" \
+            --debug-addr=- --telemetry=disable --log-level=warn
+    fi
+    wait_until ferretdb "$LOG/ferretdb.log" "$(cat "$RUN/ferretdb.pid")" ferretdb_ready
+    say "ferretdb: ready (mongodb://127.0.0.1:27017/)"
+fi
+
+# ---------------------------------------------------------------------- MinIO
+minio_ready() { http_ok http://127.0.0.1:9000/minio/health/live; }
+
+if pid_alive minio && minio_ready; then
+    say "s3: already running (pid $(cat "$RUN/minio.pid"))"
+elif ! pid_alive minio && tcp_open 9000; then
+    die "port 9000 is taken by another process; stop it (or run infra/local/down.sh)"
+else
+    [ -n "$GOBIN_DIR" ] || GOBIN_DIR="$(go_bin_dir)"
+    minio="$GOBIN_DIR/minio"
+    versitygw="$GOBIN_DIR/versitygw"
+    s3_kind=minio
+    if go version -m "$minio" 2>/dev/null | grep -q "github.com/minio/minio[[:space:]]*$MINIO_VERSION"; then
+        say "minio: $MINIO_VERSION already installed ($minio)"
+    else
+        say "minio: building $MINIO_VERSION from source (takes several minutes)"
+        if ! GOBIN="$GOBIN_DIR" go install "github.com/minio/minio@$MINIO_VERSION" >"$LOG/build-minio.log" 2>&1; then
+            tail -n 20 "$LOG/build-minio.log" >&2
+            say "WARNING: minio build failed (log: $LOG/build-minio.log); falling back to versitygw $VERSITYGW_VERSION"
+            s3_kind=versitygw
+        fi
+    fi
+    if [ "$s3_kind" = versitygw ]; then
+        if go version -m "$versitygw" 2>/dev/null | grep -q "github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION"; then
+            say "versitygw: $VERSITYGW_VERSION already installed ($versitygw)"
+        else
+            say "versitygw: building $VERSITYGW_VERSION from source"
+            GOBIN="$GOBIN_DIR" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" \
+                >"$LOG/build-versitygw.log" 2>&1 || {
+                tail -n 20 "$LOG/build-versitygw.log" >&2
+                die "versitygw build failed too (log: $LOG/build-versitygw.log)"
+            }
+        fi
+    fi
+    if ! pid_alive minio; then
+        if [ "$s3_kind" = minio ]; then
+            say "minio: starting on 127.0.0.1:9000 (console 127.0.0.1:9001, data in $DATA/minio)"
+            MINIO_ROOT_USER="$MINIO_USER" MINIO_ROOT_PASSWORD="$MINIO_PASSWORD" MINIO_UPDATE=off \
+                start_detached minio "$LOG/minio.log" "$minio" server "$DATA/minio" \
+                --address 127.0.0.1:9000 --console-address 127.0.0.1:9001
+        else
+            say "versitygw: starting S3 on 127.0.0.1:9000 (posix backend in $DATA/minio; NOT MinIO)"
+            ROOT_ACCESS_KEY="$MINIO_USER" ROOT_SECRET_KEY="$MINIO_PASSWORD" \
+                start_detached minio "$LOG/minio.log" "$versitygw" \
+                --port 127.0.0.1:9000 --health /minio/health/live posix "$DATA/minio"
+        fi
+    fi
+    wait_until s3 "$LOG/minio.log" "$(cat "$RUN/minio.pid")" minio_ready
+    say "s3: ready (http://127.0.0.1:9000, access key $MINIO_USER)"
+fi
+
+say "all up in $((SECONDS - started_at))s; stop with: bash infra/local/down.sh"

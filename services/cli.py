@@ -1,0 +1,333 @@
+"""`anjian`: start and stop the platform, seed demo data, import and export, create users.
+
+Service processes monkey-patch with eventlet before anything else is imported, so this module
+imports nameko, pymongo and the services lazily, inside the commands that need them.
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from services.kit.config import Settings
+
+SERVICES = ("registry",)
+CLI_USER = "anjian-cli"
+
+
+def _settings():
+    return Settings.from_env()
+
+
+def _run_dir(settings):
+    path = Path(settings.data_dir) / "run"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _log_dir(settings):
+    path = Path(settings.data_dir) / "log"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- serving -------------------------------------------------------------------------------
+
+def serve(args):
+    settings = _settings()
+    if args.component == "gateway":
+        os.execvp(sys.executable, [
+            sys.executable, "-m", "gunicorn", "gateway.wsgi:app", "--worker-class", "gthread",
+            "--workers", str(settings.gateway_workers), "--threads", str(settings.gateway_threads),
+            "--bind", f"{settings.gateway_host}:{settings.gateway_port}", "--timeout", "120",
+            "--access-logfile", "-"])
+    import eventlet
+    eventlet.monkey_patch()
+    import importlib
+    import logging
+    from nameko.cli.run import run
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    module = importlib.import_module(f"services.{args.component}.service")
+    service_class = next(value for value in vars(module).values()
+                         if isinstance(value, type) and getattr(value, "name", None)
+                         == args.component)
+    run([service_class], settings.nameko_config())
+
+
+def _start(component, settings, detached):
+    log = open(_log_dir(settings) / f"{component}.log", "ab")
+    process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", component],
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               start_new_session=detached)
+    (_run_dir(settings) / f"{component}.pid").write_text(str(process.pid))
+    return process
+
+
+def _gateway_url(settings):
+    return f"http://{settings.gateway_host}:{settings.gateway_port}"
+
+
+def _wait_ready(settings, processes, deadline_seconds=90):
+    deadline = time.monotonic() + deadline_seconds
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                raise SystemExit(f"{name} exited with code {process.returncode}; see "
+                                 f"{_log_dir(settings) / (name + '.log')}")
+        try:
+            with urllib.request.urlopen(_gateway_url(settings) + "/readyz", timeout=5) as reply:
+                if reply.status == 200:
+                    return
+        except urllib.error.HTTPError as error:
+            last = error.read().decode(errors="replace")
+        except OSError as error:
+            last = str(error)
+        time.sleep(0.5)
+    raise SystemExit(f"the platform did not become ready: {last}")
+
+
+def _running(settings):
+    running = {}
+    for component in (*SERVICES, "gateway"):
+        pid_file = _run_dir(settings) / f"{component}.pid"
+        if pid_file.exists():
+            pid = int(pid_file.read_text())
+            try:
+                os.kill(pid, 0)
+                running[component] = pid
+            except ProcessLookupError:
+                pid_file.unlink()
+    return running
+
+
+def _start_all(settings, detached):
+    already = _running(settings)
+    processes = {}
+    for component in (*SERVICES, "gateway"):
+        if component in already:
+            print(f"  {component} already running (pid {already[component]})")
+            continue
+        print(f"  starting {component}")
+        processes[component] = _start(component, settings, detached)
+    _wait_ready(settings, processes)
+    return processes
+
+
+def _banner(settings):
+    url = _gateway_url(settings)
+    password = settings.demo_password
+    from services import demo
+    print(f"\nanjian is up.\n  API:      {url}/api/v1\n  API docs: {url}/api/docs\n"
+          f"  health:   {url}/readyz\n\nDemo logins (password {password!r}):")
+    for name, role, scope in demo.DEMO_USERS:
+        print(f"  {name:<16} {role:<10} {scope}")
+    print(f"  <USCC>           enterprise one per demo enterprise in "
+          f"{demo.ENTERPRISE_USERS_REGION}, e.g. {demo.users()[len(demo.DEMO_USERS)][0]}")
+    print(f"\nSign in: curl -s -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json'"
+          f" -d '{{\"username\": \"minle\", \"password\": \"{password}\"}}'")
+
+
+def run_platform(args):
+    settings = _settings()
+    processes = _start_all(settings, detached=False)
+    seed(args)
+    _banner(settings)
+    print("\nPress Ctrl-C to stop.")
+    try:
+        while all(process.poll() is None for process in processes.values()):
+            time.sleep(1)
+        print("a component stopped; shutting down")
+    except KeyboardInterrupt:
+        print("\nstopping")
+    finally:
+        _stop(processes)
+
+
+def up(args):
+    settings = _settings()
+    _start_all(settings, detached=True)
+    seed(args)
+    _banner(settings)
+    print("\nStop with: make down")
+
+
+def _stop(processes):
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def down(args):
+    settings = _settings()
+    for component, pid in _running(settings).items():
+        print(f"  stopping {component} (pid {pid})")
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(pid, signal.SIGKILL)
+        (_run_dir(settings) / f"{component}.pid").unlink(missing_ok=True)
+
+
+# --- data ----------------------------------------------------------------------------------
+
+def _cli_actor():
+    from services.kit.actor import Actor
+    from services.kit.regions import NATIONWIDE
+    return Actor(user_id=CLI_USER, role="admin", region_scope=NATIONWIDE)
+
+
+def _rpc(settings):
+    from nameko.standalone.rpc import ClusterRpcProxy
+    import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
+    return ClusterRpcProxy({"AMQP_URI": settings.amqp_uri, "SERIALIZER": "json"},
+                           context_data=_cli_actor().to_context(), timeout=120)
+
+
+def _users(settings):
+    from gateway.auth import UserStore
+    from services.kit.mongo import connect
+    return UserStore(connect(settings)[settings.database("gateway")])
+
+
+def _import_rows(settings, rows, total=None, chunk=500):
+    """Send rows to the registry in chunks, showing progress; returns the per-row report."""
+    report, batch = [], []
+    with _rpc(settings) as cluster:
+        def send():
+            report.extend(cluster.registry.import_rows(batch))
+            batch.clear()
+            shown = f"{len(report)}/{total}" if total else str(len(report))
+            print(f"\r  imported {shown} rows", end="", file=sys.stderr, flush=True)
+        for row in rows:
+            batch.append(row)
+            if len(batch) == chunk:
+                send()
+        if batch:
+            send()
+    print(file=sys.stderr)
+    return report
+
+
+def _summary(report):
+    return {result: sum(1 for line in report if line["result"] == result)
+            for result in ("created", "exists", "invalid")}
+
+
+def seed(args):
+    from services import demo
+    from services.kit.errors import Duplicate
+    settings = _settings()
+    enterprises = demo.enterprises()
+    rows = [{"row": index + 1, "fields": e} for index, e in enumerate(enterprises)]
+    counts = _summary(_import_rows(settings, rows, len(rows)))
+    print(f"  demo enterprises: {counts['created']} new, {counts['exists']} already there, "
+          f"{counts['invalid']} invalid")
+    users = _users(settings)
+    created = 0
+    for username, role, scope, uscc in demo.users():
+        try:
+            users.create(username, settings.demo_password, role, scope, uscc)
+            created += 1
+        except Duplicate:
+            pass
+    print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
+
+
+def import_file(args):
+    from services.registry import spreadsheet
+    settings = _settings()
+    with open(args.file, "rb") as stream:
+        rows = list(spreadsheet.read_rows(stream, args.file))
+    report = _import_rows(settings, rows, len(rows))
+    for line in report:
+        if line["result"] == "invalid":
+            print(f"  row {line['row']}: {json.dumps(line['errors'], ensure_ascii=False)}")
+    counts = _summary(report)
+    print(f"{counts['created']} created, {counts['exists']} already registered, "
+          f"{counts['invalid']} invalid")
+    return 1 if counts["invalid"] else 0
+
+
+def export_file(args):
+    from services.registry import spreadsheet
+    settings = _settings()
+    query = {key: value for key, value in (("region", args.region), ("industry", args.industry))
+             if value}
+
+    def pages(cluster):
+        page = 1
+        while True:
+            result = cluster.registry.list(query, page, 200)
+            yield from result["items"]
+            print(f"\r  exported {min(page * 200, result['total'])}/{result['total']}", end="",
+                  file=sys.stderr, flush=True)
+            if page * 200 >= result["total"]:
+                return
+            page += 1
+
+    with _rpc(settings) as cluster, open(args.file, "wb") as stream:
+        spreadsheet.write_xlsx(pages(cluster), stream)
+    print(f"\nwrote {args.file}", file=sys.stderr)
+
+
+def create_user(args):
+    settings = _settings()
+    password = args.password or os.environ.get("ANJIAN_NEW_USER_PASSWORD")
+    if not password:
+        import getpass
+        password = getpass.getpass(f"password for {args.username}: ")
+    _users(settings).create(args.username, password, args.role, args.region, args.uscc)
+    print(f"created {args.role} {args.username} ({args.region})")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="anjian", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("serve", help="run one service or the gateway in the foreground")
+    command.add_argument("component", choices=(*SERVICES, "gateway"))
+    command.set_defaults(handler=serve)
+    commands.add_parser("run", help="start everything with demo data; Ctrl-C stops"
+                        ).set_defaults(handler=run_platform)
+    commands.add_parser("up", help="start everything detached, with demo data"
+                        ).set_defaults(handler=up)
+    commands.add_parser("down", help="stop what `up` started").set_defaults(handler=down)
+    commands.add_parser("seed-demo", help="load the demo enterprises and users (idempotent)"
+                        ).set_defaults(handler=seed)
+    command = commands.add_parser("import", help="import enterprises from .xlsx or .csv")
+    command.add_argument("file")
+    command.set_defaults(handler=import_file)
+    command = commands.add_parser("export", help="export enterprises to .xlsx")
+    command.add_argument("file")
+    command.add_argument("--region")
+    command.add_argument("--industry")
+    command.set_defaults(handler=export_file)
+    command = commands.add_parser("create-user", help="create a user who can sign in")
+    command.add_argument("username")
+    command.add_argument("--role", required=True)
+    command.add_argument("--region", required=True, help="division code of the user's scope")
+    command.add_argument("--uscc", help="the enterprise, for enterprise users")
+    command.add_argument("--password", help="else ANJIAN_NEW_USER_PASSWORD or a prompt")
+    command.set_defaults(handler=create_user)
+    args = parser.parse_args(argv)
+    return args.handler(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Configuration: every setting comes from an ANJIAN_* environment variable with a default.
+
+This is the only module that reads the environment. Services get their settings through the
+nameko container config built by `nameko_config()`, the gateway through `create_app()`.
+"""
+import os
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    mongo_uri: str = "mongodb://127.0.0.1:27017/"
+    database_prefix: str = "anjian_"
+    minio_endpoint: str = "127.0.0.1:9000"
+    minio_access_key: str = "anjian"
+    minio_secret_key: str = "anjian-secret"
+    minio_secure: bool = False
+    evidence_bucket: str = "anjian-evidence"
+    evidence_max_bytes: int = 50 * 1024 * 1024
+    evidence_url_seconds: int = 300
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    gateway_workers: int = 2
+    gateway_threads: int = 8
+    rpc_timeout_seconds: float = 10.0
+    rpc_pool_size: int = 16
+    jwt_secret: str = "change-me-in-production-anjian-demo-secret"
+    jwt_ttl_seconds: int = 900
+    max_body_bytes: int = 20 * 1024 * 1024
+    demo_password: str = "demo1234"
+    handler_max_attempts: int = 5
+    outbox_relay_seconds: float = 2.0
+    data_dir: str = ".data"
+
+    @classmethod
+    def from_env(cls, environ=None):
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field in fields(cls):
+            raw = environ.get("ANJIAN_" + field.name.upper())
+            if raw is not None:
+                values[field.name] = _parse(field.type, raw, field.name)
+        return cls(**values)
+
+    def nameko_config(self):
+        """The dict handed to a nameko container: AMQP_URI plus every setting, by name."""
+        return {"AMQP_URI": self.amqp_uri, "SERIALIZER": "json", "ANJIAN": asdict(self)}
+
+    @classmethod
+    def from_nameko(cls, config):
+        return cls(**config["ANJIAN"]) if "ANJIAN" in config else cls.from_env()
+
+    def database(self, service):
+        return self.database_prefix + service
+
+
+def _parse(kind, raw, name):
+    kind = kind if isinstance(kind, type) else {"bool": bool, "int": int, "float": float}.get(kind, str)
+    if kind is bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"ANJIAN_{name.upper()} must be true or false, not {raw!r}")
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"ANJIAN_{name.upper()} must be a {kind.__name__}, not {raw!r}") from None

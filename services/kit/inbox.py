@@ -1,0 +1,133 @@
+"""Idempotent, never-silently-lost event handling.
+
+Each (consumer, event id) pair gets a marker document in `inbox`, claimed before the effect runs
+and marked `done` after it, so a repeat delivery is skipped. A marker claimed by a worker that died
+is taken over once its lease runs out, so the redelivered message still takes effect. A handler
+that raises is retried (the message is requeued) up to `handler_max_attempts` times and then parked
+in `dead_letters` with its error and the event, and acknowledged, so later messages are not blocked.
+"""
+import functools
+import logging
+import traceback
+from datetime import timedelta
+
+import eventlet
+from marshmallow import ValidationError
+from nameko.events import event_handler
+from pymongo.errors import DuplicateKeyError
+
+from services.kit.envelope import EnvelopeSchema
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=20)
+# While another worker holds the claim, wait a little before handing the message back.
+BUSY_BACKOFF_SECONDS = 0.5
+
+DONE, PROCESSING, FAILED, PARKED = "done", "processing", "failed", "parked"
+
+
+class EventInProgress(Exception):
+    """Another worker is applying this event right now; the message is requeued."""
+
+
+class HandlerFailed(Exception):
+    """The handler raised; the message is requeued for another attempt."""
+
+
+def claim_decision(marker, now, lease=LEASE):
+    """What to do with an event given its marker: 'skip', 'busy' or 'take'."""
+    if marker is None:
+        return "take"
+    if marker["status"] in (DONE, PARKED):
+        return "skip"
+    if marker["status"] == PROCESSING and now - marker["claimed_at"] < lease:
+        return "busy"
+    return "take"
+
+
+class Inbox:
+    def __init__(self, db, clock, max_attempts):
+        self.markers = db.inbox
+        self.dead_letters = db.dead_letters
+        self.clock = clock
+        self.max_attempts = max_attempts
+
+    def ensure_indexes(self):
+        self.markers.create_index("status")
+        self.dead_letters.create_index("consumer")
+        self.dead_letters.create_index("parked_at")
+
+    def _claim(self, key):
+        now = self.clock.now()
+        try:
+            self.markers.insert_one({"_id": key, "status": PROCESSING, "claimed_at": now,
+                                     "attempts": 0})
+            return "take", 0
+        except DuplicateKeyError:
+            pass
+        marker = self.markers.find_one({"_id": key})
+        decision = claim_decision(marker, now)
+        if decision != "take":
+            return decision, marker["attempts"]
+        # Take over only if nobody else did in between: the claim time is the version.
+        taken = self.markers.update_one(
+            {"_id": key, "claimed_at": marker["claimed_at"], "status": marker["status"]},
+            {"$set": {"status": PROCESSING, "claimed_at": now}})
+        return ("take" if taken.modified_count == 1 else "busy"), marker["attempts"]
+
+    def handle(self, consumer, payload, apply):
+        try:
+            event = EnvelopeSchema().load(payload)
+        except ValidationError as error:
+            self._park(consumer, payload, f"malformed envelope: {error.messages}", 1)
+            return
+        key = f"{consumer}:{event['id']}"
+        decision, attempts = self._claim(key)
+        if decision == "skip":
+            log.info("%s: event %s already applied, skipped", consumer, event["id"])
+            return
+        if decision == "busy":
+            eventlet.sleep(BUSY_BACKOFF_SECONDS)
+            raise EventInProgress(key)
+        try:
+            apply(event)
+        except Exception as error:
+            attempts += 1
+            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+            if attempts >= self.max_attempts:
+                self._park(consumer, payload, detail, attempts, traceback.format_exc())
+                self.markers.update_one({"_id": key}, {"$set": {
+                    "status": PARKED, "attempts": attempts, "error": detail}})
+                return
+            self.markers.update_one({"_id": key}, {"$set": {
+                "status": FAILED, "attempts": attempts, "error": detail}})
+            log.warning("%s: event %s failed (attempt %d of %d): %s", consumer, event["id"],
+                        attempts, self.max_attempts, detail)
+            raise HandlerFailed(detail) from error
+        self.markers.update_one({"_id": key}, {"$set": {"status": DONE,
+                                                        "done_at": self.clock.now()}})
+
+    def _park(self, consumer, payload, error, attempts, trace=None):
+        log.error("%s: event parked after %d attempt(s): %s", consumer, attempts, error)
+        self.dead_letters.insert_one({
+            "consumer": consumer, "event": payload, "error": error, "traceback": trace,
+            "attempts": attempts, "parked_at": self.clock.now()})
+
+
+def idempotent_handler(source_service, event_type):
+    """Like nameko's event_handler, but each event applies once and failures are never dropped.
+
+    The service needs a `store` (a BaseStore, which carries the inbox); the message is only
+    acknowledged after the effect and its marker are stored, or after it is parked.
+    """
+
+    def decorate(method):
+        @functools.wraps(method)
+        def handler(self, payload):
+            self.store.inbox.handle(f"{type(self).name}.{method.__name__}", payload,
+                                    lambda event: method(self, event))
+
+        return event_handler(source_service, event_type, requeue_on_error=True)(handler)
+
+    return decorate

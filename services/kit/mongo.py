@@ -1,0 +1,73 @@
+"""MongoDB access shared by every service: one client per service process, one database each.
+
+A service's store subclasses `BaseStore` and is injected by `MongoStore`: the client is built in
+setup(), indexes are ensured at start(), the client is closed at stop(). Only the portable subset
+of the MongoDB API is used so FerretDB serves it as well as MongoDB does.
+"""
+import re
+
+from nameko.extensions import DependencyProvider
+from pymongo import MongoClient
+
+from services.kit.clock import Clock
+from services.kit.config import Settings
+from services.kit.errors import InvalidInput
+from services.kit.inbox import Inbox
+
+
+def connect(settings):
+    return MongoClient(settings.mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000,
+                       connectTimeoutMS=5000, appname="anjian")
+
+
+class BaseStore:
+    """Holds the service's database; subclasses add domain-named methods and their indexes."""
+
+    def __init__(self, db, settings, clock=None):
+        self.db = db
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.inbox = Inbox(db, self.clock, settings.handler_max_attempts)
+
+    def ensure_indexes(self):
+        """Create the indexes the store's queries rely on (idempotent)."""
+
+    @property
+    def outbox_collections(self):
+        """Collections whose documents carry an outbox field."""
+        return ()
+
+
+class MongoStore(DependencyProvider):
+    def __init__(self, service_name, store_class):
+        self.service_name = service_name
+        self.store_class = store_class
+
+    def setup(self):
+        settings = Settings.from_nameko(self.container.config)
+        self.client = connect(settings)
+        self.store = self.store_class(self.client[settings.database(self.service_name)], settings)
+
+    def start(self):
+        self.store.ensure_indexes()
+        self.store.inbox.ensure_indexes()
+
+    def stop(self):
+        self.client.close()
+
+    def kill(self):
+        self.client.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.store
+
+
+def literal_pattern(text):
+    """An anchored-nowhere, case-insensitive regex matching `text` literally (for name search)."""
+    if not isinstance(text, str):
+        raise InvalidInput("search text must be a string", {"q": ["must be a string"]})
+    return {"$regex": re.escape(text), "$options": "i"}
+
+
+def prefix_pattern(prefix):
+    return {"$regex": "^" + re.escape(prefix)}

@@ -1,0 +1,128 @@
+"""The registry as a nameko service: a thin adapter from RPC and events to the domain rules."""
+from services.kit.actor import SYSTEM
+from services.kit.inbox import idempotent_handler
+from services.kit.mongo import MongoStore
+from services.kit.outbox import Outbox, OutboxRelay
+from services.kit.runtime import Caller, ClockProvider, rpc
+from services.kit.schemas import PageSchema, load, page_bounds
+from services.kit.errors import Forbidden
+from services.registry import domain
+from services.registry.schemas import (AuditEntrySchema, EnterpriseCreateSchema,
+                                       EnterpriseQuerySchema, EnterpriseSchema,
+                                       EnterpriseUpdateSchema, StatusChangeSchema)
+from services.registry.store import RegistryStore
+
+INSPECTION_SUSPENSION_ORDERED = "cn.anjian.inspection.suspension.ordered.v1"
+INSPECTION_SUSPENSION_LIFTED = "cn.anjian.inspection.suspension.lifted.v1"
+
+
+class RegistryService(OutboxRelay):
+    name = domain.SERVICE
+
+    store = MongoStore(domain.SERVICE, RegistryStore)
+    outbox = Outbox(domain.SERVICE)
+    caller = Caller()
+    clock = ClockProvider()
+
+    def _view(self, document):
+        return EnterpriseSchema().dump(domain.view(document, self.clock.today()))
+
+    def _commit(self, document, change):
+        self.store.apply(document, change)
+        self.outbox.flush(self.store.enterprises, document["_id"], [change["event"]])
+
+    @rpc
+    def register(self, payload):
+        fields = load(EnterpriseCreateSchema(), payload)
+        document = domain.register(fields, self.caller(), self.clock.now(), self.clock.today(),
+                                   fields.get("uscc_override_reason"))
+        self.store.insert(document)
+        self.outbox.flush(self.store.enterprises, document["_id"], document["outbox"])
+        return self._view(document)
+
+    @rpc
+    def get(self, uscc):
+        document = domain.require_visible(self.store.get(uscc), self.caller(), uscc)
+        return self._view(document)
+
+    @rpc
+    def update(self, uscc, payload):
+        fields = load(EnterpriseUpdateSchema(), payload)
+        document = self.store.get(uscc)
+        change = domain.update(document, fields, self.caller(), self.clock.now(),
+                               self.clock.today())
+        if change is None:
+            return self._view(document)
+        self._commit(document, change)
+        return self._view(self.store.get(uscc))
+
+    @rpc
+    def change_status(self, uscc, payload):
+        fields = load(StatusChangeSchema(), payload)
+        document = self.store.get(uscc)
+        change = domain.change_status(document, fields["status"], fields["reason"],
+                                      fields["effective_on"] or self.clock.today(),
+                                      self.caller(), self.clock.now(), self.clock.today())
+        self._commit(document, change)
+        return self._view(self.store.get(uscc))
+
+    @rpc
+    def history(self, uscc):
+        actor = self.caller()
+        actor.require_role("admin", "regulator", "auditor")
+        document = domain.require_visible(self.store.get(uscc, with_history=True), actor, uscc)
+        return AuditEntrySchema(many=True).dump(domain.audit_trail(document))
+
+    @rpc
+    def list(self, query, page=1, page_size=20):
+        actor = self.caller()
+        criteria = load(EnterpriseQuerySchema(), query)
+        paging = load(PageSchema(), {"page": page, "page_size": page_size})
+        skip, limit = page_bounds(paging["page"], paging["page_size"])
+        region = criteria.pop("region", None)
+        if actor.role == "enterprise":
+            criteria["uscc"] = actor.uscc
+        elif region and not (region.startswith(actor.scope_prefix)
+                             or actor.scope_prefix.startswith(region)):
+            raise Forbidden(f"region {region} is outside your jurisdiction",
+                            {"region": ["outside your jurisdiction"]})
+        # The narrower of the requested region and the caller's own scope.
+        criteria["region_prefix"] = max(region or "", actor.scope_prefix, key=len)
+        documents, total = self.store.search(criteria, skip, limit)
+        return {"items": [self._view(document) for document in documents], "total": total}
+
+    @rpc
+    def import_rows(self, rows):
+        """Register every valid row not yet registered; report each row's outcome."""
+        actor = self.caller()
+        actor.require_role("admin", "regulator", "inspector")
+        now, today = self.clock.now(), self.clock.today()
+        report, documents = domain.import_batch(rows, actor, now, today,
+                                                lambda payload: load(EnterpriseCreateSchema(),
+                                                                     payload))
+        already = self.store.existing(document["_id"] for document in documents)
+        fresh = [document for document in documents if document["_id"] not in already]
+        already |= self.store.insert_many(fresh)
+        for line in report:
+            if line["result"] == "created" and line["uscc"] in already:
+                line["result"] = "exists"
+        return report
+
+    @rpc
+    def health(self):
+        self.store.db.command("ping")
+        return {"service": domain.SERVICE, "database": "up"}
+
+    @idempotent_handler("inspection", INSPECTION_SUSPENSION_ORDERED)
+    def handle_suspension_ordered(self, event):
+        self._apply_order(event, domain.apply_suspension_order)
+
+    @idempotent_handler("inspection", INSPECTION_SUSPENSION_LIFTED)
+    def handle_suspension_lifted(self, event):
+        self._apply_order(event, domain.lift_suspension_order)
+
+    def _apply_order(self, event, rule):
+        document = self.store.get(event["subject"])
+        change = rule(document, event["data"], SYSTEM, self.clock.now())
+        if change is not None:
+            self._commit(document, change)

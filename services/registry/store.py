@@ -1,0 +1,81 @@
+"""Registry persistence: one document per enterprise, keyed by USCC, carrying its outbox."""
+from pymongo import ASCENDING
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.kit.errors import Conflict, Duplicate
+from services.kit.mongo import BaseStore, literal_pattern, prefix_pattern
+from services.kit.outbox import FIELD as OUTBOX
+
+# Heavy fields a list or export never needs.
+SUMMARY = {"history": 0, OUTBOX: 0}
+
+
+class RegistryStore(BaseStore):
+    @property
+    def enterprises(self):
+        return self.db.enterprises
+
+    @property
+    def outbox_collections(self):
+        return (self.enterprises,)
+
+    def ensure_indexes(self):
+        self.enterprises.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
+        self.enterprises.create_index("industry")
+        self.enterprises.create_index("risk_features")
+        self.enterprises.create_index("status")
+
+    def get(self, uscc, with_history=False):
+        return self.enterprises.find_one({"_id": uscc}, None if with_history else SUMMARY)
+
+    def existing(self, usccs):
+        return {doc["_id"] for doc in self.enterprises.find({"_id": {"$in": list(usccs)}},
+                                                            {"_id": 1})}
+
+    def insert(self, document):
+        try:
+            self.enterprises.insert_one(document)
+        except DuplicateKeyError:
+            raise Duplicate(f"enterprise {document['uscc']} is already registered",
+                            {"uscc": ["already registered"]}) from None
+
+    def insert_many(self, documents):
+        """Insert what is new; returns the USCCs that were already there (a repeated import)."""
+        if not documents:
+            return set()
+        try:
+            self.enterprises.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            duplicates = [e for e in error.details["writeErrors"] if e["code"] == 11000]
+            if len(duplicates) != len(error.details["writeErrors"]):
+                raise
+            return {documents[e["index"]]["_id"] for e in duplicates}
+        return set()
+
+    def apply(self, document, change):
+        """Apply a domain change in one document write, guarded by the version read earlier."""
+        pushes = {"history": change["audit"], OUTBOX: change["event"]}
+        if "status_entry" in change:
+            pushes["status_history"] = change["status_entry"]
+        result = self.enterprises.update_one(
+            {"_id": document["_id"], "version": document["version"]},
+            {"$set": change["set"], "$push": pushes, "$inc": {"version": 1}})
+        if result.matched_count != 1:
+            raise Conflict(f"enterprise {document['_id']} was changed by someone else; reload it")
+
+    def search(self, criteria, skip, limit):
+        query = {}
+        if criteria.get("uscc") is not None:
+            query["_id"] = criteria["uscc"]
+        if criteria.get("region_prefix"):
+            query["region_code"] = prefix_pattern(criteria["region_prefix"])
+        for key, field in (("industry", "industry"), ("risk_feature", "risk_features"),
+                           ("status", "status")):
+            if criteria.get(key):
+                query[field] = criteria[key]
+        if criteria.get("q"):
+            query["name"] = literal_pattern(criteria["q"])
+        total = self.enterprises.count_documents(query)
+        items = list(self.enterprises.find(query, SUMMARY).sort("_id", ASCENDING)
+                     .skip(skip).limit(limit))
+        return items, total

@@ -1,0 +1,72 @@
+"""Test data with random identities, so tests never depend on each other's records."""
+import json
+import random
+import secrets
+import time
+
+import pika
+
+from services.kit.uscc import with_check_character
+
+ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def new_uscc(region="620722"):
+    return with_check_character("91" + region + "".join(random.choice(ORG_ALPHABET)
+                                                        for _ in range(9)))
+
+
+def enterprise(**overrides):
+    region = overrides.get("region_code", "620722")
+    body = {"uscc": new_uscc(region), "name": f"测试机械制造有限公司{secrets.token_hex(3)}",
+            "region_code": region, "address": "民乐县工业园区8号", "industry": "machinery",
+            "above_scale": True, "risk_features": ["dust_explosion"],
+            "principal": {"name": "王伟", "phone": "13800000000"},
+            "safety_manager": {"name": "李娜", "phone": "13900000000"},
+            "standardization": {"grade": 3, "graded_on": "2024-05-01"}}
+    body.update(overrides)
+    return body
+
+
+class EventTap:
+    """A plain AMQP consumer (pika, not nameko), bound the way an external system would bind."""
+
+    def __init__(self, amqp_uri, exchange, binding="#"):
+        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+        self.queue = self.channel.queue_declare("", exclusive=True).method.queue
+        self.channel.queue_bind(self.queue, exchange, routing_key=binding)
+        self.seen = []
+
+    def wait_for(self, predicate, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in self.seen:
+                if predicate(event):
+                    return event
+            method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                self.connection.sleep(0.05)
+                continue
+            self.seen.append({"routing_key": method.routing_key, "properties": properties,
+                              **json.loads(body)})
+        raise AssertionError(f"no matching event within {timeout}s; saw "
+                             f"{[(e['type'], e.get('subject')) for e in self.seen]}")
+
+    def close(self):
+        self.connection.close()
+
+
+def publish(amqp_uri, exchange, event):
+    """Publish an envelope as another service would (or as a broker redelivery would)."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+        channel.confirm_delivery()
+        channel.basic_publish(exchange, event["type"], json.dumps(event).encode(),
+                              pika.BasicProperties(content_type="application/json",
+                                                   delivery_mode=2, message_id=event["id"]))
+    finally:
+        connection.close()
