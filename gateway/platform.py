@@ -2,6 +2,8 @@
 from flask import current_app, g
 
 from gateway.rpc import RpcPool
+from services.kit.clock import Clock
+from services.kit.evidence import EvidenceStore
 
 
 class Platform:
@@ -10,12 +12,11 @@ class Platform:
         self.mongo = mongo_client
         self.users = users
         self.rpc = RpcPool(settings)
+        self.evidence = EvidenceStore(settings, Clock())
 
     def call(self, service, method, *args, actor=None, **kwargs):
         """Call `service.method` as the current caller (or `actor`)."""
-        caller = actor or g.actor
-        with self.rpc.cluster(caller.to_context()) as proxy:
-            return getattr(proxy[service], method)(*args, **kwargs)
+        return self.rpc.call((actor or g.actor).to_context(), service, method, *args, **kwargs)
 
 
 def platform():

@@ -3,6 +3,9 @@
 A standalone proxy is single-threaded, so each request borrows one for its duration. A proxy that
 timed out or lost its broker connection is thrown away and a fresh one is built on next use, so a
 broker restart heals by itself. The caller travels as context data on every call.
+
+Requests expire in the queue after the RPC timeout: a command the caller has given up on must not
+run later, when a stopped service comes back.
 """
 import logging
 import queue
@@ -10,8 +13,10 @@ import socket
 from contextlib import contextmanager
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu import Connection
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
 import services.kit.runtime  # noqa: F401  (registers the domain errors for deserialisation)
@@ -28,6 +33,7 @@ class ServiceTimeout(Exception):
 
 class RpcPool:
     def __init__(self, settings):
+        self.amqp_uri = settings.amqp_uri
         self.config = {"AMQP_URI": settings.amqp_uri, "SERIALIZER": "json"}
         self.timeout = settings.rpc_timeout_seconds
         self.idle = queue.LifoQueue(maxsize=settings.rpc_pool_size)
@@ -52,23 +58,46 @@ class RpcPool:
         except Exception:  # already broken; nothing to clean up on a dead connection
             pass
 
+    def serving(self, service):
+        """True when at least one instance of `service` consumes its RPC queue."""
+        try:
+            with Connection(self.amqp_uri, connect_timeout=2) as connection:
+                declared = connection.default_channel.queue_declare(f"rpc-{service}",
+                                                                    passive=True)
+                return declared.consumer_count > 0
+        except Exception:  # no queue, or no broker: either way nobody is serving
+            return False
+
+    def _timed_out(self, service):
+        if not self.serving(service):
+            return Unavailable(f"the {service} service is not running")
+        return ServiceTimeout(f"the {service} service did not answer in time")
+
+    def call(self, context_data, service, method, *args, **kwargs):
+        """Call `service.method` carrying `context_data` (the caller)."""
+        with self._borrowed(context_data, service) as (standalone, _):
+            # nameko's own ServiceProxy, given the borrowed proxy's context and reply queue, so
+            # the request can carry an expiry (the cluster proxy offers no publish options).
+            target = ServiceProxy(standalone._worker_ctx, service, standalone._reply_listener,
+                                  expiration=self.timeout)
+            return getattr(target, method)(*args, **kwargs)
+
     @contextmanager
-    def cluster(self, context_data):
-        """A proxy to every service, carrying `context_data`, for the duration of one request."""
+    def _borrowed(self, context_data, service):
         try:
             entry = self._borrow()
         except BROKEN as error:
             log.warning("broker unreachable: %s", error)
             raise Unavailable("the message broker is not reachable") from None
-        standalone, proxy = entry
+        standalone, _ = entry
         # The proxy's worker context is what nameko turns into message headers; each request
         # sets its own caller on the proxy it holds exclusively.
         standalone._worker_ctx.data = dict(context_data)
         try:
-            yield proxy
+            yield entry
         except RpcTimeout:
             self._discard(entry)
-            raise ServiceTimeout("the service did not answer in time") from None
+            raise self._timed_out(service) from None
         except UnknownService as error:
             self._give_back(entry)
             raise Unavailable(f"the {error} service is not running") from None

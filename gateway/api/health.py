@@ -27,6 +27,8 @@ def _database(anjian):
 
 
 def _service(anjian, name):
+    if not anjian.rpc.serving(name):
+        raise RuntimeError(f"no {name} instance is running")
     answer = anjian.call(name, "health", actor=HEALTH_PROBE)
     if answer.get("database") != "up":
         raise RuntimeError(f"{name} reports its database down")
@@ -35,7 +37,8 @@ def _service(anjian, name):
 @blp.get("/readyz")
 def readyz():
     anjian = platform()
-    checks = {"broker": lambda: _broker(anjian.settings), "database": lambda: _database(anjian)}
+    checks = {"broker": lambda: _broker(anjian.settings), "database": lambda: _database(anjian),
+              "object_store": anjian.evidence.ping}
     for name in SERVICES:
         checks[name] = lambda name=name: _service(anjian, name)
     report = {}

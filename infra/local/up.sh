@@ -43,7 +43,7 @@ with_browser=0
 for arg in "$@"; do
     case "$arg" in
         --with-browser) with_browser=1 ;;
-        -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "up.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -94,21 +94,30 @@ pid_alive() {
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
+# show_log FILE: the last lines of FILE on stderr.
+show_log() {
+    [ -f "$1" ] || return 0
+    printf '[up] ---- last lines of %s:\n' "$1" >&2
+    tail -n 40 "$1" >&2 || true
+}
+
 # wait_until NAME LOGFILE PID CHECK...: poll CHECK until it succeeds; fail with
 # the log tail if PID dies or the deadline passes.
 wait_until() {
-    local name="$1" logfile="$2" pid="$3"
+    local name="$1" logfile="$2" pid="$3" problem=""
     shift 3
     local deadline=$((SECONDS + WAIT_SECONDS))
     until "$@" >/dev/null 2>&1; do
         if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-            printf '[up] ERROR: %s exited during startup; last lines of %s:\n' "$name" "$logfile" >&2
-            tail -n 40 "$logfile" >&2 || true
-            exit 1
+            problem="exited during startup"
+        elif [ "$SECONDS" -ge "$deadline" ]; then
+            problem="did not answer within ${WAIT_SECONDS}s"
         fi
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            printf '[up] ERROR: %s did not answer within %ss; last lines of %s:\n' "$name" "$WAIT_SECONDS" "$logfile" >&2
-            tail -n 40 "$logfile" >&2 || true
+        if [ -n "$problem" ]; then
+            printf '[up] ERROR: %s %s\n' "$name" "$problem" >&2
+            show_log "$logfile"
+            # RabbitMQ writes most of its startup to its own log file.
+            if [ "$name" = rabbitmq ]; then show_log "$LOG/rabbitmq/$RABBITMQ_NODE.log"; fi
             exit 1
         fi
         sleep 0.5
@@ -205,12 +214,10 @@ EOF
         echo '[rabbitmq_management].' >"$DATA/rabbitmq/enabled_plugins"
         say "rabbitmq: starting node $RABBITMQ_NODE on 127.0.0.1:5672 (management 127.0.0.1:15672)"
         (rabbitmq_env; start_detached rabbitmq-launcher "$LOG/rabbitmq.out" "$RABBITMQ_BIN/rabbitmq-server")
-        launcher="$(cat "$RUN/rabbitmq-launcher.pid")"
     else
         say "rabbitmq: process running, waiting for it to answer"
-        launcher=""
     fi
-    wait_until rabbitmq "$LOG/rabbitmq.out" "$launcher" rabbitmq_ready
+    wait_until rabbitmq "$LOG/rabbitmq.out" "$(cat "$RUN/rabbitmq-launcher.pid")" rabbitmq_ready
     (rabbitmq_env; "$RABBITMQ_BIN/rabbitmq-diagnostics" -q ping >/dev/null) \
         || die "rabbitmq answers on 5672 but node $RABBITMQ_NODE does not (Erlang cookie mismatch?)"
     say "rabbitmq: ready (amqp://guest:guest@127.0.0.1:5672/, http://127.0.0.1:15672)"

@@ -85,6 +85,11 @@ class EvidenceStore:
                             secret_key=settings.minio_secret_key, secure=settings.minio_secure,
                             http_client=http)
 
+    def ping(self):
+        """Raises Unavailable unless the object store answers."""
+        with _reachable():
+            self.client.bucket_exists(self.bucket)
+
     def ensure_bucket(self):
         with _reachable():
             if not self.client.bucket_exists(self.bucket):

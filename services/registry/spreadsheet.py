@@ -129,18 +129,19 @@ def _xlsx_lines(stream):
 
 
 def _csv_lines(stream):
-    content = stream.read()
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Chinese Windows saves "CSV" in the ANSI code page, i.e. GBK.
-        try:
-            text = content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise InvalidInput(UNREADABLE_CSV, {"file": ["neither UTF-8 nor GB18030 text"]}) \
-                from None
+    text = _decoded(stream.read())
     # Numbered by record, not physical line, to match the row numbers Excel shows for the file.
     yield from _parsed(enumerate(csv.reader(io.StringIO(text, newline="")), 1), UNREADABLE_CSV)
+
+
+def _decoded(content):
+    """UTF-8 with or without BOM, else GB18030: Excel on Chinese Windows saves CSV as GBK."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(UNREADABLE_CSV, {"file": ["neither UTF-8 nor GB18030 text"]})
 
 
 def _parsed(lines, message):

@@ -7,7 +7,7 @@ import pytest
 
 from services.kit.envelope import make_event
 from tests.factories import EventTap, enterprise, publish
-from tests.integration.conftest import wait_until
+from tests.conftest import wait_until
 
 
 @pytest.fixture

@@ -378,7 +378,8 @@ def test_unlabelled_columns_are_ignored():
 
 
 def damaged_workbook():
-    source = zipfile.ZipFile(exported([BARE_ENTERPRISE] * 50))
+    """Sound up to its header, so the damage only shows once the rows are read."""
+    source = zipfile.ZipFile(xlsx_file([list(MINIMAL_CELLS)] + [list(MINIMAL_CELLS.values())] * 50))
     damaged = io.BytesIO()
     with zipfile.ZipFile(damaged, "w") as target:
         for name in source.namelist():
@@ -398,11 +399,12 @@ def damaged_workbook():
     (io.BytesIO(b"\xff\xfe\x80\x81" * 10), "list.csv"),
     (io.BytesIO(b"uscc,name\x00\n"), "list.csv"),
     (io.BytesIO(b""), "list.csv"),
+    (io.BytesIO(",".join(MINIMAL_CELLS).encode() + b"\n" + b"x" * 200_000), "list.csv"),
     (io.BytesIO(b"uscc,name"), "list.xls"),
     (io.BytesIO(b"uscc,name"), "list.txt"),
     (io.BytesIO(b"uscc,name"), None),
 ], ids=["random bytes", "empty zip", "empty xlsx", "damaged sheet", "undecodable csv",
-        "binary csv", "empty csv", "old xls", "text file", "no filename"])
+        "binary csv", "empty csv", "oversized csv field", "old xls", "text file", "no filename"])
 def test_anything_but_a_readable_spreadsheet_is_invalid_input(stream, filename):
     with pytest.raises(InvalidInput) as refused:
         list(read_rows(stream, filename))

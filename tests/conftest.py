@@ -1,10 +1,13 @@
-"""Integration tests: everything real.
+"""Test policy. Unit tests (tests/unit) use none of the fixtures below and need no server.
+
+Integration and end-to-end tests: everything real.
 
 Real RabbitMQ, the real MongoDB-protocol server (FerretDB natively, MongoDB under compose) and real
 MinIO, started by `infra/local/up.sh` (or compose) through the `infrastructure` fixture. The
 services and the gateway run as real processes, started exactly as in production
 (`anjian serve ...`). Each test session gets its own RabbitMQ virtual host and its own database
 prefix, so it never touches the demo platform or another run. Nothing of ours is replaced.
+End-to-end tests drive Debian's Chromium, headless, against the same gateway.
 """
 import os
 import secrets
@@ -23,7 +26,7 @@ from services.kit.mongo import connect
 
 pytest_plugins = ["tests.integration.infrastructure"]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "test-password-1"
 
 

@@ -1,0 +1,64 @@
+"""Benchmarks of the anjian platform: `python -m bench [--seconds S] [--only NAME]`.
+
+Each figure is printed as `<name>: <measured> (target <op> <value>)`, after the numbers behind it
+(indented). Figures are reported, not asserted: a missed target still exits 0; only a bench that
+cannot run exits non-zero. Progress goes to stderr, figures to stdout.
+"""
+import argparse
+import signal
+import sys
+import warnings
+
+# nameko imports eventlet, which announces its deprecation on every start.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
+from bench.platform import BenchError, isolated_platform  # noqa: E402
+from bench.throughput import gateway_get_vs_rpc  # noqa: E402
+
+FIGURES = {
+    "gateway_get_vs_rpc": lambda platform, args: gateway_get_vs_rpc(platform, args.seconds),
+    "import_10k_vs_insert_many": lambda platform, args: import_10k_vs_insert_many(platform),
+}
+MANAGEMENT_URL = "http://127.0.0.1:15672"
+
+
+def _stop_on_sigterm():
+    """SIGTERM unwinds like Ctrl-C, so the platform is torn down either way."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0,
+                        help="measured duration of each throughput run (default 8)")
+    parser.add_argument("--only", choices=FIGURES, help="run just this figure")
+    parser.add_argument("--rabbitmq-management", default=MANAGEMENT_URL, metavar="URL",
+                        help=f"RabbitMQ management API, to create the run's vhost "
+                             f"(default {MANAGEMENT_URL})")
+    args = parser.parse_args(argv)
+    if args.seconds <= 0:
+        parser.error("--seconds must be positive")
+    _stop_on_sigterm()
+    names = [args.only] if args.only else list(FIGURES)
+    try:
+        print("starting an isolated platform", file=sys.stderr, flush=True)
+        with isolated_platform(args.rabbitmq_management) as platform:
+            for name in names:
+                print(f"measuring {name}", file=sys.stderr, flush=True)
+                for line in FIGURES[name](platform, args).lines():
+                    print(line, flush=True)
+            print("tearing the platform down", file=sys.stderr, flush=True)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted; the platform is torn down", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""gateway_get_vs_rpc: reading one enterprise through the gateway versus straight over RPC.
+
+Both sides read the same enterprises with the same number of threads, one client each, in the
+same run, so the ratio shows what the HTTP layer (gunicorn, Flask, JWT, the RPC pool) costs.
+"""
+import threading
+import time
+from contextlib import contextmanager
+
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+
+import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
+from bench.enterprises import create_payloads
+from bench.figures import Figure
+from bench.platform import BenchError
+
+NAME = "gateway_get_vs_rpc"
+TARGET = 0.7
+CONCURRENCY = 8
+ENTERPRISES = 50
+WARMUP_SECONDS = 2.0
+RPC_TIMEOUT_SECONDS = 30
+# Serials far from the import figure's, so the two never register the same enterprise.
+FIRST_SERIAL = 900_000
+
+
+@contextmanager
+def _signed_in_session(platform):
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {platform.sign_in()}"
+        yield session
+
+
+def _register(platform, payloads):
+    with _signed_in_session(platform) as session:
+        for payload in payloads:
+            reply = session.post(platform.url + "/api/v1/enterprises", json=payload, timeout=30)
+            if reply.status_code != 201:
+                raise BenchError(f"registering {payload['uscc']} failed: "
+                                 f"{reply.status_code} {reply.text[:500]}")
+
+
+class Load:
+    """`concurrency` threads calling as fast as they can: warm up, then count for `seconds`."""
+
+    def __init__(self, concurrency, warmup_seconds, seconds):
+        self.concurrency = concurrency
+        self.warmup_seconds = warmup_seconds
+        self.seconds = seconds
+        # Every thread starts counting at the same moment, once all of them are warm.
+        self.counting = threading.Barrier(concurrency, action=self._start_clock)
+        self.lock = threading.Lock()
+        self.completed = 0
+        self.failures = 0
+        self.first_failure = None
+        self.finished_at = 0.0
+
+    def _start_clock(self):
+        self.started_at = time.perf_counter()
+        self.deadline = self.started_at + self.seconds
+
+    def _worker(self, open_client, call, keys, offset):
+        with open_client() as client:
+            warm_until = time.monotonic() + self.warmup_seconds
+            index = offset
+            while time.monotonic() < warm_until:
+                call(client, keys[index % len(keys)])
+                index += 1
+            self.counting.wait()
+            completed = failures = 0
+            first_failure = None
+            while time.perf_counter() < self.deadline:
+                try:
+                    call(client, keys[index % len(keys)])
+                    completed += 1
+                except Exception as error:  # counted and shown, so a broken side cannot look fast
+                    failures += 1
+                    first_failure = first_failure or repr(error)
+                index += 1
+            with self.lock:
+                self.completed += completed
+                self.failures += failures
+                self.first_failure = self.first_failure or first_failure
+                self.finished_at = max(self.finished_at, time.perf_counter())
+
+    def run(self, open_client, call, keys):
+        """Successful calls per second over the counted period."""
+        errors = []
+
+        def guarded(offset):
+            try:
+                self._worker(open_client, call, keys, offset)
+            except BaseException as error:  # a thread that cannot even warm up fails the figure
+                errors.append(error)
+                self.counting.abort()
+
+        threads = [threading.Thread(target=guarded, args=(offset * len(keys) // self.concurrency,),
+                                    daemon=True) for offset in range(self.concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise BenchError(f"a load thread failed: {errors[0]!r}")
+        if not self.completed:
+            raise BenchError(f"no call succeeded; the first failure: {self.first_failure}")
+        return self.completed / (self.finished_at - self.started_at)
+
+
+def _gateway_get(base_url):
+    def call(session, uscc):
+        session.get(f"{base_url}/api/v1/enterprises/{uscc}", timeout=30).raise_for_status()
+    return call
+
+
+def _rpc_get(proxy, uscc):
+    proxy.registry.get(uscc)
+
+
+def gateway_get_vs_rpc(platform, seconds):
+    payloads = create_payloads(ENTERPRISES, FIRST_SERIAL)
+    _register(platform, payloads)
+    usccs = [payload["uscc"] for payload in payloads]
+    loads = {"gateway": Load(CONCURRENCY, WARMUP_SECONDS, seconds),
+             "raw rpc": Load(CONCURRENCY, WARMUP_SECONDS, seconds)}
+    gateway_rate = loads["gateway"].run(lambda: _signed_in_session(platform),
+                                        _gateway_get(platform.url), usccs)
+    rpc_rate = loads["raw rpc"].run(
+        lambda: ClusterRpcProxy(platform.rpc_config(), timeout=RPC_TIMEOUT_SECONDS,
+                                context_data=platform.regulator.to_context()),
+        _rpc_get, usccs)
+    details = [f"gateway: {gateway_rate:.0f} req/s, raw rpc: {rpc_rate:.0f} req/s "
+               f"({CONCURRENCY} threads, {seconds:g} s each after {WARMUP_SECONDS:g} s warm-up)"]
+    details += [f"{side}: {load.failures} failed calls, first: {load.first_failure}"
+                for side, load in loads.items() if load.failures]
+    return Figure(NAME, f"{gateway_rate / rpc_rate:.2f}", f">= {TARGET}", details)
