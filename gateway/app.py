@@ -37,6 +37,7 @@ def create_app(settings=None):
             "security": [{"bearer": []}],
         },
     )
+    app.json.ensure_ascii = False  # names and addresses are Chinese; send them readable
     api = Api(app)
     client = connect(settings)
     app.extensions["anjian"] = Platform(settings, client,
