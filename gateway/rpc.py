@@ -103,6 +103,8 @@ class RpcPool:
             raise Unavailable(f"the {error} service is not running") from None
         except BROKEN as error:
             self._discard(entry)
+            # The idle proxies lost the same broker: drop them now rather than fail on each.
+            self.close()
             log.warning("broker connection lost: %s", error)
             raise Unavailable("the message broker is not reachable") from None
         except BaseException:

@@ -70,6 +70,14 @@ class Broker:
         requests.put(self._url(f"permissions/{self.vhost}/guest"), auth=self.auth, timeout=10,
                      json={"configure": ".*", "write": write, "read": ".*"}).raise_for_status()
 
+    def cut_connections(self):
+        """Close every client connection of the vhost, as a broker restart would."""
+        listed = requests.get(self._url(f"vhosts/{quote(self.vhost, safe='')}/connections"),
+                              auth=self.auth, timeout=10).json()
+        for connection in listed:
+            requests.delete(self._url(f"connections/{quote(connection['name'], safe='')}"),
+                            auth=self.auth, timeout=10)
+
     def delete(self):
         requests.delete(self._url(f"vhosts/{self.vhost}"), auth=self.auth, timeout=10)
 

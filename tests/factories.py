@@ -29,15 +29,31 @@ def enterprise(**overrides):
 
 
 class EventTap:
-    """A plain AMQP consumer (pika, not nameko), bound the way an external system would bind."""
+    """A plain AMQP consumer (pika, not nameko), bound the way an external system would bind.
+
+    Its queue is named and outlives a cut connection (the tap reconnects), like a real
+    subscriber's; the broker removes it a minute after the tap is gone.
+    """
 
     def __init__(self, amqp_uri, exchange, binding="#"):
-        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-        self.channel = self.connection.channel()
+        self.parameters = pika.URLParameters(amqp_uri)
+        self.queue = "test-tap-" + secrets.token_hex(6)
+        self._connect()
         self.channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-        self.queue = self.channel.queue_declare("", exclusive=True).method.queue
+        self.channel.queue_declare(self.queue, arguments={"x-expires": 60000})
         self.channel.queue_bind(self.queue, exchange, routing_key=binding)
         self.seen = []
+
+    def _connect(self):
+        self.connection = pika.BlockingConnection(self.parameters)
+        self.channel = self.connection.channel()
+
+    def _next(self):
+        try:
+            return self.channel.basic_get(self.queue, auto_ack=True)
+        except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError):
+            self._connect()
+            return None, None, None
 
     def wait_for(self, predicate, timeout=20.0):
         deadline = time.monotonic() + timeout
@@ -45,7 +61,7 @@ class EventTap:
             for event in self.seen:
                 if predicate(event):
                     return event
-            method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)
+            method, properties, body = self._next()
             if method is None:
                 self.connection.sleep(0.05)
                 continue
@@ -55,7 +71,9 @@ class EventTap:
                              f"{[(e['type'], e.get('subject')) for e in self.seen]}")
 
     def close(self):
-        self.connection.close()
+        if self.connection.is_open:
+            self.channel.queue_delete(self.queue)
+            self.connection.close()
 
 
 def publish(amqp_uri, exchange, event):

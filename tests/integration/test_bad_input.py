@@ -163,7 +163,7 @@ def test_readers_cannot_import(sign_in):
                                            files={"file": ("a.csv", b"uscc\n")}), 403)
 
 
-def forge(claims, key="not-the-secret", algorithm="HS256"):
+def forge(claims, key="a-different-secret-of-enough-length-32", algorithm="HS256"):
     return jwt.encode(claims, key, algorithm=algorithm)
 
 

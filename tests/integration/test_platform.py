@@ -45,12 +45,7 @@ def test_stopped_service_is_503_and_recovers(platform, sign_in):
 def test_gateway_heals_after_its_broker_connections_are_cut(platform, sign_in, broker):
     minle = sign_in("minle")
     assert minle.get("/api/v1/enterprises").status_code == 200
-    api = broker.api
-    connections = requests.get(f"{api}/vhosts/{broker.vhost}/connections", auth=broker.auth,
-                               timeout=10).json()
-    for connection in connections:
-        requests.delete(f"{api}/connections/{requests.utils.quote(connection['name'])}",
-                        auth=broker.auth, timeout=10)
+    broker.cut_connections()
 
     def answers():
         return minle.get("/api/v1/enterprises").status_code == 200

@@ -15,18 +15,30 @@ def registry_db(mongo, settings):
     return mongo[settings.database("registry")]
 
 
-def test_event_held_back_by_the_broker_is_published_by_the_relay(sign_in, broker, registry_db):
+def reconnect(broker, platform, api):
+    """New permissions apply to new connections: cut them all and wait until everyone is back."""
+    broker.cut_connections()
+    wait_until(platform.ready, timeout=60, interval=0.5, message="the services to reconnect")
+    wait_until(lambda: api.get("/api/v1/enterprises").status_code == 200, timeout=60,
+               interval=0.5, message="the gateway to reconnect")
+
+
+def test_event_held_back_by_the_broker_is_published_by_the_relay(sign_in, broker, registry_db,
+                                                                  platform):
     tap = EventTap(broker.amqp_uri, "registry.events", "cn.anjian.registry.#")
+    minle = sign_in("minle")
     body = enterprise()
     broker.allow_writes(r"^(?!registry\.events$).*")  # the broker now refuses our events
     try:
-        reply = sign_in("minle").post("/api/v1/enterprises", json=body)
+        reconnect(broker, platform, minle)
+        reply = minle.post("/api/v1/enterprises", json=body)
         assert reply.status_code == 201, reply.text
         pending = registry_db.enterprises.find_one({"_id": body["uscc"]})["outbox"]
         assert [event["type"] for event in pending] == \
             ["cn.anjian.registry.enterprise.registered.v1"]
     finally:
         broker.allow_writes()
+    reconnect(broker, platform, minle)
     event = tap.wait_for(lambda e: e["subject"] == body["uscc"], timeout=30)
     assert event["id"] == pending[0]["id"]
     wait_until(lambda: registry_db.enterprises.find_one({"_id": body["uscc"]})["outbox"] == [],
