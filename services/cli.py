@@ -326,7 +326,13 @@ def main(argv=None):
     command.add_argument("--password", help="else ANJIAN_NEW_USER_PASSWORD or a prompt")
     command.set_defaults(handler=create_user)
     args = parser.parse_args(argv)
-    return args.handler(args) or 0
+    from services.kit.errors import DomainError
+    try:
+        return args.handler(args) or 0
+    except DomainError as error:
+        details = "".join(f"\n  {field}: {messages}" for field, messages in error.errors.items())
+        print(f"anjian: {error.message}{details}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
