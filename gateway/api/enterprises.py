@@ -9,7 +9,7 @@ from marshmallow import RAISE, fields
 
 from gateway.platform import platform
 from services.kit.actor import WRITERS
-from services.kit.errors import Forbidden, InvalidInput, NotFound
+from services.kit.errors import InvalidInput, NotFound
 from services.kit.schemas import PageSchema, StrictSchema
 from services.registry import spreadsheet
 from services.registry.domain import check_region
@@ -53,12 +53,7 @@ def _json_body():
 
 
 def _search(query, page, page_size):
-    region = query.get("region")
-    scope = g.actor.scope_prefix
-    if g.actor.role != "enterprise" and region and not (
-            region.startswith(scope) or scope.startswith(region)):
-        raise Forbidden(f"region {region} is outside your jurisdiction",
-                        {"region": ["outside your jurisdiction"]})
+    g.actor.narrow(query.get("region"))
     return _registry("list", query, page, page_size)
 
 

@@ -56,6 +56,22 @@ class Actor:
             return uscc == self.uscc
         return self.sees_region(region_code)
 
+    def narrow(self, region=None):
+        """The code prefix a query may cover: the requested region within the caller's scope.
+
+        A region beside the caller's jurisdiction is refused; one above it is narrowed to it.
+        """
+        own = self.scope_prefix
+        if not region:
+            return own
+        wanted = regions.query_prefix(region)
+        if wanted.startswith(own):
+            return wanted
+        if own.startswith(wanted):
+            return own
+        raise Forbidden(f"region {region} is outside your jurisdiction",
+                        {"region": ["outside your jurisdiction"]})
+
     def require_role(self, *roles):
         if self.role not in roles:
             raise Forbidden(f"the role {self.role!r} may not do this")

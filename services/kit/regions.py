@@ -84,6 +84,11 @@ def within(scope, code):
     return isinstance(code, str) and code.startswith(scope_prefix(scope))
 
 
+def query_prefix(region):
+    """A region filter as a code prefix: a full code means its whole jurisdiction."""
+    return scope_prefix(region) if CODE.match(region) else region
+
+
 def counties(scope):
     """Current county-level codes inside a jurisdiction, for reports and demo data."""
     prefix = scope_prefix(scope)

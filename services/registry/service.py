@@ -5,7 +5,6 @@ from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
 from services.kit.runtime import Caller, ClockProvider, rpc
 from services.kit.schemas import PageSchema, load, page_bounds
-from services.kit.errors import Forbidden
 from services.registry import domain
 from services.registry.schemas import (AuditEntrySchema, EnterpriseCreateSchema,
                                        EnterpriseQuerySchema, EnterpriseSchema,
@@ -82,12 +81,7 @@ class RegistryService(OutboxRelay):
         region = criteria.pop("region", None)
         if actor.role == "enterprise":
             criteria["uscc"] = actor.uscc
-        elif region and not (region.startswith(actor.scope_prefix)
-                             or actor.scope_prefix.startswith(region)):
-            raise Forbidden(f"region {region} is outside your jurisdiction",
-                            {"region": ["outside your jurisdiction"]})
-        # The narrower of the requested region and the caller's own scope.
-        criteria["region_prefix"] = max(region or "", actor.scope_prefix, key=len)
+        criteria["region_prefix"] = actor.narrow(region)
         documents, total = self.store.search(criteria, skip, limit)
         return {"items": [self._view(document) for document in documents], "total": total}
 

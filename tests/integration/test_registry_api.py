@@ -120,6 +120,7 @@ def test_list_filters_paginates_stably_and_counts(sign_in):
 
     assert count(region="620723") == 2
     assert count(region="6207") == 5
+    assert count(region="620700") == 5  # a city's code stands for all its counties
     assert count(risk_feature="dust_explosion") == 3
     assert count(industry="tobacco") == 0
     assert count(status="operating") == 5

@@ -11,7 +11,7 @@ from services.kit.actor import Actor
 from services.kit.config import Settings
 from services.kit.errors import Unauthenticated
 
-SETTINGS = Settings(jwt_secret="unit-test-secret-that-is-long-enough", jwt_ttl_seconds=900)
+SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 64, jwt_ttl_seconds=900)
 MINLE = Actor("minle", "regulator", "620722")
 
 

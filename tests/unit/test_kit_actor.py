@@ -94,3 +94,15 @@ def test_writer_may_not_write_outside_the_region():
 def test_enterprise_identity_without_its_uscc_is_unauthenticated():
     with pytest.raises(Unauthenticated):
         Actor.from_context({"actor": '{"user_id":"u","role":"enterprise","region_scope":"620722"}'})
+
+
+def test_narrow_keeps_queries_inside_the_jurisdiction():
+    city = Actor("zhangye", "regulator", "620700")
+    assert city.narrow() == "6207"
+    assert city.narrow("620700") == "6207"
+    assert city.narrow("620722") == "620722"
+    assert city.narrow("62") == "6207"
+    with pytest.raises(Forbidden):
+        city.narrow("620100")
+    with pytest.raises(Forbidden):
+        Actor("minle", "regulator", "620722").narrow("620702")
