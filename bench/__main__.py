@@ -46,11 +46,13 @@ def main(argv=None):
     try:
         print("starting an isolated platform", file=sys.stderr, flush=True)
         with isolated_platform(args.rabbitmq_management) as platform:
-            for name in names:
-                print(f"measuring {name}", file=sys.stderr, flush=True)
-                for line in FIGURES[name](platform, args).lines():
-                    print(line, flush=True)
-            print("tearing the platform down", file=sys.stderr, flush=True)
+            try:
+                for name in names:
+                    print(f"measuring {name}", file=sys.stderr, flush=True)
+                    for line in FIGURES[name](platform, args).lines():
+                        print(line, flush=True)
+            finally:
+                print("tearing the platform down", file=sys.stderr, flush=True)
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1

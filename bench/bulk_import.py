@@ -55,6 +55,7 @@ def _time_insert_many(platform, documents):
 
 
 def _time_import(platform, workbook):
+    """Seconds until the reply, and the reply: the per-row report, or why there is none."""
     # Start from an empty registry, like the raw side: an earlier figure may have registered some.
     platform.database("registry").enterprises.delete_many({})
     headers = {"Authorization": f"Bearer {platform.sign_in()}"}
@@ -62,11 +63,7 @@ def _time_import(platform, workbook):
     reply = requests.post(platform.url + "/api/v1/enterprises/import", headers=headers,
                           files={"file": ("enterprises.xlsx", workbook, XLSX_TYPE)},
                           timeout=IMPORT_TIMEOUT_SECONDS)
-    elapsed = time.perf_counter() - started
-    if reply.status_code != 200:
-        raise BenchError(f"the import failed after {elapsed:.1f} s: "
-                         f"{reply.status_code} {reply.text[:500]}")
-    return elapsed, reply.json()
+    return time.perf_counter() - started, reply
 
 
 def import_10k_vs_insert_many(platform):
@@ -75,10 +72,21 @@ def import_10k_vs_insert_many(platform):
     # The raw insert goes first: after the import the registry's outbox relay keeps the database
     # busy publishing ten thousand events, which would slow the raw side down.
     insert_seconds = _time_insert_many(platform, _documents(payloads, platform.regulator))
-    import_seconds, report = _time_import(platform, workbook)
+    import_seconds, reply = _time_import(platform, workbook)
+    timings = f"insert_many: {insert_seconds:.2f} s"
+    setup = (f"{ROWS} rows, {len(workbook) // 1024} KiB .xlsx; insert_many into a fresh "
+             f"collection with the registry's indexes")
+    # A failed import is a result worth reporting, not a reason to stop the bench.
+    if reply.status_code != 200:
+        return Figure(NAME, "failed", f"<= {TARGET}", [
+            f"import: HTTP {reply.status_code} after {import_seconds:.2f} s, {timings}",
+            f"gateway said: {reply.text.strip()[:300]}", setup])
+    report = reply.json()
+    counts = (f"{report['created']} created, {report['existing']} existing, "
+              f"{report['invalid']} invalid")
     if report["created"] != ROWS:
-        raise BenchError(f"the import created {report['created']} of {ROWS} enterprises "
-                         f"({report['existing']} existing, {report['invalid']} invalid)")
-    details = [f"import: {import_seconds:.2f} s ({len(workbook) // 1024} KiB .xlsx, "
-               f"report: {report['created']} created), insert_many: {insert_seconds:.2f} s"]
-    return Figure(NAME, f"{import_seconds / insert_seconds:.1f}x", f"<= {TARGET}", details)
+        return Figure(NAME, "failed", f"<= {TARGET}", [
+            f"import: {import_seconds:.2f} s, {timings}",
+            f"the import report says {counts}, not {ROWS} created", setup])
+    return Figure(NAME, f"{import_seconds / insert_seconds:.1f}x", f"<= {TARGET}", [
+        f"import: {import_seconds:.2f} s, {timings}", f"{setup}; import report: {counts}"])

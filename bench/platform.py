@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from gateway.auth import UserStore
 from services.kit.actor import Actor
 from services.kit.config import Settings
 from services.kit.mongo import connect
@@ -149,6 +150,16 @@ class Platform:
         raise BenchError(f"the platform was not ready after {READY_SECONDS}s: {last}")
 
 
+def _best_effort(what, step, *args, **kwargs):
+    """A teardown step that fails is reported and the others still run."""
+    def run():
+        try:
+            step(*args, **kwargs)
+        except Exception as error:  # e.g. the infrastructure went away during the run
+            print(f"bench: could not {what}: {error}", file=sys.stderr)
+    return run
+
+
 def _drop_databases(mongo, prefix):
     for name in mongo.list_database_names():
         if name.startswith(prefix):
@@ -166,13 +177,11 @@ def _check_database(mongo, settings):
 @contextmanager
 def isolated_platform(management_url):
     """Start the registry and the gateway on private resources; remove everything on exit."""
-    from gateway.auth import UserStore
-
     base = Settings.from_env()
     with ExitStack() as teardown:
         broker = Broker(base.amqp_uri, management_url)
         broker.create()
-        teardown.callback(broker.delete)
+        teardown.callback(_best_effort(f"delete the vhost {broker.vhost}", broker.delete))
         logs = tempfile.mkdtemp(prefix="anjian-bench-")
         teardown.callback(shutil.rmtree, logs, ignore_errors=True)
         settings = dataclasses.replace(
@@ -182,7 +191,8 @@ def isolated_platform(management_url):
         mongo = connect(settings)
         teardown.callback(mongo.close)
         _check_database(mongo, settings)
-        teardown.callback(_drop_databases, mongo, settings.database_prefix)
+        teardown.callback(_best_effort(f"drop the databases {settings.database_prefix}*",
+                                       _drop_databases, mongo, settings.database_prefix))
         platform = Platform(settings, mongo)
         teardown.callback(platform.stop_all)
         for component in COMPONENTS:

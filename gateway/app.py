@@ -6,7 +6,7 @@ from flask import Flask, g, request, send_from_directory
 from flask_smorest import Api
 
 from gateway import problems
-from gateway.api import auth as auth_api, enterprises, health
+from gateway.api import auth as auth_api, enterprises, evidence, health, inspection
 from gateway.auth import UserStore, authenticate_request
 from gateway.platform import Platform
 from services.kit.config import Settings
@@ -55,6 +55,8 @@ def create_app(settings=None):
 
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(enterprises.blp)
+    api.register_blueprint(inspection.blp)
+    api.register_blueprint(evidence.blp)
     app.register_blueprint(health.blp)
     # After Api(), so our problem+json handlers replace flask-smorest's default JSON errors.
     problems.register(app)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from services.kit.config import Settings
 
-SERVICES = ("registry",)
+SERVICES = ("registry", "inspection")
 CLI_USER = "anjian-cli"
 
 

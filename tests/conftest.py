@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -119,11 +120,18 @@ class Platform:
         self.processes = {}
         self.logs = Path(settings.data_dir)
 
-    def start(self, component):
+    def start(self, component, **overrides):
         log = open(self.logs / f"{component}.log", "ab")
         self.processes[component] = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "serve", component], cwd=ROOT,
-            env=environment(self.settings), stdout=log, stderr=subprocess.STDOUT)
+            env=environment(replace(self.settings, **overrides)), stdout=log,
+            stderr=subprocess.STDOUT)
+
+    def restart(self, component, **overrides):
+        """Restart one component, e.g. with its clock set ahead; waits until all is ready."""
+        self.stop(component)
+        self.start(component, **overrides)
+        wait_until(self.ready, timeout=60, interval=0.5, message=f"{component} to restart")
 
     def stop(self, component, kill=False):
         process = self.processes.pop(component)
@@ -147,7 +155,7 @@ class Platform:
 @pytest.fixture(scope="session")
 def platform(settings):
     running = Platform(settings)
-    for component in ("registry", "gateway"):
+    for component in ("registry", "inspection", "gateway"):
         running.start(component)
     try:
         wait_until(running.ready, timeout=90, interval=0.5, message="the platform to be ready")

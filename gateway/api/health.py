@@ -8,7 +8,7 @@ from services.kit.regions import NATIONWIDE
 
 blp = Blueprint("health", __name__)
 
-SERVICES = ("registry",)
+SERVICES = ("registry", "inspection")
 HEALTH_PROBE = Actor(user_id="readiness-probe", role="auditor", region_scope=NATIONWIDE)
 
 

@@ -45,7 +45,7 @@ live_pid() {
     local pid
     pid="$(cat "$RUN/$1.pid" 2>/dev/null)" || return 1
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2" || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -- "$2" >/dev/null || return 1
     echo "$pid"
 }
 
@@ -91,7 +91,7 @@ if launcher="$(live_pid rabbitmq-launcher rabbitmq-server)"; then
     # The Erlang port mapper was started by the broker; stop it if no node is left.
     if command -v epmd >/dev/null 2>&1 || [ -x /usr/lib/erlang/bin/epmd ]; then
         epmd="$(command -v epmd || echo /usr/lib/erlang/bin/epmd)"
-        if ! ERL_EPMD_ADDRESS=127.0.0.1 "$epmd" -names 2>/dev/null | grep -q '^name '; then
+        if ! ERL_EPMD_ADDRESS=127.0.0.1 "$epmd" -names 2>/dev/null | grep '^name ' >/dev/null; then
             ERL_EPMD_ADDRESS=127.0.0.1 "$epmd" -kill >/dev/null 2>&1 || true
         fi
     fi

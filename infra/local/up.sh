@@ -283,7 +283,9 @@ elif ! pid_alive ferretdb && tcp_open 27017; then
 else
     GOBIN_DIR="$(go_bin_dir)"
     ferretdb="$GOBIN_DIR/ferretdb"
-    if "$ferretdb" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"; then
+    # (grep without -q here and below: under pipefail an early-exiting grep -q
+    # can kill the writer with SIGPIPE and make the whole check fail.)
+    if "$ferretdb" --version 2>/dev/null | grep -x "version: $FERRETDB_VERSION" >/dev/null; then
         say "ferretdb: $FERRETDB_VERSION already installed ($ferretdb)"
     else
         build_ferretdb "$ferretdb"
@@ -312,7 +314,7 @@ else
     minio="$GOBIN_DIR/minio"
     versitygw="$GOBIN_DIR/versitygw"
     s3_kind=minio
-    if go version -m "$minio" 2>/dev/null | grep -q "github.com/minio/minio[[:space:]]*$MINIO_VERSION"; then
+    if go version -m "$minio" 2>/dev/null | grep "github.com/minio/minio[[:space:]]*$MINIO_VERSION" >/dev/null; then
         say "minio: $MINIO_VERSION already installed ($minio)"
     else
         say "minio: building $MINIO_VERSION from source (takes several minutes)"
@@ -323,7 +325,7 @@ else
         fi
     fi
     if [ "$s3_kind" = versitygw ]; then
-        if go version -m "$versitygw" 2>/dev/null | grep -q "github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION"; then
+        if go version -m "$versitygw" 2>/dev/null | grep "github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION" >/dev/null; then
             say "versitygw: $VERSITYGW_VERSION already installed ($versitygw)"
         else
             say "versitygw: building $VERSITYGW_VERSION from source"

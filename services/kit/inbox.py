@@ -17,6 +17,8 @@ from nameko.events import event_handler
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.envelope import EnvelopeSchema
+from services.kit.runtime import rpc
+from services.kit.serialize import plain
 
 log = logging.getLogger(__name__)
 
@@ -131,3 +133,13 @@ def idempotent_handler(source_service, event_type):
         return event_handler(source_service, event_type, requeue_on_error=True)(handler)
 
     return decorate
+
+
+class DeadLetterAccess:
+    """Mixin for a service with `store` and `caller`: administrators read its parked events."""
+
+    @rpc
+    def dead_letters(self):
+        self.caller().require_role("admin")
+        return plain(list(self.store.inbox.dead_letters.find({}, limit=200)
+                          .sort("parked_at", -1)))

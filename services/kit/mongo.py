@@ -9,9 +9,8 @@ import re
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 
-from services.kit.clock import Clock
 from services.kit.config import Settings
-from services.kit.errors import InvalidInput
+from services.kit.errors import Conflict, InvalidInput
 from services.kit.inbox import Inbox
 
 
@@ -26,7 +25,7 @@ class BaseStore:
     def __init__(self, db, settings, clock=None):
         self.db = db
         self.settings = settings
-        self.clock = clock or Clock()
+        self.clock = clock or settings.clock()
         self.inbox = Inbox(db, self.clock, settings.handler_max_attempts)
 
     def ensure_indexes(self):
@@ -36,6 +35,22 @@ class BaseStore:
     def outbox_collections(self):
         """Collections whose documents carry an outbox field."""
         return ()
+
+    def save(self, collection, before, after, events):
+        """Write a changed aggregate and its events in one document write.
+
+        Guarded by the version that was read: a concurrent change makes this a Conflict instead of
+        a lost update. The outbox is only appended to, so the relay's removals are never undone.
+        """
+        fields = {key: value for key, value in after.items()
+                  if key not in ("_id", "version", "outbox")}
+        update = {"$set": fields, "$inc": {"version": 1}}
+        if events:
+            update["$push"] = {"outbox": {"$each": events}}
+        result = collection.update_one({"_id": before["_id"], "version": before["version"]},
+                                       update)
+        if result.matched_count != 1:
+            raise Conflict(f"{before['_id']} was changed by someone else; reload it")
 
 
 class MongoStore(DependencyProvider):

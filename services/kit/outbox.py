@@ -18,7 +18,6 @@ from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from services.kit.clock import Clock
 from services.kit.config import Settings
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ class Outbox(DependencyProvider):
 
     def setup(self):
         settings = Settings.from_nameko(self.container.config)
-        self.publisher = OutboxPublisher(self.service, settings, Clock())
+        self.publisher = OutboxPublisher(self.service, settings, settings.clock())
         with Connection(settings.amqp_uri) as connection:
             channel = connection.channel()
             exchange = self.publisher.exchange(channel)

@@ -14,7 +14,7 @@ from pymongo.errors import ConnectionFailure
 from urllib3.exceptions import HTTPError
 
 from services.kit.actor import Actor
-from services.kit.clock import Clock
+from services.kit.config import Settings
 from services.kit.errors import ALL_ERRORS, Unavailable
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,10 @@ class Caller(DependencyProvider):
 
 
 class ClockProvider(DependencyProvider):
-    """Injects the clock; tests replace it with a FixedClock."""
+    """Injects the service's clock, set ahead by `clock_offset_seconds` where configured."""
 
-    def __init__(self, clock=None):
-        self.clock = clock or Clock()
+    def setup(self):
+        self.clock = Settings.from_nameko(self.container.config).clock()
 
     def get_dependency(self, worker_ctx):
         return self.clock

@@ -1,6 +1,6 @@
 """The registry as a nameko service: a thin adapter from RPC and events to the domain rules."""
 from services.kit.actor import SYSTEM
-from services.kit.inbox import idempotent_handler
+from services.kit.inbox import DeadLetterAccess, idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
 from services.kit.runtime import Caller, ClockProvider, rpc
@@ -15,7 +15,7 @@ INSPECTION_SUSPENSION_ORDERED = "cn.anjian.inspection.suspension.ordered.v1"
 INSPECTION_SUSPENSION_LIFTED = "cn.anjian.inspection.suspension.lifted.v1"
 
 
-class RegistryService(OutboxRelay):
+class RegistryService(OutboxRelay, DeadLetterAccess):
     name = domain.SERVICE
 
     store = MongoStore(domain.SERVICE, RegistryStore)

@@ -10,7 +10,7 @@ def test_health_and_readiness_name_every_dependency(platform):
     ready = requests.get(platform.url + "/readyz", timeout=10)
     assert ready.status_code == 200
     checks = ready.json()["checks"]
-    assert set(checks) == {"broker", "database", "object_store", "registry"}
+    assert set(checks) == {"broker", "database", "object_store", "registry", "inspection"}
     assert all(check["status"] == "up" for check in checks.values())
 
 

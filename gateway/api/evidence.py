@@ -1,0 +1,72 @@
+"""Evidence files: streamed to the object store by the gateway, recorded by the inspection service.
+
+The file goes to MinIO first (hashed, measured and type-sniffed on the way); only then is its
+record written. If the store is down the caller gets 503 and nothing is recorded anywhere.
+"""
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from gateway.platform import platform
+from services.kit.actor import WRITERS
+from services.kit.errors import InvalidInput
+from services.kit.schemas import StrictSchema
+
+blp = Blueprint("evidence", __name__, url_prefix="/api/v1/evidence",
+                description="Evidence photos, scans and videos for hazards")
+
+ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "video/mp4")
+UPLOADERS = ("enterprise", "agency", *WRITERS)
+
+
+class EvidenceUpload(StrictSchema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class EvidenceForm(StrictSchema):
+    uscc = fields.String(metadata={"description": "the enterprise (implied for its own users)"})
+    hazard_id = fields.String()
+    captured_at = fields.String(metadata={"format": "date-time"})
+    latitude = fields.String()
+    longitude = fields.String()
+
+
+@blp.route("")
+class EvidenceUploads(MethodView):
+    @blp.arguments(EvidenceForm, location="form")
+    @blp.arguments(EvidenceUpload, location="files")
+    def post(self, form, upload):
+        """Upload one file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes)"""
+        g.actor.require_role(*UPLOADERS)
+        upload = upload["file"]
+        stored = platform().evidence.put(upload.stream, declared_size=request.content_length,
+                                         filename=upload.filename, allowed_types=ALLOWED_TYPES)
+        record = {**stored, "filename": upload.filename or None,
+                  **{key: value for key, value in form.items() if value != ""}}
+        for key in ("latitude", "longitude"):
+            if key in record:
+                try:
+                    record[key] = float(record[key])
+                except ValueError:
+                    raise InvalidInput(f"{key} must be a number", {key: ["not a number"]}) \
+                        from None
+        return platform().call("inspection", "record_evidence", record), 201
+
+
+@blp.route("/<string:identifier>")
+class Evidence(MethodView):
+    def get(self, identifier):
+        """The evidence record and a short-lived download link, if you may see it"""
+        record = platform().call("inspection", "get_evidence", identifier)
+        return {**record, "url": platform().evidence.presigned_url(record["object_key"]),
+                "url_expires_in": platform().settings.evidence_url_seconds}
+
+
+@blp.route("/<string:identifier>/verification")
+class EvidenceVerification(MethodView):
+    def post(self, identifier):
+        """Recompute the file's sha256 and record whether it still matches"""
+        record = platform().call("inspection", "get_evidence", identifier)
+        intact = platform().evidence.verify(record["object_key"], record["sha256"])
+        return platform().call("inspection", "record_integrity", identifier, intact)

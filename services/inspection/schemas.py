@@ -1,0 +1,180 @@
+"""Inspection schemas: what callers may send. Every field is typed and unknown fields are refused."""
+from marshmallow import fields, validate
+
+from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
+from services.kit.schemas import PageSchema, StrictSchema
+
+USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
+IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
+TEXT = validate.Length(min=1, max=2000)
+REASON = validate.Length(min=2, max=1000)
+
+
+class InspectionCreateSchema(StrictSchema):
+    uscc = fields.String(required=True, validate=USCC)
+    mode = fields.String(required=True, validate=validate.OneOf(MODES))
+    theme = fields.String(validate=validate.OneOf(CAMPAIGN_THEMES))
+    project_id = fields.String(validate=validate.Length(min=1, max=64))
+    re_check_of = fields.String(validate=IDENTIFIER)
+    corrects = fields.String(validate=IDENTIFIER,
+                             metadata={"description": "the completed record this one corrects"})
+    agency = fields.String(validate=validate.Length(min=1, max=64))
+    place = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    content = fields.String(required=True, validate=TEXT)
+    inspectors = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                             validate=validate.Length(max=10))
+
+
+class FindingSchema(StrictSchema):
+    description = fields.String(required=True, validate=TEXT)
+    location = fields.String(validate=validate.Length(max=200))
+    catalogue_item = fields.String(validate=validate.Length(min=1, max=32))
+    failed_device = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
+    raise_to_major = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
+    raise_reason = fields.String(validate=REASON)
+    deadline = fields.Date()
+
+
+class CompletionSchema(StrictSchema):
+    handling = fields.String(required=True, validate=TEXT)
+    signature = fields.String(validate=validate.Length(min=1, max=50),
+                              metadata={"description": "name of the unit head who signed"})
+    signature_refusal = fields.String(validate=REASON,
+                                      metadata={"description": "why the unit head refused"})
+
+
+class InspectionQuerySchema(PageSchema):
+    region = fields.String(validate=validate.Regexp(r"^\d{2,6}$"))
+    uscc = fields.String(validate=USCC)
+    mode = fields.String(validate=validate.OneOf(MODES))
+    state = fields.String(validate=validate.OneOf(("open", "completed")))
+
+
+class HazardQuerySchema(PageSchema):
+    region = fields.String(validate=validate.Regexp(r"^\d{2,6}$"))
+    uscc = fields.String(validate=USCC)
+    grade = fields.String(validate=validate.OneOf(GRADES))
+    state = fields.String(validate=validate.Length(min=1, max=20))
+    overdue = fields.Boolean()
+
+
+class RectificationSchema(StrictSchema):
+    evidence = fields.List(fields.String(validate=IDENTIFIER), required=True,
+                           validate=validate.Length(min=1, max=20))
+    note = fields.String(validate=TEXT)
+
+
+class VerificationSchema(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(("verify", "reject")))
+    reason = fields.String(validate=REASON)
+
+
+class PlanSchema(StrictSchema):
+    targets = fields.String(required=True, validate=TEXT)
+    measures = fields.String(required=True, validate=TEXT)
+    funds_yuan = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    people = fields.String(required=True, validate=TEXT)
+    deadline = fields.Date(required=True)
+    safety_measures = fields.String(required=True, validate=TEXT)
+    emergency_measures = fields.String(required=True, validate=TEXT)
+
+
+class ExtensionRequestSchema(StrictSchema):
+    deadline = fields.Date(required=True)
+    reason = fields.String(required=True, validate=REASON)
+
+
+class ExtensionDecisionSchema(StrictSchema):
+    approve = fields.Boolean(required=True, truthy={True}, falsy={False})
+    reason = fields.String(required=True, validate=REASON)
+
+
+class HazardActionSchema(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(
+        ("start_rectification", "apply_resume", "suspend", "raise_to_major")))
+    reason = fields.String(validate=REASON)
+
+
+class SelfInspectionSchema(StrictSchema):
+    uscc = fields.String(validate=USCC)
+    performed_on = fields.Date(required=True)
+    led_by_principal = fields.Boolean(required=True, truthy={True}, falsy={False})
+    leader = fields.String(validate=validate.Length(min=1, max=50))
+    content = fields.String(required=True, validate=TEXT)
+    problems_found = fields.Integer(strict=True, load_default=0,
+                                    validate=validate.Range(min=0, max=10000))
+
+
+class EvidenceRecordSchema(StrictSchema):
+    """What the gateway records after streaming a file to the object store."""
+
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    content_type = fields.String(required=True)
+    object_key = fields.String(required=True)
+    filename = fields.String(validate=validate.Length(max=255), allow_none=True)
+    uscc = fields.String(validate=USCC)
+    hazard_id = fields.String(validate=IDENTIFIER)
+    captured_at = fields.AwareDateTime(allow_none=True)
+    latitude = fields.Float(validate=validate.Range(min=-90, max=90), allow_none=True)
+    longitude = fields.Float(validate=validate.Range(min=-180, max=180), allow_none=True)
+
+
+class AccidentSchema(StrictSchema):
+    uscc = fields.String(required=True, validate=USCC)
+    occurred_at = fields.AwareDateTime(required=True)
+    place = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    accident_type = fields.String(required=True)
+    deaths = fields.Integer(required=True, strict=True)
+    missing = fields.Integer(load_default=0, strict=True)
+    serious_injuries = fields.Integer(required=True, strict=True)
+    minor_injuries = fields.Integer(load_default=0, strict=True)
+    direct_loss_yuan = fields.Integer(required=True, strict=True)
+    summary = fields.String(validate=TEXT)
+
+
+class AccidentSupplementSchema(StrictSchema):
+    deaths = fields.Integer(strict=True)
+    missing = fields.Integer(strict=True)
+    serious_injuries = fields.Integer(strict=True)
+    minor_injuries = fields.Integer(strict=True)
+    direct_loss_yuan = fields.Integer(strict=True)
+    reason = fields.String(required=True, validate=REASON)
+
+
+class PartySchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(("unit", "person")))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = fields.String(validate=validate.OneOf(("principal", "safety_manager", "other")))
+    id_number = fields.String(validate=validate.Length(min=15, max=18))
+
+
+class CaseSchema(StrictSchema):
+    uscc = fields.String(required=True, validate=USCC)
+    hazard_ids = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
+    parties = fields.List(fields.Nested(PartySchema), required=True,
+                          validate=validate.Length(min=1, max=20))
+
+
+class PenaltyLineSchema(StrictSchema):
+    party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    legal_basis = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount_yuan = fields.Integer(required=True, strict=True)
+    decision_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    decided_on = fields.Date(required=True)
+    order_to_correct = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    correction_deadline = fields.Date(allow_none=True, load_default=None)
+
+
+class PenaltyDecisionSchema(StrictSchema):
+    lines = fields.List(fields.Nested(PenaltyLineSchema), required=True,
+                        validate=validate.Length(min=1, max=40))
+
+
+class SuspensionLiftSchema(StrictSchema):
+    reason = fields.String(required=True, validate=REASON)
+
+
+class IndicatorQuerySchema(StrictSchema):
+    region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))

@@ -1,0 +1,17 @@
+"""Stored documents as API data: ids named `id`, instants and dates as ISO text, no outbox."""
+from datetime import date, datetime
+
+INTERNAL = ("outbox", "version")
+
+
+def plain(value):
+    if isinstance(value, dict):
+        return {("id" if key == "_id" else key): plain(item) for key, item in value.items()
+                if key not in INTERNAL}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
