@@ -21,12 +21,14 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from gateway.auth import UserStore
+from services.cli import SERVICES
 from services.kit.actor import Actor
 from services.kit.config import Settings
 from services.kit.mongo import connect
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPONENTS = ("registry", "gateway")
+# Every service the gateway needs to be ready, then the gateway itself.
+COMPONENTS = (*SERVICES, "gateway")
 GATEWAY_WORKERS = 2
 READY_SECONDS = 90
 STOP_SECONDS = 20

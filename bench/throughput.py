@@ -125,8 +125,10 @@ def gateway_get_vs_rpc(platform, seconds):
              "raw rpc": Load(CONCURRENCY, WARMUP_SECONDS, seconds)}
     gateway_rate = loads["gateway"].run(lambda: _signed_in_session(platform),
                                         _gateway_get(platform.url), usccs)
+    # The same timeout and caller as the gateway's own proxies.
     rpc_rate = loads["raw rpc"].run(
-        lambda: ClusterRpcProxy(platform.rpc_config(), timeout=platform.settings.rpc_timeout_seconds,
+        lambda: ClusterRpcProxy(platform.rpc_config(),
+                                timeout=platform.settings.rpc_timeout_seconds,
                                 context_data=platform.regulator.to_context()),
         _rpc_get, usccs)
     details = [f"gateway: {gateway_rate:.0f} req/s, raw rpc: {rpc_rate:.0f} req/s "

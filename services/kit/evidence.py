@@ -76,6 +76,8 @@ class EvidenceStore:
         self.max_bytes = settings.evidence_max_bytes
         self.url_lifetime = timedelta(seconds=settings.evidence_url_seconds)
         self.clock = clock
+        # Created on first upload, so a process may start before the object store does.
+        self.bucket_ready = False
         # Fail fast: the caller gets Unavailable instead of waiting out minutes of retries.
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5, read=60),
@@ -121,6 +123,9 @@ class EvidenceStore:
                 {"file": [f"type {kind.mime} is not accepted"]})
         reader = _HashingReader(head, stream, self.max_bytes)
         incoming = INCOMING + uuid.uuid4().hex
+        if not self.bucket_ready:
+            self.ensure_bucket()
+            self.bucket_ready = True
         with _reachable():
             try:
                 # An unknown length streams part by part; a refusal raised while reading aborts
