@@ -1,8 +1,13 @@
-"""Benchmarks of the anjian platform: `python -m bench [--seconds S] [--only NAME]`.
+"""Benchmarks of the anjian platform, each figure measured against its target.
+
+Usage: `python -m bench [--seconds S] [--only NAME]`.
 
 Each figure is printed as `<name>: <measured> (target <op> <value>)`, after the numbers behind it
 (indented). Figures are reported, not asserted: a missed target still exits 0; only a bench that
 cannot run exits non-zero. Progress goes to stderr, figures to stdout.
+
+The platform under test takes its settings from the ANJIAN_* environment like any deployment, so
+e.g. ANJIAN_RPC_TIMEOUT_SECONDS=600 lets an import finish that the default timeout cuts short.
 """
 import argparse
 import signal

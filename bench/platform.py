@@ -1,8 +1,9 @@
 """A private anjian platform for one bench run, torn down completely at the end.
 
 The run gets its own RabbitMQ virtual host, its own database prefix and a gateway on a free port,
-so it never disturbs the demo platform, a test run or another bench. The registry and the gateway
-run as real processes, started exactly as in production (`services.cli serve ...`).
+so it never disturbs the demo platform, a test run or another bench. Every service and the
+gateway run as real processes, started exactly as in production (`services.cli serve ...`). Any
+other ANJIAN_* setting in the environment reaches them unchanged.
 """
 import dataclasses
 import os

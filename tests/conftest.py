@@ -144,8 +144,8 @@ class Platform:
                 tail = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
                 raise AssertionError(f"{name} exited:\n{tail}")
         try:
-            return requests.get(self.url + "/readyz", timeout=5).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(self.url + "/readyz", timeout=10).status_code == 200
+        except requests.RequestException:
             return False
 
     def log(self, component):

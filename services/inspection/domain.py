@@ -95,6 +95,12 @@ def hazard_visible(hazard, actor):
     return actor.sees_region(hazard["region_code"])
 
 
+def enterprise_record_visible(document, actor):
+    """Cases, accidents and evidence: the enterprise's own, or inside the jurisdiction."""
+    return document is not None and actor.sees_enterprise(document["uscc"],
+                                                          document["region_code"])
+
+
 def require_visible(document, visible, actor, kind, identifier):
     if not visible(document, actor):
         raise NotFound(f"no {kind} {identifier}")

@@ -66,9 +66,17 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         document = self.store.get(collection, identifier)
         return domain.require_visible(document, visible, self.caller(), kind, identifier)
 
+    def _writable(self, collection, identifier, visible, kind):
+        """Writes name the refusal: the record exists, but not for this caller (403)."""
+        document = self.store.get(collection, identifier)
+        if document is None:
+            raise NotFound(f"no {kind} {identifier}")
+        if not visible(document, self.caller()):
+            raise Forbidden(f"you may not change {kind} {identifier}")
+        return document
+
     def _writable_hazard(self, identifier):
-        """Load a hazard the caller may see; a hidden one is 404 for reads and writes alike."""
-        return self._visible("hazards", identifier, domain.hazard_visible, "hazard")
+        return self._writable("hazards", identifier, domain.hazard_visible, "hazard")
 
     def _page(self, collection, query, criteria, actor, visible_query):
         skip, limit = page_bounds(query["page"], query["page_size"])
@@ -129,8 +137,8 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
     def add_finding(self, identifier, payload):
         fields = load(FindingSchema(), payload)
         now, today = self._now()
-        inspection = self._visible("inspections", identifier, domain.inspection_visible,
-                                   "inspection")
+        inspection = self._writable("inspections", identifier, domain.inspection_visible,
+                                    "inspection")
         changed, finding = domain.add_finding(inspection, fields, self.catalogue, self.caller(),
                                               now, today)
         self.store.change("inspections", inspection, changed, [])
@@ -140,8 +148,8 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
     def complete_inspection(self, identifier, payload):
         fields = load(CompletionSchema(), payload)
         now, _ = self._now()
-        inspection = self._visible("inspections", identifier, domain.inspection_visible,
-                                   "inspection")
+        inspection = self._writable("inspections", identifier, domain.inspection_visible,
+                                    "inspection")
         completed, events, hazards = domain.complete_inspection(inspection, fields, self.caller(),
                                                                 now)
         # Hazards first: if the record write then fails, the retry finds them by their ids.
@@ -187,7 +195,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
 
     @rpc
     def get_hazard(self, identifier):
-        return plain(self._writable_hazard(identifier))
+        return plain(self._visible("hazards", identifier, domain.hazard_visible, "hazard"))
 
     @rpc
     def submit_rectification(self, identifier, payload):
@@ -312,21 +320,19 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
     @rpc
     def get_evidence(self, identifier):
         """Evidence metadata (with its object key) for callers who may see its enterprise."""
-        actor = self.caller()
-        record = self.store.get("evidence", identifier)
-        if record is None or not actor.sees_enterprise(record["uscc"], record["region_code"]):
-            raise NotFound(f"no evidence {identifier}")
-        return plain(record)
+        return plain(self._visible("evidence", identifier, domain.enterprise_record_visible,
+                                   "evidence"))
 
     @rpc
     def record_integrity(self, identifier, intact):
         actor = self.caller()
         actor.require_role(*domain.INSPECTORS)
-        record = self.get_evidence(identifier)
-        state = "intact" if intact else "mismatch"
-        self.store.db.evidence.update_one({"_id": record["_id"]}, {"$set": {
-            "integrity": state, "checked_at": self.clock.now(), "checked_by": actor.user_id}})
-        return {**record, "integrity": state}
+        record = self._visible("evidence", identifier, domain.enterprise_record_visible,
+                               "evidence")
+        checked = {"integrity": "intact" if intact is True else "mismatch",
+                   "checked_at": self.clock.now(), "checked_by": actor.user_id}
+        self.store.mark_evidence(identifier, checked)
+        return plain({**record, **checked})
 
     # --- enforcement cases -----------------------------------------------------------------
 
@@ -348,10 +354,8 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
 
     @rpc
     def get_case(self, identifier):
-        actor = self.caller()
-        case = self.store.get("cases", identifier)
-        if case is None or not actor.sees_enterprise(case["uscc"], case["region_code"]):
-            raise NotFound(f"no enforcement case {identifier}")
+        case = self._visible("cases", identifier, domain.enterprise_record_visible,
+                             "enforcement case")
         return plain(self._with_sanctions(case))
 
     @rpc
@@ -365,11 +369,9 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
     def decide_penalty(self, identifier, payload):
         fields = load(PenaltyDecisionSchema(), payload)
         now, today = self._now()
-        case = self.store.get("cases", identifier)
-        actor = self.caller()
-        if case is None or not actor.sees_enterprise(case["uscc"], case["region_code"]):
-            raise NotFound(f"no enforcement case {identifier}")
-        changed, events = domain.decide_case(case, fields["lines"], actor, now, today)
+        case = self._writable("cases", identifier, domain.enterprise_record_visible,
+                              "enforcement case")
+        changed, events = domain.decide_case(case, fields["lines"], self.caller(), now, today)
         return plain(self._with_sanctions(self._change("cases", case, changed, events)))
 
     def _with_sanctions(self, case):
@@ -394,12 +396,8 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
 
     @rpc
     def get_accident(self, identifier):
-        actor = self.caller()
-        accident = self.store.get("accidents", identifier)
-        if accident is None or not actor.sees_enterprise(accident["uscc"],
-                                                         accident["region_code"]):
-            raise NotFound(f"no accident {identifier}")
-        return plain(accident)
+        return plain(self._visible("accidents", identifier, domain.enterprise_record_visible,
+                                   "accident"))
 
     @rpc
     def list_accidents(self, query):
@@ -412,12 +410,9 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
     def supplement_accident(self, identifier, payload):
         fields = load(AccidentSupplementSchema(), payload)
         now, _ = self._now()
-        actor = self.caller()
-        accident = self.store.get("accidents", identifier)
-        if accident is None or not actor.sees_enterprise(accident["uscc"],
-                                                         accident["region_code"]):
-            raise NotFound(f"no accident {identifier}")
-        changed, events = domain.supplement_accident(accident, fields, actor, now)
+        accident = self._writable("accidents", identifier, domain.enterprise_record_visible,
+                                  "accident")
+        changed, events = domain.supplement_accident(accident, fields, self.caller(), now)
         return plain(self._change("accidents", accident, changed, events))
 
     # --- indicators and plans --------------------------------------------------------------
@@ -470,4 +465,4 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
     @idempotent_handler(domain.SERVICE, OWN_EVENTS)
     def handle_own_event_for_indicators(self, event):
         for county, year, amounts in indicators.counter_deltas(event):
-            self.store.add_to_counters(county, year, amounts)
+            self.store.add_to_counters(county, year, amounts, event["id"])

@@ -1,5 +1,8 @@
 """Inspection persistence: each aggregate is one document carrying its own outbox."""
+import threading
+
 from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
 from services.kit.mongo import BaseStore, prefix_pattern
 
@@ -8,6 +11,11 @@ OPEN_STATES = {"$ne": "closed"}
 
 
 class InspectionStore(BaseStore):
+    def __init__(self, db, settings, clock=None):
+        super().__init__(db, settings, clock)
+        # FerretDB applies concurrent updates of one document as read-modify-write, losing $inc
+        # amounts; counter updates are serialised per process (MongoDB needs no such care).
+        self.counter_lock = threading.Lock()
     @property
     def enterprises(self):
         """The read model of registry enterprises, fed by registry events."""
@@ -97,6 +105,9 @@ class InspectionStore(BaseStore):
     def evidence_items(self, identifiers):
         return list(self.db.evidence.find({"_id": {"$in": list(identifiers)}}))
 
+    def mark_evidence(self, identifier, checked):
+        self.db.evidence.update_one({"_id": identifier}, {"$set": checked})
+
     def penalty_dates_for_major_hazards(self, uscc):
         """One date per decided case: a dual penalty is one penalty of the enterprise (Art. 113)."""
         return [min(line["decided_on"] for line in case["lines"])
@@ -105,16 +116,29 @@ class InspectionStore(BaseStore):
 
     # --- indicators ---
 
-    def add_to_counters(self, county, year, amounts):
-        self.db.indicators.update_one(
-            {"_id": f"{county}:{year}"},
-            {"$inc": {f"counters.{name}": amount for name, amount in amounts.items()},
-             "$set": {"region_code": county, "year": year}}, upsert=True)
+    def add_to_counters(self, county, year, amounts, event_id):
+        """Apply an event's amounts once: the event id is recorded in the same write.
+
+        If the id is already there the filter matches nothing and the upsert collides with the
+        existing document, which is exactly "already applied".
+        """
+        with self.counter_lock:
+            self._add_to_counters(county, year, amounts, event_id)
+
+    def _add_to_counters(self, county, year, amounts, event_id):
+        try:
+            self.db.indicators.update_one(
+                {"_id": f"{county}:{year}", "applied": {"$ne": event_id}},
+                {"$inc": {f"counters.{name}": amount for name, amount in amounts.items()},
+                 "$push": {"applied": event_id},
+                 "$set": {"region_code": county, "year": year}}, upsert=True)
+        except DuplicateKeyError:
+            pass
 
     def counters(self, prefix, year):
         totals = {}
         for document in self.db.indicators.find({"region_code": prefix_pattern(prefix),
-                                                 "year": year}):
+                                                 "year": year}, {"applied": 0}):
             for name, amount in _flatten(document.get("counters", {})).items():
                 totals[name] = totals.get(name, 0) + amount
         return totals

@@ -54,6 +54,7 @@ def _native():
         "minio_endpoint": os.environ.get("ANJIAN_MINIO_ENDPOINT", "127.0.0.1:9000"),
         **_credentials(),
         "management_url": "http://127.0.0.1:15672",
+        "mode": "native",
     }
 
 
@@ -91,6 +92,7 @@ def _docker(docker_services):
         "minio_endpoint": f"127.0.0.1:{minio}",
         **_credentials(),
         "management_url": management,
+        "mode": "docker",
     }
 
 
