@@ -21,11 +21,6 @@ class InspectionStore(BaseStore):
         """The read model of registry enterprises, fed by registry events."""
         return self.db.enterprises
 
-    @property
-    def outbox_collections(self):
-        return (self.db.inspections, self.db.hazards, self.db.self_inspections,
-                self.db.accidents, self.db.cases)
-
     def ensure_indexes(self):
         for collection in (self.db.inspections, self.db.hazards, self.db.self_inspections,
                            self.db.accidents, self.db.cases, self.db.evidence):
@@ -65,11 +60,10 @@ class InspectionStore(BaseStore):
         return self.db[collection].find_one({"_id": identifier}, HIDDEN)
 
     def insert(self, collection, document):
-        self.db[collection].insert_one(document)
-
-    def insert_many(self, collection, documents):
-        if documents:
-            self.db[collection].insert_many(documents, ordered=True)
+        if document.get("outbox"):
+            self.insert_aggregate(self.db[collection], document)
+        else:
+            self.db[collection].insert_one(document)
 
     def change(self, collection, before, after, events):
         self.save(self.db[collection], before, after, events)

@@ -8,6 +8,7 @@ import re
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
+from pymongo.errors import BulkWriteError
 
 from services.kit.config import Settings
 from services.kit.errors import Conflict, InvalidInput
@@ -32,9 +33,41 @@ class BaseStore:
         """Create the indexes the store's queries rely on (idempotent)."""
 
     @property
-    def outbox_collections(self):
-        """Collections whose documents carry an outbox field."""
-        return ()
+    def pending(self):
+        """Pointers to documents that may hold unpublished events, written before the events."""
+        return self.db.outbox_pending
+
+    def announce(self, collection, document_ids):
+        """Before a write that stores events, point the relay at the documents it touches.
+
+        Written first, so a crash between the two writes leaves a pointer to an empty outbox
+        (which the relay clears), never events nobody will look for.
+        """
+        now = self.clock.now()
+        pointers = [{"_id": f"{collection.name}:{document_id}", "collection": collection.name,
+                     "document_id": document_id, "since": now} for document_id in document_ids]
+        if not pointers:
+            return
+        try:
+            self.pending.insert_many(pointers, ordered=False)
+        except BulkWriteError as error:
+            repeated = [pointers[e["index"]]["_id"] for e in error.details["writeErrors"]
+                        if e["code"] == 11000]
+            if len(repeated) != len(error.details["writeErrors"]):
+                raise
+            for pointer_id in repeated:
+                self.pending.update_one({"_id": pointer_id}, {"$set": {"since": now}})
+
+    def pending_pointers(self, limit):
+        return list(self.pending.find({}, limit=limit))
+
+    def settle(self, pointer):
+        """Drop a pointer whose events are out, unless a newer write announced itself meanwhile."""
+        self.pending.delete_one({"_id": pointer["_id"], "since": pointer["since"]})
+
+    def insert_aggregate(self, collection, document):
+        self.announce(collection, [document["_id"]])
+        collection.insert_one(document)
 
     def save(self, collection, before, after, events):
         """Write a changed aggregate and its events in one document write.
@@ -46,6 +79,7 @@ class BaseStore:
                   if key not in ("_id", "version", "outbox")}
         update = {"$set": fields, "$inc": {"version": 1}}
         if events:
+            self.announce(collection, [before["_id"]])
             update["$push"] = {"outbox": {"$each": events}}
         result = collection.update_one({"_id": before["_id"], "version": before["version"]},
                                        update)

@@ -87,19 +87,38 @@ class OutboxPublisher:
             published += 1
         return published
 
-    def relay(self, collections):
-        """Publish everything due, batch after batch, until nothing due is left or a publish fails."""
+    def relay(self, store):
+        """Publish everything due, batch after batch, until nothing due is left or a publish fails.
+
+        The store's pending pointers say which documents may hold events, so the relay never
+        scans the aggregates themselves (FerretDB would read every document to find them).
+        """
         published = 0
-        for collection in collections:
-            while True:
-                pending = collection.find({FIELD: {"$exists": True, "$ne": []}}, {FIELD: 1},
-                                          limit=RELAY_BATCH)
-                batches = due_batches(list(pending), self.clock.now())
-                sent = sum(self.flush(collection, document_id, events)
-                           for document_id, events in batches)
-                published += sent
-                if sent < sum(len(events) for _, events in batches) or len(batches) < RELAY_BATCH:
-                    break
+        while True:
+            now = self.clock.now()
+            pointers = store.pending_pointers(RELAY_BATCH)
+            documents, settled = {}, []
+            for pointer in pointers:
+                document = store.db[pointer["collection"]].find_one(
+                    {"_id": pointer["document_id"]}, {FIELD: 1})
+                if document and document.get(FIELD):
+                    documents[pointer["document_id"]] = (pointer, document)
+                elif now - pointer["since"] >= RELAY_GRACE:
+                    settled.append(pointer)
+            batches = due_batches([document for _, document in documents.values()], now)
+            sent = 0
+            for document_id, events in batches:
+                pointer, document = documents[document_id]
+                flushed = self.flush(store.db[pointer["collection"]], document_id, events)
+                sent += flushed
+                if flushed == len(document[FIELD]):
+                    settled.append(pointer)
+            for pointer in settled:
+                store.settle(pointer)
+            published += sent
+            if sent < sum(len(events) for _, events in batches) or len(pointers) < RELAY_BATCH \
+                    or not (sent or settled):
+                break
         if published:
             log.info("outbox relay published %d event(s)", published)
         return published
@@ -129,4 +148,4 @@ class OutboxRelay:
 
     @timer(interval=2)
     def relay_outbox(self):
-        self.outbox.relay(self.store.outbox_collections)
+        self.outbox.relay(self.store)

@@ -1,6 +1,8 @@
 """Stored documents as API data: ids named `id`, instants and dates as ISO text, no outbox."""
 from datetime import date, datetime
 
+from bson import ObjectId
+
 INTERNAL = ("outbox", "version")
 
 
@@ -14,4 +16,6 @@ def plain(value):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, ObjectId):
+        return str(value)
     return value

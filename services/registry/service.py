@@ -91,12 +91,11 @@ class RegistryService(OutboxRelay, DeadLetterAccess):
         actor = self.caller()
         actor.require_role("admin", "regulator", "inspector")
         now, today = self.clock.now(), self.clock.today()
+        schema = EnterpriseCreateSchema()
         report, documents = domain.import_batch(rows, actor, now, today,
-                                                lambda payload: load(EnterpriseCreateSchema(),
-                                                                     payload))
-        already = self.store.existing(document["_id"] for document in documents)
-        fresh = [document for document in documents if document["_id"] not in already]
-        already |= self.store.insert_many(fresh)
+                                                lambda payload: load(schema, payload))
+        # Inserting is the existence check: a repeated USCC comes back as a duplicate key.
+        already = self.store.insert_many(documents)
         for line in report:
             if line["result"] == "created" and line["uscc"] in already:
                 line["result"] = "exists"

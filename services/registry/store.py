@@ -15,10 +15,6 @@ class RegistryStore(BaseStore):
     def enterprises(self):
         return self.db.enterprises
 
-    @property
-    def outbox_collections(self):
-        return (self.enterprises,)
-
     def ensure_indexes(self):
         self.enterprises.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
         self.enterprises.create_index("industry")
@@ -28,13 +24,9 @@ class RegistryStore(BaseStore):
     def get(self, uscc, with_history=False):
         return self.enterprises.find_one({"_id": uscc}, None if with_history else SUMMARY)
 
-    def existing(self, usccs):
-        return {doc["_id"] for doc in self.enterprises.find({"_id": {"$in": list(usccs)}},
-                                                            {"_id": 1})}
-
     def insert(self, document):
         try:
-            self.enterprises.insert_one(document)
+            self.insert_aggregate(self.enterprises, document)
         except DuplicateKeyError:
             raise Duplicate(f"enterprise {document['uscc']} is already registered",
                             {"uscc": ["already registered"]}) from None
@@ -43,6 +35,7 @@ class RegistryStore(BaseStore):
         """Insert what is new; returns the USCCs that were already there (a repeated import)."""
         if not documents:
             return set()
+        self.announce(self.enterprises, [document["_id"] for document in documents])
         try:
             self.enterprises.insert_many(documents, ordered=False)
         except BulkWriteError as error:
@@ -57,6 +50,7 @@ class RegistryStore(BaseStore):
         pushes = {"history": change["audit"], OUTBOX: change["event"]}
         if "status_entry" in change:
             pushes["status_history"] = change["status_entry"]
+        self.announce(self.enterprises, [document["_id"]])
         result = self.enterprises.update_one(
             {"_id": document["_id"], "version": document["version"]},
             {"$set": change["set"], "$push": pushes, "$inc": {"version": 1}})

@@ -98,7 +98,9 @@ def object_store_outage(infrastructure):
     if infrastructure["mode"] == "docker":
         subprocess.run(["docker", "compose", "stop", "minio"], cwd=ROOT, check=True)
     else:
-        os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        pid = int(pid_file.read_text())
+        os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: not _running(pid), message="the object store process to exit")
     wait_until(lambda: not _alive(infrastructure), message="the object store to stop")
     try:
         yield restore
@@ -113,6 +115,14 @@ def restore(infrastructure):
         subprocess.run(["bash", str(ROOT / "infra" / "local" / "up.sh")], check=True,
                        capture_output=True)
     wait_until(lambda: _alive(infrastructure), timeout=60, message="the object store to return")
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _alive(infrastructure):
