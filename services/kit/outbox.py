@@ -26,7 +26,8 @@ FIELD = "outbox"
 PUBLIC_EXCHANGE = "anjian.events"
 # Let the command's own flush go first; the relay only takes events older than this.
 RELAY_GRACE = timedelta(seconds=5)
-RELAY_BATCH = 200
+# Pointers followed per relay tick; one pointer may name a whole import batch.
+RELAY_POINTERS = 50
 # Fail fast when the broker is down: the relay retries later, the caller is not kept waiting.
 RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
@@ -88,37 +89,26 @@ class OutboxPublisher:
         return published
 
     def relay(self, store):
-        """Publish everything due, batch after batch, until nothing due is left or a publish fails.
+        """Publish what is due for the documents the store's pending pointers name.
 
-        The store's pending pointers say which documents may hold events, so the relay never
-        scans the aggregates themselves (FerretDB would read every document to find them).
+        The pointers say which documents may hold events, so the relay never scans the aggregates
+        (FerretDB would read every document to find them). A pointer is settled once all its
+        documents' outboxes are empty and it is older than the grace period.
         """
+        now = self.clock.now()
         published = 0
-        while True:
-            now = self.clock.now()
-            pointers = store.pending_pointers(RELAY_BATCH)
-            documents, settled = {}, []
-            for pointer in pointers:
-                document = store.db[pointer["collection"]].find_one(
-                    {"_id": pointer["document_id"]}, {FIELD: 1})
-                if document and document.get(FIELD):
-                    documents[pointer["document_id"]] = (pointer, document)
-                elif now - pointer["since"] >= RELAY_GRACE:
-                    settled.append(pointer)
-            batches = due_batches([document for _, document in documents.values()], now)
-            sent = 0
-            for document_id, events in batches:
-                pointer, document = documents[document_id]
-                flushed = self.flush(store.db[pointer["collection"]], document_id, events)
-                sent += flushed
-                if flushed == len(document[FIELD]):
-                    settled.append(pointer)
-            for pointer in settled:
+        for pointer in store.pending_pointers(RELAY_POINTERS):
+            collection = store.db[pointer["collection"]]
+            documents = [document for document in (
+                collection.find_one({"_id": document_id}, {FIELD: 1})
+                for document_id in pointer["document_ids"]) if document and document.get(FIELD)]
+            left = sum(len(document[FIELD]) for document in documents)
+            for document_id, events in due_batches(documents, now):
+                sent = self.flush(collection, document_id, events)
+                published += sent
+                left -= sent
+            if left == 0 and now - pointer["since"] >= RELAY_GRACE:
                 store.settle(pointer)
-            published += sent
-            if sent < sum(len(events) for _, events in batches) or len(pointers) < RELAY_BATCH \
-                    or not (sent or settled):
-                break
         if published:
             log.info("outbox relay published %d event(s)", published)
         return published
