@@ -1,6 +1,6 @@
 """Benchmarks of the anjian platform, each figure measured against its target.
 
-Usage: `python -m bench [--seconds S] [--only NAME]`.
+Usage: `python -m bench [--seconds S] [--events N] [--only NAME]`.
 
 Each figure is printed as `<name>: <measured> (target <op> <value>)`, after the numbers behind it
 (indented). Figures are reported, not asserted: a missed target still exits 0; only a bench that
@@ -18,11 +18,15 @@ import warnings
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
+from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
 from bench.platform import BenchError, isolated_platform  # noqa: E402
 from bench.throughput import gateway_get_vs_rpc  # noqa: E402
 
 FIGURES = {
     "gateway_get_vs_rpc": lambda platform, args: gateway_get_vs_rpc(platform, args.seconds),
+    # Before the import: its ten thousand registry events keep the inspection service busy.
+    "event_pipeline_vs_raw_kombu":
+        lambda platform, args: event_pipeline_vs_raw_kombu(platform, args.events),
     "import_10k_vs_insert_many": lambda platform, args: import_10k_vs_insert_many(platform),
 }
 MANAGEMENT_URL = "http://127.0.0.1:15672"
@@ -39,6 +43,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0,
                         help="measured duration of each throughput run (default 8)")
+    parser.add_argument("--events", type=int, default=DEFAULT_EVENTS,
+                        help=f"events sent through the pipeline and raw AMQP by "
+                             f"event_pipeline_vs_raw_kombu (default {DEFAULT_EVENTS})")
     parser.add_argument("--only", choices=FIGURES, help="run just this figure")
     parser.add_argument("--rabbitmq-management", default=MANAGEMENT_URL, metavar="URL",
                         help=f"RabbitMQ management API, to create the run's vhost "
@@ -46,6 +53,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.seconds <= 0:
         parser.error("--seconds must be positive")
+    if args.events <= 0:
+        parser.error("--events must be positive")
     _stop_on_sigterm()
     names = [args.only] if args.only else list(FIGURES)
     try:

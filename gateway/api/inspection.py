@@ -180,6 +180,27 @@ class Penalties(MethodView):
         return inspection("decide_penalty", identifier, body())
 
 
+@blp.route("/enforcement-cases/<string:identifier>/compliance")
+class Compliance(MethodView):
+    @blp.arguments(schemas.ComplianceSchema)
+    def post(self, _fields, identifier):
+        """Record a party's continued refusal or confirmed correction (Safety Law Art. 112)"""
+        return inspection("record_compliance", identifier, body())
+
+
+@blp.route("/inspection-plans")
+class Plans(MethodView):
+    @blp.arguments(schemas.PlanQuerySchema, location="query", unknown=RAISE)
+    def get(self, _args):
+        """Annual inspection plans of your jurisdiction"""
+        return listed("list_plans")
+
+    @blp.arguments(schemas.PlanRequestSchema)
+    def post(self, _fields):
+        """Draw an annual plan: risk priorities and a reproducible random sample (双随机)"""
+        return inspection("create_plan", body()), 201
+
+
 @blp.route("/accidents")
 class Accidents(MethodView):
     @blp.arguments(schemas.InspectionQuerySchema, location="query", unknown=RAISE)

@@ -500,3 +500,42 @@ def supplement_accident(accident, changes, actor, now):
     after = {**accident, **supplemented["set"],
              "supplements": [*accident["supplements"], supplemented["supplement"]]}
     return after, [supplemented["event"]]
+
+
+def record_compliance(case, party_id, status, on, actor, now, today):
+    """After an order to correct: the party's continued refusal, or its confirmed correction.
+
+    These facts are what Safety Law Art. 112 turns on; the daily fines follow from them.
+    """
+    actor.require_writer(case["region_code"])
+    if case.get("status") != "decided":
+        raise Conflict("compliance is recorded once the penalty is decided")
+    if not any(line["party_id"] == party_id and line["order_to_correct"]
+               for line in case["lines"]):
+        raise InvalidInput("that party was not ordered to correct",
+                           {"party_id": ["no order to correct for this party"]})
+    if on > today:
+        raise InvalidInput("the date cannot be in the future", {"on": ["in the future"]})
+    current = (case.get("compliance") or {}).get(party_id, {"refused_since": None,
+                                                            "corrected_on": None})
+    if current["corrected_on"]:
+        raise Conflict("the correction is already confirmed")
+    field = "refused_since" if status == "refused" else "corrected_on"
+    updated = {**current, field: on.isoformat(), "recorded_by": actor.user_id,
+               "recorded_at": now}
+    return {**case, "compliance": {**(case.get("compliance") or {}), party_id: updated}}, []
+
+
+def continuous_daily_fines(case, today):
+    """Art. 112 amounts per line, computed only where its conditions hold."""
+    fines = []
+    for line in case.get("lines") or ():
+        state = (case.get("compliance") or {}).get(line["party_id"], {})
+        corrected = state.get("corrected_on")
+        amount = enforcement.continuous_daily_fine(
+            line, bool(state.get("refused_since")),
+            date.fromisoformat(corrected) if corrected else None, today)
+        if amount:
+            fines.append({"party_id": line["party_id"], "decision_number":
+                          line["decision_number"], "amount_yuan": amount})
+    return fines

@@ -171,6 +171,27 @@ class PenaltyDecisionSchema(StrictSchema):
                         validate=validate.Length(min=1, max=40))
 
 
+class ComplianceSchema(StrictSchema):
+    party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    status = fields.String(required=True, validate=validate.OneOf(("refused", "corrected")))
+    on = fields.Date(required=True)
+
+
+class PlanRequestSchema(StrictSchema):
+    region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000,
+                                                                                max=2100))
+    sample_size = fields.Integer(required=True, strict=True,
+                                 validate=validate.Range(min=1, max=10000))
+    seed = fields.Integer(strict=True, validate=validate.Range(min=0, max=2 ** 31 - 1),
+                          metadata={"description": "recorded; a new one is drawn if omitted"})
+
+
+class PlanQuerySchema(PageSchema):
+    region = fields.String(validate=validate.Regexp(r"^\d{2,6}$"))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
 class SuspensionLiftSchema(StrictSchema):
     reason = fields.String(required=True, validate=REASON)
 

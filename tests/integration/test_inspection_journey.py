@@ -3,10 +3,11 @@ enterprise user, with an external AMQP client watching the penalty decision."""
 import io
 import struct
 import zlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from services.kit.clock import Clock
 from tests.conftest import wait_until
 from tests.factories import EventTap, enterprise
 
@@ -29,7 +30,7 @@ def dust_enterprise(sign_in, users):
     assert minle.post("/api/v1/enterprises", json=body).status_code == 201
     users.create(body["uscc"], "company-pass-1", "enterprise", "620722", body["uscc"])
     wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/"
-                                 f"{date.today().year}").status_code == 200,
+                                 f"{Clock().today().year}").status_code == 200,
                message="inspection to learn of the enterprise from registry events")
     return body
 
@@ -40,10 +41,10 @@ def test_unannounced_inspection_to_penalty_suspension_and_indicators(
     minle, inspector = sign_in("minle"), sign_in("inspector-minle")
     company = sign_in(uscc, "company-pass-1")
     before_county = minle.get("/api/v1/indicators/inspection",
-                              params={"region": "620722", "year": date.today().year}).json()
+                              params={"region": "620722", "year": Clock().today().year}).json()
     before_city = sign_in("zhangye").get("/api/v1/indicators/inspection",
                                          params={"region": "620700",
-                                                 "year": date.today().year}).json()
+                                                 "year": Clock().today().year}).json()
     penalties = EventTap(broker.amqp_uri, "anjian.events", "cn.anjian.inspection.penalty.#")
 
     # 四不两直: the visit is invisible to the enterprise until the record is completed.
@@ -61,7 +62,7 @@ def test_unannounced_inspection_to_penalty_suspension_and_indicators(
     catalogue = minle.get("/api/v1/hazard-catalogue").json()
     dust_item = next(i["id"] for i in catalogue["major_hazard_items"]
                      if i["scope"] == "dust_explosion")
-    deadline = (date.today() + timedelta(days=1)).isoformat()
+    deadline = (Clock().today() + timedelta(days=1)).isoformat()
     findings = [
         {"description": "干式除尘系统未采取泄爆、惰化、抑爆措施", "catalogue_item": dust_item},
         {"description": "车间地面积尘未及时清理", "deadline": deadline},
@@ -119,7 +120,7 @@ def test_unannounced_inspection_to_penalty_suspension_and_indicators(
     lines = [{"party_id": party["party_id"], "legal_basis": "《安全生产法》第一百零二条",
               "amount_yuan": 50000 if party["kind"] == "unit" else 20000,
               "decision_number": f"民应急罚〔2026〕{index + 1}号",
-              "decided_on": date.today().isoformat(), "order_to_correct": True}
+              "decided_on": Clock().today().isoformat(), "order_to_correct": True}
              for index, party in enumerate(case["parties"])]
     decided = minle.post(f"/api/v1/enforcement-cases/{case['id']}/penalties",
                          json={"lines": lines})
@@ -133,7 +134,7 @@ def test_unannounced_inspection_to_penalty_suspension_and_indicators(
     # The major hazard: plan approved, then a suspension order the registry applies.
     plan = minle.post(f"/api/v1/hazards/{major['id']}/plan", json={
         "targets": "消除除尘系统爆炸风险", "measures": "加装泄爆片和隔爆阀",
-        "funds_yuan": 300000, "people": "设备科 5 人", "deadline": (date.today() + timedelta(
+        "funds_yuan": 300000, "people": "设备科 5 人", "deadline": (Clock().today() + timedelta(
             days=30)).isoformat(), "safety_measures": "停用该除尘系统",
         "emergency_measures": "配备灭火器材，制定处置方案"})
     assert plan.status_code == 200, plan.text
@@ -145,7 +146,7 @@ def test_unannounced_inspection_to_penalty_suspension_and_indicators(
 
     def counted(region, key, path):
         return lambda: _dig(minle.get("/api/v1/indicators/inspection", params={
-            "region": region, "year": date.today().year}).json(), path) == key
+            "region": region, "year": Clock().today().year}).json(), path) == key
 
     county = before_county
     wait_until(counted("620722", _dig(county, "hazards.major.found") + 1, "hazards.major.found"),
@@ -155,13 +156,13 @@ def test_unannounced_inspection_to_penalty_suspension_and_indicators(
     wait_until(counted("620722", _dig(county, "penalties.total_yuan") + 70000,
                        "penalties.total_yuan"), message="penalties to be counted")
     after = minle.get("/api/v1/indicators/inspection",
-                      params={"region": "620722", "year": date.today().year}).json()
+                      params={"region": "620722", "year": Clock().today().year}).json()
     assert after["hazards"]["general"]["found"] == county["hazards"]["general"]["found"] + 2
     assert after["hazards"]["general"]["overdue"] >= county["hazards"]["general"]["overdue"] + 1
     assert after["enforcement_actions"].get("reminder", 0) >= 1
     assert after["penalties"]["count"] == county["penalties"]["count"] + 1
     city = sign_in("zhangye").get("/api/v1/indicators/inspection",
-                                  params={"region": "620700", "year": date.today().year}).json()
+                                  params={"region": "620700", "year": Clock().today().year}).json()
     assert city["penalties"]["total_yuan"] == before_city["penalties"]["total_yuan"] + 70000
     assert city["hazards"]["major"]["found"] == before_city["hazards"]["major"]["found"] + 1
     penalties.close()

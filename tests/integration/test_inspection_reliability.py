@@ -6,17 +6,18 @@ import signal
 import subprocess
 import threading
 import uuid
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 import requests
 
 from services.kit.envelope import make_event
+from services.kit.clock import Clock
 from tests.conftest import ROOT, wait_until
 from tests.factories import enterprise, publish
 from tests.integration.test_inspection_journey import png
 
-YEAR = date.today().year
+YEAR = Clock().today().year
 
 
 def penalty_fact(county, total_yuan, **data):

@@ -225,3 +225,32 @@ def test_self_inspections_and_monthly_coverage():
     months = domain.monthly_coverage([report], 2026)
     assert months["2026-11"] == {"reports": 1, "principal_led": True}
     assert months["2026-10"] == {"reports": 0, "principal_led": False}
+
+
+def decided_case(order_to_correct=True):
+    return {"_id": "c" * 32, "uscc": USCC, "region_code": "620722", "status": "decided",
+            "lines": [{"party_id": "p1", "legal_basis": "《安全生产法》第一百零二条",
+                       "amount_yuan": 10000, "decision_number": "罚〔2026〕1号",
+                       "decided_on": "2026-03-01", "order_to_correct": order_to_correct,
+                       "correction_deadline": None}]}
+
+
+def test_art_112_daily_fines_only_after_refusal_of_an_order_to_correct():
+    case = decided_case()
+    assert domain.continuous_daily_fines(case, date(2026, 3, 11)) == []
+    refused, _ = domain.record_compliance(case, "p1", "refused", date(2026, 3, 5), MINLE, NOW,
+                                          date(2026, 3, 11))
+    assert domain.continuous_daily_fines(refused, date(2026, 3, 11)) == [
+        {"party_id": "p1", "decision_number": "罚〔2026〕1号", "amount_yuan": 100000}]
+    corrected, _ = domain.record_compliance(refused, "p1", "corrected", date(2026, 3, 6), MINLE,
+                                            NOW, date(2026, 3, 11))
+    assert domain.continuous_daily_fines(corrected, date(2026, 3, 11))[0]["amount_yuan"] == 40000
+    with pytest.raises(Conflict):
+        domain.record_compliance(corrected, "p1", "refused", date(2026, 3, 7), MINLE, NOW,
+                                 date(2026, 3, 11))
+    with pytest.raises(InvalidInput):
+        domain.record_compliance(decided_case(order_to_correct=False), "p1", "refused",
+                                 date(2026, 3, 5), MINLE, NOW, date(2026, 3, 11))
+    with pytest.raises(Forbidden):
+        domain.record_compliance(case, "p1", "refused", date(2026, 3, 5), GANZHOU, NOW,
+                                 date(2026, 3, 11))

@@ -1,0 +1,167 @@
+"""event_pipeline_vs_raw_kombu: events handled by the inspection service versus bare AMQP delivery.
+
+Both sides send the same hazard envelopes through the same kombu producer (persistent messages,
+publisher confirms) on the run's broker, each clock running from the first publish. The pipeline
+side publishes to `inspection.events`, where the inspection service's idempotent indicator handler
+claims an inbox marker, moves the county's counters and marks the event done before acknowledging
+it; the raw side publishes to a fresh durable queue that a bare kombu consumer drains, acknowledging
+each message. The ratio is what idempotent handling and its database writes cost per event.
+"""
+import threading
+import time
+import uuid
+
+import requests
+from kombu import Connection, Consumer, Exchange, Producer, Queue
+
+from bench.figures import Figure
+from bench.platform import BenchError
+from services.inspection.service import OWN_EVENTS, InspectionService
+from services.kit.envelope import make_event
+from services.kit import uscc
+from services.kit.inbox import DONE
+
+NAME = "event_pipeline_vs_raw_kombu"
+TARGET = 0.5
+DEFAULT_EVENTS = 300
+# Ganzhou district: inside the bench regulator's Zhangye scope, so its indicators are readable.
+COUNTY = "620702"
+# The handler counts hazards without looking their enterprise up; any valid code will do.
+ENTERPRISE = uscc.with_check_character("91" + COUNTY + "000000001")
+PIPELINE_EXCHANGE = "inspection.events"
+INDICATOR_HANDLER = f"{InspectionService.name}.handle_own_event_for_indicators"
+# The same number of unacknowledged messages in flight as a nameko consumer (max_workers = 10).
+PREFETCH = 10
+HANDLED_TIMEOUT_SECONDS = 300
+POLL_SECONDS = 0.5
+
+
+def _hazard_events(count, clock):
+    today = clock.today().isoformat()
+    return [make_event(service="inspection", entity="hazard", verb="reported",
+                       subject=uuid.uuid4().hex, region_code=COUNTY, now=clock.now(),
+                       data={"hazard_id": uuid.uuid4().hex, "uscc": ENTERPRISE, "grade": "general",
+                             "state": "rectifying", "deadline": None, "found_on": today})
+            for _ in range(count)]
+
+
+def _connection(platform):
+    return Connection(platform.settings.amqp_uri, transport_options={"confirm_publish": True})
+
+
+def _publish(connection, exchange, events):
+    """Each publish returns once the broker has confirmed it, as the platform's relays do."""
+    producer = Producer(connection.default_channel, exchange=exchange, auto_declare=False)
+    for event in events:
+        producer.publish(event, routing_key=event["type"], serializer="json",
+                         delivery_mode="persistent", message_id=event["id"])
+
+
+def _found_general_hazards(platform, token, year):
+    reply = requests.get(platform.url + "/api/v1/indicators/inspection", timeout=30,
+                         params={"region": COUNTY, "year": year},
+                         headers={"Authorization": f"Bearer {token}"})
+    if reply.status_code != 200:
+        raise BenchError(f"reading the indicators failed: {reply.status_code} {reply.text[:500]}")
+    return reply.json()["hazards"]["general"]["found"]
+
+
+def _time_pipeline(platform, events):
+    """Seconds from the first publish until the handler marked the last event done, or None.
+
+    The done marker, not the counter, says "handled": the handler writes it last, after the
+    counter, right before the message is acknowledged, and stamps it with its own clock, so
+    polling neither truncates the handler's work nor blurs the time. Polling goes straight to
+    the database: through the gateway every poll would take one of the service's workers.
+    """
+    markers = platform.database(InspectionService.name).inbox
+    keys = [f"{INDICATOR_HANDLER}:{event['id']}" for event in events]
+    clock = platform.settings.clock()
+    with _connection(platform) as connection:
+        started = clock.now()
+        _publish(connection, Exchange(PIPELINE_EXCHANGE, type="topic", durable=True), events)
+    deadline = time.monotonic() + HANDLED_TIMEOUT_SECONDS
+    while markers.count_documents({"_id": {"$in": keys}, "status": DONE}) < len(keys):
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(POLL_SECONDS)
+    last = markers.find_one({"_id": {"$in": keys}}, sort=[("done_at", -1)])
+    return (last["done_at"] - started).total_seconds()
+
+
+class _Drain:
+    """A kombu consumer that acknowledges `expected` messages, noting when the last ack went."""
+
+    def __init__(self, connection, queue, expected):
+        self.connection = connection
+        self.queue = queue
+        self.expected = expected
+        self.received = 0
+        self.consuming = threading.Event()
+        self.finished_at = None
+        self.error = None
+
+    def _on_message(self, body, message):
+        message.ack()
+        self.received += 1
+        if self.received == self.expected:
+            self.finished_at = time.perf_counter()
+
+    def run(self, deadline):
+        try:
+            with Consumer(self.connection, [self.queue], callbacks=[self._on_message],
+                          prefetch_count=PREFETCH):
+                self.consuming.set()
+                while self.finished_at is None and time.monotonic() < deadline:
+                    try:
+                        self.connection.drain_events(timeout=POLL_SECONDS)
+                    except TimeoutError:
+                        continue
+        except Exception as error:  # reported by the figure instead of dying with the thread
+            self.error = error
+            self.consuming.set()
+
+
+def _time_raw(platform, events):
+    """Seconds from the first publish until the consumer acknowledged the last message."""
+    exchange = Exchange("bench.raw." + uuid.uuid4().hex, type="topic", durable=True)
+    # Durable with persistent messages, like the service's event queue.
+    queue = Queue(exchange.name, exchange=exchange, routing_key=OWN_EVENTS, durable=True)
+    with _connection(platform) as consuming, _connection(platform) as publishing:
+        queue(consuming.default_channel).declare()
+        drain = _Drain(consuming, queue, len(events))
+        consumer = threading.Thread(
+            target=drain.run, args=(time.monotonic() + HANDLED_TIMEOUT_SECONDS,), daemon=True)
+        consumer.start()
+        drain.consuming.wait()
+        started = time.perf_counter()
+        _publish(publishing, exchange, events)
+        consumer.join()
+        queue(consuming.default_channel).delete()
+    if drain.error is not None:
+        raise BenchError(f"the raw consumer failed: {drain.error!r}")
+    if drain.finished_at is None:
+        raise BenchError(f"the raw consumer got {drain.received} of {len(events)} messages "
+                         f"in {HANDLED_TIMEOUT_SECONDS} s")
+    return drain.finished_at - started
+
+
+def event_pipeline_vs_raw_kombu(platform, count):
+    clock = platform.settings.clock()
+    year = clock.today().year
+    token = platform.sign_in()
+    found_before = _found_general_hazards(platform, token, year)
+    raw_seconds = _time_raw(platform, _hazard_events(count, clock))
+    pipeline_seconds = _time_pipeline(platform, _hazard_events(count, clock))
+    raw_rate = count / raw_seconds
+    if pipeline_seconds is None:
+        return Figure(NAME, "failed", f">= {TARGET}", [
+            f"the inspection service did not handle {count} events within "
+            f"{HANDLED_TIMEOUT_SECONDS} s; raw kombu: {raw_rate:.0f} msgs/s"])
+    counted = _found_general_hazards(platform, token, year) - found_before
+    details = [f"pipeline: {count / pipeline_seconds:.1f} events/s, raw kombu: {raw_rate:.0f} "
+               f"msgs/s ({count} events)"]
+    if counted != count:
+        return Figure(NAME, "failed", f">= {TARGET}", details + [
+            f"hazards.general.found for {COUNTY} grew by {counted}, not {count}"])
+    return Figure(NAME, f"{raw_seconds / pipeline_seconds:.2f}", f">= {TARGET}", details)
