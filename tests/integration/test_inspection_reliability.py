@@ -155,3 +155,21 @@ def test_evidence_upload_while_the_object_store_is_down(sign_in, users, mongo, s
         and r, timeout=60, interval=1, message="the same upload to succeed")
     assert retried.json()["size"] == len(photo)
     assert evidence.count_documents({"uscc": body["uscc"]}) == 1
+
+
+def test_inspection_keeps_working_while_the_registry_is_down(sign_in, platform):
+    minle, inspector = sign_in("minle"), sign_in("inspector-minle")
+    body = enterprise()
+    assert minle.post("/api/v1/enterprises", json=body).status_code == 201
+    wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/{YEAR}"
+                                 ).status_code == 200, message="inspection to know it")
+    platform.stop("registry")
+    try:
+        assert minle.get(f"/api/v1/enterprises/{body['uscc']}").status_code == 503
+        visit = inspector.post("/api/v1/inspections", json={
+            "uscc": body["uscc"], "mode": "routine", "place": "仓库", "content": "日常检查"})
+        assert visit.status_code == 201, visit.text
+        assert visit.json()["enterprise_name"] == body["name"]
+    finally:
+        platform.start("registry")
+        wait_until(platform.ready, timeout=60, interval=0.5, message="the registry to return")
