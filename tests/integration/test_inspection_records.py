@@ -104,3 +104,46 @@ def test_continuous_daily_fines_follow_a_refusal(sign_in, known_enterprise):
         "party_id": unit, "status": "refused", "on": decided_on.isoformat()})
     assert refused.status_code == 200, refused.text
     assert refused.json()["continuous_daily_fines"][0]["amount_yuan"] == 100000
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"region": "620702", "year": YEAR, "sample_size": 2}, None),
+    ({"region": "620722", "year": YEAR, "sample_size": 0}, "sample_size"),
+    ({"region": "620722", "year": YEAR, "sample_size": 2, "seed": -1}, "seed"),
+    ({"region": {"$gt": ""}, "year": YEAR, "sample_size": 2}, "region"),
+    ({"region": "620722", "year": YEAR, "sample_size": 2, "sample": ["x"]}, "sample"),
+])
+def test_plan_requests_that_are_refused(sign_in, body, field):
+    reply = sign_in("minle").post("/api/v1/inspection-plans", json=body)
+    if field is None:
+        assert reply.status_code == 403, reply.text  # a neighbouring county
+    else:
+        assert reply.status_code == 422, reply.text
+        assert field in reply.json()["errors"]
+
+
+def test_compliance_that_is_refused_changes_nothing(sign_in, known_enterprise):
+    minle = sign_in("minle")
+    case = minle.post("/api/v1/enforcement-cases", json={
+        "uscc": known_enterprise["uscc"],
+        "parties": [{"kind": "unit", "name": known_enterprise["name"]}]}).json()
+    unit = case["parties"][0]["party_id"]
+    path = f"/api/v1/enforcement-cases/{case['id']}/compliance"
+    early = minle.post(path, json={"party_id": unit, "status": "refused",
+                                   "on": TODAY.isoformat()})
+    assert early.status_code == 409  # nothing decided yet
+    minle.post(f"/api/v1/enforcement-cases/{case['id']}/penalties", json={"lines": [{
+        "party_id": unit, "legal_basis": "《安全生产法》第一百零二条", "amount_yuan": 5000,
+        "decision_number": "民应急罚〔2026〕99号", "decided_on": TODAY.isoformat(),
+        "order_to_correct": False}]})
+    for body, status in (({"party_id": unit, "status": "refused", "on": TODAY.isoformat()}, 422),
+                         ({"party_id": "nobody", "status": "refused",
+                           "on": TODAY.isoformat()}, 422),
+                         ({"party_id": unit, "status": "maybe", "on": TODAY.isoformat()}, 422),
+                         ({"party_id": unit, "status": "refused",
+                           "on": (TODAY + timedelta(days=1)).isoformat()}, 422)):
+        assert minle.post(path, json=body).status_code == status, body
+    assert sign_in("ganzhou").post(path, json={"party_id": unit, "status": "refused",
+                                               "on": TODAY.isoformat()}).status_code == 403
+    after = minle.get(f"/api/v1/enforcement-cases/{case['id']}").json()
+    assert after.get("compliance") is None and after["continuous_daily_fines"] == []
