@@ -42,6 +42,8 @@ class UserStore:
             problems["uscc"] = ["an enterprise user needs its enterprise's USCC"]
         if problems:
             raise InvalidInput("the user cannot be created", problems)
+        if self.users.find_one({"_id": username}, {"_id": 1}):
+            raise Duplicate(f"user {username} exists", {"username": ["taken"]})
         try:
             self.users.insert_one({"_id": username, "password": generate_password_hash(password),
                                    "role": role, "region_scope": region_scope,

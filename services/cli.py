@@ -137,7 +137,7 @@ def _banner(settings):
 def run_platform(args):
     settings = _settings()
     processes = _start_all(settings, detached=False)
-    seed(args)
+    _seed_and_resync(args)
     _banner(settings)
     print("\nPress Ctrl-C to stop.")
     try:
@@ -153,7 +153,7 @@ def run_platform(args):
 def up(args):
     settings = _settings()
     _start_all(settings, detached=True)
-    seed(args)
+    _seed_and_resync(args)
     _banner(settings)
     print("\nStop with: make down")
 
@@ -248,6 +248,20 @@ def seed(args):
         except Duplicate:
             pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
+    return counts["exists"]
+
+
+def _seed_and_resync(args):
+    if seed(args):
+        # The platform ran before: services deployed since then learn the existing enterprises.
+        args.usccs = []
+        resynchronise(args)
+
+
+def resynchronise(args):
+    with _rpc(_settings()) as cluster:
+        announced = cluster.registry.resynchronise(args.usccs)["announced"]
+    print(f"  registry: {announced} enterprises announced again for the other services")
 
 
 def import_file(args):
@@ -310,6 +324,10 @@ def main(argv=None):
     commands.add_parser("down", help="stop what `up` started").set_defaults(handler=down)
     commands.add_parser("seed-demo", help="load the demo enterprises and users (idempotent)"
                         ).set_defaults(handler=seed)
+    command = commands.add_parser("resync", help="announce enterprises again, so services "
+                                  "deployed later build their copies")
+    command.add_argument("usccs", nargs="*", help="only these (default: every enterprise)")
+    command.set_defaults(handler=resynchronise)
     command = commands.add_parser("import", help="import enterprises from .xlsx or .csv")
     command.add_argument("file")
     command.set_defaults(handler=import_file)

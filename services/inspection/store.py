@@ -7,6 +7,7 @@ from pymongo.errors import DuplicateKeyError
 from services.kit.mongo import BaseStore, prefix_pattern
 
 HIDDEN = {"outbox": 0}
+APPLIED_KEPT = 200
 OPEN_STATES = {"$ne": "closed"}
 
 
@@ -114,18 +115,24 @@ class InspectionStore(BaseStore):
         """Apply an event's amounts once: the event id is recorded in the same write.
 
         If the id is already there the filter matches nothing and the upsert collides with the
-        existing document, which is exactly "already applied".
+        existing document, which is exactly "already applied". Only the latest ids are kept:
+        a redelivery comes within moments, and the list must not grow with every event.
         """
         with self.counter_lock:
             self._add_to_counters(county, year, amounts, event_id)
 
     def _add_to_counters(self, county, year, amounts, event_id):
+        key = f"{county}:{year}"
+        current = self.db.indicators.find_one({"_id": key}, {"applied": 1}) or {}
+        applied = current.get("applied", [])
+        if event_id in applied:
+            return
         try:
             self.db.indicators.update_one(
-                {"_id": f"{county}:{year}", "applied": {"$ne": event_id}},
+                {"_id": key, "applied": {"$ne": event_id}},
                 {"$inc": {f"counters.{name}": amount for name, amount in amounts.items()},
-                 "$push": {"applied": event_id},
-                 "$set": {"region_code": county, "year": year}}, upsert=True)
+                 "$set": {"region_code": county, "year": year,
+                          "applied": [*applied, event_id][-APPLIED_KEPT:]}}, upsert=True)
         except DuplicateKeyError:
             pass
 

@@ -1,7 +1,7 @@
 """Idempotent, never-silently-lost event handling.
 
-Each (consumer, event id) pair gets a marker document in `inbox`, claimed before the effect runs
-and marked `done` after it, so a repeat delivery is skipped. A marker claimed by a worker that died
+Each (consumer, event id) pair gets a marker document in `inbox`, claimed before the effect runs,
+and a record in `inbox_done` after it, so a repeat delivery is skipped. A marker claimed by a worker that died
 is taken over once its lease runs out, so the redelivered message still takes effect. A handler
 that raises is retried (the message is requeued) up to `handler_max_attempts` times and then parked
 in `dead_letters` with its error and the event, and acknowledged, so later messages are not blocked.
@@ -51,12 +51,14 @@ def claim_decision(marker, now, lease=LEASE):
 class Inbox:
     def __init__(self, db, clock, max_attempts):
         self.markers = db.inbox
+        # Completion is an insert into its own collection: FerretDB inserts stay fast while
+        # updates slow down as the inbox grows.
+        self.done = db.inbox_done
         self.dead_letters = db.dead_letters
         self.clock = clock
         self.max_attempts = max_attempts
 
     def ensure_indexes(self):
-        self.markers.create_index("status")
         self.dead_letters.create_index("consumer")
         self.dead_letters.create_index("parked_at")
 
@@ -69,6 +71,8 @@ class Inbox:
         except DuplicateKeyError:
             pass
         marker = self.markers.find_one({"_id": key})
+        if self.done.find_one({"_id": key}, {"_id": 1}):
+            marker = {**marker, "status": DONE}
         decision = claim_decision(marker, now)
         if decision != "take":
             return decision, marker["attempts"]
@@ -107,8 +111,10 @@ class Inbox:
             log.warning("%s: event %s failed (attempt %d of %d): %s", consumer, event["id"],
                         attempts, self.max_attempts, detail)
             raise HandlerFailed(detail) from error
-        self.markers.update_one({"_id": key}, {"$set": {"status": DONE,
-                                                        "done_at": self.clock.now()}})
+        try:
+            self.done.insert_one({"_id": key, "done_at": self.clock.now()})
+        except DuplicateKeyError:
+            pass  # a worker that took over a stale claim finished it too
 
     def _park(self, consumer, payload, error, attempts, trace=None):
         log.error("%s: event parked after %d attempt(s): %s", consumer, attempts, error)

@@ -214,6 +214,14 @@ def _status_change(document, status, reason, effective_on, actor, now, cause=Non
                 **({"cause": cause} if cause else {})})}
 
 
+def resynchronisation(document, now):
+    """The enterprise as it stands, announced again so consumers can rebuild their copies.
+
+    An `updated` fact that changes nothing (`changed` is empty) carries the full snapshot.
+    """
+    return _event("updated", document, now, {**snapshot(document), "changed": []})
+
+
 def apply_suspension_order(document, order, actor, now):
     """A suspension order (责令停产停业整顿) from inspection suspends an operating enterprise."""
     if document is None or document["status"] != "operating":

@@ -102,6 +102,17 @@ class RegistryService(OutboxRelay, DeadLetterAccess):
         return report
 
     @rpc
+    def resynchronise(self, usccs=()):
+        """Announce enterprises again (all by default), for services deployed later."""
+        self.caller().require_role("admin")
+        now = self.clock.now()
+        documents = ([self.store.get(uscc) for uscc in usccs] if usccs
+                     else self.store.every_enterprise())
+        events = [domain.resynchronisation(document, now) for document in documents if document]
+        self.store.append_events(events)
+        return {"announced": len(events)}
+
+    @rpc
     def health(self):
         self.store.db.command("ping")
         return {"service": domain.SERVICE, "database": "up"}

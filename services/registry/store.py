@@ -57,6 +57,15 @@ class RegistryStore(BaseStore):
         if result.matched_count != 1:
             raise Conflict(f"enterprise {document['_id']} was changed by someone else; reload it")
 
+    def every_enterprise(self):
+        return self.enterprises.find({}, SUMMARY)
+
+    def append_events(self, events):
+        """Add one event to each enterprise named by its subject; one pointer for them all."""
+        self.announce(self.enterprises, [event["subject"] for event in events])
+        for event in events:
+            self.enterprises.update_one({"_id": event["subject"]}, {"$push": {OUTBOX: event}})
+
     def search(self, criteria, skip, limit):
         query = {}
         if criteria.get("uscc") is not None:

@@ -6,7 +6,8 @@ import openpyxl
 import requests
 
 from services import demo
-from tests.conftest import ROOT, environment
+from services.kit.clock import Clock
+from tests.conftest import ROOT, environment, wait_until
 from tests.factories import enterprise
 
 
@@ -75,3 +76,20 @@ def test_create_user_refuses_an_unknown_role(platform, settings):
     reply = requests.post(platform.url + "/api/v1/auth/token", timeout=30,
                           json={"username": "gaotai", "password": "long-enough-1"})
     assert reply.json()["region_scope"] == "620724"
+
+
+def test_resync_rebuilds_a_later_service_s_copy_of_the_registry(platform, settings, sign_in,
+                                                               mongo):
+    minle = sign_in("minle")
+    body = enterprise()
+    assert minle.post("/api/v1/enterprises", json=body).status_code == 201
+    coverage = f"/api/v1/self-inspections/coverage/{body['uscc']}/{Clock().today().year}"
+    wait_until(lambda: minle.get(coverage).status_code == 200, message="inspection to know it")
+    # As if inspection had been deployed after the enterprise was registered.
+    mongo[settings.database("inspection")].enterprises.delete_one({"_id": body["uscc"]})
+    assert minle.get(coverage).status_code == 404
+    done = anjian(settings, "resync", body["uscc"])
+    assert done.returncode == 0, done.stderr
+    assert "1 enterprises announced again" in done.stdout
+    wait_until(lambda: minle.get(coverage).status_code == 200, timeout=60,
+               message="inspection to rebuild its copy")

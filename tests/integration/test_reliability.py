@@ -94,8 +94,8 @@ def test_concurrent_duplicates_take_effect_once(sign_in, broker, registry_db):
         sender.start()
     for sender in senders:
         sender.join()
-    wait_until(lambda: registry_db.inbox.count_documents(
-        {"_id": {"$regex": order["id"]}, "status": "done"}) == 1,
+    wait_until(lambda: registry_db.inbox_done.count_documents(
+        {"_id": {"$regex": order["id"]}}) == 1,
         message="the event to be marked done")
     document = registry_db.enterprises.find_one({"_id": body["uscc"]})
     assert [entry["status"] for entry in document["status_history"]] == ["operating", "suspended"]
