@@ -206,21 +206,16 @@ def _users(settings):
     return UserStore(connect(settings)[settings.database("gateway")])
 
 
-def _import_rows(settings, rows, total=None, chunk=500):
+def _import_rows(settings, rows, total=None):
     """Send rows to the registry in chunks, showing progress; returns the per-row report."""
-    report, batch = [], []
+    from services.registry import spreadsheet
+
+    def progress(done):
+        shown = f"{done}/{total}" if total else str(done)
+        print(f"\r  imported {shown} rows", end="", file=sys.stderr, flush=True)
+
     with _rpc(settings) as cluster:
-        def send():
-            report.extend(cluster.registry.import_rows(batch))
-            batch.clear()
-            shown = f"{len(report)}/{total}" if total else str(len(report))
-            print(f"\r  imported {shown} rows", end="", file=sys.stderr, flush=True)
-        for row in rows:
-            batch.append(row)
-            if len(batch) == chunk:
-                send()
-        if batch:
-            send()
+        report = spreadsheet.send_in_chunks(rows, cluster.registry.import_rows, progress)
     print(file=sys.stderr)
     return report
 

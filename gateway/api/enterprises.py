@@ -21,7 +21,6 @@ from services.registry.schemas import (AuditEntrySchema, EnterpriseCreateSchema,
 blp = Blueprint("enterprises", __name__, url_prefix="/api/v1/enterprises",
                 description="The enterprise registry (工贸企业台账)")
 
-IMPORT_CHUNK = 500
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_PAGE = 200
 
@@ -125,15 +124,10 @@ class EnterpriseImport(MethodView):
         _require_writer()
         upload = upload["file"]
         rows = spreadsheet.read_rows(upload.stream, upload.filename or "")
-        report = []
-        chunk = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) == IMPORT_CHUNK:
-                report += _registry("import_rows", chunk)
-                chunk = []
-        if chunk:
-            report += _registry("import_rows", chunk)
+        anjian, actor = platform(), g.actor  # the sending thread has no request context
+        report = spreadsheet.send_in_chunks(
+            rows, lambda chunk: anjian.call("registry", "import_rows", chunk, actor=actor),
+            in_flight=2)
         if not report:
             raise InvalidInput("the file holds no enterprise rows", {"file": ["no rows"]})
         counts = {result: sum(1 for line in report if line["result"] == result)

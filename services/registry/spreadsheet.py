@@ -8,6 +8,7 @@ row, so a value this module cannot interpret is passed on as text for them to re
 import csv
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import openpyxl
@@ -316,3 +317,40 @@ def _export_cell(sheet, value):
         cell.data_type = "s"
         return cell
     return text
+
+
+IMPORT_CHUNK = 500
+
+
+def send_in_chunks(rows, send, on_progress=None, in_flight=1, chunk_size=IMPORT_CHUNK):
+    """Send rows to the registry chunk by chunk and return the per-row report, in row order.
+
+    Chunks go out from background threads while the next ones are still being read, so parsing
+    the file and registering its rows overlap instead of taking turns. `in_flight` > 1 lets the
+    registry validate one chunk while the database stores another; `send` must then be safe to
+    call from several threads at once.
+    """
+    done = []
+
+    def deliver(chunk):
+        lines = send(chunk)
+        done.append(len(lines))
+        if on_progress:
+            on_progress(sum(done))
+        return lines
+
+    with ThreadPoolExecutor(max_workers=in_flight) as sender:
+        pending, chunk = [], []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == chunk_size:
+                pending.append(sender.submit(deliver, chunk))
+                chunk = []
+        if chunk:
+            pending.append(sender.submit(deliver, chunk))
+        try:
+            return [line for future in pending for line in future.result()]
+        except BaseException:
+            for future in pending:
+                future.cancel()  # the registry refused or went away: send nothing more
+            raise

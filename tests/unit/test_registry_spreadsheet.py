@@ -414,3 +414,41 @@ def test_anything_but_a_readable_spreadsheet_is_invalid_input(stream, filename):
 def test_a_workbook_without_cells_has_no_header_row():
     with pytest.raises(InvalidInput, match="no header row"):
         read_rows(xlsx_file([]), "list.xlsx")
+
+
+def test_rows_are_sent_in_chunks_and_reported_in_row_order():
+    import random
+    import threading
+    import time
+
+    from services.registry.spreadsheet import send_in_chunks
+
+    seen = []
+    lock = threading.Lock()
+
+    def send(chunk):
+        time.sleep(random.random() / 100)  # chunks finish out of order
+        with lock:
+            seen.append(len(chunk))
+        return [{"row": row["row"]} for row in chunk]
+
+    progress = []
+    report = send_in_chunks(({"row": n} for n in range(1, 1201)), send, progress.append,
+                            in_flight=2)
+    assert [line["row"] for line in report] == list(range(1, 1201))
+    assert sorted(seen) == [200, 500, 500] and progress[-1] == 1200
+
+
+def test_a_refused_chunk_stops_the_rest():
+    from services.kit.errors import Unavailable
+    from services.registry.spreadsheet import send_in_chunks
+
+    sent = []
+
+    def send(chunk):
+        sent.append(chunk[0]["row"])
+        raise Unavailable("the registry is not running")
+
+    with pytest.raises(Unavailable):
+        send_in_chunks(({"row": n} for n in range(5000)), send)
+    assert len(sent) < 10
