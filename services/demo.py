@@ -5,7 +5,7 @@ Deterministic (fixed seed), so every machine shows the same demo and seeding twi
 import random
 
 from services.kit import regions, uscc
-from services.registry.domain import INDUSTRIES, RISK_FEATURES
+from services.registry.domain import INDUSTRIES
 
 CITY = "620700"
 SEED = 2024
@@ -46,37 +46,41 @@ def _person(rng):
             "phone": "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))}
 
 
+def synthetic_enterprise(rng, county, code, name_suffix):
+    """One plausible enterprise of `county`, drawn from `rng`, with the given USCC."""
+    county_name = regions.lookup(county).name
+    industry = rng.choice(INDUSTRIES)
+    likely = LIKELY_RISKS[industry]
+    enterprise = {
+        "uscc": code(rng, county) if callable(code) else code,
+        "risk_features": sorted(rng.sample(likely, rng.randint(0, len(likely)))),
+        "name": f"{county_name}{rng.choice(NAME_PARTS)}{INDUSTRY_WORDS[industry]}{name_suffix}",
+        "region_code": county,
+        "address": f"甘肃省张掖市{county_name}工业园区{rng.randint(1, 99)}号",
+        "industry": industry,
+        "above_scale": rng.random() < 0.4,
+        "principal": _person(rng),
+        "safety_manager": _person(rng),
+    }
+    if rng.random() < 0.6:
+        year = rng.randint(2021, 2025)
+        enterprise["standardization"] = {
+            "grade": rng.choice((2, 3, 3, 3)),
+            "graded_on": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"}
+    return enterprise
+
+
+def _random_code(rng, county):
+    return uscc.with_check_character(
+        "91" + county + "".join(rng.choice(ORG_ALPHABET) for _ in range(9)))
+
+
 def enterprises():
     """Create payloads for every demo enterprise, in a stable order."""
     rng = random.Random(SEED)
-    result = []
-    for county, count in ENTERPRISES_PER_COUNTY.items():
-        county_name = regions.lookup(county).name
-        for number in range(count):
-            industry = rng.choice(INDUSTRIES)
-            code = uscc.with_check_character(
-                "91" + county + "".join(rng.choice(ORG_ALPHABET) for _ in range(9)))
-            risks = sorted(rng.sample(LIKELY_RISKS[industry],
-                                      rng.randint(0, len(LIKELY_RISKS[industry]))))
-            enterprise = {
-                "uscc": code,
-                "name": f"{county_name}{rng.choice(NAME_PARTS)}{INDUSTRY_WORDS[industry]}"
-                        f"{'有限公司' if number % 3 else '有限责任公司'}{number + 1:03d}",
-                "region_code": county,
-                "address": f"甘肃省张掖市{county_name}工业园区{rng.randint(1, 99)}号",
-                "industry": industry,
-                "above_scale": rng.random() < 0.4,
-                "principal": _person(rng),
-                "safety_manager": _person(rng),
-                "risk_features": [r for r in risks if r in RISK_FEATURES],
-            }
-            if rng.random() < 0.6:
-                year = rng.randint(2021, 2025)
-                enterprise["standardization"] = {
-                    "grade": rng.choice((2, 3, 3, 3)),
-                    "graded_on": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"}
-            result.append(enterprise)
-    return result
+    return [synthetic_enterprise(rng, county, _random_code,
+                                 f"{'有限公司' if number % 3 else '有限责任公司'}{number + 1:03d}")
+            for county, count in ENTERPRISES_PER_COUNTY.items() for number in range(count)]
 
 
 def users():
