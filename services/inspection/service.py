@@ -492,7 +492,8 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         snapshot = {key: event["data"].get(key) for key in READ_MODEL_FIELDS}
         self.store.remember_enterprise(snapshot, event["time"])
 
-    @idempotent_handler(domain.SERVICE, OWN_EVENTS)
+    # The counter write records the event id (store.add_to_counters), so no inbox markers.
+    @idempotent_handler(domain.SERVICE, OWN_EVENTS, effect_records_id=True)
     def handle_own_event_for_indicators(self, event):
         for county, year, amounts in indicators.counter_deltas(event):
             self.store.add_to_counters(county, year, amounts, event["id"])

@@ -82,39 +82,52 @@ class Inbox:
             {"$set": {"status": PROCESSING, "claimed_at": now}})
         return ("take" if taken.modified_count == 1 else "busy"), marker["attempts"]
 
-    def handle(self, consumer, payload, apply):
+    def handle(self, consumer, payload, apply, effect_records_id=False):
+        """Apply `payload` once. With `effect_records_id` the effect itself stores the event id
+        in the same write (and skips a repeat), so no claim or completion is written."""
         try:
             event = EnvelopeSchema().load(payload)
         except ValidationError as error:
             self._park(consumer, payload, f"malformed envelope: {error.messages}", 1)
             return
         key = f"{consumer}:{event['id']}"
-        decision, attempts = self._claim(key)
-        if decision == "skip":
-            log.info("%s: event %s already applied, skipped", consumer, event["id"])
-            return
-        if decision == "busy":
-            eventlet.sleep(BUSY_BACKOFF_SECONDS)
-            raise EventInProgress(key)
+        if effect_records_id:
+            attempts = None
+        else:
+            decision, attempts = self._claim(key)
+            if decision == "skip":
+                log.info("%s: event %s already applied, skipped", consumer, event["id"])
+                return
+            if decision == "busy":
+                eventlet.sleep(BUSY_BACKOFF_SECONDS)
+                raise EventInProgress(key)
         try:
             apply(event)
         except Exception as error:
-            attempts += 1
-            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-            if attempts >= self.max_attempts:
-                self._park(consumer, payload, detail, attempts, traceback.format_exc())
-                self.markers.update_one({"_id": key}, {"$set": {
-                    "status": PARKED, "attempts": attempts, "error": detail}})
-                return
-            self.markers.update_one({"_id": key}, {"$set": {
-                "status": FAILED, "attempts": attempts, "error": detail}})
-            log.warning("%s: event %s failed (attempt %d of %d): %s", consumer, event["id"],
-                        attempts, self.max_attempts, detail)
-            raise HandlerFailed(detail) from error
-        try:
-            self.done.insert_one({"_id": key, "done_at": self.clock.now()})
-        except DuplicateKeyError:
-            pass  # a worker that took over a stale claim finished it too
+            self._failed(consumer, key, payload, error, attempts)
+            return
+        if not effect_records_id:
+            try:
+                self.done.insert_one({"_id": key, "done_at": self.clock.now()})
+            except DuplicateKeyError:
+                pass  # a worker that took over a stale claim finished it too
+
+    def _failed(self, consumer, key, payload, error, attempts):
+        """Count the failure; park the event after the last attempt, else hand it back."""
+        if attempts is None:
+            attempts = (self.markers.find_one({"_id": key}, {"attempts": 1}) or {}).get(
+                "attempts", 0)
+        attempts += 1
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        status = PARKED if attempts >= self.max_attempts else FAILED
+        self.markers.update_one({"_id": key}, {"$set": {
+            "status": status, "attempts": attempts, "error": detail}}, upsert=True)
+        if status == PARKED:
+            self._park(consumer, payload, detail, attempts, traceback.format_exc())
+            return
+        log.warning("%s: event %s failed (attempt %d of %d): %s", consumer, payload.get("id"),
+                    attempts, self.max_attempts, detail)
+        raise HandlerFailed(detail) from error
 
     def _park(self, consumer, payload, error, attempts, trace=None):
         log.error("%s: event parked after %d attempt(s): %s", consumer, attempts, error)
@@ -123,18 +136,19 @@ class Inbox:
             "attempts": attempts, "parked_at": self.clock.now()})
 
 
-def idempotent_handler(source_service, event_type):
+def idempotent_handler(source_service, event_type, effect_records_id=False):
     """Like nameko's event_handler, but each event applies once and failures are never dropped.
 
     The service needs a `store` (a BaseStore, which carries the inbox); the message is only
-    acknowledged after the effect and its marker are stored, or after it is parked.
+    acknowledged after the effect and its marker are stored, or after it is parked. A handler
+    whose single write records the event id itself (`effect_records_id`) skips the markers.
     """
 
     def decorate(method):
         @functools.wraps(method)
         def handler(self, payload):
             self.store.inbox.handle(f"{type(self).name}.{method.__name__}", payload,
-                                    lambda event: method(self, event))
+                                    lambda event: method(self, event), effect_records_id)
 
         return event_handler(source_service, event_type, requeue_on_error=True)(handler)
 
