@@ -46,6 +46,14 @@ class Inspections(MethodView):
         return inspection("open_inspection", body()), 201
 
 
+@blp.route("/agency-assignments")
+class AgencyAssignments(MethodView):
+    @blp.arguments(schemas.AgencyAssignmentSchema)
+    def post(self, _fields):
+        """Assign a third-party technical agency to an enterprise (三维一体)"""
+        return inspection("assign_agency", body()), 201
+
+
 @blp.route("/inspections/<string:identifier>")
 class Inspection(MethodView):
     def get(self, identifier):

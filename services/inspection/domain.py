@@ -120,16 +120,23 @@ def require_enterprise_writer(enterprise, actor, roles=INSPECTORS):
 
 # --- inspections ----------------------------------------------------------------------------
 
-def open_inspection(fields, enterprise, checklist, actor, now, today):
-    """An inspection visit (Art. 68 record) begins; unannounced visits announce nothing."""
+def open_inspection(fields, enterprise, checklist, actor, now, today, assigned=False):
+    """An inspection visit (Art. 68 record) begins; unannounced visits announce nothing.
+
+    A technical agency records third-party inspections, and only of enterprises the bureau
+    assigned to it (`assigned`).
+    """
     if enterprise is None:
         raise InvalidInput("the enterprise is not known to the inspection service",
                            {"uscc": ["unknown enterprise"]})
     mode = fields["mode"]
-    roles = ("agency",) if mode == "third_party" and actor.role == "agency" else INSPECTORS
-    require_enterprise_writer(enterprise, actor, roles)
-    if actor.role == "agency" and mode != "third_party":
-        raise Forbidden("a technical agency may only record third-party inspections")
+    if actor.role == "agency":
+        if mode != "third_party":
+            raise Forbidden("a technical agency may only record third-party inspections")
+        if not assigned:
+            raise Forbidden("this enterprise is not assigned to your agency")
+    else:
+        require_enterprise_writer(enterprise, actor)
     if mode == "special_campaign" and fields.get("theme") not in CAMPAIGN_THEMES:
         raise InvalidInput("a special campaign inspection needs its theme",
                            {"theme": [f"one of {', '.join(CAMPAIGN_THEMES)}"]})
@@ -409,6 +416,17 @@ def annual_plan(enterprises, open_majors, listed, year, sample_size, seed):
                             "priority": priority(e, open_majors.get(e["uscc"], 0),
                                                  e["uscc"] in listed)} for e in ranked],
             "sample": sample}
+
+
+def assign_agency(enterprise, agency, actor, now):
+    """The bureau assigns a third-party technical agency (a user of role agency) to an enterprise."""
+    if enterprise is None:
+        raise InvalidInput("the enterprise is not known to the inspection service",
+                           {"uscc": ["unknown enterprise"]})
+    require_enterprise_writer(enterprise, actor, REVIEWERS)
+    return {"_id": f"{agency}:{enterprise['uscc']}", "agency": agency,
+            "uscc": enterprise["uscc"], "region_code": enterprise["region_code"],
+            "assigned_by": actor.user_id, "assigned_at": now}
 
 
 def report_self_inspection(fields, enterprise, actor, now, today):

@@ -25,6 +25,12 @@ class InspectionCreateSchema(StrictSchema):
                              validate=validate.Length(max=10))
 
 
+class AgencyAssignmentSchema(StrictSchema):
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "user name of the agency's account"})
+    uscc = fields.String(required=True, validate=USCC)
+
+
 class FindingSchema(StrictSchema):
     description = fields.String(required=True, validate=TEXT)
     location = fields.String(validate=validate.Length(max=200))

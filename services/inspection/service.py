@@ -7,7 +7,7 @@ from nameko.timer import timer
 
 from services.inspection import accidents, domain, enforcement, indicators
 from services.inspection.catalogue import Catalogue
-from services.inspection.schemas import (AccidentSchema, AccidentSupplementSchema, CaseSchema,
+from services.inspection.schemas import (AccidentSchema, AgencyAssignmentSchema, AccidentSupplementSchema, CaseSchema,
                                          ComplianceSchema, CompletionSchema, EvidenceRecordSchema,
                                          ExtensionDecisionSchema, ExtensionRequestSchema,
                                          FindingSchema, HazardActionSchema, HazardQuerySchema,
@@ -115,8 +115,10 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
             checklist = plain(self.catalogue.checklist(enterprise["industry"],
                                                        enterprise.get("risk_features") or [],
                                                        on=today))
-        inspection = domain.open_inspection(fields, enterprise, checklist, self.caller(), now,
-                                            today)
+        actor = self.caller()
+        inspection = domain.open_inspection(
+            fields, enterprise, checklist, actor, now, today,
+            assigned=actor.role == "agency" and self.store.assigned(actor.user_id, fields["uscc"]))
         return plain(self._create("inspections", inspection))
 
     @rpc
@@ -159,6 +161,14 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
             if self.store.get("hazards", hazard["_id"]) is None:
                 self._create("hazards", hazard)
         return plain(self._change("inspections", inspection, completed, events))
+
+    @rpc
+    def assign_agency(self, payload):
+        fields = load(AgencyAssignmentSchema(), payload)
+        assignment = domain.assign_agency(self.store.enterprise(fields["uscc"]), fields["agency"],
+                                          self.caller(), self.clock.now())
+        self.store.assign(assignment)
+        return plain(assignment)
 
     # --- self-inspections ------------------------------------------------------------------
 

@@ -97,6 +97,13 @@ class InspectionStore(BaseStore):
         return list(self.db.self_inspections.find(
             {"uscc": uscc, "month": {"$regex": f"^{year:04d}-"}}, HIDDEN))
 
+    def assigned(self, agency, uscc):
+        return self.db.agency_assignments.find_one({"_id": f"{agency}:{uscc}"}) is not None
+
+    def assign(self, assignment):
+        self.db.agency_assignments.replace_one({"_id": assignment["_id"]}, assignment,
+                                               upsert=True)
+
     def evidence_items(self, identifiers):
         return list(self.db.evidence.find({"_id": {"$in": list(identifiers)}}))
 

@@ -147,3 +147,26 @@ def test_compliance_that_is_refused_changes_nothing(sign_in, known_enterprise):
                                                "on": TODAY.isoformat()}).status_code == 403
     after = minle.get(f"/api/v1/enforcement-cases/{case['id']}").json()
     assert after.get("compliance") is None and after["continuous_daily_fines"] == []
+
+
+def test_a_third_party_agency_inspects_what_it_is_assigned(sign_in, known_enterprise):
+    minle, agency = sign_in("minle"), sign_in("agency")
+    visit = {"uscc": known_enterprise["uscc"], "mode": "third_party", "place": "除尘系统",
+             "content": "第三方技术服务检查"}
+    assert agency.post("/api/v1/inspections", json=visit).status_code == 403
+    assert sign_in("inspector-minle").post("/api/v1/agency-assignments", json={
+        "agency": "agency", "uscc": known_enterprise["uscc"]}).status_code == 403
+    assigned = minle.post("/api/v1/agency-assignments",
+                          json={"agency": "agency", "uscc": known_enterprise["uscc"]})
+    assert assigned.status_code == 201, assigned.text
+    opened = agency.post("/api/v1/inspections", json=visit)
+    assert opened.status_code == 201, opened.text
+    inspection = opened.json()
+    assert agency.post(f"/api/v1/inspections/{inspection['id']}/findings", json={
+        "description": "泄爆片未定期检查", "deadline": TODAY.isoformat()}).status_code == 201
+    done = agency.post(f"/api/v1/inspections/{inspection['id']}/complete",
+                       json={"handling": "建议限期整改", "signature": "王伟"})
+    assert done.status_code == 200, done.text
+    hazards = agency.get("/api/v1/hazards").json()["items"]
+    assert [h["inspection_id"] for h in hazards] == [inspection["id"]]
+    assert minle.get(f"/api/v1/hazards/{hazards[0]['id']}").json()["agency"] == "agency"

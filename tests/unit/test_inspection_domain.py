@@ -254,3 +254,21 @@ def test_art_112_daily_fines_only_after_refusal_of_an_order_to_correct():
     with pytest.raises(Forbidden):
         domain.record_compliance(case, "p1", "refused", date(2026, 3, 5), GANZHOU, NOW,
                                  date(2026, 3, 11))
+
+
+def test_an_agency_records_third_party_inspections_of_assigned_enterprises_only():
+    agency = Actor("agency-1", "agency", "620722")
+    fields = {"mode": "third_party", "place": "车间", "content": "技术服务检查"}
+    with pytest.raises(Forbidden):
+        domain.open_inspection(fields, ENTERPRISE, None, agency, NOW, TODAY)
+    with pytest.raises(Forbidden):
+        domain.open_inspection({**fields, "mode": "routine"}, ENTERPRISE, None, agency, NOW,
+                               TODAY, assigned=True)
+    inspection = domain.open_inspection(fields, ENTERPRISE, None, agency, NOW, TODAY,
+                                        assigned=True)
+    assert inspection["agency"] == "agency-1"
+    assert domain.inspection_visible(inspection, agency)
+    assert not domain.inspection_visible(inspection, Actor("agency-2", "agency", "620722"))
+    with pytest.raises(Forbidden):
+        domain.assign_agency(ENTERPRISE, "agency-1", INSPECTOR, NOW)
+    assert domain.assign_agency(ENTERPRISE, "agency-1", MINLE, NOW)["_id"] == f"agency-1:{USCC}"
