@@ -19,7 +19,8 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
-from bench.platform import BenchError, isolated_platform  # noqa: E402
+from bench.platform import isolated_platform  # noqa: E402
+from services.isolated import PlatformError  # noqa: E402
 from bench.throughput import gateway_get_vs_rpc  # noqa: E402
 
 FIGURES = {
@@ -67,7 +68,7 @@ def main(argv=None):
                         print(line, flush=True)
             finally:
                 print("tearing the platform down", file=sys.stderr, flush=True)
-    except BenchError as error:
+    except PlatformError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

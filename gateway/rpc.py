@@ -10,7 +10,6 @@ run later, when a stopped service comes back.
 import logging
 import queue
 import socket
-from contextlib import contextmanager
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Connection
@@ -43,18 +42,19 @@ class RpcPool:
             return self.idle.get_nowait()
         except queue.Empty:
             standalone = ClusterRpcProxy(self.config, timeout=self.timeout)
-            return standalone, standalone.start()
+            standalone.start()
+            return standalone
 
-    def _give_back(self, entry):
+    def _give_back(self, standalone):
         try:
-            self.idle.put_nowait(entry)
+            self.idle.put_nowait(standalone)
         except queue.Full:
-            entry[0].stop()
+            standalone.stop()
 
     @staticmethod
-    def _discard(entry):
+    def _discard(standalone):
         try:
-            entry[0].stop()
+            standalone.stop()
         except Exception:  # already broken; nothing to clean up on a dead connection
             pass
 
@@ -75,43 +75,37 @@ class RpcPool:
 
     def call(self, context_data, service, method, *args, **kwargs):
         """Call `service.method` carrying `context_data` (the caller)."""
-        with self._borrowed(context_data, service) as (standalone, _):
-            # nameko's own ServiceProxy, given the borrowed proxy's context and reply queue, so
-            # the request can carry an expiry (the cluster proxy offers no publish options).
-            target = ServiceProxy(standalone._worker_ctx, service, standalone._reply_listener,
-                                  expiration=self.timeout)
-            return getattr(target, method)(*args, **kwargs)
-
-    @contextmanager
-    def _borrowed(self, context_data, service):
         try:
-            entry = self._borrow()
+            standalone = self._borrow()
         except BROKEN as error:
             log.warning("broker unreachable: %s", error)
             raise Unavailable("the message broker is not reachable") from None
-        standalone, _ = entry
         # The proxy's worker context is what nameko turns into message headers; each request
-        # sets its own caller on the proxy it holds exclusively.
+        # sets its own caller on the proxy it holds exclusively. nameko's own ServiceProxy,
+        # given that context and the proxy's reply queue, lets the request carry an expiry
+        # (the cluster proxy offers no publish options).
         standalone._worker_ctx.data = dict(context_data)
+        target = ServiceProxy(standalone._worker_ctx, service, standalone._reply_listener,
+                              expiration=self.timeout)
         try:
-            yield entry
+            result = getattr(target, method)(*args, **kwargs)
         except RpcTimeout:
-            self._discard(entry)
+            self._discard(standalone)
             raise self._timed_out(service) from None
         except UnknownService as error:
-            self._give_back(entry)
+            self._give_back(standalone)
             raise Unavailable(f"the {error} service is not running") from None
         except BROKEN as error:
-            self._discard(entry)
+            self._discard(standalone)
             # The idle proxies lost the same broker: drop them now rather than fail on each.
             self.close()
             log.warning("broker connection lost: %s", error)
             raise Unavailable("the message broker is not reachable") from None
         except BaseException:
-            self._give_back(entry)
+            self._give_back(standalone)
             raise
-        else:
-            self._give_back(entry)
+        self._give_back(standalone)
+        return result
 
     def close(self):
         while True:

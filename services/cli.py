@@ -10,13 +10,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from services.kit.config import Settings
 
 SERVICES = ("registry", "inspection")
+READY_SECONDS = 90
 CLI_USER = "anjian-cli"
 
 
@@ -73,26 +72,6 @@ def _gateway_url(settings):
     return f"http://{settings.gateway_host}:{settings.gateway_port}"
 
 
-def _wait_ready(settings, processes, deadline_seconds=90):
-    deadline = time.monotonic() + deadline_seconds
-    last = "no answer yet"
-    while time.monotonic() < deadline:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                raise SystemExit(f"{name} exited with code {process.returncode}; see "
-                                 f"{_log_dir(settings) / (name + '.log')}")
-        try:
-            with urllib.request.urlopen(_gateway_url(settings) + "/readyz", timeout=5) as reply:
-                if reply.status == 200:
-                    return
-        except urllib.error.HTTPError as error:
-            last = error.read().decode(errors="replace")
-        except OSError as error:
-            last = str(error)
-        time.sleep(0.5)
-    raise SystemExit(f"the platform did not become ready: {last}")
-
-
 def _running(settings):
     running = {}
     for component in (*SERVICES, "gateway"):
@@ -116,7 +95,11 @@ def _start_all(settings, detached):
             continue
         print(f"  starting {component}")
         processes[component] = _start(component, settings, detached)
-    _wait_ready(settings, processes)
+    from services.isolated import PlatformError, wait_until_ready
+    try:
+        wait_until_ready(_gateway_url(settings), processes, _log_dir(settings), READY_SECONDS)
+    except PlatformError as error:
+        raise SystemExit(f"the platform did not become ready: {error}") from None
     return processes
 
 

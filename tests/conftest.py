@@ -9,25 +9,19 @@ services and the gateway run as real processes, started exactly as in production
 prefix, so it never touches the demo platform or another run. Nothing of ours is replaced.
 End-to-end tests drive Debian's Chromium, headless, against the same gateway.
 """
-import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
-from dataclasses import replace
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import requests
 
+from services.cli import SERVICES
+from services.isolated import Components, VirtualHost, free_port
 from services.kit.config import Settings
 from services.kit.mongo import connect
 
 pytest_plugins = ["tests.integration.infrastructure"]
 
-ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "test-password-1"
 
 
@@ -43,49 +37,10 @@ def wait_until(condition, timeout=20.0, interval=0.1, message="condition"):
         time.sleep(interval)
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Broker:
-    """The session's own virtual host, administered through the management API."""
-
-    def __init__(self, infrastructure):
-        self.api = infrastructure["management_url"] + "/api"
-        self.auth = ("guest", "guest")
-        self.vhost = "anjian-test-" + secrets.token_hex(4)
-        base = infrastructure["amqp_uri"].rstrip("/")
-        self.amqp_uri = f"{base}/{quote(self.vhost, safe='')}"
-
-    def _url(self, path):
-        return f"{self.api}/{path}"
-
-    def create(self):
-        requests.put(self._url(f"vhosts/{self.vhost}"), auth=self.auth, timeout=10
-                     ).raise_for_status()
-        self.allow_writes()
-
-    def allow_writes(self, write=".*"):
-        requests.put(self._url(f"permissions/{self.vhost}/guest"), auth=self.auth, timeout=10,
-                     json={"configure": ".*", "write": write, "read": ".*"}).raise_for_status()
-
-    def cut_connections(self):
-        """Close every client connection of the vhost, as a broker restart would."""
-        listed = requests.get(self._url(f"vhosts/{quote(self.vhost, safe='')}/connections"),
-                              auth=self.auth, timeout=10).json()
-        for connection in listed:
-            requests.delete(self._url(f"connections/{quote(connection['name'], safe='')}"),
-                            auth=self.auth, timeout=10)
-
-    def delete(self):
-        requests.delete(self._url(f"vhosts/{self.vhost}"), auth=self.auth, timeout=10)
-
-
 @pytest.fixture(scope="session")
 def broker(infrastructure):
-    vhost = Broker(infrastructure)
+    vhost = VirtualHost(infrastructure["amqp_uri"], infrastructure["management_url"],
+                        "anjian-test")
     vhost.create()
     yield vhost
     vhost.delete()
@@ -103,66 +58,16 @@ def settings(infrastructure, broker, tmp_path_factory):
                     jwt_secret=secrets.token_hex(32))
 
 
-def environment(settings):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ANJIAN_")}
-    for name, value in vars(settings).items():
-        env["ANJIAN_" + name.upper()] = str(value)
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
-class Platform:
-    """The services and the gateway as processes; restartable one by one."""
-
-    def __init__(self, settings):
-        self.settings = settings
-        self.url = f"http://127.0.0.1:{settings.gateway_port}"
-        self.processes = {}
-        self.logs = Path(settings.data_dir)
-
-    def start(self, component, **overrides):
-        log = open(self.logs / f"{component}.log", "ab")
-        self.processes[component] = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "serve", component], cwd=ROOT,
-            env=environment(replace(self.settings, **overrides)), stdout=log,
-            stderr=subprocess.STDOUT)
-
-    def restart(self, component, **overrides):
-        """Restart one component, e.g. with its clock set ahead; waits until all is ready."""
-        self.stop(component)
-        self.start(component, **overrides)
-        wait_until(self.ready, timeout=60, interval=0.5, message=f"{component} to restart")
-
-    def stop(self, component, kill=False):
-        process = self.processes.pop(component)
-        process.kill() if kill else process.terminate()
-        process.wait(timeout=30)
-
-    def ready(self):
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                tail = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
-                raise AssertionError(f"{name} exited:\n{tail}")
-        try:
-            return requests.get(self.url + "/readyz", timeout=10).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def log(self, component):
-        return (self.logs / f"{component}.log").read_text(errors="replace")
-
-
 @pytest.fixture(scope="session")
 def platform(settings):
-    running = Platform(settings)
-    for component in ("registry", "inspection", "gateway"):
-        running.start(component)
+    running = Components(settings)
     try:
-        wait_until(running.ready, timeout=90, interval=0.5, message="the platform to be ready")
+        for component in (*SERVICES, "gateway"):
+            running.start(component)
+        running.wait_ready()
         yield running
     finally:
-        for component in list(running.processes):
-            running.stop(component)
+        running.stop_all()
 
 
 @pytest.fixture(scope="session")

@@ -80,7 +80,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
     def _writable_hazard(self, identifier):
         return self._writable("hazards", identifier, domain.hazard_visible, "hazard")
 
-    def _page(self, collection, query, criteria, actor, visible_query):
+    def _page(self, collection, query, criteria, visible_query):
         skip, limit = page_bounds(query["page"], query["page_size"])
         items, total = self.store.search(collection, {**criteria, **visible_query}, skip, limit)
         return {"items": plain(items), "total": total, "page": query["page"],
@@ -135,7 +135,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         if actor.role == "enterprise":
             # 四不两直: an open unannounced visit does not exist for the enterprise.
             scope["$or"] = [{"mode": {"$ne": "unannounced"}}, {"state": "completed"}]
-        return self._page("inspections", query, criteria, actor, scope)
+        return self._page("inspections", query, criteria, scope)
 
     @rpc
     def add_finding(self, identifier, payload):
@@ -186,10 +186,8 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
 
     @rpc
     def self_inspection_coverage(self, uscc, year):
-        actor = self.caller()
-        enterprise = self.store.enterprise(uscc)
-        if enterprise is None or not actor.sees_enterprise(uscc, enterprise["region_code"]):
-            raise NotFound(f"no enterprise {uscc}")
+        domain.require_visible(self.store.enterprise(uscc), domain.enterprise_record_visible,
+                               self.caller(), "enterprise", uscc)
         return {"uscc": uscc, "year": year, "months": domain.monthly_coverage(
             self.store.self_inspections_of(uscc, year), year)}
 
@@ -203,7 +201,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         criteria = {key: query[key] for key in ("uscc", "grade", "state") if key in query}
         if "overdue" in query:
             criteria["overdue"] = query["overdue"]
-        return self._page("hazards", query, criteria, actor, scope)
+        return self._page("hazards", query, criteria, scope)
 
     @rpc
     def get_hazard(self, identifier):
@@ -375,7 +373,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         query = load(InspectionQuerySchema(), query)
         actor = self.caller()
         criteria = {"uscc": query["uscc"]} if "uscc" in query else {}
-        return self._page("cases", query, criteria, actor, self._scope(actor, query))
+        return self._page("cases", query, criteria, self._scope(actor, query))
 
     @rpc
     def decide_penalty(self, identifier, payload):
@@ -427,7 +425,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         query = load(InspectionQuerySchema(), query)
         actor = self.caller()
         criteria = {"uscc": query["uscc"]} if "uscc" in query else {}
-        return self._page("accidents", query, criteria, actor, self._scope(actor, query))
+        return self._page("accidents", query, criteria, self._scope(actor, query))
 
     @rpc
     def supplement_accident(self, identifier, payload):
@@ -477,7 +475,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         actor = self.caller()
         actor.require_role(*domain.REVIEWERS, "inspector", "auditor")
         criteria = {"year": query["year"]} if "year" in query else {}
-        return self._page("plans", query, criteria, actor, self._scope(actor, query))
+        return self._page("plans", query, criteria, self._scope(actor, query))
 
     @rpc
     def health(self):

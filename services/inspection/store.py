@@ -43,13 +43,16 @@ class InspectionStore(BaseStore):
                                            "status": {"$ne": "closed"}}))
 
     def remember_enterprise(self, snapshot, event_time):
-        """Keep the newest snapshot; an older event arriving late changes nothing."""
-        self.enterprises.update_one(
-            {"_id": snapshot["uscc"], "event_time": {"$lt": event_time}},
-            {"$set": {**snapshot, "event_time": event_time}})
-        if self.enterprises.count_documents({"_id": snapshot["uscc"]}) == 0:
-            self.enterprises.insert_one({"_id": snapshot["uscc"], **snapshot,
-                                         "event_time": event_time})
+        """Keep the newest snapshot; an older event arriving late changes nothing.
+
+        A newer copy makes the filter miss and the upsert collide with it: nothing to do.
+        """
+        try:
+            self.enterprises.update_one(
+                {"_id": snapshot["uscc"], "event_time": {"$lt": event_time}},
+                {"$set": {**snapshot, "event_time": event_time}}, upsert=True)
+        except DuplicateKeyError:
+            pass
 
     def remember_status(self, uscc, status, event_time):
         self.enterprises.update_one({"_id": uscc, "event_time": {"$lt": event_time}},
@@ -69,11 +72,10 @@ class InspectionStore(BaseStore):
     def change(self, collection, before, after, events):
         self.save(self.db[collection], before, after, events)
 
-    def search(self, collection, query, skip, limit, newest_first=True):
-        order = DESCENDING if newest_first else ASCENDING
+    def search(self, collection, query, skip, limit):
         total = self.db[collection].count_documents(query)
         items = list(self.db[collection].find(query, HIDDEN)
-                     .sort([("_id", order)]).skip(skip).limit(limit))
+                     .sort([("_id", DESCENDING)]).skip(skip).limit(limit))
         return items, total
 
     def overdue_candidates(self, today_iso, limit=500):

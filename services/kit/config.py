@@ -63,7 +63,6 @@ class Settings:
 
 
 def _parse(kind, raw, name):
-    kind = kind if isinstance(kind, type) else {"bool": bool, "int": int, "float": float}.get(kind, str)
     if kind is bool:
         if raw.lower() in ("1", "true", "yes", "on"):
             return True

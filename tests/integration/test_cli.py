@@ -7,7 +7,8 @@ import requests
 
 from services import demo
 from services.kit.clock import Clock
-from tests.conftest import ROOT, environment, wait_until
+from services.isolated import ROOT, environment
+from tests.conftest import wait_until
 from tests.factories import enterprise
 
 

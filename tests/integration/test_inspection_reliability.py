@@ -13,7 +13,8 @@ import requests
 
 from services.kit.envelope import make_event
 from services.kit.clock import Clock
-from tests.conftest import ROOT, wait_until
+from services.isolated import ROOT
+from tests.conftest import wait_until
 from tests.factories import enterprise, publish
 from tests.integration.test_inspection_journey import png
 
