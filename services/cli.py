@@ -99,6 +99,7 @@ def _start_all(settings, detached):
     try:
         wait_until_ready(_gateway_url(settings), processes, _log_dir(settings), READY_SECONDS)
     except PlatformError as error:
+        _stop(processes)
         raise SystemExit(f"the platform did not become ready: {error}") from None
     return processes
 
@@ -120,10 +121,10 @@ def _banner(settings):
 def run_platform(args):
     settings = _settings()
     processes = _start_all(settings, detached=False)
-    _seed_and_resync(args)
-    _banner(settings)
-    print("\nPress Ctrl-C to stop.")
     try:
+        _seed_and_resync(args)
+        _banner(settings)
+        print("\nPress Ctrl-C to stop.")
         while all(process.poll() is None for process in processes.values()):
             time.sleep(1)
         print("a component stopped; shutting down")
