@@ -24,9 +24,7 @@ RUN="$DATA/run"
 MINIO_USER="${ANJIAN_MINIO_ACCESS_KEY:-anjian}"
 MINIO_PASSWORD="${ANJIAN_MINIO_SECRET_KEY:-anjian-secret}"
 
-# Pinned versions.
-FERRETDB_VERSION="v1.24.2"
-FERRETDB_COMMIT="cda72d440810406a208c4670aa7047f5bc8d528f" # tag v1.24.2
+# Pinned versions (FerretDB's pin is in build-ferretdb.sh).
 # MinIO no longer publishes tagged Go module versions. The Go module proxy
 # refuses the RELEASE.2025-10-15 commit (9e49d5e7a648f00e26f2246f4dc28e6b07f8c84a);
 # this pseudo-version is the newest commit it serves.
@@ -229,30 +227,6 @@ go_bin_dir() {
     echo "$(go env GOPATH)/bin"
 }
 
-# FerretDB's build reads its version from build/version/version.txt, which is
-# generated from git and absent from the module zip: a plain
-# `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary
-# that panics at start. So: fetch the module, add version.txt, build it.
-build_ferretdb() {
-    local bin="$1" src tmp
-    say "ferretdb: building $FERRETDB_VERSION from source (takes a few minutes)"
-    src="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
-        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-    [ -d "$src" ] || die "go mod download github.com/FerretDB/FerretDB@$FERRETDB_VERSION failed"
-    tmp="$(mktemp -d)"
-    cp -r "$src/." "$tmp/"
-    chmod -R u+w "$tmp"
-    echo "$FERRETDB_VERSION" >"$tmp/build/version/version.txt"
-    echo "$FERRETDB_COMMIT" >"$tmp/build/version/commit.txt"
-    mkdir -p "$(dirname "$bin")"
-    if ! (cd "$tmp" && go build -buildvcs=false -trimpath -o "$bin" ./cmd/ferretdb) >"$LOG/build-ferretdb.log" 2>&1; then
-        rm -rf "$tmp"
-        tail -n 40 "$LOG/build-ferretdb.log" >&2
-        die "ferretdb build failed (log: $LOG/build-ferretdb.log)"
-    fi
-    rm -rf "$tmp"
-}
-
 ferretdb_ping() {
     # Sends {ping: 1} as an OP_MSG on the MongoDB wire protocol; exits 0 on ok: 1.
     python3 - <<'EOF'
@@ -282,19 +256,13 @@ elif ! pid_alive ferretdb && tcp_open 27017; then
     die "port 27017 is taken by another process; stop it (or run infra/local/down.sh)"
 else
     GOBIN_DIR="$(go_bin_dir)"
-    ferretdb="$GOBIN_DIR/ferretdb"
-    # (grep without -q here and below: under pipefail an early-exiting grep -q
-    # can kill the writer with SIGPIPE and make the whole check fail.)
-    if "$ferretdb" --version 2>/dev/null | grep -x "version: $FERRETDB_VERSION" >/dev/null; then
-        say "ferretdb: $FERRETDB_VERSION already installed ($ferretdb)"
-    else
-        build_ferretdb "$ferretdb"
-    fi
+    # Patched for atomic read-modify-write (see ferretdb-write-lock.patch); rebuilt when it changes.
+    ferretdb="$(bash "$ROOT/infra/local/build-ferretdb.sh")"
     if ! pid_alive ferretdb; then
         mkdir -p "$DATA/ferretdb/state"
         say "ferretdb: starting on 127.0.0.1:27017 (SQLite in $DATA/ferretdb)"
         start_detached ferretdb "$LOG/ferretdb.log" "$ferretdb" \
-            --handler=sqlite --sqlite-url="file:$DATA/ferretdb/" \
+            --handler=sqlite --sqlite-url="file:$DATA/ferretdb/?_pragma=synchronous(normal)" \
             --listen-addr=127.0.0.1:27017 --state-dir="$DATA/ferretdb/state" \
             --debug-addr=- --telemetry=disable --log-level=warn
     fi
