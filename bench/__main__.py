@@ -21,7 +21,13 @@ from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
 from services.isolated import PlatformError  # noqa: E402
+from bench.store_update import store_update_patched_vs_unpatched  # noqa: E402
 from bench.throughput import gateway_get_vs_rpc  # noqa: E402
+
+# Figures that bring their own servers and need no platform.
+STANDALONE = {
+    "store_update_patched_vs_unpatched": lambda args: store_update_patched_vs_unpatched(),
+}
 
 FIGURES = {
     "gateway_get_vs_rpc": lambda platform, args: gateway_get_vs_rpc(platform, args.seconds),
@@ -47,7 +53,7 @@ def main(argv=None):
     parser.add_argument("--events", type=int, default=DEFAULT_EVENTS,
                         help=f"events sent through the pipeline and raw AMQP by "
                              f"event_pipeline_vs_raw_kombu (default {DEFAULT_EVENTS})")
-    parser.add_argument("--only", choices=FIGURES, help="run just this figure")
+    parser.add_argument("--only", choices=[*STANDALONE, *FIGURES], help="run just this figure")
     parser.add_argument("--rabbitmq-management", default=MANAGEMENT_URL, metavar="URL",
                         help=f"RabbitMQ management API, to create the run's vhost "
                              f"(default {MANAGEMENT_URL})")
@@ -57,8 +63,16 @@ def main(argv=None):
     if args.events <= 0:
         parser.error("--events must be positive")
     _stop_on_sigterm()
-    names = [args.only] if args.only else list(FIGURES)
+    names = [args.only] if args.only else [*STANDALONE, *FIGURES]
     try:
+        for name in names:
+            if name in STANDALONE:
+                print(f"measuring {name}", file=sys.stderr, flush=True)
+                for line in STANDALONE[name](args).lines():
+                    print(line, flush=True)
+        names = [name for name in names if name in FIGURES]
+        if not names:
+            return 0
         print("starting an isolated platform", file=sys.stderr, flush=True)
         with isolated_platform(args.rabbitmq_management) as platform:
             try:

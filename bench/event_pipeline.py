@@ -2,9 +2,10 @@
 
 Both sides send the same hazard envelopes through the same kombu producer (persistent messages,
 publisher confirms) on the run's broker, each clock running from the first publish. The pipeline
-side publishes to `inspection.events`, where the inspection service's idempotent indicator handler
-moves the county's counters, recording the event id in the same write, before acknowledging it; the raw side publishes to a fresh durable queue that a bare kombu consumer drains, acknowledging
-each message. The ratio is what idempotent handling and its database writes cost per event.
+side publishes to `inspection.events`, where the inspection service's batched indicator handler
+moves the county's counters, recording the event ids in the same write, before acknowledging each
+message; the raw side publishes to a fresh durable queue that a bare kombu consumer with the same
+prefetch drains, acknowledging each message. The ratio is what idempotent handling and its database writes cost per event.
 """
 import threading
 import time
@@ -17,6 +18,7 @@ from bench.figures import Figure
 from bench.platform import BenchError
 from services.inspection.service import OWN_EVENTS, InspectionService
 from services.kit import uscc
+from services.kit.batching import BATCH_PREFETCH
 from services.kit.envelope import make_event
 
 NAME = "event_pipeline_vs_raw_kombu"
@@ -27,8 +29,8 @@ COUNTY = "620702"
 # The handler counts hazards without looking their enterprise up; any valid code will do.
 ENTERPRISE = uscc.with_check_character("91" + COUNTY + "000000001")
 PIPELINE_EXCHANGE = "inspection.events"
-# The same number of unacknowledged messages in flight as a nameko consumer (max_workers = 10).
-PREFETCH = 10
+# The same number of unacknowledged messages in flight as the indicator handler's consumer.
+PREFETCH = BATCH_PREFETCH
 HANDLED_TIMEOUT_SECONDS = 300
 # A read by _id, cheap on FerretDB; the figure is only as fine as this.
 POLL_SECONDS = 0.05

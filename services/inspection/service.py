@@ -18,6 +18,7 @@ from services.inspection.schemas import (AccidentSchema, AgencyAssignmentSchema,
                                          SuspensionLiftSchema, VerificationSchema)
 from services.inspection.store import InspectionStore
 from services.kit.actor import SYSTEM
+from services.kit.batching import batched_handler
 from services.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.kit.inbox import DeadLetterAccess, idempotent_handler
 from services.kit.mongo import MongoStore
@@ -500,8 +501,8 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         snapshot = {key: event["data"].get(key) for key in READ_MODEL_FIELDS}
         self.store.remember_enterprise(snapshot, event["time"])
 
-    # The counter write records the event id (store.add_to_counters), so no inbox markers.
-    @idempotent_handler(domain.SERVICE, OWN_EVENTS, effect_records_id=True)
-    def handle_own_event_for_indicators(self, event):
-        for county, year, amounts in indicators.counter_deltas(event):
-            self.store.add_to_counters(county, year, amounts, event["id"])
+    # Counters move in batches; the counter write records the event ids, so no inbox markers.
+    @batched_handler(domain.SERVICE, OWN_EVENTS)
+    def handle_own_event_for_indicators(self, events):
+        self.store.add_to_counters([(event["id"], *change) for event in events
+                                    for change in indicators.counter_deltas(event)])

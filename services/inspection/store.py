@@ -1,7 +1,5 @@
 """Inspection persistence: each aggregate is one document carrying its own outbox."""
-import threading
-
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.mongo import BaseStore, prefix_pattern
@@ -12,11 +10,6 @@ OPEN_STATES = {"$ne": "closed"}
 
 
 class InspectionStore(BaseStore):
-    def __init__(self, db, settings, clock=None):
-        super().__init__(db, settings, clock)
-        # FerretDB applies concurrent updates of one document as read-modify-write, losing $inc
-        # amounts; counter updates are serialised per process (MongoDB needs no such care).
-        self.counter_lock = threading.Lock()
     @property
     def enterprises(self):
         """The read model of registry enterprises, fed by registry events."""
@@ -120,30 +113,50 @@ class InspectionStore(BaseStore):
 
     # --- indicators ---
 
-    def add_to_counters(self, county, year, amounts, event_id):
-        """Apply an event's amounts once: the event id is recorded in the same write.
+    def add_to_counters(self, changes):
+        """Apply each event's amounts once: [(event id, county, year, {counter: amount})].
 
-        If the id is already there the filter matches nothing and the upsert collides with the
-        existing document, which is exactly "already applied". Only the latest ids are kept:
-        a redelivery comes within moments, and the list must not grow with every event.
+        One write per county and year, whatever the number of events, recording their ids in the
+        same write (see _add_once).
         """
-        with self.counter_lock:
-            self._add_to_counters(county, year, amounts, event_id)
+        by_document = {}
+        for event_id, county, year, amounts in changes:
+            by_document.setdefault((county, year), {})[event_id] = amounts
+        for (county, year), amounts_by_event in by_document.items():
+            self._add_once(county, year, amounts_by_event)
 
-    def _add_to_counters(self, county, year, amounts, event_id):
+    def _add_once(self, county, year, amounts_by_event):
+        """Add the amounts of the events not applied yet, and record their ids, in one write.
+
+        If any of the ids is there already the filter matches nothing and the upsert collides with
+        the existing document: the events already applied are dropped and the rest tried again.
+        Only the latest ids are kept, since a redelivery comes within moments and the list must not
+        grow with every event; it is trimmed by a second write once it holds twice that many
+        ($push's $slice is not portable).
+        """
         key = f"{county}:{year}"
-        current = self.db.indicators.find_one({"_id": key}, {"applied": 1}) or {}
-        applied = current.get("applied", [])
-        if event_id in applied:
+        while amounts_by_event:
+            totals = {}
+            for amounts in amounts_by_event.values():
+                for name, amount in amounts.items():
+                    totals[f"counters.{name}"] = totals.get(f"counters.{name}", 0) + amount
+            ids = list(amounts_by_event)
+            try:
+                document = self.db.indicators.find_one_and_update(
+                    {"_id": key, "applied": {"$nin": ids}},
+                    {"$inc": totals, "$set": {"region_code": county, "year": year},
+                     "$push": {"applied": {"$each": ids}}},
+                    upsert=True, return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:
+                applied = set(self.db.indicators.find_one({"_id": key}, {"applied": 1})["applied"])
+                amounts_by_event = {event_id: amounts for event_id, amounts
+                                    in amounts_by_event.items() if event_id not in applied}
+                continue
+            applied = document["applied"]
+            if len(applied) >= 2 * APPLIED_KEPT:
+                self.db.indicators.update_one(
+                    {"_id": key}, {"$pullAll": {"applied": applied[:-APPLIED_KEPT]}})
             return
-        try:
-            self.db.indicators.update_one(
-                {"_id": key, "applied": {"$ne": event_id}},
-                {"$inc": {f"counters.{name}": amount for name, amount in amounts.items()},
-                 "$set": {"region_code": county, "year": year,
-                          "applied": [*applied, event_id][-APPLIED_KEPT:]}}, upsert=True)
-        except DuplicateKeyError:
-            pass
 
     def counters(self, prefix, year):
         totals = {}

@@ -88,7 +88,7 @@ class Inbox:
         try:
             event = EnvelopeSchema().load(payload)
         except ValidationError as error:
-            self._park(consumer, payload, f"malformed envelope: {error.messages}", 1)
+            self.park(consumer, payload, f"malformed envelope: {error.messages}", 1)
             return
         key = f"{consumer}:{event['id']}"
         if effect_records_id:
@@ -123,13 +123,13 @@ class Inbox:
         self.markers.update_one({"_id": key}, {"$set": {
             "status": status, "attempts": attempts, "error": detail}}, upsert=True)
         if status == PARKED:
-            self._park(consumer, payload, detail, attempts, traceback.format_exc())
+            self.park(consumer, payload, detail, attempts, traceback.format_exc())
             return
         log.warning("%s: event %s failed (attempt %d of %d): %s", consumer, payload.get("id"),
                     attempts, self.max_attempts, detail)
         raise HandlerFailed(detail) from error
 
-    def _park(self, consumer, payload, error, attempts, trace=None):
+    def park(self, consumer, payload, error, attempts, trace=None):
         log.error("%s: event parked after %d attempt(s): %s", consumer, attempts, error)
         self.dead_letters.insert_one({
             "consumer": consumer, "event": payload, "error": error, "traceback": trace,
