@@ -44,7 +44,8 @@ class PrivateFerretDB:
         return f"mongodb://127.0.0.1:{self.port}/"
 
     def client(self, **options):
-        return MongoClient(self.uri, serverSelectionTimeoutMS=5000, **options)
+        return MongoClient(self.uri, **{"serverSelectionTimeoutMS": 5000, "tz_aware": True,
+                                        **options})
 
     def start(self):
         (self.folder / "state").mkdir(parents=True, exist_ok=True)

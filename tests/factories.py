@@ -70,6 +70,22 @@ class EventTap:
         raise AssertionError(f"no matching event within {timeout}s; saw "
                              f"{[(e['type'], e.get('subject')) for e in self.seen]}")
 
+    def drain(self, quiet_seconds=1.0, timeout=60.0):
+        """Every event that arrives until none has come for `quiet_seconds`."""
+        deadline = time.monotonic() + timeout
+        last = time.monotonic()
+        while time.monotonic() - last < quiet_seconds:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"events still arriving after {timeout}s")
+            method, properties, body = self._next()
+            if method is None:
+                self.connection.sleep(0.05)
+                continue
+            last = time.monotonic()
+            self.seen.append({"routing_key": method.routing_key, "properties": properties,
+                              **json.loads(body)})
+        return self.seen
+
     def close(self):
         if self.connection.is_open:
             self.channel.queue_delete(self.queue)
