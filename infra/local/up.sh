@@ -249,22 +249,32 @@ EOF
 }
 ferretdb_ready() { tcp_open 27017 && ferretdb_ping; }
 
-GOBIN_DIR=""
+GOBIN_DIR="$(go_bin_dir)"
+# Patched for atomic read-modify-write (see ferretdb-write-lock.patch); rebuilt when it changes.
+ferretdb="$(bash "$ROOT/infra/local/build-ferretdb.sh")"
+ferretdb_version="$("$ferretdb" --version | sed -n 's/^version: //p')"
+if pid_alive ferretdb && [ "$(cat "$RUN/ferretdb.version" 2>/dev/null)" != "$ferretdb_version" ]; then
+    # A server started from an older build (say, before the patch) must not keep serving.
+    say "ferretdb: restarting on the current build $ferretdb_version"
+    old_pid="$(cat "$RUN/ferretdb.pid")"
+    kill "$old_pid"
+    while kill -0 "$old_pid" 2>/dev/null; do sleep 0.2; done
+fi
 if pid_alive ferretdb && ferretdb_ready; then
-    say "ferretdb: already running (pid $(cat "$RUN/ferretdb.pid"))"
+    say "ferretdb: already running (pid $(cat "$RUN/ferretdb.pid"), $ferretdb_version)"
 elif ! pid_alive ferretdb && tcp_open 27017; then
     die "port 27017 is taken by another process; stop it (or run infra/local/down.sh)"
 else
-    GOBIN_DIR="$(go_bin_dir)"
-    # Patched for atomic read-modify-write (see ferretdb-write-lock.patch); rebuilt when it changes.
-    ferretdb="$(bash "$ROOT/infra/local/build-ferretdb.sh")"
     if ! pid_alive ferretdb; then
         mkdir -p "$DATA/ferretdb/state"
-        say "ferretdb: starting on 127.0.0.1:27017 (SQLite in $DATA/ferretdb)"
+        say "ferretdb: starting $ferretdb_version on 127.0.0.1:27017 (SQLite in $DATA/ferretdb)"
+        # WAL with synchronous=normal: a process crash loses nothing, a power cut may lose the
+        # last moments of writes (MongoDB's default journal window is of the same order).
         start_detached ferretdb "$LOG/ferretdb.log" "$ferretdb" \
             --handler=sqlite --sqlite-url="file:$DATA/ferretdb/?_pragma=synchronous(normal)" \
             --listen-addr=127.0.0.1:27017 --state-dir="$DATA/ferretdb/state" \
             --debug-addr=- --telemetry=disable --log-level=warn
+        echo "$ferretdb_version" >"$RUN/ferretdb.version"
     fi
     wait_until ferretdb "$LOG/ferretdb.log" "$(cat "$RUN/ferretdb.pid")" ferretdb_ready
     say "ferretdb: ready (mongodb://127.0.0.1:27017/)"
@@ -278,7 +288,6 @@ if pid_alive minio && minio_ready; then
 elif ! pid_alive minio && tcp_open 9000; then
     die "port 9000 is taken by another process; stop it (or run infra/local/down.sh)"
 else
-    [ -n "$GOBIN_DIR" ] || GOBIN_DIR="$(go_bin_dir)"
     minio="$GOBIN_DIR/minio"
     versitygw="$GOBIN_DIR/versitygw"
     s3_kind=minio
