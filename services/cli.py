@@ -265,13 +265,16 @@ def export_file(args):
              if value}
 
     def pages(cluster):
-        page = 1
+        page, exported, total = 1, 0, None
         while True:
-            result = cluster.registry.list(query, page, 200)
+            # Counted once, on the first page, for the progress line.
+            result = cluster.registry.list(query, page, 200, page == 1)
+            total = result["total"] if page == 1 else total
             yield from result["items"]
-            print(f"\r  exported {min(page * 200, result['total'])}/{result['total']}", end="",
+            exported += len(result["items"])
+            print(f"\r  exported {exported}/{total if total is not None else '?'}", end="",
                   file=sys.stderr, flush=True)
-            if page * 200 >= result["total"]:
+            if not result["has_more"]:
                 return
             page += 1
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from gateway.pagination import pagination_header
 from gateway.platform import platform
 from services.inspection import schemas
 
@@ -23,7 +24,7 @@ def body():
 
 def listed(method):
     result = inspection(method, dict(request.args))
-    return result, 200, {"X-Total-Count": str(result["total"])}
+    return result, 200, {"X-Pagination": pagination_header(result)}
 
 
 @blp.route("/hazard-catalogue")

@@ -83,8 +83,9 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
 
     def _page(self, collection, query, criteria, visible_query):
         skip, limit = page_bounds(query["page"], query["page_size"])
-        items, total = self.store.search(collection, {**criteria, **visible_query}, skip, limit)
-        return {"items": plain(items), "total": total, "page": query["page"],
+        found = self.store.search(collection, {**criteria, **visible_query}, skip, limit,
+                                  query["with_total"])
+        return {**found, "items": plain(found["items"]), "page": query["page"],
                 "page_size": query["page_size"]}
 
     @staticmethod

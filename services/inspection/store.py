@@ -65,11 +65,9 @@ class InspectionStore(BaseStore):
     def change(self, collection, before, after, events):
         self.save(self.db[collection], before, after, events)
 
-    def search(self, collection, query, skip, limit):
-        total = self.db[collection].count_documents(query)
-        items = list(self.db[collection].find(query, HIDDEN)
-                     .sort([("_id", DESCENDING)]).skip(skip).limit(limit))
-        return items, total
+    def search(self, collection, query, skip, limit, with_total=False):
+        return self.page(self.db[collection], query, skip, limit, HIDDEN,
+                         order=(("_id", DESCENDING),), with_total=with_total)
 
     def overdue_candidates(self, today_iso, limit=500):
         return list(self.db.hazards.find(

@@ -4,15 +4,21 @@ A service's store subclasses `BaseStore` and is injected by `MongoStore`: the cl
 setup(), indexes are ensured at start(), the client is closed at stop(). Only the portable subset
 of the MongoDB API is used so FerretDB serves it as well as MongoDB does.
 """
+import functools
 import re
 import uuid
 
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient
+from pymongo import ASCENDING, MongoClient
+from pymongo.errors import ExecutionTimeout
 
 from services.kit.config import Settings
 from services.kit.errors import Conflict, InvalidInput
 from services.kit.inbox import Inbox
+
+
+# Counting a whole jurisdiction is a full pass on the embedded server: it gets this long, no more.
+TOTAL_BUDGET_MS = 2000
 
 
 def connect(settings):
@@ -31,6 +37,37 @@ class BaseStore:
 
     def ensure_indexes(self):
         """Create the indexes the store's queries rely on (idempotent)."""
+
+    @functools.cached_property
+    def sorts_in_memory(self):
+        """True on the embedded server (FerretDB 1.x), which reads every document to sort,
+        count or filter anything but a single _id, and hands only insertion order and a limit
+        to its database. MongoDB serves the same queries from indexes."""
+        return "ferretdbFeatures" in self.db.client.server_info()
+
+    def page(self, collection, query, skip, limit, projection=None,
+             order=(("_id", ASCENDING),), with_total=False):
+        """One page of a list, whether more follow and, only when asked, the total.
+
+        The cost does not grow with the collection: on MongoDB the order comes from an index,
+        on the embedded server it is insertion order, the one order it serves without reading
+        everything, so the scan stops once the page is full. One row more than the page says
+        whether another page follows.
+        """
+        cursor = collection.find(query, projection, skip=skip, limit=limit + 1)
+        if not self.sorts_in_memory:
+            cursor = cursor.sort(list(order))
+        items = list(cursor)
+        return {"items": items[:limit], "has_more": len(items) > limit,
+                "total": self.total(collection, query) if with_total else None}
+
+    @staticmethod
+    def total(collection, query):
+        """How many documents match, or None when counting them would take too long."""
+        try:
+            return collection.count_documents(query, maxTimeMS=TOTAL_BUDGET_MS)
+        except ExecutionTimeout:
+            return None
 
     @property
     def pending(self):

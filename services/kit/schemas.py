@@ -17,6 +17,9 @@ MAX_PAGE_SIZE = 200
 class PageSchema(StrictSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    with_total = fields.Boolean(load_default=False, metadata={
+        "description": "also count every matching record (costs a pass over them; null when "
+                       "the count takes too long)"})
 
 
 def load(schema, data, **kwargs):

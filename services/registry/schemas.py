@@ -113,7 +113,8 @@ class EnterpriseSchema(Schema):
 
 class EnterprisePageSchema(Schema):
     items = fields.List(fields.Nested(EnterpriseSchema))
-    total = fields.Integer()
+    has_more = fields.Boolean()
+    total = fields.Integer(allow_none=True, metadata={"description": "only with with_total"})
     page = fields.Integer()
     page_size = fields.Integer()
 

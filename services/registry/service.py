@@ -73,17 +73,18 @@ class RegistryService(OutboxRelay, DeadLetterAccess):
         return AuditEntrySchema(many=True).dump(domain.audit_trail(document))
 
     @rpc
-    def list(self, query, page=1, page_size=20):
+    def list(self, query, page=1, page_size=20, with_total=False):
         actor = self.caller()
         criteria = load(EnterpriseQuerySchema(), query)
-        paging = load(PageSchema(), {"page": page, "page_size": page_size})
+        paging = load(PageSchema(), {"page": page, "page_size": page_size,
+                                     "with_total": with_total})
         skip, limit = page_bounds(paging["page"], paging["page_size"])
         region = criteria.pop("region", None)
         if actor.role == "enterprise":
             criteria["uscc"] = actor.uscc
         criteria["region_prefix"] = actor.narrow(region)
-        documents, total = self.store.search(criteria, skip, limit)
-        return {"items": [self._view(document) for document in documents], "total": total}
+        found = self.store.search(criteria, skip, limit, paging["with_total"])
+        return {**found, "items": [self._view(document) for document in found["items"]]}
 
     @rpc
     def import_rows(self, rows):

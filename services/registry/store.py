@@ -66,7 +66,7 @@ class RegistryStore(BaseStore):
         for event in events:
             self.enterprises.update_one({"_id": event["subject"]}, {"$push": {OUTBOX: event}})
 
-    def search(self, criteria, skip, limit):
+    def search(self, criteria, skip, limit, with_total=False):
         query = {}
         if criteria.get("uscc") is not None:
             query["_id"] = criteria["uscc"]
@@ -78,7 +78,4 @@ class RegistryStore(BaseStore):
                 query[field] = criteria[key]
         if criteria.get("q"):
             query["name"] = literal_pattern(criteria["q"])
-        total = self.enterprises.count_documents(query)
-        items = list(self.enterprises.find(query, SUMMARY).sort("_id", ASCENDING)
-                     .skip(skip).limit(limit))
-        return items, total
+        return self.page(self.enterprises, query, skip, limit, SUMMARY, with_total=with_total)

@@ -36,7 +36,8 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     assert [e["uscc"] for e in listed["items"]] == [company]
     # The session's own ganzhou account (the demo one was not created over it).
     counties = sign_in("ganzhou").get("/api/v1/enterprises",
-                                      params={"q": "甘州区", "region": "620702"}).json()
+                                      params={"q": "甘州区", "region": "620702",
+                                              "with_total": "true"}).json()
     assert counties["total"] == demo.ENTERPRISES_PER_COUNTY["620702"]
 
 
