@@ -34,7 +34,7 @@ def _workbook(payloads):
     return buffer.getvalue()
 
 
-def _documents(payloads, actor):
+def stored_documents(payloads, actor):
     """The stored documents, built as the registry's import builds them."""
     clock = Clock()
     rows = [{"row": number, "fields": payload} for number, payload in enumerate(payloads, 2)]
@@ -71,7 +71,7 @@ def import_10k_vs_insert_many(platform):
     workbook = _workbook(payloads)
     # The raw insert goes first: after the import the registry's outbox relay keeps the database
     # busy publishing ten thousand events, which would slow the raw side down.
-    insert_seconds = _time_insert_many(platform, _documents(payloads, platform.regulator))
+    insert_seconds = _time_insert_many(platform, stored_documents(payloads, platform.regulator))
     import_seconds, reply = _time_import(platform, workbook)
     timings = f"insert_many: {insert_seconds:.2f} s"
     setup = (f"{ROWS} rows, {len(workbook) // 1024} KiB .xlsx; insert_many into a fresh "

@@ -1,0 +1,80 @@
+"""list_page_10x_data: a list page with ten times the records, against the same page before.
+
+The median time of `GET /api/v1/enterprises?page_size=20` and of `GET /api/v1/hazards?page_size=20`
+(page 1, as a city regulator who sees them all) with 1,000 records of each, then again after
+9,000 more, in the same run. Records are stored directly, built by the services' own domain
+rules, since what is measured is the list, not how the records got there. Page 50 is timed too.
+"""
+import statistics
+import time
+import uuid
+
+import requests
+
+from bench.bulk_import import stored_documents
+from bench.enterprises import create_payloads
+from bench.figures import Figure
+from bench.platform import BenchError
+from services.inspection import domain as inspection_domain
+from services.kit.clock import Clock
+
+NAME = "list_page_10x_data"
+TARGET = 1.5
+SMALL, LARGE = 1_000, 10_000
+SAMPLES = 25
+ROUTES = ("/api/v1/enterprises", "/api/v1/hazards")
+
+
+def _hazards(enterprises, clock):
+    """One general hazard per enterprise, as an inspection's finding would create it."""
+    now = clock.now()
+    deadline = clock.today().isoformat()
+    hazards = []
+    for enterprise in enterprises:
+        inspection = {"_id": uuid.uuid4().hex, "uscc": enterprise["uscc"],
+                      "region_code": enterprise["region_code"],
+                      "enterprise_name": enterprise["name"], "agency": None}
+        finding = {"hazard_id": uuid.uuid4().hex, "grade": "general", "catalogue_item": None,
+                   "failed_device": None, "description": "安全警示标志缺失", "location": "车间",
+                   "recorded_at": now, "recorded_by": "bench", "deadline": deadline}
+        hazard = inspection_domain.hazard_from_finding(inspection, finding, now)
+        hazards.append({**hazard, "outbox": []})
+    return hazards
+
+
+def _load(platform, count, first_serial):
+    documents = stored_documents(create_payloads(count, first_serial), platform.regulator)
+    platform.database("registry").enterprises.insert_many(documents, ordered=False)
+    platform.database("inspection").hazards.insert_many(_hazards(documents, Clock()),
+                                                        ordered=False)
+
+
+def _median_ms(session, url, params):
+    timings = []
+    for _ in range(SAMPLES):
+        started = time.perf_counter()
+        reply = session.get(url, params=params, timeout=60)
+        timings.append((time.perf_counter() - started) * 1000)
+        if reply.status_code != 200:
+            raise BenchError(f"GET {url} answered {reply.status_code}: {reply.text[:300]}")
+    return statistics.median(timings)
+
+
+def _measure(platform, session):
+    return {(route, page): _median_ms(session, platform.url + route,
+                                      {"page_size": 20, "page": page})
+            for route in ROUTES for page in (1, 50)}
+
+
+def list_page_10x_data(platform):
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {platform.sign_in()}"
+    _load(platform, SMALL, 0)
+    small = _measure(platform, session)
+    _load(platform, LARGE - SMALL, SMALL)
+    large = _measure(platform, session)
+    ratios = {route: large[route, 1] / small[route, 1] for route in ROUTES}
+    details = [f"{route} page {page}: {small[route, page]:.1f} ms with {SMALL}, "
+               f"{large[route, page]:.1f} ms with {LARGE} (median of {SAMPLES})"
+               for route in ROUTES for page in (1, 50)]
+    return Figure(NAME, f"{max(ratios.values()):.2f}", f"<= {TARGET}", details)
