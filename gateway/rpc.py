@@ -4,6 +4,11 @@ A standalone proxy is single-threaded, so each request borrows one for its durat
 timed out or lost its broker connection is thrown away and a fresh one is built on next use, so a
 broker restart heals by itself. The caller travels as context data on every call.
 
+While the broker is down a request fails within a second: an idle proxy is checked before use (a
+broker restart leaves it holding a dead connection, and a request sent through it would wait for a
+reply that can never come), a new proxy is only built once a quick probe reaches the broker, and
+a request is sent with one immediate retry instead of kombu's seconds of back-off.
+
 Requests expire in the queue after the RPC timeout: a command the caller has given up on must not
 run later, when a stopped service comes back.
 """
@@ -24,6 +29,9 @@ from services.kit.errors import Unavailable
 log = logging.getLogger(__name__)
 
 BROKEN = (AmqpConnectionError, OperationalError, ConnectionError, socket.error)
+PROBE_SECONDS = 1
+# One immediate retry revives a pooled connection the broker dropped; more only keeps callers waiting.
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
 
 
 class ServiceTimeout(Exception):
@@ -38,12 +46,34 @@ class RpcPool:
         self.idle = queue.LifoQueue(maxsize=settings.rpc_pool_size)
 
     def _borrow(self):
+        while True:
+            try:
+                standalone = self.idle.get_nowait()
+            except queue.Empty:
+                break
+            if self._connected(standalone):
+                return standalone
+            self._discard(standalone)
+        self._probe_broker()
+        standalone = ClusterRpcProxy(self.config, timeout=self.timeout)
+        standalone.start()
+        return standalone
+
+    @staticmethod
+    def _connected(standalone):
+        """Whether the proxy's reply connection still stands: a read that finds nothing waiting
+        times out at once, one on a connection the broker closed fails."""
         try:
-            return self.idle.get_nowait()
-        except queue.Empty:
-            standalone = ClusterRpcProxy(self.config, timeout=self.timeout)
-            standalone.start()
-            return standalone
+            standalone._reply_listener.queue_consumer.connection.drain_events(timeout=0)
+        except socket.timeout:
+            return True
+        except Exception:  # reset, closed or unusable: in every case a dead connection
+            return False
+        return True
+
+    def _probe_broker(self):
+        with Connection(self.amqp_uri, connect_timeout=PROBE_SECONDS) as connection:
+            connection.ensure_connection(max_retries=0)
 
     def _give_back(self, standalone):
         try:
@@ -86,7 +116,7 @@ class RpcPool:
         # (the cluster proxy offers no publish options).
         standalone._worker_ctx.data = dict(context_data)
         target = ServiceProxy(standalone._worker_ctx, service, standalone._reply_listener,
-                              expiration=self.timeout)
+                              expiration=self.timeout, retry_policy=PUBLISH_RETRY)
         try:
             result = getattr(target, method)(*args, **kwargs)
         except RpcTimeout:

@@ -6,15 +6,13 @@ imports nameko, pymongo and the services lazily, inside the commands that need t
 import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from services.kit.config import Settings
 
 SERVICES = ("registry", "inspection")
+COMPONENTS = (*SERVICES, "gateway")
 READY_SECONDS = 90
 CLI_USER = "anjian-cli"
 
@@ -23,16 +21,8 @@ def _settings():
     return Settings.from_env()
 
 
-def _run_dir(settings):
-    path = Path(settings.data_dir) / "run"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _log_dir(settings):
-    path = Path(settings.data_dir) / "log"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return Path(settings.data_dir) / "log"
 
 
 # --- serving -------------------------------------------------------------------------------
@@ -59,49 +49,34 @@ def serve(args):
     run([service_class], settings.nameko_config())
 
 
-def _start(component, settings, detached):
-    log = open(_log_dir(settings) / f"{component}.log", "ab")
-    process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", component],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=detached)
-    (_run_dir(settings) / f"{component}.pid").write_text(str(process.pid))
-    return process
-
-
 def _gateway_url(settings):
     return f"http://{settings.gateway_host}:{settings.gateway_port}"
 
 
-def _running(settings):
-    running = {}
-    for component in (*SERVICES, "gateway"):
-        pid_file = _run_dir(settings) / f"{component}.pid"
-        if pid_file.exists():
-            pid = int(pid_file.read_text())
-            try:
-                os.kill(pid, 0)
-                running[component] = pid
-            except ProcessLookupError:
-                pid_file.unlink()
-    return running
+def _supervisor(settings):
+    from services.supervision import Supervisor
+    return Supervisor(COMPONENTS, settings.data_dir, _log_dir(settings))
 
 
-def _start_all(settings, detached):
-    already = _running(settings)
-    processes = {}
-    for component in (*SERVICES, "gateway"):
-        if component in already:
-            print(f"  {component} already running (pid {already[component]})")
-            continue
-        print(f"  starting {component}")
-        processes[component] = _start(component, settings, detached)
+def _start_all(settings, attached):
+    """Every component under supervisord, ready to serve; the supervisor is returned."""
     from services.isolated import PlatformError, wait_until_ready
+    supervisor = _supervisor(settings)
+    started = not supervisor.answers()
+    if started:
+        print(f"  starting {', '.join(COMPONENTS)} under supervisord (log: {supervisor.log})")
+        supervisor.start(attached=attached)
+    elif attached:
+        raise SystemExit("anjian is already running detached; stop it first with: anjian down")
+    else:
+        print("  already running under supervisord")
     try:
-        wait_until_ready(_gateway_url(settings), processes, _log_dir(settings), READY_SECONDS)
+        wait_until_ready(_gateway_url(settings), supervisor.check, READY_SECONDS)
     except PlatformError as error:
-        _stop(processes)
+        if started:
+            supervisor.stop()
         raise SystemExit(f"the platform did not become ready: {error}") from None
-    return processes
+    return supervisor
 
 
 def _banner(settings):
@@ -120,53 +95,35 @@ def _banner(settings):
 
 def run_platform(args):
     settings = _settings()
-    processes = _start_all(settings, detached=False)
+    supervisor = _start_all(settings, attached=True)
     try:
         _seed_and_resync(args)
         _banner(settings)
-        print("\nPress Ctrl-C to stop.")
-        while all(process.poll() is None for process in processes.values()):
-            time.sleep(1)
-        print("a component stopped; shutting down")
+        print(f"\nA component that exits is started again (see {supervisor.log}).\n"
+              "Press Ctrl-C to stop.")
+        supervisor.wait()
+        print("supervisord stopped; shutting down")
     except KeyboardInterrupt:
         print("\nstopping")
     finally:
-        _stop(processes)
+        supervisor.stop()
 
 
 def up(args):
     settings = _settings()
-    _start_all(settings, detached=True)
+    _start_all(settings, attached=False)
     _seed_and_resync(args)
     _banner(settings)
-    print("\nStop with: make down")
-
-
-def _stop(processes):
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes.values():
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    print("\nA component that exits is started again. Stop with: make down")
 
 
 def down(args):
-    settings = _settings()
-    for component, pid in _running(settings).items():
-        print(f"  stopping {component} (pid {pid})")
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.2)
-        else:
-            os.kill(pid, signal.SIGKILL)
-        (_run_dir(settings) / f"{component}.pid").unlink(missing_ok=True)
+    supervisor = _supervisor(_settings())
+    if not supervisor.answers():
+        print("  nothing is running")
+        return
+    print("  stopping every component and supervisord")
+    supervisor.stop()
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -297,7 +254,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="anjian", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("serve", help="run one service or the gateway in the foreground")
-    command.add_argument("component", choices=(*SERVICES, "gateway"))
+    command.add_argument("component", choices=COMPONENTS)
     command.set_defaults(handler=serve)
     commands.add_parser("run", help="start everything with demo data; Ctrl-C stops"
                         ).set_defaults(handler=run_platform)

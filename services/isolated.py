@@ -2,7 +2,7 @@
 
 Tests and benchmarks run the real services and gateway as processes (`services.cli serve ...`)
 on resources nobody else uses, so they never disturb the demo platform or each other. The
-command line's `run` shares the readiness wait.
+command line's `run` and `up` share the readiness wait.
 """
 import dataclasses
 import os
@@ -45,12 +45,10 @@ def log_tail(logs, component):
     return (Path(logs) / f"{component}.log").read_text(errors="replace")[-LOG_TAIL_CHARS:]
 
 
-def readiness(url, processes, logs):
-    """(ready, why not) from the gateway's /readyz; raises, with its log, if a component exited."""
-    for name, process in processes.items():
-        if process.poll() is not None:
-            raise PlatformError(f"{name} exited with code {process.returncode}:\n"
-                                f"{log_tail(logs, name)}")
+def readiness(url, check):
+    """(ready, why not) from the gateway's /readyz; `check()` raises PlatformError when a
+    component is gone for good."""
+    check()
     try:
         reply = requests.get(url + "/readyz", timeout=10)
     except requests.RequestException as error:
@@ -58,10 +56,10 @@ def readiness(url, processes, logs):
     return reply.status_code == 200, reply.text
 
 
-def wait_until_ready(url, processes, logs, seconds):
+def wait_until_ready(url, check, seconds):
     deadline = time.monotonic() + seconds
     while True:
-        ready, why_not = readiness(url, processes, logs)
+        ready, why_not = readiness(url, check)
         if ready:
             return
         if time.monotonic() > deadline:
@@ -148,12 +146,19 @@ class Components:
         self.start(component, **overrides)
         self.wait_ready()
 
+    def check(self):
+        """Raise PlatformError, with its log, if a component has exited."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise PlatformError(f"{name} exited with code {process.returncode}:\n"
+                                    f"{log_tail(self.logs, name)}")
+
     def wait_ready(self):
-        wait_until_ready(self.url, self.processes, self.logs, self.ready_seconds)
+        wait_until_ready(self.url, self.check, self.ready_seconds)
 
     def ready(self):
         """True when /readyz answers 200; raises if a component has exited."""
-        return readiness(self.url, self.processes, self.logs)[0]
+        return readiness(self.url, self.check)[0]
 
     def log(self, component):
         return (self.logs / f"{component}.log").read_text(errors="replace")

@@ -35,12 +35,13 @@ class EventTap:
     subscriber's; the broker removes it a minute after the tap is gone.
     """
 
-    def __init__(self, amqp_uri, exchange, binding="#"):
+    def __init__(self, amqp_uri, exchange, binding="#", durable=False):
         self.parameters = pika.URLParameters(amqp_uri)
         self.queue = "test-tap-" + secrets.token_hex(6)
         self._connect()
         self.channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-        self.channel.queue_declare(self.queue, arguments={"x-expires": 60000})
+        # durable: the queue (and the persistent events in it) survives a broker restart
+        self.channel.queue_declare(self.queue, durable=durable, arguments={"x-expires": 60000})
         self.channel.queue_bind(self.queue, exchange, routing_key=binding)
         self.seen = []
 
@@ -53,7 +54,19 @@ class EventTap:
             return self.channel.basic_get(self.queue, auto_ack=True)
         except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError):
             self._connect()
-            return None, None, None
+            return self.channel.basic_get(self.queue, auto_ack=True)
+
+    def _record(self, method, properties, body):
+        self.seen.append({"routing_key": method.routing_key, "properties": properties,
+                          **json.loads(body)})
+
+    def drain(self):
+        """Every event received so far, including all that wait in the queue now."""
+        while True:
+            method, properties, body = self._next()
+            if method is None:
+                return self.seen
+            self._record(method, properties, body)
 
     def wait_for(self, predicate, timeout=20.0):
         deadline = time.monotonic() + timeout
@@ -65,8 +78,7 @@ class EventTap:
             if method is None:
                 self.connection.sleep(0.05)
                 continue
-            self.seen.append({"routing_key": method.routing_key, "properties": properties,
-                              **json.loads(body)})
+            self._record(method, properties, body)
         raise AssertionError(f"no matching event within {timeout}s; saw "
                              f"{[(e['type'], e.get('subject')) for e in self.seen]}")
 

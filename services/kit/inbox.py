@@ -13,11 +13,10 @@ from datetime import timedelta
 
 import eventlet
 from marshmallow import ValidationError
-from nameko.events import event_handler
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.envelope import EnvelopeSchema
-from services.kit.runtime import rpc
+from services.kit.runtime import event_handler, rpc
 from services.kit.serialize import plain
 
 log = logging.getLogger(__name__)

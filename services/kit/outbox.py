@@ -13,12 +13,13 @@ can bind one queue there and see every service's facts.
 import logging
 from datetime import datetime, timedelta
 
-from kombu import Connection, Exchange
+from kombu import Exchange
 from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.kit.config import Settings
+from services.kit.runtime import broker_connection
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class Outbox(DependencyProvider):
     def setup(self):
         settings = Settings.from_nameko(self.container.config)
         self.publisher = OutboxPublisher(self.service, settings, settings.clock())
-        with Connection(settings.amqp_uri) as connection:
+        with broker_connection(settings.amqp_uri) as connection:
             channel = connection.channel()
             exchange = self.publisher.exchange(channel)
             exchange.declare()

@@ -2,14 +2,25 @@
 
 Importing this module registers the kit's domain errors with nameko, so they cross RPC as their own
 classes instead of a bare RemoteError (the gateway imports it too).
+
+The kit's entrypoints ride out a broker outage. In nameko an exception in a worker's result
+handling (sending the RPC reply, acknowledging the message) ends the whole service container, and
+its consumer backs off up to 30 s between reconnection attempts. Here a reply that cannot be sent is
+dropped with a log line (the caller has its own timeout), an acknowledgement on a lost connection
+is left to the broker (it hands unacknowledged messages out again), and consumers reconnect after
+half a second and then at most every 5 s.
 """
 import functools
 import logging
+from contextlib import contextmanager
 
+from kombu import Connection
 from minio.error import S3Error
+from nameko.events import EventHandler
 from nameko.exceptions import deserialize_to_instance
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc as nameko_rpc
+from nameko.messaging import QueueConsumer
+from nameko.rpc import Rpc, RpcConsumer
 from pymongo.errors import ConnectionFailure
 from urllib3.exceptions import HTTPError
 
@@ -21,6 +32,69 @@ log = logging.getLogger(__name__)
 
 for _error in ALL_ERRORS:
     deserialize_to_instance(_error)
+
+# Seconds between attempts to reach the broker: the first within a second, then at most every 5 s.
+RECONNECT = {"interval_start": 0.5, "interval_step": 1, "interval_max": 5}
+
+
+def _retrying(error, interval):
+    log.warning("broker unreachable (%s); trying again in %.1fs", error, interval)
+
+
+def broker_connection(amqp_uri):
+    """A connection to the broker, waiting as long as it takes for the broker to answer."""
+    connection = Connection(amqp_uri)
+    connection.ensure_connection(_retrying, max_retries=None, **RECONNECT)
+    return connection
+
+
+class ResilientQueueConsumer(QueueConsumer):
+    """nameko's queue consumer with bounded reconnection back-off, whose acknowledgements never
+    fail: on a lost connection the broker has already taken the message back for redelivery."""
+
+    @contextmanager
+    def establish_connection(self):
+        with self.create_connection() as connection:
+            connection.ensure_connection(self.on_connection_error, self.connect_max_retries,
+                                         **RECONNECT)
+            yield connection
+
+    def _settle(self, settle, message, verb):
+        try:
+            settle(message)
+        except self.connection_errors + self.channel_errors as error:
+            log.warning("could not %s message %s, the broker will deliver it again: %s", verb,
+                        message.delivery_tag, error)
+
+    def ack_message(self, message):
+        self._settle(super().ack_message, message, "acknowledge")
+
+    def requeue_message(self, message):
+        self._settle(super().requeue_message, message, "requeue")
+
+
+class ResilientRpcConsumer(RpcConsumer):
+    queue_consumer = ResilientQueueConsumer()
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except Exception as error:  # whatever stops the reply, the container must live on
+            log.warning("reply to %s dropped, the caller will time out: %s",
+                        message.delivery_info.get("routing_key"), error)
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+
+
+class ResilientRpc(Rpc):
+    rpc_consumer = ResilientRpcConsumer()
+
+
+class ResilientEventHandler(EventHandler):
+    queue_consumer = ResilientQueueConsumer()
+
+
+event_handler = ResilientEventHandler.decorator
 
 
 def rpc(method):
@@ -41,7 +115,7 @@ def rpc(method):
             log.warning("object store failed in %s: %s", method.__name__, error)
             raise Unavailable("the evidence store is not reachable, try again shortly") from None
 
-    return nameko_rpc(expected_exceptions=ALL_ERRORS)(guarded)
+    return ResilientRpc.decorator(expected_exceptions=ALL_ERRORS)(guarded)
 
 
 class Caller(DependencyProvider):
