@@ -60,14 +60,6 @@ class EventTap:
         self.seen.append({"routing_key": method.routing_key, "properties": properties,
                           **json.loads(body)})
 
-    def drain(self):
-        """Every event received so far, including all that wait in the queue now."""
-        while True:
-            method, properties, body = self._next()
-            if method is None:
-                return self.seen
-            self._record(method, properties, body)
-
     def wait_for(self, predicate, timeout=20.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -82,21 +74,22 @@ class EventTap:
         raise AssertionError(f"no matching event within {timeout}s; saw "
                              f"{[(e['type'], e.get('subject')) for e in self.seen]}")
 
-    def drain(self, quiet_seconds=1.0, timeout=60.0):
-        """Every event that arrives until none has come for `quiet_seconds`."""
+    def drain(self, quiet_seconds=0.0, timeout=60.0):
+        """Every event received so far and all that arrive until none has come for
+        `quiet_seconds` (by default: until the queue is empty now)."""
         deadline = time.monotonic() + timeout
         last = time.monotonic()
-        while time.monotonic() - last < quiet_seconds:
+        while True:
+            method, properties, body = self._next()
+            if method is not None:
+                self._record(method, properties, body)
+                last = time.monotonic()
+                continue
+            if time.monotonic() - last >= quiet_seconds:
+                return self.seen
             if time.monotonic() > deadline:
                 raise AssertionError(f"events still arriving after {timeout}s")
-            method, properties, body = self._next()
-            if method is None:
-                self.connection.sleep(0.05)
-                continue
-            last = time.monotonic()
-            self.seen.append({"routing_key": method.routing_key, "properties": properties,
-                              **json.loads(body)})
-        return self.seen
+            self.connection.sleep(0.05)
 
     def close(self):
         if self.connection.is_open:
