@@ -67,6 +67,6 @@ class Evidence(MethodView):
 class EvidenceVerification(MethodView):
     def post(self, identifier):
         """Recompute the file's sha256 and record whether it still matches"""
-        record = platform().call("inspection", "get_evidence", identifier)
+        record = platform().call("inspection", "evidence_to_verify", identifier)
         intact = platform().evidence.verify(record["object_key"], record["sha256"])
         return platform().call("inspection", "record_integrity", identifier, intact)
