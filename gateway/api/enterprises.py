@@ -4,9 +4,9 @@ import json
 
 from flask import g, jsonify, request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, fields
 
+from gateway.bodies import Blueprint
 from gateway.platform import platform
 from services.kit.actor import WRITERS
 from services.kit.errors import InvalidInput, NotFound
