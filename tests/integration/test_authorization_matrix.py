@@ -16,12 +16,11 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.app import create_app
 from services.kit import regions
 from services.kit.clock import Clock
-from services.kit.config import Settings
 from tests.conftest import PASSWORD, wait_until
 from tests.factories import enterprise, new_uscc
+from tests.routes import api_routes
 from tests.integration.test_inspection_journey import png
 
 INSPECTORS = ("admin", "regulator", "inspector")
@@ -124,16 +123,7 @@ POLICY = {
 }
 
 
-def gateway_routes():
-    """(method, rule) for every /api/v1 route in the gateway's route table."""
-    app = create_app(Settings())
-    app.extensions["anjian"].mongo.close()
-    return sorted({(method, rule.rule) for rule in app.url_map.iter_rules()
-                   if rule.rule.startswith("/api/v1/")
-                   for method in rule.methods - {"HEAD", "OPTIONS"}})
-
-
-ROUTES = gateway_routes()
+ROUTES = api_routes()
 
 
 def test_every_route_has_a_policy_row_and_every_row_a_route():
