@@ -52,7 +52,10 @@ def create_app(settings=None):
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         API_SPEC_OPTIONS={
             "info": {"description": "Supervision of industry & trade enterprise safety: "
-                                    "registry, inspections, training, permits, credit."},
+                                    "registry, inspections, training, permits, credit. "
+                                    "A request body may be as large as the "
+                                    "ANJIAN_MAX_BODY_BYTES setting unless its route states "
+                                    "another limit (a 413 response)."},
             "components": {"securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
             "security": [{"bearer": []}],

@@ -28,8 +28,10 @@ REVIEWERS = ("admin", "regulator")
 ALL_ROLES = ("admin", "regulator", "inspector", "auditor", "agency", "enterprise")
 # The account that plays each role. The auditor's scope is the city, so other counties of the
 # city are in its jurisdiction: it reads them and writes nothing.
+# The agency has an account of its own, so the records it makes here stay out of other tests'
+# lists.
 ACCOUNTS = {"admin": "admin", "regulator": "minle", "inspector": "inspector-minle",
-            "auditor": "auditor", "agency": "agency"}
+            "auditor": "auditor", "agency": "agency-matrix"}
 RELATIONS = {"own": "620722", "other_enterprise": "620722", "other_county": "620702"}
 ALLOWED_WRITE = {200, 201, 409}
 COMPANY_PASSWORD = "company-pass-1"
@@ -206,8 +208,8 @@ def _world(relation, sign_in, users):
                message="the inspection service to learn of the enterprise")
     if relation == "own":
         _ok(sign_in("minle").post("/api/v1/agency-assignments",
-                                  json={"agency": "agency", "uscc": uscc}))
-        records = _inspected(sign_in("agency"), uscc, "third_party")
+                                  json={"agency": ACCOUNTS["agency"], "uscc": uscc}))
+        records = _inspected(sign_in(ACCOUNTS["agency"]), uscc, "third_party")
     else:
         records = _inspected(admin, uscc, "routine")
     records["evidence"] = _ok(company.post(
@@ -228,6 +230,7 @@ def accident_body(uscc):
 
 @pytest.fixture(scope="module")
 def worlds(sign_in, users):
+    users.create(ACCOUNTS["agency"], PASSWORD, "agency", "620722")
     return {relation: _world(relation, sign_in, users) for relation in RELATIONS}
 
 
