@@ -1,18 +1,39 @@
 """The gateway's app factory: authentication, jurisdiction, RPC to the services, problem errors."""
 import logging
 
+import http
+
 import swagger_ui_bundle
 from flask import Flask, g, request, send_from_directory
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
 from gateway import problems
 from gateway.api import auth as auth_api, enterprises, evidence, health, inspection
+from gateway.bodies import JsonProvider, apply_route_limit
 from gateway.auth import UserStore, authenticate_request
 from gateway.platform import Platform
 from services.kit.config import Settings
 from services.kit.mongo import connect
 
 PUBLIC_PATHS = ("/api/v1/auth/token",)
+
+
+class DocumentedApi(Api):
+    """flask-smorest's Api, documenting errors as the problem+json bodies the gateway sends."""
+
+    ERROR_SCHEMA = problems.ProblemSchema
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, problems.MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, problems.MEDIA_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 def create_app(settings=None):
@@ -31,14 +52,18 @@ def create_app(settings=None):
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         API_SPEC_OPTIONS={
             "info": {"description": "Supervision of industry & trade enterprise safety: "
-                                    "registry, inspections, training, permits, credit."},
+                                    "registry, inspections, training, permits, credit. "
+                                    "A request body may be as large as the "
+                                    "ANJIAN_MAX_BODY_BYTES setting unless its route states "
+                                    "another limit (a 413 response)."},
             "components": {"securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
             "security": [{"bearer": []}],
         },
     )
+    app.json = JsonProvider(app)
     app.json.ensure_ascii = False  # names and addresses are Chinese; send them readable
-    api = Api(app)
+    api = DocumentedApi(app)
     client = connect(settings)
     app.extensions["anjian"] = Platform(settings, client,
                                         UserStore(client[settings.database("gateway")]))
@@ -46,6 +71,8 @@ def create_app(settings=None):
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    app.before_request(apply_route_limit)
 
     @app.before_request
     def require_token():

@@ -1,11 +1,25 @@
 """RFC 9457 problem details: the one table from error type to HTTP status and stable code."""
 from flask import current_app, jsonify
+from marshmallow import Schema, fields
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from gateway.rpc import ServiceTimeout
 from services.kit import errors
 
 TYPE_BASE = "https://anjian.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemSchema(Schema):
+    """The body of every error answer, as documented in the OpenAPI spec."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"description": "stable, for programs"})
+    detail = fields.String(required=True)
+    errors = fields.Raw(metadata={"description": "messages per field"})
 
 # error class → (status, title)
 TABLE = {
@@ -31,7 +45,7 @@ def problem(status, code, title, detail, field_errors=None, **extra):
         body["errors"] = field_errors
     response = jsonify(body)
     response.status_code = status
-    response.mimetype = "application/problem+json"
+    response.mimetype = MEDIA_TYPE
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="anjian"'
     return response
@@ -60,6 +74,13 @@ def from_timeout(error):
     return problem(504, "timeout", "Gateway timeout", str(error))
 
 
+def from_unreachable_database(error):
+    """The gateway's own database (users) is down: the caller may retry, it is not their fault."""
+    current_app.logger.warning("database unreachable: %s", error)
+    return from_domain_error(errors.Unavailable("the database is not reachable, try again "
+                                                "shortly"))
+
+
 def from_unexpected(error):
     current_app.logger.exception("unexpected error")
     return problem(500, "internal_error", "Internal error",
@@ -70,4 +91,5 @@ def register(app):
     app.register_error_handler(errors.DomainError, from_domain_error)
     app.register_error_handler(HTTPException, from_http_exception)
     app.register_error_handler(ServiceTimeout, from_timeout)
+    app.register_error_handler(ConnectionFailure, from_unreachable_database)
     app.register_error_handler(Exception, from_unexpected)

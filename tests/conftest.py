@@ -23,6 +23,15 @@ from services.kit.mongo import connect
 pytest_plugins = ["tests.integration.infrastructure"]
 
 PASSWORD = "test-password-1"
+# Requests and server errors of the API fuzzing run, reported at the end of the session.
+FUZZING_TALLY = pytest.StashKey[dict]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    tally = config.stash.get(FUZZING_TALLY, None)
+    if tally:
+        terminalreporter.write_line(f"API fuzzing: {tally['requests']} requests, "
+                                    f"{tally['server_errors']} server errors")
 
 
 def wait_until(condition, timeout=20.0, interval=0.1, message="condition"):

@@ -1,9 +1,9 @@
 """Sign-in: username and password for a short-lived bearer token."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from gateway.auth import issue_token
+from gateway.bodies import Blueprint
 from gateway.platform import platform
 from services.kit.clock import Clock
 from services.kit.schemas import StrictSchema

@@ -1,12 +1,11 @@
 """Enterprise registry routes: scoped by the caller's jurisdiction here and again in the service."""
 import io
-import json
 
 from flask import g, jsonify, request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, fields
 
+from gateway.bodies import Blueprint
 from gateway.pagination import pagination_header
 from gateway.platform import platform
 from services.kit.actor import WRITERS

@@ -5,9 +5,9 @@ record written. If the store is down the caller gets 503 and nothing is recorded
 """
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
+from gateway.bodies import Blueprint
 from gateway.platform import platform
 from services.kit.actor import WRITERS
 from services.kit.errors import InvalidInput
@@ -17,6 +17,8 @@ blp = Blueprint("evidence", __name__, url_prefix="/api/v1/evidence",
                 description="Evidence photos, scans and videos for hazards")
 
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "video/mp4")
+# Room for the multipart boundaries and the small form fields sent beside the file.
+FORM_ALLOWANCE = 64 * 1024
 UPLOADERS = ("enterprise", "agency", *WRITERS)
 
 
@@ -34,6 +36,8 @@ class EvidenceForm(StrictSchema):
 
 @blp.route("")
 class EvidenceUploads(MethodView):
+    # The file itself is held to the same setting while it streams to the object store.
+    @blp.body_limit("evidence_max_bytes", allowance=FORM_ALLOWANCE)
     @blp.arguments(EvidenceForm, location="form")
     @blp.arguments(EvidenceUpload, location="files")
     def post(self, form, upload):
@@ -67,6 +71,6 @@ class Evidence(MethodView):
 class EvidenceVerification(MethodView):
     def post(self, identifier):
         """Recompute the file's sha256 and record whether it still matches"""
-        record = platform().call("inspection", "get_evidence", identifier)
+        record = platform().call("inspection", "evidence_to_verify", identifier)
         intact = platform().evidence.verify(record["object_key"], record["sha256"])
         return platform().call("inspection", "record_integrity", identifier, intact)

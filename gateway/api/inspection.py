@@ -3,12 +3,13 @@ closed loop, enforcement cases, accidents and indicators. The inspection service
 rule again; the gateway authenticates, validates the shape and forwards the body as sent."""
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from gateway.bodies import Blueprint
 from gateway.pagination import pagination_header
 from gateway.platform import platform
 from services.inspection import schemas
+from services.kit.schemas import MAX_YEAR, MIN_YEAR
 
 blp = Blueprint("inspection", __name__, url_prefix="/api/v1",
                 description="Inspections, hidden hazards, enforcement and accidents")
@@ -86,7 +87,7 @@ class SelfInspections(MethodView):
         return inspection("report_self_inspection", body()), 201
 
 
-@blp.route("/self-inspections/coverage/<string:uscc>/<int:year>")
+@blp.route(f"/self-inspections/coverage/<string:uscc>/<int(min={MIN_YEAR}, max={MAX_YEAR}):year>")
 class SelfInspectionCoverage(MethodView):
     def get(self, uscc, year):
         """Per month of a year: reports and whether the principal led one"""

@@ -186,15 +186,24 @@ def add_finding(inspection, finding, catalogue, actor, now, today):
     return {**inspection, "findings": [*inspection["findings"], recorded]}, recorded
 
 
+def _require_recorder(inspection, actor):
+    """Who writes an inspection record: the bureau's inspectors in its jurisdiction, or the
+    agency it belongs to. Enterprises and read-only roles never do."""
+    if actor.role == "agency":
+        if inspection.get("agency") != actor.user_id:
+            raise Forbidden("this inspection is not yours")
+        return
+    actor.require_role(*INSPECTORS)
+    if not actor.sees_region(inspection["region_code"]):
+        raise Forbidden("this inspection is outside your jurisdiction")
+
+
 def _require_open(inspection, actor):
+    """The caller may write the record (checked first, so a refusal never depends on its
+    state) and the record is still open."""
+    _require_recorder(inspection, actor)
     if inspection["state"] != OPEN:
         raise Conflict("a completed inspection record cannot change; record a correction instead")
-    if actor.role == "enterprise":
-        raise Forbidden("only the inspectors record an inspection")
-    if actor.role == "agency" and inspection.get("agency") != actor.user_id:
-        raise Forbidden("this inspection is not yours")
-    if actor.role != "agency" and not actor.sees_region(inspection["region_code"]):
-        raise Forbidden("this inspection is outside your jurisdiction")
 
 
 def complete_inspection(inspection, record, actor, now):
@@ -305,6 +314,7 @@ def transition(hazard, action, actor, now, reason=None, **details):
 
 def submit_rectification(hazard, evidence, note, actor, now):
     """The enterprise reports the fix with at least one evidence item it uploaded itself."""
+    _require_actor(hazard, "submit_rectification", actor)
     own = [item for item in evidence if item.get("uscc") == hazard["uscc"]
            and item.get("uploaded_by_role") == "enterprise"]
     if not evidence:

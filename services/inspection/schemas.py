@@ -2,7 +2,8 @@
 from marshmallow import fields, validate
 
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
-from services.kit.schemas import PageSchema, StrictSchema
+from services.kit.schemas import (BoundedInteger, Count, PageSchema, StrictSchema, Year,
+                                  Yuan)
 
 USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
 IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
@@ -78,7 +79,7 @@ class VerificationSchema(StrictSchema):
 class PlanSchema(StrictSchema):
     targets = fields.String(required=True, validate=TEXT)
     measures = fields.String(required=True, validate=TEXT)
-    funds_yuan = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    funds_yuan = Yuan(required=True)
     people = fields.String(required=True, validate=TEXT)
     deadline = fields.Date(required=True)
     safety_measures = fields.String(required=True, validate=TEXT)
@@ -107,15 +108,14 @@ class SelfInspectionSchema(StrictSchema):
     led_by_principal = fields.Boolean(required=True, truthy={True}, falsy={False})
     leader = fields.String(validate=validate.Length(min=1, max=50))
     content = fields.String(required=True, validate=TEXT)
-    problems_found = fields.Integer(strict=True, load_default=0,
-                                    validate=validate.Range(min=0, max=10000))
+    problems_found = Count(load_default=0)
 
 
 class EvidenceRecordSchema(StrictSchema):
     """What the gateway records after streaming a file to the object store."""
 
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    size = BoundedInteger(2**53, minimum=1, required=True)
     content_type = fields.String(required=True)
     object_key = fields.String(required=True)
     filename = fields.String(validate=validate.Length(max=255), allow_none=True)
@@ -131,20 +131,20 @@ class AccidentSchema(StrictSchema):
     occurred_at = fields.AwareDateTime(required=True)
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
     accident_type = fields.String(required=True)
-    deaths = fields.Integer(required=True, strict=True)
-    missing = fields.Integer(load_default=0, strict=True)
-    serious_injuries = fields.Integer(required=True, strict=True)
-    minor_injuries = fields.Integer(load_default=0, strict=True)
-    direct_loss_yuan = fields.Integer(required=True, strict=True)
+    deaths = Count(required=True)
+    missing = Count(load_default=0)
+    serious_injuries = Count(required=True)
+    minor_injuries = Count(load_default=0)
+    direct_loss_yuan = Yuan(required=True)
     summary = fields.String(validate=TEXT)
 
 
 class AccidentSupplementSchema(StrictSchema):
-    deaths = fields.Integer(strict=True)
-    missing = fields.Integer(strict=True)
-    serious_injuries = fields.Integer(strict=True)
-    minor_injuries = fields.Integer(strict=True)
-    direct_loss_yuan = fields.Integer(strict=True)
+    deaths = Count()
+    missing = Count()
+    serious_injuries = Count()
+    minor_injuries = Count()
+    direct_loss_yuan = Yuan()
     reason = fields.String(required=True, validate=REASON)
 
 
@@ -165,7 +165,7 @@ class CaseSchema(StrictSchema):
 class PenaltyLineSchema(StrictSchema):
     party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     legal_basis = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    amount_yuan = fields.Integer(required=True, strict=True)
+    amount_yuan = Yuan(required=True)
     decision_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     decided_on = fields.Date(required=True)
     order_to_correct = fields.Boolean(load_default=False, truthy={True}, falsy={False})
@@ -185,17 +185,15 @@ class ComplianceSchema(StrictSchema):
 
 class PlanRequestSchema(StrictSchema):
     region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
-    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000,
-                                                                                max=2100))
-    sample_size = fields.Integer(required=True, strict=True,
-                                 validate=validate.Range(min=1, max=10000))
-    seed = fields.Integer(strict=True, validate=validate.Range(min=0, max=2 ** 31 - 1),
+    year = Year(required=True)
+    sample_size = BoundedInteger(10000, minimum=1, required=True)
+    seed = BoundedInteger(2**31 - 1,
                           metadata={"description": "recorded; a new one is drawn if omitted"})
 
 
 class PlanQuerySchema(PageSchema):
     region = fields.String(validate=validate.Regexp(r"^\d{2,6}$"))
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = Year(strict=False)
 
 
 class SuspensionLiftSchema(StrictSchema):
@@ -204,4 +202,4 @@ class SuspensionLiftSchema(StrictSchema):
 
 class IndicatorQuerySchema(StrictSchema):
     region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = Year(required=True, strict=False)

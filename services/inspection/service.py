@@ -71,6 +71,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
 
     def _writable(self, collection, identifier, visible, kind):
         """Writes name the refusal: the record exists, but not for this caller (403)."""
+        self.caller().require_can_write()
         document = self.store.get(collection, identifier)
         if document is None:
             raise NotFound(f"no {kind} {identifier}")
@@ -335,14 +336,22 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         return plain(self._visible("evidence", identifier, domain.enterprise_record_visible,
                                    "evidence"))
 
+    def _verifiable_evidence(self, identifier):
+        """Verifying is a write: a record the caller may not see is refused (403), not hidden."""
+        self.caller().require_role(*domain.INSPECTORS)
+        return self._writable("evidence", identifier, domain.enterprise_record_visible,
+                              "evidence")
+
+    @rpc
+    def evidence_to_verify(self, identifier):
+        """The evidence record (with its object key) for a caller allowed to verify it."""
+        return plain(self._verifiable_evidence(identifier))
+
     @rpc
     def record_integrity(self, identifier, intact):
-        actor = self.caller()
-        actor.require_role(*domain.INSPECTORS)
-        record = self._visible("evidence", identifier, domain.enterprise_record_visible,
-                               "evidence")
+        record = self._verifiable_evidence(identifier)
         checked = {"integrity": "intact" if intact is True else "mismatch",
-                   "checked_at": self.clock.now(), "checked_by": actor.user_id}
+                   "checked_at": self.clock.now(), "checked_by": self.caller().user_id}
         self.store.mark_evidence(identifier, checked)
         return plain({**record, **checked})
 

@@ -12,6 +12,8 @@ from services.kit.errors import Forbidden, Unauthenticated
 ROLES = ("admin", "regulator", "inspector", "enterprise", "agency", "auditor")
 # Roles that may change records; auditors and agencies read (agencies gain writes per assignment).
 WRITERS = ("admin", "regulator", "inspector")
+# Roles that only ever read: every command refuses them, whatever else it would allow.
+READ_ONLY = ("auditor",)
 CONTEXT_KEY = "actor"
 
 
@@ -75,6 +77,10 @@ class Actor:
     def require_role(self, *roles):
         if self.role not in roles:
             raise Forbidden(f"the role {self.role!r} may not do this")
+
+    def require_can_write(self):
+        if self.role in READ_ONLY:
+            raise Forbidden(f"the role {self.role!r} only reads; it may not change records")
 
     def require_writer(self, region_code):
         self.require_role(*WRITERS)

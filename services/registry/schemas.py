@@ -5,7 +5,7 @@ is typed, so a MongoDB operator object such as {"$gt": ""} can never reach a que
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import StrictSchema
+from services.kit.schemas import BoundedInteger, StrictSchema
 from services.registry.domain import INDUSTRIES, RISK_FEATURES, STATUSES
 
 USCC_SHAPE = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
@@ -19,7 +19,7 @@ class PersonSchema(StrictSchema):
 
 
 class StandardizationSchema(StrictSchema):
-    grade = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=3))
+    grade = BoundedInteger(3, minimum=1, required=True)
     graded_on = fields.Date(required=True)
     expires_on = fields.Date(load_default=None)
 
@@ -47,10 +47,15 @@ class EnterpriseCreateSchema(EnterpriseFieldsSchema):
 
 
 class EnterpriseUpdateSchema(EnterpriseFieldsSchema):
-    """Partial update: any subset of the writable fields, at least one."""
+    """Partial update: any subset of the writable fields, at least one.
+
+    Only the top-level fields are optional. A nested object (principal, safety_manager,
+    standardization) replaces the stored one whole, so it is validated whole: a principal sent
+    without a phone is refused rather than stored without one.
+    """
 
     def __init__(self, **kwargs):
-        super().__init__(partial=True, **kwargs)
+        super().__init__(partial=tuple(EnterpriseFieldsSchema._declared_fields), **kwargs)
 
     @validates_schema
     def not_empty(self, data, **kwargs):

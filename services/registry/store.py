@@ -28,7 +28,9 @@ class RegistryStore(BaseStore):
         try:
             self.insert_aggregate(self.enterprises, document)
         except DuplicateKeyError:
-            raise Duplicate(f"enterprise {document['uscc']} is already registered",
+            # The same answer whoever holds the record: a USCC is public (the national credit
+            # publicity system lists every one), but which bureau holds it, and what, is not.
+            raise Duplicate(f"USCC {document['uscc']} is already registered",
                             {"uscc": ["already registered"]}) from None
 
     def insert_many(self, documents):

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from gateway.api.evidence import FORM_ALLOWANCE
 from services.kit.clock import Clock
 from tests.conftest import wait_until
 from tests.factories import enterprise
@@ -276,12 +277,13 @@ def test_evidence_that_is_not_a_photo_is_refused_and_not_recorded(
     assert read(company, hazard_path(site["general"])) == before
 
 
-def test_evidence_larger_than_a_request_may_be_is_413_and_not_recorded(
+def test_evidence_larger_than_its_route_limit_is_413_and_not_recorded(
         site, platform, mongo, settings):
     company = site["company"]
     before = read(company, hazard_path(site["general"]))
     stored = evidence_count(mongo, settings, site["uscc"])
-    reply = declared_upload(platform, company, settings.max_body_bytes + 1)
+    reply = declared_upload(platform, company,
+                            settings.evidence_max_bytes + FORM_ALLOWANCE + 1)
     assert_problem(reply, 413, "too_large")
     assert evidence_count(mongo, settings, site["uscc"]) == stored
     assert read(company, hazard_path(site["general"])) == before

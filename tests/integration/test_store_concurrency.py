@@ -10,7 +10,6 @@ import dataclasses
 import io
 import tempfile
 import threading
-import uuid
 from collections import Counter
 from datetime import timedelta
 

@@ -1,0 +1,95 @@
+"""Request bodies: how large each route lets them be, and JSON parsed without unbounded nesting.
+
+Every route has one body limit. Most take the platform-wide `max_body_bytes`; a route that needs
+another declares it where it is declared, with `@blp.body_limit(...)`, and the limit is written
+into its OpenAPI description.
+"""
+import functools
+import json
+
+from flask import current_app, request
+from flask.json.provider import DefaultJSONProvider
+from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import missing
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+# A route's declared limit, kept on its view method.
+LIMIT = "_anjian_body_limit"
+
+
+def parse_json(data, loads=json.loads):
+    """`loads(data)`, except that nesting deep enough to exhaust the parser is invalid JSON.
+
+    Python's parser recurses once per `[` or `{`; a body of 100,000 of them ends in
+    RecursionError. Reporting it as a JSONDecodeError lets Flask and webargs answer 400 as for
+    any other malformed body.
+    """
+    try:
+        return loads(data)
+    except RecursionError:
+        # A non-empty `doc`: webargs reads an empty one as "no body sent".
+        raise json.JSONDecodeError("the JSON is nested too deeply", "nested", 0) from None
+
+
+class JsonProvider(DefaultJSONProvider):
+    """Flask's JSON (request.get_json), reading through parse_json."""
+
+    def loads(self, s, **kwargs):
+        return parse_json(s, functools.partial(super().loads, **kwargs))
+
+
+class BodyParser(FlaskParser):
+    """webargs' parser for `@blp.arguments`, reading JSON bodies through parse_json."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        return parse_json(req.get_data(cache=True), webargs_core.parse_json)
+
+
+class BodyLimit:
+    """A route's body limit: a setting's value plus a fixed allowance (e.g. a form's fields)."""
+
+    def __init__(self, setting, allowance=0):
+        self.setting = setting
+        self.allowance = allowance
+
+    def bytes(self, settings):
+        return getattr(settings, self.setting) + self.allowance
+
+    def describe(self):
+        extra = f" plus {self.allowance} bytes" if self.allowance else ""
+        return f"the ANJIAN_{self.setting.upper()} setting{extra}"
+
+
+DEFAULT_LIMIT = BodyLimit("max_body_bytes")
+
+
+class Blueprint(SmorestBlueprint):
+    ARGUMENTS_PARSER = BodyParser()
+
+    def body_limit(self, setting, allowance=0):
+        """Declare this route's body limit; larger bodies are refused with 413 before reading."""
+        limit = BodyLimit(setting, allowance)
+
+        def decorator(method):
+            setattr(method, LIMIT, limit)
+            return self.doc(responses={"413": {
+                "description": f"The body is larger than {limit.describe()}."}})(method)
+
+        return decorator
+
+
+def route_limit(app, endpoint, method):
+    """The BodyLimit of the view that serves `method` on `endpoint`."""
+    view = app.view_functions.get(endpoint)
+    handler = getattr(getattr(view, "view_class", None), method.lower(), view)
+    return getattr(handler, LIMIT, DEFAULT_LIMIT)
+
+
+def apply_route_limit():
+    """before_request: set this request's body limit to its route's."""
+    if request.endpoint is not None:
+        limit = route_limit(current_app, request.endpoint, request.method)
+        request.max_content_length = limit.bytes(current_app.config["ANJIAN"])
