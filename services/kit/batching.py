@@ -13,10 +13,9 @@ import functools
 import eventlet
 from marshmallow import ValidationError
 from nameko.containers import ContainerBeingKilled
-from nameko.events import EventHandler
-from nameko.messaging import QueueConsumer
 
 from services.kit.envelope import EnvelopeSchema
+from services.kit.runtime import ResilientEventHandler, ResilientQueueConsumer
 
 BATCH_SIZE = 200
 # How long the first message of a batch waits for company: the latency a batch adds.
@@ -25,7 +24,7 @@ BATCH_WAIT_SECONDS = 0.02
 BATCH_PREFETCH = 2 * BATCH_SIZE
 
 
-class BatchQueueConsumer(QueueConsumer):
+class BatchQueueConsumer(ResilientQueueConsumer):
     """A queue consumer of its own (nameko shares one per class), with a deep prefetch."""
 
     @property
@@ -33,8 +32,8 @@ class BatchQueueConsumer(QueueConsumer):
         return BATCH_PREFETCH
 
 
-class BatchedEventHandler(EventHandler):
-    """nameko's event handler, calling its method with a list of message bodies."""
+class BatchedEventHandler(ResilientEventHandler):
+    """The kit's event handler, calling its method with a list of message bodies."""
 
     queue_consumer = BatchQueueConsumer()
 
