@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Build FerretDB from its Go module source, with or without the carried write-lock patch.
+# Build FerretDB from its Go module source, with or without the carried patches.
 #
 #   bash infra/local/build-ferretdb.sh            # patched build: $(go env GOPATH)/bin/ferretdb
+#                                                 # (every infra/local/ferretdb-*.patch, in name order)
 #   bash infra/local/build-ferretdb.sh --upstream # unpatched:     $(go env GOPATH)/bin/ferretdb-upstream
 #   bash infra/local/build-ferretdb.sh --print-path [--upstream]   # where it is, nothing built
 #
 # Idempotent: skips the build when the binary already reports the expected version. The patched
-# build's version carries the patch's checksum, so changing the patch rebuilds it.
+# build's version carries the patches' checksum, so changing a patch rebuilds it.
 #
 # A plain `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that
 # panics at start: its version comes from build/version/version.txt, generated from git and
@@ -16,7 +17,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 FERRETDB_VERSION="v1.24.2"
 FERRETDB_COMMIT="cda72d440810406a208c4670aa7047f5bc8d528f" # tag v1.24.2
-PATCH="$HERE/ferretdb-write-lock.patch"
+PATCHES=("$HERE"/ferretdb-*.patch)
 
 upstream=0
 print_path=0
@@ -39,7 +40,7 @@ if [ "$upstream" = 1 ]; then
     version="$FERRETDB_VERSION"
 else
     bin="$bin_dir/ferretdb"
-    version="$FERRETDB_VERSION-anjian.$(sha256sum "$PATCH" | cut -c1-12)"
+    version="$FERRETDB_VERSION-anjian.$(cat "${PATCHES[@]}" | sha256sum | cut -c1-12)"
 fi
 
 if [ "$print_path" = 1 ]; then echo "$bin"; exit 0; fi
@@ -62,7 +63,10 @@ chmod -R u+w "$tmp"
 echo "$version" >"$tmp/build/version/version.txt"
 echo "$FERRETDB_COMMIT" >"$tmp/build/version/commit.txt"
 if [ "$upstream" = 0 ]; then
-    (cd "$tmp" && patch -p1 --quiet --forward <"$PATCH") || die "the patch $PATCH does not apply"
+    for patch_file in "${PATCHES[@]}"; do
+        (cd "$tmp" && patch -p1 --quiet --forward <"$patch_file") \
+            || die "the patch $patch_file does not apply"
+    done
 fi
 mkdir -p "$bin_dir"
 log="$tmp/build.log"
