@@ -18,26 +18,31 @@ ROWS = 10_000
 # Serials no other figure uses, so these rows are new to the registry.
 FIRST_SERIAL = 100_000
 PROPAGATION_TIMEOUT_SECONDS = 900
-POLL_SECONDS = 1
+POLL_SECONDS = 0.2
+CHUNK = 1000
 
 
 def import_10k_propagation_vs_import(platform):
     payloads = create_payloads(ROWS, FIRST_SERIAL)
     read_model = platform.database("inspection").enterprises
-    # Counted whole, which the embedded server does in one pass; an $in of ten thousand codes
-    # would cost it ten thousand comparisons per document.
-    expected = read_model.count_documents({}) + ROWS
+    waiting = [payload["uscc"] for payload in payloads]
     started = time.perf_counter()
     import_seconds, reply = timed_import(platform, import_workbook(payloads))
     if reply.status_code != 200 or reply.json()["created"] != ROWS:
         raise BenchError(f"the import failed: {reply.status_code} {reply.text[:300]}")
     deadline = started + PROPAGATION_TIMEOUT_SECONDS
-    while (known := read_model.count_documents({})) < expected:
-        if time.perf_counter() > deadline:
+    # Looked up by USCC a chunk at a time (by index), so that watching costs the server little.
+    while waiting:
+        chunk = waiting[:CHUNK]
+        known = {document["_id"] for document in read_model.find({"_id": {"$in": chunk}},
+                                                                  {"_id": 1})}
+        waiting = [uscc for uscc in chunk if uscc not in known] + waiting[CHUNK:]
+        if waiting and time.perf_counter() > deadline:
             return Figure(NAME, "failed", f"<= {TARGET}", [
                 f"import: {import_seconds:.1f} s; after {PROPAGATION_TIMEOUT_SECONDS} s the "
-                f"inspection service knows {known - expected + ROWS} of {ROWS}"])
-        time.sleep(POLL_SECONDS)
+                f"inspection service knows {ROWS - len(waiting)} of {ROWS}"])
+        if waiting and len(known) < len(chunk):
+            time.sleep(POLL_SECONDS)
     propagated = time.perf_counter() - started
     return Figure(NAME, f"{propagated / import_seconds:.1f}", f"<= {TARGET}", [
         f"import: {import_seconds:.1f} s; every enterprise known to inspection after "

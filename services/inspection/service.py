@@ -20,7 +20,7 @@ from services.inspection.store import InspectionStore
 from services.kit.actor import SYSTEM
 from services.kit.batching import batched_handler
 from services.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.kit.inbox import DeadLetterAccess, idempotent_handler
+from services.kit.inbox import DeadLetterAccess
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
 from services.kit.runtime import Caller, ClockProvider, rpc
@@ -495,21 +495,25 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
 
     # --- events ----------------------------------------------------------------------------
 
-    @idempotent_handler(REGISTRY, REGISTERED)
-    def handle_enterprise_registered(self, event):
-        self._remember(event)
+    # The read model keeps the newest snapshot per enterprise, so a repeated or late event changes
+    # nothing: the handlers need no inbox markers and take their events in batches.
+    @batched_handler(REGISTRY, REGISTERED)
+    def handle_enterprise_registered(self, events):
+        self._remember(events)
 
-    @idempotent_handler(REGISTRY, UPDATED)
-    def handle_enterprise_updated(self, event):
-        self._remember(event)
+    @batched_handler(REGISTRY, UPDATED)
+    def handle_enterprise_updated(self, events):
+        self._remember(events)
 
-    @idempotent_handler(REGISTRY, STATUS_CHANGED)
-    def handle_enterprise_status_changed(self, event):
-        self.store.remember_status(event["subject"], event["data"]["to"], event["time"])
+    @batched_handler(REGISTRY, STATUS_CHANGED)
+    def handle_enterprise_status_changed(self, events):
+        self.store.remember_statuses([(event["subject"], event["data"]["to"], event["time"])
+                                      for event in events])
 
-    def _remember(self, event):
-        snapshot = {key: event["data"].get(key) for key in READ_MODEL_FIELDS}
-        self.store.remember_enterprise(snapshot, event["time"])
+    def _remember(self, events):
+        self.store.remember_enterprises([
+            ({key: event["data"].get(key) for key in READ_MODEL_FIELDS}, event["time"])
+            for event in events])
 
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(domain.SERVICE, OWN_EVENTS)

@@ -1,8 +1,8 @@
 """Inspection persistence: each aggregate is one document carrying its own outbox."""
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.kit.mongo import BaseStore, prefix_pattern
+from services.kit.mongo import DUPLICATE_KEY, BaseStore, prefix_pattern
 
 HIDDEN = {"outbox": 0}
 APPLIED_KEPT = 200
@@ -35,21 +35,30 @@ class InspectionStore(BaseStore):
         return list(self.enterprises.find({"region_code": prefix_pattern(prefix),
                                            "status": {"$ne": "closed"}}))
 
-    def remember_enterprise(self, snapshot, event_time):
-        """Keep the newest snapshot; an older event arriving late changes nothing.
+    def remember_enterprises(self, snapshots):
+        """Keep the newest snapshot of each enterprise: [(snapshot, event time)], one round trip.
 
-        A newer copy makes the filter miss and the upsert collide with it: nothing to do.
+        An older event arriving late changes nothing: a newer copy makes the filter miss and the
+        upsert collide with it.
         """
-        try:
-            self.enterprises.update_one(
-                {"_id": snapshot["uscc"], "event_time": {"$lt": event_time}},
-                {"$set": {**snapshot, "event_time": event_time}}, upsert=True)
-        except DuplicateKeyError:
-            pass
+        self._newest_wins([UpdateOne({"_id": snapshot["uscc"], "event_time": {"$lt": when}},
+                                     {"$set": {**snapshot, "event_time": when}}, upsert=True)
+                           for snapshot, when in snapshots])
 
-    def remember_status(self, uscc, status, event_time):
-        self.enterprises.update_one({"_id": uscc, "event_time": {"$lt": event_time}},
-                                    {"$set": {"status": status, "event_time": event_time}})
+    def remember_statuses(self, changes):
+        """[(uscc, status, event time)]: each applied unless a newer event was already."""
+        self._newest_wins([UpdateOne({"_id": uscc, "event_time": {"$lt": when}},
+                                     {"$set": {"status": status, "event_time": when}})
+                           for uscc, status, when in changes])
+
+    def _newest_wins(self, updates):
+        if not updates:
+            return
+        try:
+            self.enterprises.bulk_write(updates, ordered=False)
+        except BulkWriteError as error:
+            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
+                raise
 
     # --- aggregates ---
 

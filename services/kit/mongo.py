@@ -17,6 +17,10 @@ from services.kit.errors import Conflict, InvalidInput
 from services.kit.inbox import Inbox
 
 
+DUPLICATE_KEY = 11000
+# The embedded server looks an $in of up to this many _ids up by index (ferretdb-id-index.patch).
+IDS_PER_QUERY = 1000
+
 # Counting a whole jurisdiction is a full pass on the embedded server: it gets this long, no more.
 TOTAL_BUDGET_MS = 2000
 
@@ -74,18 +78,26 @@ class BaseStore:
         """Pointers to documents that may hold unpublished events, written before the events."""
         return self.db.outbox_pending
 
-    def announce(self, collection, document_ids):
+    def announce(self, collection, document_ids, unflushed=False):
         """Before a write that stores events, point the relay at the documents it touches.
 
         Written first, so a crash between the two writes leaves a pointer to empty outboxes
         (which the relay settles), never events nobody will look for. One pointer per write, so
-        a bulk import costs one extra document, not one per row.
+        a bulk import costs one extra document, not one per row. A write whose command will not
+        flush its events itself (an import) says `unflushed`, so the relay takes them at once.
         """
         self.pending.insert_one({"_id": uuid.uuid4().hex, "collection": collection.name,
-                                 "document_ids": list(document_ids), "since": self.clock.now()})
+                                 "document_ids": list(document_ids), "since": self.clock.now(),
+                                 "unflushed": unflushed})
 
     def pending_pointers(self, limit):
         return list(self.pending.find({}, limit=limit))
+
+    def outboxes(self, collection, pointer):
+        """The outboxes of the documents a pointer names (those that still exist)."""
+        ids = pointer["document_ids"]
+        return [document for start in range(0, len(ids), IDS_PER_QUERY) for document in
+                collection.find({"_id": {"$in": ids[start:start + IDS_PER_QUERY]}}, {"outbox": 1})]
 
     def settle(self, pointer):
         """Drop a pointer whose documents have published all their events."""

@@ -11,11 +11,14 @@ Every service exchange is also bound to the public exchange `anjian.events`, so 
 can bind one queue there and see every service's facts.
 """
 import logging
+import socket
+import time
 from datetime import datetime, timedelta
 
-from kombu import Exchange
-from nameko.amqp.publish import Publisher
+from kombu import Connection, Exchange, Producer
+from kombu.pools import connections
 from nameko.extensions import DependencyProvider
+from pymongo import UpdateOne
 from nameko.timer import timer
 
 from services.kit.config import Settings
@@ -30,7 +33,9 @@ RELAY_GRACE = timedelta(seconds=5)
 # Pointers followed per relay tick; one pointer may name a whole import batch.
 RELAY_POINTERS = 50
 # Fail fast when the broker is down: the relay retries later, the caller is not kept waiting.
-RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CONNECT_SECONDS = 2
+# How long a batch waits for the broker's confirms before what is unconfirmed stays for later.
+CONFIRM_SECONDS = 10
 
 
 def service_exchange(service):
@@ -61,54 +66,108 @@ def due_batches(documents, now, grace=RELAY_GRACE):
 
 
 class OutboxPublisher:
+    """Publishes outbox events with publisher confirms, a batch at a time.
+
+    A batch is published without waiting and then confirmed once: the broker's confirms come back
+    while the next messages are on their way, instead of one round trip per event.
+    """
+
     def __init__(self, service, settings, clock):
         self.exchange = service_exchange(service)
         self.clock = clock
-        self.publisher = Publisher(settings.amqp_uri, declare=[self.exchange], use_confirms=True,
-                                   retry=True, retry_policy=RETRY_POLICY)
+        self.connection = Connection(settings.amqp_uri, connect_timeout=CONNECT_SECONDS)
 
-    def publish(self, event):
-        self.publisher.publish(
-            event, exchange=self.exchange, routing_key=event["type"],
-            message_id=event["id"], type=event["type"])
+    def publish_confirmed(self, events):
+        """Publish `events` in order; how many of the first of them the broker confirmed.
+
+        Raises when the broker cannot be reached; a refused or unconfirmed event ends the count.
+        """
+        with connections[self.connection].acquire(block=True, timeout=CONNECT_SECONDS) as conn:
+            conn.ensure_connection(max_retries=1)
+            channel = conn.channel()
+            try:
+                return self._confirmed(conn, channel, events)
+            finally:
+                channel.close()
+
+    def _confirmed(self, connection, channel, events):
+        acknowledged, refused = set(), set()
+
+        def settled(into):
+            def note(delivery_tag, multiple):
+                into.update(range(1, delivery_tag + 1) if multiple else (delivery_tag,))
+            return note
+
+        channel.confirm_select()
+        channel.events["basic_ack"].add(settled(acknowledged))
+        channel.events["basic_nack"].add(settled(refused))
+        producer = Producer(channel)
+        for event in events:
+            producer.publish(event, exchange=self.exchange, routing_key=event["type"],
+                             message_id=event["id"], type=event["type"], serializer="json",
+                             delivery_mode="persistent")
+        deadline = time.monotonic() + CONFIRM_SECONDS
+        while len(acknowledged | refused) < len(events) and time.monotonic() < deadline:
+            try:
+                connection.drain_events(timeout=max(deadline - time.monotonic(), 0.01))
+            except socket.timeout:
+                break
+        # Delivery tags count a channel's messages from 1, in publishing order.
+        confirmed = 0
+        while confirmed + 1 in acknowledged and confirmed + 1 not in refused:
+            confirmed += 1
+        return confirmed
 
     def flush(self, collection, document_id, events):
-        """Publish `events` of one document in order and drop each from its outbox once confirmed.
-
-        Returns how many were published; stops at the first failure so order is kept.
+        """Publish `events` of one document in order and drop the confirmed ones from its outbox
+        in one write. Returns how many were published; stops at the first failure, keeping order.
         """
-        published = 0
-        for event in events:
-            try:
-                self.publish(event)
-            except Exception as error:  # broker down or refusing: the relay will retry
-                log.warning("event %s stays in the outbox: %s", event["id"], error)
-                break
-            # The whole event, not a condition on its id: FerretDB's $pull matches values only.
-            collection.update_one({"_id": document_id}, {"$pull": {FIELD: event}})
-            published += 1
-        return published
+        return self.flush_many(collection, [(document_id, events)])
+
+    def flush_many(self, collection, batches):
+        """`flush` for [(document id, events)]: one confirmation for all, one write per document."""
+        events = [event for _, batch in batches for event in batch]
+        if not events:
+            return 0
+        try:
+            confirmed = self.publish_confirmed(events)
+        except Exception as error:  # broker down or refusing: the relay will retry
+            log.warning("%d event(s) stay in the outbox: %s", len(events), error)
+            return 0
+        if confirmed < len(events):
+            log.warning("the broker confirmed %d of %d event(s); the rest stay in the outbox",
+                        confirmed, len(events))
+        removals, left = [], confirmed
+        for document_id, batch in batches:
+            sent = batch[:left]
+            left -= len(sent)
+            if sent:
+                # The whole events, not a condition on their ids: FerretDB's $pull matches values.
+                removals.append(UpdateOne({"_id": document_id}, {"$pullAll": {FIELD: sent}}))
+        if removals:
+            collection.bulk_write(removals, ordered=False)
+        return confirmed
 
     def relay(self, store):
         """Publish what is due for the documents the store's pending pointers name.
 
         The pointers say which documents may hold events, so the relay never scans the aggregates
         (FerretDB would read every document to find them). A pointer is settled once all its
-        documents' outboxes are empty and it is older than the grace period.
+        documents' outboxes are empty and it is older than the grace period. Events of a write no
+        command flushes (an import) are due at once; others after the grace period, so the relay
+        never overtakes a command's own flush.
         """
         now = self.clock.now()
         published = 0
         for pointer in store.pending_pointers(RELAY_POINTERS):
             collection = store.db[pointer["collection"]]
-            documents = [document for document in (
-                collection.find_one({"_id": document_id}, {FIELD: 1})
-                for document_id in pointer["document_ids"]) if document and document.get(FIELD)]
+            documents = [document for document in store.outboxes(collection, pointer)
+                         if document.get(FIELD)]
             left = sum(len(document[FIELD]) for document in documents)
-            for document_id, events in due_batches(documents, now):
-                sent = self.flush(collection, document_id, events)
-                published += sent
-                left -= sent
-            if left == 0 and now - pointer["since"] >= RELAY_GRACE:
+            grace = timedelta(0) if pointer.get("unflushed") else RELAY_GRACE
+            sent = self.flush_many(collection, due_batches(documents, now, grace))
+            published += sent
+            if left == sent and now - pointer["since"] >= grace:
                 store.settle(pointer)
         if published:
             log.info("outbox relay published %d event(s)", published)

@@ -3,7 +3,7 @@ from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.errors import Conflict, Duplicate
-from services.kit.mongo import BaseStore, literal_pattern, prefix_pattern
+from services.kit.mongo import DUPLICATE_KEY, BaseStore, literal_pattern, prefix_pattern
 from services.kit.outbox import FIELD as OUTBOX
 
 # Heavy fields a list or export never needs.
@@ -37,11 +37,12 @@ class RegistryStore(BaseStore):
         """Insert what is new; returns the USCCs that were already there (a repeated import)."""
         if not documents:
             return set()
-        self.announce(self.enterprises, [document["_id"] for document in documents])
+        self.announce(self.enterprises, [document["_id"] for document in documents],
+                      unflushed=True)
         try:
             self.enterprises.insert_many(documents, ordered=False)
         except BulkWriteError as error:
-            duplicates = [e for e in error.details["writeErrors"] if e["code"] == 11000]
+            duplicates = [e for e in error.details["writeErrors"] if e["code"] == DUPLICATE_KEY]
             if len(duplicates) != len(error.details["writeErrors"]):
                 raise
             return {documents[e["index"]]["_id"] for e in duplicates}
@@ -64,7 +65,7 @@ class RegistryStore(BaseStore):
 
     def append_events(self, events):
         """Add one event to each enterprise named by its subject; one pointer for them all."""
-        self.announce(self.enterprises, [event["subject"] for event in events])
+        self.announce(self.enterprises, [event["subject"] for event in events], unflushed=True)
         for event in events:
             self.enterprises.update_one({"_id": event["subject"]}, {"$push": {OUTBOX: event}})
 
