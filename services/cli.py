@@ -97,7 +97,7 @@ def run_platform(args):
     settings = _settings()
     supervisor = _start_all(settings, attached=True)
     try:
-        _seed_and_resync(args)
+        seed(args)
         _banner(settings)
         print(f"\nA component that exits is started again (see {supervisor.log}).\n"
               "Press Ctrl-C to stop.")
@@ -112,7 +112,7 @@ def run_platform(args):
 def up(args):
     settings = _settings()
     _start_all(settings, attached=False)
-    _seed_and_resync(args)
+    seed(args)
     _banner(settings)
     print("\nA component that exits is started again. Stop with: make down")
 
@@ -168,13 +168,19 @@ def _summary(report):
 
 def seed(args):
     from services import demo
-    from services.kit.errors import Duplicate
+    from services.kit.errors import Duplicate, NotFound
     settings = _settings()
     enterprises = demo.enterprises()
-    rows = [{"row": index + 1, "fields": e} for index, e in enumerate(enterprises)]
-    counts = _summary(_import_rows(settings, rows, len(rows)))
-    print(f"  demo enterprises: {counts['created']} new, {counts['exists']} already there, "
-          f"{counts['invalid']} invalid")
+    try:
+        # Demo enterprises are registered in order: the last one there means all are.
+        with _rpc(settings) as cluster:
+            cluster.registry.get(enterprises[-1]["uscc"])
+        print(f"  demo enterprises: already there ({len(enterprises)})")
+    except NotFound:
+        rows = [{"row": index + 1, "fields": e} for index, e in enumerate(enterprises)]
+        counts = _summary(_import_rows(settings, rows, len(rows)))
+        print(f"  demo enterprises: {counts['created']} new, {counts['exists']} already there, "
+              f"{counts['invalid']} invalid")
     users = _users(settings)
     created = 0
     for username, role, scope, uscc in demo.users():
@@ -184,20 +190,15 @@ def seed(args):
         except Duplicate:
             pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
-    return counts["exists"]
-
-
-def _seed_and_resync(args):
-    if seed(args):
-        # The platform ran before: services deployed since then learn the existing enterprises.
-        args.usccs = []
-        resynchronise(args)
 
 
 def resynchronise(args):
     with _rpc(_settings()) as cluster:
-        announced = cluster.registry.resynchronise(args.usccs)["announced"]
-    print(f"  registry: {announced} enterprises announced again for the other services")
+        answer = cluster.registry.resynchronise(args.usccs)
+    if args.usccs:
+        print(f"  registry: {answer['announced']} enterprises announced again")
+    else:
+        print("  registry: every enterprise will be announced again, in the background")
 
 
 def import_file(args):

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from services.inspection import accidents, enforcement
 from services.kit.envelope import make_event
 from services.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.kit.regions import NATIONWIDE
 
 SERVICE = "inspection"
 MODES = ("routine", "special_campaign", "unannounced", "third_party", "project_spot_check",
@@ -64,6 +65,13 @@ def new_id():
 def event(entity, verb, subject, region_code, now, data):
     return make_event(service=SERVICE, entity=entity, verb=verb, subject=subject, data=data,
                       region_code=region_code, now=now)
+
+
+def registry_copy_request(now):
+    """Asks the registry to announce every enterprise again: this service's copy is empty."""
+    identifier = new_id()
+    return {"_id": identifier, "requested_at": now,
+            "outbox": [event("registry_copy", "requested", identifier, NATIONWIDE, now, {})]}
 
 
 def _require_future(day, today, field):

@@ -34,6 +34,8 @@ STATUS_CHANGED = "cn.anjian.registry.enterprise.status_changed.v1"
 OWN_EVENTS = "cn.anjian.inspection.#"
 # An overdue hazard climbs one rung of the escalation ladder per interval [verify]: local policy.
 ESCALATION_INTERVAL = timedelta(days=7)
+# How often an empty copy of the registry asks again (the registry may have been down).
+REGISTRY_COPY_CHECK_SECONDS = 60
 READ_MODEL_FIELDS = ("uscc", "name", "region_code", "industry", "risk_features", "status",
                      "above_scale")
 
@@ -494,6 +496,13 @@ class InspectionService(OutboxRelay, DeadLetterAccess):
         return {"service": domain.SERVICE, "database": "up"}
 
     # --- events ----------------------------------------------------------------------------
+
+    @timer(interval=REGISTRY_COPY_CHECK_SECONDS, eager=True)
+    def request_registry_copy(self):
+        """Deployed after the registry, or started on an emptied database: ask for every
+        enterprise again. The registry announces them in the background."""
+        if self.store.knows_no_enterprise():
+            self._create("requests", domain.registry_copy_request(self.clock.now()))
 
     # The read model keeps the newest snapshot per enterprise, so a repeated or late event changes
     # nothing: the handlers need no inbox markers and take their events in batches.

@@ -31,6 +31,9 @@ class InspectionStore(BaseStore):
     def enterprise(self, uscc):
         return self.enterprises.find_one({"_id": uscc})
 
+    def knows_no_enterprise(self):
+        return self.enterprises.find_one({}, {"_id": 1}) is None
+
     def enterprises_in(self, prefix):
         return list(self.enterprises.find({"region_code": prefix_pattern(prefix),
                                            "status": {"$ne": "closed"}}))

@@ -1,10 +1,13 @@
 """The registry as a nameko service: a thin adapter from RPC and events to the domain rules."""
+from nameko.timer import timer
+
 from services.kit.actor import SYSTEM
 from services.kit.inbox import DeadLetterAccess, idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
 from services.kit.runtime import Caller, ClockProvider, rpc
 from services.kit.schemas import PageSchema, load, page_bounds
+from services.kit.serialize import plain
 from services.registry import domain
 from services.registry.schemas import (AuditEntrySchema, EnterpriseCreateSchema,
                                        EnterpriseQuerySchema, EnterpriseSchema,
@@ -13,6 +16,10 @@ from services.registry.store import RegistryStore
 
 INSPECTION_SUSPENSION_ORDERED = "cn.anjian.inspection.suspension.ordered.v1"
 INSPECTION_SUSPENSION_LIFTED = "cn.anjian.inspection.suspension.lifted.v1"
+INSPECTION_REGISTRY_COPY_REQUESTED = "cn.anjian.inspection.registry_copy.requested.v1"
+# Re-announcing every enterprise: this many per tick.
+RESYNCHRONISATION_CHUNK = 500
+RESYNCHRONISATION_TICK_SECONDS = 1
 
 
 class RegistryService(OutboxRelay, DeadLetterAccess):
@@ -104,14 +111,37 @@ class RegistryService(OutboxRelay, DeadLetterAccess):
 
     @rpc
     def resynchronise(self, usccs=()):
-        """Announce enterprises again (all by default), for services deployed later."""
+        """Announce enterprises again for services deployed later: the named ones now, or all of
+        them in the background (the work grows with the registry, so nobody waits for it)."""
         self.caller().require_role("admin")
+        if not usccs:
+            return self._schedule_resynchronisation()
         now = self.clock.now()
-        documents = ([self.store.get(uscc) for uscc in usccs] if usccs
-                     else self.store.every_enterprise())
-        events = [domain.resynchronisation(document, now) for document in documents if document]
+        events = [domain.resynchronisation(document, now)
+                  for document in map(self.store.get, usccs) if document]
         self.store.append_events(events)
         return {"announced": len(events)}
+
+    @rpc
+    def resynchronisation(self):
+        """How far re-announcing every enterprise has come."""
+        self.caller().require_role("admin")
+        return plain(self.store.resynchronisation())
+
+    def _schedule_resynchronisation(self):
+        return plain(self.store.schedule_resynchronisation(self.clock.now()))
+
+    @timer(interval=RESYNCHRONISATION_TICK_SECONDS)
+    def advance_resynchronisation(self):
+        """One chunk per tick: throttled, so live requests keep their share of the database."""
+        job = self.store.resynchronisation()
+        if job is None or job["finished_at"] is not None:
+            return
+        now = self.clock.now()
+        chunk = self.store.enterprises_from(job["position"], RESYNCHRONISATION_CHUNK)
+        self.store.append_events([domain.resynchronisation(document, now) for document in chunk])
+        self.store.advance_resynchronisation(job, len(chunk), now,
+                                             finished=len(chunk) < RESYNCHRONISATION_CHUNK)
 
     @rpc
     def health(self):
@@ -125,6 +155,10 @@ class RegistryService(OutboxRelay, DeadLetterAccess):
     @idempotent_handler("inspection", INSPECTION_SUSPENSION_LIFTED)
     def handle_suspension_lifted(self, event):
         self._apply_order(event, domain.lift_suspension_order)
+
+    @idempotent_handler("inspection", INSPECTION_REGISTRY_COPY_REQUESTED)
+    def handle_registry_copy_requested(self, event):
+        self._schedule_resynchronisation()
 
     def _apply_order(self, event, rule):
         document = self.store.get(event["subject"])

@@ -1,11 +1,12 @@
 """Registry persistence: one document per enterprise, keyed by USCC, carrying its outbox."""
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.errors import Conflict, Duplicate
 from services.kit.mongo import DUPLICATE_KEY, BaseStore, literal_pattern, prefix_pattern
 from services.kit.outbox import FIELD as OUTBOX
 
+RESYNCHRONISATION = "resynchronisation"
 # Heavy fields a list or export never needs.
 SUMMARY = {"history": 0, OUTBOX: 0}
 
@@ -60,14 +61,35 @@ class RegistryStore(BaseStore):
         if result.matched_count != 1:
             raise Conflict(f"enterprise {document['_id']} was changed by someone else; reload it")
 
-    def every_enterprise(self):
-        return self.enterprises.find({}, SUMMARY)
+    def enterprises_from(self, position, count):
+        """`count` enterprises from `position` on, in the store's stable list order."""
+        return self.page(self.enterprises, {}, position, count, SUMMARY)["items"]
+
+    def schedule_resynchronisation(self, now):
+        """(Re)start re-announcing every enterprise from the first one."""
+        job = {"_id": RESYNCHRONISATION, "position": 0, "requested_at": now, "finished_at": None}
+        self.db.jobs.replace_one({"_id": RESYNCHRONISATION}, job, upsert=True)
+        return job
+
+    def resynchronisation(self):
+        return self.db.jobs.find_one({"_id": RESYNCHRONISATION})
+
+    def advance_resynchronisation(self, job, announced, now, finished):
+        """Record a chunk as announced, unless the job was restarted meanwhile."""
+        self.db.jobs.update_one(
+            {"_id": RESYNCHRONISATION, "position": job["position"],
+             "requested_at": job["requested_at"]},
+            {"$inc": {"position": announced},
+             "$set": {"finished_at": now if finished else None}})
 
     def append_events(self, events):
         """Add one event to each enterprise named by its subject; one pointer for them all."""
+        if not events:
+            return
         self.announce(self.enterprises, [event["subject"] for event in events], unflushed=True)
-        for event in events:
-            self.enterprises.update_one({"_id": event["subject"]}, {"$push": {OUTBOX: event}})
+        self.enterprises.bulk_write([UpdateOne({"_id": event["subject"]},
+                                               {"$push": {OUTBOX: event}}) for event in events],
+                                    ordered=False)
 
     def search(self, criteria, skip, limit, with_total=False):
         query = {}

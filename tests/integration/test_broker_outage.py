@@ -177,7 +177,7 @@ def test_events_the_broker_missed_are_relayed_once_it_is_back(broker, service, r
     broker_killed_while_held(broker, service, gate)
     wait_until(lambda: database.notes.find_one({"_id": subject}), message="the note to be stored")
     # The command's own flush fails, then the relay timer's tries fail too, tick after tick.
-    wait_until(lambda: service.log().count("stays in the outbox") >= 2, timeout=30,
+    wait_until(lambda: service.log().count("stay in the outbox") >= 2, timeout=30,
                message="the relay timer to retry while the broker is down")
     call["thread"].join(timeout=RPC_TIMEOUT + 5)
     consuming_again(broker, service, rpc)
