@@ -31,6 +31,8 @@ TABLE = {
     errors.Unauthenticated: (401, "Authentication required"),
     errors.TooLarge: (413, "Too large"),
     errors.Unavailable: (503, "Service unavailable"),
+    errors.Busy: (503, "Service busy"),
+    errors.TimedOut: (504, "Gateway timeout"),
 }
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -54,7 +56,10 @@ def problem(status, code, title, detail, field_errors=None, **extra):
 def from_domain_error(error):
     status, title = next((row for cls, row in TABLE.items() if type(error) is cls),
                          (400, "Rejected"))
-    return problem(status, error.code, title, error.message, error.errors or None)
+    response = problem(status, error.code, title, error.message, error.errors or None)
+    if isinstance(error, errors.Busy):
+        response.headers["Retry-After"] = str(errors.Busy.RETRY_AFTER_SECONDS)
+    return response
 
 
 def from_http_exception(error):

@@ -15,6 +15,7 @@ run later, when a stopped service comes back.
 import logging
 import queue
 import socket
+import time
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Connection
@@ -23,7 +24,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
-import services.kit.runtime  # noqa: F401  (registers the domain errors for deserialisation)
+from services.kit.runtime import DEADLINE  # importing it registers the domain errors too
 from services.kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ class RpcPool:
         # sets its own caller on the proxy it holds exclusively. nameko's own ServiceProxy,
         # given that context and the proxy's reply queue, lets the request carry an expiry
         # (the cluster proxy offers no publish options).
-        standalone._worker_ctx.data = dict(context_data)
+        standalone._worker_ctx.data = {**context_data, DEADLINE: time.time() + self.timeout}
         target = ServiceProxy(standalone._worker_ctx, service, standalone._reply_listener,
                               expiration=self.timeout, retry_policy=PUBLISH_RETRY)
         try:

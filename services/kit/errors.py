@@ -54,5 +54,19 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
+class Busy(Unavailable):
+    """Every worker of the service is busy: refused at once rather than queued behind work the
+    caller would give up on. Worth retrying after `RETRY_AFTER_SECONDS`."""
+
+    code = "busy"
+    RETRY_AFTER_SECONDS = 1
+
+
+class TimedOut(DomainError):
+    """The caller's time ran out before the work was done; the work stopped there."""
+
+    code = "timeout"
+
+
 ALL_ERRORS = (DomainError, InvalidInput, NotFound, Duplicate, Conflict, Forbidden,
-              Unauthenticated, TooLarge, Unavailable)
+              Unauthenticated, TooLarge, Unavailable, Busy, TimedOut)

@@ -12,7 +12,10 @@ half a second and then at most every 5 s.
 """
 import functools
 import logging
+import time
 from contextlib import contextmanager
+
+import pymongo
 
 from kombu import Connection
 from minio.error import S3Error
@@ -21,17 +24,22 @@ from nameko.exceptions import deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc, RpcConsumer
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout
 from urllib3.exceptions import HTTPError
 
 from services.kit.actor import Actor
 from services.kit.config import Settings
-from services.kit.errors import ALL_ERRORS, Unavailable
+from services.kit.errors import ALL_ERRORS, Busy, TimedOut, Unavailable
 
 log = logging.getLogger(__name__)
 
 for _error in ALL_ERRORS:
     deserialize_to_instance(_error)
+
+# Context data key: when (epoch seconds) the caller gives up waiting for the answer.
+DEADLINE = "deadline"
+# RPC requests delivered beyond those running, per worker: as many wait, the rest are refused.
+RPC_PREFETCH_PER_WORKER = 4
 
 # Seconds between attempts to reach the broker: the first within a second, then at most every 5 s.
 RECONNECT = {"interval_start": 0.5, "interval_step": 1, "interval_max": 5}
@@ -73,8 +81,21 @@ class ResilientQueueConsumer(QueueConsumer):
         self._settle(super().requeue_message, message, "requeue")
 
 
+class RpcQueueConsumer(ResilientQueueConsumer):
+    """The RPC queue's own consumer, delivering more requests than there are workers, so that a
+    request nobody can take soon is refused at once instead of waiting in the broker."""
+
+    @property
+    def prefetch_count(self):
+        return RPC_PREFETCH_PER_WORKER * self.container.max_workers
+
+
 class ResilientRpcConsumer(RpcConsumer):
-    queue_consumer = ResilientQueueConsumer()
+    queue_consumer = RpcQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        self.waiting = 0
 
     def handle_result(self, message, result, exc_info):
         try:
@@ -88,6 +109,18 @@ class ResilientRpcConsumer(RpcConsumer):
 
 class ResilientRpc(Rpc):
     rpc_consumer = ResilientRpcConsumer()
+
+    def handle_message(self, body, message):
+        """Wait for a worker only while no more requests wait than there are workers."""
+        consumer = self.rpc_consumer
+        if (self.container._worker_pool.free() == 0
+                and consumer.waiting >= self.container.max_workers):
+            raise Busy(f"every {self.container.service_name} worker is busy; try again shortly")
+        consumer.waiting += 1
+        try:
+            super().handle_message(body, message)
+        finally:
+            consumer.waiting -= 1
 
 
 class ResilientEventHandler(EventHandler):
@@ -105,9 +138,20 @@ def rpc(method):
     """
 
     @functools.wraps(method)
-    def guarded(*args, **kwargs):
+    def guarded(service, *args, **kwargs):
+        seconds_left = service.caller.seconds_left()
+        if seconds_left is not None and seconds_left <= 0:
+            raise TimedOut("the caller had given up before this request could start")
         try:
-            return method(*args, **kwargs)
+            # Every database call gets what is left of the caller's time (maxTimeMS and socket
+            # timeouts), so the store's work ends when the caller's wait does.
+            with pymongo.timeout(seconds_left):
+                return method(service, *args, **kwargs)
+        except (ExecutionTimeout, NetworkTimeout) as error:
+            if seconds_left is None and isinstance(error, NetworkTimeout):
+                raise Unavailable("the database is not reachable, try again shortly") from None
+            log.warning("%s ran out of time: %s", method.__name__, error)
+            raise TimedOut("the request took longer than its caller would wait") from None
         except ConnectionFailure as error:
             log.warning("database unreachable in %s: %s", method.__name__, error)
             raise Unavailable("the database is not reachable, try again shortly") from None
@@ -118,11 +162,26 @@ def rpc(method):
     return ResilientRpc.decorator(expected_exceptions=ALL_ERRORS)(guarded)
 
 
+class CallerContext:
+    """Who is calling (call it for the Actor) and how long they will wait."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __call__(self):
+        return Actor.from_context(self.data)
+
+    def seconds_left(self):
+        """Until the caller gives up; None when the caller set no deadline."""
+        deadline = self.data.get(DEADLINE)
+        return None if deadline is None else float(deadline) - time.time()
+
+
 class Caller(DependencyProvider):
-    """Injects a function returning the calling Actor, read from the worker's context data."""
+    """Injects the caller's context: the Actor and the deadline, from the worker's context data."""
 
     def get_dependency(self, worker_ctx):
-        return lambda: Actor.from_context(worker_ctx.data)
+        return CallerContext(worker_ctx.data)
 
 
 class ClockProvider(DependencyProvider):

@@ -22,7 +22,7 @@ from services.kit.envelope import make_event  # noqa: E402
 from services.kit.inbox import idempotent_handler  # noqa: E402
 from services.kit.mongo import BaseStore, MongoStore  # noqa: E402
 from services.kit.outbox import Outbox, OutboxRelay  # noqa: E402
-from services.kit.runtime import rpc  # noqa: E402
+from services.kit.runtime import Caller, rpc  # noqa: E402
 
 SERVICE = "holding"
 PRODDER = "prodder"
@@ -44,6 +44,7 @@ class HoldingService(OutboxRelay):
 
     store = MongoStore(SERVICE, BaseStore)
     outbox = Outbox(SERVICE)
+    caller = Caller()
 
     @rpc
     def answer(self, gate):

@@ -20,6 +20,8 @@ def app():
     (errors.Unauthenticated("sign in"), 401),
     (errors.TooLarge("big"), 413),
     (errors.Unavailable("down"), 503),
+    (errors.Busy("every worker is busy"), 503),
+    (errors.TimedOut("took too long"), 504),
 ])
 def test_domain_errors_become_problems(app, error, status):
     with app.app_context():
@@ -30,6 +32,12 @@ def test_domain_errors_become_problems(app, error, status):
     assert body["code"] == error.code and body["status"] == status
     assert body["detail"] == error.message
     assert body.get("errors") == (error.errors or None)
+
+
+def test_a_busy_service_says_when_to_try_again(app):
+    with app.app_context():
+        response = problems.from_domain_error(errors.Busy("every worker is busy"))
+    assert response.headers["Retry-After"] == str(errors.Busy.RETRY_AFTER_SECONDS)
 
 
 def test_every_kit_error_has_a_row_in_the_table():
