@@ -19,7 +19,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
-from bench.list_pages import list_page_10x_data  # noqa: E402
+from bench.list_pages import list_page_10x_data, slow_burst_recovery_s  # noqa: E402
 from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
 from services.isolated import PlatformError  # noqa: E402
@@ -38,6 +38,8 @@ FIGURES = {
         lambda platform, args: event_pipeline_vs_raw_kombu(platform, args.events),
     # Before the import, which starts from an empty registry.
     "list_page_10x_data": lambda platform, args: list_page_10x_data(platform),
+    # After the lists, on their 10,000 enterprises.
+    "slow_burst_recovery_s": lambda platform, args: slow_burst_recovery_s(platform),
     "import_10k_vs_insert_many": lambda platform, args: import_10k_vs_insert_many(platform),
     "import_10k_propagation_vs_import":
         lambda platform, args: import_10k_propagation_vs_import(platform),

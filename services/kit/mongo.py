@@ -8,12 +8,13 @@ import functools
 import re
 import uuid
 
+import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, MongoClient
 from pymongo.errors import ExecutionTimeout
 
 from services.kit.config import Settings
-from services.kit.errors import Conflict, InvalidInput
+from services.kit.errors import Conflict, InvalidInput, TimedOut
 from services.kit.inbox import Inbox
 
 
@@ -21,6 +22,9 @@ DUPLICATE_KEY = 11000
 # The embedded server looks an $in of up to this many _ids up by index (ferretdb-id-index.patch).
 IDS_PER_QUERY = 1000
 
+# A page of a list that needs more than this (a search reading every document of a busy
+# embedded server) is refused rather than allowed to hold a worker and the server.
+PAGE_BUDGET_SECONDS = 2
 # Counting a whole jurisdiction is a full pass on the embedded server: it gets this long, no more.
 TOTAL_BUDGET_MS = 2000
 
@@ -61,7 +65,12 @@ class BaseStore:
         cursor = collection.find(query, projection, skip=skip, limit=limit + 1)
         if not self.sorts_in_memory:
             cursor = cursor.sort(list(order))
-        items = list(cursor)
+        try:
+            with pymongo.timeout(PAGE_BUDGET_SECONDS):
+                items = list(cursor)
+        except ExecutionTimeout:
+            raise TimedOut("this list takes too long to compute; narrow it with a filter "
+                           "(region, industry, status) or a longer search text") from None
         return {"items": items[:limit], "has_more": len(items) > limit,
                 "total": self.total(collection, query) if with_total else None}
 
