@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from bench.enterprises import create_payloads
+from services.volume import create_payloads
 from bench.figures import Figure
 from bench.platform import BenchError
 from services.kit.clock import Clock

@@ -8,16 +8,14 @@ rules, since what is measured is the list, not how the records got there. Page 5
 import statistics
 import threading
 import time
-import uuid
 
 import requests
 
 from bench.bulk_import import stored_documents
-from bench.enterprises import create_payloads
 from bench.figures import Figure
 from bench.platform import BenchError
-from services.inspection import domain as inspection_domain
 from services.kit.clock import Clock
+from services.volume import create_payloads, general_hazards
 
 NAME = "list_page_10x_data"
 TARGET = 1.5
@@ -28,28 +26,12 @@ SERIALS_FOR_BURST = 200_000
 ROUTES = ("/api/v1/enterprises", "/api/v1/hazards")
 
 
-def _hazards(enterprises, clock):
-    """One general hazard per enterprise, as an inspection's finding would create it."""
-    now = clock.now()
-    deadline = clock.today().isoformat()
-    hazards = []
-    for enterprise in enterprises:
-        inspection = {"_id": uuid.uuid4().hex, "uscc": enterprise["uscc"],
-                      "region_code": enterprise["region_code"],
-                      "enterprise_name": enterprise["name"], "agency": None}
-        finding = {"hazard_id": uuid.uuid4().hex, "grade": "general", "catalogue_item": None,
-                   "failed_device": None, "description": "安全警示标志缺失", "location": "车间",
-                   "recorded_at": now, "recorded_by": "bench", "deadline": deadline}
-        hazard = inspection_domain.hazard_from_finding(inspection, finding, now)
-        hazards.append({**hazard, "outbox": []})
-    return hazards
-
-
 def _load(platform, count, first_serial):
     documents = stored_documents(create_payloads(count, first_serial), platform.regulator)
     platform.database("registry").enterprises.insert_many(documents, ordered=False)
-    platform.database("inspection").hazards.insert_many(_hazards(documents, Clock()),
-                                                        ordered=False)
+    clock = Clock()
+    platform.database("inspection").hazards.insert_many(
+        general_hazards(documents, clock.now(), clock.today().isoformat()), ordered=False)
 
 
 def _median_ms(session, url, params):

@@ -216,6 +216,34 @@ def import_file(args):
     return 1 if counts["invalid"] else 0
 
 
+def load_volume(args):
+    """Synthetic enterprises through the registry's import (as a bureau would import them), and
+    synthetic open hazards written straight into the inspection database, to try the platform
+    at a city's size. Enterprises already there are skipped; hazards are added every time."""
+    from services import volume
+    from services.kit.clock import Clock
+    from services.kit.mongo import connect
+    settings = _settings()
+    payloads = volume.create_payloads(args.enterprises, args.first_serial)
+    if payloads:
+        rows = [{"row": number, "fields": payload} for number, payload in enumerate(payloads, 2)]
+        counts = _summary(_import_rows(settings, rows, len(rows)))
+        print(f"  enterprises: {counts['created']} new, {counts['exists']} already there, "
+              f"{counts['invalid']} invalid")
+    if args.hazards:
+        if not payloads:
+            raise SystemExit("hazards need enterprises: give --enterprises too")
+        clock = Clock()
+        owners = [payloads[number % len(payloads)] for number in range(args.hazards)]
+        hazards = connect(settings)[settings.database("inspection")].hazards
+        for start in range(0, len(owners), 1000):
+            hazards.insert_many(volume.general_hazards(owners[start:start + 1000], clock.now(),
+                                                       clock.today().isoformat()))
+            print(f"\r  hazards: {min(start + 1000, len(owners))}/{len(owners)}", end="",
+                  file=sys.stderr, flush=True)
+        print(f"\n  hazards: {len(owners)} added", file=sys.stderr)
+
+
 def export_file(args):
     from services.registry import spreadsheet
     settings = _settings()
@@ -271,6 +299,14 @@ def main(argv=None):
     command = commands.add_parser("import", help="import enterprises from .xlsx or .csv")
     command.add_argument("file")
     command.set_defaults(handler=import_file)
+    command = commands.add_parser("load-volume", help="add synthetic enterprises and hazards, "
+                                  "to try the platform at a city's size")
+    command.add_argument("--enterprises", type=int, default=10_000)
+    command.add_argument("--hazards", type=int, default=10_000)
+    command.add_argument("--first-serial", type=int, default=1_000_000,
+                         help="numbering of the synthetic USCCs (default 1000000)")
+    command.set_defaults(handler=load_volume)
+
     command = commands.add_parser("export", help="export enterprises to .xlsx")
     command.add_argument("file")
     command.add_argument("--region")

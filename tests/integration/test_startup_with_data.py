@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from bench.bulk_import import stored_documents
-from bench.enterprises import create_payloads
+from services.volume import create_payloads
 from gateway.auth import UserStore
 from services.isolated import ROOT, Components, VirtualHost, environment, free_port
 from services.kit.actor import Actor
