@@ -20,6 +20,7 @@ from services.inspection.store import InspectionStore
 from services.kit.actor import SYSTEM
 from services.kit.batching import batched_handler
 from services.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.kit.housekeeping import Housekeeping
 from services.kit.inbox import DeadLetterAccess
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
@@ -40,7 +41,7 @@ READ_MODEL_FIELDS = ("uscc", "name", "region_code", "industry", "risk_features",
                      "above_scale")
 
 
-class InspectionService(OutboxRelay, DeadLetterAccess):
+class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
     name = domain.SERVICE
 
     store = MongoStore(domain.SERVICE, InspectionStore)

@@ -33,6 +33,11 @@ class Settings:
     max_body_bytes: int = 20 * 1024 * 1024
     demo_password: str = "demo1234"
     handler_max_attempts: int = 5
+    # Bookkeeping pruned by age (services/kit/housekeeping.py). A redelivery comes within minutes,
+    # so a week of inbox records is generous; a parked event waits for an administrator to look.
+    inbox_retention_days: int = 7
+    dead_letter_retention_days: int = 90
+    prune_interval_seconds: int = 300
     # Runs a service's clock ahead by this much: for drills and for testing deadlines end to end.
     clock_offset_seconds: int = 0
     data_dir: str = ".data"

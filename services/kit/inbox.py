@@ -5,6 +5,9 @@ and a record in `inbox_done` after it, so a repeat delivery is skipped. A marker
 is taken over once its lease runs out, so the redelivered message still takes effect. A handler
 that raises is retried (the message is requeued) up to `handler_max_attempts` times and then parked
 in `dead_letters` with its error and the event, and acknowledged, so later messages are not blocked.
+
+None of it is kept forever (see `Inbox.bookkeeping`): markers and completion records go after the
+inbox retention, parked events after the dead-letter retention.
 """
 import functools
 import logging
@@ -26,6 +29,9 @@ LEASE = timedelta(seconds=20)
 BUSY_BACKOFF_SECONDS = 0.5
 
 DONE, PROCESSING, FAILED, PARKED = "done", "processing", "failed", "parked"
+# Inbox records younger than this are kept whatever the retention setting says: their event may
+# still be in flight or about to be redelivered, and without them it would apply twice.
+MIN_INBOX_RETENTION = timedelta(hours=1)
 
 
 class EventInProgress(Exception):
@@ -48,7 +54,7 @@ def claim_decision(marker, now, lease=LEASE):
 
 
 class Inbox:
-    def __init__(self, db, clock, max_attempts):
+    def __init__(self, db, clock, max_attempts, retention, dead_letter_retention):
         self.markers = db.inbox
         # Completion is an insert into its own collection: FerretDB inserts stay fast while
         # updates slow down as the inbox grows.
@@ -56,10 +62,27 @@ class Inbox:
         self.dead_letters = db.dead_letters
         self.clock = clock
         self.max_attempts = max_attempts
+        self.retention = max(retention, MIN_INBOX_RETENTION)
+        self.dead_letter_retention = dead_letter_retention
 
     def ensure_indexes(self):
+        self.markers.create_index("claimed_at")
+        self.done.create_index("done_at")
         self.dead_letters.create_index("consumer")
         self.dead_letters.create_index("parked_at")
+
+    def bookkeeping(self):
+        """[(collection, age field, cutoff)]: the records that may be deleted once their age field
+        is before the cutoff.
+
+        A marker and its completion record share one retention: a redelivery finding only one of
+        them would apply the event again. A marker's claim time is that of its latest attempt, so
+        a marker past the retention belongs to an event finished, parked or abandoned long ago.
+        """
+        now = self.clock.now()
+        return [(self.markers, "claimed_at", now - self.retention),
+                (self.done, "done_at", now - self.retention),
+                (self.dead_letters, "parked_at", now - self.dead_letter_retention)]
 
     def _claim(self, key):
         now = self.clock.now()
@@ -119,8 +142,10 @@ class Inbox:
         attempts += 1
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         status = PARKED if attempts >= self.max_attempts else FAILED
-        self.markers.update_one({"_id": key}, {"$set": {
-            "status": status, "attempts": attempts, "error": detail}}, upsert=True)
+        # A handler that records the event id itself has no marker yet: give the new one an age.
+        self.markers.update_one({"_id": key}, {
+            "$set": {"status": status, "attempts": attempts, "error": detail},
+            "$setOnInsert": {"claimed_at": self.clock.now()}}, upsert=True)
         if status == PARKED:
             self.park(consumer, payload, detail, attempts, traceback.format_exc())
             return

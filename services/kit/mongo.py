@@ -7,6 +7,7 @@ of the MongoDB API is used so FerretDB serves it as well as MongoDB does.
 import functools
 import re
 import uuid
+from datetime import timedelta
 
 import pymongo
 from nameko.extensions import DependencyProvider
@@ -27,6 +28,10 @@ IDS_PER_QUERY = 1000
 PAGE_BUDGET_SECONDS = 2
 # Counting a whole jurisdiction is a full pass on the embedded server: it gets this long, no more.
 TOTAL_BUDGET_MS = 2000
+# Bookkeeping records looked at per collection and pruning round: a bounded read however large
+# the collection, so pruning never competes with live work. At most IDS_PER_QUERY, so the delete
+# finds them by index.
+PRUNE_BATCH = 500
 
 
 def connect(settings):
@@ -41,10 +46,37 @@ class BaseStore:
         self.db = db
         self.settings = settings
         self.clock = clock or settings.clock()
-        self.inbox = Inbox(db, self.clock, settings.handler_max_attempts)
+        self.inbox = Inbox(db, self.clock, settings.handler_max_attempts,
+                           timedelta(days=settings.inbox_retention_days),
+                           timedelta(days=settings.dead_letter_retention_days))
 
     def ensure_indexes(self):
         """Create the indexes the store's queries rely on (idempotent)."""
+
+    def bookkeeping(self):
+        """[(collection, age field, cutoff)]: records kept for a while, then pruned by age.
+        A store with bookkeeping of its own adds it here."""
+        return self.inbox.bookkeeping()
+
+    def prune_bookkeeping(self):
+        """Delete expired bookkeeping records, at most PRUNE_BATCH per collection; returns how
+        many were deleted, by collection.
+
+        Only the PRUNE_BATCH oldest records of each collection are read: by the age field's index on
+        MongoDB, in insertion order on the embedded server, where insertion order is age order and
+        a filter on the age field would read the whole collection. What is left over goes in the
+        next rounds.
+        """
+        pruned = {}
+        for collection, age_field, cutoff in self.bookkeeping():
+            cursor = collection.find({}, {age_field: 1}, limit=PRUNE_BATCH)
+            if not self.sorts_in_memory:
+                cursor = cursor.sort(age_field, ASCENDING)
+            ids = expired_ids(cursor, age_field, cutoff)
+            if ids:
+                collection.delete_many({"_id": {"$in": ids}})
+            pruned[collection.name] = len(ids)
+        return pruned
 
     @functools.cached_property
     def sorts_in_memory(self):
@@ -132,6 +164,12 @@ class BaseStore:
                                        update)
         if result.matched_count != 1:
             raise Conflict(f"{before['_id']} was changed by someone else; reload it")
+
+
+def expired_ids(documents, age_field, cutoff):
+    """The ids of the documents whose `age_field` is before `cutoff`; one without it is kept."""
+    return [document["_id"] for document in documents
+            if document.get(age_field) is not None and document[age_field] < cutoff]
 
 
 class MongoStore(DependencyProvider):

@@ -2,6 +2,7 @@
 from nameko.timer import timer
 
 from services.kit.actor import SYSTEM
+from services.kit.housekeeping import Housekeeping
 from services.kit.inbox import DeadLetterAccess, idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
@@ -22,7 +23,7 @@ RESYNCHRONISATION_CHUNK = 500
 RESYNCHRONISATION_TICK_SECONDS = 1
 
 
-class RegistryService(OutboxRelay, DeadLetterAccess):
+class RegistryService(OutboxRelay, DeadLetterAccess, Housekeeping):
     name = domain.SERVICE
 
     store = MongoStore(domain.SERVICE, RegistryStore)
