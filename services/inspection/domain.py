@@ -67,11 +67,14 @@ def event(entity, verb, subject, region_code, now, data):
                       region_code=region_code, now=now)
 
 
+REGISTRY_COPY_REQUEST = "registry-copy"
+
+
 def registry_copy_request(now):
-    """Asks the registry to announce every enterprise again: this service's copy is empty."""
-    identifier = new_id()
-    return {"_id": identifier, "requested_at": now,
-            "outbox": [event("registry_copy", "requested", identifier, NATIONWIDE, now, {})]}
+    """Asks the registry to announce every enterprise again: this service's copy is empty.
+    One record, replaced by each new request, so asking again and again adds nothing."""
+    return {"_id": REGISTRY_COPY_REQUEST, "requested_at": now,
+            "outbox": [event("registry_copy", "requested", new_id(), NATIONWIDE, now, {})]}
 
 
 def _require_future(day, today, field):

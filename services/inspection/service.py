@@ -21,6 +21,7 @@ from services.kit.actor import SYSTEM
 from services.kit.batching import batched_handler
 from services.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.kit.housekeeping import Housekeeping
+from services.kit.housekeeping import SettingTimer
 from services.kit.inbox import DeadLetterAccess
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
@@ -284,7 +285,7 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
                                                   self.caller(), now)
         return plain(self._change("hazards", hazard, changed, events))
 
-    @timer(interval=5)
+    @SettingTimer.decorator("escalation_check_seconds", eager=True)
     def escalate_overdue(self):
         """Flag hazards past their deadline, then climb the escalation ladder for each."""
         now, today = self._now()
@@ -503,7 +504,9 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
         """Deployed after the registry, or started on an emptied database: ask for every
         enterprise again. The registry announces them in the background."""
         if self.store.knows_no_enterprise():
-            self._create("requests", domain.registry_copy_request(self.clock.now()))
+            request = domain.registry_copy_request(self.clock.now())
+            self.store.replace_request(request)
+            self._flush("requests", request, request["outbox"])
 
     # The read model keeps the newest snapshot per enterprise, so a repeated or late event changes
     # nothing: the handlers need no inbox markers and take their events in batches.

@@ -31,6 +31,11 @@ class InspectionStore(BaseStore):
     def enterprise(self, uscc):
         return self.enterprises.find_one({"_id": uscc})
 
+    def replace_request(self, request):
+        """Store a request to another service with its event; a newer one replaces the last."""
+        self.announce(self.db.requests, [request["_id"]])
+        self.db.requests.replace_one({"_id": request["_id"]}, request, upsert=True)
+
     def knows_no_enterprise(self):
         return self.enterprises.find_one({}, {"_id": 1}) is None
 

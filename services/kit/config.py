@@ -38,6 +38,9 @@ class Settings:
     inbox_retention_days: int = 7
     dead_letter_retention_days: int = 90
     prune_interval_seconds: int = 300
+    # How often overdue hazards are looked for: deadlines are dates, and each look reads every
+    # open hazard on the embedded server, so minutes, not seconds.
+    escalation_check_seconds: int = 300
     # Runs a service's clock ahead by this much: for drills and for testing deadlines end to end.
     clock_offset_seconds: int = 0
     data_dir: str = ".data"

@@ -167,7 +167,9 @@ class OutboxPublisher:
             grace = timedelta(0) if pointer.get("unflushed") else RELAY_GRACE
             sent = self.flush_many(collection, due_batches(documents, now, grace))
             published += sent
-            if left == sent and now - pointer["since"] >= grace:
+            # Settled only after the grace period whatever its events: the pointer is written
+            # before the events it points at, which may not be there yet.
+            if left == sent and now - pointer["since"] >= RELAY_GRACE:
                 store.settle(pointer)
         if published:
             log.info("outbox relay published %d event(s)", published)

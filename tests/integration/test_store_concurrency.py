@@ -405,3 +405,26 @@ def test_a_server_killed_during_a_burst_of_saves_keeps_exactly_the_acknowledged_
             client.close()
         finally:
             server.stop()
+
+
+def test_a_pointer_whose_events_are_not_written_yet_is_kept_until_they_are(scratch, settings,
+                                                                          mongo, broker):
+    """An import points the relay at its documents first and writes their events after; a relay
+    pass in between must not settle the pointer, or those events would never be published."""
+    clock = settings.clock()
+    store = BaseStore(mongo[scratch], settings)
+    publisher = OutboxPublisher("storetest", settings, clock)
+    collection = store.db.imported
+    collection.insert_one({"_id": "late", "version": 0})
+    tap = EventTap(broker.amqp_uri, "storetest.events")
+    try:
+        store.announce(collection, ["late"], unflushed=True)
+        publisher.relay(store)
+        event = new_event("late", clock.now())
+        collection.update_one({"_id": "late"}, {"$push": {"outbox": event}})
+        wait_until(lambda: relayed_everything(publisher, store), timeout=30,
+                   message="the relay to publish the late event and settle its pointer")
+        published = [seen["id"] for seen in tap.drain(quiet_seconds=1)]
+    finally:
+        tap.close()
+    assert published == [event["id"]]
