@@ -20,6 +20,8 @@ from services.kit.inbox import Inbox
 
 
 DUPLICATE_KEY = 11000
+# The field naming the batch pointer that announced a bulk-inserted document.
+BATCH = "outbox_batch"
 # The embedded server looks an $in of up to this many _ids up by index (ferretdb-id-index.patch).
 IDS_PER_QUERY = 1000
 
@@ -119,17 +121,62 @@ class BaseStore:
         """Pointers to documents that may hold unpublished events, written before the events."""
         return self.db.outbox_pending
 
-    def announce(self, collection, document_ids, unflushed=False):
+    def announce(self, collection, document_ids):
         """Before a write that stores events, point the relay at the documents it touches.
 
         Written first, so a crash between the two writes leaves a pointer to empty outboxes
-        (which the relay settles), never events nobody will look for. One pointer per write, so
-        a bulk import costs one extra document, not one per row. A write whose command will not
-        flush its events itself (an import) says `unflushed`, so the relay takes them at once.
+        (which the relay settles), never events nobody will look for.
         """
         self.pending.insert_one({"_id": uuid.uuid4().hex, "collection": collection.name,
-                                 "document_ids": list(document_ids), "since": self.clock.now(),
-                                 "unflushed": unflushed})
+                                 "document_ids": list(document_ids), "since": self.clock.now()})
+
+    def announce_batch(self, collection, events, written):
+        """Before a bulk write, store its events as one batch of their own: [(document id,
+        event)]. A bulk write costs one outbox write, not one per document, and the relay removes
+        the events by settling the batch. The pointer the relay reads stays small; the events
+        wait in `outbox_batches` under the same id.
+
+        With `written=False` the documents are about to be inserted: each must carry
+        `{BATCH: <the returned id>}` (see `batch_written`), and only the events of documents that
+        do are published, so a crash halfway, or rows that were there already, announce nothing
+        false. With `written=True` the documents exist already and are not written at all.
+        """
+        batch = uuid.uuid4().hex
+        self.batches.insert_one({"_id": batch,
+                                 "document_ids": [document_id for document_id, _ in events],
+                                 "events": [event for _, event in events],
+                                 "tagged": not written})
+        self.pending.insert_one({"_id": batch, "collection": collection.name, "batch": True,
+                                 "since": self.clock.now(), "written": written})
+        return batch
+
+    @property
+    def batches(self):
+        return self.db.outbox_batches
+
+    def batch_written(self, batch):
+        """The bulk write of a batch announced with `written=False` is over: relay it now."""
+        self.pending.update_one({"_id": batch}, {"$set": {"written": True}})
+
+    def batch_events(self, collection, pointer):
+        """[(document id, event)] of a batch that are to be published."""
+        batch = self.batches.find_one({"_id": pointer["_id"]}) or {
+            "document_ids": [], "events": [], "tagged": False}
+        pairs = list(zip(batch["document_ids"], batch["events"]))
+        if not batch["tagged"]:
+            return pairs
+        ids = batch["document_ids"]
+        written = {document["_id"] for start in range(0, len(ids), IDS_PER_QUERY)
+                   for document in collection.find(
+                       {"_id": {"$in": ids[start:start + IDS_PER_QUERY]}, BATCH: pointer["_id"]},
+                       {"_id": 1})}
+        return [(document_id, event) for document_id, event in pairs if document_id in written]
+
+    def keep_unpublished(self, pointer, pairs):
+        """After a partial publication a batch keeps only what is still to go."""
+        self.batches.update_one({"_id": pointer["_id"]}, {"$set": {
+            "document_ids": [document_id for document_id, _ in pairs],
+            "events": [event for _, event in pairs], "tagged": False}})
 
     def pending_pointers(self, limit):
         return list(self.pending.find({}, limit=limit))
@@ -141,7 +188,9 @@ class BaseStore:
                 collection.find({"_id": {"$in": ids[start:start + IDS_PER_QUERY]}}, {"outbox": 1})]
 
     def settle(self, pointer):
-        """Drop a pointer whose documents have published all their events."""
+        """Drop a pointer whose documents (or batch) have published all their events."""
+        if pointer.get("batch"):
+            self.batches.delete_one({"_id": pointer["_id"]})
         self.pending.delete_one({"_id": pointer["_id"]})
 
     def insert_aggregate(self, collection, document):

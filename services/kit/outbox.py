@@ -149,31 +149,47 @@ class OutboxPublisher:
         return confirmed
 
     def relay(self, store):
-        """Publish what is due for the documents the store's pending pointers name.
+        """Publish what is due for the store's pending pointers.
 
-        The pointers say which documents may hold events, so the relay never scans the aggregates
-        (FerretDB would read every document to find them). A pointer is settled once all its
-        documents' outboxes are empty and it is older than the grace period. Events of a write no
-        command flushes (an import) are due at once; others after the grace period, so the relay
-        never overtakes a command's own flush.
+        A pointer names documents whose outboxes may hold events, so the relay never scans the
+        aggregates (FerretDB would read every document to find them); it is settled once those
+        outboxes are empty and it is older than the grace period, since it is written before the
+        events it points at. A batch pointer stands for a bulk write's events, stored as one batch
+        (see `BaseStore.announce_batch`): they are due as soon as the write is over, and the
+        batch is settled once they are published.
         """
         now = self.clock.now()
         published = 0
         for pointer in store.pending_pointers(RELAY_POINTERS):
             collection = store.db[pointer["collection"]]
+            if pointer.get("batch"):
+                published += self._relay_batch(store, collection, pointer, now)
+                continue
             documents = [document for document in store.outboxes(collection, pointer)
                          if document.get(FIELD)]
             left = sum(len(document[FIELD]) for document in documents)
-            grace = timedelta(0) if pointer.get("unflushed") else RELAY_GRACE
-            sent = self.flush_many(collection, due_batches(documents, now, grace))
+            sent = self.flush_many(collection, due_batches(documents, now))
             published += sent
-            # Settled only after the grace period whatever its events: the pointer is written
-            # before the events it points at, which may not be there yet.
             if left == sent and now - pointer["since"] >= RELAY_GRACE:
                 store.settle(pointer)
         if published:
             log.info("outbox relay published %d event(s)", published)
         return published
+
+    def _relay_batch(self, store, collection, pointer, now):
+        if not pointer["written"] and now - pointer["since"] < RELAY_GRACE:
+            return 0  # its bulk write is still going on
+        pairs = store.batch_events(collection, pointer)
+        try:
+            confirmed = self.publish_confirmed([event for _, event in pairs]) if pairs else 0
+        except Exception as error:  # broker down or refusing: the next tick tries again
+            log.warning("%d event(s) stay in the outbox: %s", len(pairs), error)
+            return 0
+        if confirmed == len(pairs):
+            store.settle(pointer)
+        else:
+            store.keep_unpublished(pointer, pairs[confirmed:])
+        return confirmed
 
 
 class Outbox(DependencyProvider):

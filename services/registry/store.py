@@ -1,14 +1,14 @@
 """Registry persistence: one document per enterprise, keyed by USCC, carrying its outbox."""
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.errors import Conflict, Duplicate
-from services.kit.mongo import DUPLICATE_KEY, BaseStore, literal_pattern, prefix_pattern
+from services.kit.mongo import BATCH, DUPLICATE_KEY, BaseStore, literal_pattern, prefix_pattern
 from services.kit.outbox import FIELD as OUTBOX
 
 RESYNCHRONISATION = "resynchronisation"
 # Heavy fields a list or export never needs.
-SUMMARY = {"history": 0, OUTBOX: 0}
+SUMMARY = {"history": 0, OUTBOX: 0, BATCH: 0}
 
 
 class RegistryStore(BaseStore):
@@ -35,18 +35,26 @@ class RegistryStore(BaseStore):
                             {"uscc": ["already registered"]}) from None
 
     def insert_many(self, documents):
-        """Insert what is new; returns the USCCs that were already there (a repeated import)."""
+        """Insert what is new; returns the USCCs that were already there (a repeated import).
+
+        The registrations' events go in one batch pointer, not in each document's outbox, so the
+        import costs one outbox write and the relay removes nothing document by document.
+        """
         if not documents:
             return set()
-        self.announce(self.enterprises, [document["_id"] for document in documents],
-                      unflushed=True)
+        batch = self.announce_batch(
+            self.enterprises, [(document["_id"], event) for document in documents
+                               for event in document[OUTBOX]], written=False)
+        rows = [{**document, OUTBOX: [], BATCH: batch} for document in documents]
         try:
-            self.enterprises.insert_many(documents, ordered=False)
+            self.enterprises.insert_many(rows, ordered=False)
         except BulkWriteError as error:
             duplicates = [e for e in error.details["writeErrors"] if e["code"] == DUPLICATE_KEY]
             if len(duplicates) != len(error.details["writeErrors"]):
                 raise
             return {documents[e["index"]]["_id"] for e in duplicates}
+        finally:
+            self.batch_written(batch)
         return set()
 
     def apply(self, document, change):
@@ -83,13 +91,11 @@ class RegistryStore(BaseStore):
              "$set": {"finished_at": now if finished else None}})
 
     def append_events(self, events):
-        """Add one event to each enterprise named by its subject; one pointer for them all."""
-        if not events:
-            return
-        self.announce(self.enterprises, [event["subject"] for event in events], unflushed=True)
-        self.enterprises.bulk_write([UpdateOne({"_id": event["subject"]},
-                                               {"$push": {OUTBOX: event}}) for event in events],
-                                    ordered=False)
+        """Announce events of existing enterprises (named by their subjects) in one batch pointer,
+        without writing the enterprises."""
+        if events:
+            self.announce_batch(self.enterprises, [(event["subject"], event) for event in events],
+                                written=True)
 
     def search(self, criteria, skip, limit, with_total=False):
         query = {}

@@ -20,7 +20,7 @@ from services.isolated import Components
 from services.kit.clock import Clock
 from services.kit.envelope import make_event
 from services.kit.errors import Conflict
-from services.kit.mongo import BaseStore, connect
+from services.kit.mongo import BATCH, BaseStore, connect
 from services.kit.outbox import OutboxPublisher
 from services.private_store import PrivateFerretDB
 from tests.conftest import wait_until
@@ -409,16 +409,16 @@ def test_a_server_killed_during_a_burst_of_saves_keeps_exactly_the_acknowledged_
 
 def test_a_pointer_whose_events_are_not_written_yet_is_kept_until_they_are(scratch, settings,
                                                                           mongo, broker):
-    """An import points the relay at its documents first and writes their events after; a relay
-    pass in between must not settle the pointer, or those events would never be published."""
+    """A command points the relay at its document first and writes the event after; a relay
+    pass in between must not settle the pointer, or that event would never be published."""
     clock = settings.clock()
     store = BaseStore(mongo[scratch], settings)
     publisher = OutboxPublisher("storetest", settings, clock)
-    collection = store.db.imported
+    collection = store.db.late
     collection.insert_one({"_id": "late", "version": 0})
     tap = EventTap(broker.amqp_uri, "storetest.events")
     try:
-        store.announce(collection, ["late"], unflushed=True)
+        store.announce(collection, ["late"])
         publisher.relay(store)
         event = new_event("late", clock.now())
         collection.update_one({"_id": "late"}, {"$push": {"outbox": event}})
@@ -428,3 +428,31 @@ def test_a_pointer_whose_events_are_not_written_yet_is_kept_until_they_are(scrat
     finally:
         tap.close()
     assert published == [event["id"]]
+
+
+@pytest.mark.parametrize("finished", [True, False], ids=["written", "crashed halfway"])
+def test_a_bulk_insert_announces_only_the_documents_it_wrote(scratch, settings, mongo, broker,
+                                                             finished):
+    """A bulk insert's events wait in one batch pointer; the relay publishes those of documents
+    the insert wrote, not of rows that were there already, whether or not the insert finished."""
+    clock = settings.clock()
+    store = BaseStore(mongo[scratch], settings)
+    collection = store.db.imported
+    collection.insert_one({"_id": "there-before", "version": 0})
+    new, old = new_event("new", clock.now()), new_event("there-before", clock.now())
+    tap = EventTap(broker.amqp_uri, "storetest.events")
+    try:
+        batch = store.announce_batch(collection, [("new", new), ("there-before", old)],
+                                     written=False)
+        collection.insert_one({"_id": "new", "version": 0, BATCH: batch})
+        if finished:
+            store.batch_written(batch)
+        # An unfinished batch waits out the grace period: a minute later it is relayed too.
+        later = dataclasses.replace(settings, clock_offset_seconds=0 if finished else 60)
+        publisher = OutboxPublisher("storetest", later, later.clock())
+        wait_until(lambda: relayed_everything(publisher, store), timeout=30,
+                   message="the relay to publish the batch and settle it")
+        published = [seen["id"] for seen in tap.drain(quiet_seconds=1)]
+    finally:
+        tap.close()
+    assert published == [new["id"]]
