@@ -97,15 +97,17 @@ class EventTap:
             self.connection.close()
 
 
-def publish(amqp_uri, exchange, event):
-    """Publish an envelope as another service would (or as a broker redelivery would)."""
+def publish(amqp_uri, exchange, *events):
+    """Publish envelopes as another service would (or as a broker redelivery would)."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
         channel = connection.channel()
         channel.exchange_declare(exchange, exchange_type="topic", durable=True)
         channel.confirm_delivery()
-        channel.basic_publish(exchange, event["type"], json.dumps(event).encode(),
-                              pika.BasicProperties(content_type="application/json",
-                                                   delivery_mode=2, message_id=event["id"]))
+        for event in events:
+            channel.basic_publish(exchange, event["type"], json.dumps(event).encode(),
+                                  pika.BasicProperties(content_type="application/json",
+                                                       delivery_mode=2,
+                                                       message_id=event["id"]))
     finally:
         connection.close()

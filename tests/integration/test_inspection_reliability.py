@@ -57,15 +57,20 @@ def test_the_same_event_delivered_concurrently_counts_once(sign_in, broker, plat
 def test_a_killed_handler_is_redelivered_and_counts_once(sign_in, broker, platform):
     admin = sign_in("admin")
     before = penalty_total(admin, "620724")
-    facts = [penalty_fact("620724", 1) for _ in range(200)]
-    for fact in facts:
-        publish(broker.amqp_uri, "inspection.events", fact)
-    at_kill = wait_until(lambda: (total := penalty_total(admin, "620724") - before) > 0
-                         and total, interval=0.02, message="handling to begin")
-    platform.stop("inspection", kill=True)
+    # Queued while the service is down, so that it meets them all at once when it starts.
+    facts = [penalty_fact("620724", 1) for _ in range(2000)]
+    platform.stop("inspection")
+    try:
+        publish(broker.amqp_uri, "inspection.events", *facts)
+        platform.start("inspection")
+        at_kill = wait_until(lambda: (total := penalty_total(admin, "620724") - before) > 0
+                             and total, interval=0.01, message="handling to begin")
+        platform.stop("inspection", kill=True)
+    finally:
+        if "inspection" not in platform.processes:
+            platform.start("inspection")
+        wait_until(platform.ready, timeout=60, interval=0.5, message="inspection to restart")
     assert at_kill < len(facts), "every event was handled before the kill; use more events"
-    platform.start("inspection")
-    wait_until(platform.ready, timeout=60, interval=0.5, message="inspection to restart")
     wait_until(lambda: penalty_total(admin, "620724") - before >= len(facts), timeout=180,
                interval=0.5, message="every event to be handled after the restart")
     assert penalty_total(admin, "620724") - before == len(facts)
