@@ -55,6 +55,8 @@ def _native():
         **_credentials(),
         "management_url": "http://127.0.0.1:15672",
         "mode": "native",
+        # Where up.sh keeps data, logs and PID files, by the same rule as up.sh.
+        "data_dir": os.environ.get("ANJIAN_DATA_DIR", str(ROOT / ".data")),
     }
 
 

@@ -7,6 +7,7 @@ import subprocess
 import threading
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import requests
@@ -101,11 +102,10 @@ def test_a_failing_event_is_parked_visible_to_admins_and_does_not_block(sign_in,
 @pytest.fixture
 def object_store_outage(infrastructure):
     """Stops the real object store for the test and brings it back afterwards."""
-    pid_file = ROOT / ".data" / "run" / "minio.pid"
     if infrastructure["mode"] == "docker":
         subprocess.run(["docker", "compose", "stop", "minio"], cwd=ROOT, check=True)
     else:
-        pid = int(pid_file.read_text())
+        pid = int((Path(infrastructure["data_dir"]) / "run" / "minio.pid").read_text())
         os.kill(pid, signal.SIGTERM)
         wait_until(lambda: not _running(pid), message="the object store process to exit")
     wait_until(lambda: not _alive(infrastructure), message="the object store to stop")
