@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from kombu import Connection, Exchange, Producer
 from kombu.pools import connections
 from nameko.extensions import DependencyProvider
-from pymongo import UpdateOne
 from nameko.timer import timer
+from pymongo import UpdateOne
 
 from services.kit.config import Settings
 from services.kit.runtime import broker_connection
