@@ -5,8 +5,6 @@ The broker is a private RabbitMQ node (the shared one serves everyone else); the
 real process built only from the kit's parts, whose workers wait until the test releases them.
 """
 import secrets
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -15,7 +13,7 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway.rpc import RpcPool, ServiceTimeout
-from services.isolated import ROOT, environment, free_port
+from services.isolated import free_port
 from services.kit.config import Settings
 from services.kit.envelope import make_event
 from services.kit.errors import Unavailable
@@ -23,13 +21,13 @@ from services.kit.mongo import connect
 from services.kit.outbox import PUBLIC_EXCHANGE
 from tests.conftest import wait_until
 from tests.factories import EventTap, publish
+from tests.support.holding import CALLER, Service, released
 from tests.support.holding_service import NOTE_SENT, PRODDER, SERVICE
 from tests.support.rabbitmq import PrivateBroker
 
 RPC_TIMEOUT = 5
 # The issue's promise: consuming again within 10 s of the broker's return.
 CONSUMING_AGAIN_SECONDS = 10
-CALLER = {"user_id": "outage-test", "role": "admin", "region_scope": "000000"}
 
 
 @pytest.fixture(scope="module")
@@ -64,52 +62,11 @@ def rpc(settings):
     pool.close()
 
 
-class Service:
-    """The holding service as a process, its log, and the gates its workers wait at."""
-
-    def __init__(self, settings, folder):
-        self.folder = folder
-        self.log_path = folder / "holding.log"
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.support.holding_service"], cwd=ROOT,
-                env=environment(settings), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
-
-    def gate(self):
-        path = self.folder / f"gate-{uuid.uuid4().hex}"
-        path.mkdir()
-        return path
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            # nameko cannot stop a container still in its setup: leave nothing behind
-            self.process.kill()
-            self.process.wait()
-            raise
-
-
 @pytest.fixture(scope="module")
 def service(settings, database, rpc, tmp_path_factory):
-    running = Service(settings, tmp_path_factory.mktemp("holding-service"))
-    wait_until(lambda: rpc.serving(SERVICE), timeout=60, interval=0.2,
-               message="the holding service to consume")
+    running = Service.serving(settings, tmp_path_factory.mktemp("holding-service"), rpc)
     yield running
     running.stop()
-
-
-def released(gate):
-    (gate / "released").touch()
-    return gate
 
 
 def in_background(call, *args):

@@ -14,7 +14,7 @@ from gateway.rpc import RpcPool
 from services.kit.errors import Busy, TimedOut
 from services.kit.runtime import DEADLINE
 from tests.conftest import wait_until
-from tests.integration.test_broker_outage import CALLER, Service, released
+from tests.support.holding import CALLER, Service, released
 from tests.support.holding_service import SERVICE
 
 WORKERS = 10  # nameko's default max_workers
@@ -36,9 +36,7 @@ def rpc(holding_settings):
 
 @pytest.fixture(scope="module")
 def service(holding_settings, rpc, tmp_path_factory, mongo):
-    running = Service(holding_settings, tmp_path_factory.mktemp("holding-service"))
-    wait_until(lambda: rpc.serving(SERVICE), timeout=60, interval=0.2,
-               message="the holding service to consume")
+    running = Service.serving(holding_settings, tmp_path_factory.mktemp("holding-service"), rpc)
     yield running
     running.stop()
     mongo.drop_database(holding_settings.database(SERVICE))
