@@ -2,10 +2,14 @@
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from services.kit.batching import BATCH_PREFETCH
 from services.kit.mongo import DUPLICATE_KEY, BaseStore, prefix_pattern
 
 HIDDEN = {"outbox": 0}
-APPLIED_KEPT = 200
+# Event ids an indicator document remembers, to skip a redelivered event: more than all the
+# messages its consumers may hold unacknowledged at once (a kill redelivers them all), for up to
+# five copies of the service.
+APPLIED_KEPT = 5 * BATCH_PREFETCH
 OPEN_STATES = {"$ne": "closed"}
 
 
