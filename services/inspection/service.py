@@ -21,11 +21,10 @@ from services.kit.actor import SYSTEM
 from services.kit.batching import batched_handler
 from services.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.kit.housekeeping import Housekeeping
-from services.kit.housekeeping import SettingTimer
 from services.kit.inbox import DeadLetterAccess
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
-from services.kit.runtime import Caller, ClockProvider, rpc
+from services.kit.runtime import Caller, ClockProvider, SettingTimer, rpc
 from services.kit.schemas import load, page_bounds
 from services.kit.serialize import plain
 

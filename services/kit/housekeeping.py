@@ -6,22 +6,9 @@ Inbox markers and completion records, and parked events, are kept for their rete
 """
 import logging
 
-from nameko.timer import Timer
-
-from services.kit.config import Settings
+from services.kit.runtime import SettingTimer
 
 log = logging.getLogger(__name__)
-
-
-class SettingTimer(Timer):
-    """nameko's timer with its interval taken from a setting when the service starts."""
-
-    def __init__(self, setting, **kwargs):
-        self.setting = setting
-        super().__init__(interval=None, **kwargs)
-
-    def setup(self):
-        self.interval = getattr(Settings.from_nameko(self.container.config), self.setting)
 
 
 class Housekeeping:

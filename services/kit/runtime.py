@@ -24,6 +24,7 @@ from nameko.exceptions import deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc, RpcConsumer
+from nameko.timer import Timer
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout
 from urllib3.exceptions import HTTPError
 
@@ -192,3 +193,14 @@ class ClockProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.clock
+
+
+class SettingTimer(Timer):
+    """nameko's timer with its interval taken from a setting when the service starts."""
+
+    def __init__(self, setting, **kwargs):
+        self.setting = setting
+        super().__init__(interval=None, **kwargs)
+
+    def setup(self):
+        self.interval = getattr(Settings.from_nameko(self.container.config), self.setting)
