@@ -9,14 +9,10 @@ import time
 
 import requests
 
-from services.volume import create_payloads
 from bench.figures import Figure
-from bench.platform import BenchError
-from services.kit.clock import Clock
-from services.kit.schemas import load
-from services.registry import domain, spreadsheet
-from services.registry.schemas import EnterpriseCreateSchema
+from services.registry import spreadsheet
 from services.registry.store import RegistryStore
+from services.volume import create_payloads, stored_documents
 
 NAME = "import_10k_vs_insert_many"
 TARGET = 2
@@ -32,18 +28,6 @@ def import_workbook(payloads):
     buffer = io.BytesIO()
     spreadsheet.write_xlsx(({**payload, "status": "operating"} for payload in payloads), buffer)
     return buffer.getvalue()
-
-
-def stored_documents(payloads, actor):
-    """The stored documents, built as the registry's import builds them."""
-    clock = Clock()
-    rows = [{"row": number, "fields": payload} for number, payload in enumerate(payloads, 2)]
-    report, documents = domain.import_batch(rows, actor, clock.now(), clock.today(),
-                                            lambda payload: load(EnterpriseCreateSchema(), payload))
-    if len(documents) != len(payloads):
-        rejected = next(line for line in report if line["result"] != "created")
-        raise BenchError(f"a synthetic enterprise is invalid: {rejected}")
-    return documents
 
 
 def _time_insert_many(platform, documents):

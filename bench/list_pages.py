@@ -11,11 +11,10 @@ import time
 
 import requests
 
-from bench.bulk_import import stored_documents
 from bench.figures import Figure
 from bench.platform import BenchError
 from services.kit.clock import Clock
-from services.volume import create_payloads, general_hazards
+from services.volume import create_payloads, general_hazards, stored_documents
 
 NAME = "list_page_10x_data"
 TARGET = 1.5

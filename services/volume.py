@@ -10,6 +10,10 @@ import uuid
 from services import demo
 from services.inspection import domain as inspection_domain
 from services.kit import uscc
+from services.kit.clock import Clock
+from services.kit.schemas import load
+from services.registry import domain as registry_domain
+from services.registry.schemas import EnterpriseCreateSchema
 
 SEED = 7
 COUNTIES = tuple(demo.ENTERPRISES_PER_COUNTY)
@@ -35,6 +39,19 @@ def create_payloads(count, first_serial=0):
                                           + _org_code(serial)),
                 f"有限公司{serial + 1:05d}")
             for serial in range(first_serial, first_serial + count)]
+
+
+def stored_documents(payloads, actor):
+    """The documents the registry stores for these payloads, built as its import builds them."""
+    clock = Clock()
+    schema = EnterpriseCreateSchema()
+    rows = [{"row": number, "fields": payload} for number, payload in enumerate(payloads, 2)]
+    report, documents = registry_domain.import_batch(rows, actor, clock.now(), clock.today(),
+                                                     lambda payload: load(schema, payload))
+    if len(documents) != len(payloads):
+        rejected = next(line for line in report if line["result"] != "created")
+        raise ValueError(f"a synthetic enterprise is invalid: {rejected}")
+    return documents
 
 
 def general_hazards(enterprises, now, deadline):

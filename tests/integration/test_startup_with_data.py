@@ -14,8 +14,7 @@ import time
 import pytest
 import requests
 
-from bench.bulk_import import stored_documents
-from services.volume import create_payloads
+from services.volume import create_payloads, stored_documents
 from gateway.auth import UserStore
 from services.isolated import ROOT, Components, VirtualHost, environment, free_port
 from services.kit.actor import Actor
