@@ -16,7 +16,8 @@ import requests
 
 from gateway.auth import UserStore
 from services.cli import SERVICES
-from services.isolated import Components, PlatformError, VirtualHost, free_port
+from services.isolated import (Components, PlatformError, VirtualHost, drop_databases,
+                               free_port)
 from services.kit.actor import Actor
 from services.kit.config import Settings
 from services.kit.mongo import connect
@@ -69,12 +70,6 @@ def _best_effort(what, step, *args, **kwargs):
     return run
 
 
-def _drop_databases(mongo, prefix):
-    for name in mongo.list_database_names():
-        if name.startswith(prefix):
-            mongo.drop_database(name)
-
-
 def _check_database(mongo, settings):
     try:
         mongo.admin.command("ping")
@@ -101,7 +96,7 @@ def isolated_platform(management_url):
         teardown.callback(mongo.close)
         _check_database(mongo, settings)
         teardown.callback(_best_effort(f"drop the databases {settings.database_prefix}*",
-                                       _drop_databases, mongo, settings.database_prefix))
+                                       drop_databases, mongo, settings.database_prefix))
         platform = Platform(settings, mongo)
         teardown.callback(platform.stop_all)
         for component in COMPONENTS:

@@ -32,6 +32,13 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def drop_databases(client, prefix):
+    """Drop every database a private platform made (all named with its prefix)."""
+    for name in client.list_database_names():
+        if name.startswith(prefix):
+            client.drop_database(name)
+
+
 def environment(settings):
     """This process's environment with every setting as the ANJIAN_* variable that sets it."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANJIAN_")}

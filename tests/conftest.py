@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from services.cli import SERVICES
-from services.isolated import Components, VirtualHost, free_port
+from services.isolated import Components, VirtualHost, drop_databases, free_port
 from services.kit.config import Settings
 from services.kit.mongo import connect
 
@@ -83,9 +83,7 @@ def platform(settings):
 def mongo(settings):
     client = connect(settings)
     yield client
-    for name in client.list_database_names():
-        if name.startswith(settings.database_prefix):
-            client.drop_database(name)
+    drop_databases(client, settings.database_prefix)
     client.close()
 
 

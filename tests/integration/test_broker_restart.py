@@ -17,7 +17,7 @@ import requests
 
 from gateway.auth import UserStore
 from services.cli import COMPONENTS, SERVICES
-from services.isolated import environment, free_port, wait_until_ready
+from services.isolated import drop_databases, environment, free_port, wait_until_ready
 from services.kit.config import Settings
 from services.kit.mongo import connect
 from services.kit.outbox import PUBLIC_EXCHANGE
@@ -75,9 +75,7 @@ def supervised(settings):
 def mongo(settings):
     client = connect(settings)
     yield client
-    for name in client.list_database_names():
-        if name.startswith(settings.database_prefix):
-            client.drop_database(name)
+    drop_databases(client, settings.database_prefix)
     client.close()
 
 

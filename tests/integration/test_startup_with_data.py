@@ -16,7 +16,8 @@ import requests
 
 from services.volume import create_payloads, stored_documents
 from gateway.auth import UserStore
-from services.isolated import ROOT, Components, VirtualHost, environment, free_port
+from services.isolated import (ROOT, Components, VirtualHost, drop_databases, environment,
+                               free_port)
 from services.kit.actor import Actor
 from services.kit.mongo import connect
 from tests.conftest import PASSWORD, wait_until
@@ -49,9 +50,7 @@ def full_registry(infrastructure, settings, tmp_path_factory):
         yield platform, mongo[private.database("inspection")], [d["_id"] for d in documents]
     finally:
         platform.stop_all()
-        for name in mongo.list_database_names():
-            if name.startswith(private.database_prefix):
-                mongo.drop_database(name)
+        drop_databases(mongo, private.database_prefix)
         mongo.close()
         vhost.delete()
 
