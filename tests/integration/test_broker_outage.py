@@ -23,19 +23,11 @@ from tests.conftest import wait_until
 from tests.factories import EventTap, publish
 from tests.support.holding import CALLER, Service, released
 from tests.support.holding_service import NOTE_SENT, PRODDER, SERVICE
-from tests.support.rabbitmq import PrivateBroker
+from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
 
 RPC_TIMEOUT = 5
 # The promise: consuming again within 10 s of the broker's return.
 CONSUMING_AGAIN_SECONDS = 10
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    node = PrivateBroker(tmp_path_factory.mktemp("rabbitmq"))
-    node.start()
-    yield node
-    node.stop()
 
 
 @pytest.fixture(scope="module")

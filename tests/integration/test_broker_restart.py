@@ -24,7 +24,7 @@ from services.kit.outbox import PUBLIC_EXCHANGE
 from services.supervision import Supervisor
 from tests.conftest import PASSWORD, Api, wait_until
 from tests.factories import EventTap, enterprise
-from tests.support.rabbitmq import PrivateBroker
+from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
 
 CLIENTS = 3
 INSPECTIONS_PER_CLIENT = 6
@@ -36,14 +36,6 @@ FAST_ANSWER = 1.0
 REGISTERED = "cn.anjian.registry.enterprise.registered.v1"
 COMPLETED = "cn.anjian.inspection.inspection.completed.v1"
 HAZARD_REPORTED = "cn.anjian.inspection.hazard.reported.v1"
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    node = PrivateBroker(tmp_path_factory.mktemp("rabbitmq"))
-    node.start()
-    yield node
-    node.stop()
 
 
 @pytest.fixture(scope="module")

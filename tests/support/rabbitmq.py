@@ -13,6 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from kombu import Connection
 
 from services.isolated import PlatformError, free_port
@@ -96,3 +97,13 @@ class PrivateBroker:
             self.process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+@pytest.fixture(scope="module", name="broker")
+def private_broker(tmp_path_factory):
+    """The module's own broker, in place of the suite's: import it into a test module that kills
+    the broker."""
+    node = PrivateBroker(tmp_path_factory.mktemp("rabbitmq"))
+    node.start()
+    yield node
+    node.stop()
