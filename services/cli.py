@@ -6,6 +6,7 @@ imports nameko, pymongo and the services lazily, inside the commands that need t
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -93,8 +94,14 @@ def _banner(settings):
           f" -d '{{\"username\": \"minle\", \"password\": \"{password}\"}}'")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run_platform(args):
     settings = _settings()
+    # Terminated (by a process manager, or `kill`) as when Ctrl-C is pressed: stop everything.
+    signal.signal(signal.SIGTERM, _interrupt)
     supervisor = _start_all(settings, attached=True)
     try:
         seed(args)
