@@ -22,7 +22,7 @@ from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # 
 from bench.list_pages import list_page_10x_data, slow_burst_recovery_s  # noqa: E402
 from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
-from services.isolated import PlatformError  # noqa: E402
+from tools.isolated import PlatformError  # noqa: E402
 from bench.store_update import store_update_patched_vs_unpatched  # noqa: E402
 from bench.throughput import gateway_get_vs_rpc  # noqa: E402
 

@@ -12,7 +12,7 @@ import requests
 from bench.figures import Figure
 from services.registry import spreadsheet
 from services.registry.store import RegistryStore
-from services.volume import create_payloads, stored_documents
+from tools.volume import create_payloads, stored_documents
 
 NAME = "import_10k_vs_insert_many"
 TARGET = 2

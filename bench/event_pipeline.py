@@ -17,9 +17,9 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 from bench.figures import Figure
 from bench.platform import BenchError
 from services.inspection.service import OWN_EVENTS, InspectionService
-from services.kit import uscc
+from services.kit.pure import uscc
 from services.kit.batching import BATCH_PREFETCH
-from services.kit.envelope import make_event
+from services.kit.pure.envelope import make_event
 
 NAME = "event_pipeline_vs_raw_kombu"
 TARGET = 0.5

@@ -13,8 +13,8 @@ import requests
 
 from bench.figures import Figure
 from bench.platform import BenchError
-from services.kit.clock import Clock
-from services.volume import create_payloads, general_hazards, stored_documents
+from services.kit.pure.clock import Clock
+from tools.volume import create_payloads, general_hazards, stored_documents
 
 NAME = "list_page_10x_data"
 TARGET = 1.5

@@ -2,7 +2,7 @@
 
 The run gets its own RabbitMQ virtual host, its own database prefix and a gateway on a free port,
 so it never disturbs the demo platform, a test run or another bench. Every service and the
-gateway run as real processes, started exactly as in production (`services.cli serve ...`). Any
+gateway run as real processes, started exactly as in production (`tools.cli serve ...`). Any
 other ANJIAN_* setting in the environment reaches them unchanged.
 """
 import dataclasses
@@ -15,15 +15,13 @@ from contextlib import ExitStack, contextmanager
 import requests
 
 from gateway.auth import UserStore
-from services.cli import SERVICES
-from services.isolated import (Components, PlatformError, VirtualHost, drop_databases,
+from services import COMPONENTS
+from tools.isolated import (Components, PlatformError, VirtualHost, drop_databases,
                                free_port)
-from services.kit.actor import Actor
+from services.kit.pure.actor import Actor
 from services.kit.config import Settings
 from services.kit.mongo import connect
 
-# Every service the gateway needs to be ready, then the gateway itself.
-COMPONENTS = (*SERVICES, "gateway")
 GATEWAY_WORKERS = 2
 READY_SECONDS = 90
 # The bench signs in as a regulator of Zhangye city, whose counties hold every bench enterprise.

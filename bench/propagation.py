@@ -8,7 +8,7 @@ relay, the broker and the consumer add to the import itself.
 import time
 
 from bench.bulk_import import import_workbook, timed_import
-from services.volume import create_payloads
+from tools.volume import create_payloads
 from bench.figures import Figure
 from bench.platform import BenchError
 

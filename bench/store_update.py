@@ -11,7 +11,7 @@ import threading
 import time
 
 from bench.figures import Figure
-from services.private_store import PrivateFerretDB
+from tools.private_store import PrivateFerretDB
 
 NAME = "store_update_patched_vs_unpatched"
 TARGET = 0.7

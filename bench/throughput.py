@@ -11,7 +11,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
-from services.volume import create_payloads
+from tools.volume import create_payloads
 from bench.figures import Figure
 from bench.platform import BenchError
 

@@ -1,7 +1,7 @@
 """The gateway's app factory: authentication, jurisdiction, RPC to the services, problem errors."""
-import logging
-
 import http
+import importlib
+import logging
 
 import swagger_ui_bundle
 from flask import Flask, g, request, send_from_directory
@@ -9,10 +9,11 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from gateway import problems
-from gateway.api import auth as auth_api, enterprises, evidence, health, inspection
+from gateway.api import auth as auth_api, evidence, health
 from gateway.bodies import JsonProvider, apply_route_limit
 from gateway.auth import UserStore, authenticate_request
 from gateway.platform import Platform
+from services import SERVICES
 from services.kit.config import Settings
 from services.kit.mongo import connect
 
@@ -81,8 +82,8 @@ def create_app(settings=None):
             authenticate_request()
 
     api.register_blueprint(auth_api.blp)
-    api.register_blueprint(enterprises.blp)
-    api.register_blueprint(inspection.blp)
+    for entry in SERVICES:
+        api.register_blueprint(importlib.import_module(entry.gateway_routes).blp)
     api.register_blueprint(evidence.blp)
     app.register_blueprint(health.blp)
     # After Api(), so our problem+json handlers replace flask-smorest's default JSON errors.

@@ -10,10 +10,10 @@ from flask import current_app, g, request
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from services.kit import regions
-from services.kit.actor import ROLES, Actor
-from services.kit.errors import Duplicate, InvalidInput, Unauthenticated
-from services.kit.uscc import UsccCheck, check as check_uscc
+from services.kit.pure import regions
+from services.kit.pure.actor import ROLES, Actor
+from services.kit.pure.errors import Duplicate, InvalidInput, Unauthenticated
+from services.kit.pure.uscc import UsccCheck, check as check_uscc
 
 ALGORITHM = "HS256"
 ISSUER = "anjian"

@@ -2,7 +2,7 @@
 from flask import current_app, g
 
 from gateway.rpc import RpcPool
-from services.kit.clock import Clock
+from services.kit.pure.clock import Clock
 from services.kit.evidence import EvidenceStore
 
 

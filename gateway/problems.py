@@ -5,7 +5,7 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from gateway.rpc import ServiceTimeout
-from services.kit import errors
+from services.kit.pure import errors
 
 TYPE_BASE = "https://anjian.example/problems/"
 MEDIA_TYPE = "application/problem+json"

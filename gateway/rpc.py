@@ -25,7 +25,7 @@ from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.kit.runtime import DEADLINE  # importing it registers the domain errors too
-from services.kit.errors import Unavailable
+from services.kit.pure.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

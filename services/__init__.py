@@ -1,0 +1,38 @@
+"""The one list of services. The CLI, the gateway (readiness, admin routes, blueprints), the
+container deployment and the tests all read it: adding a service is one entry here.
+
+This module imports nothing heavy: the CLI reads it before eventlet patches the process.
+"""
+import importlib
+from dataclasses import dataclass
+
+LEVELS = ("county", "city", "province")
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    name: str
+    # The gateway module whose `blp` carries the service's HTTP routes.
+    gateway_routes: str
+    # The levels (county, city, province) whose deployments run it unless told otherwise.
+    levels: tuple[str, ...] = LEVELS
+
+    @property
+    def rpc_module(self):
+        return f"services.{self.name}.service"
+
+    def service_class(self):
+        """The nameko service class: the class in `rpc_module` whose `name` is this entry's."""
+        module = importlib.import_module(self.rpc_module)
+        return next(value for value in vars(module).values()
+                    if isinstance(value, type) and getattr(value, "name", None) == self.name)
+
+
+SERVICES = (
+    ServiceEntry("registry", gateway_routes="gateway.api.enterprises"),
+    ServiceEntry("inspection", gateway_routes="gateway.api.inspection",
+                 levels=("county", "city")),
+)
+SERVICE_NAMES = tuple(entry.name for entry in SERVICES)
+# Every process `anjian up` supervises: the services, then the gateway in front of them.
+COMPONENTS = (*SERVICE_NAMES, "gateway")

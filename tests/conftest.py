@@ -15,8 +15,8 @@ import time
 import pytest
 import requests
 
-from services.cli import SERVICES
-from services.isolated import Components, VirtualHost, drop_databases, free_port
+from services import COMPONENTS
+from tools.isolated import Components, VirtualHost, drop_databases, free_port
 from services.kit.config import Settings
 from services.kit.mongo import connect
 
@@ -71,7 +71,7 @@ def settings(infrastructure, broker, tmp_path_factory):
 def platform(settings):
     running = Components(settings)
     try:
-        for component in (*SERVICES, "gateway"):
+        for component in COMPONENTS:
             running.start(component)
         running.wait_ready()
         yield running

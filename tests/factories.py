@@ -6,7 +6,7 @@ import time
 
 import pika
 
-from services.kit.uscc import with_check_character
+from services.kit.pure.uscc import with_check_character
 
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

@@ -5,8 +5,8 @@ from marshmallow import Schema, fields, validate
 from gateway.auth import issue_token
 from gateway.bodies import Blueprint
 from gateway.platform import platform
-from services.kit.clock import Clock
-from services.kit.schemas import StrictSchema
+from services.kit.pure.clock import Clock
+from services.kit.pure.schemas import StrictSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
                 description="Sign in and receive a bearer token")

@@ -8,9 +8,9 @@ from marshmallow import RAISE, fields
 from gateway.bodies import Blueprint
 from gateway.pagination import pagination_header
 from gateway.platform import platform
-from services.kit.actor import WRITERS
-from services.kit.errors import InvalidInput, NotFound
-from services.kit.schemas import PageSchema, StrictSchema
+from services.kit.pure.actor import WRITERS
+from services.kit.pure.errors import InvalidInput, NotFound
+from services.kit.pure.schemas import PageSchema, StrictSchema
 from services.registry import spreadsheet
 from services.registry.domain import check_region
 from services.registry.schemas import (AuditEntrySchema, EnterpriseCreateSchema,

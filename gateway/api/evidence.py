@@ -9,9 +9,9 @@ from marshmallow import fields
 
 from gateway.bodies import Blueprint
 from gateway.platform import platform
-from services.kit.actor import WRITERS
-from services.kit.errors import InvalidInput
-from services.kit.schemas import StrictSchema
+from services.kit.pure.actor import WRITERS
+from services.kit.pure.errors import InvalidInput
+from services.kit.pure.schemas import StrictSchema
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1/evidence",
                 description="Evidence photos, scans and videos for hazards")

@@ -10,12 +10,12 @@ from flask import Blueprint, jsonify
 from kombu import Connection
 
 from gateway.platform import platform
-from services.kit.actor import Actor
-from services.kit.regions import NATIONWIDE
+from services import SERVICE_NAMES
+from services.kit.pure.actor import Actor
+from services.kit.pure.regions import NATIONWIDE
 
 blp = Blueprint("health", __name__)
 
-SERVICES = ("registry", "inspection")
 HEALTH_PROBE = Actor(user_id="readiness-probe", role="auditor", region_scope=NATIONWIDE)
 PROBE_SECONDS = 1.5
 
@@ -58,7 +58,7 @@ def readyz():
     anjian = platform()
     checks = {"broker": lambda: _broker(anjian.settings), "database": lambda: _database(anjian),
               "object_store": anjian.evidence.ping}
-    for name in SERVICES:
+    for name in SERVICE_NAMES:
         checks[name] = lambda name=name: _service(anjian, name)
     # Not a `with` block: leaving one waits for every probe, the hung ones included.
     pool = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="readiness")

@@ -5,11 +5,12 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import RAISE
 
+from services import SERVICE_NAMES
 from gateway.bodies import Blueprint
 from gateway.pagination import pagination_header
 from gateway.platform import platform
 from services.inspection import schemas
-from services.kit.schemas import MAX_YEAR, MIN_YEAR
+from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR
 
 blp = Blueprint("inspection", __name__, url_prefix="/api/v1",
                 description="Inspections, hidden hazards, enforcement and accidents")
@@ -247,7 +248,7 @@ class Indicators(MethodView):
         return inspection("inspection_indicators", dict(request.args))
 
 
-@blp.route("/dead-letters/<any(registry, inspection):service>")
+@blp.route(f"/dead-letters/<any({', '.join(SERVICE_NAMES)}):service>")
 class DeadLetters(MethodView):
     def get(self, service):
         """Events a service's handlers could not apply, with the error (administrators)"""

@@ -6,10 +6,11 @@ Commands take the current state, the caller and the time and return what to stor
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from services.kit import regions, uscc as uscc_codes
-from services.kit.clock import CHINA
-from services.kit.envelope import make_event
-from services.kit.errors import Conflict, InvalidInput
+from services.kit.pure.times import utc_instant
+from services.kit.pure import regions, uscc as uscc_codes
+from services.kit.pure.clock import CHINA
+from services.kit.pure.envelope import make_event
+from services.kit.pure.errors import Conflict, InvalidInput
 
 SERVICE = "inspection"
 
@@ -80,16 +81,12 @@ def _occurrence_errors(occurred_at, now):
     return {}
 
 
-def _instant(moment):
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def snapshot(accident):
     """The accident as events and other services see it.
 
     Events add `indicator_delta`, so year counters move by `$inc` without reading accidents.
     """
-    return {"accident_id": accident["_id"], "occurred_at": _instant(accident["occurred_at"]),
+    return {"accident_id": accident["_id"], "occurred_at": utc_instant(accident["occurred_at"]),
             "place": accident["place"], "uscc": accident["uscc"],
             "region_code": accident["region_code"], "accident_type": accident["accident_type"],
             **{name: accident[name] for name in FIGURES}, "grade": accident["grade"]}

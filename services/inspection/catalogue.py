@@ -13,8 +13,8 @@ regulation: it is a default that a deployment replaces with its own (see `Catalo
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from services.kit.errors import InvalidInput
-from services.registry.domain import INDUSTRIES, RISK_FEATURES
+from services.kit.pure.errors import InvalidInput
+from services.kit.pure.vocabulary import INDUSTRIES, RISK_FEATURES
 
 STANDARD = "应急管理部令第10号"
 EFFECTIVE_ON = date(2023, 5, 15)

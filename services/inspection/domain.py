@@ -13,9 +13,9 @@ import uuid
 from datetime import date, timedelta
 
 from services.inspection import accidents, enforcement
-from services.kit.envelope import make_event
-from services.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.kit.regions import NATIONWIDE
+from services.kit.pure.envelope import make_event
+from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.kit.pure.regions import NATIONWIDE
 
 SERVICE = "inspection"
 MODES = ("routine", "special_campaign", "unannounced", "third_party", "project_spot_check",

@@ -6,14 +6,15 @@ Art. 113 closure trigger. Commands take the current state, the caller and the ti
 what to store and the events.
 """
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from stdnum.cn import ric
 
-from services.kit import regions, uscc as uscc_codes
-from services.kit.clock import CHINA
-from services.kit.envelope import make_event
-from services.kit.errors import Conflict, InvalidInput
+from services.kit.pure.times import utc_instant
+from services.kit.pure import regions, uscc as uscc_codes
+from services.kit.pure.clock import CHINA
+from services.kit.pure.envelope import make_event
+from services.kit.pure.errors import Conflict, InvalidInput
 
 SERVICE = "inspection"
 
@@ -30,10 +31,6 @@ PERSON_ROLES = ("principal", "safety_manager", "other")
 # Art. 113(1) [text]: a major hazard penalised 3 times within 180 days or 4 times within a year is
 # grounds to propose closure. (penalties, days): the days are calendar days, both ends included.
 CLOSURE_TRIGGERS = ((3, 180), (4, 365))
-
-
-def _instant(moment):
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _china_day(moment):
@@ -86,7 +83,7 @@ def enforcement_action(kind, hazard, actor, now, document_number=None, note=None
               "uscc": hazard["uscc"], "region_code": hazard["region_code"], "taken_at": now,
               "taken_by": actor.user_id, "document_number": document_number, "note": note}
     event = make_event(service=SERVICE, entity="enforcement", verb="action_taken",
-                       subject=action["id"], data={**action, "taken_at": _instant(now)},
+                       subject=action["id"], data={**action, "taken_at": utc_instant(now)},
                        region_code=hazard["region_code"], now=now)
     return {"action": action, "event": event}
 

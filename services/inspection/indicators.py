@@ -10,7 +10,7 @@ like with like), accidents in the year they occurred, penalties and actions in t
 """
 from datetime import date, datetime
 
-from services.kit.clock import CHINA
+from services.kit.pure.clock import CHINA
 
 ACCIDENT_FIGURES = ("count", "deaths", "injuries", "direct_loss_yuan")
 

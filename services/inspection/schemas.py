@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
-from services.kit.schemas import (BoundedInteger, Count, PageSchema, StrictSchema, Year,
+from services.kit.pure.schemas import (BoundedInteger, Count, PageSchema, StrictSchema, Year,
                                   Yuan)
 
 USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")

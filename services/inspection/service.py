@@ -17,15 +17,15 @@ from services.inspection.schemas import (AccidentSchema, AgencyAssignmentSchema,
                                          RectificationSchema, SelfInspectionSchema,
                                          SuspensionLiftSchema, VerificationSchema)
 from services.inspection.store import InspectionStore
-from services.kit.actor import SYSTEM
+from services.kit.pure.actor import SYSTEM
 from services.kit.batching import batched_handler
-from services.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.kit.housekeeping import Housekeeping
 from services.kit.inbox import DeadLetterAccess
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
 from services.kit.runtime import Caller, ClockProvider, SettingTimer, rpc
-from services.kit.schemas import load, page_bounds
+from services.kit.pure.schemas import load, page_bounds
 from services.kit.serialize import plain
 
 REGISTRY = "registry"

@@ -14,7 +14,7 @@ import eventlet
 from marshmallow import ValidationError
 from nameko.containers import ContainerBeingKilled
 
-from services.kit.envelope import EnvelopeSchema
+from services.kit.pure.envelope import EnvelopeSchema
 from services.kit.runtime import ResilientEventHandler, ResilientQueueConsumer
 
 BATCH_SIZE = 200

@@ -7,7 +7,7 @@ import os
 from datetime import timedelta
 from dataclasses import asdict, dataclass, fields
 
-from services.kit.clock import Clock
+from services.kit.pure.clock import Clock
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from minio.error import S3Error
 from minio.helpers import MIN_PART_SIZE
 from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
 
-from services.kit.errors import InvalidInput, NotFound, TooLarge, Unavailable
+from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailable
 
 CHUNK = 64 * 1024
 # filetype recognises every type it knows from this many leading bytes.

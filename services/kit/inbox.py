@@ -18,7 +18,7 @@ import eventlet
 from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from services.kit.envelope import EnvelopeSchema
+from services.kit.pure.envelope import EnvelopeSchema
 from services.kit.runtime import event_handler, rpc
 from services.kit.serialize import plain
 

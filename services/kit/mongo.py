@@ -15,7 +15,7 @@ from pymongo import ASCENDING, MongoClient
 from pymongo.errors import ExecutionTimeout
 
 from services.kit.config import Settings
-from services.kit.errors import Conflict, InvalidInput, TimedOut
+from services.kit.pure.errors import Conflict, InvalidInput, TimedOut
 from services.kit.inbox import Inbox
 
 

@@ -28,9 +28,9 @@ from nameko.timer import Timer
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout
 from urllib3.exceptions import HTTPError
 
-from services.kit.actor import Actor
+from services.kit.pure.actor import Actor
 from services.kit.config import Settings
-from services.kit.errors import ALL_ERRORS, Busy, TimedOut, Unavailable
+from services.kit.pure.errors import ALL_ERRORS, Busy, TimedOut, Unavailable
 
 log = logging.getLogger(__name__)
 

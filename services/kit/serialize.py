@@ -3,6 +3,8 @@ from datetime import date, datetime
 
 from bson import ObjectId
 
+from services.kit.pure.times import utc_instant
+
 INTERNAL = ("outbox", "version")
 
 
@@ -13,7 +15,7 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return utc_instant(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, ObjectId):

@@ -5,15 +5,11 @@ to store: the new document (or the changed fields), the audit entry and the even
 """
 from datetime import date, timedelta
 
-from services.kit import regions, uscc as uscc_codes
-from services.kit.envelope import make_event
-from services.kit.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from services.kit.pure import regions, uscc as uscc_codes
+from services.kit.pure.envelope import make_event
+from services.kit.pure.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 SERVICE = "registry"
-INDUSTRIES = ("metallurgy", "nonferrous", "building_materials", "machinery", "light_industry",
-              "textile", "tobacco", "commerce")
-RISK_FEATURES = ("dust_explosion", "ammonia_refrigeration", "confined_space", "metal_smelting",
-                 "alcohol_storage", "maintenance_work", "outsourced_work")
 STATUSES = ("operating", "suspended", "closed")
 # Which status may follow which; closing is final (a reopened firm registers again).
 TRANSITIONS = {"operating": {"suspended", "closed"}, "suspended": {"operating", "closed"},

@@ -5,8 +5,9 @@ is typed, so a MongoDB operator object such as {"$gt": ""} can never reach a que
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import BoundedInteger, StrictSchema
-from services.registry.domain import INDUSTRIES, RISK_FEATURES, STATUSES
+from services.kit.pure.schemas import BoundedInteger, StrictSchema
+from services.kit.pure.vocabulary import INDUSTRIES, RISK_FEATURES
+from services.registry.domain import STATUSES
 
 USCC_SHAPE = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
 REGION_CODE = validate.Regexp(r"^\d{6}$", error="must be a six-digit division code")

@@ -1,13 +1,13 @@
 """The registry as a nameko service: a thin adapter from RPC and events to the domain rules."""
 from nameko.timer import timer
 
-from services.kit.actor import SYSTEM
+from services.kit.pure.actor import SYSTEM
 from services.kit.housekeeping import Housekeeping
 from services.kit.inbox import DeadLetterAccess, idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.outbox import Outbox, OutboxRelay
 from services.kit.runtime import Caller, ClockProvider, rpc
-from services.kit.schemas import PageSchema, load, page_bounds
+from services.kit.pure.schemas import PageSchema, load, page_bounds
 from services.kit.serialize import plain
 from services.registry import domain
 from services.registry.schemas import (AuditEntrySchema, EnterpriseCreateSchema,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
 
-from services.kit.errors import InvalidInput, TooLarge
+from services.kit.pure.errors import InvalidInput, TooLarge
 
 # Column key ↔ header label, in export order.
 COLUMNS = (

@@ -2,7 +2,7 @@
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.kit.errors import Conflict, Duplicate
+from services.kit.pure.errors import Conflict, Duplicate
 from services.kit.mongo import BATCH, DUPLICATE_KEY, BaseStore, literal_pattern, prefix_pattern
 from services.kit.outbox import FIELD as OUTBOX
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 import uuid
 
-from services.isolated import ROOT, environment
+from tools.isolated import ROOT, environment
 from tests.conftest import wait_until
 from tests.support.holding_service import SERVICE
 

@@ -12,15 +12,27 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+import requests
 from kombu import Connection
 
-from services.isolated import PlatformError, free_port
+from tools.isolated import PlatformError, free_port
 
 RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")  # the real scripts, not the Debian su wrappers
 START_SECONDS = 120
 STOP_SECONDS = 30
+
+
+def cut_connections(vhost):
+    """Close every client connection of a virtual host (tools.isolated.VirtualHost), as a broker
+    restart would."""
+    listed = requests.get(vhost.url(f"vhosts/{quote(vhost.vhost, safe='')}/connections"),
+                          auth=vhost.auth, timeout=10).json()
+    for connection in listed:
+        requests.delete(vhost.url(f"connections/{quote(connection['name'], safe='')}"),
+                        auth=vhost.auth, timeout=10)
 
 
 class PrivateBroker:

@@ -1,0 +1,92 @@
+"""Who is calling: the identity the gateway authenticates and every service checks again.
+
+It travels as nameko context data under the key `actor`, as a JSON string (AMQP headers carry
+strings safely; nested tables do not survive every client).
+"""
+import json
+from dataclasses import asdict, dataclass
+
+from services.kit.pure import regions
+from services.kit.pure.errors import Forbidden, Unauthenticated
+
+ROLES = ("admin", "regulator", "inspector", "enterprise", "agency", "auditor")
+# Roles that may change records; auditors and agencies read (agencies gain writes per assignment).
+WRITERS = ("admin", "regulator", "inspector")
+# Roles that only ever read: every command refuses them, whatever else it would allow.
+READ_ONLY = ("auditor",)
+CONTEXT_KEY = "actor"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    role: str
+    region_scope: str
+    uscc: str | None = None
+
+    def to_context(self):
+        return {CONTEXT_KEY: json.dumps(asdict(self), separators=(",", ":"))}
+
+    @classmethod
+    def from_context(cls, data):
+        raw = (data or {}).get(CONTEXT_KEY)
+        if not raw:
+            raise Unauthenticated("no caller identity was sent with the request")
+        try:
+            fields = json.loads(raw)
+            actor = cls(**fields)
+        except (TypeError, ValueError):
+            raise Unauthenticated("the caller identity is malformed") from None
+        if actor.role not in ROLES:
+            raise Unauthenticated(f"unknown role {actor.role!r}")
+        if not (isinstance(actor.user_id, str) and isinstance(actor.region_scope, str)
+                and regions.CODE.match(actor.region_scope)):
+            raise Unauthenticated("the caller identity is malformed")
+        if (actor.role == "enterprise") != isinstance(actor.uscc, str):
+            raise Unauthenticated("only an enterprise user, and always one, names a USCC")
+        return actor
+
+    @property
+    def scope_prefix(self):
+        return regions.scope_prefix(self.region_scope)
+
+    def sees_region(self, region_code):
+        return regions.within(self.region_scope, region_code)
+
+    def sees_enterprise(self, uscc, region_code):
+        if self.role == "enterprise":
+            return uscc == self.uscc
+        return self.sees_region(region_code)
+
+    def narrow(self, region=None):
+        """The code prefix a query may cover: the requested region within the caller's scope.
+
+        A region beside the caller's jurisdiction is refused; one above it is narrowed to it.
+        """
+        own = self.scope_prefix
+        if not region:
+            return own
+        wanted = regions.query_prefix(region)
+        if wanted.startswith(own):
+            return wanted
+        if own.startswith(wanted):
+            return own
+        raise Forbidden(f"region {region} is outside your jurisdiction",
+                        {"region": ["outside your jurisdiction"]})
+
+    def require_role(self, *roles):
+        if self.role not in roles:
+            raise Forbidden(f"the role {self.role!r} may not do this")
+
+    def require_can_write(self):
+        if self.role in READ_ONLY:
+            raise Forbidden(f"the role {self.role!r} only reads; it may not change records")
+
+    def require_writer(self, region_code):
+        self.require_role(*WRITERS)
+        if not self.sees_region(region_code):
+            raise Forbidden(f"region {region_code} is outside your jurisdiction",
+                            {"region_code": ["outside your jurisdiction"]})
+
+
+SYSTEM = Actor(user_id="system", role="admin", region_scope=regions.NATIONWIDE)

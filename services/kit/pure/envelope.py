@@ -1,0 +1,48 @@
+"""The one event envelope: CloudEvents 1.0 attributes plus `regioncode`.
+
+Types read `cn.anjian.<service>.<entity>.<verb>.v<version>`. The AMQP routing key is the type,
+so consumers bind to exactly what they need (or `cn.anjian.registry.#`).
+"""
+import re
+import uuid
+
+from services.kit.pure.times import utc_instant
+from marshmallow import INCLUDE, Schema, fields, validate
+
+SPECVERSION = "1.0"
+TYPE = re.compile(r"^cn\.anjian\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
+
+
+def event_type(service, entity, verb, version=1):
+    return f"cn.anjian.{service}.{entity}.{verb}.v{version}"
+
+
+def make_event(*, service, entity, verb, subject, data, region_code, now, version=1):
+    return {
+        "specversion": SPECVERSION,
+        "id": str(uuid.uuid4()),
+        "source": f"/anjian/{service}",
+        "type": event_type(service, entity, verb, version),
+        "time": utc_instant(now),
+        "subject": subject,
+        "datacontenttype": "application/json",
+        "regioncode": region_code,
+        "data": data,
+    }
+
+
+class EnvelopeSchema(Schema):
+    """Validates envelopes on the way in; unknown extension attributes are tolerated."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    specversion = fields.String(required=True, validate=validate.Equal(SPECVERSION))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    source = fields.String(required=True, validate=validate.Length(min=1))
+    type = fields.String(required=True, validate=validate.Regexp(TYPE))
+    time = fields.AwareDateTime(required=True)
+    subject = fields.String(load_default=None)
+    datacontenttype = fields.String(load_default="application/json")
+    regioncode = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    data = fields.Dict(load_default=dict)

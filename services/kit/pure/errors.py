@@ -1,0 +1,72 @@
+"""Typed domain errors: the error contract between services and the gateway.
+
+Every error carries a stable `code` and optional per-field `errors`. The classes are plain Python
+so domain modules can raise them; `services.kit.runtime` registers them with nameko so they cross
+RPC as themselves, and the gateway maps each to one HTTP status.
+"""
+
+
+class DomainError(Exception):
+    code = "domain_error"
+
+    def __init__(self, message, errors=None):
+        super().__init__(message, errors or {})
+        self.message = message
+        self.errors = errors or {}
+
+    def __str__(self):
+        return self.message
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Duplicate(DomainError):
+    code = "duplicate"
+
+
+class Conflict(DomainError):
+    """The request is valid but the current state does not allow it (e.g. an illegal transition)."""
+
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class TooLarge(DomainError):
+    code = "too_large"
+
+
+class Unavailable(DomainError):
+    """A dependency (database, object store, broker) cannot be reached right now."""
+
+    code = "unavailable"
+
+
+class Busy(Unavailable):
+    """Every worker of the service is busy: refused at once rather than queued behind work the
+    caller would give up on. Worth retrying after `RETRY_AFTER_SECONDS`."""
+
+    code = "busy"
+    RETRY_AFTER_SECONDS = 1
+
+
+class TimedOut(DomainError):
+    """The caller's time ran out before the work was done; the work stopped there."""
+
+    code = "timeout"
+
+
+ALL_ERRORS = (DomainError, InvalidInput, NotFound, Duplicate, Conflict, Forbidden,
+              Unauthenticated, TooLarge, Unavailable, Busy, TimedOut)

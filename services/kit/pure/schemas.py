@@ -1,0 +1,78 @@
+"""Schema helpers shared by every service's schemas.py."""
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from services.kit.pure.errors import InvalidInput
+
+
+class StrictSchema(Schema):
+    """Refuses unknown fields, so nothing outside the schema can be mass-assigned."""
+
+    class Meta:
+        unknown = RAISE
+
+
+# Upper bounds for every number a caller sends. Stored numbers must fit MongoDB's 64-bit integers,
+# and sums of them (penalty totals, indicator counters, daily fines) must fit too, so each bound
+# sits far below 2**63 while far above anything real: the largest direct loss of a Chinese
+# accident so far is under 10**10 yuan, and no headcount reaches a million.
+MAX_COUNT = 1_000_000
+MAX_YUAN = 10**12
+MAX_PAGE = 100_000
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_PAGE_SIZE = 200
+
+
+class BoundedInteger(fields.Integer):
+    """A whole number within [minimum, maximum]; the bounds appear in the OpenAPI document.
+
+    Strict by default (JSON numbers only); query parameters, which arrive as text, pass
+    strict=False.
+    """
+
+    def __init__(self, maximum, minimum=0, strict=True, **kwargs):
+        super().__init__(strict=strict, validate=validate.Range(min=minimum, max=maximum),
+                         **kwargs)
+
+
+class Count(BoundedInteger):
+    """How many of something: people, problems, items."""
+
+    def __init__(self, **kwargs):
+        super().__init__(MAX_COUNT, **kwargs)
+
+
+class Yuan(BoundedInteger):
+    """An amount of money in whole yuan: losses, funds, fines."""
+
+    def __init__(self, **kwargs):
+        super().__init__(MAX_YUAN, **kwargs)
+
+
+class Year(BoundedInteger):
+    """A calendar year the platform can hold records for."""
+
+    def __init__(self, **kwargs):
+        super().__init__(MAX_YEAR, minimum=MIN_YEAR, **kwargs)
+
+
+class PageSchema(StrictSchema):
+    page = BoundedInteger(MAX_PAGE, minimum=1, strict=False, load_default=1)
+    page_size = BoundedInteger(MAX_PAGE_SIZE, minimum=1, strict=False, load_default=20)
+    with_total = fields.Boolean(load_default=False, metadata={
+        "description": "also count every matching record (costs a pass over them; null when "
+                       "the count takes too long)"})
+
+
+def load(schema, data, **kwargs):
+    """Load with a schema; a failure is an InvalidInput carrying the per-field messages."""
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object", {"_schema": ["not an object"]})
+    try:
+        return schema.load(data, **kwargs)
+    except ValidationError as error:
+        raise InvalidInput("the request has invalid fields", error.normalized_messages()) from None
+
+
+def page_bounds(page, page_size):
+    """skip and limit for a page (both already validated by PageSchema)."""
+    return (page - 1) * page_size, page_size

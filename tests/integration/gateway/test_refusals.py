@@ -1,0 +1,62 @@
+"""Refusals: a read-only role writes nothing, a record that exists but is not the caller's is
+404 to read and 403 to change, a taken USCC says nothing about who holds it, and evidence up to
+its own limit gets through the gateway."""
+import io
+
+from tests.factories import enterprise
+from tests.integration.gateway.test_bad_input import assert_problem
+from tests.integration.inspection.test_inspection_bad_input import open_visit, read, register, upload
+from tests.integration.inspection.test_inspection_journey import png
+
+
+def test_auditor_cannot_add_findings_to_or_complete_an_inspection(sign_in, users):
+    body, _ = register(sign_in, users)
+    visit = open_visit(sign_in, body["uscc"])
+    path = f"/api/v1/inspections/{visit['id']}"
+    auditor = sign_in("auditor")
+    assert_problem(auditor.post(path + "/findings", json={"description": "通道堵塞",
+                                                          "deadline": "2099-01-01"}), 403)
+    assert_problem(auditor.post(path + "/complete", json={"handling": "无",
+                                                          "signature": "王伟"}), 403)
+    after = read(sign_in("minle"), path)
+    assert after["state"] == "open" and after["findings"] == []
+
+
+def test_evidence_verification_by_an_outsider_is_403_and_reading_it_404(sign_in, users):
+    _, company = register(sign_in, users)
+    uploaded = upload(company, png(11))
+    assert uploaded.status_code == 201, uploaded.text
+    path = f"/api/v1/evidence/{uploaded.json()['id']}"
+    ganzhou = sign_in("ganzhou")
+    assert_problem(ganzhou.post(path + "/verification"), 403, "forbidden")
+    assert_problem(ganzhou.get(path), 404, "not_found")
+    assert read(sign_in("minle"), path)["integrity"] == "unchecked"
+
+
+def test_registering_another_countys_uscc_reveals_nothing_about_it(sign_in):
+    ganzhou_firm = enterprise(region_code="620702", name="甘州区保密测试有限公司")
+    assert sign_in("ganzhou").post("/api/v1/enterprises", json=ganzhou_firm).status_code == 201
+    minle = sign_in("minle")
+    own_firm = enterprise()
+    assert minle.post("/api/v1/enterprises", json=own_firm).status_code == 201
+
+    def duplicate_answer(uscc):
+        reply = minle.post("/api/v1/enterprises", json=enterprise(uscc=uscc))
+        assert_problem(reply, 409, "duplicate", "uscc")
+        return reply.text.replace(uscc, "<uscc>")
+
+    foreign = duplicate_answer(ganzhou_firm["uscc"])
+    assert foreign == duplicate_answer(own_firm["uscc"])
+    assert ganzhou_firm["name"] not in foreign and "620702" not in foreign
+    assert_problem(minle.get(f"/api/v1/enterprises/{ganzhou_firm['uscc']}"), 404)
+
+
+def test_evidence_larger_than_the_general_body_limit_is_accepted_up_to_its_own(
+        sign_in, users, settings):
+    _, company = register(sign_in, users)
+    photo = png(12)
+    content = photo + b"\x00" * (settings.max_body_bytes + 1024 * 1024 - len(photo))
+    reply = company.post("/api/v1/evidence", files={"file": ("大图.png", io.BytesIO(content),
+                                                             "image/png")})
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["size"] == len(content)

@@ -1,0 +1,102 @@
+"""A private MongoDB-protocol server: FerretDB on a free port with its own data folder.
+
+For tests and benchmarks that must kill the server, or compare the patched build with the upstream
+one, without disturbing the server everybody else uses. The binaries come from
+`infra/local/build-ferretdb.sh`, which builds what is missing.
+"""
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from pymongo import MongoClient
+
+from tools.isolated import ROOT, PlatformError, free_port
+
+BUILD_SCRIPT = ROOT / "infra" / "local" / "build-ferretdb.sh"
+START_SECONDS = 30
+
+
+class PrivateStoreError(PlatformError):
+    """The private server could not be built or did not come up."""
+
+
+def ferretdb_binary(upstream=False):
+    """The path of the patched (or upstream) build, building it first if needed."""
+    command = ["bash", str(BUILD_SCRIPT)] + (["--upstream"] if upstream else [])
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PrivateStoreError(f"building FerretDB failed:\n{result.stderr[-3000:]}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+class PrivateFerretDB:
+    """One FerretDB process on SQLite in `folder`; start, kill -9 and start again on the same data."""
+
+    def __init__(self, folder, upstream=False):
+        self.folder = Path(folder)
+        self.binary = ferretdb_binary(upstream)
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def uri(self):
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def client(self, **options):
+        return MongoClient(self.uri, **{"serverSelectionTimeoutMS": 5000, "tz_aware": True,
+                                        **options})
+
+    def start(self):
+        (self.folder / "state").mkdir(parents=True, exist_ok=True)
+        log = open(self.folder / "ferretdb.log", "ab")
+        # The same options as infra/local/up.sh, so what is measured here is what runs there.
+        self.process = subprocess.Popen(
+            [self.binary, "--handler=sqlite",
+             f"--sqlite-url=file:{self.folder}/?_pragma=synchronous(normal)",
+             f"--listen-addr=127.0.0.1:{self.port}", f"--state-dir={self.folder / 'state'}",
+             "--debug-addr=-", "--telemetry=disable", "--log-level=warn"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + START_SECONDS
+        while not self._answers():
+            if self.process.poll() is not None:
+                raise PrivateStoreError(f"FerretDB exited with {self.process.returncode}: "
+                                        f"{(self.folder / 'ferretdb.log').read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise PrivateStoreError(f"FerretDB did not answer within {START_SECONDS}s")
+            time.sleep(0.1)
+        return self
+
+    def _answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                pass
+        except OSError:
+            return False
+        with MongoClient(self.uri, serverSelectionTimeoutMS=1000) as client:
+            try:
+                client.admin.command("ping")
+            except Exception:  # not ready yet, whatever the reason
+                return False
+        return True
+
+    def kill(self):
+        """kill -9: no chance to flush or close anything."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
