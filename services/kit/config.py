@@ -43,6 +43,8 @@ class Settings:
     escalation_check_seconds: int = 300
     # Runs a service's clock ahead by this much: for drills and for testing deadlines end to end.
     clock_offset_seconds: int = 0
+    # A deployment's own rules: `<dir>/<service>/*.yaml` add rules or override declared ones.
+    rules_dir: str = ""
     data_dir: str = ".data"
 
     @classmethod
