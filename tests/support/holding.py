@@ -4,9 +4,9 @@ import subprocess
 import sys
 import uuid
 
-from tools.isolated import ROOT, environment
-from tests.conftest import wait_until
 from tests.support.holding_service import SERVICE
+from tests.support.waiting import wait_until
+from tools.isolated import ROOT, environment
 
 CALLER = {"user_id": "holding-test", "role": "admin", "region_scope": "000000"}
 

@@ -18,10 +18,10 @@ import eventlet  # noqa: E402
 from nameko.cli.run import run  # noqa: E402
 
 from services.kit.config import Settings  # noqa: E402
-from services.kit.pure.envelope import make_event  # noqa: E402
 from services.kit.inbox import idempotent_handler  # noqa: E402
 from services.kit.mongo import BaseStore, MongoStore  # noqa: E402
 from services.kit.outbox import Outbox, OutboxRelay  # noqa: E402
+from services.kit.pure.envelope import make_event  # noqa: E402
 from services.kit.runtime import Caller, rpc  # noqa: E402
 
 SERVICE = "holding"

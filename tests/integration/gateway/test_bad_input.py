@@ -6,23 +6,8 @@ import time
 import jwt
 import pytest
 
-from tests.factories import enterprise, new_uscc
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(reply, status, code=None, field=None):
-    assert reply.status_code == status, reply.text
-    assert reply.headers["Content-Type"].startswith(PROBLEM)
-    body = reply.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert body["type"].endswith("/" + body["code"])
-    assert "Traceback" not in reply.text
-    if code:
-        assert body["code"] == code
-    if field:
-        assert field in json.dumps(body.get("errors", {})), body
-    return body
+from tests.support.api import PROBLEM, assert_problem
+from tests.support.factories import enterprise, new_uscc
 
 
 def wrong_checksum():

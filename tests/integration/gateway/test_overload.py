@@ -13,9 +13,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from gateway.rpc import RpcPool
 from services.kit.pure.errors import Busy, TimedOut
 from services.kit.runtime import DEADLINE
-from tests.conftest import wait_until
 from tests.support.holding import CALLER, Service, released
 from tests.support.holding_service import SERVICE
+from tests.support.waiting import wait_until
 
 WORKERS = 10  # nameko's default max_workers
 RPC_TIMEOUT = 60

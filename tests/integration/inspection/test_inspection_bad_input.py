@@ -4,7 +4,6 @@ problem+json answer and changes nothing.
 Each refusal is followed by re-reading the record it aimed at, which must be exactly as before.
 """
 import http.client
-import io
 import json
 import secrets
 import uuid
@@ -14,74 +13,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from gateway.api.evidence import FORM_ALLOWANCE
-from services.kit.pure.clock import Clock
-from tests.conftest import wait_until
-from tests.factories import enterprise
-from tests.integration.gateway.test_bad_input import assert_problem
-from tests.integration.inspection.test_inspection_journey import png
+from tests.support.api import assert_problem, inspected, open_visit, read, register, upload
+from tests.support.factories import accident, china_today, day, general_finding, png
 
-COMPANY_PASSWORD = "company-pass-1"
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 505
-
-
-def china_today():
-    """Deadlines are calendar days in China, whatever the machine's time zone."""
-    return Clock().today()
-
-
-def day(offset):
-    return (china_today() + timedelta(days=offset)).isoformat()
-
-
-def register(sign_in, users):
-    """An enterprise in 民乐县 with its own user, once the inspection service knows it."""
-    minle = sign_in("minle")
-    body = enterprise()
-    reply = minle.post("/api/v1/enterprises", json=body)
-    assert reply.status_code == 201, reply.text
-    users.create(body["uscc"], COMPANY_PASSWORD, "enterprise", "620722", body["uscc"])
-    wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/"
-                                 f"{china_today().year}").status_code == 200,
-               message="inspection to learn of the enterprise from registry events")
-    return body, sign_in(body["uscc"], COMPANY_PASSWORD)
-
-
-def open_visit(sign_in, uscc):
-    reply = sign_in("inspector-minle").post("/api/v1/inspections", json={
-        "uscc": uscc, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查"})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-def general_finding(description="车间地面积尘未及时清理"):
-    return {"description": description, "deadline": day(30)}
-
-
-def inspected(sign_in, uscc, findings):
-    """A completed inspection with `findings`: the record and {grade: [hazard id, ...]}."""
-    inspector = sign_in("inspector-minle")
-    visit = open_visit(sign_in, uscc)
-    for finding in findings:
-        reply = inspector.post(f"/api/v1/inspections/{visit['id']}/findings", json=finding)
-        assert reply.status_code == 201, reply.text
-    done = inspector.post(f"/api/v1/inspections/{visit['id']}/complete",
-                          json={"handling": "责令限期整改", "signature": "王伟"})
-    assert done.status_code == 200, done.text
-    hazards = {}
-    for finding in done.json()["findings"]:
-        hazards.setdefault(finding["grade"], []).append(finding["hazard_id"])
-    return done.json(), hazards
-
-
-def upload(company, content, name="fix.png", mime="image/png", **form):
-    return company.post("/api/v1/evidence", data=form,
-                        files={"file": (name, io.BytesIO(content), mime)})
-
-
-def read(api, path):
-    reply = api.get(path)
-    assert reply.status_code == 200, reply.text
-    return reply.json()
 
 
 @pytest.fixture(scope="module")
@@ -290,13 +225,6 @@ def test_evidence_larger_than_its_route_limit_is_413_and_not_recorded(
 
 
 # --- accidents ------------------------------------------------------------------------------
-
-def accident(uscc, **overrides):
-    occurred = datetime.now(timezone.utc) - timedelta(hours=2)
-    return {"uscc": uscc, "occurred_at": occurred.isoformat(), "place": "冲压车间",
-            "accident_type": "machinery", "deaths": 0, "missing": 0, "serious_injuries": 1,
-            "minor_injuries": 2, "direct_loss_yuan": 120000, "summary": "冲床伤手", **overrides}
-
 
 ACCIDENT_CASES = {
     "negative deaths": ({"deaths": -1}, "deaths"),

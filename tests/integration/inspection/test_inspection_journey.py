@@ -1,37 +1,21 @@
 """The inspection journey through the gateway only, as a county regulator, an inspector and an
 enterprise user, with an external AMQP client watching the penalty decision."""
 import io
-import struct
-import zlib
 from datetime import timedelta
 
 import pytest
 
 from services.kit.pure.clock import Clock
-from tests.conftest import wait_until
-from tests.factories import EventTap, enterprise
-
-
-def png(seed=0):
-    """A real, tiny PNG photo."""
-    def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    raw = b"\x00" + bytes([seed % 256, 80, 120])
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+from tests.support.api import register
+from tests.support.events import EventTap
+from tests.support.factories import png
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
 def dust_enterprise(sign_in, users):
     """A dust-explosion machinery works in 民乐县, known to inspection through registry events."""
-    minle = sign_in("minle")
-    body = enterprise(risk_features=["dust_explosion", "confined_space"])
-    assert minle.post("/api/v1/enterprises", json=body).status_code == 201
-    users.create(body["uscc"], "company-pass-1", "enterprise", "620722", body["uscc"])
-    wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/"
-                                 f"{Clock().today().year}").status_code == 200,
-               message="inspection to learn of the enterprise from registry events")
+    body, _ = register(sign_in, users, risk_features=["dust_explosion", "confined_space"])
     return body
 
 

@@ -4,21 +4,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.kit.pure.clock import Clock
-from tests.conftest import wait_until
-from tests.factories import enterprise
+from tests.support.api import known_enterprise, wait_until_inspection_knows
+from tests.support.factories import enterprise
+from tests.support.waiting import wait_until
 
 TODAY = Clock().today()  # the service's calendar day (China)
 YEAR = TODAY.year
 
 
-@pytest.fixture(scope="module")
-def known_enterprise(sign_in):
-    minle = sign_in("minle")
-    body = enterprise(region_code="620722")
-    assert minle.post("/api/v1/enterprises", json=body).status_code == 201
-    wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/{YEAR}"
-                                 ).status_code == 200, message="inspection to know it")
-    return body
+@pytest.fixture(scope="module", name="known_enterprise")
+def minle_enterprise(sign_in):
+    return known_enterprise(sign_in("minle"), region_code="620722")
 
 
 def indicators(api, region):
@@ -59,8 +55,7 @@ def test_annual_plan_records_its_seed_and_redraws_the_same_sample(sign_in, known
     for county in ("620723", "620724", "620725"):
         body = enterprise(region_code=county)
         assert zhangye.post("/api/v1/enterprises", json=body).status_code == 201
-    wait_until(lambda: zhangye.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/{YEAR}"
-                                   ).status_code == 200, message="inspection to know them")
+    wait_until_inspection_knows(zhangye, body["uscc"])
     first = zhangye.post("/api/v1/inspection-plans",
                          json={"region": "620700", "year": YEAR, "sample_size": 3})
     assert first.status_code == 201, first.text

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from services.kit.pure.envelope import make_event
 from services.kit.pure.clock import Clock
+from services.kit.pure.envelope import make_event
+from tests.support.api import known_enterprise
+from tests.support.events import publish
+from tests.support.factories import enterprise, png
+from tests.support.waiting import wait_until
 from tools.isolated import ROOT
-from tests.conftest import wait_until
-from tests.factories import enterprise, publish
-from tests.integration.inspection.test_inspection_journey import png
 
 YEAR = Clock().today().year
 
@@ -165,10 +166,7 @@ def test_evidence_upload_while_the_object_store_is_down(sign_in, users, mongo, s
 
 def test_inspection_keeps_working_while_the_registry_is_down(sign_in, platform):
     minle, inspector = sign_in("minle"), sign_in("inspector-minle")
-    body = enterprise()
-    assert minle.post("/api/v1/enterprises", json=body).status_code == 201
-    wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/{YEAR}"
-                                 ).status_code == 200, message="inspection to know it")
+    body = known_enterprise(minle)
     platform.stop("registry")
     try:
         assert minle.get(f"/api/v1/enterprises/{body['uscc']}").status_code == 503

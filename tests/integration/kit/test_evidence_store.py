@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from services.kit.pure.clock import Clock
 from services.kit.config import Settings
-from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailable
 from services.kit.evidence import EvidenceStore
+from services.kit.pure.clock import Clock
+from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailable
 
 IMAGES_AND_PDF = {"image/png", "image/jpeg", "application/pdf"}
 MIB = 1024 * 1024

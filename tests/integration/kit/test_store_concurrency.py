@@ -16,16 +16,17 @@ from datetime import timedelta
 import pytest
 from pymongo.errors import PyMongoError
 
-from tools.isolated import Components
+from services.kit.mongo import BATCH, BaseStore, connect
+from services.kit.outbox import OutboxPublisher
 from services.kit.pure.clock import Clock
 from services.kit.pure.envelope import make_event
 from services.kit.pure.errors import Conflict
-from services.kit.mongo import BATCH, BaseStore, connect
-from services.kit.outbox import OutboxPublisher
+from tests.support.api import register
+from tests.support.events import EventTap
+from tests.support.factories import enterprise, png
+from tests.support.waiting import wait_until
+from tools.isolated import Components
 from tools.private_store import PrivateFerretDB
-from tests.conftest import wait_until
-from tests.factories import EventTap, enterprise
-from tests.integration.inspection.test_inspection_journey import png
 
 CLIENTS = 16
 # Events a crashed command left in each aggregate's outbox, for the relay to race with new saves.
@@ -223,13 +224,7 @@ def open_general_hazards(inspector, uscc, count):
 
 @pytest.fixture
 def known_enterprise(sign_in, users):
-    minle = sign_in("minle")
-    body = enterprise()
-    assert minle.post("/api/v1/enterprises", json=body).status_code == 201, body
-    users.create(body["uscc"], "company-pass-1", "enterprise", "620722", body["uscc"])
-    wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/"
-                                 f"{Clock().today().year}").status_code == 200,
-               message="inspection to learn of the enterprise from registry events")
+    body, _ = register(sign_in, users)
     return body
 
 

@@ -13,17 +13,17 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway.rpc import RpcPool, ServiceTimeout
-from tools.isolated import free_port
 from services.kit.config import Settings
-from services.kit.pure.envelope import make_event
-from services.kit.pure.errors import Unavailable
 from services.kit.mongo import connect
 from services.kit.outbox import PUBLIC_EXCHANGE
-from tests.conftest import wait_until
-from tests.factories import EventTap, publish
+from services.kit.pure.envelope import make_event
+from services.kit.pure.errors import Unavailable
+from tests.support.events import EventTap, publish
 from tests.support.holding import CALLER, Service, released
 from tests.support.holding_service import NOTE_SENT, PRODDER, SERVICE
 from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
+from tests.support.waiting import wait_until
+from tools.isolated import free_port
 
 RPC_TIMEOUT = 5
 # The promise: consuming again within 10 s of the broker's return.

@@ -17,14 +17,16 @@ import requests
 
 from gateway.auth import UserStore
 from services import COMPONENTS, SERVICE_NAMES
-from tools.isolated import drop_databases, environment, free_port, wait_until_ready
 from services.kit.config import Settings
 from services.kit.mongo import connect
 from services.kit.outbox import PUBLIC_EXCHANGE
-from tools.supervision import Supervisor
-from tests.conftest import PASSWORD, Api, wait_until
-from tests.factories import EventTap, enterprise
+from tests.support.api import PASSWORD, Api, wait_until_inspection_knows
+from tests.support.events import EventTap
+from tests.support.factories import enterprise
 from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
+from tests.support.waiting import wait_until
+from tools.isolated import drop_databases, environment, free_port, wait_until_ready
+from tools.supervision import Supervisor
 
 CLIENTS = 3
 INSPECTIONS_PER_CLIENT = 6
@@ -93,13 +95,11 @@ def open_inspections(regulator, inspector, count):
         assert regulator.post("/api/v1/enterprises", json=firm).status_code == 201
     visits = []
     for firm in firms:
-        wait_until(lambda: inspector.post("/api/v1/inspections", json={
-            "uscc": firm["uscc"], "mode": "routine", "place": "车间",
-            "content": "日常检查"}).status_code == 201 or None, timeout=60,
-            message="inspection to learn of the enterprise")
-    for firm in firms:
-        listed = inspector.get("/api/v1/inspections", params={"uscc": firm["uscc"]}).json()
-        visit = listed["items"][0]["id"]
+        wait_until_inspection_knows(regulator, firm["uscc"], timeout=60)
+        opened = inspector.post("/api/v1/inspections", json={
+            "uscc": firm["uscc"], "mode": "routine", "place": "车间", "content": "日常检查"})
+        assert opened.status_code == 201, opened.text
+        visit = opened.json()["id"]
         reply = inspector.post(f"/api/v1/inspections/{visit}/findings", json={
             "description": "安全警示标志缺失", "deadline": "2099-01-01"})
         assert reply.status_code == 201, reply.text

@@ -5,11 +5,10 @@ import sys
 import openpyxl
 import requests
 
+from tests.support.api import inspection_knows, wait_until_inspection_knows
+from tests.support.factories import enterprise
 from tools import demo
-from services.kit.pure.clock import Clock
 from tools.isolated import ROOT, environment
-from tests.conftest import wait_until
-from tests.factories import enterprise
 
 
 def anjian(settings, *args):
@@ -85,13 +84,11 @@ def test_resync_rebuilds_a_later_service_s_copy_of_the_registry(platform, settin
     minle = sign_in("minle")
     body = enterprise()
     assert minle.post("/api/v1/enterprises", json=body).status_code == 201
-    coverage = f"/api/v1/self-inspections/coverage/{body['uscc']}/{Clock().today().year}"
-    wait_until(lambda: minle.get(coverage).status_code == 200, message="inspection to know it")
+    wait_until_inspection_knows(minle, body["uscc"])
     # As if inspection had been deployed after the enterprise was registered.
     mongo[settings.database("inspection")].enterprises.delete_one({"_id": body["uscc"]})
-    assert minle.get(coverage).status_code == 404
+    assert not inspection_knows(minle, body["uscc"])
     done = anjian(settings, "resync", body["uscc"])
     assert done.returncode == 0, done.stderr
     assert "1 enterprises announced again" in done.stdout
-    wait_until(lambda: minle.get(coverage).status_code == 200, timeout=60,
-               message="inspection to rebuild its copy")
+    wait_until_inspection_knows(minle, body["uscc"], timeout=60)

@@ -11,9 +11,9 @@ import time
 import pytest
 import requests
 
+from tests.support.api import PASSWORD, assert_problem
+from tests.support.waiting import wait_until
 from tools.isolated import Components, free_port
-from tests.conftest import PASSWORD, wait_until
-from tests.integration.gateway.test_bad_input import assert_problem
 
 
 @pytest.fixture(scope="module")

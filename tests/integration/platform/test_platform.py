@@ -2,10 +2,9 @@
 import requests
 
 from services import SERVICE_NAMES
-
-from tests.conftest import wait_until
-from tests.factories import enterprise
+from tests.support.factories import enterprise
 from tests.support.rabbitmq import cut_connections
+from tests.support.waiting import wait_until
 
 
 def test_health_and_readiness_name_every_dependency(platform):

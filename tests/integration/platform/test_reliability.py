@@ -6,9 +6,10 @@ from datetime import datetime, timezone
 import pytest
 
 from services.kit.pure.envelope import make_event
-from tests.factories import EventTap, enterprise, publish
-from tests.conftest import wait_until
+from tests.support.events import EventTap, publish
+from tests.support.factories import enterprise
 from tests.support.rabbitmq import cut_connections
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture

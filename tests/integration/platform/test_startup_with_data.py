@@ -14,13 +14,13 @@ import time
 import pytest
 import requests
 
-from tools.volume import create_payloads, stored_documents
 from gateway.auth import UserStore
-from tools.isolated import (ROOT, Components, VirtualHost, drop_databases, environment,
-                               free_port)
-from services.kit.pure.actor import Actor
 from services.kit.mongo import connect
-from tests.conftest import PASSWORD, wait_until
+from services.kit.pure.actor import Actor
+from tests.support.api import PASSWORD
+from tests.support.waiting import wait_until
+from tools.isolated import ROOT, Components, VirtualHost, drop_databases, environment, free_port
+from tools.volume import create_payloads, stored_documents
 
 ENTERPRISES = 3000
 ADMIN = Actor(user_id="startup-admin", role="admin", region_scope="000000")

@@ -5,7 +5,8 @@ import json
 import openpyxl
 import pytest
 
-from tests.factories import EventTap, enterprise, new_uscc
+from tests.support.events import EventTap
+from tests.support.factories import enterprise, new_uscc
 
 
 @pytest.fixture

@@ -1,31 +1,9 @@
-"""Test data with random identities, so tests never depend on each other's records."""
+"""Events seen and sent as an external system would: plain AMQP (pika), not nameko."""
 import json
-import random
 import secrets
 import time
 
 import pika
-
-from services.kit.pure.uscc import with_check_character
-
-ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def new_uscc(region="620722"):
-    return with_check_character("91" + region + "".join(random.choice(ORG_ALPHABET)
-                                                        for _ in range(9)))
-
-
-def enterprise(**overrides):
-    region = overrides.get("region_code", "620722")
-    body = {"uscc": new_uscc(region), "name": f"测试机械制造有限公司{secrets.token_hex(3)}",
-            "region_code": region, "address": "民乐县工业园区8号", "industry": "machinery",
-            "above_scale": True, "risk_features": ["dust_explosion"],
-            "principal": {"name": "王伟", "phone": "13800000000"},
-            "safety_manager": {"name": "李娜", "phone": "13900000000"},
-            "standardization": {"grade": 3, "graded_on": "2024-05-01"}}
-    body.update(overrides)
-    return body
 
 
 class EventTap:
