@@ -13,6 +13,7 @@ RabbitMQ virtual host and its own database prefix, so it never touches the demo 
 another run. Nothing of ours is replaced. End-to-end tests drive Debian's Chromium, headless,
 against the same gateway. Helpers live in tests/support, never in another test module.
 """
+
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,10 @@ UNIT = Path(__file__).parent / "unit"
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.is_relative_to(UNIT) and "infrastructure" in item.fixturenames:
-            raise pytest.UsageError(f"{item.nodeid} is a unit test but needs servers "
-                                    "(the `infrastructure` fixture): move it to tests/integration")
+            raise pytest.UsageError(
+                f"{item.nodeid} is a unit test but needs servers "
+                "(the `infrastructure` fixture): move it to tests/integration"
+            )
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -37,8 +40,9 @@ def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if session.config.option.collectonly or exitstatus != pytest.ExitCode.OK or not reporter:
         return
-    if not any(reporter.stats.get(outcome) for outcome in ("passed", "failed", "xpassed",
-                                                            "xfailed")):
+    if not any(
+        reporter.stats.get(outcome) for outcome in ("passed", "failed", "xpassed", "xfailed")
+    ):
         reporter.write_line("no test ran: failing the run", red=True)
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
 
@@ -46,5 +50,6 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_terminal_summary(terminalreporter, config):
     tally = config.stash.get(FUZZING_TALLY, None)
     if tally:
-        terminalreporter.write_line(f"API fuzzing: {tally['requests']} requests, "
-                                    f"{tally['server_errors']} server errors")
+        terminalreporter.write_line(
+            f"API fuzzing: {tally['requests']} requests, {tally['server_errors']} server errors"
+        )

@@ -1,6 +1,7 @@
 """The gateway's HTTP API as the integration tests use it: a signed-in client, the problem+json
 check, and the steps many tests take to set a scene (an enterprise inspection knows, a completed
 inspection, an upload)."""
+
 import io
 import json
 
@@ -31,6 +32,7 @@ class Api:
         def call(path, **kwargs):
             kwargs.setdefault("timeout", 30)
             return self.session.request(verb.upper(), self.base + path, **kwargs)
+
         return call
 
 
@@ -59,13 +61,17 @@ def read(api, path):
 def inspection_knows(api, uscc):
     """Whether the inspection service's copy of the registry, filled from registry events, has
     the enterprise yet (its self-inspection coverage is 404 until then)."""
-    return api.get(f"/api/v1/self-inspections/coverage/{uscc}/{china_today().year}"
-                   ).status_code == 200
+    return (
+        api.get(f"/api/v1/self-inspections/coverage/{uscc}/{china_today().year}").status_code == 200
+    )
 
 
 def wait_until_inspection_knows(api, uscc, timeout=20.0):
-    wait_until(lambda: inspection_knows(api, uscc), timeout=timeout,
-               message=f"inspection to learn of enterprise {uscc} from registry events")
+    wait_until(
+        lambda: inspection_knows(api, uscc),
+        timeout=timeout,
+        message=f"inspection to learn of enterprise {uscc} from registry events",
+    )
 
 
 def known_enterprise(api, **overrides):
@@ -91,8 +97,10 @@ def register(sign_in, users, **overrides):
 
 
 def open_visit(sign_in, uscc):
-    reply = sign_in("inspector-minle").post("/api/v1/inspections", json={
-        "uscc": uscc, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查"})
+    reply = sign_in("inspector-minle").post(
+        "/api/v1/inspections",
+        json={"uscc": uscc, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查"},
+    )
     assert reply.status_code == 201, reply.text
     return reply.json()
 
@@ -104,8 +112,10 @@ def inspected(sign_in, uscc, findings):
     for finding in findings:
         reply = inspector.post(f"/api/v1/inspections/{visit['id']}/findings", json=finding)
         assert reply.status_code == 201, reply.text
-    done = inspector.post(f"/api/v1/inspections/{visit['id']}/complete",
-                          json={"handling": "责令限期整改", "signature": "王伟"})
+    done = inspector.post(
+        f"/api/v1/inspections/{visit['id']}/complete",
+        json={"handling": "责令限期整改", "signature": "王伟"},
+    )
     assert done.status_code == 200, done.text
     hazards = {}
     for finding in done.json()["findings"]:
@@ -114,5 +124,6 @@ def inspected(sign_in, uscc, findings):
 
 
 def upload(company, content, name="fix.png", mime="image/png", **form):
-    return company.post("/api/v1/evidence", data=form,
-                        files={"file": (name, io.BytesIO(content), mime)})
+    return company.post(
+        "/api/v1/evidence", data=form, files={"file": (name, io.BytesIO(content), mime)}
+    )

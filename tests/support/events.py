@@ -1,4 +1,5 @@
 """Events seen and sent as an external system would: plain AMQP (pika), not nameko."""
+
 import json
 import secrets
 import time
@@ -35,8 +36,9 @@ class EventTap:
             return self.channel.basic_get(self.queue, auto_ack=True)
 
     def _record(self, method, properties, body):
-        self.seen.append({"routing_key": method.routing_key, "properties": properties,
-                          **json.loads(body)})
+        self.seen.append(
+            {"routing_key": method.routing_key, "properties": properties, **json.loads(body)}
+        )
 
     def wait_for(self, predicate, timeout=20.0):
         deadline = time.monotonic() + timeout
@@ -49,8 +51,10 @@ class EventTap:
                 self.connection.sleep(0.05)
                 continue
             self._record(method, properties, body)
-        raise AssertionError(f"no matching event within {timeout}s; saw "
-                             f"{[(e['type'], e.get('subject')) for e in self.seen]}")
+        raise AssertionError(
+            f"no matching event within {timeout}s; saw "
+            f"{[(e['type'], e.get('subject')) for e in self.seen]}"
+        )
 
     def drain(self, quiet_seconds=0.0, timeout=60.0):
         """Every event received so far and all that arrive until none has come for
@@ -83,9 +87,13 @@ def publish(amqp_uri, exchange, *events):
         channel.exchange_declare(exchange, exchange_type="topic", durable=True)
         channel.confirm_delivery()
         for event in events:
-            channel.basic_publish(exchange, event["type"], json.dumps(event).encode(),
-                                  pika.BasicProperties(content_type="application/json",
-                                                       delivery_mode=2,
-                                                       message_id=event["id"]))
+            channel.basic_publish(
+                exchange,
+                event["type"],
+                json.dumps(event).encode(),
+                pika.BasicProperties(
+                    content_type="application/json", delivery_mode=2, message_id=event["id"]
+                ),
+            )
     finally:
         connection.close()

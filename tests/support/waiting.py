@@ -1,4 +1,5 @@
 """Waiting on a condition with a deadline, the tests' one way to wait (never a bare sleep)."""
+
 import time
 
 

@@ -6,6 +6,7 @@ fixed ones. No container runs and nothing waits on the network, so eventlet need
 monkey-patching here and each test takes milliseconds. The store's queries themselves are tested
 against a real database in tests/integration.
 """
+
 from datetime import datetime, timezone
 
 import pytest
@@ -45,8 +46,12 @@ class EnterpriseStore:
 
 
 def registry(store, actor):
-    return worker_factory(RegistryService, store=store, caller=CallerContext(actor.to_context()),
-                          clock=FixedClock(NOW))
+    return worker_factory(
+        RegistryService,
+        store=store,
+        caller=CallerContext(actor.to_context()),
+        clock=FixedClock(NOW),
+    )
 
 
 def test_register_stores_the_enterprise_then_flushes_its_registered_event():
