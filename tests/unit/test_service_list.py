@@ -3,7 +3,7 @@ from pathlib import Path
 
 import yaml
 
-from services import SERVICES, LEVELS
+from services import LEVELS, SERVICES
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 

@@ -171,7 +171,7 @@ def test_tokens_that_are_missing_expired_forged_or_unsigned_are_401(anonymous, s
         "unknown role": forge({**claims, "role": "root"}, settings.jwt_secret),
     }
     assert_problem(anonymous.get("/api/v1/enterprises"), 401, "unauthenticated")
-    for name, token in tokens.items():
+    for token in tokens.values():
         reply = anonymous.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {token}"})
         assert_problem(reply, 401, "unauthenticated")
 

@@ -88,7 +88,7 @@ def test_a_request_whose_caller_already_gave_up_is_not_started(service, holding_
     gate = service.gate()
     config = {"AMQP_URI": holding_settings.amqp_uri, "SERIALIZER": "json"}
     given_up = {**CALLER, DEADLINE: time.time() - 1}
-    with ClusterRpcProxy(config, context_data=given_up, timeout=30) as cluster:
-        with pytest.raises(TimedOut):
-            getattr(cluster, SERVICE).answer(str(gate))
+    with (ClusterRpcProxy(config, context_data=given_up, timeout=30) as cluster,
+          pytest.raises(TimedOut)):
+        getattr(cluster, SERVICE).answer(str(gate))
     assert not (gate / "started").exists()

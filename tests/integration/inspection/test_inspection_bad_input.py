@@ -266,9 +266,10 @@ def lines_for(case, **overrides):
     """One line per party; an override of MISSING leaves that field out."""
     lines = []
     for party in case["parties"]:
+        number = secrets.randbelow(9000) + 1000
         line = {"party_id": party["party_id"], "legal_basis": "《安全生产法》第一百零二条",
                 "amount_yuan": 50000 if party["kind"] == "unit" else 20000,
-                "decision_number": f"民应急罚〔{china_today().year}〕{secrets.randbelow(9000) + 1000}号",
+                "decision_number": f"民应急罚〔{china_today().year}〕{number}号",
                 "decided_on": china_today().isoformat(), "order_to_correct": True, **overrides}
         lines.append({key: value for key, value in line.items() if value is not MISSING})
     return lines

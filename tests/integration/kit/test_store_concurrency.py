@@ -113,7 +113,7 @@ def test_racing_guarded_saves_have_exactly_one_winner_whose_write_is_stored(clie
         collection.insert_one({"_id": trial, "version": 0, "written_by": None})
         before = collection.find_one({"_id": trial})
 
-        def save(racer):
+        def save(racer, before=before):
             def work():
                 store = stores[racer % CLIENTS]
                 try:
@@ -316,7 +316,8 @@ def test_concurrent_patches_of_one_enterprise_are_each_stored_and_audited_or_ref
         updated = [event for event in tap.drain(quiet_seconds=3) if event["subject"] == uscc]
     finally:
         tap.close()
-    won = [address for address, reply in zip(addresses, replies) if reply.status_code == 200]
+    won = [address for address, reply in zip(addresses, replies, strict=True)
+           if reply.status_code == 200]
     refused = [reply for reply in replies if reply.status_code != 200]
     assert won, "nobody won"
     assert {reply.status_code for reply in refused} <= {409}

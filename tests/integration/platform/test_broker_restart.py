@@ -134,11 +134,12 @@ class Burst:
         while not self.stopping.is_set():
             firm = enterprise()
             self._timed("registration", firm["uscc"],
-                        lambda: self.regulator.post("/api/v1/enterprises", json=firm))
+                        lambda firm=firm: self.regulator.post("/api/v1/enterprises", json=firm))
             if pending:
                 visit = pending[0]
-                status = self._timed("completion", visit, lambda: self.inspector.post(
-                    f"/api/v1/inspections/{visit}/complete", json={"handling": "责令限期整改", "signature": "张伟"}))
+                status = self._timed("completion", visit, lambda visit=visit: self.inspector.post(
+                    f"/api/v1/inspections/{visit}/complete",
+                    json={"handling": "责令限期整改", "signature": "张伟"}))
                 if status is not None and status < 500:
                     pending.pop(0)
 

@@ -2,9 +2,9 @@
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from services.kit.pure.clock import FixedClock
 from services.kit.inbox import Inbox
 from services.kit.mongo import expired_ids
+from services.kit.pure.clock import FixedClock
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 CUTOFF = NOW - timedelta(days=7)
