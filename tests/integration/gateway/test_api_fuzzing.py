@@ -24,6 +24,8 @@ from tests.support.api import FUZZING_TALLY, inspected, open_visit, register, up
 from tests.support.factories import accident, general_finding, png
 from tests.support.routes import openapi_document
 
+pytestmark = pytest.mark.slow  # thousands of generated requests
+
 EXAMPLES_PER_OPERATION = 12
 
 

@@ -164,6 +164,7 @@ def test_evidence_upload_while_the_object_store_is_down(sign_in, users, mongo, s
     assert evidence.count_documents({"uscc": body["uscc"]}) == 1
 
 
+@pytest.mark.slow
 def test_inspection_keeps_working_while_the_registry_is_down(sign_in, platform):
     minle, inspector = sign_in("minle"), sign_in("inspector-minle")
     body = known_enterprise(minle)

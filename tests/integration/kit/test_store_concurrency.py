@@ -132,6 +132,7 @@ def test_racing_guarded_saves_have_exactly_one_winner_whose_write_is_stored(clie
 
 # (c) ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_relay_and_racing_saves_publish_every_event_exactly_once(clients, scratch, settings,
                                                                      broker):
     clock = settings.clock()
@@ -332,6 +333,7 @@ def test_concurrent_patches_of_one_enterprise_are_each_stored_and_audited_or_ref
 
 # A crash in the middle of a burst ----------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_server_killed_during_a_burst_of_saves_keeps_exactly_the_acknowledged_ones(
         settings, broker):
     clock = settings.clock()

@@ -25,6 +25,8 @@ from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's b
 from tests.support.waiting import wait_until
 from tools.isolated import free_port
 
+pytestmark = pytest.mark.slow  # a private broker, killed and restarted
+
 RPC_TIMEOUT = 5
 # The promise: consuming again within 10 s of the broker's return.
 CONSUMING_AGAIN_SECONDS = 10

@@ -28,6 +28,8 @@ from tests.support.waiting import wait_until
 from tools.isolated import drop_databases, environment, free_port, wait_until_ready
 from tools.supervision import Supervisor
 
+pytestmark = pytest.mark.slow  # a private broker and a supervised platform, killed and restarted
+
 CLIENTS = 3
 INSPECTIONS_PER_CLIENT = 6
 RPC_TIMEOUT = 10

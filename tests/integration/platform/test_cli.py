@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import openpyxl
+import pytest
 import requests
 
 from tests.support.api import inspection_knows, wait_until_inspection_knows
@@ -16,6 +17,7 @@ def anjian(settings, *args):
                           env=environment(settings), capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign_in):
     # The session's own ganzhou account (the demo one is not created over it). Tests that ran
     # before may have registered enterprises there too: only the seeding's own are counted.

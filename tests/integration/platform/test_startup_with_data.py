@@ -22,6 +22,8 @@ from tests.support.waiting import wait_until
 from tools.isolated import ROOT, Components, VirtualHost, drop_databases, environment, free_port
 from tools.volume import create_payloads, stored_documents
 
+pytestmark = pytest.mark.slow  # a private platform started on thousands of records
+
 ENTERPRISES = 3000
 ADMIN = Actor(user_id="startup-admin", role="admin", region_scope="000000")
 
