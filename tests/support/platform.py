@@ -5,6 +5,7 @@ and the unit tier never does (tests/conftest.py refuses a unit test that would).
 """
 
 import secrets
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -14,6 +15,35 @@ from services.kit.config import Settings
 from services.kit.mongo import connect
 from tests.support.api import PASSWORD, Api
 from tools.isolated import Components, VirtualHost, drop_databases, free_port
+
+
+def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
+    """Settings for a platform of one's own on the shared infrastructure: its own database prefix,
+    gateway port and token secret, with `overrides`."""
+    return Settings(
+        amqp_uri=amqp_uri,
+        mongo_uri=infrastructure["mongo_uri"],
+        database_prefix=f"test_{secrets.token_hex(4)}_",
+        minio_endpoint=infrastructure["minio_endpoint"],
+        minio_access_key=infrastructure["minio_access_key"],
+        minio_secret_key=infrastructure["minio_secret_key"],
+        gateway_port=free_port(),
+        gateway_workers=1,
+        data_dir=str(data_dir),
+        jwt_secret=secrets.token_hex(32),
+        **overrides,
+    )
+
+
+@contextmanager
+def databases(settings):
+    """A MongoDB client for the platform of `settings`, whose databases are dropped after."""
+    client = connect(settings)
+    try:
+        yield client
+    finally:
+        drop_databases(client, settings.database_prefix)
+        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -26,17 +56,8 @@ def broker(infrastructure):
 
 @pytest.fixture(scope="session")
 def settings(infrastructure, broker, tmp_path_factory):
-    return Settings(
-        amqp_uri=broker.amqp_uri,
-        mongo_uri=infrastructure["mongo_uri"],
-        database_prefix=f"test_{secrets.token_hex(4)}_",
-        minio_endpoint=infrastructure["minio_endpoint"],
-        minio_access_key=infrastructure["minio_access_key"],
-        minio_secret_key=infrastructure["minio_secret_key"],
-        gateway_port=free_port(),
-        gateway_workers=1,
-        data_dir=str(tmp_path_factory.mktemp("anjian-data")),
-        jwt_secret=secrets.token_hex(32),
+    return platform_settings(
+        infrastructure, broker.amqp_uri, tmp_path_factory.mktemp("anjian-data")
     )
 
 
@@ -54,10 +75,8 @@ def platform(settings):
 
 @pytest.fixture(scope="session")
 def mongo(settings):
-    client = connect(settings)
-    yield client
-    drop_databases(client, settings.database_prefix)
-    client.close()
+    with databases(settings) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ service container, met with the broker killed at that very moment.
 The broker is a private RabbitMQ node (the shared one serves everyone else); the service is a
 real process built only from the kit's parts, whose workers wait until the test releases them.
 """
-import secrets
 import threading
 import time
 import uuid
@@ -13,7 +12,6 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway.rpc import RpcPool, ServiceTimeout
-from services.kit.config import Settings
 from services.kit.mongo import connect
 from services.kit.outbox import PUBLIC_EXCHANGE
 from services.kit.pure.envelope import make_event
@@ -21,9 +19,9 @@ from services.kit.pure.errors import Unavailable
 from tests.support.events import EventTap, publish
 from tests.support.holding import CALLER, Service, released
 from tests.support.holding_service import NOTE_SENT, PRODDER, SERVICE
+from tests.support.platform import platform_settings
 from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
 from tests.support.waiting import wait_until
-from tools.isolated import free_port
 
 pytestmark = pytest.mark.slow  # a private broker, killed and restarted
 
@@ -34,11 +32,8 @@ CONSUMING_AGAIN_SECONDS = 10
 
 @pytest.fixture(scope="module")
 def settings(infrastructure, broker, tmp_path_factory):
-    return Settings(amqp_uri=broker.amqp_uri, mongo_uri=infrastructure["mongo_uri"],
-                    database_prefix=f"test_{secrets.token_hex(4)}_",
-                    minio_endpoint=infrastructure["minio_endpoint"], gateway_port=free_port(),
-                    rpc_timeout_seconds=RPC_TIMEOUT,
-                    data_dir=str(tmp_path_factory.mktemp("holding")))
+    return platform_settings(infrastructure, broker.amqp_uri, tmp_path_factory.mktemp("holding"),
+                             rpc_timeout_seconds=RPC_TIMEOUT)
 
 
 @pytest.fixture(scope="module")

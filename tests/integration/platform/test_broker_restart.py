@@ -5,7 +5,6 @@ The whole platform runs as `anjian up` runs it (every component under supervisor
 private RabbitMQ node, which the test kills with SIGKILL and starts again on the same data.
 """
 import os
-import secrets
 import signal
 import threading
 import time
@@ -17,15 +16,14 @@ import requests
 
 from gateway.auth import UserStore
 from services import COMPONENTS, SERVICE_NAMES
-from services.kit.config import Settings
-from services.kit.mongo import connect
 from services.kit.outbox import PUBLIC_EXCHANGE
 from tests.support.api import PASSWORD, Api, wait_until_inspection_knows
 from tests.support.events import EventTap
 from tests.support.factories import enterprise
+from tests.support.platform import databases, platform_settings
 from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
 from tests.support.waiting import wait_until
-from tools.isolated import drop_databases, environment, free_port, wait_until_ready
+from tools.isolated import environment, wait_until_ready
 from tools.supervision import Supervisor
 
 pytestmark = pytest.mark.slow  # a private broker and a supervised platform, killed and restarted
@@ -44,15 +42,8 @@ HAZARD_REPORTED = "cn.anjian.inspection.hazard.reported.v1"
 
 @pytest.fixture(scope="module")
 def settings(infrastructure, broker, tmp_path_factory):
-    return Settings(amqp_uri=broker.amqp_uri, mongo_uri=infrastructure["mongo_uri"],
-                    database_prefix=f"test_{secrets.token_hex(4)}_",
-                    minio_endpoint=infrastructure["minio_endpoint"],
-                    minio_access_key=infrastructure["minio_access_key"],
-                    minio_secret_key=infrastructure["minio_secret_key"],
-                    gateway_port=free_port(), gateway_workers=1,
-                    rpc_timeout_seconds=RPC_TIMEOUT,
-                    data_dir=str(tmp_path_factory.mktemp("supervised")),
-                    jwt_secret=secrets.token_hex(32))
+    return platform_settings(infrastructure, broker.amqp_uri, tmp_path_factory.mktemp("supervised"),
+                             rpc_timeout_seconds=RPC_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +60,8 @@ def supervised(settings):
 
 @pytest.fixture(scope="module")
 def mongo(settings):
-    client = connect(settings)
-    yield client
-    drop_databases(client, settings.database_prefix)
-    client.close()
+    with databases(settings) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
