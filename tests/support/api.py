@@ -36,6 +36,25 @@ class Api:
         return call
 
 
+def signing_in(base):
+    """A function that signs a user in at the gateway at `base` (once per user) and returns
+    their Api."""
+    tokens = {}
+
+    def as_user(username, password=PASSWORD):
+        if username not in tokens:
+            reply = requests.post(
+                base + "/api/v1/auth/token",
+                timeout=30,
+                json={"username": username, "password": password},
+            )
+            assert reply.status_code == 200, reply.text
+            tokens[username] = reply.json()["access_token"]
+        return Api(base, tokens[username])
+
+    return as_user
+
+
 def assert_problem(reply, status, code=None, field=None):
     """`reply` is a problem+json answer with `status` (and the stable `code`, and an error
     naming `field`, when given), with no stack trace in it; returns its body."""

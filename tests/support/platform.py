@@ -8,12 +8,11 @@ import secrets
 from contextlib import contextmanager
 
 import pytest
-import requests
 
 from services import COMPONENTS
 from services.kit.config import Settings
 from services.kit.mongo import connect
-from tests.support.api import PASSWORD, Api
+from tests.support.api import PASSWORD, Api, signing_in
 from tools.isolated import Components, VirtualHost, drop_databases, free_port
 
 
@@ -102,20 +101,7 @@ def users(mongo, settings, platform):
 
 @pytest.fixture(scope="session")
 def sign_in(platform, users):
-    tokens = {}
-
-    def as_user(username, password=PASSWORD):
-        if username not in tokens:
-            reply = requests.post(
-                platform.url + "/api/v1/auth/token",
-                timeout=30,
-                json={"username": username, "password": password},
-            )
-            assert reply.status_code == 200, reply.text
-            tokens[username] = reply.json()["access_token"]
-        return Api(platform.url, tokens[username])
-
-    return as_user
+    return signing_in(platform.url)
 
 
 @pytest.fixture(scope="session")

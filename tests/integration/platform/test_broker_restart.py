@@ -17,7 +17,7 @@ import requests
 from gateway.auth import UserStore
 from services import COMPONENTS, SERVICE_NAMES
 from services.kit.outbox import PUBLIC_EXCHANGE
-from tests.support.api import PASSWORD, Api, wait_until_inspection_knows
+from tests.support.api import PASSWORD, signing_in, wait_until_inspection_knows
 from tests.support.events import EventTap
 from tests.support.factories import enterprise
 from tests.support.platform import databases, platform_settings
@@ -70,12 +70,7 @@ def clients(supervised, settings, mongo):
     users.create("minle", PASSWORD, "regulator", "620722")
     users.create("inspector-minle", PASSWORD, "inspector", "620722")
 
-    def signed_in(username):
-        reply = requests.post(supervised.url + "/api/v1/auth/token", timeout=30,
-                              json={"username": username, "password": PASSWORD})
-        assert reply.status_code == 200, reply.text
-        return Api(supervised.url, reply.json()["access_token"])
-
+    signed_in = signing_in(supervised.url)
     return signed_in("minle"), signed_in("inspector-minle")
 
 

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 import requests
 
-from tests.support.api import inspection_knows, wait_until_inspection_knows
+from tests.support.api import inspection_knows, signing_in, wait_until_inspection_knows
 from tests.support.factories import enterprise
 from tools import demo
 from tools.isolated import ROOT, environment
@@ -35,14 +35,8 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     assert "demo users: 0 new" in second.stdout
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
-    def token(username):
-        reply = requests.post(platform.url + "/api/v1/auth/token", timeout=30,
-                              json={"username": username, "password": settings.demo_password})
-        assert reply.status_code == 200, reply.text
-        return {"Authorization": "Bearer " + reply.json()["access_token"]}
-
-    listed = requests.get(platform.url + "/api/v1/enterprises", headers=token(company),
-                          timeout=30).json()
+    listed = signing_in(platform.url)(company, settings.demo_password).get(
+        "/api/v1/enterprises").json()
     assert [e["uscc"] for e in listed["items"]] == [company]
     assert named_ganzhou() == before + demo.ENTERPRISES_PER_COUNTY["620702"]
 
