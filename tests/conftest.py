@@ -1,9 +1,9 @@
 """Test policy.
 
 Unit tests (tests/unit): no server. Domain rules, schemas and the kit's pure parts are called
-directly; entrypoints run in-process through nameko's `worker_factory` with their store and
-outbox replaced by in-memory fakes. They never ask for the fixtures of tests/support/platform.py:
-a unit test that would is refused at collection.
+directly; entrypoints run in-process through nameko's `worker_factory`, the store replaced by an
+in-memory one and the other dependencies by mocks. They never ask for the fixtures of
+tests/support/platform.py: a unit test that would is refused at collection.
 
 Integration and end-to-end tests: everything real. Real RabbitMQ, the real MongoDB-protocol
 server (FerretDB natively, MongoDB under compose) and real MinIO, started by `infra/local/up.sh`
