@@ -1,4 +1,5 @@
 """The `anjian` command line against the running platform: demo data, import, export, users."""
+
 import subprocess
 import sys
 
@@ -13,8 +14,14 @@ from tools.isolated import ROOT, environment
 
 
 def anjian(settings, *args):
-    return subprocess.run([sys.executable, "-m", "tools.cli", *args], cwd=ROOT,
-                          env=environment(settings), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tools.cli", *args],
+        cwd=ROOT,
+        env=environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
@@ -24,8 +31,9 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     ganzhou = sign_in("ganzhou")
 
     def named_ganzhou():
-        return ganzhou.get("/api/v1/enterprises", params={
-            "q": "甘州区", "region": "620702", "with_total": "true"}).json()["total"]
+        return ganzhou.get(
+            "/api/v1/enterprises", params={"q": "甘州区", "region": "620702", "with_total": "true"}
+        ).json()["total"]
 
     before = named_ganzhou()
     first = anjian(settings, "seed-demo")
@@ -35,8 +43,9 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     assert "demo users: 0 new" in second.stdout
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
-    listed = signing_in(platform.url)(company, settings.demo_password).get(
-        "/api/v1/enterprises").json()
+    listed = (
+        signing_in(platform.url)(company, settings.demo_password).get("/api/v1/enterprises").json()
+    )
     assert [e["uscc"] for e in listed["items"]] == [company]
     assert named_ganzhou() == before + demo.ENTERPRISES_PER_COUNTY["620702"]
 
@@ -44,13 +53,16 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
 def test_import_and_export_files(platform, settings, tmp_path):
     rows = [enterprise(region_code="620724") for _ in range(3)]
     workbook = openpyxl.Workbook()
-    workbook.active.append(["uscc", "name", "region_code", "address", "industry",
-                            "principal_name", "principal_phone"])
+    workbook.active.append(
+        ["uscc", "name", "region_code", "address", "industry", "principal_name", "principal_phone"]
+    )
     for row in rows:
-        workbook.active.append([row["uscc"], row["name"], "620724", row["address"], "textile",
-                                "赵敏", "13600000000"])
-    workbook.active.append(["not-a-code", "坏行有限公司", "620724", "高台县", "textile", "赵敏",
-                            "13600000000"])
+        workbook.active.append(
+            [row["uscc"], row["name"], "620724", row["address"], "textile", "赵敏", "13600000000"]
+        )
+    workbook.active.append(
+        ["not-a-code", "坏行有限公司", "620724", "高台县", "textile", "赵敏", "13600000000"]
+    )
     source = tmp_path / "in.xlsx"
     workbook.save(source)
     imported = anjian(settings, "import", str(source))
@@ -62,26 +74,48 @@ def test_import_and_export_files(platform, settings, tmp_path):
     target = tmp_path / "out.xlsx"
     exported = anjian(settings, "export", str(target), "--region", "620724")
     assert exported.returncode == 0, exported.stderr
-    usccs = {row[0] for row in openpyxl.load_workbook(target).active.iter_rows(
-        min_row=2, values_only=True)}
+    usccs = {
+        row[0]
+        for row in openpyxl.load_workbook(target).active.iter_rows(min_row=2, values_only=True)
+    }
     assert {row["uscc"] for row in rows} <= usccs
 
 
 def test_create_user_refuses_an_unknown_role(platform, settings):
-    refused = anjian(settings, "create-user", "someone", "--role", "root", "--region", "620722",
-                     "--password", "long-enough-1")
+    refused = anjian(
+        settings,
+        "create-user",
+        "someone",
+        "--role",
+        "root",
+        "--region",
+        "620722",
+        "--password",
+        "long-enough-1",
+    )
     assert refused.returncode != 0
     assert "role" in refused.stderr
-    made = anjian(settings, "create-user", "gaotai", "--role", "regulator", "--region", "620724",
-                  "--password", "long-enough-1")
+    made = anjian(
+        settings,
+        "create-user",
+        "gaotai",
+        "--role",
+        "regulator",
+        "--region",
+        "620724",
+        "--password",
+        "long-enough-1",
+    )
     assert made.returncode == 0, made.stderr
-    reply = requests.post(platform.url + "/api/v1/auth/token", timeout=30,
-                          json={"username": "gaotai", "password": "long-enough-1"})
+    reply = requests.post(
+        platform.url + "/api/v1/auth/token",
+        timeout=30,
+        json={"username": "gaotai", "password": "long-enough-1"},
+    )
     assert reply.json()["region_scope"] == "620724"
 
 
-def test_resync_rebuilds_a_later_service_s_copy_of_the_registry(platform, settings, sign_in,
-                                                               mongo):
+def test_resync_rebuilds_a_later_service_s_copy_of_the_registry(platform, settings, sign_in, mongo):
     minle = sign_in("minle")
     body = enterprise()
     assert minle.post("/api/v1/enterprises", json=body).status_code == 201
