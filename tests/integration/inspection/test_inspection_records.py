@@ -18,6 +18,19 @@ def minle_enterprise(sign_in):
     return known_enterprise(sign_in("minle"), region_code="620722")
 
 
+def case_against(api, enterprise):
+    """An enforcement case with the enterprise as its one party."""
+    reply = api.post(
+        "/api/v1/enforcement-cases",
+        json={
+            "uscc": enterprise["uscc"],
+            "parties": [{"kind": "unit", "name": enterprise["name"]}],
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
 def indicators(api, region):
     return api.get("/api/v1/indicators/inspection", params={"region": region, "year": YEAR}).json()
 
@@ -113,13 +126,7 @@ def test_self_inspection_months(sign_in, users, known_enterprise):
 
 def test_continuous_daily_fines_follow_a_refusal(sign_in, known_enterprise):
     minle = sign_in("minle")
-    case = minle.post(
-        "/api/v1/enforcement-cases",
-        json={
-            "uscc": known_enterprise["uscc"],
-            "parties": [{"kind": "unit", "name": known_enterprise["name"]}],
-        },
-    ).json()
+    case = case_against(minle, known_enterprise)
     unit = case["parties"][0]["party_id"]
     decided_on = TODAY - timedelta(days=10)
     decided = minle.post(
@@ -167,13 +174,7 @@ def test_plan_requests_that_are_refused(sign_in, body, field):
 
 def test_compliance_that_is_refused_changes_nothing(sign_in, known_enterprise):
     minle = sign_in("minle")
-    case = minle.post(
-        "/api/v1/enforcement-cases",
-        json={
-            "uscc": known_enterprise["uscc"],
-            "parties": [{"kind": "unit", "name": known_enterprise["name"]}],
-        },
-    ).json()
+    case = case_against(minle, known_enterprise)
     unit = case["parties"][0]["party_id"]
     path = f"/api/v1/enforcement-cases/{case['id']}/compliance"
     early = minle.post(path, json={"party_id": unit, "status": "refused", "on": TODAY.isoformat()})
