@@ -6,7 +6,7 @@
 #   make up      the same, detached;  make down  stops it all (keeps data)
 #   make unit    the unit tests: seconds, no server started
 #   make lint    ruff (lint and format check), import-linter contracts, mypy
-#   make quick   lint, then every test not marked slow (starts the infrastructure)
+#   make quick   every test not marked slow: about half the time of make test
 #   make test    the whole test suite against real infrastructure
 #   make bench   benchmarks
 #   make clean   down, then delete .data (databases, queues, objects, logs)
@@ -52,7 +52,7 @@ lint: venv
 	$(VENV)/bin/mypy || status=1; \
 	exit $$status
 
-quick: lint
+quick: venv
 	bash infra/local/up.sh
 	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
