@@ -3,6 +3,7 @@
 Service processes monkey-patch with eventlet before anything else is imported, so this module
 imports nameko, pymongo and the services lazily, inside the commands that need them.
 """
+
 import argparse
 import json
 import os
@@ -27,20 +28,41 @@ def _log_dir(settings):
 
 # --- serving -------------------------------------------------------------------------------
 
+
 def serve(args):
     settings = _settings()
     if args.component == "gateway":
-        os.execvp(sys.executable, [
-            sys.executable, "-m", "gunicorn", "gateway.wsgi:app", "--worker-class", "gthread",
-            "--workers", str(settings.gateway_workers), "--threads", str(settings.gateway_threads),
-            "--bind", f"{settings.gateway_host}:{settings.gateway_port}", "--timeout", "120",
-            "--access-logfile", "-"])
+        os.execvp(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "gateway.wsgi:app",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                str(settings.gateway_workers),
+                "--threads",
+                str(settings.gateway_threads),
+                "--bind",
+                f"{settings.gateway_host}:{settings.gateway_port}",
+                "--timeout",
+                "120",
+                "--access-logfile",
+                "-",
+            ],
+        )
     import eventlet
+
     eventlet.monkey_patch()
     import logging
+
     from nameko.cli.run import run
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     entry = next(entry for entry in SERVICES if entry.name == args.component)
     run([entry.service_class()], settings.nameko_config())
 
@@ -51,12 +73,14 @@ def _gateway_url(settings):
 
 def _supervisor(settings):
     from tools.supervision import Supervisor
+
     return Supervisor(COMPONENTS, settings.data_dir, _log_dir(settings))
 
 
 def _start_all(settings, attached):
     """Every component under supervisord, ready to serve; the supervisor is returned."""
     from tools.isolated import PlatformError, wait_until_ready
+
     supervisor = _supervisor(settings)
     started = not supervisor.answers()
     if started:
@@ -79,14 +103,21 @@ def _banner(settings):
     url = _gateway_url(settings)
     password = settings.demo_password
     from tools import demo
-    print(f"\nanjian is up.\n  API:      {url}/api/v1\n  API docs: {url}/api/docs\n"
-          f"  health:   {url}/readyz\n\nDemo logins (password {password!r}):")
+
+    print(
+        f"\nanjian is up.\n  API:      {url}/api/v1\n  API docs: {url}/api/docs\n"
+        f"  health:   {url}/readyz\n\nDemo logins (password {password!r}):"
+    )
     for name, role, scope in demo.DEMO_USERS:
         print(f"  {name:<16} {role:<10} {scope}")
-    print(f"  <USCC>           enterprise one per demo enterprise in "
-          f"{demo.ENTERPRISE_USERS_REGION}, e.g. {demo.users()[len(demo.DEMO_USERS)][0]}")
-    print(f"\nSign in: curl -s -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json'"
-          f" -d '{{\"username\": \"minle\", \"password\": \"{password}\"}}'")
+    print(
+        f"  <USCC>           enterprise one per demo enterprise in "
+        f"{demo.ENTERPRISE_USERS_REGION}, e.g. {demo.users()[len(demo.DEMO_USERS)][0]}"
+    )
+    print(
+        f"\nSign in: curl -s -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json'"
+        f' -d \'{{"username": "minle", "password": "{password}"}}\''
+    )
 
 
 def _interrupt(signum, frame):
@@ -101,8 +132,10 @@ def run_platform(args):
     try:
         seed(args)
         _banner(settings)
-        print(f"\nA component that exits is started again (see {supervisor.log}).\n"
-              "Press Ctrl-C to stop.")
+        print(
+            f"\nA component that exits is started again (see {supervisor.log}).\n"
+            "Press Ctrl-C to stop."
+        )
         supervisor.wait()
         print("supervisord stopped; shutting down")
     except KeyboardInterrupt:
@@ -130,22 +163,30 @@ def down(args):
 
 # --- data ----------------------------------------------------------------------------------
 
+
 def _cli_actor():
     from services.kit.pure.actor import Actor
     from services.kit.pure.regions import NATIONWIDE
+
     return Actor(user_id=CLI_USER, role="admin", region_scope=NATIONWIDE)
 
 
 def _rpc(settings):
     from nameko.standalone.rpc import ClusterRpcProxy
+
     import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
-    return ClusterRpcProxy({"AMQP_URI": settings.amqp_uri, "SERIALIZER": "json"},
-                           context_data=_cli_actor().to_context(), timeout=120)
+
+    return ClusterRpcProxy(
+        {"AMQP_URI": settings.amqp_uri, "SERIALIZER": "json"},
+        context_data=_cli_actor().to_context(),
+        timeout=120,
+    )
 
 
 def _users(settings):
     from gateway.auth import UserStore
     from services.kit.mongo import connect
+
     return UserStore(connect(settings)[settings.database("gateway")])
 
 
@@ -164,13 +205,16 @@ def _import_rows(settings, rows, total=None):
 
 
 def _summary(report):
-    return {result: sum(1 for line in report if line["result"] == result)
-            for result in ("created", "exists", "invalid")}
+    return {
+        result: sum(1 for line in report if line["result"] == result)
+        for result in ("created", "exists", "invalid")
+    }
 
 
 def seed(args):
-    from tools import demo
     from services.kit.pure.errors import Duplicate, NotFound
+    from tools import demo
+
     settings = _settings()
     enterprises = demo.enterprises()
     try:
@@ -181,8 +225,10 @@ def seed(args):
     except NotFound:
         rows = [{"row": index + 1, "fields": e} for index, e in enumerate(enterprises)]
         counts = _summary(_import_rows(settings, rows, len(rows)))
-        print(f"  demo enterprises: {counts['created']} new, {counts['exists']} already there, "
-              f"{counts['invalid']} invalid")
+        print(
+            f"  demo enterprises: {counts['created']} new, {counts['exists']} already there, "
+            f"{counts['invalid']} invalid"
+        )
     users = _users(settings)
     created = 0
     for username, role, scope, uscc in demo.users():
@@ -205,6 +251,7 @@ def resynchronise(args):
 
 def import_file(args):
     from services.registry import spreadsheet
+
     settings = _settings()
     with open(args.file, "rb") as stream:
         rows = list(spreadsheet.read_rows(stream, args.file))
@@ -213,8 +260,10 @@ def import_file(args):
         if line["result"] == "invalid":
             print(f"  row {line['row']}: {json.dumps(line['errors'], ensure_ascii=False)}")
     counts = _summary(report)
-    print(f"{counts['created']} created, {counts['exists']} already registered, "
-          f"{counts['invalid']} invalid")
+    print(
+        f"{counts['created']} created, {counts['exists']} already registered, "
+        f"{counts['invalid']} invalid"
+    )
     return 1 if counts["invalid"] else 0
 
 
@@ -222,16 +271,19 @@ def load_volume(args):
     """Synthetic enterprises through the registry's import (as a bureau would import them), and
     synthetic open hazards written straight into the inspection database, to try the platform
     at a city's size. Enterprises already there are skipped; hazards are added every time."""
-    from tools import volume
-    from services.kit.pure.clock import Clock
     from services.kit.mongo import connect
+    from services.kit.pure.clock import Clock
+    from tools import volume
+
     settings = _settings()
     payloads = volume.create_payloads(args.enterprises, args.first_serial)
     if payloads:
         rows = [{"row": number, "fields": payload} for number, payload in enumerate(payloads, 2)]
         counts = _summary(_import_rows(settings, rows, len(rows)))
-        print(f"  enterprises: {counts['created']} new, {counts['exists']} already there, "
-              f"{counts['invalid']} invalid")
+        print(
+            f"  enterprises: {counts['created']} new, {counts['exists']} already there, "
+            f"{counts['invalid']} invalid"
+        )
     if args.hazards:
         if not payloads:
             raise SystemExit("hazards need enterprises: give --enterprises too")
@@ -239,18 +291,27 @@ def load_volume(args):
         owners = [payloads[number % len(payloads)] for number in range(args.hazards)]
         hazards = connect(settings)[settings.database("inspection")].hazards
         for start in range(0, len(owners), 1000):
-            hazards.insert_many(volume.general_hazards(owners[start:start + 1000], clock.now(),
-                                                       clock.today().isoformat()))
-            print(f"\r  hazards: {min(start + 1000, len(owners))}/{len(owners)}", end="",
-                  file=sys.stderr, flush=True)
+            hazards.insert_many(
+                volume.general_hazards(
+                    owners[start : start + 1000], clock.now(), clock.today().isoformat()
+                )
+            )
+            print(
+                f"\r  hazards: {min(start + 1000, len(owners))}/{len(owners)}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
         print(f"\n  hazards: {len(owners)} added", file=sys.stderr)
 
 
 def export_file(args):
     from services.registry import spreadsheet
+
     settings = _settings()
-    query = {key: value for key, value in (("region", args.region), ("industry", args.industry))
-             if value}
+    query = {
+        key: value for key, value in (("region", args.region), ("industry", args.industry)) if value
+    }
 
     def pages(cluster):
         page, exported, total = 1, 0, None
@@ -260,8 +321,12 @@ def export_file(args):
             total = result["total"] if page == 1 else total
             yield from result["items"]
             exported += len(result["items"])
-            print(f"\r  exported {exported}/{total if total is not None else '?'}", end="",
-                  file=sys.stderr, flush=True)
+            print(
+                f"\r  exported {exported}/{total if total is not None else '?'}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
             if not result["has_more"]:
                 return
             page += 1
@@ -276,6 +341,7 @@ def create_user(args):
     password = args.password or os.environ.get("ANJIAN_NEW_USER_PASSWORD")
     if not password:
         import getpass
+
         password = getpass.getpass(f"password for {args.username}: ")
     _users(settings).create(args.username, password, args.role, args.region, args.uscc)
     print(f"created {args.role} {args.username} ({args.region})")
@@ -287,26 +353,36 @@ def main(argv=None):
     command = commands.add_parser("serve", help="run one service or the gateway in the foreground")
     command.add_argument("component", choices=COMPONENTS)
     command.set_defaults(handler=serve)
-    commands.add_parser("run", help="start everything with demo data; Ctrl-C stops"
-                        ).set_defaults(handler=run_platform)
-    commands.add_parser("up", help="start everything detached, with demo data"
-                        ).set_defaults(handler=up)
+    commands.add_parser("run", help="start everything with demo data; Ctrl-C stops").set_defaults(
+        handler=run_platform
+    )
+    commands.add_parser("up", help="start everything detached, with demo data").set_defaults(
+        handler=up
+    )
     commands.add_parser("down", help="stop what `up` started").set_defaults(handler=down)
-    commands.add_parser("seed-demo", help="load the demo enterprises and users (idempotent)"
-                        ).set_defaults(handler=seed)
-    command = commands.add_parser("resync", help="announce enterprises again, so services "
-                                  "deployed later build their copies")
+    commands.add_parser(
+        "seed-demo", help="load the demo enterprises and users (idempotent)"
+    ).set_defaults(handler=seed)
+    command = commands.add_parser(
+        "resync", help="announce enterprises again, so services deployed later build their copies"
+    )
     command.add_argument("usccs", nargs="*", help="only these (default: every enterprise)")
     command.set_defaults(handler=resynchronise)
     command = commands.add_parser("import", help="import enterprises from .xlsx or .csv")
     command.add_argument("file")
     command.set_defaults(handler=import_file)
-    command = commands.add_parser("load-volume", help="add synthetic enterprises and hazards, "
-                                  "to try the platform at a city's size")
+    command = commands.add_parser(
+        "load-volume",
+        help="add synthetic enterprises and hazards, to try the platform at a city's size",
+    )
     command.add_argument("--enterprises", type=int, default=10_000)
     command.add_argument("--hazards", type=int, default=10_000)
-    command.add_argument("--first-serial", type=int, default=1_000_000,
-                         help="numbering of the synthetic USCCs (default 1000000)")
+    command.add_argument(
+        "--first-serial",
+        type=int,
+        default=1_000_000,
+        help="numbering of the synthetic USCCs (default 1000000)",
+    )
     command.set_defaults(handler=load_volume)
 
     command = commands.add_parser("export", help="export enterprises to .xlsx")
@@ -323,6 +399,7 @@ def main(argv=None):
     command.set_defaults(handler=create_user)
     args = parser.parse_args(argv)
     from services.kit.pure.errors import DomainError
+
     try:
         return args.handler(args) or 0
     except DomainError as error:

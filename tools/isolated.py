@@ -4,6 +4,7 @@ Tests and benchmarks run the real services and gateway as processes (`tools.cli 
 on resources nobody else uses, so they never disturb the demo platform or each other. The
 command line's `run` and `up` share the readiness wait.
 """
+
 import dataclasses
 import os
 import secrets
@@ -89,18 +90,24 @@ class VirtualHost:
 
     def create(self):
         try:
-            requests.put(self.url(f"vhosts/{self.vhost}"), auth=self.auth, timeout=10
-                         ).raise_for_status()
+            requests.put(
+                self.url(f"vhosts/{self.vhost}"), auth=self.auth, timeout=10
+            ).raise_for_status()
             self.allow_writes()
         except requests.RequestException as error:
-            raise PlatformError(f"cannot create a RabbitMQ virtual host through {self.api} "
-                                f"({error}); is the infrastructure up (make infra)?") from None
+            raise PlatformError(
+                f"cannot create a RabbitMQ virtual host through {self.api} "
+                f"({error}); is the infrastructure up (make infra)?"
+            ) from None
 
     def allow_writes(self, write=".*"):
         """Grant writes to exchanges matching `write` (a regex); new connections obey it."""
-        requests.put(self.url(f"permissions/{self.vhost}/{self.auth[0]}"), auth=self.auth,
-                     timeout=10, json={"configure": ".*", "write": write, "read": ".*"}
-                     ).raise_for_status()
+        requests.put(
+            self.url(f"permissions/{self.vhost}/{self.auth[0]}"),
+            auth=self.auth,
+            timeout=10,
+            json={"configure": ".*", "write": write, "read": ".*"},
+        ).raise_for_status()
 
     def delete(self):
         requests.delete(self.url(f"vhosts/{self.vhost}"), auth=self.auth, timeout=10)
@@ -121,9 +128,14 @@ class Components:
         with open(self.logs / f"{component}.log", "ab") as log:
             # A session of its own: Ctrl-C reaches the caller, which then stops everything.
             self.processes[component] = subprocess.Popen(
-                [sys.executable, "-m", "tools.cli", "serve", component], cwd=ROOT,
-                env=environment(dataclasses.replace(self.settings, **overrides)), stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                [sys.executable, "-m", "tools.cli", "serve", component],
+                cwd=ROOT,
+                env=environment(dataclasses.replace(self.settings, **overrides)),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def stop(self, component, kill=False):
         process = self.processes.pop(component)
@@ -149,8 +161,9 @@ class Components:
         """Raise PlatformError, with its log, if a component has exited."""
         for name, process in self.processes.items():
             if process.poll() is not None:
-                raise PlatformError(f"{name} exited with code {process.returncode}:\n"
-                                    f"{log_tail(self.logs, name)}")
+                raise PlatformError(
+                    f"{name} exited with code {process.returncode}:\n{log_tail(self.logs, name)}"
+                )
 
     def wait_ready(self):
         wait_until_ready(self.url, self.check, self.ready_seconds)

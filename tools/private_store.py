@@ -4,6 +4,7 @@ For tests and benchmarks that must kill the server, or compare the patched build
 one, without disturbing the server everybody else uses. The binaries come from
 `infra/local/build-ferretdb.sh`, which builds what is missing.
 """
+
 import socket
 import subprocess
 import time
@@ -31,7 +32,7 @@ def ferretdb_binary(upstream=False):
 
 
 class PrivateFerretDB:
-    """One FerretDB process on SQLite in `folder`; start, kill -9 and start again on the same data."""
+    """One FerretDB process on SQLite in `folder`: start, kill -9, start again on the same data."""
 
     def __init__(self, folder, upstream=False):
         self.folder = Path(folder)
@@ -44,25 +45,36 @@ class PrivateFerretDB:
         return f"mongodb://127.0.0.1:{self.port}/"
 
     def client(self, **options):
-        return MongoClient(self.uri, **{"serverSelectionTimeoutMS": 5000, "tz_aware": True,
-                                        **options})
+        return MongoClient(
+            self.uri, **{"serverSelectionTimeoutMS": 5000, "tz_aware": True, **options}
+        )
 
     def start(self):
         (self.folder / "state").mkdir(parents=True, exist_ok=True)
-        log = open(self.folder / "ferretdb.log", "ab")
         # The same options as infra/local/up.sh, so what is measured here is what runs there.
-        self.process = subprocess.Popen(
-            [self.binary, "--handler=sqlite",
-             f"--sqlite-url=file:{self.folder}/?_pragma=synchronous(normal)",
-             f"--listen-addr=127.0.0.1:{self.port}", f"--state-dir={self.folder / 'state'}",
-             "--debug-addr=-", "--telemetry=disable", "--log-level=warn"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+        with open(self.folder / "ferretdb.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--handler=sqlite",
+                    f"--sqlite-url=file:{self.folder}/?_pragma=synchronous(normal)",
+                    f"--listen-addr=127.0.0.1:{self.port}",
+                    f"--state-dir={self.folder / 'state'}",
+                    "--debug-addr=-",
+                    "--telemetry=disable",
+                    "--log-level=warn",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         deadline = time.monotonic() + START_SECONDS
         while not self._answers():
             if self.process.poll() is not None:
-                raise PrivateStoreError(f"FerretDB exited with {self.process.returncode}: "
-                                        f"{(self.folder / 'ferretdb.log').read_text()[-2000:]}")
+                raise PrivateStoreError(
+                    f"FerretDB exited with {self.process.returncode}: "
+                    f"{(self.folder / 'ferretdb.log').read_text()[-2000:]}"
+                )
             if time.monotonic() > deadline:
                 raise PrivateStoreError(f"FerretDB did not answer within {START_SECONDS}s")
             time.sleep(0.1)

@@ -8,6 +8,7 @@ started waits one second longer before each further try (supervisord's back-off)
 `log/supervisord.log`. In production systemd units with `Restart=always` or Kubernetes
 restarting pods do this job.
 """
+
 import os
 import signal
 import subprocess
@@ -85,16 +86,21 @@ class Supervisor:
         if attached:
             # A session of its own: Ctrl-C reaches the caller, which then stops supervisord.
             self.foreground = subprocess.Popen(
-                [*command, "--nodaemon", "--silent"], cwd=ROOT, env=env,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                [*command, "--nodaemon", "--silent"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         else:
             subprocess.run(command, cwd=ROOT, env=env, check=True)
         deadline = time.monotonic() + ANSWER_SECONDS
         while not self.answers():
             self._check_supervisord()
             if time.monotonic() > deadline:
-                raise PlatformError(f"supervisord did not answer within {ANSWER_SECONDS}s; "
-                                    f"see {self.log}")
+                raise PlatformError(
+                    f"supervisord did not answer within {ANSWER_SECONDS}s; see {self.log}"
+                )
             time.sleep(0.2)
 
     def _rpc(self):
@@ -109,24 +115,29 @@ class Supervisor:
 
     def processes(self):
         """{component: (state, pid)}, pid 0 while the component is not running."""
-        return {info["name"]: (info["statename"], info["pid"])
-                for info in self._rpc().getAllProcessInfo()}
+        return {
+            info["name"]: (info["statename"], info["pid"])
+            for info in self._rpc().getAllProcessInfo()
+        }
 
     def pid(self, component):
         return self.processes()[component][1]
 
     def _check_supervisord(self):
         if self.foreground is not None and self.foreground.poll() is not None:
-            raise PlatformError(f"supervisord exited with code {self.foreground.returncode}; "
-                                f"see {self.log}")
+            raise PlatformError(
+                f"supervisord exited with code {self.foreground.returncode}; see {self.log}"
+            )
 
     def check(self):
         """Raise PlatformError if supervisord is gone or has given up on a component."""
         self._check_supervisord()
         for component, (state, _) in self.processes().items():
             if state == GIVEN_UP:
-                raise PlatformError(f"{component} keeps exiting and was given up:\n"
-                                    f"{log_tail(self.log_dir, component)}")
+                raise PlatformError(
+                    f"{component} keeps exiting and was given up:\n"
+                    f"{log_tail(self.log_dir, component)}"
+                )
 
     def wait(self):
         """Block until the attached supervisord exits."""

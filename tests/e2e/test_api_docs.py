@@ -1,18 +1,37 @@
 """The API documentation renders in a real browser, from assets the gateway serves itself."""
+
 import shutil
 import subprocess
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags that keep a headless Chromium from reaching for Google's services on a closed network.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def rendered_dom(url, profile):
-    done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}",
-                           "--virtual-time-budget=15000", "--dump-dom", url],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -21,7 +40,12 @@ def test_swagger_ui_lists_the_registry_operations(platform, tmp_path):
     assert CHROMIUM, "Debian's chromium is missing: `bash infra/local/up.sh --with-browser`"
     dom = rendered_dom(platform.url + "/api/docs", tmp_path / "profile")
     assert 'class="swagger-ui"' in dom, dom[:2000]
-    for path in ("/api/v1/enterprises", "/api/v1/enterprises/{uscc}",
-                 "/api/v1/enterprises/{uscc}/status", "/api/v1/enterprises/import",
-                 "/api/v1/enterprises/export", "/api/v1/auth/token"):
+    for path in (
+        "/api/v1/enterprises",
+        "/api/v1/enterprises/{uscc}",
+        "/api/v1/enterprises/{uscc}/status",
+        "/api/v1/enterprises/import",
+        "/api/v1/enterprises/export",
+        "/api/v1/auth/token",
+    ):
         assert f'data-path="{path}"' in dom, path

@@ -1,12 +1,13 @@
 """The holding service (tests/support/holding_service.py) as a process a test can hold, free
 and watch, and the caller the tests call it as."""
+
 import subprocess
 import sys
 import uuid
 
-from tools.isolated import ROOT, environment
-from tests.conftest import wait_until
 from tests.support.holding_service import SERVICE
+from tests.support.waiting import wait_until
+from tools.isolated import ROOT, environment
 
 CALLER = {"user_id": "holding-test", "role": "admin", "region_scope": "000000"}
 
@@ -19,9 +20,14 @@ class Service:
         self.log_path = folder / "holding.log"
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.support.holding_service"], cwd=ROOT,
-                env=environment(settings), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                [sys.executable, "-m", "tests.support.holding_service"],
+                cwd=ROOT,
+                env=environment(settings),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def gate(self):
         path = self.folder / f"gate-{uuid.uuid4().hex}"
@@ -48,8 +54,12 @@ class Service:
     def serving(cls, settings, folder, rpc):
         """Started, and consuming its RPC queue."""
         running = cls(settings, folder)
-        wait_until(lambda: rpc.serving(SERVICE), timeout=60, interval=0.2,
-                   message="the holding service to consume")
+        wait_until(
+            lambda: rpc.serving(SERVICE),
+            timeout=60,
+            interval=0.2,
+            message="the holding service to consume",
+        )
         return running
 
 

@@ -4,9 +4,11 @@ A test holds a worker open, kills the broker, then releases it, so the RPC reply
 publication, the relay timer and the inbox's acknowledgement all meet a broker that is gone.
 Run it as `python -m tests.support.holding_service` with a platform's ANJIAN_* environment.
 """
+
 if __name__ == "__main__":
-    # Before anything else is imported, as `anjian serve` does; importing it (for its names) does not.
+    # Before any other import, as `anjian serve` does; importing the module (for its names) doesn't.
     import eventlet
+
     eventlet.monkey_patch()
 
 import logging  # noqa: E402
@@ -18,10 +20,10 @@ import eventlet  # noqa: E402
 from nameko.cli.run import run  # noqa: E402
 
 from services.kit.config import Settings  # noqa: E402
-from services.kit.pure.envelope import make_event  # noqa: E402
 from services.kit.inbox import idempotent_handler  # noqa: E402
 from services.kit.mongo import BaseStore, MongoStore  # noqa: E402
 from services.kit.outbox import Outbox, OutboxRelay  # noqa: E402
+from services.kit.pure.envelope import make_event  # noqa: E402
 from services.kit.runtime import Caller, rpc  # noqa: E402
 
 SERVICE = "holding"
@@ -55,8 +57,15 @@ class HoldingService(OutboxRelay):
     def record(self, gate, subject):
         """Store a note and its event in one write, then publish it, as every command does."""
         hold(gate)
-        event = make_event(service=SERVICE, entity="note", verb="recorded", subject=subject,
-                           data={}, region_code="620722", now=datetime.now(timezone.utc))
+        event = make_event(
+            service=SERVICE,
+            entity="note",
+            verb="recorded",
+            subject=subject,
+            data={},
+            region_code="620722",
+            now=datetime.now(timezone.utc),
+        )
         notes = self.store.db.notes
         self.store.insert_aggregate(notes, {"_id": subject, "outbox": [event]})
         self.outbox.flush(notes, subject, [event])
@@ -65,11 +74,13 @@ class HoldingService(OutboxRelay):
     @idempotent_handler(PRODDER, NOTE_SENT)
     def handle_note_sent(self, event):
         hold(event["data"]["gate"])
-        self.store.db.notes_seen.update_one({"_id": event["subject"]}, {"$inc": {"times": 1}},
-                                            upsert=True)
+        self.store.db.notes_seen.update_one(
+            {"_id": event["subject"]}, {"$inc": {"times": 1}}, upsert=True
+        )
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     run([HoldingService], Settings.from_env().nameko_config())

@@ -6,6 +6,7 @@ port, Erlang distribution port and data folder, from the same scripts up.sh uses
 SIGKILL and starting it again on the same folder is what a crash and a restart do to a real
 broker: durable queues and persistent messages survive, connections do not.
 """
+
 import os
 import secrets
 import signal
@@ -23,16 +24,22 @@ from tools.isolated import PlatformError, free_port
 RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")  # the real scripts, not the Debian su wrappers
 START_SECONDS = 120
 STOP_SECONDS = 30
+# Erlang distribution (the node's cluster port) on the loopback interface only.
+LOOPBACK_DISTRIBUTION = "-kernel inet_dist_use_interface {127,0,0,1}"
 
 
 def cut_connections(vhost):
     """Close every client connection of a virtual host (tools.isolated.VirtualHost), as a broker
     restart would."""
-    listed = requests.get(vhost.url(f"vhosts/{quote(vhost.vhost, safe='')}/connections"),
-                          auth=vhost.auth, timeout=10).json()
+    listed = requests.get(
+        vhost.url(f"vhosts/{quote(vhost.vhost, safe='')}/connections"), auth=vhost.auth, timeout=10
+    ).json()
     for connection in listed:
-        requests.delete(vhost.url(f"connections/{quote(connection['name'], safe='')}"),
-                        auth=vhost.auth, timeout=10)
+        requests.delete(
+            vhost.url(f"connections/{quote(connection['name'], safe='')}"),
+            auth=vhost.auth,
+            timeout=10,
+        )
 
 
 class PrivateBroker:
@@ -48,25 +55,28 @@ class PrivateBroker:
         (self.folder / "rabbitmq.conf").write_text(
             f"listeners.tcp.default = 127.0.0.1:{self.amqp_port}\n"
             # guest may connect from localhost only, which is all this node listens on
-            "loopback_users.guest = true\n")
+            "loopback_users.guest = true\n"
+        )
         (self.folder / "enabled_plugins").write_text("[].\n")  # no management: starts faster
         (self.folder / "rabbitmq-env.conf").write_text("")
 
     def _environment(self):
         env = dict(os.environ)
-        env.update({
-            "HOME": str(self.folder),  # the Erlang cookie lives here
-            "RABBITMQ_NODENAME": self.node,
-            "RABBITMQ_DIST_PORT": str(self.dist_port),
-            "RABBITMQ_CONF_ENV_FILE": str(self.folder / "rabbitmq-env.conf"),
-            "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
-            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins"),
-            "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"),
-            "RABBITMQ_LOG_BASE": str(self.folder / "log"),
-            "RABBITMQ_PID_FILE": str(self.folder / "rabbitmq.pid"),
-            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
-            "ERL_EPMD_ADDRESS": "127.0.0.1",
-        })
+        env.update(
+            {
+                "HOME": str(self.folder),  # the Erlang cookie lives here
+                "RABBITMQ_NODENAME": self.node,
+                "RABBITMQ_DIST_PORT": str(self.dist_port),
+                "RABBITMQ_CONF_ENV_FILE": str(self.folder / "rabbitmq-env.conf"),
+                "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
+                "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins"),
+                "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"),
+                "RABBITMQ_LOG_BASE": str(self.folder / "log"),
+                "RABBITMQ_PID_FILE": str(self.folder / "rabbitmq.pid"),
+                "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": LOOPBACK_DISTRIBUTION,
+                "ERL_EPMD_ADDRESS": "127.0.0.1",
+            }
+        )
         return env
 
     def answers(self):
@@ -84,16 +94,25 @@ class PrivateBroker:
         with open(self.folder / "log" / "server.out", "ab") as out:
             # A session of its own, so kill() can take the whole node (script, VM, helpers).
             self.process = subprocess.Popen(
-                [str(RABBITMQ_BIN / "rabbitmq-server")], env=self._environment(), stdout=out,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                [str(RABBITMQ_BIN / "rabbitmq-server")],
+                env=self._environment(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + START_SECONDS
         while not self.answers():
             if self.process.poll() is not None:
-                raise PlatformError(f"RabbitMQ node {self.node} exited with code "
-                                    f"{self.process.returncode}; see {self.folder / 'log'}")
+                raise PlatformError(
+                    f"RabbitMQ node {self.node} exited with code "
+                    f"{self.process.returncode}; see {self.folder / 'log'}"
+                )
             if time.monotonic() > deadline:
-                raise PlatformError(f"RabbitMQ node {self.node} did not answer within "
-                                    f"{START_SECONDS}s; see {self.folder / 'log'}")
+                raise PlatformError(
+                    f"RabbitMQ node {self.node} did not answer within "
+                    f"{START_SECONDS}s; see {self.folder / 'log'}"
+                )
             time.sleep(0.2)
 
     def kill(self):

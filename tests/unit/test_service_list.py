@@ -1,17 +1,21 @@
 """The one list of services is what every deployment path reads."""
+
 from pathlib import Path
 
 import yaml
 
-from services import SERVICES, LEVELS
+from services import LEVELS, SERVICES
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 
 
 def test_every_listed_service_runs_in_the_container_deployment_and_nothing_else_does():
     compose = yaml.safe_load(COMPOSE.read_text())["services"]
-    served = {name for name, block in compose.items()
-              if block.get("command", [])[:2] == ["anjian", "serve"]}
+    served = {
+        name
+        for name, block in compose.items()
+        if block.get("command", [])[:2] == ["anjian", "serve"]
+    }
     assert served == {entry.name for entry in SERVICES} | {"gateway"}
     for entry in SERVICES:
         assert compose[entry.name]["command"] == ["anjian", "serve", entry.name]

@@ -3,8 +3,11 @@
 It travels as nameko context data under the key `actor`, as a JSON string (AMQP headers carry
 strings safely; nested tables do not survive every client).
 """
+
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any, Self
 
 from services.kit.pure import regions
 from services.kit.pure.errors import Forbidden, Unauthenticated
@@ -24,11 +27,11 @@ class Actor:
     region_scope: str
     uscc: str | None = None
 
-    def to_context(self):
+    def to_context(self) -> dict[str, str]:
         return {CONTEXT_KEY: json.dumps(asdict(self), separators=(",", ":"))}
 
     @classmethod
-    def from_context(cls, data):
+    def from_context(cls, data: Mapping[str, Any] | None) -> Self:
         raw = (data or {}).get(CONTEXT_KEY)
         if not raw:
             raise Unauthenticated("no caller identity was sent with the request")
@@ -39,26 +42,29 @@ class Actor:
             raise Unauthenticated("the caller identity is malformed") from None
         if actor.role not in ROLES:
             raise Unauthenticated(f"unknown role {actor.role!r}")
-        if not (isinstance(actor.user_id, str) and isinstance(actor.region_scope, str)
-                and regions.CODE.match(actor.region_scope)):
+        if not (
+            isinstance(actor.user_id, str)
+            and isinstance(actor.region_scope, str)
+            and regions.CODE.match(actor.region_scope)
+        ):
             raise Unauthenticated("the caller identity is malformed")
         if (actor.role == "enterprise") != isinstance(actor.uscc, str):
             raise Unauthenticated("only an enterprise user, and always one, names a USCC")
         return actor
 
     @property
-    def scope_prefix(self):
+    def scope_prefix(self) -> str:
         return regions.scope_prefix(self.region_scope)
 
-    def sees_region(self, region_code):
+    def sees_region(self, region_code: object) -> bool:
         return regions.within(self.region_scope, region_code)
 
-    def sees_enterprise(self, uscc, region_code):
+    def sees_enterprise(self, uscc: str, region_code: object) -> bool:
         if self.role == "enterprise":
             return uscc == self.uscc
         return self.sees_region(region_code)
 
-    def narrow(self, region=None):
+    def narrow(self, region: str | None = None) -> str:
         """The code prefix a query may cover: the requested region within the caller's scope.
 
         A region beside the caller's jurisdiction is refused; one above it is narrowed to it.
@@ -71,22 +77,26 @@ class Actor:
             return wanted
         if own.startswith(wanted):
             return own
-        raise Forbidden(f"region {region} is outside your jurisdiction",
-                        {"region": ["outside your jurisdiction"]})
+        raise Forbidden(
+            f"region {region} is outside your jurisdiction",
+            {"region": ["outside your jurisdiction"]},
+        )
 
-    def require_role(self, *roles):
+    def require_role(self, *roles: str) -> None:
         if self.role not in roles:
             raise Forbidden(f"the role {self.role!r} may not do this")
 
-    def require_can_write(self):
+    def require_can_write(self) -> None:
         if self.role in READ_ONLY:
             raise Forbidden(f"the role {self.role!r} only reads; it may not change records")
 
-    def require_writer(self, region_code):
+    def require_writer(self, region_code: str) -> None:
         self.require_role(*WRITERS)
         if not self.sees_region(region_code):
-            raise Forbidden(f"region {region_code} is outside your jurisdiction",
-                            {"region_code": ["outside your jurisdiction"]})
+            raise Forbidden(
+                f"region {region_code} is outside your jurisdiction",
+                {"region_code": ["outside your jurisdiction"]},
+            )
 
 
 SYSTEM = Actor(user_id="system", role="admin", region_scope=regions.NATIONWIDE)

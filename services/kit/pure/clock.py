@@ -3,7 +3,8 @@
 Services, timers and domain rules take a clock instead of calling datetime.now(), so tests can
 move time and every rule sees the same "now".
 """
-from datetime import datetime, timedelta, timezone
+
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 # Regulatory dates (deadlines, graded_on, expiry) are calendar days in China.
@@ -11,26 +12,26 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class Clock:
-    def __init__(self, offset=timedelta()):
+    def __init__(self, offset: timedelta = timedelta()) -> None:
         # A deployment may run ahead (drills, deadline tests); production keeps it at zero.
         self.offset = offset
 
-    def now(self):
+    def now(self) -> datetime:
         return datetime.now(timezone.utc) + self.offset
 
-    def today(self):
+    def today(self) -> date:
         return self.now().astimezone(CHINA).date()
 
 
 class FixedClock(Clock):
     """A clock that only moves when told to."""
 
-    def __init__(self, at):
+    def __init__(self, at: datetime) -> None:
         super().__init__()
         self.at = at
 
-    def now(self):
+    def now(self) -> datetime:
         return self.at
 
-    def advance(self, **delta):
+    def advance(self, **delta: float) -> None:
         self.at += timedelta(**delta)

@@ -3,21 +3,35 @@
 Types read `cn.anjian.<service>.<entity>.<verb>.v<version>`. The AMQP routing key is the type,
 so consumers bind to exactly what they need (or `cn.anjian.registry.#`).
 """
+
 import re
 import uuid
+from datetime import datetime
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.kit.pure.times import utc_instant
-from marshmallow import INCLUDE, Schema, fields, validate
 
 SPECVERSION = "1.0"
 TYPE = re.compile(r"^cn\.anjian\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
 
 
-def event_type(service, entity, verb, version=1):
+def event_type(service: str, entity: str, verb: str, version: int = 1) -> str:
     return f"cn.anjian.{service}.{entity}.{verb}.v{version}"
 
 
-def make_event(*, service, entity, verb, subject, data, region_code, now, version=1):
+def make_event(
+    *,
+    service: str,
+    entity: str,
+    verb: str,
+    subject: str,
+    data: dict[str, Any],
+    region_code: str,
+    now: datetime,
+    version: int = 1,
+) -> dict[str, Any]:
     return {
         "specversion": SPECVERSION,
         "id": str(uuid.uuid4()),

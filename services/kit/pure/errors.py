@@ -5,16 +5,18 @@ so domain modules can raise them; `services.kit.runtime` registers them with nam
 RPC as themselves, and the gateway maps each to one HTTP status.
 """
 
+from typing import Any
+
 
 class DomainError(Exception):
     code = "domain_error"
 
-    def __init__(self, message, errors=None):
+    def __init__(self, message: str, errors: dict[str, Any] | None = None) -> None:
         super().__init__(message, errors or {})
         self.message = message
         self.errors = errors or {}
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
 
@@ -68,5 +70,16 @@ class TimedOut(DomainError):
     code = "timeout"
 
 
-ALL_ERRORS = (DomainError, InvalidInput, NotFound, Duplicate, Conflict, Forbidden,
-              Unauthenticated, TooLarge, Unavailable, Busy, TimedOut)
+ALL_ERRORS = (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    Duplicate,
+    Conflict,
+    Forbidden,
+    Unauthenticated,
+    TooLarge,
+    Unavailable,
+    Busy,
+    TimedOut,
+)

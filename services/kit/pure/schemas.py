@@ -1,4 +1,7 @@
 """Schema helpers shared by every service's schemas.py."""
+
+from typing import Any
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from services.kit.pure.errors import InvalidInput
@@ -29,41 +32,44 @@ class BoundedInteger(fields.Integer):
     strict=False.
     """
 
-    def __init__(self, maximum, minimum=0, strict=True, **kwargs):
-        super().__init__(strict=strict, validate=validate.Range(min=minimum, max=maximum),
-                         **kwargs)
+    def __init__(self, maximum: int, minimum: int = 0, strict: bool = True, **kwargs: Any) -> None:
+        super().__init__(strict=strict, validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
 class Count(BoundedInteger):
     """How many of something: people, problems, items."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(MAX_COUNT, **kwargs)
 
 
 class Yuan(BoundedInteger):
     """An amount of money in whole yuan: losses, funds, fines."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(MAX_YUAN, **kwargs)
 
 
 class Year(BoundedInteger):
     """A calendar year the platform can hold records for."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(MAX_YEAR, minimum=MIN_YEAR, **kwargs)
 
 
 class PageSchema(StrictSchema):
     page = BoundedInteger(MAX_PAGE, minimum=1, strict=False, load_default=1)
     page_size = BoundedInteger(MAX_PAGE_SIZE, minimum=1, strict=False, load_default=20)
-    with_total = fields.Boolean(load_default=False, metadata={
-        "description": "also count every matching record (costs a pass over them; null when "
-                       "the count takes too long)"})
+    with_total = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "also count every matching record (costs a pass over them; null when "
+            "the count takes too long)"
+        },
+    )
 
 
-def load(schema, data, **kwargs):
+def load(schema: Schema, data: object, **kwargs: Any) -> Any:
     """Load with a schema; a failure is an InvalidInput carrying the per-field messages."""
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object", {"_schema": ["not an object"]})
@@ -73,6 +79,6 @@ def load(schema, data, **kwargs):
         raise InvalidInput("the request has invalid fields", error.normalized_messages()) from None
 
 
-def page_bounds(page, page_size):
+def page_bounds(page: int, page_size: int) -> tuple[int, int]:
     """skip and limit for a page (both already validated by PageSchema)."""
     return (page - 1) * page_size, page_size

@@ -3,6 +3,7 @@
 Malformed codes are always refused. A code whose only fault is the check character (some early
 pilot-region codes) may be accepted by an administrator with a recorded reason.
 """
+
 from enum import Enum
 
 from stdnum.cn import uscc as _uscc
@@ -15,7 +16,7 @@ class UsccCheck(Enum):
     MALFORMED = "malformed"
 
 
-def check(code):
+def check(code: object) -> UsccCheck:
     if not isinstance(code, str) or code != code.strip().upper() or len(code) != 18:
         return UsccCheck.MALFORMED
     try:
@@ -27,11 +28,11 @@ def check(code):
     return UsccCheck.VALID
 
 
-def with_check_character(first17):
+def with_check_character(first17: str) -> str:
     """Complete 17 characters into a valid code (demo data and tests)."""
     return first17 + _uscc.calc_check_digit(first17)
 
 
-def registering_region(code):
+def registering_region(code: str) -> str:
     """Positions 3-8: the division code of the registering authority."""
     return code[2:8]

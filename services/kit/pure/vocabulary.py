@@ -4,7 +4,22 @@ The registry records them; inspection picks checklist items by them; training, p
 monitoring select enterprises by them. One list, so a value valid in one service is valid in all.
 """
 
-INDUSTRIES = ("metallurgy", "nonferrous", "building_materials", "machinery", "light_industry",
-              "textile", "tobacco", "commerce")
-RISK_FEATURES = ("dust_explosion", "ammonia_refrigeration", "confined_space", "metal_smelting",
-                 "alcohol_storage", "maintenance_work", "outsourced_work")
+INDUSTRIES = (
+    "metallurgy",
+    "nonferrous",
+    "building_materials",
+    "machinery",
+    "light_industry",
+    "textile",
+    "tobacco",
+    "commerce",
+)
+RISK_FEATURES = (
+    "dust_explosion",
+    "ammonia_refrigeration",
+    "confined_space",
+    "metal_smelting",
+    "alcohol_storage",
+    "maintenance_work",
+    "outsourced_work",
+)

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.conftest import FUZZING_TALLY
-from tests.integration.inspection.test_inspection_bad_input import (accident, general_finding, inspected,
-                                                         open_visit, register, upload)
-from tests.integration.inspection.test_inspection_journey import png
-from tests.routes import openapi_document
+from tests.support.api import FUZZING_TALLY, inspected, open_visit, register, upload
+from tests.support.factories import accident, general_finding, png
+from tests.support.routes import openapi_document
+
+pytestmark = pytest.mark.slow  # thousands of generated requests
 
 EXAMPLES_PER_OPERATION = 12
 

@@ -18,10 +18,9 @@ import pytest
 
 from services.kit.pure import regions
 from services.kit.pure.clock import Clock
-from tests.conftest import PASSWORD, wait_until
-from tests.factories import enterprise, new_uscc
-from tests.routes import api_routes
-from tests.integration.inspection.test_inspection_journey import png
+from tests.support.api import COMPANY_PASSWORD, PASSWORD, wait_until_inspection_knows
+from tests.support.factories import enterprise, new_uscc, png
+from tests.support.routes import api_routes
 
 INSPECTORS = ("admin", "regulator", "inspector")
 REVIEWERS = ("admin", "regulator")
@@ -34,7 +33,6 @@ ACCOUNTS = {"admin": "admin", "regulator": "minle", "inspector": "inspector-minl
             "auditor": "auditor", "agency": "agency-matrix"}
 RELATIONS = {"own": "620722", "other_enterprise": "620722", "other_county": "620702"}
 ALLOWED_WRITE = {200, 201, 409}
-COMPANY_PASSWORD = "company-pass-1"
 
 
 @dataclass(frozen=True)
@@ -203,9 +201,7 @@ def _world(relation, sign_in, users):
     company_user = uscc
     users.create(company_user, COMPANY_PASSWORD, "enterprise", region, uscc)
     company = sign_in(company_user, COMPANY_PASSWORD)
-    wait_until(lambda: admin.get(f"/api/v1/self-inspections/coverage/{uscc}/"
-                                 f"{Clock().today().year}").status_code == 200,
-               message="the inspection service to learn of the enterprise")
+    wait_until_inspection_knows(admin, uscc)
     if relation == "own":
         _ok(sign_in("minle").post("/api/v1/agency-assignments",
                                   json={"agency": ACCOUNTS["agency"], "uscc": uscc}))

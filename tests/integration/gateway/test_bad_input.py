@@ -6,23 +6,8 @@ import time
 import jwt
 import pytest
 
-from tests.factories import enterprise, new_uscc
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(reply, status, code=None, field=None):
-    assert reply.status_code == status, reply.text
-    assert reply.headers["Content-Type"].startswith(PROBLEM)
-    body = reply.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert body["type"].endswith("/" + body["code"])
-    assert "Traceback" not in reply.text
-    if code:
-        assert body["code"] == code
-    if field:
-        assert field in json.dumps(body.get("errors", {})), body
-    return body
+from tests.support.api import PROBLEM, assert_problem
+from tests.support.factories import enterprise, new_uscc
 
 
 def wrong_checksum():
@@ -186,7 +171,7 @@ def test_tokens_that_are_missing_expired_forged_or_unsigned_are_401(anonymous, s
         "unknown role": forge({**claims, "role": "root"}, settings.jwt_secret),
     }
     assert_problem(anonymous.get("/api/v1/enterprises"), 401, "unauthenticated")
-    for name, token in tokens.items():
+    for token in tokens.values():
         reply = anonymous.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {token}"})
         assert_problem(reply, 401, "unauthenticated")
 

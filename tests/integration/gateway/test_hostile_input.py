@@ -3,10 +3,8 @@ numbers past 64 bits, and nested objects sent incomplete in an update."""
 import pytest
 
 from services.kit.pure.schemas import MAX_YUAN
-from tests.factories import enterprise
-from tests.integration.gateway.test_bad_input import assert_problem
-from tests.integration.inspection.test_inspection_bad_input import (accident, day, general_finding,
-                                                         inspected, read, register)
+from tests.support.api import assert_problem, inspected, read, register
+from tests.support.factories import accident, day, enterprise, general_finding
 
 HUGE = (2**63, 10**20)
 

@@ -13,9 +13,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from gateway.rpc import RpcPool
 from services.kit.pure.errors import Busy, TimedOut
 from services.kit.runtime import DEADLINE
-from tests.conftest import wait_until
 from tests.support.holding import CALLER, Service, released
 from tests.support.holding_service import SERVICE
+from tests.support.waiting import wait_until
 
 WORKERS = 10  # nameko's default max_workers
 RPC_TIMEOUT = 60
@@ -88,7 +88,7 @@ def test_a_request_whose_caller_already_gave_up_is_not_started(service, holding_
     gate = service.gate()
     config = {"AMQP_URI": holding_settings.amqp_uri, "SERIALIZER": "json"}
     given_up = {**CALLER, DEADLINE: time.time() - 1}
-    with ClusterRpcProxy(config, context_data=given_up, timeout=30) as cluster:
-        with pytest.raises(TimedOut):
-            getattr(cluster, SERVICE).answer(str(gate))
+    with (ClusterRpcProxy(config, context_data=given_up, timeout=30) as cluster,
+          pytest.raises(TimedOut)):
+        getattr(cluster, SERVICE).answer(str(gate))
     assert not (gate / "started").exists()

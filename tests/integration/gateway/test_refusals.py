@@ -3,10 +3,8 @@
 its own limit gets through the gateway."""
 import io
 
-from tests.factories import enterprise
-from tests.integration.gateway.test_bad_input import assert_problem
-from tests.integration.inspection.test_inspection_bad_input import open_visit, read, register, upload
-from tests.integration.inspection.test_inspection_journey import png
+from tests.support.api import assert_problem, open_visit, read, register, upload
+from tests.support.factories import enterprise, png
 
 
 def test_auditor_cannot_add_findings_to_or_complete_an_inspection(sign_in, users):

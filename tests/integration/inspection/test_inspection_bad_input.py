@@ -3,8 +3,8 @@ problem+json answer and changes nothing.
 
 Each refusal is followed by re-reading the record it aimed at, which must be exactly as before.
 """
+
 import http.client
-import io
 import json
 import secrets
 import uuid
@@ -14,74 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from gateway.api.evidence import FORM_ALLOWANCE
-from services.kit.pure.clock import Clock
-from tests.conftest import wait_until
-from tests.factories import enterprise
-from tests.integration.gateway.test_bad_input import assert_problem
-from tests.integration.inspection.test_inspection_journey import png
+from tests.support.api import assert_problem, inspected, open_visit, read, register, upload
+from tests.support.factories import accident, china_today, day, general_finding, png
 
-COMPANY_PASSWORD = "company-pass-1"
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 505
-
-
-def china_today():
-    """Deadlines are calendar days in China, whatever the machine's time zone."""
-    return Clock().today()
-
-
-def day(offset):
-    return (china_today() + timedelta(days=offset)).isoformat()
-
-
-def register(sign_in, users):
-    """An enterprise in 民乐县 with its own user, once the inspection service knows it."""
-    minle = sign_in("minle")
-    body = enterprise()
-    reply = minle.post("/api/v1/enterprises", json=body)
-    assert reply.status_code == 201, reply.text
-    users.create(body["uscc"], COMPANY_PASSWORD, "enterprise", "620722", body["uscc"])
-    wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/"
-                                 f"{china_today().year}").status_code == 200,
-               message="inspection to learn of the enterprise from registry events")
-    return body, sign_in(body["uscc"], COMPANY_PASSWORD)
-
-
-def open_visit(sign_in, uscc):
-    reply = sign_in("inspector-minle").post("/api/v1/inspections", json={
-        "uscc": uscc, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查"})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-def general_finding(description="车间地面积尘未及时清理"):
-    return {"description": description, "deadline": day(30)}
-
-
-def inspected(sign_in, uscc, findings):
-    """A completed inspection with `findings`: the record and {grade: [hazard id, ...]}."""
-    inspector = sign_in("inspector-minle")
-    visit = open_visit(sign_in, uscc)
-    for finding in findings:
-        reply = inspector.post(f"/api/v1/inspections/{visit['id']}/findings", json=finding)
-        assert reply.status_code == 201, reply.text
-    done = inspector.post(f"/api/v1/inspections/{visit['id']}/complete",
-                          json={"handling": "责令限期整改", "signature": "王伟"})
-    assert done.status_code == 200, done.text
-    hazards = {}
-    for finding in done.json()["findings"]:
-        hazards.setdefault(finding["grade"], []).append(finding["hazard_id"])
-    return done.json(), hazards
-
-
-def upload(company, content, name="fix.png", mime="image/png", **form):
-    return company.post("/api/v1/evidence", data=form,
-                        files={"file": (name, io.BytesIO(content), mime)})
-
-
-def read(api, path):
-    reply = api.get(path)
-    assert reply.status_code == 200, reply.text
-    return reply.json()
 
 
 @pytest.fixture(scope="module")
@@ -90,14 +26,26 @@ def site(sign_in, users):
     hazard, and an open visit still taking findings."""
     body, company = register(sign_in, users)
     catalogue = read(sign_in("minle"), "/api/v1/hazard-catalogue")
-    dust_item = next(item["id"] for item in catalogue["major_hazard_items"]
-                     if item["scope"] == "dust_explosion")
-    record, hazards = inspected(sign_in, body["uscc"], [
-        general_finding(),
-        {"description": "干式除尘系统未采取泄爆、惰化、抑爆措施", "catalogue_item": dust_item}])
-    return {"uscc": body["uscc"], "name": body["name"], "company": company,
-            "inspection": record["id"], "general": hazards["general"][0],
-            "major": hazards["major"][0], "open_visit": open_visit(sign_in, body["uscc"])["id"]}
+    dust_item = next(
+        item["id"] for item in catalogue["major_hazard_items"] if item["scope"] == "dust_explosion"
+    )
+    record, hazards = inspected(
+        sign_in,
+        body["uscc"],
+        [
+            general_finding(),
+            {"description": "干式除尘系统未采取泄爆、惰化、抑爆措施", "catalogue_item": dust_item},
+        ],
+    )
+    return {
+        "uscc": body["uscc"],
+        "name": body["name"],
+        "company": company,
+        "inspection": record["id"],
+        "general": hazards["general"][0],
+        "major": hazards["major"][0],
+        "open_visit": open_visit(sign_in, body["uscc"])["id"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +63,17 @@ def hazard_path(identifier):
 
 # --- illegal state transitions --------------------------------------------------------------
 
+
 def test_verifying_a_general_hazard_that_was_never_submitted_is_a_conflict(site, sign_in):
     inspector = sign_in("inspector-minle")
     before = read(inspector, hazard_path(site["general"]))
     assert before["state"] == "rectifying"
     for decision in ({"decision": "verify"}, {"decision": "reject", "reason": "整改不到位"}):
-        assert_problem(inspector.post(hazard_path(site["general"]) + "/verification",
-                                      json=decision), 409, "conflict")
+        assert_problem(
+            inspector.post(hazard_path(site["general"]) + "/verification", json=decision),
+            409,
+            "conflict",
+        )
     assert read(inspector, hazard_path(site["general"])) == before
 
 
@@ -136,23 +88,31 @@ def test_submitting_a_rectification_twice_is_a_conflict(site, sign_in):
     assert first.status_code == 200, first.text
     before = read(company, hazard_path(hazard))
     assert before["state"] == "submitted"
-    assert_problem(company.post(hazard_path(hazard) + "/rectification", json=rectification),
-                   409, "conflict")
+    assert_problem(
+        company.post(hazard_path(hazard) + "/rectification", json=rectification), 409, "conflict"
+    )
     after = read(company, hazard_path(hazard))
     assert after == before and len(after["rectifications"]) == 1
 
 
 def plan(deadline):
-    return {"targets": "消除除尘系统爆炸风险", "measures": "加装泄爆片和隔爆阀",
-            "funds_yuan": 300000, "people": "设备科 5 人", "deadline": deadline,
-            "safety_measures": "停用该除尘系统", "emergency_measures": "配备灭火器材"}
+    return {
+        "targets": "消除除尘系统爆炸风险",
+        "measures": "加装泄爆片和隔爆阀",
+        "funds_yuan": 300000,
+        "people": "设备科 5 人",
+        "deadline": deadline,
+        "safety_measures": "停用该除尘系统",
+        "emergency_measures": "配备灭火器材",
+    }
 
 
 def test_a_general_hazard_has_no_plan_to_approve(site, sign_in):
     minle = sign_in("minle")
     before = read(minle, hazard_path(site["general"]))
-    assert_problem(minle.post(hazard_path(site["general"]) + "/plan", json=plan(day(30))),
-                   409, "conflict")
+    assert_problem(
+        minle.post(hazard_path(site["general"]) + "/plan", json=plan(day(30))), 409, "conflict"
+    )
     after = read(minle, hazard_path(site["general"]))
     assert after == before and after["plan"] is None
 
@@ -162,8 +122,9 @@ def test_a_completed_inspection_takes_no_more_findings(site, sign_in):
     path = f"/api/v1/inspections/{site['inspection']}"
     before = read(inspector, path)
     assert before["state"] == "completed"
-    assert_problem(inspector.post(path + "/findings", json=general_finding("消防通道堵塞")),
-                   409, "conflict")
+    assert_problem(
+        inspector.post(path + "/findings", json=general_finding("消防通道堵塞")), 409, "conflict"
+    )
     after = read(inspector, path)
     assert after == before and len(after["findings"]) == 2
 
@@ -171,21 +132,28 @@ def test_a_completed_inspection_takes_no_more_findings(site, sign_in):
 def test_a_major_hazard_is_never_regraded(site, sign_in):
     minle = sign_in("minle")
     before = read(minle, hazard_path(site["major"]))
-    assert_problem(minle.post(hazard_path(site["major"]) + "/actions",
-                              json={"action": "raise_to_major", "reason": "重新评估"}),
-                   409, "conflict")
+    assert_problem(
+        minle.post(
+            hazard_path(site["major"]) + "/actions",
+            json={"action": "raise_to_major", "reason": "重新评估"},
+        ),
+        409,
+        "conflict",
+    )
     after = read(minle, hazard_path(site["major"]))
     assert after == before and after["grade"] == "major"
 
 
 # --- deadlines in the past ------------------------------------------------------------------
 
+
 def test_a_finding_due_yesterday_is_refused(site, sign_in):
     inspector = sign_in("inspector-minle")
     path = f"/api/v1/inspections/{site['open_visit']}"
     before = read(inspector, path)
-    reply = inspector.post(path + "/findings", json={"description": "配电箱未接地",
-                                                     "deadline": day(-1)})
+    reply = inspector.post(
+        path + "/findings", json={"description": "配电箱未接地", "deadline": day(-1)}
+    )
     assert_problem(reply, 422, "invalid_input", "deadline")
     assert read(inspector, path) == before and before["findings"] == []
 
@@ -193,8 +161,10 @@ def test_a_finding_due_yesterday_is_refused(site, sign_in):
 def test_an_extension_to_a_past_date_is_refused(site):
     company = site["company"]
     before = read(company, hazard_path(site["general"]))
-    reply = company.post(hazard_path(site["general"]) + "/extension",
-                         json={"deadline": day(-1), "reason": "设备供货延迟"})
+    reply = company.post(
+        hazard_path(site["general"]) + "/extension",
+        json={"deadline": day(-1), "reason": "设备供货延迟"},
+    )
     assert_problem(reply, 422, "invalid_input", "deadline")
     after = read(company, hazard_path(site["general"]))
     assert after == before and after["extensions"] == []
@@ -203,29 +173,41 @@ def test_an_extension_to_a_past_date_is_refused(site):
 def test_a_plan_due_in_the_past_is_refused(site, sign_in):
     minle = sign_in("minle")
     before = read(minle, hazard_path(site["major"]))
-    assert_problem(minle.post(hazard_path(site["major"]) + "/plan", json=plan(day(-1))),
-                   422, "invalid_input", "deadline")
+    assert_problem(
+        minle.post(hazard_path(site["major"]) + "/plan", json=plan(day(-1))),
+        422,
+        "invalid_input",
+        "deadline",
+    )
     after = read(minle, hazard_path(site["major"]))
     assert after == before and after["state"] == "reported" and after["plan"] is None
 
 
 # --- rectification evidence -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("evidence", ["none", "missing", "another enterprise's", "unknown"])
 def test_a_rectification_needs_the_enterprise_s_own_evidence(site, neighbour, evidence):
     company = site["company"]
-    bodies = {"none": {"evidence": [], "note": "已整改"},
-              "missing": {"note": "已整改"},
-              "another enterprise's": {"evidence": [neighbour["evidence"]], "note": "已整改"},
-              "unknown": {"evidence": [uuid.uuid4().hex], "note": "已整改"}}
+    bodies = {
+        "none": {"evidence": [], "note": "已整改"},
+        "missing": {"note": "已整改"},
+        "another enterprise's": {"evidence": [neighbour["evidence"]], "note": "已整改"},
+        "unknown": {"evidence": [uuid.uuid4().hex], "note": "已整改"},
+    }
     before = read(company, hazard_path(site["general"]))
-    assert_problem(company.post(hazard_path(site["general"]) + "/rectification",
-                                json=bodies[evidence]), 422, "invalid_input", "evidence")
+    assert_problem(
+        company.post(hazard_path(site["general"]) + "/rectification", json=bodies[evidence]),
+        422,
+        "invalid_input",
+        "evidence",
+    )
     after = read(company, hazard_path(site["general"]))
     assert after == before and after["state"] == "rectifying" and after["rectifications"] == []
 
 
 # --- evidence files -------------------------------------------------------------------------
+
 
 def evidence_count(mongo, settings, uscc):
     return mongo[settings.database("inspection")].evidence.count_documents({"uscc": uscc})
@@ -247,8 +229,10 @@ def declared_upload(platform, api, size):
     """A multipart upload announcing `size` bytes, of which only the first part is sent: the
     gateway must refuse it from the Content-Length alone, before the body streams."""
     boundary = "upload" + secrets.token_hex(8)
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="video.png"\r\nContent-Type: image/png\r\n\r\n').encode() + png(3)
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="video.png"\r\nContent-Type: image/png\r\n\r\n'
+    ).encode() + png(3)
     address = urlsplit(platform.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
     try:
@@ -262,12 +246,17 @@ def declared_upload(platform, api, size):
         connection.close()
 
 
-@pytest.mark.parametrize("name,content,mime", [
-    ("整改照片.jpg", ELF, "image/jpeg"),
-    ("整改照片.png", b"", "image/png"),
-], ids=["executable renamed .jpg", "empty file"])
+@pytest.mark.parametrize(
+    "name,content,mime",
+    [
+        ("整改照片.jpg", ELF, "image/jpeg"),
+        ("整改照片.png", b"", "image/png"),
+    ],
+    ids=["executable renamed .jpg", "empty file"],
+)
 def test_evidence_that_is_not_a_photo_is_refused_and_not_recorded(
-        site, mongo, settings, name, content, mime):
+    site, mongo, settings, name, content, mime
+):
     company = site["company"]
     before = read(company, hazard_path(site["general"]))
     stored = evidence_count(mongo, settings, site["uscc"])
@@ -278,25 +267,18 @@ def test_evidence_that_is_not_a_photo_is_refused_and_not_recorded(
 
 
 def test_evidence_larger_than_its_route_limit_is_413_and_not_recorded(
-        site, platform, mongo, settings):
+    site, platform, mongo, settings
+):
     company = site["company"]
     before = read(company, hazard_path(site["general"]))
     stored = evidence_count(mongo, settings, site["uscc"])
-    reply = declared_upload(platform, company,
-                            settings.evidence_max_bytes + FORM_ALLOWANCE + 1)
+    reply = declared_upload(platform, company, settings.evidence_max_bytes + FORM_ALLOWANCE + 1)
     assert_problem(reply, 413, "too_large")
     assert evidence_count(mongo, settings, site["uscc"]) == stored
     assert read(company, hazard_path(site["general"])) == before
 
 
 # --- accidents ------------------------------------------------------------------------------
-
-def accident(uscc, **overrides):
-    occurred = datetime.now(timezone.utc) - timedelta(hours=2)
-    return {"uscc": uscc, "occurred_at": occurred.isoformat(), "place": "冲压车间",
-            "accident_type": "machinery", "deaths": 0, "missing": 0, "serious_injuries": 1,
-            "minor_injuries": 2, "direct_loss_yuan": 120000, "summary": "冲床伤手", **overrides}
-
 
 ACCIDENT_CASES = {
     "negative deaths": ({"deaths": -1}, "deaths"),
@@ -305,8 +287,10 @@ ACCIDENT_CASES = {
     "negative minor injuries": ({"minor_injuries": -3}, "minor_injuries"),
     "negative loss": ({"direct_loss_yuan": -500}, "direct_loss_yuan"),
     "unknown accident type": ({"accident_type": "volcano"}, "accident_type"),
-    "occurs tomorrow": ({"occurred_at": (datetime.now(timezone.utc)
-                                         + timedelta(days=1)).isoformat()}, "occurred_at"),
+    "occurs tomorrow": (
+        {"occurred_at": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()},
+        "occurred_at",
+    ),
 }
 
 
@@ -314,19 +298,31 @@ ACCIDENT_CASES = {
 def test_an_impossible_accident_report_is_refused_and_not_recorded(site, sign_in, case):
     minle = sign_in("minle")
     overrides, field = ACCIDENT_CASES[case]
-    assert_problem(minle.post("/api/v1/accidents", json=accident(site["uscc"], **overrides)),
-                   422, "invalid_input", field)
+    assert_problem(
+        minle.post("/api/v1/accidents", json=accident(site["uscc"], **overrides)),
+        422,
+        "invalid_input",
+        field,
+    )
     listed = minle.get("/api/v1/accidents", params={"uscc": site["uscc"]}).json()
     assert listed["items"] == []
 
 
 # --- penalties ------------------------------------------------------------------------------
 
+
 def open_case(sign_in, site):
-    reply = sign_in("minle").post("/api/v1/enforcement-cases", json={
-        "uscc": site["uscc"], "hazard_ids": [site["major"]],
-        "parties": [{"kind": "unit", "name": site["name"]},
-                    {"kind": "person", "name": "王伟", "role": "principal"}]})
+    reply = sign_in("minle").post(
+        "/api/v1/enforcement-cases",
+        json={
+            "uscc": site["uscc"],
+            "hazard_ids": [site["major"]],
+            "parties": [
+                {"kind": "unit", "name": site["name"]},
+                {"kind": "person", "name": "王伟", "role": "principal"},
+            ],
+        },
+    )
     assert reply.status_code == 201, reply.text
     return reply.json()
 
@@ -338,42 +334,64 @@ def lines_for(case, **overrides):
     """One line per party; an override of MISSING leaves that field out."""
     lines = []
     for party in case["parties"]:
-        line = {"party_id": party["party_id"], "legal_basis": "《安全生产法》第一百零二条",
-                "amount_yuan": 50000 if party["kind"] == "unit" else 20000,
-                "decision_number": f"民应急罚〔{china_today().year}〕{secrets.randbelow(9000) + 1000}号",
-                "decided_on": china_today().isoformat(), "order_to_correct": True, **overrides}
+        number = secrets.randbelow(9000) + 1000
+        line = {
+            "party_id": party["party_id"],
+            "legal_basis": "《安全生产法》第一百零二条",
+            "amount_yuan": 50000 if party["kind"] == "unit" else 20000,
+            "decision_number": f"民应急罚〔{china_today().year}〕{number}号",
+            "decided_on": china_today().isoformat(),
+            "order_to_correct": True,
+            **overrides,
+        }
         lines.append({key: value for key, value in line.items() if value is not MISSING})
     return lines
 
 
 def cases_of(api, uscc):
-    return api.get("/api/v1/enforcement-cases", params={"uscc": uscc,
-                                                          "with_total": "true"}).json()["total"]
+    return api.get("/api/v1/enforcement-cases", params={"uscc": uscc, "with_total": "true"}).json()[
+        "total"
+    ]
 
 
 def test_a_case_against_two_units_is_refused_and_not_recorded(site, sign_in):
     minle = sign_in("minle")
     before = cases_of(minle, site["uscc"])
-    reply = minle.post("/api/v1/enforcement-cases", json={
-        "uscc": site["uscc"], "hazard_ids": [site["major"]],
-        "parties": [{"kind": "unit", "name": site["name"]},
-                    {"kind": "unit", "name": "另一家有限公司"}]})
+    reply = minle.post(
+        "/api/v1/enforcement-cases",
+        json={
+            "uscc": site["uscc"],
+            "hazard_ids": [site["major"]],
+            "parties": [
+                {"kind": "unit", "name": site["name"]},
+                {"kind": "unit", "name": "另一家有限公司"},
+            ],
+        },
+    )
     assert_problem(reply, 422, "invalid_input", "parties")
     assert cases_of(minle, site["uscc"]) == before
 
 
-@pytest.mark.parametrize("overrides,field", [
-    ({"legal_basis": MISSING}, "legal_basis"),
-    ({"legal_basis": "   "}, "legal_basis"),
-    ({"amount_yuan": -1}, "amount_yuan"),
-], ids=["missing legal basis", "blank legal basis", "negative amount"])
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"legal_basis": MISSING}, "legal_basis"),
+        ({"legal_basis": "   "}, "legal_basis"),
+        ({"amount_yuan": -1}, "amount_yuan"),
+    ],
+    ids=["missing legal basis", "blank legal basis", "negative amount"],
+)
 def test_a_penalty_line_needs_a_legal_basis_and_a_real_amount(site, sign_in, overrides, field):
     minle = sign_in("minle")
     case = open_case(sign_in, site)
     path = f"/api/v1/enforcement-cases/{case['id']}"
     before = read(minle, path)
-    assert_problem(minle.post(path + "/penalties", json={"lines": lines_for(case, **overrides)}),
-                   422, "invalid_input", field)
+    assert_problem(
+        minle.post(path + "/penalties", json={"lines": lines_for(case, **overrides)}),
+        422,
+        "invalid_input",
+        field,
+    )
     after = read(minle, path)
     assert after == before and after["status"] == "open"
 
@@ -386,19 +404,24 @@ def test_deciding_a_decided_case_again_is_a_conflict(site, sign_in):
     assert decided.status_code == 200, decided.text
     before = read(minle, path)
     assert before["status"] == "decided" and before["total_yuan"] == 70000
-    assert_problem(minle.post(path + "/penalties",
-                              json={"lines": lines_for(case, amount_yuan=1)}), 409, "conflict")
+    assert_problem(
+        minle.post(path + "/penalties", json={"lines": lines_for(case, amount_yuan=1)}),
+        409,
+        "conflict",
+    )
     assert read(minle, path) == before
 
 
 # --- other enterprises and other counties ---------------------------------------------------
 
-def test_an_enterprise_cannot_see_or_rectify_another_enterprise_s_hazard(
-        site, neighbour, sign_in):
+
+def test_an_enterprise_cannot_see_or_rectify_another_enterprise_s_hazard(site, neighbour, sign_in):
     minle, stranger = sign_in("minle"), neighbour["company"]
     before = read(minle, hazard_path(site["general"]))
-    reply = stranger.post(hazard_path(site["general"]) + "/rectification",
-                          json={"evidence": [neighbour["evidence"]], "note": "已整改"})
+    reply = stranger.post(
+        hazard_path(site["general"]) + "/rectification",
+        json={"evidence": [neighbour["evidence"]], "note": "已整改"},
+    )
     assert_problem(reply, 403, "forbidden")
     assert read(minle, hazard_path(site["general"])) == before
     listed = stranger.get("/api/v1/hazards", params={"uscc": site["uscc"]}).json()
@@ -420,59 +443,108 @@ def test_another_county_cannot_change_a_record_outside_its_jurisdiction(site, si
     hazard_before = read(minle, hazard_path(site["general"]))
     visit = f"/api/v1/inspections/{site['open_visit']}"
     visit_before = read(minle, visit)
-    assert_problem(ganzhou.post(hazard_path(site["general"]) + "/verification",
-                                json={"decision": "verify"}), 403, "forbidden")
-    assert_problem(ganzhou.post(visit + "/findings", json=general_finding("消防通道堵塞")),
-                   403, "forbidden")
+    assert_problem(
+        ganzhou.post(hazard_path(site["general"]) + "/verification", json={"decision": "verify"}),
+        403,
+        "forbidden",
+    )
+    assert_problem(
+        ganzhou.post(visit + "/findings", json=general_finding("消防通道堵塞")), 403, "forbidden"
+    )
     assert read(minle, hazard_path(site["general"])) == hazard_before
     assert read(minle, visit) == visit_before
 
 
 # --- operator objects and unknown fields ----------------------------------------------------
 
-@pytest.mark.parametrize("params,field", [
-    ({"grade[$ne]": "x"}, "grade[$ne]"),
-    ({"uscc[$gt]": ""}, "uscc[$gt]"),
-    ({"state[$regex]": ".*"}, "state[$regex]"),
-])
+
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"grade[$ne]": "x"}, "grade[$ne]"),
+        ({"uscc[$gt]": ""}, "uscc[$gt]"),
+        ({"state[$regex]": ".*"}, "state[$regex]"),
+    ],
+)
 def test_operator_filters_are_refused(sign_in, params, field):
-    assert_problem(sign_in("minle").get("/api/v1/hazards", params=params), 422,
-                   "invalid_input", field)
+    assert_problem(
+        sign_in("minle").get("/api/v1/hazards", params=params), 422, "invalid_input", field
+    )
 
 
 def test_an_operator_in_an_inspection_body_is_refused_and_opens_nothing(sign_in):
     inspector = sign_in("inspector-minle")
     before = inspector.get("/api/v1/inspections", params={"with_total": "true"}).json()["total"]
-    reply = inspector.post("/api/v1/inspections", json={
-        "uscc": {"$gt": ""}, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查"})
+    reply = inspector.post(
+        "/api/v1/inspections",
+        json={
+            "uscc": {"$gt": ""},
+            "mode": "routine",
+            "place": "粉碎车间",
+            "content": "日常安全检查",
+        },
+    )
     assert_problem(reply, 422, "invalid_input", "uscc")
-    assert inspector.get("/api/v1/inspections",
-                         params={"with_total": "true"}).json()["total"] == before
+    assert (
+        inspector.get("/api/v1/inspections", params={"with_total": "true"}).json()["total"]
+        == before
+    )
 
 
 def test_an_operator_in_a_rectification_body_is_refused(site):
     company = site["company"]
     before = read(company, hazard_path(site["general"]))
-    reply = company.post(hazard_path(site["general"]) + "/rectification",
-                         json={"evidence": {"$ne": None}, "note": "已整改"})
+    reply = company.post(
+        hazard_path(site["general"]) + "/rectification",
+        json={"evidence": {"$ne": None}, "note": "已整改"},
+    )
     assert_problem(reply, 422, "invalid_input", "evidence")
     assert read(company, hazard_path(site["general"])) == before
 
 
 UNKNOWN_FIELDS = {
-    "state in a finding": ("visit", "findings", "inspector-minle",
-                           {**general_finding("消防通道堵塞"), "state": "closed"}, "state"),
-    "grade in a finding": ("visit", "findings", "inspector-minle",
-                           {**general_finding("消防通道堵塞"), "grade": "general"}, "grade"),
-    "state in a rectification": ("general", "rectification", "company",
-                                 {"evidence": [uuid.uuid4().hex], "state": "closed"}, "state"),
-    "closed_at in a verification": ("general", "verification", "inspector-minle",
-                                    {"decision": "verify", "closed_at": "2020-01-01T00:00:00Z"},
-                                    "closed_at"),
-    "approved_by in a plan": ("major", "plan", "minle",
-                              {**plan(day(30)), "approved_by": "province"}, "approved_by"),
-    "grade in an action": ("major", "actions", "minle",
-                           {"action": "start_rectification", "grade": "general"}, "grade"),
+    "state in a finding": (
+        "visit",
+        "findings",
+        "inspector-minle",
+        {**general_finding("消防通道堵塞"), "state": "closed"},
+        "state",
+    ),
+    "grade in a finding": (
+        "visit",
+        "findings",
+        "inspector-minle",
+        {**general_finding("消防通道堵塞"), "grade": "general"},
+        "grade",
+    ),
+    "state in a rectification": (
+        "general",
+        "rectification",
+        "company",
+        {"evidence": [uuid.uuid4().hex], "state": "closed"},
+        "state",
+    ),
+    "closed_at in a verification": (
+        "general",
+        "verification",
+        "inspector-minle",
+        {"decision": "verify", "closed_at": "2020-01-01T00:00:00Z"},
+        "closed_at",
+    ),
+    "approved_by in a plan": (
+        "major",
+        "plan",
+        "minle",
+        {**plan(day(30)), "approved_by": "province"},
+        "approved_by",
+    ),
+    "grade in an action": (
+        "major",
+        "actions",
+        "minle",
+        {"action": "start_rectification", "grade": "general"},
+        "grade",
+    ),
 }
 
 
@@ -480,8 +552,11 @@ UNKNOWN_FIELDS = {
 def test_unknown_fields_are_refused_and_change_nothing(site, sign_in, case):
     target, action, who, body, field = UNKNOWN_FIELDS[case]
     api = site["company"] if who == "company" else sign_in(who)
-    path = (f"/api/v1/inspections/{site['open_visit']}" if target == "visit"
-            else hazard_path(site[target]))
+    path = (
+        f"/api/v1/inspections/{site['open_visit']}"
+        if target == "visit"
+        else hazard_path(site[target])
+    )
     before = read(sign_in("minle"), path)
     assert_problem(api.post(f"{path}/{action}", json=body), 422, "invalid_input", field)
     assert read(sign_in("minle"), path) == before

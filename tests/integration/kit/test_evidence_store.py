@@ -1,4 +1,5 @@
 """The evidence store against the real MinIO of the `infrastructure` fixture."""
+
 import hashlib
 import io
 import os
@@ -9,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from services.kit.pure.clock import Clock
 from services.kit.config import Settings
-from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailable
 from services.kit.evidence import EvidenceStore
+from services.kit.pure.clock import Clock
+from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailable
 
 IMAGES_AND_PDF = {"image/png", "image/jpeg", "application/pdf"}
 MIB = 1024 * 1024
@@ -40,10 +41,12 @@ class UploadStream:
 @pytest.fixture(scope="module")
 def evidence_settings(infrastructure):
     """The real MinIO with a bucket of this run's own."""
-    return Settings(minio_endpoint=infrastructure["minio_endpoint"],
-                    minio_access_key=infrastructure["minio_access_key"],
-                    minio_secret_key=infrastructure["minio_secret_key"],
-                    evidence_bucket=f"test-evidence-{uuid.uuid4().hex[:12]}")
+    return Settings(
+        minio_endpoint=infrastructure["minio_endpoint"],
+        minio_access_key=infrastructure["minio_access_key"],
+        minio_secret_key=infrastructure["minio_secret_key"],
+        evidence_bucket=f"test-evidence-{uuid.uuid4().hex[:12]}",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,19 +67,27 @@ def content(header, size):
     return header + os.urandom(size - len(header))
 
 
-@pytest.mark.parametrize("header, size, mime", [
-    (PNG, 40 * 1024, "image/png"),
-    (JPEG, 12 * MIB, "image/jpeg"),  # several multipart parts
-    (PDF, 3000, "application/pdf"),
-], ids=["png", "jpeg-multipart", "pdf"])
+@pytest.mark.parametrize(
+    "header, size, mime",
+    [
+        (PNG, 40 * 1024, "image/png"),
+        (JPEG, 12 * MIB, "image/jpeg"),  # several multipart parts
+        (PDF, 3000, "application/pdf"),
+    ],
+    ids=["png", "jpeg-multipart", "pdf"],
+)
 def test_round_trip(store, header, size, mime):
     original = content(header, size)
 
     stored = store.put(UploadStream(original), filename="evidence", allowed_types=IMAGES_AND_PDF)
 
     sha256 = hashlib.sha256(original).hexdigest()
-    assert stored == {"sha256": sha256, "size": size, "content_type": mime,
-                      "object_key": f"sha256/{sha256}"}
+    assert stored == {
+        "sha256": sha256,
+        "size": size,
+        "content_type": mime,
+        "object_key": f"sha256/{sha256}",
+    }
     with urllib.request.urlopen(store.presigned_url(stored["object_key"]), timeout=30) as response:
         assert response.headers["Content-Type"] == mime
         assert response.read() == original
@@ -98,8 +109,9 @@ def test_executable_renamed_as_image_is_refused(store):
     before = stored_keys(store)
 
     with pytest.raises(InvalidInput, match="application/x-executable") as refused:
-        store.put(UploadStream(content(ELF, 4096)), filename="photo.jpg",
-                  allowed_types=IMAGES_AND_PDF)
+        store.put(
+            UploadStream(content(ELF, 4096)), filename="photo.jpg", allowed_types=IMAGES_AND_PDF
+        )
 
     assert "photo.jpg" in refused.value.message
     assert stored_keys(store) == before
@@ -129,10 +141,12 @@ def test_declared_oversize_is_refused_before_reading(evidence_settings):
     assert upload.consumed == 0
 
 
-@pytest.mark.parametrize("limit, size", [(1000, 50_000), (6 * MIB, 20 * MIB)],
-                         ids=["single-part", "multipart"])
-def test_oversize_is_refused_while_streaming_and_leaves_nothing(store, evidence_settings, limit,
-                                                                 size):
+@pytest.mark.parametrize(
+    "limit, size", [(1000, 50_000), (6 * MIB, 20 * MIB)], ids=["single-part", "multipart"]
+)
+def test_oversize_is_refused_while_streaming_and_leaves_nothing(
+    store, evidence_settings, limit, size
+):
     small = EvidenceStore(replace(evidence_settings, evidence_max_bytes=limit), Clock())
     upload = UploadStream(content(JPEG, size))
     before = stored_keys(store)

@@ -6,6 +6,7 @@ with a carried patch (infra/local/ferretdb-write-lock.patch). Every test here ra
 against the real server the suite starts (the crash test against a private one it may kill), and
 fails on an unpatched build.
 """
+
 import dataclasses
 import io
 import tempfile
@@ -16,16 +17,17 @@ from datetime import timedelta
 import pytest
 from pymongo.errors import PyMongoError
 
-from tools.isolated import Components
+from services.kit.mongo import BATCH, BaseStore, connect
+from services.kit.outbox import OutboxPublisher
 from services.kit.pure.clock import Clock
 from services.kit.pure.envelope import make_event
 from services.kit.pure.errors import Conflict
-from services.kit.mongo import BATCH, BaseStore, connect
-from services.kit.outbox import OutboxPublisher
+from tests.support.api import register
+from tests.support.events import EventTap
+from tests.support.factories import enterprise, png
+from tests.support.waiting import wait_until
+from tools.isolated import Components
 from tools.private_store import PrivateFerretDB
-from tests.conftest import wait_until
-from tests.factories import EventTap, enterprise
-from tests.integration.inspection.test_inspection_journey import png
 
 CLIENTS = 16
 # Events a crashed command left in each aggregate's outbox, for the relay to race with new saves.
@@ -66,8 +68,15 @@ def scratch(settings, mongo):
 
 
 def new_event(subject, now):
-    return make_event(service="storetest", entity="aggregate", verb="changed", subject=subject,
-                      region_code="620722", now=now, data={"subject": subject})
+    return make_event(
+        service="storetest",
+        entity="aggregate",
+        verb="changed",
+        subject=subject,
+        region_code="620722",
+        now=now,
+        data={"subject": subject},
+    )
 
 
 def relayed_everything(publisher, store):
@@ -89,6 +98,7 @@ def guarded_save(store, collection, document_id, event=None):
 
 # (a) ---------------------------------------------------------------------------------------
 
+
 def test_concurrent_increments_are_all_kept(clients, scratch):
     clients[0][scratch].counters.insert_one({"_id": "shared", "n": 0})
 
@@ -96,6 +106,7 @@ def test_concurrent_increments_are_all_kept(clients, scratch):
         def work():
             for _ in range(25):
                 client[scratch].counters.update_one({"_id": "shared"}, {"$inc": {"n": 1}})
+
         return work
 
     race([increments(client) for client in clients])
@@ -104,15 +115,17 @@ def test_concurrent_increments_are_all_kept(clients, scratch):
 
 # (b) ---------------------------------------------------------------------------------------
 
-def test_racing_guarded_saves_have_exactly_one_winner_whose_write_is_stored(clients, scratch,
-                                                                            settings):
+
+def test_racing_guarded_saves_have_exactly_one_winner_whose_write_is_stored(
+    clients, scratch, settings
+):
     stores = [BaseStore(client[scratch], settings) for client in clients]
     for trial in range(20):
         collection = stores[0].db.aggregates
         collection.insert_one({"_id": trial, "version": 0, "written_by": None})
         before = collection.find_one({"_id": trial})
 
-        def save(racer):
+        def save(racer, before=before):
             def work():
                 store = stores[racer % CLIENTS]
                 try:
@@ -120,6 +133,7 @@ def test_racing_guarded_saves_have_exactly_one_winner_whose_write_is_stored(clie
                 except Conflict:
                     return False
                 return True
+
             return work
 
         won = race([save(racer) for racer in range(20)])
@@ -131,8 +145,11 @@ def test_racing_guarded_saves_have_exactly_one_winner_whose_write_is_stored(clie
 
 # (c) ---------------------------------------------------------------------------------------
 
-def test_the_relay_and_racing_saves_publish_every_event_exactly_once(clients, scratch, settings,
-                                                                     broker):
+
+@pytest.mark.slow
+def test_the_relay_and_racing_saves_publish_every_event_exactly_once(
+    clients, scratch, settings, broker
+):
     clock = settings.clock()
     stores = [BaseStore(client[scratch], settings) for client in clients]
     publishers = [OutboxPublisher("storetest", settings, clock) for _ in clients]
@@ -173,6 +190,7 @@ def test_the_relay_and_racing_saves_publish_every_event_exactly_once(clients, sc
                         appended.append(event["id"])
                         saved[name] += 1
                     publisher.flush(store.db.aggregates, name, [event])
+
             return work
 
         try:
@@ -180,8 +198,11 @@ def test_the_relay_and_racing_saves_publish_every_event_exactly_once(clients, sc
         finally:
             relaying.clear()
             relay_thread.join()
-        wait_until(lambda: relayed_everything(relay_publisher, stores[0]), timeout=30,
-                   message="the relay to settle every pointer")
+        wait_until(
+            lambda: relayed_everything(relay_publisher, stores[0]),
+            timeout=30,
+            message="the relay to settle every pointer",
+        )
         published = Counter(event["id"] for event in tap.drain(quiet_seconds=1.5))
     finally:
         tap.close()
@@ -195,6 +216,7 @@ def test_the_relay_and_racing_saves_publish_every_event_exactly_once(clients, sc
 
 # (d) ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def second_inspection(settings, platform):
     """Another copy of the inspection service on the same queues, as an ops team scales it."""
@@ -205,41 +227,45 @@ def second_inspection(settings, platform):
 
 
 def open_general_hazards(inspector, uscc, count):
-    visit = inspector.post("/api/v1/inspections", json={
-        "uscc": uscc, "mode": "routine", "place": "生产车间", "content": "日常检查"})
+    visit = inspector.post(
+        "/api/v1/inspections",
+        json={"uscc": uscc, "mode": "routine", "place": "生产车间", "content": "日常检查"},
+    )
     assert visit.status_code == 201, visit.text
     deadline = (Clock().today() + timedelta(days=10)).isoformat()
     for number in range(count):
-        reply = inspector.post(f"/api/v1/inspections/{visit.json()['id']}/findings",
-                               json={"description": f"安全警示标志缺失{number}",
-                                     "deadline": deadline})
+        reply = inspector.post(
+            f"/api/v1/inspections/{visit.json()['id']}/findings",
+            json={"description": f"安全警示标志缺失{number}", "deadline": deadline},
+        )
         assert reply.status_code == 201, reply.text
-    done = inspector.post(f"/api/v1/inspections/{visit.json()['id']}/complete",
-                          json={"handling": "责令限期整改", "signature": "王伟"})
+    done = inspector.post(
+        f"/api/v1/inspections/{visit.json()['id']}/complete",
+        json={"handling": "责令限期整改", "signature": "王伟"},
+    )
     assert done.status_code == 200, done.text
-    return [h["id"] for h in inspector.get("/api/v1/hazards", params={"uscc": uscc}).json()[
-        "items"]]
+    return [
+        h["id"] for h in inspector.get("/api/v1/hazards", params={"uscc": uscc}).json()["items"]
+    ]
 
 
 @pytest.fixture
 def known_enterprise(sign_in, users):
-    minle = sign_in("minle")
-    body = enterprise()
-    assert minle.post("/api/v1/enterprises", json=body).status_code == 201, body
-    users.create(body["uscc"], "company-pass-1", "enterprise", "620722", body["uscc"])
-    wait_until(lambda: minle.get(f"/api/v1/self-inspections/coverage/{body['uscc']}/"
-                                 f"{Clock().today().year}").status_code == 200,
-               message="inspection to learn of the enterprise from registry events")
+    body, _ = register(sign_in, users)
     return body
 
 
 def submit_rectification(company, hazard_id):
-    upload = company.post("/api/v1/evidence", data={"hazard_id": hazard_id},
-                          files={"file": ("fix.png", io.BytesIO(png(hash(hazard_id))),
-                                          "image/png")})
+    upload = company.post(
+        "/api/v1/evidence",
+        data={"hazard_id": hazard_id},
+        files={"file": ("fix.png", io.BytesIO(png(hash(hazard_id))), "image/png")},
+    )
     assert upload.status_code == 201, upload.text
-    return lambda: company.post(f"/api/v1/hazards/{hazard_id}/rectification",
-                                json={"evidence": [upload.json()["id"]], "note": "已整改"})
+    return lambda: company.post(
+        f"/api/v1/hazards/{hazard_id}/rectification",
+        json={"evidence": [upload.json()["id"]], "note": "已整改"},
+    )
 
 
 def history(hazard):
@@ -247,7 +273,8 @@ def history(hazard):
 
 
 def test_two_inspection_copies_racing_on_hazards_end_as_a_sequential_replay(
-        sign_in, known_enterprise, second_inspection, broker):
+    sign_in, known_enterprise, second_inspection, broker
+):
     uscc = known_enterprise["uscc"]
     inspector, company = sign_in("inspector-minle"), sign_in(uscc, "company-pass-1")
     tap = EventTap(broker.amqp_uri, "anjian.events", "cn.anjian.inspection.hazard.#")
@@ -255,14 +282,23 @@ def test_two_inspection_copies_racing_on_hazards_end_as_a_sequential_replay(
         control, *raced = open_general_hazards(inspector, uscc, 7)
         # The same closed loop, once by one client, once with every step sent by five at once.
         assert submit_rectification(company, control)().status_code == 200
-        assert inspector.post(f"/api/v1/hazards/{control}/verification",
-                              json={"decision": "verify"}).status_code == 200
+        assert (
+            inspector.post(
+                f"/api/v1/hazards/{control}/verification", json={"decision": "verify"}
+            ).status_code
+            == 200
+        )
         submissions = [submit_rectification(company, hazard_id) for hazard_id in raced]
         submitted = race([submission for submission in submissions for _ in range(5)])
-        verified = race([
-            lambda hazard_id=hazard_id: inspector.post(
-                f"/api/v1/hazards/{hazard_id}/verification", json={"decision": "verify"})
-            for hazard_id in raced for _ in range(5)])
+        verified = race(
+            [
+                lambda hazard_id=hazard_id: inspector.post(
+                    f"/api/v1/hazards/{hazard_id}/verification", json={"decision": "verify"}
+                )
+                for hazard_id in raced
+                for _ in range(5)
+            ]
+        )
         for replies in (submitted, verified):
             codes = sorted(reply.status_code for reply in replies)
             assert codes == [200] * len(raced) + [409] * (4 * len(raced)), codes
@@ -270,16 +306,28 @@ def test_two_inspection_copies_racing_on_hazards_end_as_a_sequential_replay(
         for hazard_id in raced:
             hazard = inspector.get(f"/api/v1/hazards/{hazard_id}").json()
             assert (hazard["state"], history(hazard)) == (expected["state"], history(expected))
-        closed = wait_until(lambda: (found := [e["subject"] for e in tap.drain(quiet_seconds=1)
-                                               if e["type"].endswith(".hazard.closed.v1")])
-                            and len(found) >= len(raced) + 1 and found, timeout=30,
-                            message="the closed events")
+        closed = wait_until(
+            lambda: (
+                (
+                    found := [
+                        e["subject"]
+                        for e in tap.drain(quiet_seconds=1)
+                        if e["type"].endswith(".hazard.closed.v1")
+                    ]
+                )
+                and len(found) >= len(raced) + 1
+                and found
+            ),
+            timeout=30,
+            message="the closed events",
+        )
     finally:
         tap.close()
     assert sorted(closed) == sorted([control, *raced])
 
 
 # (e) ---------------------------------------------------------------------------------------
+
 
 def test_identical_verifications_of_one_hazard_close_it_once(sign_in, known_enterprise, broker):
     uscc = known_enterprise["uscc"]
@@ -290,14 +338,20 @@ def test_identical_verifications_of_one_hazard_close_it_once(sign_in, known_ente
         assert submit_rectification(company, hazard_id)().status_code == 200
     tap = EventTap(broker.amqp_uri, "anjian.events", "cn.anjian.inspection.hazard.closed.v1")
     try:
-        replies = race([lambda hazard_id=hazard_id: inspector.post(
-            f"/api/v1/hazards/{hazard_id}/verification", json={"decision": "verify"})
-            for _ in range(20) for hazard_id in hazard_ids])
+        replies = race(
+            [
+                lambda hazard_id=hazard_id: inspector.post(
+                    f"/api/v1/hazards/{hazard_id}/verification", json={"decision": "verify"}
+                )
+                for _ in range(20)
+                for hazard_id in hazard_ids
+            ]
+        )
         closed = Counter(event["subject"] for event in tap.drain(quiet_seconds=3))
     finally:
         tap.close()
     for index, hazard_id in enumerate(hazard_ids):
-        codes = sorted(reply.status_code for reply in replies[index::len(hazard_ids)])
+        codes = sorted(reply.status_code for reply in replies[index :: len(hazard_ids)])
         assert codes == [200] + [409] * 19, (hazard_id, codes)
         assert closed[hazard_id] == 1
     refused = next(reply for reply in replies if reply.status_code == 409)
@@ -306,7 +360,8 @@ def test_identical_verifications_of_one_hazard_close_it_once(sign_in, known_ente
 
 
 def test_concurrent_patches_of_one_enterprise_are_each_stored_and_audited_or_refused(
-        sign_in, broker):
+    sign_in, broker
+):
     minle = sign_in("minle")
     body = enterprise()
     assert minle.post("/api/v1/enterprises", json=body).status_code == 201
@@ -316,19 +371,31 @@ def test_concurrent_patches_of_one_enterprise_are_each_stored_and_audited_or_ref
         # None of them the address it was registered with: a PATCH that changes nothing is a
         # 200 with nothing to store or audit.
         addresses = [f"民乐县新区{number}号" for number in range(50)]
-        replies = race([lambda address=address: minle.patch(
-            f"/api/v1/enterprises/{uscc}", json={"address": address}) for address in addresses])
+        replies = race(
+            [
+                lambda address=address: minle.patch(
+                    f"/api/v1/enterprises/{uscc}", json={"address": address}
+                )
+                for address in addresses
+            ]
+        )
         updated = [event for event in tap.drain(quiet_seconds=3) if event["subject"] == uscc]
     finally:
         tap.close()
-    won = [address for address, reply in zip(addresses, replies) if reply.status_code == 200]
+    won = [
+        address
+        for address, reply in zip(addresses, replies, strict=True)
+        if reply.status_code == 200
+    ]
     refused = [reply for reply in replies if reply.status_code != 200]
     assert won, "nobody won"
     assert {reply.status_code for reply in refused} <= {409}
     assert all(reply.json()["code"] == "conflict" for reply in refused)
-    audited = [entry["changes"]["address"]["to"] for entry in
-               minle.get(f"/api/v1/enterprises/{uscc}/history").json()
-               if entry["action"] == "updated"]
+    audited = [
+        entry["changes"]["address"]["to"]
+        for entry in minle.get(f"/api/v1/enterprises/{uscc}/history").json()
+        if entry["action"] == "updated"
+    ]
     assert sorted(audited) == sorted(won)
     assert sorted(event["data"]["address"] for event in updated) == sorted(won)
     assert minle.get(f"/api/v1/enterprises/{uscc}").json()["address"] in won
@@ -336,8 +403,11 @@ def test_concurrent_patches_of_one_enterprise_are_each_stored_and_audited_or_ref
 
 # A crash in the middle of a burst ----------------------------------------------------------
 
+
+@pytest.mark.slow
 def test_a_server_killed_during_a_burst_of_saves_keeps_exactly_the_acknowledged_ones(
-        settings, broker):
+    settings, broker
+):
     clock = settings.clock()
     with tempfile.TemporaryDirectory(prefix="anjian-crash-") as folder:
         server = PrivateFerretDB(folder).start()
@@ -398,8 +468,11 @@ def test_a_server_killed_during_a_burst_of_saves_keeps_exactly_the_acknowledged_
                 later = dataclasses.replace(settings, clock_offset_seconds=60)
                 publisher = OutboxPublisher("storetest", later, later.clock())
                 store = BaseStore(client.crash, later)
-                wait_until(lambda: relayed_everything(publisher, store), timeout=60,
-                           message="the relay to publish every stored event")
+                wait_until(
+                    lambda: relayed_everything(publisher, store),
+                    timeout=60,
+                    message="the relay to publish every stored event",
+                )
                 published = Counter(event["id"] for event in tap.drain(quiet_seconds=1.5))
             finally:
                 tap.close()
@@ -409,8 +482,9 @@ def test_a_server_killed_during_a_burst_of_saves_keeps_exactly_the_acknowledged_
             server.stop()
 
 
-def test_a_pointer_whose_events_are_not_written_yet_is_kept_until_they_are(scratch, settings,
-                                                                          mongo, broker):
+def test_a_pointer_whose_events_are_not_written_yet_is_kept_until_they_are(
+    scratch, settings, mongo, broker
+):
     """A command points the relay at its document first and writes the event after; a relay
     pass in between must not settle the pointer, or that event would never be published."""
     clock = settings.clock()
@@ -424,8 +498,11 @@ def test_a_pointer_whose_events_are_not_written_yet_is_kept_until_they_are(scrat
         publisher.relay(store)
         event = new_event("late", clock.now())
         collection.update_one({"_id": "late"}, {"$push": {"outbox": event}})
-        wait_until(lambda: relayed_everything(publisher, store), timeout=30,
-                   message="the relay to publish the late event and settle its pointer")
+        wait_until(
+            lambda: relayed_everything(publisher, store),
+            timeout=30,
+            message="the relay to publish the late event and settle its pointer",
+        )
         published = [seen["id"] for seen in tap.drain(quiet_seconds=1)]
     finally:
         tap.close()
@@ -433,8 +510,9 @@ def test_a_pointer_whose_events_are_not_written_yet_is_kept_until_they_are(scrat
 
 
 @pytest.mark.parametrize("finished", [True, False], ids=["written", "crashed halfway"])
-def test_a_bulk_insert_announces_only_the_documents_it_wrote(scratch, settings, mongo, broker,
-                                                             finished):
+def test_a_bulk_insert_announces_only_the_documents_it_wrote(
+    scratch, settings, mongo, broker, finished
+):
     """A bulk insert's events wait in one batch pointer; the relay publishes those of documents
     the insert wrote, not of rows that were there already, whether or not the insert finished."""
     clock = settings.clock()
@@ -444,16 +522,20 @@ def test_a_bulk_insert_announces_only_the_documents_it_wrote(scratch, settings, 
     new, old = new_event("new", clock.now()), new_event("there-before", clock.now())
     tap = EventTap(broker.amqp_uri, "storetest.events")
     try:
-        batch = store.announce_batch(collection, [("new", new), ("there-before", old)],
-                                     written=False)
+        batch = store.announce_batch(
+            collection, [("new", new), ("there-before", old)], written=False
+        )
         collection.insert_one({"_id": "new", "version": 0, BATCH: batch})
         if finished:
             store.batch_written(batch)
         # An unfinished batch waits out the grace period: a minute later it is relayed too.
         later = dataclasses.replace(settings, clock_offset_seconds=0 if finished else 60)
         publisher = OutboxPublisher("storetest", later, later.clock())
-        wait_until(lambda: relayed_everything(publisher, store), timeout=30,
-                   message="the relay to publish the batch and settle it")
+        wait_until(
+            lambda: relayed_everything(publisher, store),
+            timeout=30,
+            message="the relay to publish the batch and settle it",
+        )
         published = [seen["id"] for seen in tap.drain(quiet_seconds=1)]
     finally:
         tap.close()

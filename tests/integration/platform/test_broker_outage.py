@@ -4,7 +4,7 @@ service container, met with the broker killed at that very moment.
 The broker is a private RabbitMQ node (the shared one serves everyone else); the service is a
 real process built only from the kit's parts, whose workers wait until the test releases them.
 """
-import secrets
+
 import threading
 import time
 import uuid
@@ -13,17 +13,18 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway.rpc import RpcPool, ServiceTimeout
-from tools.isolated import free_port
-from services.kit.config import Settings
-from services.kit.pure.envelope import make_event
-from services.kit.pure.errors import Unavailable
 from services.kit.mongo import connect
 from services.kit.outbox import PUBLIC_EXCHANGE
-from tests.conftest import wait_until
-from tests.factories import EventTap, publish
+from services.kit.pure.envelope import make_event
+from services.kit.pure.errors import Unavailable
+from tests.support.events import EventTap, publish
 from tests.support.holding import CALLER, Service, released
 from tests.support.holding_service import NOTE_SENT, PRODDER, SERVICE
+from tests.support.platform import platform_settings
 from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # a private broker, killed and restarted
 
 RPC_TIMEOUT = 5
 # The issue's promise: consuming again within 10 s of the broker's return.
@@ -32,11 +33,12 @@ CONSUMING_AGAIN_SECONDS = 10
 
 @pytest.fixture(scope="module")
 def settings(infrastructure, broker, tmp_path_factory):
-    return Settings(amqp_uri=broker.amqp_uri, mongo_uri=infrastructure["mongo_uri"],
-                    database_prefix=f"test_{secrets.token_hex(4)}_",
-                    minio_endpoint=infrastructure["minio_endpoint"], gateway_port=free_port(),
-                    rpc_timeout_seconds=RPC_TIMEOUT,
-                    data_dir=str(tmp_path_factory.mktemp("holding")))
+    return platform_settings(
+        infrastructure,
+        broker.amqp_uri,
+        tmp_path_factory.mktemp("holding"),
+        rpc_timeout_seconds=RPC_TIMEOUT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +110,11 @@ def test_a_reply_that_cannot_be_sent_is_dropped_and_the_service_lives_on(broker,
     gate = service.gate()
     call = in_background(rpc.call, CALLER, SERVICE, "answer", str(gate))
     broker_killed_while_held(broker, service, gate)
-    wait_until(lambda: "reply to holding.answer dropped" in service.log(), timeout=30,
-               message="the unsendable reply to be dropped with a log line")
+    wait_until(
+        lambda: "reply to holding.answer dropped" in service.log(),
+        timeout=30,
+        message="the unsendable reply to be dropped with a log line",
+    )
     call["thread"].join(timeout=RPC_TIMEOUT + 5)
     assert isinstance(call["outcome"], (Unavailable, ServiceTimeout))
     assert call["seconds"] <= RPC_TIMEOUT + 1
@@ -126,48 +131,73 @@ def test_events_the_broker_missed_are_relayed_once_it_is_back(broker, service, r
     broker_killed_while_held(broker, service, gate)
     wait_until(lambda: database.notes.find_one({"_id": subject}), message="the note to be stored")
     # The command's own flush fails, then the relay timer's tries fail too, tick after tick.
-    wait_until(lambda: service.log().count("stay in the outbox") >= 2, timeout=30,
-               message="the relay timer to retry while the broker is down")
+    wait_until(
+        lambda: service.log().count("stay in the outbox") >= 2,
+        timeout=30,
+        message="the relay timer to retry while the broker is down",
+    )
     call["thread"].join(timeout=RPC_TIMEOUT + 5)
     consuming_again(broker, service, rpc)
-    wait_until(lambda: database.notes.find_one({"_id": subject})["outbox"] == [], timeout=30,
-               message="the relay to publish the held-back event")
+    wait_until(
+        lambda: database.notes.find_one({"_id": subject})["outbox"] == [],
+        timeout=30,
+        message="the relay to publish the held-back event",
+    )
     delivered = [event for event in tap.drain() if event["subject"] == subject]
     assert [event["type"] for event in delivered] == [f"cn.anjian.{SERVICE}.note.recorded.v1"]
     tap.close()
 
 
-def test_an_event_handled_while_the_broker_is_down_takes_effect_once(broker, service, rpc,
-                                                                     database):
+def test_an_event_handled_while_the_broker_is_down_takes_effect_once(
+    broker, service, rpc, database
+):
     subject = uuid.uuid4().hex
     gate = service.gate()
-    note = make_event(service=PRODDER, entity="note", verb="sent", subject=subject,
-                      data={"gate": str(gate)}, region_code="620722",
-                      now=datetime.now(timezone.utc))
+    note = make_event(
+        service=PRODDER,
+        entity="note",
+        verb="sent",
+        subject=subject,
+        data={"gate": str(gate)},
+        region_code="620722",
+        now=datetime.now(timezone.utc),
+    )
     assert note["type"] == NOTE_SENT
     publish(broker.amqp_uri, f"{PRODDER}.events", note)
     broker_killed_while_held(broker, service, gate)
-    wait_until(lambda: database.notes_seen.find_one({"_id": subject}),
-               message="the handler's effect to be stored")
+    wait_until(
+        lambda: database.notes_seen.find_one({"_id": subject}),
+        message="the handler's effect to be stored",
+    )
     consuming_again(broker, service, rpc)
     # The acknowledgement died with the broker, so the event comes again and is skipped.
-    wait_until(lambda: f"event {note['id']} already applied, skipped" in service.log(),
-               timeout=30, message="the redelivered event to be skipped")
+    wait_until(
+        lambda: f"event {note['id']} already applied, skipped" in service.log(),
+        timeout=30,
+        message="the redelivered event to be skipped",
+    )
     assert database.notes_seen.find_one({"_id": subject})["times"] == 1
 
 
-def test_a_service_started_while_the_broker_is_down_waits_for_it(broker, settings,
-                                                                tmp_path_factory):
+def test_a_service_started_while_the_broker_is_down_waits_for_it(
+    broker, settings, tmp_path_factory
+):
     broker.kill()
     late = Service(settings, tmp_path_factory.mktemp("late"))
     try:
-        wait_until(lambda: "broker unreachable" in late.log(), timeout=60,
-                   message="the starting service to wait for the broker")
+        wait_until(
+            lambda: "broker unreachable" in late.log(),
+            timeout=60,
+            message="the starting service to wait for the broker",
+        )
         assert late.alive()
         broker.start()
         back = time.monotonic()
-        wait_until(lambda: "Connected to amqp" in late.log(), timeout=30,
-                   message="the late service to consume")
+        wait_until(
+            lambda: "Connected to amqp" in late.log(),
+            timeout=30,
+            message="the late service to consume",
+        )
         assert time.monotonic() - back <= CONSUMING_AGAIN_SECONDS
         assert late.alive()
     finally:

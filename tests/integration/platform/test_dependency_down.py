@@ -5,27 +5,34 @@ A second gateway is started beside the test platform, pointed at a database addr
 nothing listens: the same as the database being down for that gateway, without stopping the
 real one that other tests and engineers share.
 """
+
 import dataclasses
 import time
 
 import pytest
 import requests
 
+from tests.support.api import PASSWORD, assert_problem
+from tests.support.waiting import wait_until
 from tools.isolated import Components, free_port
-from tests.conftest import PASSWORD, wait_until
-from tests.integration.gateway.test_bad_input import assert_problem
 
 
 @pytest.fixture(scope="module")
 def cut_off_gateway(settings, platform, users, tmp_path_factory):
-    cut_off = dataclasses.replace(settings, mongo_uri=f"mongodb://127.0.0.1:{free_port()}/",
-                                  gateway_port=free_port(),
-                                  data_dir=str(tmp_path_factory.mktemp("cut-off")))
+    cut_off = dataclasses.replace(
+        settings,
+        mongo_uri=f"mongodb://127.0.0.1:{free_port()}/",
+        gateway_port=free_port(),
+        data_dir=str(tmp_path_factory.mktemp("cut-off")),
+    )
     gateway = Components(cut_off)
     gateway.start("gateway")
     try:
-        wait_until(lambda: _answers(gateway.url + "/healthz"), timeout=60,
-                   message="the second gateway to start")
+        wait_until(
+            lambda: _answers(gateway.url + "/healthz"),
+            timeout=60,
+            message="the second gateway to start",
+        )
         yield gateway
     finally:
         gateway.stop_all()
@@ -39,13 +46,15 @@ def _answers(url):
 
 
 def test_sign_in_while_the_database_is_down_is_503(cut_off_gateway):
-    reply = requests.post(cut_off_gateway.url + "/api/v1/auth/token", timeout=30,
-                          json={"username": "minle", "password": PASSWORD})
+    reply = requests.post(
+        cut_off_gateway.url + "/api/v1/auth/token",
+        timeout=30,
+        json={"username": "minle", "password": PASSWORD},
+    )
     assert_problem(reply, 503, "unavailable")
 
 
-def test_readiness_answers_within_2_seconds_naming_the_database_when_it_is_down(
-        cut_off_gateway):
+def test_readiness_answers_within_2_seconds_naming_the_database_when_it_is_down(cut_off_gateway):
     started = time.monotonic()
     reply = requests.get(cut_off_gateway.url + "/readyz", timeout=30)
     elapsed = time.monotonic() - started
@@ -53,5 +62,9 @@ def test_readiness_answers_within_2_seconds_naming_the_database_when_it_is_down(
     assert reply.status_code == 503
     checks = reply.json()["checks"]
     assert checks["database"]["status"] == "down" and checks["database"]["reason"]
-    assert {name for name, check in checks.items() if check["status"] == "up"} == \
-        {"broker", "object_store", "registry", "inspection"}
+    assert {name for name, check in checks.items() if check["status"] == "up"} == {
+        "broker",
+        "object_store",
+        "registry",
+        "inspection",
+    }

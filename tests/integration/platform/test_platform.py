@@ -1,11 +1,11 @@
 """What operators and API clients rely on: health, readiness, the spec, failure answers."""
+
 import requests
 
 from services import SERVICE_NAMES
-
-from tests.conftest import wait_until
-from tests.factories import enterprise
+from tests.support.factories import enterprise
 from tests.support.rabbitmq import cut_connections
+from tests.support.waiting import wait_until
 
 
 def test_health_and_readiness_name_every_dependency(platform):
@@ -23,8 +23,12 @@ def test_openapi_spec_documents_every_route(platform):
     paths = spec["paths"]
     assert set(paths["/api/v1/enterprises"]) >= {"get", "post"}
     assert set(paths["/api/v1/enterprises/{uscc}"]) >= {"get", "patch"}
-    for path in ("/api/v1/enterprises/{uscc}/status", "/api/v1/enterprises/import",
-                 "/api/v1/enterprises/export", "/api/v1/auth/token"):
+    for path in (
+        "/api/v1/enterprises/{uscc}/status",
+        "/api/v1/enterprises/import",
+        "/api/v1/enterprises/export",
+        "/api/v1/auth/token",
+    ):
         assert path in paths
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 

@@ -5,6 +5,7 @@ service has never heard of, as when inspection is deployed later or its database
 The RPC timeout is one second, which announcing thousands of enterprises in one synchronous call
 could not keep: the work has to happen in the background.
 """
+
 import dataclasses
 import secrets
 import subprocess
@@ -14,13 +15,15 @@ import time
 import pytest
 import requests
 
-from tools.volume import create_payloads, stored_documents
 from gateway.auth import UserStore
-from tools.isolated import (ROOT, Components, VirtualHost, drop_databases, environment,
-                               free_port)
-from services.kit.pure.actor import Actor
 from services.kit.mongo import connect
-from tests.conftest import PASSWORD, wait_until
+from services.kit.pure.actor import Actor
+from tests.support.api import PASSWORD
+from tests.support.waiting import wait_until
+from tools.isolated import ROOT, Components, VirtualHost, drop_databases, environment, free_port
+from tools.volume import create_payloads, stored_documents
+
+pytestmark = pytest.mark.slow  # a private platform started on thousands of records
 
 ENTERPRISES = 3000
 ADMIN = Actor(user_id="startup-admin", role="admin", region_scope="000000")
@@ -29,19 +32,24 @@ ADMIN = Actor(user_id="startup-admin", role="admin", region_scope="000000")
 @pytest.fixture(scope="module")
 def full_registry(infrastructure, settings, tmp_path_factory):
     """A registry of ENTERPRISES enterprises, and a platform started on it afterwards."""
-    vhost = VirtualHost(infrastructure["amqp_uri"], infrastructure["management_url"],
-                        "anjian-startup")
+    vhost = VirtualHost(
+        infrastructure["amqp_uri"], infrastructure["management_url"], "anjian-startup"
+    )
     vhost.create()
     private = dataclasses.replace(
-        settings, amqp_uri=vhost.amqp_uri, database_prefix=f"startup_{secrets.token_hex(4)}_",
-        rpc_timeout_seconds=1, gateway_port=free_port(),
-        data_dir=str(tmp_path_factory.mktemp("startup")))
+        settings,
+        amqp_uri=vhost.amqp_uri,
+        database_prefix=f"startup_{secrets.token_hex(4)}_",
+        rpc_timeout_seconds=1,
+        gateway_port=free_port(),
+        data_dir=str(tmp_path_factory.mktemp("startup")),
+    )
     mongo = connect(private)
     documents = stored_documents(create_payloads(ENTERPRISES, 50_000), ADMIN)
     mongo[private.database("registry")].enterprises.insert_many(
-        [{**document, "outbox": []} for document in documents])
-    UserStore(mongo[private.database("gateway")]).create(ADMIN.user_id, PASSWORD, "admin",
-                                                          "000000")
+        [{**document, "outbox": []} for document in documents]
+    )
+    UserStore(mongo[private.database("gateway")]).create(ADMIN.user_id, PASSWORD, "admin", "000000")
     platform = Components(private)
     try:
         for component in ("registry", "inspection", "gateway"):
@@ -57,33 +65,50 @@ def full_registry(infrastructure, settings, tmp_path_factory):
 
 def test_an_empty_copy_of_the_registry_is_rebuilt_in_the_background(full_registry):
     platform, inspection, usccs = full_registry
-    token = requests.post(platform.url + "/api/v1/auth/token", timeout=30, json={
-        "username": ADMIN.user_id, "password": PASSWORD}).json()["access_token"]
+    token = requests.post(
+        platform.url + "/api/v1/auth/token",
+        timeout=30,
+        json={"username": ADMIN.user_id, "password": PASSWORD},
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     slowest = 0.0
 
     def rebuilt():
         nonlocal slowest
         started = time.monotonic()
-        page = requests.get(platform.url + "/api/v1/enterprises", headers=headers, timeout=30,
-                            params={"page": 40, "page_size": 20})
-        read = requests.get(platform.url + f"/api/v1/enterprises/{usccs[-1]}", headers=headers,
-                            timeout=30)
+        page = requests.get(
+            platform.url + "/api/v1/enterprises",
+            headers=headers,
+            timeout=30,
+            params={"page": 40, "page_size": 20},
+        )
+        read = requests.get(
+            platform.url + f"/api/v1/enterprises/{usccs[-1]}", headers=headers, timeout=30
+        )
         slowest = max(slowest, time.monotonic() - started)
         assert page.status_code == 200 and read.status_code == 200, (page.text, read.text)
         return inspection.enterprises.count_documents({}) == ENTERPRISES
 
-    wait_until(rebuilt, timeout=120, interval=0.5,
-               message=f"inspection to learn all {ENTERPRISES} enterprises again")
+    wait_until(
+        rebuilt,
+        timeout=120,
+        interval=0.5,
+        message=f"inspection to learn all {ENTERPRISES} enterprises again",
+    )
     assert slowest < 2, f"the registry answered a list and a read in {slowest:.1f}s meanwhile"
 
 
 def test_resync_of_everything_returns_at_once_and_runs_in_the_background(full_registry):
     platform, inspection, usccs = full_registry
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "tools.cli", "resync"], cwd=ROOT,
-                          env=environment(platform.settings), capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.cli", "resync"],
+        cwd=ROOT,
+        env=environment(platform.settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "in the background" in done.stdout
     assert time.monotonic() - started < 30

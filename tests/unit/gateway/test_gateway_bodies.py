@@ -6,7 +6,7 @@ import pytest
 from gateway.api.evidence import FORM_ALLOWANCE
 from gateway.bodies import DEFAULT_LIMIT, parse_json, route_limit
 from services.kit.config import Settings
-from tests.routes import gateway_app
+from tests.support.routes import gateway_app
 
 
 @pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 100_000])

@@ -1,38 +1,27 @@
 """Inspections and the hazard closed loops, without servers."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
 from services.inspection import domain
-from services.inspection.catalogue import Catalogue
 from services.kit.pure.actor import Actor
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
+from tests.unit.inspection.support import (
+    CATALOGUE,
+    ENTERPRISE,
+    INSPECTOR,
+    NOW,
+    TODAY,
+    USCC,
+    completed_with,
+    visit,
+)
 
-NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
-TODAY = date(2026, 11, 2)
-USCC = "91620722MA01XYW0QX"
-ENTERPRISE = {"uscc": USCC, "name": "民乐县测试机械有限公司", "region_code": "620722",
-              "industry": "machinery", "risk_features": ["dust_explosion"], "status": "operating"}
-INSPECTOR = Actor("inspector-minle", "inspector", "620722")
 MINLE = Actor("minle", "regulator", "620722")
 GANZHOU = Actor("ganzhou", "regulator", "620702")
 COMPANY = Actor(USCC, "enterprise", "620722", USCC)
 OTHER_COMPANY = Actor("x", "enterprise", "620722", "91620722MA01XYW1QX")
-CATALOGUE = Catalogue()
 DUST_ITEM = next(item.id for item in CATALOGUE.items if item.scope == "dust_explosion")
-
-
-def visit(mode="unannounced", **fields):
-    return domain.open_inspection({"mode": mode, "place": "车间", "content": "检查", **fields},
-                                  ENTERPRISE, None, INSPECTOR, NOW, TODAY)
-
-
-def completed_with(*findings):
-    inspection = visit()
-    for finding in findings:
-        inspection, _ = domain.add_finding(inspection, finding, CATALOGUE, INSPECTOR, NOW, TODAY)
-    return domain.complete_inspection(inspection, {"handling": "限期整改", "signature": "王伟"},
-                                      INSPECTOR, NOW)
 
 
 def general_hazard():

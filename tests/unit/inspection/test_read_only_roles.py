@@ -4,7 +4,13 @@ import pytest
 from services.inspection import domain
 from services.kit.pure.actor import Actor
 from services.kit.pure.errors import Forbidden
-from tests.unit.inspection.test_inspection_domain import CATALOGUE, NOW, TODAY, completed_with, visit
+from tests.unit.inspection.test_inspection_domain import (
+    CATALOGUE,
+    NOW,
+    TODAY,
+    completed_with,
+    visit,
+)
 
 CITY_AUDITOR = Actor("auditor", "auditor", "620700")
 FINDING = {"description": "通道堵塞", "deadline": TODAY}

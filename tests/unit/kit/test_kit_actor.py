@@ -1,4 +1,5 @@
 """The caller identity every service reads from the RPC context and checks again."""
+
 import json
 
 import pytest
@@ -26,12 +27,15 @@ def test_missing_identity_is_unauthenticated(data):
         Actor.from_context(data)
 
 
-@pytest.mark.parametrize("raw", [
-    "{not json",
-    json.dumps(["u-7", "admin", "000000"]),
-    json.dumps({"user_id": "u-7", "role": "admin"}),
-    json.dumps({"user_id": "u-7", "role": "admin", "region_scope": "000000", "is_root": True}),
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "{not json",
+        json.dumps(["u-7", "admin", "000000"]),
+        json.dumps({"user_id": "u-7", "role": "admin"}),
+        json.dumps({"user_id": "u-7", "role": "admin", "region_scope": "000000", "is_root": True}),
+    ],
+)
 def test_garbled_identity_is_unauthenticated(raw):
     with pytest.raises(Unauthenticated, match="malformed"):
         Actor.from_context({CONTEXT_KEY: raw})

@@ -1,4 +1,5 @@
 """Settings from ANJIAN_* variables and through the nameko container config."""
+
 import pytest
 
 from services.kit.config import Settings
@@ -14,13 +15,15 @@ def test_defaults_reach_the_local_stack():
 
 
 def test_environment_overrides_with_the_field_type():
-    settings = Settings.from_env({
-        "ANJIAN_GATEWAY_PORT": "9090",
-        "ANJIAN_MINIO_SECURE": "yes",
-        "ANJIAN_RPC_TIMEOUT_SECONDS": "2.5",
-        "ANJIAN_EVIDENCE_BUCKET": "evidence-test",
-        "UNRELATED": "ignored",
-    })
+    settings = Settings.from_env(
+        {
+            "ANJIAN_GATEWAY_PORT": "9090",
+            "ANJIAN_MINIO_SECURE": "yes",
+            "ANJIAN_RPC_TIMEOUT_SECONDS": "2.5",
+            "ANJIAN_EVIDENCE_BUCKET": "evidence-test",
+            "UNRELATED": "ignored",
+        }
+    )
     assert settings.gateway_port == 9090
     assert settings.minio_secure is True
     assert settings.rpc_timeout_seconds == 2.5
@@ -52,5 +55,7 @@ def test_nameko_config_round_trip():
 
 def test_nameko_config_without_settings_falls_back_to_environment(monkeypatch):
     monkeypatch.setenv("ANJIAN_EVIDENCE_BUCKET", "from-environment")
-    assert Settings.from_nameko({"AMQP_URI": "amqp://elsewhere/"}).evidence_bucket == \
-        "from-environment"
+    assert (
+        Settings.from_nameko({"AMQP_URI": "amqp://elsewhere/"}).evidence_bucket
+        == "from-environment"
+    )

@@ -1,4 +1,5 @@
 """The event envelope every service publishes and every consumer validates."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -10,9 +11,15 @@ NOW = datetime(2025, 3, 1, 8, 30, tzinfo=timezone.utc)
 
 
 def registered_event(**overrides):
-    arguments = dict(service="registry", entity="enterprise", verb="registered",
-                     subject="914403001922038216", data={"name": "Zhangye Mill"},
-                     region_code="620702", now=NOW)
+    arguments = dict(
+        service="registry",
+        entity="enterprise",
+        verb="registered",
+        subject="914403001922038216",
+        data={"name": "Zhangye Mill"},
+        region_code="620702",
+        now=NOW,
+    )
     arguments.update(overrides)
     return make_event(**arguments)
 
@@ -34,8 +41,10 @@ def test_each_event_gets_its_own_id():
 
 
 def test_type_names_service_entity_verb_and_version():
-    assert event_type("inspection", "hazard", "rectified", 2) == \
-        "cn.anjian.inspection.hazard.rectified.v2"
+    assert (
+        event_type("inspection", "hazard", "rectified", 2)
+        == "cn.anjian.inspection.hazard.rectified.v2"
+    )
     assert TYPE.match(registered_event(version=3)["type"])
     assert not TYPE.match("cn.anjian.registry.enterprise.registered")
     assert not TYPE.match("com.example.registry.enterprise.registered.v1")
@@ -52,14 +61,17 @@ def test_schema_tolerates_unknown_extension_attributes():
     assert loaded["traceparent"] == "00-abc-def-01"
 
 
-@pytest.mark.parametrize("attribute, value", [
-    ("specversion", "0.3"),
-    ("type", "cn.anjian.registry.enterprise"),
-    ("type", "Registered"),
-    ("regioncode", "62070"),
-    ("regioncode", "gansu1"),
-    ("time", "2025-03-01T08:30:00"),
-])
+@pytest.mark.parametrize(
+    "attribute, value",
+    [
+        ("specversion", "0.3"),
+        ("type", "cn.anjian.registry.enterprise"),
+        ("type", "Registered"),
+        ("regioncode", "62070"),
+        ("regioncode", "gansu1"),
+        ("time", "2025-03-01T08:30:00"),
+    ],
+)
 def test_schema_rejects_a_bad_attribute(attribute, value):
     with pytest.raises(ValidationError) as refused:
         EnvelopeSchema().load({**registered_event(), attribute: value})

@@ -1,4 +1,5 @@
 """How a consumer decides to apply, skip or hand back a delivered event."""
+
 from datetime import datetime, timedelta, timezone
 
 from services.kit.inbox import DONE, FAILED, PARKED, PROCESSING, claim_decision

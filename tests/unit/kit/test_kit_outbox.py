@@ -1,4 +1,5 @@
 """Which pending outbox events the relay publishes, and in what order."""
+
 from datetime import datetime, timedelta, timezone
 
 from services.kit.outbox import due_batches
@@ -27,8 +28,9 @@ def test_event_exactly_at_the_grace_period_is_due():
 
 
 def test_document_events_keep_their_order_and_stop_at_the_first_young_one():
-    documents = [{"_id": "a", "outbox": [
-        event("a1", 60), event("a2", 30), event("a3", 2), event("a4", 40)]}]
+    documents = [
+        {"_id": "a", "outbox": [event("a1", 60), event("a2", 30), event("a3", 2), event("a4", 40)]}
+    ]
     assert ids(due_batches(documents, NOW, GRACE)) == [("a", ["a1", "a2"])]
 
 
@@ -39,7 +41,10 @@ def test_oldest_document_goes_first():
         {"_id": "middle", "outbox": [event("m1", 100)]},
     ]
     assert ids(due_batches(documents, NOW, GRACE)) == [
-        ("oldest", ["o1", "o2"]), ("middle", ["m1"]), ("newer", ["n1"])]
+        ("oldest", ["o1", "o2"]),
+        ("middle", ["m1"]),
+        ("newer", ["n1"]),
+    ]
 
 
 def test_documents_with_an_empty_or_missing_outbox_are_skipped():

@@ -1,4 +1,5 @@
 """Division codes and jurisdictions, checked on Zhangye (Gansu) and Beijing."""
+
 from services.kit.pure import regions
 
 ZHANGYE = "620700"

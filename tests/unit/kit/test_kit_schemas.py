@@ -1,4 +1,5 @@
 """Every number a caller may send is bounded, declared once in the kit."""
+
 import inspect
 
 import pytest
@@ -14,15 +15,24 @@ INPUT_MODULES = (inspection_schemas, registry_schemas, auth, enterprises, eviden
 
 
 def input_schemas():
-    return sorted({value for module in INPUT_MODULES for value in vars(module).values()
-                   if inspect.isclass(value) and issubclass(value, StrictSchema)},
-                  key=lambda schema: schema.__name__)
+    return sorted(
+        {
+            value
+            for module in INPUT_MODULES
+            for value in vars(module).values()
+            if inspect.isclass(value) and issubclass(value, StrictSchema)
+        },
+        key=lambda schema: schema.__name__,
+    )
 
 
 @pytest.mark.parametrize("schema", input_schemas(), ids=lambda schema: schema.__name__)
 def test_every_integer_a_caller_sends_is_bounded(schema):
-    unbounded = [name for name, field in schema().fields.items()
-                 if isinstance(field, fields.Integer) and not isinstance(field, BoundedInteger)]
+    unbounded = [
+        name
+        for name, field in schema().fields.items()
+        if isinstance(field, fields.Integer) and not isinstance(field, BoundedInteger)
+    ]
     assert unbounded == []
 
 
@@ -37,9 +47,15 @@ def test_bounds_fit_64_bit_integers_with_room_for_sums(field, largest):
     assert largest * 1_000_000 < 2**63
 
 
-@pytest.mark.parametrize("body", [{"standardization": {}}, {"standardization": {"grade": 2}},
-                                  {"principal": {"name": "王伟"}},
-                                  {"safety_manager": {"phone": "13900000000"}}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"standardization": {}},
+        {"standardization": {"grade": 2}},
+        {"principal": {"name": "王伟"}},
+        {"safety_manager": {"phone": "13900000000"}},
+    ],
+)
 def test_an_update_validates_nested_objects_whole(body):
     with pytest.raises(ValidationError):
         EnterpriseUpdateSchema().load(body)

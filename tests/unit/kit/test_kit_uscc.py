@@ -1,4 +1,5 @@
 """Unified social credit codes: what registration accepts, refuses, or lets an admin override."""
+
 import string
 
 from hypothesis import assume, given
@@ -48,7 +49,7 @@ def test_lowercase_is_malformed(code):
 
 @given(valid_codes, st.integers(min_value=8, max_value=17), st.sampled_from(FORBIDDEN_LETTERS))
 def test_letters_outside_the_alphabet_are_malformed(code, position, letter):
-    assert uscc.check(code[:position] + letter + code[position + 1:]) is UsccCheck.MALFORMED
+    assert uscc.check(code[:position] + letter + code[position + 1 :]) is UsccCheck.MALFORMED
 
 
 def test_surrounding_space_and_non_strings_are_malformed():

@@ -12,6 +12,7 @@ Where they come from (ANJIAN_INFRA=native|docker overrides the automatic choice)
   is already up) starts RabbitMQ, FerretDB and MinIO as local processes and leaves
   them running; endpoints come from the ANJIAN_* variables or the defaults below.
 """
+
 import os
 import socket
 import subprocess
@@ -43,11 +44,15 @@ def _credentials():
 
 
 def _native():
-    result = subprocess.run(["bash", str(ROOT / "infra" / "local" / "up.sh")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["bash", str(ROOT / "infra" / "local" / "up.sh")], capture_output=True, text=True
+    )
     if result.returncode != 0:
-        pytest.fail(f"infra/local/up.sh failed (exit {result.returncode}):\n"
-                    f"{result.stdout}\n{result.stderr}", pytrace=False)
+        pytest.fail(
+            f"infra/local/up.sh failed (exit {result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}",
+            pytrace=False,
+        )
     return {
         "amqp_uri": os.environ.get("ANJIAN_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
         "mongo_uri": os.environ.get("ANJIAN_MONGO_URI", "mongodb://127.0.0.1:27017/"),
@@ -81,8 +86,9 @@ def _docker(docker_services):
     mongo = docker_services.port_for("mongodb", 27017)
     minio = docker_services.port_for("minio", 9000)
     checks = {
-        "rabbitmq": lambda: _tcp_open(amqp) and _http_ok(f"{management}/api/overview",
-                                                         auth=("guest", "guest")),
+        "rabbitmq": lambda: (
+            _tcp_open(amqp) and _http_ok(f"{management}/api/overview", auth=("guest", "guest"))
+        ),
         "mongodb": lambda: _tcp_open(mongo),
         "minio": lambda: _http_ok(f"http://127.0.0.1:{minio}/minio/health/live"),
     }

@@ -3,6 +3,7 @@
 Tests that must cover every route generate their cases from here at collection time, so a new
 route is covered (or fails for want of a policy) without anyone listing it.
 """
+
 import functools
 
 from gateway.app import create_app
@@ -18,9 +19,14 @@ def gateway_app():
 
 def api_routes():
     """(method, rule) for every /api/v1 route, sorted."""
-    return sorted({(method, rule.rule) for rule in gateway_app().url_map.iter_rules()
-                   if rule.rule.startswith("/api/v1/")
-                   for method in rule.methods - {"HEAD", "OPTIONS"}})
+    return sorted(
+        {
+            (method, rule.rule)
+            for rule in gateway_app().url_map.iter_rules()
+            if rule.rule.startswith("/api/v1/")
+            for method in rule.methods - {"HEAD", "OPTIONS"}
+        }
+    )
 
 
 def openapi_document():

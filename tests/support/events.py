@@ -1,31 +1,10 @@
-"""Test data with random identities, so tests never depend on each other's records."""
+"""Events seen and sent as an external system would: plain AMQP (pika), not nameko."""
+
 import json
-import random
 import secrets
 import time
 
 import pika
-
-from services.kit.pure.uscc import with_check_character
-
-ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def new_uscc(region="620722"):
-    return with_check_character("91" + region + "".join(random.choice(ORG_ALPHABET)
-                                                        for _ in range(9)))
-
-
-def enterprise(**overrides):
-    region = overrides.get("region_code", "620722")
-    body = {"uscc": new_uscc(region), "name": f"测试机械制造有限公司{secrets.token_hex(3)}",
-            "region_code": region, "address": "民乐县工业园区8号", "industry": "machinery",
-            "above_scale": True, "risk_features": ["dust_explosion"],
-            "principal": {"name": "王伟", "phone": "13800000000"},
-            "safety_manager": {"name": "李娜", "phone": "13900000000"},
-            "standardization": {"grade": 3, "graded_on": "2024-05-01"}}
-    body.update(overrides)
-    return body
 
 
 class EventTap:
@@ -57,8 +36,9 @@ class EventTap:
             return self.channel.basic_get(self.queue, auto_ack=True)
 
     def _record(self, method, properties, body):
-        self.seen.append({"routing_key": method.routing_key, "properties": properties,
-                          **json.loads(body)})
+        self.seen.append(
+            {"routing_key": method.routing_key, "properties": properties, **json.loads(body)}
+        )
 
     def wait_for(self, predicate, timeout=20.0):
         deadline = time.monotonic() + timeout
@@ -71,8 +51,10 @@ class EventTap:
                 self.connection.sleep(0.05)
                 continue
             self._record(method, properties, body)
-        raise AssertionError(f"no matching event within {timeout}s; saw "
-                             f"{[(e['type'], e.get('subject')) for e in self.seen]}")
+        raise AssertionError(
+            f"no matching event within {timeout}s; saw "
+            f"{[(e['type'], e.get('subject')) for e in self.seen]}"
+        )
 
     def drain(self, quiet_seconds=0.0, timeout=60.0):
         """Every event received so far and all that arrive until none has come for
@@ -105,9 +87,13 @@ def publish(amqp_uri, exchange, *events):
         channel.exchange_declare(exchange, exchange_type="topic", durable=True)
         channel.confirm_delivery()
         for event in events:
-            channel.basic_publish(exchange, event["type"], json.dumps(event).encode(),
-                                  pika.BasicProperties(content_type="application/json",
-                                                       delivery_mode=2,
-                                                       message_id=event["id"]))
+            channel.basic_publish(
+                exchange,
+                event["type"],
+                json.dumps(event).encode(),
+                pika.BasicProperties(
+                    content_type="application/json", delivery_mode=2, message_id=event["id"]
+                ),
+            )
     finally:
         connection.close()

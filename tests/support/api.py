@@ -1,0 +1,148 @@
+"""The gateway's HTTP API as the integration tests use it: a signed-in client, the problem+json
+check, and the steps many tests take to set a scene (an enterprise inspection knows, a completed
+inspection, an upload)."""
+
+import io
+import json
+
+import pytest
+import requests
+
+from tests.support.factories import china_today, enterprise
+from tests.support.waiting import wait_until
+
+# Every account the `users` fixture creates signs in with this password.
+PASSWORD = "test-password-1"
+COMPANY_PASSWORD = "company-pass-1"
+PROBLEM = "application/problem+json"
+# Requests and server errors of the API fuzzing run, reported at the end of the session.
+FUZZING_TALLY = pytest.StashKey[dict]()
+
+
+class Api:
+    """A signed-in HTTP client of the gateway: `api.get(path, ...)`, `api.post(...)`, ..."""
+
+    def __init__(self, base, token=None):
+        self.base = base
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def __getattr__(self, verb):
+        def call(path, **kwargs):
+            kwargs.setdefault("timeout", 30)
+            return self.session.request(verb.upper(), self.base + path, **kwargs)
+
+        return call
+
+
+def signing_in(base):
+    """A function that signs a user in at the gateway at `base` (once per user) and returns
+    their Api."""
+    tokens = {}
+
+    def as_user(username, password=PASSWORD):
+        if username not in tokens:
+            reply = requests.post(
+                base + "/api/v1/auth/token",
+                timeout=30,
+                json={"username": username, "password": password},
+            )
+            assert reply.status_code == 200, reply.text
+            tokens[username] = reply.json()["access_token"]
+        return Api(base, tokens[username])
+
+    return as_user
+
+
+def assert_problem(reply, status, code=None, field=None):
+    """`reply` is a problem+json answer with `status` (and the stable `code`, and an error
+    naming `field`, when given), with no stack trace in it; returns its body."""
+    assert reply.status_code == status, reply.text
+    assert reply.headers["Content-Type"].startswith(PROBLEM)
+    body = reply.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert body["type"].endswith("/" + body["code"])
+    assert "Traceback" not in reply.text
+    if code:
+        assert body["code"] == code
+    if field:
+        assert field in json.dumps(body.get("errors", {})), body
+    return body
+
+
+def read(api, path):
+    reply = api.get(path)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def inspection_knows(api, uscc):
+    """Whether the inspection service's copy of the registry, filled from registry events, has
+    the enterprise yet (its self-inspection coverage is 404 until then)."""
+    return (
+        api.get(f"/api/v1/self-inspections/coverage/{uscc}/{china_today().year}").status_code == 200
+    )
+
+
+def wait_until_inspection_knows(api, uscc, timeout=20.0):
+    wait_until(
+        lambda: inspection_knows(api, uscc),
+        timeout=timeout,
+        message=f"inspection to learn of enterprise {uscc} from registry events",
+    )
+
+
+def known_enterprise(api, **overrides):
+    """An enterprise registered through `api` (with `overrides` on the factory's body), once
+    the inspection service knows it."""
+    body = enterprise(**overrides)
+    reply = api.post("/api/v1/enterprises", json=body)
+    assert reply.status_code == 201, reply.text
+    wait_until_inspection_knows(api, body["uscc"])
+    return body
+
+
+def company_user(sign_in, users, body):
+    """The enterprise's own user, signed in."""
+    users.create(body["uscc"], COMPANY_PASSWORD, "enterprise", body["region_code"], body["uscc"])
+    return sign_in(body["uscc"], COMPANY_PASSWORD)
+
+
+def register(sign_in, users, **overrides):
+    """An enterprise in 民乐县 that inspection knows, and its user: (body, the user's Api)."""
+    body = known_enterprise(sign_in("minle"), **overrides)
+    return body, company_user(sign_in, users, body)
+
+
+def open_visit(sign_in, uscc):
+    reply = sign_in("inspector-minle").post(
+        "/api/v1/inspections",
+        json={"uscc": uscc, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查"},
+    )
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+def inspected(sign_in, uscc, findings):
+    """A completed inspection with `findings`: the record and {grade: [hazard id, ...]}."""
+    inspector = sign_in("inspector-minle")
+    visit = open_visit(sign_in, uscc)
+    for finding in findings:
+        reply = inspector.post(f"/api/v1/inspections/{visit['id']}/findings", json=finding)
+        assert reply.status_code == 201, reply.text
+    done = inspector.post(
+        f"/api/v1/inspections/{visit['id']}/complete",
+        json={"handling": "责令限期整改", "signature": "王伟"},
+    )
+    assert done.status_code == 200, done.text
+    hazards = {}
+    for finding in done.json()["findings"]:
+        hazards.setdefault(finding["grade"], []).append(finding["hazard_id"])
+    return done.json(), hazards
+
+
+def upload(company, content, name="fix.png", mime="image/png", **form):
+    return company.post(
+        "/api/v1/evidence", data=form, files={"file": (name, io.BytesIO(content), mime)}
+    )

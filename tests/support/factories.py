@@ -1,0 +1,89 @@
+"""Test data with random identities, so tests never depend on each other's records."""
+
+import random
+import secrets
+import struct
+import zlib
+from datetime import datetime, timedelta, timezone
+
+from services.kit.pure.clock import Clock
+from services.kit.pure.uscc import with_check_character
+
+ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def new_uscc(region="620722"):
+    return with_check_character(
+        "91" + region + "".join(random.choice(ORG_ALPHABET) for _ in range(9))
+    )
+
+
+def enterprise(**overrides):
+    region = overrides.get("region_code", "620722")
+    body = {
+        "uscc": new_uscc(region),
+        "name": f"测试机械制造有限公司{secrets.token_hex(3)}",
+        "region_code": region,
+        "address": "民乐县工业园区8号",
+        "industry": "machinery",
+        "above_scale": True,
+        "risk_features": ["dust_explosion"],
+        "principal": {"name": "王伟", "phone": "13800000000"},
+        "safety_manager": {"name": "李娜", "phone": "13900000000"},
+        "standardization": {"grade": 3, "graded_on": "2024-05-01"},
+    }
+    body.update(overrides)
+    return body
+
+
+def china_today():
+    """Deadlines are calendar days in China, whatever the machine's time zone."""
+    return Clock().today()
+
+
+def day(offset):
+    """The calendar day `offset` days from today, as the API writes it."""
+    return (china_today() + timedelta(days=offset)).isoformat()
+
+
+def general_finding(description="车间地面积尘未及时清理"):
+    """A finding that makes a general hazard, due in a month."""
+    return {"description": description, "deadline": day(30)}
+
+
+def accident(uscc, **overrides):
+    """An accident report of two hours ago: one serious and two minor injuries."""
+    occurred = datetime.now(timezone.utc) - timedelta(hours=2)
+    return {
+        "uscc": uscc,
+        "occurred_at": occurred.isoformat(),
+        "place": "冲压车间",
+        "accident_type": "machinery",
+        "deaths": 0,
+        "missing": 0,
+        "serious_injuries": 1,
+        "minor_injuries": 2,
+        "direct_loss_yuan": 120000,
+        "summary": "冲床伤手",
+        **overrides,
+    }
+
+
+def png(seed=0):
+    """A real, tiny PNG photo; another seed, other bytes."""
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    raw = b"\x00" + bytes([seed % 256, 80, 120])
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

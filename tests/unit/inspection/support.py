@@ -1,0 +1,43 @@
+"""Inspection records built through the domain rules, for the inspection unit tests: a fixed
+moment, an enterprise of 民乐县 and its inspector, a visit and a completed inspection."""
+
+from datetime import date, datetime, timezone
+
+from services.inspection import domain
+from services.inspection.catalogue import Catalogue
+from services.kit.pure.actor import Actor
+
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 11, 2)
+USCC = "91620722MA01XYW0QX"
+ENTERPRISE = {
+    "uscc": USCC,
+    "name": "民乐县测试机械有限公司",
+    "region_code": "620722",
+    "industry": "machinery",
+    "risk_features": ["dust_explosion"],
+    "status": "operating",
+}
+INSPECTOR = Actor("inspector-minle", "inspector", "620722")
+CATALOGUE = Catalogue()
+
+
+def visit(mode="unannounced", **fields):
+    return domain.open_inspection(
+        {"mode": mode, "place": "车间", "content": "检查", **fields},
+        ENTERPRISE,
+        None,
+        INSPECTOR,
+        NOW,
+        TODAY,
+    )
+
+
+def completed_with(*findings):
+    """A visit given `findings`, then completed: (inspection, events, hazards)."""
+    inspection = visit()
+    for finding in findings:
+        inspection, _ = domain.add_finding(inspection, finding, CATALOGUE, INSPECTOR, NOW, TODAY)
+    return domain.complete_inspection(
+        inspection, {"handling": "限期整改", "signature": "王伟"}, INSPECTOR, NOW
+    )
