@@ -8,11 +8,11 @@ import random
 import uuid
 
 from tools import demo
-from services.inspection import domain as inspection_domain
+from services.inspection.domain import hazards as inspection_domain
 from services.kit.pure import uscc
 from services.kit.pure.clock import Clock
 from services.kit.pure.schemas import load
-from services.registry import domain as registry_domain
+from services.registry.domain import enterprises as registry_domain
 from services.registry.schemas import EnterpriseCreateSchema
 
 SEED = 7
@@ -46,12 +46,12 @@ def stored_documents(payloads, actor):
     clock = Clock()
     schema = EnterpriseCreateSchema()
     rows = [{"row": number, "fields": payload} for number, payload in enumerate(payloads, 2)]
-    report, documents = registry_domain.import_batch(rows, actor, clock.now(), clock.today(),
-                                                     lambda payload: load(schema, payload))
-    if len(documents) != len(payloads):
+    report, registrations = registry_domain.import_batch(rows, actor, clock.now(), clock.today(),
+                                                         lambda payload: load(schema, payload))
+    if len(registrations) != len(payloads):
         rejected = next(line for line in report if line["result"] != "created")
         raise ValueError(f"a synthetic enterprise is invalid: {rejected}")
-    return documents
+    return [{**document, "outbox": events} for document, events in registrations]
 
 
 def general_hazards(enterprises, now, deadline):

@@ -21,7 +21,7 @@ from services.kit.config import Settings  # noqa: E402
 from services.kit.pure.envelope import make_event  # noqa: E402
 from services.kit.inbox import idempotent_handler  # noqa: E402
 from services.kit.mongo import BaseStore, MongoStore  # noqa: E402
-from services.kit.outbox import Outbox, OutboxRelay  # noqa: E402
+from services.kit.outbox import OutboxRelay  # noqa: E402
 from services.kit.runtime import Caller, rpc  # noqa: E402
 
 SERVICE = "holding"
@@ -43,7 +43,6 @@ class HoldingService(OutboxRelay):
     name = SERVICE
 
     store = MongoStore(SERVICE, BaseStore)
-    outbox = Outbox(SERVICE)
     caller = Caller()
 
     @rpc
@@ -57,9 +56,7 @@ class HoldingService(OutboxRelay):
         hold(gate)
         event = make_event(service=SERVICE, entity="note", verb="recorded", subject=subject,
                            data={}, region_code="620722", now=datetime.now(timezone.utc))
-        notes = self.store.db.notes
-        self.store.insert_aggregate(notes, {"_id": subject, "outbox": [event]})
-        self.outbox.flush(notes, subject, [event])
+        self.store.save(self.store.db.notes, None, {"_id": subject}, [event])
         return event["id"]
 
     @idempotent_handler(PRODDER, NOTE_SENT)

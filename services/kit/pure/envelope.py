@@ -3,8 +3,10 @@
 Types read `cn.anjian.<service>.<entity>.<verb>.v<version>`. The AMQP routing key is the type,
 so consumers bind to exactly what they need (or `cn.anjian.registry.#`).
 """
+import builtins
 import re
 import uuid
+from dataclasses import dataclass
 
 from services.kit.pure.times import utc_instant
 from marshmallow import INCLUDE, Schema, fields, validate
@@ -46,3 +48,18 @@ class EnvelopeSchema(Schema):
     datacontenttype = fields.String(load_default="application/json")
     regioncode = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     data = fields.Dict(load_default=dict)
+
+
+@dataclass(frozen=True)
+class Published:
+    """An event type a service publishes: its type string, the schema of its `data`, and what it
+    means in one line (the entries of the service's `events.PUBLISHED`, and of its AsyncAPI)."""
+
+    type: str
+    # builtins.type: the field above shadows the builtin inside the class.
+    schema: builtins.type[Schema]
+    description: str
+
+    @classmethod
+    def of(cls, service, entity, verb, schema, description, version=1):
+        return cls(event_type(service, entity, verb, version), schema, description)
