@@ -53,17 +53,17 @@ class ActionTakenSchema(Schema):
     note = fields.String(required=True, allow_none=True)
 
 
-class SuspensionOrderedSchema(Schema):
+class SuspensionSchema(Schema):
     order_id = fields.String(required=True)
     uscc = fields.String(required=True)
     reason = fields.String(required=True)
+
+
+class SuspensionOrderedSchema(SuspensionSchema):
     ordered_on = fields.Date(required=True)
 
 
-class SuspensionLiftedSchema(Schema):
-    order_id = fields.String(required=True)
-    uscc = fields.String(required=True)
-    reason = fields.String(required=True)
+class SuspensionLiftedSchema(SuspensionSchema):
     lifted_on = fields.Date(required=True)
 
 

@@ -4,6 +4,8 @@ A rule is written once, as a MongoDB filter for a caller; lists run it on the se
 reads check a document already read with `services.kit.mongo.matches`. Given documents stored
 in a scratch collection, `seen_by_query` and `seen_by_predicate` give the two faces' answers.
 """
+from contextlib import contextmanager
+
 from services.kit.mongo import matches
 
 # Callers of every kind, named for the tables of the tests.
@@ -22,3 +24,15 @@ def seen_by_query(collection, query):
 
 def seen_by_predicate(documents, query):
     return {document["_id"] for document in documents if matches(query, document)}
+
+
+@contextmanager
+def scratch_collection(mongo, settings, name, documents):
+    """A collection holding `documents`, in a database of its own dropped afterwards."""
+    database = settings.database(name)
+    collection = mongo[database][name]
+    collection.insert_many(documents)
+    try:
+        yield collection
+    finally:
+        mongo.drop_database(database)

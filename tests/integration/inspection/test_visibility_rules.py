@@ -7,7 +7,8 @@ from services.inspection.store import (hazards_visible_to, inspections_visible_t
                                        records_visible_to)
 from services.kit.pure.actor import Actor
 from tests.support.visibility import (CITY, COUNTY, ELSEWHERE, NEIGHBOUR, OTHER_USCC, OWN_USCC,
-                                      PROVINCE, seen_by_predicate, seen_by_query)
+                                      PROVINCE, scratch_collection, seen_by_predicate,
+                                      seen_by_query)
 
 ACTORS = {
     "admin": Actor("admin", "admin", "000000"),
@@ -61,11 +62,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def collection(mongo, settings):
-    name = settings.database("visibility")
-    records = mongo[name].records
-    records.insert_many(DOCUMENTS)
-    yield records
-    mongo.drop_database(name)
+    with scratch_collection(mongo, settings, "inspection_visibility", DOCUMENTS) as records:
+        yield records
 
 
 @pytest.mark.parametrize("rule", list(EXPECTED), ids=lambda rule: rule.__name__)

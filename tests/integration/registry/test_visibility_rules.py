@@ -6,7 +6,8 @@ import pytest
 from services.kit.pure.actor import Actor
 from services.registry.store import visible_to
 from tests.support.visibility import (CITY, COUNTY, ELSEWHERE, NEIGHBOUR, OTHER_USCC, OWN_USCC,
-                                      PROVINCE, seen_by_predicate, seen_by_query)
+                                      PROVINCE, scratch_collection, seen_by_predicate,
+                                      seen_by_query)
 
 NEIGHBOUR_USCC = "91620702MA01XYW0QX"
 ELSEWHERE_USCC = "91440105MA01XYW0QX"
@@ -33,11 +34,8 @@ TABLE = [
 
 @pytest.fixture(scope="module")
 def collection(mongo, settings):
-    name = settings.database("registry-visibility")
-    enterprises = mongo[name].enterprises
-    enterprises.insert_many(DOCUMENTS)
-    yield enterprises
-    mongo.drop_database(name)
+    with scratch_collection(mongo, settings, "registry_visibility", DOCUMENTS) as enterprises:
+        yield enterprises
 
 
 @pytest.mark.parametrize("actor, expected", TABLE, ids=lambda value: getattr(value, "user_id", ""))
