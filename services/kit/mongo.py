@@ -315,10 +315,10 @@ def prefix_pattern(prefix):
     return {"$regex": "^" + re.escape(prefix)}
 
 
-def within_region(prefix, field="region_code"):
+def within_region(prefix):
     """The filter for documents whose division code starts with `prefix`; none for the whole
     country, so a nationwide list keeps the embedded server's fast unfiltered scan."""
-    return {field: prefix_pattern(prefix)} if prefix else {}
+    return {"region_code": prefix_pattern(prefix)} if prefix else {}
 
 
 def matches(query, document):
