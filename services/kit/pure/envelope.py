@@ -61,5 +61,6 @@ class Published:
     description: str
 
     @classmethod
-    def of(cls, service, entity, verb, schema, description, version=1):
+    def of(cls, service: str, entity: str, verb: str, schema: builtins.type[Schema],
+           description: str, version: int = 1) -> "Published":
         return cls(event_type(service, entity, verb, version), schema, description)
