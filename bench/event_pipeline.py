@@ -16,7 +16,8 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from bench.figures import Figure
 from bench.platform import BenchError
-from services.inspection.service import OWN_EVENTS, InspectionService
+from services.inspection.events import OWN_EVENTS
+from services.inspection.service import InspectionService
 from services.kit.pure import uscc
 from services.kit.batching import BATCH_PREFETCH
 from services.kit.pure.envelope import make_event

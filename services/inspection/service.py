@@ -1,12 +1,14 @@
-"""The inspection service: a thin nameko adapter over the inspection, hazard, enforcement and
-accident rules."""
+"""The inspection service as a nameko service: entrypoints only, from RPC and events to the
+inspection, hazard, enforcement and accident rules."""
 import secrets
-from datetime import date, timedelta
 
 from nameko.timer import timer
 
-from services.inspection import accidents, domain, enforcement, indicators
-from services.inspection.catalogue import Catalogue
+from services.inspection import events
+from services.inspection.domain import (accidents, enforcement, enterprises, evidence, hazards,
+                                        indicators, inspections, planning)
+from services.inspection.domain.catalogue import Catalogue
+from services.inspection.domain.common import REVIEWERS, SERVICE, enterprise_named
 from services.inspection.schemas import (AccidentSchema, AgencyAssignmentSchema, AccidentSupplementSchema, CaseSchema,
                                          ComplianceSchema, CompletionSchema, EvidenceRecordSchema,
                                          ExtensionDecisionSchema, ExtensionRequestSchema,
@@ -17,89 +19,29 @@ from services.inspection.schemas import (AccidentSchema, AgencyAssignmentSchema,
                                          RectificationSchema, SelfInspectionSchema,
                                          SuspensionLiftSchema, VerificationSchema)
 from services.inspection.store import InspectionStore
-from services.kit.pure.actor import SYSTEM
 from services.kit.batching import batched_handler
-from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.kit.housekeeping import Housekeeping
-from services.kit.inbox import DeadLetterAccess
 from services.kit.mongo import MongoStore
-from services.kit.outbox import Outbox, OutboxRelay
-from services.kit.runtime import Caller, ClockProvider, SettingTimer, rpc
-from services.kit.pure.schemas import load, page_bounds
+from services.kit.pure.actor import SYSTEM
+from services.kit.pure.errors import Conflict, Forbidden
+from services.kit.pure.schemas import load
+from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
+from services.kit.service import ServiceBase
 
-REGISTRY = "registry"
-REGISTERED = "cn.anjian.registry.enterprise.registered.v1"
-UPDATED = "cn.anjian.registry.enterprise.updated.v1"
-STATUS_CHANGED = "cn.anjian.registry.enterprise.status_changed.v1"
-OWN_EVENTS = "cn.anjian.inspection.#"
-# An overdue hazard climbs one rung of the escalation ladder per interval [verify]: local policy.
-ESCALATION_INTERVAL = timedelta(days=7)
 # How often an empty copy of the registry asks again (the registry may have been down).
 REGISTRY_COPY_CHECK_SECONDS = 60
-READ_MODEL_FIELDS = ("uscc", "name", "region_code", "industry", "risk_features", "status",
-                     "above_scale")
 
 
-class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
-    name = domain.SERVICE
+def page_of(found, query):
+    """A store's page of records as API data, with the page asked for."""
+    return {**found, "items": plain(found["items"]), "page": query["page"],
+            "page_size": query["page_size"]}
 
-    store = MongoStore(domain.SERVICE, InspectionStore)
-    outbox = Outbox(domain.SERVICE)
-    caller = Caller()
-    clock = ClockProvider()
+
+class InspectionService(ServiceBase):
+    name = SERVICE
+    store = MongoStore(name, InspectionStore)
     catalogue = Catalogue()
-
-    # --- helpers -------------------------------------------------------------------------
-
-    def _now(self):
-        return self.clock.now(), self.clock.today()
-
-    def _flush(self, collection, document, events):
-        self.outbox.flush(self.store.db[collection], document["_id"], events)
-
-    def _create(self, collection, document):
-        self.store.insert(collection, document)
-        self._flush(collection, document, document.get("outbox") or [])
-        return document
-
-    def _change(self, collection, before, after, events):
-        self.store.change(collection, before, after, events)
-        self._flush(collection, after, events)
-        return self.store.get(collection, after["_id"])
-
-    def _visible(self, collection, identifier, visible, kind):
-        document = self.store.get(collection, identifier)
-        return domain.require_visible(document, visible, self.caller(), kind, identifier)
-
-    def _writable(self, collection, identifier, visible, kind):
-        """Writes name the refusal: the record exists, but not for this caller (403)."""
-        self.caller().require_can_write()
-        document = self.store.get(collection, identifier)
-        if document is None:
-            raise NotFound(f"no {kind} {identifier}")
-        if not visible(document, self.caller()):
-            raise Forbidden(f"you may not change {kind} {identifier}")
-        return document
-
-    def _writable_hazard(self, identifier):
-        return self._writable("hazards", identifier, domain.hazard_visible, "hazard")
-
-    def _page(self, collection, query, criteria, visible_query):
-        skip, limit = page_bounds(query["page"], query["page_size"])
-        found = self.store.search(collection, {**criteria, **visible_query}, skip, limit,
-                                  query["with_total"])
-        return {**found, "items": plain(found["items"]), "page": query["page"],
-                "page_size": query["page_size"]}
-
-    @staticmethod
-    def _scope(actor, query):
-        """The filter every query gets from the caller's jurisdiction."""
-        if actor.role == "enterprise":
-            return {"uscc": actor.uscc}
-        if actor.role == "agency":
-            return {"agency": actor.user_id}
-        return {"region_code": {"$regex": "^" + actor.narrow(query.pop("region", None))}}
 
     # --- catalogue and checklists ----------------------------------------------------------
 
@@ -112,67 +54,54 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
     @rpc
     def open_inspection(self, payload):
         fields = load(InspectionCreateSchema(), payload)
-        now, today = self._now()
+        actor, today = self.caller(), self.clock.today()
         enterprise = self.store.enterprise(fields["uscc"])
         if fields.get("corrects"):
-            domain.correction_of(self.store.get("inspections", fields["corrects"]), self.caller())
-        checklist = None
-        if enterprise is not None:
-            checklist = plain(self.catalogue.checklist(enterprise["industry"],
-                                                       enterprise.get("risk_features") or [],
-                                                       on=today))
-        actor = self.caller()
-        inspection = domain.open_inspection(
-            fields, enterprise, checklist, actor, now, today,
-            assigned=actor.role == "agency" and self.store.assigned(actor.user_id, fields["uscc"]))
-        return plain(self._create("inspections", inspection))
+            inspections.correction_of(self.store.inspection_record(fields["corrects"]), actor)
+        checklist = enterprise and plain(self.catalogue.checklist(
+            enterprise["industry"], enterprise.get("risk_features") or [], on=today))
+        assigned = actor.role == "agency" and self.store.assigned(actor.user_id, fields["uscc"])
+        opened = inspections.open_inspection(fields, enterprise, checklist, actor,
+                                             self.clock.now(), today, assigned=assigned)
+        return plain(self.store.save_inspection(None, *opened))
 
     @rpc
     def get_inspection(self, identifier):
-        return plain(self._visible("inspections", identifier, domain.inspection_visible,
-                                   "inspection"))
+        return plain(self.store.inspection(identifier, self.caller()))
 
     @rpc
     def list_inspections(self, query):
         query = load(InspectionQuerySchema(), query)
-        actor = self.caller()
-        scope = self._scope(actor, query)
-        criteria = {key: query[key] for key in ("uscc", "mode", "state") if key in query}
-        if actor.role == "enterprise":
-            # 四不两直: an open unannounced visit does not exist for the enterprise.
-            scope["$or"] = [{"mode": {"$ne": "unannounced"}}, {"state": "completed"}]
-        return self._page("inspections", query, criteria, scope)
+        return page_of(self.store.inspections_page(self.caller(), query), query)
 
     @rpc
     def add_finding(self, identifier, payload):
         fields = load(FindingSchema(), payload)
-        now, today = self._now()
-        inspection = self._writable("inspections", identifier, domain.inspection_visible,
-                                    "inspection")
-        changed, finding = domain.add_finding(inspection, fields, self.catalogue, self.caller(),
-                                              now, today)
-        self.store.change("inspections", inspection, changed, [])
-        return plain(finding)
+        inspection = self.store.inspection_to_change(identifier, self.caller())
+        changed, found = inspections.add_finding(inspection, fields, self.catalogue,
+                                                 self.caller(), self.clock.now(),
+                                                 self.clock.today())
+        self.store.save_inspection(inspection, changed, found)
+        return plain(changed["findings"][-1])
 
     @rpc
     def complete_inspection(self, identifier, payload):
         fields = load(CompletionSchema(), payload)
-        now, _ = self._now()
-        inspection = self._writable("inspections", identifier, domain.inspection_visible,
-                                    "inspection")
-        completed, events, hazards = domain.complete_inspection(inspection, fields, self.caller(),
+        now = self.clock.now()
+        inspection = self.store.inspection_to_change(identifier, self.caller())
+        completed, completion = inspections.complete_inspection(inspection, fields, self.caller(),
                                                                 now)
         # Hazards first: if the record write then fails, the retry finds them by their ids.
-        for hazard in hazards:
-            if self.store.get("hazards", hazard["_id"]) is None:
-                self._create("hazards", hazard)
-        return plain(self._change("inspections", inspection, completed, events))
+        for hazard, reported in hazards.found_in(completed, now):
+            self.store.add_hazard_once(hazard, reported)
+        return plain(self.store.save_inspection(inspection, completed, completion))
 
     @rpc
     def assign_agency(self, payload):
         fields = load(AgencyAssignmentSchema(), payload)
-        assignment = domain.assign_agency(self.store.enterprise(fields["uscc"]), fields["agency"],
-                                          self.caller(), self.clock.now())
+        assignment, _ = inspections.assign_agency(self.store.enterprise(fields["uscc"]),
+                                                  fields["agency"], self.caller(),
+                                                  self.clock.now())
         self.store.assign(assignment)
         return plain(assignment)
 
@@ -182,19 +111,15 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
     def report_self_inspection(self, payload):
         fields = load(SelfInspectionSchema(), payload)
         actor = self.caller()
-        now, today = self._now()
-        uscc = actor.uscc if actor.role == "enterprise" else fields.get("uscc")
-        if not uscc:
-            raise InvalidInput("name the enterprise", {"uscc": ["required"]})
-        document = domain.report_self_inspection(fields, self.store.enterprise(uscc), actor, now,
-                                                 today)
-        return plain(self._create("self_inspections", document))
+        enterprise = self.store.enterprise(enterprise_named(fields, actor))
+        reported = inspections.report_self_inspection(fields, enterprise, actor,
+                                                      self.clock.now(), self.clock.today())
+        return plain(self.store.save_self_inspection(None, *reported))
 
     @rpc
     def self_inspection_coverage(self, uscc, year):
-        domain.require_visible(self.store.enterprise(uscc), domain.enterprise_record_visible,
-                               self.caller(), "enterprise", uscc)
-        return {"uscc": uscc, "year": year, "months": domain.monthly_coverage(
+        self.store.enterprise_seen_by(uscc, self.caller())
+        return {"uscc": uscc, "year": year, "months": inspections.monthly_coverage(
             self.store.self_inspections_of(uscc, year), year)}
 
     # --- hazards ---------------------------------------------------------------------------
@@ -202,110 +127,86 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
     @rpc
     def list_hazards(self, query):
         query = load(HazardQuerySchema(), query)
-        actor = self.caller()
-        scope = self._scope(actor, query)
-        criteria = {key: query[key] for key in ("uscc", "grade", "state") if key in query}
-        if "overdue" in query:
-            criteria["overdue"] = query["overdue"]
-        return self._page("hazards", query, criteria, scope)
+        return page_of(self.store.hazards_page(self.caller(), query), query)
 
     @rpc
     def get_hazard(self, identifier):
-        return plain(self._visible("hazards", identifier, domain.hazard_visible, "hazard"))
+        return plain(self.store.hazard(identifier, self.caller()))
 
     @rpc
     def submit_rectification(self, identifier, payload):
         fields = load(RectificationSchema(), payload)
-        now, _ = self._now()
-        hazard = self._writable_hazard(identifier)
-        evidence = self.store.evidence_items(fields["evidence"])
-        if len(evidence) != len(set(fields["evidence"])):
-            raise InvalidInput("unknown evidence", {"evidence": ["unknown evidence id"]})
-        changed, events = domain.submit_rectification(hazard, evidence, fields.get("note"),
-                                                      self.caller(), now)
-        return plain(self._change("hazards", hazard, changed, events))
+        hazard = self.store.hazard_to_change(identifier, self.caller())
+        evidence_items = self.store.evidence_items(fields["evidence"])
+        changed = hazards.submit_rectification(hazard, evidence_items, fields.get("note"),
+                                               self.caller(), self.clock.now())
+        return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def verify_hazard(self, identifier, payload):
         fields = load(VerificationSchema(), payload)
-        now, _ = self._now()
-        hazard = self._writable_hazard(identifier)
-        changed, events = domain.verify_or_reject(hazard, fields["decision"],
-                                                  fields.get("reason"), self.caller(), now)
-        return plain(self._change("hazards", hazard, changed, events))
+        hazard = self.store.hazard_to_change(identifier, self.caller())
+        changed = hazards.verify_or_reject(hazard, fields["decision"], fields.get("reason"),
+                                           self.caller(), self.clock.now())
+        return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def approve_plan(self, identifier, payload):
         fields = load(PlanSchema(), payload)
-        now, today = self._now()
-        hazard = self._writable_hazard(identifier)
-        changed, events = domain.approve_plan(hazard, fields, self.caller(), now, today)
-        return plain(self._change("hazards", hazard, changed, events))
+        hazard = self.store.hazard_to_change(identifier, self.caller())
+        changed = hazards.approve_plan(hazard, fields, self.caller(), self.clock.now(),
+                                       self.clock.today())
+        return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def hazard_action(self, identifier, payload):
         fields = load(HazardActionSchema(), payload)
-        now, _ = self._now()
-        hazard = self._writable_hazard(identifier)
-        actor = self.caller()
-        action, reason = fields["action"], fields.get("reason")
-        if action == "raise_to_major":
-            changed, events = domain.raise_grade(hazard, reason, actor, now)
-        elif action == "suspend":
-            changed, events = domain.suspend(hazard, reason, actor, now)
-        else:
-            changed, events = domain.transition(hazard, action, actor, now, reason)
-        return plain(self._change("hazards", hazard, changed, events))
+        hazard = self.store.hazard_to_change(identifier, self.caller())
+        changed = hazards.take_action(hazard, fields["action"], fields.get("reason"),
+                                      self.caller(), self.clock.now())
+        return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def lift_suspension(self, identifier, payload):
         fields = load(SuspensionLiftSchema(), payload)
-        now, _ = self._now()
-        hazard = self._writable_hazard(identifier)
-        self.caller().require_role(*domain.REVIEWERS)
-        changed, events = domain.lift_suspension(hazard, fields["reason"], self.caller(), now)
-        return plain(self._change("hazards", hazard, changed, events))
+        hazard = self.store.hazard_to_change(identifier, self.caller())
+        changed = hazards.lift_suspension(hazard, fields["reason"], self.caller(),
+                                          self.clock.now())
+        return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def request_extension(self, identifier, payload):
         fields = load(ExtensionRequestSchema(), payload)
-        now, today = self._now()
-        hazard = self._writable_hazard(identifier)
-        changed, events = domain.request_extension(hazard, fields["deadline"], fields["reason"],
-                                                   self.caller(), now, today)
-        return plain(self._change("hazards", hazard, changed, events))
+        hazard = self.store.hazard_to_change(identifier, self.caller())
+        changed = hazards.request_extension(hazard, fields["deadline"], fields["reason"],
+                                            self.caller(), self.clock.now(), self.clock.today())
+        return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def decide_extension(self, identifier, payload):
         fields = load(ExtensionDecisionSchema(), payload)
-        now, _ = self._now()
-        hazard = self._writable_hazard(identifier)
-        changed, events = domain.decide_extension(hazard, fields["approve"], fields["reason"],
-                                                  self.caller(), now)
-        return plain(self._change("hazards", hazard, changed, events))
+        hazard = self.store.hazard_to_change(identifier, self.caller())
+        changed = hazards.decide_extension(hazard, fields["approve"], fields["reason"],
+                                           self.caller(), self.clock.now())
+        return plain(self.store.save_hazard(hazard, *changed))
 
     @SettingTimer.decorator("escalation_check_seconds", eager=True)
     def escalate_overdue(self):
         """Flag hazards past their deadline, then climb the escalation ladder for each."""
-        now, today = self._now()
+        now, today = self.clock.now(), self.clock.today()
         for hazard in self.store.overdue_candidates(today.isoformat()):
-            marked = domain.mark_overdue(hazard, now, today)
-            if marked:
-                try:
-                    self._change("hazards", hazard, *marked)
-                except Conflict:
-                    continue  # changed meanwhile; the next tick looks again
+            self._save_unless_changed_meanwhile(hazard, hazards.mark_overdue(hazard, now, today))
         for hazard in self.store.escalation_candidates():
-            taken = [action["kind"] for action in hazard.get("escalations", [])]
-            last = hazard["escalations"][-1]["taken_at"] if hazard.get("escalations") else None
-            kind = enforcement.next_rung(taken)
-            if kind is None or (last is not None and now - last < ESCALATION_INTERVAL):
-                continue
-            changed, events = domain.escalate(hazard, kind, SYSTEM, now)
-            try:
-                self._change("hazards", hazard, changed, events)
-            except Conflict:
-                continue
+            kind = hazards.next_escalation(hazard, now)
+            if kind is not None:
+                self._save_unless_changed_meanwhile(hazard,
+                                                    hazards.escalate(hazard, kind, SYSTEM, now))
+
+    def _save_unless_changed_meanwhile(self, hazard, changed):
+        try:
+            self.store.save_hazard(hazard, *changed)
+        except Conflict:
+            pass  # changed meanwhile; the next tick looks again
 
     # --- evidence --------------------------------------------------------------------------
 
@@ -313,37 +214,20 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
     def record_evidence(self, payload):
         fields = load(EvidenceRecordSchema(), payload)
         actor = self.caller()
-        now, _ = self._now()
-        uscc = actor.uscc if actor.role == "enterprise" else fields.get("uscc")
-        if not uscc:
-            raise InvalidInput("name the enterprise the evidence belongs to",
-                               {"uscc": ["required"]})
-        enterprise = self.store.enterprise(uscc)
-        if enterprise is None:
-            raise InvalidInput("unknown enterprise", {"uscc": ["unknown enterprise"]})
-        domain.require_enterprise_writer(enterprise, actor, ("enterprise", "agency",
-                                                             *domain.INSPECTORS))
-        if fields.get("hazard_id"):
-            hazard = self.store.get("hazards", fields["hazard_id"])
-            if hazard is None or hazard["uscc"] != uscc or not domain.hazard_visible(hazard, actor):
-                raise InvalidInput("unknown hazard", {"hazard_id": ["unknown hazard"]})
-        record = {**fields, "_id": domain.new_id(), "uscc": uscc,
-                  "region_code": enterprise["region_code"], "uploaded_by": actor.user_id,
-                  "uploaded_by_role": actor.role, "uploaded_at": now, "integrity": "unchecked"}
-        self.store.insert("evidence", record)
-        return plain(record)
+        enterprise = self.store.enterprise(enterprise_named(fields, actor))
+        hazard = self.store.hazard_seen_by(fields.get("hazard_id"), actor)
+        recorded, _ = evidence.record_evidence(fields, enterprise, hazard, actor, self.clock.now())
+        return plain(self.store.add_evidence(recorded))
 
     @rpc
     def get_evidence(self, identifier):
         """Evidence metadata (with its object key) for callers who may see its enterprise."""
-        return plain(self._visible("evidence", identifier, domain.enterprise_record_visible,
-                                   "evidence"))
+        return plain(self.store.evidence(identifier, self.caller()))
 
     def _verifiable_evidence(self, identifier):
         """Verifying is a write: a record the caller may not see is refused (403), not hidden."""
-        self.caller().require_role(*domain.INSPECTORS)
-        return self._writable("evidence", identifier, domain.enterprise_record_visible,
-                              "evidence")
+        evidence.require_verifier(self.caller())
+        return self.store.evidence_to_change(identifier, self.caller())
 
     @rpc
     def evidence_to_verify(self, identifier):
@@ -353,102 +237,73 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
     @rpc
     def record_integrity(self, identifier, intact):
         record = self._verifiable_evidence(identifier)
-        checked = {"integrity": "intact" if intact is True else "mismatch",
-                   "checked_at": self.clock.now(), "checked_by": self.caller().user_id}
-        self.store.mark_evidence(identifier, checked)
-        return plain({**record, **checked})
+        checked, _ = evidence.integrity_checked(record, intact, self.caller(), self.clock.now())
+        return plain(self.store.save_integrity(checked))
 
     # --- enforcement cases -----------------------------------------------------------------
 
     @rpc
     def open_case(self, payload):
         fields = load(CaseSchema(), payload)
-        now, _ = self._now()
-        enterprise = self.store.enterprise(fields["uscc"])
-        if enterprise is None:
-            raise InvalidInput("unknown enterprise", {"uscc": ["unknown enterprise"]})
-        hazards = [self.store.get("hazards", h) for h in fields["hazard_ids"]]
-        if any(h is None or h["uscc"] != fields["uscc"] for h in hazards):
-            raise InvalidInput("the hazards must belong to the enterprise",
-                               {"hazard_ids": ["unknown hazard for this enterprise"]})
-        case = enforcement.open_case({**fields, "region_code": enterprise["region_code"]},
-                                     self.caller(), now)
-        case["involves_major_hazard"] = any(h["grade"] == "major" for h in hazards)
-        return plain(self._create("cases", case))
+        opened = enforcement.open_case_about(self.store.enterprise(fields["uscc"]),
+                                             self.store.hazards_by_id(fields["hazard_ids"]),
+                                             fields, self.caller(), self.clock.now())
+        return plain(self.store.save_case(None, *opened))
 
     @rpc
     def get_case(self, identifier):
-        case = self._visible("cases", identifier, domain.enterprise_record_visible,
-                             "enforcement case")
-        return plain(self._with_sanctions(case))
+        return self._with_sanctions(self.store.case(identifier, self.caller()))
 
     @rpc
     def list_cases(self, query):
         query = load(InspectionQuerySchema(), query)
-        actor = self.caller()
-        criteria = {"uscc": query["uscc"]} if "uscc" in query else {}
-        return self._page("cases", query, criteria, self._scope(actor, query))
+        return page_of(self.store.cases_page(self.caller(), query), query)
 
     @rpc
     def decide_penalty(self, identifier, payload):
         fields = load(PenaltyDecisionSchema(), payload)
-        now, today = self._now()
-        case = self._writable("cases", identifier, domain.enterprise_record_visible,
-                              "enforcement case")
-        changed, events = domain.decide_case(case, fields["lines"], self.caller(), now, today)
-        return plain(self._with_sanctions(self._change("cases", case, changed, events)))
+        case = self.store.case_to_change(identifier, self.caller())
+        changed = enforcement.decide_penalty(case, fields["lines"], self.caller(),
+                                             self.clock.now(), self.clock.today())
+        return self._with_sanctions(self.store.save_case(case, *changed))
 
     @rpc
     def record_compliance(self, identifier, payload):
         fields = load(ComplianceSchema(), payload)
-        now, today = self._now()
-        case = self._writable("cases", identifier, domain.enterprise_record_visible,
-                              "enforcement case")
-        changed, events = domain.record_compliance(case, fields["party_id"], fields["status"],
-                                                   fields["on"], self.caller(), now, today)
-        return plain(self._with_sanctions(self._change("cases", case, changed, events)))
+        case = self.store.case_to_change(identifier, self.caller())
+        changed = enforcement.record_compliance(case, fields["party_id"], fields["status"],
+                                                fields["on"], self.caller(), self.clock.now(),
+                                                self.clock.today())
+        return self._with_sanctions(self.store.save_case(case, *changed))
 
     def _with_sanctions(self, case):
-        """Art. 112 daily fines where they apply; Art. 113's closure flag for repeated penalties."""
-        _, today = self._now()
-        dates = [date.fromisoformat(d) for d in
-                 self.store.penalty_dates_for_major_hazards(case["uscc"])]
-        return {**case, "continuous_daily_fines": domain.continuous_daily_fines(case, today),
-                "closure_flag": enforcement.closure_flag(dates, today)}
+        return plain(enforcement.with_sanctions(
+            case, self.store.penalty_dates_for_major_hazards(case["uscc"]), self.clock.today()))
 
     # --- accidents -------------------------------------------------------------------------
 
     @rpc
     def report_accident(self, payload):
         fields = load(AccidentSchema(), payload)
-        now, _ = self._now()
-        enterprise = self.store.enterprise(fields["uscc"])
-        if enterprise is None:
-            raise InvalidInput("unknown enterprise", {"uscc": ["unknown enterprise"]})
-        accident = accidents.report_accident({**fields, "region_code": enterprise["region_code"]},
-                                             self.caller(), now)
-        return plain(self._create("accidents", accident))
+        reported = accidents.report_accident_at(self.store.enterprise(fields["uscc"]), fields,
+                                                self.caller(), self.clock.now())
+        return plain(self.store.save_accident(None, *reported))
 
     @rpc
     def get_accident(self, identifier):
-        return plain(self._visible("accidents", identifier, domain.enterprise_record_visible,
-                                   "accident"))
+        return plain(self.store.accident(identifier, self.caller()))
 
     @rpc
     def list_accidents(self, query):
         query = load(InspectionQuerySchema(), query)
-        actor = self.caller()
-        criteria = {"uscc": query["uscc"]} if "uscc" in query else {}
-        return self._page("accidents", query, criteria, self._scope(actor, query))
+        return page_of(self.store.accidents_page(self.caller(), query), query)
 
     @rpc
     def supplement_accident(self, identifier, payload):
         fields = load(AccidentSupplementSchema(), payload)
-        now, _ = self._now()
-        accident = self._writable("accidents", identifier, domain.enterprise_record_visible,
-                                  "accident")
-        changed, events = domain.supplement_accident(accident, fields, self.caller(), now)
-        return plain(self._change("accidents", accident, changed, events))
+        accident = self.store.accident_to_change(identifier, self.caller())
+        changed = accidents.supplement_accident(accident, fields, self.caller(), self.clock.now())
+        return plain(self.store.save_accident(accident, *changed))
 
     # --- indicators and plans --------------------------------------------------------------
 
@@ -472,29 +327,18 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
         """
         fields = load(PlanRequestSchema(), payload)
         actor = self.caller()
-        actor.require_role(*domain.REVIEWERS)
         prefix = actor.narrow(fields["region"])
-        seed = fields.get("seed", secrets.randbelow(2 ** 31))
-        plan = domain.annual_plan(plain(self.store.enterprises_in(prefix)),
-                                  self.store.open_major_counts(prefix), set(), fields["year"],
-                                  fields["sample_size"], seed)
-        plan.update(_id=domain.new_id(), region_code=fields["region"],
-                    created_by=actor.user_id, created_at=self.clock.now())
-        self.store.insert("plans", plan)
-        return plain(plan)
+        plan, _ = planning.create_plan(plain(self.store.enterprises_in(prefix)),
+                                       self.store.open_major_counts(prefix), set(), fields,
+                                       fields.get("seed", secrets.randbelow(2 ** 31)), actor,
+                                       self.clock.now())
+        return plain(self.store.add_plan(plan))
 
     @rpc
     def list_plans(self, query):
         query = load(PlanQuerySchema(), query)
-        actor = self.caller()
-        actor.require_role(*domain.REVIEWERS, "inspector", "auditor")
-        criteria = {"year": query["year"]} if "year" in query else {}
-        return self._page("plans", query, criteria, self._scope(actor, query))
-
-    @rpc
-    def health(self):
-        self.store.db.command("ping")
-        return {"service": domain.SERVICE, "database": "up"}
+        self.caller().require_role(*REVIEWERS, "inspector", "auditor")
+        return page_of(self.store.plans_page(self.caller(), query), query)
 
     # --- events ----------------------------------------------------------------------------
 
@@ -503,32 +347,30 @@ class InspectionService(OutboxRelay, DeadLetterAccess, Housekeeping):
         """Deployed after the registry, or started on an emptied database: ask for every
         enterprise again. The registry announces them in the background."""
         if self.store.knows_no_enterprise():
-            request = domain.registry_copy_request(self.clock.now())
-            self.store.replace_request(request)
-            self._flush("requests", request, request["outbox"])
+            self.store.replace_request(*enterprises.registry_copy_request(self.clock.now()))
 
     # The read model keeps the newest snapshot per enterprise, so a repeated or late event changes
     # nothing: the handlers need no inbox markers and take their events in batches.
-    @batched_handler(REGISTRY, REGISTERED)
-    def handle_enterprise_registered(self, events):
-        self._remember(events)
+    @batched_handler(events.REGISTRY, events.ENTERPRISE_REGISTERED)
+    def handle_enterprise_registered(self, received):
+        self._remember(received)
 
-    @batched_handler(REGISTRY, UPDATED)
-    def handle_enterprise_updated(self, events):
-        self._remember(events)
+    @batched_handler(events.REGISTRY, events.ENTERPRISE_UPDATED)
+    def handle_enterprise_updated(self, received):
+        self._remember(received)
 
-    @batched_handler(REGISTRY, STATUS_CHANGED)
-    def handle_enterprise_status_changed(self, events):
+    @batched_handler(events.REGISTRY, events.ENTERPRISE_STATUS_CHANGED)
+    def handle_enterprise_status_changed(self, received):
         self.store.remember_statuses([(event["subject"], event["data"]["to"], event["time"])
-                                      for event in events])
+                                      for event in received])
 
-    def _remember(self, events):
+    def _remember(self, received):
         self.store.remember_enterprises([
-            ({key: event["data"].get(key) for key in READ_MODEL_FIELDS}, event["time"])
-            for event in events])
+            ({key: event["data"].get(key) for key in enterprises.READ_MODEL_FIELDS},
+             event["time"]) for event in received])
 
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
-    @batched_handler(domain.SERVICE, OWN_EVENTS)
-    def handle_own_event_for_indicators(self, events):
-        self.store.add_to_counters([(event["id"], *change) for event in events
+    @batched_handler(SERVICE, events.OWN_EVENTS)
+    def handle_own_event_for_indicators(self, received):
+        self.store.add_to_counters([(event["id"], *change) for event in received
                                     for change in indicators.counter_deltas(event)])

@@ -1,16 +1,65 @@
-"""Inspection persistence: each aggregate is one document carrying its own outbox."""
+"""Inspection persistence: each aggregate is one document carrying its own outbox.
+
+Who may see which record is decided here, once per kind of record, as a query (`*_visible_to`):
+lists use the query, and a read of one record checks the document it read against that same
+query, so the two can never drift apart.
+"""
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.batching import BATCH_PREFETCH
-from services.kit.mongo import DUPLICATE_KEY, BaseStore, prefix_pattern
+from services.kit.mongo import DUPLICATE_KEY, BaseStore, matches, prefix_pattern, within_region
+from services.kit.outbox import FIELD as OUTBOX
+from services.kit.pure.errors import Forbidden, InvalidInput, NotFound
+from services.kit.pure.schemas import page_bounds
 
-HIDDEN = {"outbox": 0}
+HIDDEN = {OUTBOX: 0}
 # Event ids an indicator document remembers, to skip a redelivered event: more than all the
 # messages its consumers may hold unacknowledged at once (a kill redelivers them all), for up to
 # five copies of the service.
 APPLIED_KEPT = 5 * BATCH_PREFETCH
 OPEN_STATES = {"$ne": "closed"}
+NEWEST_FIRST = (("_id", DESCENDING),)
+
+
+# --- who sees what --------------------------------------------------------------------------
+# Each rule takes the caller and, for a list, the region it asks for (narrowed to the caller's
+# jurisdiction; refused outside it). Without a region it is the caller's whole sight.
+
+def records_visible_to(actor, region=None):
+    """Cases, accidents, evidence, self-inspections and enterprises: an enterprise user sees its
+    own, everyone else what is inside their jurisdiction."""
+    if actor.role == "enterprise":
+        return {"uscc": actor.uscc}
+    return within_region(actor.narrow(region))
+
+
+def hazards_visible_to(actor, region=None):
+    """As records, except that an agency sees only the hazards of its own inspections."""
+    if actor.role == "agency":
+        return {"agency": actor.user_id}
+    return records_visible_to(actor, region)
+
+
+def inspections_visible_to(actor, region=None):
+    """As hazards, except that an enterprise does not see an unannounced inspection (四不两直)
+    before its record is completed: until then it does not exist for the enterprise."""
+    if actor.role == "enterprise":
+        return {"uscc": actor.uscc,
+                "$or": [{"mode": {"$ne": "unannounced"}}, {"state": "completed"}]}
+    return hazards_visible_to(actor, region)
+
+
+# Each kind of record: its collection, its visibility rule, and its name in refusals.
+KINDS = {
+    "inspection": ("inspections", inspections_visible_to, "inspection"),
+    "hazard": ("hazards", hazards_visible_to, "hazard"),
+    "case": ("cases", records_visible_to, "enforcement case"),
+    "accident": ("accidents", records_visible_to, "accident"),
+    "evidence": ("evidence", records_visible_to, "evidence"),
+    "self_inspection": ("self_inspections", records_visible_to, "self-inspection"),
+    "plan": ("plans", records_visible_to, "plan"),
+}
 
 
 class InspectionStore(BaseStore):
@@ -35,10 +84,13 @@ class InspectionStore(BaseStore):
     def enterprise(self, uscc):
         return self.enterprises.find_one({"_id": uscc})
 
-    def replace_request(self, request):
-        """Store a request to another service with its event; a newer one replaces the last."""
+    def replace_request(self, request, events):
+        """Store a request to another service with its events, then publish them; a newer one
+        replaces the last."""
         self.announce(self.db.requests, [request["_id"]])
-        self.db.requests.replace_one({"_id": request["_id"]}, request, upsert=True)
+        self.db.requests.replace_one({"_id": request["_id"]}, {**request, OUTBOX: events},
+                                     upsert=True)
+        self.publish(self.db.requests, request["_id"], events)
 
     def knows_no_enterprise(self):
         return self.enterprises.find_one({}, {"_id": 1}) is None
@@ -72,23 +124,113 @@ class InspectionStore(BaseStore):
             if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
                 raise
 
-    # --- aggregates ---
+    def enterprise_seen_by(self, uscc, actor):
+        document = self.enterprise(uscc)
+        if document is None or not matches(records_visible_to(actor), document):
+            raise NotFound(f"no enterprise {uscc}")
+        return document
 
-    def get(self, collection, identifier):
-        return self.db[collection].find_one({"_id": identifier}, HIDDEN)
+    # --- records of every kind: read, change, list ---
 
-    def insert(self, collection, document):
-        if document.get("outbox"):
-            self.insert_aggregate(self.db[collection], document)
-        else:
-            self.db[collection].insert_one(document)
+    def _seen(self, kind, identifier, actor):
+        """A record the caller may see; one outside its sight looks exactly like a missing one."""
+        collection, visible_to, name = KINDS[kind]
+        document = self.db[collection].find_one({"_id": identifier}, HIDDEN)
+        if document is None or not matches(visible_to(actor), document):
+            raise NotFound(f"no {name} {identifier}")
+        return document
 
-    def change(self, collection, before, after, events):
-        self.save(self.db[collection], before, after, events)
+    def _to_change(self, kind, identifier, actor):
+        """A record for a command; writes name the refusal: it exists, but not for this caller."""
+        actor.require_can_write()
+        collection, visible_to, name = KINDS[kind]
+        document = self.db[collection].find_one({"_id": identifier}, HIDDEN)
+        if document is None:
+            raise NotFound(f"no {name} {identifier}")
+        if not matches(visible_to(actor), document):
+            raise Forbidden(f"you may not change {name} {identifier}")
+        return document
 
-    def search(self, collection, query, skip, limit, with_total=False):
-        return self.page(self.db[collection], query, skip, limit, HIDDEN,
-                         order=(("_id", DESCENDING),), with_total=with_total)
+    def _save(self, kind, before, after, events):
+        """Store a command's result (a new record when `before` is None); returns the record as
+        stored."""
+        collection = self.db[KINDS[kind][0]]
+        self.save(collection, before, after, events)
+        if before is None:
+            return after
+        return collection.find_one({"_id": after["_id"]}, HIDDEN)
+
+    def _page(self, kind, actor, query, criteria):
+        """A page of the records the caller sees, newest first, that meet `criteria`."""
+        collection, visible_to, _ = KINDS[kind]
+        skip, limit = page_bounds(query["page"], query["page_size"])
+        visible = visible_to(actor, query.get("region"))
+        return self.page(self.db[collection], {**criteria, **visible}, skip, limit, HIDDEN,
+                         order=NEWEST_FIRST, with_total=query["with_total"])
+
+    # --- inspections ---
+
+    def inspection(self, identifier, actor):
+        return self._seen("inspection", identifier, actor)
+
+    def inspection_to_change(self, identifier, actor):
+        return self._to_change("inspection", identifier, actor)
+
+    def inspection_record(self, identifier):
+        """An inspection whoever may see it: a correction names the record it corrects."""
+        return self.db.inspections.find_one({"_id": identifier}, HIDDEN)
+
+    def save_inspection(self, before, after, events):
+        return self._save("inspection", before, after, events)
+
+    def inspections_page(self, actor, query):
+        return self._page("inspection", actor, query, _criteria(query, ("uscc", "mode", "state")))
+
+    def assigned(self, agency, uscc):
+        return self.db.agency_assignments.find_one({"_id": f"{agency}:{uscc}"}) is not None
+
+    def assign(self, assignment):
+        self.db.agency_assignments.replace_one({"_id": assignment["_id"]}, assignment,
+                                               upsert=True)
+
+    def save_self_inspection(self, before, after, events):
+        return self._save("self_inspection", before, after, events)
+
+    def self_inspections_of(self, uscc, year):
+        return list(self.db.self_inspections.find(
+            {"uscc": uscc, "month": {"$regex": f"^{year:04d}-"}}, HIDDEN))
+
+    # --- hazards ---
+
+    def hazard(self, identifier, actor):
+        return self._seen("hazard", identifier, actor)
+
+    def hazard_to_change(self, identifier, actor):
+        return self._to_change("hazard", identifier, actor)
+
+    def hazard_seen_by(self, identifier, actor):
+        """The hazard, or None when none is named, or it is missing or out of the caller's
+        sight."""
+        if identifier is None:
+            return None
+        hazard = self.db.hazards.find_one({"_id": identifier}, HIDDEN)
+        return hazard if hazard is not None and matches(hazards_visible_to(actor), hazard) else None
+
+    def hazards_by_id(self, identifiers):
+        """The hazards named, in order, None for an unknown one."""
+        return [self.db.hazards.find_one({"_id": identifier}, HIDDEN) for identifier in identifiers]
+
+    def add_hazard_once(self, hazard, events):
+        """Store a new hazard unless a retried command stored it already (same id)."""
+        if self.db.hazards.find_one({"_id": hazard["_id"]}, {"_id": 1}) is None:
+            self._save("hazard", None, hazard, events)
+
+    def save_hazard(self, before, after, events):
+        return self._save("hazard", before, after, events)
+
+    def hazards_page(self, actor, query):
+        return self._page("hazard", actor, query,
+                          _criteria(query, ("uscc", "grade", "state", "overdue")))
 
     def overdue_candidates(self, today_iso, limit=500):
         return list(self.db.hazards.find(
@@ -107,28 +249,67 @@ class InspectionStore(BaseStore):
             counts[hazard["uscc"]] = counts.get(hazard["uscc"], 0) + 1
         return counts
 
-    def self_inspections_of(self, uscc, year):
-        return list(self.db.self_inspections.find(
-            {"uscc": uscc, "month": {"$regex": f"^{year:04d}-"}}, HIDDEN))
+    # --- evidence ---
 
-    def assigned(self, agency, uscc):
-        return self.db.agency_assignments.find_one({"_id": f"{agency}:{uscc}"}) is not None
+    def add_evidence(self, record):
+        return self._save("evidence", None, record, [])
 
-    def assign(self, assignment):
-        self.db.agency_assignments.replace_one({"_id": assignment["_id"]}, assignment,
-                                               upsert=True)
+    def evidence(self, identifier, actor):
+        return self._seen("evidence", identifier, actor)
+
+    def evidence_to_change(self, identifier, actor):
+        return self._to_change("evidence", identifier, actor)
 
     def evidence_items(self, identifiers):
-        return list(self.db.evidence.find({"_id": {"$in": list(identifiers)}}))
+        """The evidence records named; refuses the list if any of them is unknown."""
+        items = list(self.db.evidence.find({"_id": {"$in": list(identifiers)}}))
+        if len(items) != len(set(identifiers)):
+            raise InvalidInput("unknown evidence", {"evidence": ["unknown evidence id"]})
+        return items
 
-    def mark_evidence(self, identifier, checked):
-        self.db.evidence.update_one({"_id": identifier}, {"$set": checked})
+    def save_integrity(self, record):
+        """The integrity check of an evidence record (metadata without a version or events)."""
+        checked = {key: record[key] for key in ("integrity", "checked_at", "checked_by")}
+        self.db.evidence.update_one({"_id": record["_id"]}, {"$set": checked})
+        return record
+
+    # --- enforcement cases, accidents, plans ---
+
+    def case(self, identifier, actor):
+        return self._seen("case", identifier, actor)
+
+    def case_to_change(self, identifier, actor):
+        return self._to_change("case", identifier, actor)
+
+    def save_case(self, before, after, events):
+        return self._save("case", before, after, events)
+
+    def cases_page(self, actor, query):
+        return self._page("case", actor, query, _criteria(query, ("uscc",)))
 
     def penalty_dates_for_major_hazards(self, uscc):
         """One date per decided case: a dual penalty is one penalty of the enterprise (Art. 113)."""
         return [min(line["decided_on"] for line in case["lines"])
                 for case in self.db.cases.find({"uscc": uscc, "status": "decided",
                                                 "involves_major_hazard": True}, {"lines": 1})]
+
+    def accident(self, identifier, actor):
+        return self._seen("accident", identifier, actor)
+
+    def accident_to_change(self, identifier, actor):
+        return self._to_change("accident", identifier, actor)
+
+    def save_accident(self, before, after, events):
+        return self._save("accident", before, after, events)
+
+    def accidents_page(self, actor, query):
+        return self._page("accident", actor, query, _criteria(query, ("uscc",)))
+
+    def add_plan(self, plan):
+        return self._save("plan", None, plan, [])
+
+    def plans_page(self, actor, query):
+        return self._page("plan", actor, query, _criteria(query, ("year",)))
 
     # --- indicators ---
 
@@ -195,3 +376,8 @@ def _flatten(nested, prefix=""):
         else:
             flat[name] = value
     return flat
+
+
+def _criteria(query, names):
+    """The filters a list query sets, among `names` (stored under the same names)."""
+    return {name: query[name] for name in names if name in query}

@@ -17,6 +17,7 @@ from pymongo.errors import ExecutionTimeout
 from services.kit.config import Settings
 from services.kit.pure.errors import Conflict, InvalidInput, TimedOut
 from services.kit.inbox import Inbox
+from services.kit.outbox import FIELD as OUTBOX, OutboxPublisher, declare_exchanges
 
 
 DUPLICATE_KEY = 11000
@@ -42,12 +43,17 @@ def connect(settings):
 
 
 class BaseStore:
-    """Holds the service's database; subclasses add domain-named methods and their indexes."""
+    """Holds the service's database; subclasses add domain-named methods and their indexes.
 
-    def __init__(self, db, settings, clock=None):
+    With a `publisher`, the events a save stores are published right after the write; without
+    one (or when the broker is down) the outbox relay publishes them later.
+    """
+
+    def __init__(self, db, settings, clock=None, publisher=None):
         self.db = db
         self.settings = settings
         self.clock = clock or settings.clock()
+        self.publisher = publisher
         self.inbox = Inbox(db, self.clock, settings.handler_max_attempts,
                            timedelta(days=settings.inbox_retention_days),
                            timedelta(days=settings.dead_letter_retention_days))
@@ -198,21 +204,69 @@ class BaseStore:
         collection.insert_one(document)
 
     def save(self, collection, before, after, events):
-        """Write a changed aggregate and its events in one document write.
+        """Store a command's result, `(after, events)`, in one document write, then publish.
 
-        Guarded by the version that was read: a concurrent change makes this a Conflict instead of
-        a lost update. The outbox is only appended to, so the relay's removals are never undone.
+        `before` is the document as read (None for a new aggregate). A change writes only the
+        fields that differ, appending to lists that only grew (so a list left out of the read,
+        such as an audit history, is never overwritten), and is guarded by the version that was
+        read: a concurrent change makes it a Conflict instead of a lost update. The outbox is only
+        appended to, so the relay's removals are never undone. Nothing changed and no events:
+        nothing is written. Fields are never removed.
         """
-        fields = {key: value for key, value in after.items()
-                  if key not in ("_id", "version", "outbox")}
-        update = {"$set": fields, "$inc": {"version": 1}}
+        if before is None:
+            self._insert(collection, after, events)
+        elif not self._update(collection, before, after, events):
+            return
+        self.publish(collection, after["_id"], events)
+
+    def _insert(self, collection, document, events):
+        stored = {**document, OUTBOX: list(events)}
+        if events:
+            self.insert_aggregate(collection, stored)
+        else:
+            collection.insert_one(stored)
+
+    def _update(self, collection, before, after, events):
+        update = changes(before, after)
+        if not update and not events:
+            return False
         if events:
             self.announce(collection, [before["_id"]])
-            update["$push"] = {"outbox": {"$each": events}}
+            update.setdefault("$push", {})[OUTBOX] = {"$each": list(events)}
+        update["$inc"] = {"version": 1}
         result = collection.update_one({"_id": before["_id"], "version": before["version"]},
                                        update)
         if result.matched_count != 1:
             raise Conflict(f"{before['_id']} was changed by someone else; reload it")
+        return True
+
+    def publish(self, collection, document_id, events):
+        """Publish a document's newly stored events now, if this store has a publisher."""
+        if self.publisher is not None and events:
+            self.publisher.flush(collection, document_id, events)
+
+    def relay_outbox(self):
+        return self.publisher.relay(self)
+
+
+# Fields a save never writes from the document: the key, the guard and the relay's outbox.
+UNWRITTEN = ("_id", "version", OUTBOX)
+
+
+def changes(before, after):
+    """The update operators that turn `before` into `after`: `$set` for changed fields, `$push`
+    for lists that only had items appended."""
+    update = {}
+    for key, value in after.items():
+        if key in UNWRITTEN or (key in before and before[key] == value):
+            continue
+        old = before.get(key)
+        if (isinstance(old, list) and isinstance(value, list) and len(value) > len(old)
+                and value[:len(old)] == old):
+            update.setdefault("$push", {})[key] = {"$each": value[len(old):]}
+        else:
+            update.setdefault("$set", {})[key] = value
+    return update
 
 
 def expired_ids(documents, age_field, cutoff):
@@ -222,6 +276,8 @@ def expired_ids(documents, age_field, cutoff):
 
 
 class MongoStore(DependencyProvider):
+    """Injects the service's store: its database, and the publisher of the events it saves."""
+
     def __init__(self, service_name, store_class):
         self.service_name = service_name
         self.store_class = store_class
@@ -229,7 +285,10 @@ class MongoStore(DependencyProvider):
     def setup(self):
         settings = Settings.from_nameko(self.container.config)
         self.client = connect(settings)
-        self.store = self.store_class(self.client[settings.database(self.service_name)], settings)
+        publisher = OutboxPublisher(self.service_name, settings, settings.clock())
+        declare_exchanges(publisher.exchange, settings.amqp_uri)
+        self.store = self.store_class(self.client[settings.database(self.service_name)], settings,
+                                      publisher=publisher)
 
     def start(self):
         self.store.ensure_indexes()
@@ -254,3 +313,44 @@ def literal_pattern(text):
 
 def prefix_pattern(prefix):
     return {"$regex": "^" + re.escape(prefix)}
+
+
+def within_region(prefix):
+    """The filter for documents whose division code starts with `prefix`; none for the whole
+    country, so a nationwide list keeps the embedded server's fast unfiltered scan."""
+    return {"region_code": prefix_pattern(prefix)} if prefix else {}
+
+
+def matches(query, document):
+    """Whether `document` satisfies `query`, evaluated here as MongoDB would evaluate it.
+
+    Only the operators the stores' visibility rules use are understood (equality, `$ne`, a
+    `$regex` without options, `$or`, `$and`); anything else raises, so a rule written with an
+    operator this does not know fails its tests instead of answering wrongly. It lets a store
+    write a rule once, as a query, and check one document it has already read against it.
+    """
+    for key, condition in query.items():
+        if key == "$or":
+            if not any(matches(part, document) for part in condition):
+                return False
+        elif key == "$and":
+            if not all(matches(part, document) for part in condition):
+                return False
+        elif not _satisfies(document.get(key), condition):
+            return False
+    return True
+
+
+def _satisfies(value, condition):
+    if not isinstance(condition, dict):
+        return value == condition
+    for operator, operand in condition.items():
+        if operator == "$ne":
+            satisfied = value != operand
+        elif operator == "$regex":
+            satisfied = isinstance(value, str) and re.search(operand, value) is not None
+        else:
+            raise ValueError(f"matches() does not evaluate {operator}")
+        if not satisfied:
+            return False
+    return True

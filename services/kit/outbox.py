@@ -1,11 +1,11 @@
 """Transactional outbox inside the aggregate document.
 
 A command saves its events in the `outbox` array of the document it changes, in the same single
-document write. Right after, `Outbox.flush` publishes them with publisher confirms to the service's
-topic exchange (`<service>.events`, the exchange nameko's event handlers bind to) and pulls each
-confirmed event from the array. Anything left behind (broker down, process killed) is published by
-the relay timer, oldest first, keeping each aggregate's order. Delivery is at least once; consumers
-are idempotent by event id.
+document write (`BaseStore.save`). Right after, `OutboxPublisher.flush` publishes them with
+publisher confirms to the service's topic exchange (`<service>.events`, the exchange nameko's event
+handlers bind to) and pulls each confirmed event from the array. Anything left behind (broker down,
+process killed) is published by the relay timer, oldest first, keeping each aggregate's order.
+Delivery is at least once; consumers are idempotent by event id.
 
 Every service exchange is also bound to the public exchange `anjian.events`, so an external system
 can bind one queue there and see every service's facts.
@@ -17,11 +17,9 @@ from datetime import datetime, timedelta
 
 from kombu import Connection, Exchange, Producer
 from kombu.pools import connections
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from pymongo import UpdateOne
 
-from services.kit.config import Settings
 from services.kit.runtime import broker_connection
 
 log = logging.getLogger(__name__)
@@ -192,28 +190,21 @@ class OutboxPublisher:
         return confirmed
 
 
-class Outbox(DependencyProvider):
-    def __init__(self, service):
-        self.service = service
-
-    def setup(self):
-        settings = Settings.from_nameko(self.container.config)
-        self.publisher = OutboxPublisher(self.service, settings, settings.clock())
-        with broker_connection(settings.amqp_uri) as connection:
-            channel = connection.channel()
-            exchange = self.publisher.exchange(channel)
-            exchange.declare()
-            public = Exchange(PUBLIC_EXCHANGE, type="topic", durable=True)(channel)
-            public.declare()
-            public.bind_to(exchange, routing_key="#")
-
-    def get_dependency(self, worker_ctx):
-        return self.publisher
+def declare_exchanges(exchange, amqp_uri):
+    """Declare a service's exchange, bound to the public one, waiting for the broker if need be."""
+    with broker_connection(amqp_uri) as connection:
+        channel = connection.channel()
+        own = exchange(channel)
+        own.declare()
+        public = Exchange(PUBLIC_EXCHANGE, type="topic", durable=True)(channel)
+        public.declare()
+        public.bind_to(own, routing_key="#")
 
 
 class OutboxRelay:
-    """Mixin for a service with `store` and `outbox`: the timer that publishes what was left behind."""
+    """Mixin for a service with a `store` (a BaseStore with a publisher): the timer that publishes
+    what was left behind."""
 
     @timer(interval=2)
     def relay_outbox(self):
-        self.outbox.relay(self.store)
+        self.store.relay_outbox()

@@ -1,14 +1,29 @@
-"""Registry persistence: one document per enterprise, keyed by USCC, carrying its outbox."""
+"""Registry persistence: one document per enterprise, keyed by USCC, carrying its outbox.
+
+Who may see which enterprise is decided here, once, as a query (`visible_to`); reads of one
+enterprise check the document they read against that same query.
+"""
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.kit.pure.errors import Conflict, Duplicate
-from services.kit.mongo import BATCH, DUPLICATE_KEY, BaseStore, literal_pattern, prefix_pattern
+from services.kit.pure.errors import Duplicate, Forbidden, NotFound
+from services.kit.mongo import (BATCH, DUPLICATE_KEY, BaseStore, literal_pattern, matches,
+                                within_region)
 from services.kit.outbox import FIELD as OUTBOX
 
 RESYNCHRONISATION = "resynchronisation"
 # Heavy fields a list or export never needs.
 SUMMARY = {"history": 0, OUTBOX: 0, BATCH: 0}
+# Fields a list may filter on, by query parameter.
+FILTERS = (("industry", "industry"), ("risk_feature", "risk_features"), ("status", "status"))
+
+
+def visible_to(actor):
+    """The enterprises a caller may see: an enterprise user its own, everyone else those in their
+    jurisdiction."""
+    if actor.role == "enterprise":
+        return {"_id": actor.uscc}
+    return within_region(actor.scope_prefix)
 
 
 class RegistryStore(BaseStore):
@@ -22,52 +37,65 @@ class RegistryStore(BaseStore):
         self.enterprises.create_index("risk_features")
         self.enterprises.create_index("status")
 
-    def get(self, uscc, with_history=False):
-        return self.enterprises.find_one({"_id": uscc}, None if with_history else SUMMARY)
+    def enterprise(self, uscc, actor, with_history=False):
+        """An enterprise the caller may see; one outside its sight looks exactly like a missing
+        one."""
+        document = self.enterprises.find_one({"_id": uscc}, None if with_history else SUMMARY)
+        if document is None or not matches(visible_to(actor), document):
+            raise NotFound(f"no enterprise {uscc}")
+        return document
 
-    def insert(self, document):
+    def enterprise_to_change(self, uscc, actor):
+        """An enterprise with its history, for a command; writes name the refusal: the record
+        exists, but not for this caller."""
+        document = self.enterprise_record(uscc)
+        if document is None:
+            raise NotFound(f"no enterprise {uscc}")
+        if not matches(visible_to(actor), document):
+            raise Forbidden(f"you may not change enterprise {uscc}")
+        return document
+
+    def enterprise_record(self, uscc):
+        """An enterprise with its history, whoever may see it (for the service's own handlers)."""
+        return self.enterprises.find_one({"_id": uscc})
+
+    def add_enterprise(self, document, events):
         try:
-            self.insert_aggregate(self.enterprises, document)
+            self.save(self.enterprises, None, document, events)
         except DuplicateKeyError:
             # The same answer whoever holds the record: a USCC is public (the national credit
             # publicity system lists every one), but which bureau holds it, and what, is not.
             raise Duplicate(f"USCC {document['uscc']} is already registered",
                             {"uscc": ["already registered"]}) from None
 
-    def insert_many(self, documents):
-        """Insert what is new; returns the USCCs that were already there (a repeated import).
+    def save_enterprise(self, before, after, events):
+        """Store a command's result; returns the enterprise as it now stands."""
+        self.save(self.enterprises, before, after, events)
+        return self.enterprises.find_one({"_id": before["_id"]}, SUMMARY)
+
+    def add_enterprises(self, registrations):
+        """Insert the new ones of [(document, events)]; returns the USCCs that were already there
+        (a repeated import).
 
         The registrations' events go in one batch pointer, not in each document's outbox, so the
         import costs one outbox write and the relay removes nothing document by document.
         """
-        if not documents:
+        if not registrations:
             return set()
         batch = self.announce_batch(
-            self.enterprises, [(document["_id"], event) for document in documents
-                               for event in document[OUTBOX]], written=False)
-        rows = [{**document, OUTBOX: [], BATCH: batch} for document in documents]
+            self.enterprises, [(document["_id"], event) for document, events in registrations
+                               for event in events], written=False)
+        rows = [{**document, OUTBOX: [], BATCH: batch} for document, _ in registrations]
         try:
             self.enterprises.insert_many(rows, ordered=False)
         except BulkWriteError as error:
             duplicates = [e for e in error.details["writeErrors"] if e["code"] == DUPLICATE_KEY]
             if len(duplicates) != len(error.details["writeErrors"]):
                 raise
-            return {documents[e["index"]]["_id"] for e in duplicates}
+            return {rows[e["index"]]["_id"] for e in duplicates}
         finally:
             self.batch_written(batch)
         return set()
-
-    def apply(self, document, change):
-        """Apply a domain change in one document write, guarded by the version read earlier."""
-        pushes = {"history": change["audit"], OUTBOX: change["event"]}
-        if "status_entry" in change:
-            pushes["status_history"] = change["status_entry"]
-        self.announce(self.enterprises, [document["_id"]])
-        result = self.enterprises.update_one(
-            {"_id": document["_id"], "version": document["version"]},
-            {"$set": change["set"], "$push": pushes, "$inc": {"version": 1}})
-        if result.matched_count != 1:
-            raise Conflict(f"enterprise {document['_id']} was changed by someone else; reload it")
 
     def enterprises_from(self, position, count):
         """`count` enterprises from `position` on, in the store's stable list order."""
@@ -97,16 +125,13 @@ class RegistryStore(BaseStore):
             self.announce_batch(self.enterprises, [(event["subject"], event) for event in events],
                                 written=True)
 
-    def search(self, criteria, skip, limit, with_total=False):
-        query = {}
-        if criteria.get("uscc") is not None:
-            query["_id"] = criteria["uscc"]
-        if criteria.get("region_prefix"):
-            query["region_code"] = prefix_pattern(criteria["region_prefix"])
-        for key, field in (("industry", "industry"), ("risk_feature", "risk_features"),
-                           ("status", "status")):
-            if criteria.get(key):
-                query[field] = criteria[key]
+    def search(self, actor, criteria, skip, limit, with_total=False):
+        """A page of the enterprises the caller sees, narrowed to the region asked for (a region
+        outside the caller's jurisdiction is refused) and the other criteria."""
+        # The region asked for lies within the caller's jurisdiction, so it replaces the scope's
+        # own condition; an enterprise user's own record stays a condition of its own.
+        query = {**visible_to(actor), **within_region(actor.narrow(criteria.get("region")))}
+        query.update({field: criteria[key] for key, field in FILTERS if criteria.get(key)})
         if criteria.get("q"):
             query["name"] = literal_pattern(criteria["q"])
         return self.page(self.enterprises, query, skip, limit, SUMMARY, with_total=with_total)

@@ -3,35 +3,23 @@
 Types read `cn.anjian.<service>.<entity>.<verb>.v<version>`. The AMQP routing key is the type,
 so consumers bind to exactly what they need (or `cn.anjian.registry.#`).
 """
-
+import builtins
 import re
 import uuid
-from datetime import datetime
-from typing import Any
-
-from marshmallow import INCLUDE, Schema, fields, validate
+from dataclasses import dataclass
 
 from services.kit.pure.times import utc_instant
+from marshmallow import INCLUDE, Schema, fields, validate
 
 SPECVERSION = "1.0"
 TYPE = re.compile(r"^cn\.anjian\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
 
 
-def event_type(service: str, entity: str, verb: str, version: int = 1) -> str:
+def event_type(service, entity, verb, version=1):
     return f"cn.anjian.{service}.{entity}.{verb}.v{version}"
 
 
-def make_event(
-    *,
-    service: str,
-    entity: str,
-    verb: str,
-    subject: str,
-    data: dict[str, Any],
-    region_code: str,
-    now: datetime,
-    version: int = 1,
-) -> dict[str, Any]:
+def make_event(*, service, entity, verb, subject, data, region_code, now, version=1):
     return {
         "specversion": SPECVERSION,
         "id": str(uuid.uuid4()),
@@ -60,3 +48,19 @@ class EnvelopeSchema(Schema):
     datacontenttype = fields.String(load_default="application/json")
     regioncode = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     data = fields.Dict(load_default=dict)
+
+
+@dataclass(frozen=True)
+class Published:
+    """An event type a service publishes: its type string, the schema of its `data`, and what it
+    means in one line (the entries of the service's `events.PUBLISHED`, and of its AsyncAPI)."""
+
+    type: str
+    # builtins.type: the field above shadows the builtin inside the class.
+    schema: builtins.type[Schema]
+    description: str
+
+    @classmethod
+    def of(cls, service: str, entity: str, verb: str, schema: builtins.type[Schema],
+           description: str, version: int = 1) -> "Published":
+        return cls(event_type(service, entity, verb, version), schema, description)

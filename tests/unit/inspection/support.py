@@ -3,8 +3,8 @@ moment, an enterprise of 民乐县 and its inspector, a visit and a completed in
 
 from datetime import date, datetime, timezone
 
-from services.inspection import domain
-from services.inspection.catalogue import Catalogue
+from services.inspection.domain import hazards, inspections
+from services.inspection.domain.catalogue import Catalogue
 from services.kit.pure.actor import Actor
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
@@ -23,7 +23,7 @@ CATALOGUE = Catalogue()
 
 
 def visit(mode="unannounced", **fields):
-    return domain.open_inspection(
+    inspection, _ = inspections.open_inspection(
         {"mode": mode, "place": "车间", "content": "检查", **fields},
         ENTERPRISE,
         None,
@@ -31,13 +31,17 @@ def visit(mode="unannounced", **fields):
         NOW,
         TODAY,
     )
+    return inspection
 
 
 def completed_with(*findings):
-    """A visit given `findings`, then completed: (inspection, events, hazards)."""
+    """The completed inspection, its events, and the hazards found with their events."""
     inspection = visit()
     for finding in findings:
-        inspection, _ = domain.add_finding(inspection, finding, CATALOGUE, INSPECTOR, NOW, TODAY)
-    return domain.complete_inspection(
+        inspection, _ = inspections.add_finding(
+            inspection, finding, CATALOGUE, INSPECTOR, NOW, TODAY
+        )
+    completed, events = inspections.complete_inspection(
         inspection, {"handling": "限期整改", "signature": "王伟"}, INSPECTOR, NOW
     )
+    return completed, events, hazards.found_in(completed, NOW)

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.inspection import accidents
-from services.inspection.accidents import accident_grade
+from services.inspection.domain import accidents
+from services.inspection.domain.accidents import accident_grade
 from services.kit.pure.actor import Actor
 from services.kit.pure.clock import CHINA
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
@@ -27,11 +27,16 @@ def fields(**overrides):
 
 
 def reported(**overrides):
-    return accidents.report_accident(fields(**overrides), MINLE, NOW)
+    document, _ = accidents.report_accident(fields(**overrides), MINLE, NOW)
+    return document
 
 
-def applied(document, change):
-    return {**document, **change["set"]}
+def supplemented(document, changes, actor=MINLE, at=NOW):
+    """The figures a supplement changed, its record and its event."""
+    after, [event] = accidents.supplement_accident(document, changes, actor, at)
+    changed = {key: value for key, value in after.items()
+               if key != "supplements" and document[key] != value}
+    return changed, after["supplements"][-1], event
 
 
 # Grades ----------------------------------------------------------------------------------------
@@ -91,12 +96,11 @@ def test_more_loss_never_lowers_the_grade(deaths, serious_injuries, direct_loss_
 # Reports ---------------------------------------------------------------------------------------
 
 def test_a_report_stores_the_figures_the_grade_and_one_event():
-    document = reported(deaths=3)
+    document, [event] = accidents.report_accident(fields(deaths=3), MINLE, NOW)
     assert len(document["_id"]) == 32
     assert document["grade"] == "larger"
     assert document["supplements"] == [] and document["version"] == 1
     assert document["reported_at"] == NOW and document["reported_by"] == "minle"
-    [event] = document["outbox"]
     assert event["type"] == "cn.anjian.inspection.accident.reported.v1"
     assert event["subject"] == document["_id"]
     assert event["regioncode"] == "620722"
@@ -150,24 +154,22 @@ def test_only_writers_of_the_jurisdiction_report():
 def test_a_supplement_inside_30_days_records_before_after_reason_and_who():
     document = reported(deaths=2)
     later = document["occurred_at"] + timedelta(days=29)
-    change = accidents.supplement_accident(
-        document, {"deaths": 3, "reason": "一名重伤人员抢救无效死亡"}, MINLE, later)
-    assert change["set"] == {"deaths": 3, "grade": "larger"}
-    record = change["supplement"]
+    changed, record, event = supplemented(
+        document, {"deaths": 3, "reason": "一名重伤人员抢救无效死亡"}, at=later)
+    assert changed == {"deaths": 3, "grade": "larger"}
     assert record["changes"] == {"deaths": {"from": 2, "to": 3},
                                  "grade": {"from": "general", "to": "larger"}}
     assert record["reason"] == "一名重伤人员抢救无效死亡"
     assert record["at"] == later and record["user_id"] == "minle"
-    event = change["event"]
     assert event["type"] == "cn.anjian.inspection.accident.updated.v1"
     assert event["data"]["grade"] == "larger" and event["data"]["deaths"] == 3
 
 
 def test_a_supplement_on_the_30th_day_is_still_accepted():
     document = reported()
-    change = accidents.supplement_accident(document, {"minor_injuries": 4, "reason": "补报"},
-                                           MINLE, document["occurred_at"] + timedelta(days=30))
-    assert change["set"] == {"minor_injuries": 4}
+    changed, _, _ = supplemented(document, {"minor_injuries": 4, "reason": "补报"},
+                                 at=document["occurred_at"] + timedelta(days=30))
+    assert changed == {"minor_injuries": 4}
 
 
 def test_a_supplement_after_30_days_is_a_conflict():
@@ -180,9 +182,9 @@ def test_a_supplement_after_30_days_is_a_conflict():
 def test_a_lower_loss_estimate_can_lower_the_grade():
     document = reported(direct_loss_yuan=12_000_000)
     assert document["grade"] == "larger"
-    change = accidents.supplement_accident(
-        document, {"direct_loss_yuan": 8_000_000, "reason": "核定直接经济损失"}, MINLE, NOW)
-    assert change["set"] == {"direct_loss_yuan": 8_000_000, "grade": "general"}
+    changed, _, _ = supplemented(document, {"direct_loss_yuan": 8_000_000,
+                                            "reason": "核定直接经济损失"})
+    assert changed == {"direct_loss_yuan": 8_000_000, "grade": "general"}
 
 
 def test_a_supplement_needs_a_reason_and_valid_figures():
@@ -202,7 +204,7 @@ def test_a_supplement_needs_a_reason_and_valid_figures():
 def test_a_supplement_that_changes_nothing_stores_nothing():
     document = reported(deaths=1)
     assert accidents.supplement_accident(document, {"deaths": 1, "reason": "核实"},
-                                         MINLE, NOW) is None
+                                         MINLE, NOW) == (document, [])
 
 
 def test_a_supplement_outside_the_jurisdiction_is_forbidden():
@@ -245,10 +247,10 @@ def test_a_new_report_adds_one_accident_and_its_figures_to_the_counters():
 def test_a_supplement_moves_the_counters_by_the_difference_only():
     document = reported(deaths=1, serious_injuries=2, minor_injuries=3,
                         direct_loss_yuan=1_200_000)
-    change = accidents.supplement_accident(
+    after, [event] = accidents.supplement_accident(
         document, {"deaths": 2, "serious_injuries": 1, "direct_loss_yuan": 1_500_000,
                    "reason": "一名重伤人员死亡，损失核定"}, MINLE, NOW)
-    assert accidents.indicator_delta(document, applied(document, change)) == {
+    assert accidents.indicator_delta(document, after) == {
         "count": 0, "deaths": 1, "injuries": -1, "direct_loss_yuan": 300_000}
-    assert change["event"]["data"]["indicator_delta"] == {
+    assert event["data"]["indicator_delta"] == {
         "count": 0, "deaths": 1, "injuries": -1, "direct_loss_yuan": 300_000}

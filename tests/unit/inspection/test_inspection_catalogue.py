@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from hypothesis import given, strategies as st
 
-from services.inspection import catalogue
-from services.inspection.catalogue import (
+from services.inspection.domain import catalogue
+from services.inspection.domain.catalogue import (
     FAILED_DEVICE_RULE, MAJOR_HAZARD_ITEMS, Catalogue, CatalogueItem, ChecklistEntry)
 from services.kit.pure.errors import InvalidInput
 from services.kit.pure.vocabulary import INDUSTRIES, RISK_FEATURES

@@ -3,8 +3,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from services.inspection import enforcement
-from services.inspection.enforcement import closure_flag, continuous_daily_fine, next_rung
+from services.inspection.domain import enforcement
+from services.inspection.domain.enforcement import closure_flag, continuous_daily_fine, next_rung
 from services.kit.pure.actor import Actor
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 from services.kit.pure.uscc import with_check_character
@@ -44,14 +44,12 @@ def test_every_rung_has_a_chinese_label():
 
 
 def test_an_action_is_recorded_against_the_hazard_with_its_event():
-    change = enforcement.enforcement_action("supervision_order", HAZARD, MINLE, NOW,
-                                            document_number="民应急督〔2026〕3号")
-    action = change["action"]
+    action, [event] = enforcement.enforcement_action("supervision_order", HAZARD, MINLE, NOW,
+                                                     document_number="民应急督〔2026〕3号")
     assert action == {"id": action["id"], "kind": "supervision_order", "hazard_id": "hazard-1",
                       "uscc": ENTERPRISE_USCC, "region_code": "620722", "taken_at": NOW,
                       "taken_by": "minle", "document_number": "民应急督〔2026〕3号",
                       "note": None}
-    event = change["event"]
     assert event["type"] == "cn.anjian.inspection.enforcement.action_taken.v1"
     assert event["data"]["taken_at"] == "2026-03-01T02:00:00Z"
     assert event["data"]["kind"] == "supervision_order"
@@ -67,8 +65,7 @@ def test_an_action_off_the_ladder_or_outside_the_jurisdiction_is_refused():
 # Suspension orders -----------------------------------------------------------------------------
 
 def test_a_suspension_order_event_carries_exactly_what_the_registry_reads():
-    order = enforcement.order_suspension(HAZARD, "重大事故隐患拒不整改", MINLE, NOW)
-    [event] = order["outbox"]
+    order, [event] = enforcement.order_suspension(HAZARD, "重大事故隐患拒不整改", MINLE, NOW)
     assert event["type"] == "cn.anjian.inspection.suspension.ordered.v1"
     assert event["subject"] == ENTERPRISE_USCC
     assert event["data"] == {"order_id": order["_id"], "uscc": ENTERPRISE_USCC,
@@ -77,21 +74,20 @@ def test_a_suspension_order_event_carries_exactly_what_the_registry_reads():
 
 def test_the_order_is_dated_by_the_calendar_in_china():
     late_evening_utc = datetime(2026, 3, 1, 17, 0, tzinfo=timezone.utc)  # 01:00 on 2 March
-    order = enforcement.order_suspension(HAZARD, "拒不执行", MINLE, late_evening_utc)
+    order, _ = enforcement.order_suspension(HAZARD, "拒不执行", MINLE, late_evening_utc)
     assert order["ordered_on"] == "2026-03-02"
 
 
 def test_lifting_an_order_emits_the_lifted_event_once():
-    order = enforcement.order_suspension(HAZARD, "重大事故隐患拒不整改", MINLE, NOW)
+    order, _ = enforcement.order_suspension(HAZARD, "重大事故隐患拒不整改", MINLE, NOW)
     later = NOW + timedelta(days=20)
-    change = enforcement.lift_suspension(order, "整改完成，复查合格", MINLE, later)
-    event = change["event"]
+    lifted, [event] = enforcement.lift_suspension(order, "整改完成，复查合格", MINLE, later)
     assert event["type"] == "cn.anjian.inspection.suspension.lifted.v1"
     assert event["subject"] == ENTERPRISE_USCC
     assert event["data"] == {"order_id": order["_id"], "uscc": ENTERPRISE_USCC,
                              "reason": "整改完成，复查合格", "lifted_on": "2026-03-21"}
     with pytest.raises(Conflict):
-        enforcement.lift_suspension({**order, **change["set"]}, "again", MINLE, later)
+        enforcement.lift_suspension(lifted, "again", MINLE, later)
 
 
 def test_an_order_needs_a_reason():
@@ -114,7 +110,8 @@ def case_fields(**overrides):
 
 
 def opened(**overrides):
-    return enforcement.open_case(case_fields(**overrides), MINLE, NOW)
+    case, _ = enforcement.open_case(case_fields(**overrides), MINLE, NOW)
+    return case
 
 
 def line(party, **overrides):
@@ -166,14 +163,12 @@ def test_opening_a_case_outside_the_jurisdiction_is_forbidden():
 
 def test_a_decision_penalises_every_party_and_names_the_authority():
     case = opened()
-    change = enforcement.decide_penalty(case, lines_for(case), MINLE, NOW, TODAY)
-    decision = change["set"]
+    decision, [event] = enforcement.decide_penalty(case, lines_for(case), MINLE, NOW, TODAY)
     assert decision["status"] == "decided"
     assert decision["authority"] == "620722"
     assert decision["total_yuan"] == 60_000
     assert decision["lines"][0]["decided_on"] == "2026-03-01"
     assert decision["lines"][0]["correction_deadline"] == "2026-03-15"
-    event = change["event"]
     assert event["type"] == "cn.anjian.inspection.penalty.decided.v1"
     assert set(event["data"]) == {"case_id", "uscc", "region_code", "authority", "parties",
                                   "lines", "hazard_ids", "total_yuan"}
@@ -183,8 +178,8 @@ def test_a_decision_penalises_every_party_and_names_the_authority():
 
 def test_identity_numbers_stay_out_of_the_decision_event():
     case = opened(parties=[UNIT, SAFETY_MANAGER])
-    change = enforcement.decide_penalty(case, lines_for(case), MINLE, NOW, TODAY)
-    assert all("id_number" not in party for party in change["event"]["data"]["parties"])
+    _, [event] = enforcement.decide_penalty(case, lines_for(case), MINLE, NOW, TODAY)
+    assert all("id_number" not in party for party in event["data"]["parties"])
 
 
 def test_a_party_without_a_line_is_refused():
@@ -236,9 +231,9 @@ def test_a_line_for_someone_outside_the_case_is_refused():
 
 def test_a_decided_case_cannot_be_decided_again():
     case = opened()
-    change = enforcement.decide_penalty(case, lines_for(case), MINLE, NOW, TODAY)
+    decided, _ = enforcement.decide_penalty(case, lines_for(case), MINLE, NOW, TODAY)
     with pytest.raises(Conflict):
-        enforcement.decide_penalty({**case, **change["set"]}, lines_for(case), MINLE, NOW, TODAY)
+        enforcement.decide_penalty(decided, lines_for(case), MINLE, NOW, TODAY)
 
 
 # Art. 112 continuous daily fines ---------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Which counters each event moves, and the report built from them."""
 from datetime import datetime, timezone
 
-from services.inspection import indicators
+from services.inspection.domain import indicators
 from services.kit.pure.envelope import make_event
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)

@@ -1,10 +1,10 @@
-"""The registry's RPC entrypoints in-process: what each hands the store and the outbox.
+"""The registry's RPC entrypoints in-process: what each hands the store, and what it answers.
 
 nameko's `worker_factory` builds the service with its dependencies replaced: the store by an
-in-memory one per test, the outbox by a mock whose calls are checked, the caller and the clock by
-fixed ones. No container runs and nothing waits on the network, so eventlet needs no
-monkey-patching here and each test takes milliseconds. The store's queries themselves are tested
-against a real database in tests/integration.
+in-memory one per test that records what it is asked, the caller and the clock by fixed ones. No
+container runs and nothing waits on the network, so eventlet needs no monkey-patching here and
+each test takes milliseconds. The store's queries, visibility included, are tested against a real
+database in tests/integration.
 """
 
 from datetime import datetime, timezone
@@ -21,28 +21,29 @@ from tests.support.factories import enterprise
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
 MINLE = Actor("minle", "regulator", "620722")
-GANZHOU = Actor("ganzhou", "regulator", "620702")
 
 
 class EnterpriseStore:
-    """The registry store's methods these entrypoints call, over a dict; `searches` keeps the
-    criteria each list asked for."""
-
-    enterprises = "enterprises-collection"
+    """The registry store's methods these entrypoints call, over a dict; `searches` keeps who
+    asked for which criteria."""
 
     def __init__(self):
         self.documents = {}
+        self.added = []
         self.searches = []
 
-    def insert(self, document):
+    def add_enterprise(self, document, events):
+        self.added.append((document, events))
         self.documents[document["_id"]] = document
 
-    def get(self, uscc, with_history=False):
-        return self.documents.get(uscc)
+    def enterprise(self, uscc, actor, with_history=False):
+        if uscc not in self.documents:
+            raise NotFound(f"no enterprise {uscc}")
+        return self.documents[uscc]
 
-    def search(self, criteria, skip, limit, with_total=False):
-        self.searches.append(criteria)
-        return {"items": [], "total": None}
+    def search(self, actor, criteria, skip, limit, with_total=False):
+        self.searches.append((actor.user_id, criteria))
+        return {"items": list(self.documents.values()), "total": None, "has_more": False}
 
 
 def registry(store, actor):
@@ -54,35 +55,32 @@ def registry(store, actor):
     )
 
 
-def test_register_stores_the_enterprise_then_flushes_its_registered_event():
+def test_register_hands_the_store_the_enterprise_with_its_registered_event():
     store, body = EnterpriseStore(), enterprise()
-    service = registry(store, MINLE)
-    view = service.register(body)
+    view = registry(store, MINLE).register(body)
     assert (view["uscc"], view["status"]) == (body["uscc"], "operating")
-    [event] = store.documents[body["uscc"]]["outbox"]
-    assert event["type"] == "cn.anjian.registry.enterprise.registered.v1"
-    service.outbox.flush.assert_called_once_with(store.enterprises, body["uscc"], [event])
+    [(document, [event])] = store.added
+    assert document["_id"] == body["uscc"]
+    assert (event["type"], event["subject"]) == (
+        "cn.anjian.registry.enterprise.registered.v1", body["uscc"])
 
 
 def test_an_invalid_registration_stores_and_announces_nothing():
     store = EnterpriseStore()
-    service = registry(store, MINLE)
     with pytest.raises(InvalidInput) as refused:
-        service.register(enterprise(region_code="620799"))
+        registry(store, MINLE).register(enterprise(region_code="620799"))
     assert "region_code" in refused.value.errors
-    assert store.documents == {}
-    service.outbox.flush.assert_not_called()
+    assert store.added == []
 
 
-def test_an_enterprise_outside_the_jurisdiction_reads_as_missing():
+def test_an_enterprise_the_store_does_not_show_the_caller_reads_as_missing():
+    with pytest.raises(NotFound):
+        registry(EnterpriseStore(), MINLE).get(enterprise()["uscc"])
+
+
+def test_a_list_asks_the_store_as_the_caller_and_answers_views():
     store, body = EnterpriseStore(), enterprise()
     registry(store, MINLE).register(body)
-    with pytest.raises(NotFound):
-        registry(store, GANZHOU).get(body["uscc"])
-
-
-def test_an_enterprise_user_lists_only_its_own_enterprise_whatever_it_asks():
-    store, body = EnterpriseStore(), enterprise()
-    company = Actor(body["uscc"], "enterprise", "620722", body["uscc"])
-    registry(store, company).list({"region": "620722"})
-    assert store.searches == [{"uscc": body["uscc"], "region_prefix": "620722"}]
+    page = registry(store, MINLE).list({"industry": body["industry"]})
+    assert store.searches == [("minle", {"industry": body["industry"]})]
+    assert [item["uscc"] for item in page["items"]] == [body["uscc"]]

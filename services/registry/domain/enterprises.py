@@ -1,29 +1,33 @@
-"""Enterprise registry rules: pure Python, no framework.
+"""The enterprise aggregate: registration, edits, status changes, and how it is shown.
 
-Every command takes the current state, the caller and the time, checks the rules and returns what
-to store: the new document (or the changed fields), the audit entry and the events it causes.
+Every command takes the current document, the caller and the time, checks the rules and returns
+`(document, events)` (services.kit.pure.commands): the document carries its audit history, so an
+edit appends its audit entry there.
 """
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from services.kit.pure import regions, uscc as uscc_codes
+from services.kit.pure.actor import Actor
+from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.envelope import make_event
-from services.kit.pure.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from services.kit.pure.errors import Conflict, DomainError, Forbidden, InvalidInput
+from services.kit.pure.times import utc_instant
+from services.registry.domain import standardization
 
 SERVICE = "registry"
 STATUSES = ("operating", "suspended", "closed")
 # Which status may follow which; closing is final (a reopened firm registers again).
 TRANSITIONS = {"operating": {"suspended", "closed"}, "suspended": {"operating", "closed"},
                "closed": set()}
-# 应急〔2021〕83号 [secondary]: a grade is valid 3 years and re-assessment is applied for before
-# expiry. How long before is local policy [verify]; deployments may override.
-STANDARDIZATION_VALID_YEARS = 3
-STANDARDIZATION_REVIEW_LEAD = timedelta(days=90)
 # Fields a caller may set through create or update; everything else is owned by the registry.
 EDITABLE = ("name", "region_code", "address", "industry", "above_scale", "principal",
             "safety_manager", "risk_features", "standardization")
 
 
-def check_uscc(code, actor, override_reason=None):
+def check_uscc(code: str, actor: Actor,
+               override_reason: str | None = None) -> dict[str, Any] | None:
     """Refuse malformed codes; a checksum failure needs an administrator and a recorded reason."""
     result = uscc_codes.check(code)
     if result is uscc_codes.UsccCheck.MALFORMED:
@@ -40,67 +44,40 @@ def check_uscc(code, actor, override_reason=None):
     return None
 
 
-def check_region(code, actor):
+def check_region(code: str, actor: Actor) -> None:
     if not regions.is_current(code):
         raise InvalidInput(f"{code} is not a current administrative division code",
                            {"region_code": ["unknown or withdrawn division code"]})
     actor.require_writer(code)
 
 
-def expiry_of(standardization):
-    if standardization is None:
-        return None
-    if standardization.get("expires_on"):
-        return standardization["expires_on"]
-    graded = standardization["graded_on"]
-    try:
-        return graded.replace(year=graded.year + STANDARDIZATION_VALID_YEARS)
-    except ValueError:  # graded on 29 February
-        return graded.replace(year=graded.year + STANDARDIZATION_VALID_YEARS, day=28)
-
-
-def normalise_standardization(standardization, today):
-    """Dates as ISO strings with the expiry filled in; refuses impossible dates."""
-    if standardization is None:
-        return None
-    graded_on = standardization["graded_on"]
-    if graded_on > today:
-        raise InvalidInput("a standardization grade cannot be awarded in the future",
-                           {"standardization": {"graded_on": ["in the future"]}})
-    expires_on = expiry_of(standardization)
-    if expires_on <= graded_on:
-        raise InvalidInput("the grade must expire after it was awarded",
-                           {"standardization": {"expires_on": ["not after graded_on"]}})
-    return {"grade": standardization["grade"], "graded_on": graded_on.isoformat(),
-            "expires_on": expires_on.isoformat()}
-
-
-def _stored(fields, today):
+def _stored(fields: dict[str, Any], today: date) -> dict[str, Any]:
     stored = {key: fields[key] for key in EDITABLE if key in fields}
     if "standardization" in stored:
-        stored["standardization"] = normalise_standardization(stored["standardization"], today)
+        stored["standardization"] = standardization.normalise(stored["standardization"], today)
     if "risk_features" in stored:
         stored["risk_features"] = sorted(set(stored["risk_features"]))
     return stored
 
 
-def _change(old, new):
+def _change(old: Any, new: Any) -> dict[str, Any]:
     # A mapping, not an [old, new] pair: FerretDB stores no arrays nested in arrays.
     return {"from": old, "to": new}
 
 
-def _audit(actor, now, action, changes):
+def _audit(actor: Actor, now: datetime, action: str, changes: dict[str, Any]) -> dict[str, Any]:
     return {"at": now, "user_id": actor.user_id, "role": actor.role, "action": action,
             "changes": changes}
 
 
-def _event(verb, document, now, data):
+def _event(verb: str, document: Document, now: datetime, data: dict[str, Any]) -> Event:
     return make_event(service=SERVICE, entity="enterprise", verb=verb, subject=document["uscc"],
                       data=data, region_code=document["region_code"], now=now)
 
 
-def register(fields, actor, now, today, override_reason=None):
-    """A new enterprise, operating from today: returns the document with its audit entry and event."""
+def register(fields: dict[str, Any], actor: Actor, now: datetime, today: date,
+             override_reason: str | None = None) -> Result:
+    """A new enterprise, operating from today, with its first audit entry and `registered`."""
     actor.require_role("admin", "regulator", "inspector")
     override = check_uscc(fields["uscc"], actor, override_reason)
     check_region(fields["region_code"], actor)
@@ -114,79 +91,69 @@ def register(fields, actor, now, today, override_reason=None):
                 "created_at": now, "updated_at": now, "version": 1}
     document["history"] = [_audit(actor, now, "registered", {
         key: _change(None, value) for key, value in _stored(fields, today).items()})]
-    document["outbox"] = [_event("registered", document, now, snapshot(document))]
-    return document
+    return document, [_event("registered", document, now, snapshot(document))]
 
 
-def import_batch(rows, actor, now, today, load):
-    """Check every row of an import; returns the per-row report and the documents to insert.
+def import_batch(rows: list[dict[str, Any]], actor: Actor, now: datetime, today: date,
+                 load: Callable[[dict[str, Any]], dict[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], list[Result]]:
+    """Check every row of an import; returns the per-row report and the registrations.
 
     `rows` are `{"row": <line number>, "fields": <create payload>}`; `load` validates a payload
     against the create schema. A USCC repeated within the batch is reported, not guessed at.
     """
-    report, documents, seen = [], [], {}
+    report: list[dict[str, Any]] = []
+    registrations: list[Result] = []
+    seen: dict[str, Any] = {}
     for row in rows:
         fields = row.get("fields") or {}
-        line = {"row": row.get("row"), "uscc": fields.get("uscc"), "result": "invalid",
-                "errors": {}}
+        line: dict[str, Any] = {"row": row.get("row"), "uscc": fields.get("uscc"),
+                                "result": "invalid", "errors": {}}
         report.append(line)
         try:
             loaded = load(fields)
             if loaded["uscc"] in seen:
                 raise InvalidInput("repeated in this file", {"uscc": [
                     f"already on row {seen[loaded['uscc']]}"]})
-            document = register(loaded, actor, now, today, loaded.get("uscc_override_reason"))
+            document, events = register(loaded, actor, now, today,
+                                        loaded.get("uscc_override_reason"))
         except DomainError as error:
             line["errors"] = error.errors or {"_row": [error.message]}
             continue
         seen[loaded["uscc"]] = row.get("row")
         document["history"][0]["action"] = "imported"
-        documents.append(document)
+        registrations.append((document, events))
         line["result"] = "created"
-    return report, documents
+    return report, registrations
 
 
-def visible(document, actor):
-    return document is not None and actor.sees_enterprise(document["uscc"], document["region_code"])
-
-
-def require_visible(document, actor, uscc):
-    """Reads outside the caller's jurisdiction look exactly like a missing enterprise."""
-    if not visible(document, actor):
-        raise NotFound(f"no enterprise {uscc}")
-    return document
-
-
-def require_writable(document, actor, uscc):
+def _require_writer(document: Document, actor: Actor) -> None:
     """Writes name the refusal: the record exists, but not for this caller."""
-    if document is None:
-        raise NotFound(f"no enterprise {uscc}")
-    if actor.role == "enterprise" or not visible(document, actor):
-        raise Forbidden(f"you may not change enterprise {uscc}")
+    if actor.role == "enterprise":
+        raise Forbidden(f"you may not change enterprise {document['uscc']}")
     actor.require_writer(document["region_code"])
-    return document
 
 
-def update(document, fields, actor, now, today):
-    """Changed fields, audit entry and event for an edit; None when nothing actually changes."""
-    require_writable(document, actor, document["uscc"] if document else "")
+def update(document: Document, fields: dict[str, Any], actor: Actor, now: datetime,
+           today: date) -> Result:
+    """An edit with its audit entry and `updated`; unchanged when nothing actually changes."""
+    _require_writer(document, actor)
     if "region_code" in fields and fields["region_code"] != document["region_code"]:
         check_region(fields["region_code"], actor)
     stored = _stored(fields, today)
     changed = {key: value for key, value in stored.items() if document.get(key) != value}
     if not changed:
-        return None
+        return document, []
     changes = {key: _change(document.get(key), value) for key, value in changed.items()}
-    after = {**document, **changed, "updated_at": now}
-    return {"set": {**changed, "updated_at": now},
-            "audit": _audit(actor, now, "updated", changes),
-            "event": _event("updated", after, now,
-                            {**snapshot(after), "changed": sorted(changes)})}
+    after = {**document, **changed, "updated_at": now,
+             "history": [*document["history"], _audit(actor, now, "updated", changes)]}
+    return after, [_event("updated", after, now, {**snapshot(after), "changed": sorted(changes)})]
 
 
-def change_status(document, status, reason, effective_on, actor, now, today):
+def change_status(document: Document, status: str, reason: str, effective_on: date,
+                  actor: Actor, now: datetime, today: date) -> Result:
     """operating ⇄ suspended, either → closed; every change dated, reasoned and recorded."""
-    require_writable(document, actor, document["uscc"] if document else "")
+    _require_writer(document, actor)
     current = document["status"]
     if status == current:
         raise Conflict(f"the enterprise is already {status}")
@@ -197,20 +164,20 @@ def change_status(document, status, reason, effective_on, actor, now, today):
     return _status_change(document, status, reason, effective_on, actor, now)
 
 
-def _status_change(document, status, reason, effective_on, actor, now, cause=None):
+def _status_change(document: Document, status: str, reason: str, effective_on: date,
+                   actor: Actor, now: datetime, cause: dict[str, Any] | None = None) -> Result:
     entry = {"status": status, "reason": reason, "effective_on": effective_on.isoformat(),
              "at": now, "user_id": actor.user_id, **({"cause": cause} if cause else {})}
-    after = {**document, "status": status, "updated_at": now}
-    return {"set": {"status": status, "updated_at": now}, "status_entry": entry,
-            "audit": _audit(actor, now, "status_changed",
-                            {"status": _change(document["status"], status)}),
-            "event": _event("status_changed", after, now, {
-                "uscc": document["uscc"], "from": document["status"], "to": status,
-                "reason": reason, "effective_on": effective_on.isoformat(),
-                **({"cause": cause} if cause else {})})}
+    after = {**document, "status": status, "updated_at": now,
+             "status_history": [*document["status_history"], entry],
+             "history": [*document["history"], _audit(
+                 actor, now, "status_changed", {"status": _change(document["status"], status)})]}
+    return after, [_event("status_changed", after, now, {
+        "uscc": document["uscc"], "from": document["status"], "to": status, "reason": reason,
+        "effective_on": effective_on.isoformat(), **({"cause": cause} if cause else {})})]
 
 
-def resynchronisation(document, now):
+def resynchronisation(document: Document, now: datetime) -> Event:
     """The enterprise as it stands, announced again so consumers can rebuild their copies.
 
     An `updated` fact that changes nothing (`changed` is empty) carries the full snapshot.
@@ -218,64 +185,49 @@ def resynchronisation(document, now):
     return _event("updated", document, now, {**snapshot(document), "changed": []})
 
 
-def apply_suspension_order(document, order, actor, now):
+def apply_suspension_order(document: Document, order: dict[str, Any], actor: Actor,
+                           now: datetime) -> Result:
     """A suspension order (责令停产停业整顿) from inspection suspends an operating enterprise."""
-    if document is None or document["status"] != "operating":
-        return None
+    if document["status"] != "operating":
+        return document, []
     return _status_change(document, "suspended", order.get("reason") or "suspension order",
                           date.fromisoformat(order["ordered_on"]), actor, now,
                           cause={"suspension_order": order["order_id"]})
 
 
-def lift_suspension_order(document, order, actor, now):
+def lift_suspension_order(document: Document, order: dict[str, Any], actor: Actor,
+                          now: datetime) -> Result:
     """Lifting the order that suspended the enterprise restores it to operating."""
-    if document is None or document["status"] != "suspended":
-        return None
+    if document["status"] != "suspended":
+        return document, []
     last = document["status_history"][-1]
     if (last.get("cause") or {}).get("suspension_order") != order["order_id"]:
-        return None
+        return document, []
     return _status_change(document, "operating", order.get("reason") or "suspension order lifted",
                           date.fromisoformat(order["lifted_on"]), actor, now,
                           cause={"suspension_order": order["order_id"]})
 
 
-def review_due_on(standardization):
-    if not standardization:
-        return None
-    return (date.fromisoformat(standardization["expires_on"])
-            - STANDARDIZATION_REVIEW_LEAD).isoformat()
-
-
-def standardization_state(standardization, today):
-    if not standardization:
-        return None
-    if today > date.fromisoformat(standardization["expires_on"]):
-        return "expired"
-    if today >= date.fromisoformat(review_due_on(standardization)):
-        return "review_due"
-    return "valid"
-
-
-def snapshot(document):
+def snapshot(document: Document) -> dict[str, Any]:
     """The enterprise as other services and the API see it (no internal bookkeeping)."""
-    standardization = document.get("standardization")
+    grade = document.get("standardization")
     return {
         "uscc": document["uscc"], "name": document["name"],
         "region_code": document["region_code"], "address": document["address"],
         "industry": document["industry"], "above_scale": document["above_scale"],
         "principal": document["principal"], "safety_manager": document.get("safety_manager"),
         "risk_features": document["risk_features"],
-        "standardization": standardization and {
-            **standardization, "review_due_on": review_due_on(standardization)},
+        "standardization": grade and {
+            **grade, "review_due_on": standardization.review_due_on(grade)},
         "status": document["status"],
     }
 
 
-def view(document, today):
+def view(document: Document, today: date) -> dict[str, Any]:
     """The API representation: the snapshot plus dates and derived standardization state."""
     body = snapshot(document)
     if body["standardization"]:
-        body["standardization"]["state"] = standardization_state(document["standardization"],
+        body["standardization"]["state"] = standardization.state(document["standardization"],
                                                                  today)
     return {**body, "status_history": [
         {key: entry[key] for key in ("status", "reason", "effective_on")}
@@ -283,13 +235,9 @@ def view(document, today):
         "uscc_override": document.get("uscc_override") and {
             "reason": document["uscc_override"]["reason"],
             "by": document["uscc_override"]["by"]},
-        "created_at": iso_instant(document["created_at"]),
-        "updated_at": iso_instant(document["updated_at"])}
+        "created_at": utc_instant(document["created_at"]),
+        "updated_at": utc_instant(document["updated_at"])}
 
 
-def iso_instant(moment):
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def audit_trail(document):
-    return [{**entry, "at": iso_instant(entry["at"])} for entry in document["history"]]
+def audit_trail(document: Document) -> list[dict[str, Any]]:
+    return [{**entry, "at": utc_instant(entry["at"])} for entry in document["history"]]

@@ -1,18 +1,19 @@
 """Accident reports and the four indicators: pure Python, no framework.
 
 The rules come from 《生产安全事故报告和调查处理条例》 (国务院令第493号, in force 2007-06-01) [text].
-Commands take the current state, the caller and the time and return what to store and the events.
+Commands take the current state, the caller and the time and return `(document, events)`
+(services.kit.pure.commands).
 """
-import uuid
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from services.kit.pure.times import utc_instant
+from services.inspection.domain.common import event, known_enterprise, new_id, text_errors
 from services.kit.pure import regions, uscc as uscc_codes
+from services.kit.pure.actor import Actor
 from services.kit.pure.clock import CHINA
-from services.kit.pure.envelope import make_event
+from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import Conflict, InvalidInput
-
-SERVICE = "inspection"
+from services.kit.pure.times import utc_instant
 
 GRADES = ("general", "larger", "major", "especially_major")
 GRADE_LABELS = {"general": "一般事故", "larger": "较大事故", "major": "重大事故",
@@ -43,7 +44,7 @@ SUPPLEMENT_WINDOW = timedelta(days=30)
 INDICATORS = ("count", "deaths", "injuries", "direct_loss_yuan")
 
 
-def accident_grade(deaths, serious_injuries, direct_loss_yuan):
+def accident_grade(deaths: int, serious_injuries: int, direct_loss_yuan: int) -> str:
     """The worst grade any of the three dimensions reaches."""
     figures = {"deaths": deaths, "serious_injuries": serious_injuries,
                "direct_loss_yuan": direct_loss_yuan}
@@ -53,27 +54,22 @@ def accident_grade(deaths, serious_injuries, direct_loss_yuan):
     return "general"
 
 
-def _grade_of(accident):
+def _grade_of(accident: Document) -> str:
     return accident_grade(accident["deaths"], accident["serious_injuries"],
                           accident["direct_loss_yuan"])
 
 
-def _is_count(value):
+def _is_count(value: Any) -> bool:
     # bool is an int subclass, but True deaths is not a figure.
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _figure_errors(values):
+def _figure_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     return {name: ["must be a whole number, zero or more"]
             for name, value in values.items() if not _is_count(value)}
 
 
-def _text_errors(fields, names):
-    return {name: ["required"] for name in names
-            if not isinstance(fields.get(name), str) or not fields[name].strip()}
-
-
-def _occurrence_errors(occurred_at, now):
+def _occurrence_errors(occurred_at: Any, now: datetime) -> dict[str, list[str]]:
     if not isinstance(occurred_at, datetime) or occurred_at.utcoffset() is None:
         return {"occurred_at": ["must be a date and time with a time zone"]}
     if occurred_at > now:
@@ -81,7 +77,7 @@ def _occurrence_errors(occurred_at, now):
     return {}
 
 
-def snapshot(accident):
+def snapshot(accident: Document) -> dict[str, Any]:
     """The accident as events and other services see it.
 
     Events add `indicator_delta`, so year counters move by `$inc` without reading accidents.
@@ -92,19 +88,25 @@ def snapshot(accident):
             **{name: accident[name] for name in FIGURES}, "grade": accident["grade"]}
 
 
-def _event(verb, accident, now, data):
-    return make_event(service=SERVICE, entity="accident", verb=verb, subject=accident["_id"],
-                      data=data, region_code=accident["region_code"], now=now)
+def _event(verb: str, accident: Document, now: datetime, data: dict[str, Any]) -> Event:
+    return event("accident", verb, accident["_id"], accident["region_code"], now, data)
 
 
-def report_accident(fields, actor, now):
+def report_accident_at(enterprise: Document | None, fields: dict[str, Any], actor: Actor,
+                       now: datetime) -> Result:
+    """An accident at a known enterprise, in the enterprise's division."""
+    enterprise = known_enterprise(enterprise)
+    return report_accident({**fields, "region_code": enterprise["region_code"]}, actor, now)
+
+
+def report_accident(fields: dict[str, Any], actor: Actor, now: datetime) -> Result:
     """A new accident report with its computed grade and the `reported` event.
 
     Every figure must be stated, zero included: 493号 第十二条 requires the casualties (missing
     persons included) and the estimated direct loss in the first report.
     """
     errors = {
-        **_text_errors(fields, ("place", "uscc", "region_code")),
+        **text_errors(fields, ("place", "uscc", "region_code")),
         **_occurrence_errors(fields.get("occurred_at"), now),
         **_figure_errors({name: fields.get(name) for name in FIGURES}),
     }
@@ -118,20 +120,20 @@ def report_accident(fields, actor, now):
         raise InvalidInput("the accident report is incomplete or wrong", errors)
     actor.require_writer(fields["region_code"])
     document = {
-        "_id": uuid.uuid4().hex, "occurred_at": fields["occurred_at"].astimezone(timezone.utc),
+        "_id": new_id(), "occurred_at": fields["occurred_at"].astimezone(timezone.utc),
         "place": fields["place"].strip(), "uscc": fields["uscc"],
         "region_code": fields["region_code"], "accident_type": fields["accident_type"],
         **{name: fields[name] for name in FIGURES},
     }
     document.update(grade=_grade_of(document), reported_at=now, reported_by=actor.user_id,
                     supplements=[], version=1)
-    document["outbox"] = [_event("reported", document, now, {
+    return document, [_event("reported", document, now, {
         **snapshot(document), "indicator_delta": indicator_delta(None, document)})]
-    return document
 
 
-def supplement_accident(document, changes, actor, now):
-    """Changed figures, the supplement record and the `updated` event; None when nothing changes.
+def supplement_accident(document: Document, changes: dict[str, Any], actor: Actor,
+                        now: datetime) -> Result:
+    """Changed figures with the supplement record, and `updated`; unchanged when nothing changes.
 
     `changes` holds the new figures and the `reason` for the supplement. The grade follows the
     figures.
@@ -144,33 +146,34 @@ def supplement_accident(document, changes, actor, now):
     errors = {name: ["cannot be supplemented"] for name in figures if name not in FIGURES}
     errors.update(_figure_errors({name: value for name, value in figures.items()
                                   if name in FIGURES}))
-    errors.update(_text_errors(changes, ("reason",)))
+    errors.update(text_errors(changes, ("reason",)))
     if errors:
         raise InvalidInput("the supplement is incomplete or wrong", errors)
     changed = {name: value for name, value in figures.items() if document[name] != value}
     if not changed:
-        return None
+        return document, []
     after = {**document, **changed}
     after["grade"] = _grade_of(after)
     if after["grade"] != document["grade"]:
         changed["grade"] = after["grade"]
-    record = {"at": now, "user_id": actor.user_id, "role": actor.role,
+    record: dict[str, Any] = {"at": now, "user_id": actor.user_id, "role": actor.role,
               "reason": changes["reason"].strip(),
               # Mappings, not [before, after] pairs: the database stores no arrays in arrays.
               "changes": {name: {"from": document[name], "to": value}
                           for name, value in changed.items()}}
-    return {"set": changed, "supplement": record,
-            "event": _event("updated", after, now, {
-                **snapshot(after), "reason": record["reason"], "changes": record["changes"],
-                "indicator_delta": indicator_delta(document, after)})}
+    after["supplements"] = [*document["supplements"], record]
+    return after, [_event("updated", after, now, {
+        **snapshot(after), "reason": record["reason"], "changes": record["changes"],
+        "indicator_delta": indicator_delta(document, after)})]
 
 
-def occurrence_year(accident):
+def occurrence_year(accident: Document) -> int:
     """Accidents count in the calendar year of China time in which they occurred."""
-    return accident["occurred_at"].astimezone(CHINA).year
+    year: int = accident["occurred_at"].astimezone(CHINA).year
+    return year
 
 
-def _indicators(accident):
+def _indicators(accident: Document | None) -> dict[str, int]:
     if accident is None:
         return dict.fromkeys(INDICATORS, 0)
     return {"count": 1, "deaths": accident["deaths"],
@@ -178,7 +181,7 @@ def _indicators(accident):
             "direct_loss_yuan": accident["direct_loss_yuan"]}
 
 
-def four_indicators(accidents, year):
+def four_indicators(accidents: list[Document], year: int) -> dict[str, int]:
     """Count, deaths, injuries (serious and minor) and direct loss of the accidents of `year`."""
     totals = dict.fromkeys(INDICATORS, 0)
     for accident in accidents:
@@ -188,7 +191,7 @@ def four_indicators(accidents, year):
     return totals
 
 
-def indicator_delta(before, after):
+def indicator_delta(before: Document | None, after: Document) -> dict[str, int]:
     """What to `$inc` on a year's counters when an accident goes from `before` to `after`.
 
     `before` is None for a new report.

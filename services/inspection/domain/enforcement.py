@@ -3,20 +3,20 @@
 Pure Python, no framework: the escalation ladder for overdue hazards, suspension orders, penalty
 cases with one unit and its responsible persons (一案双罚), Art. 112 continuous daily fines and the
 Art. 113 closure trigger. Commands take the current state, the caller and the time and return
-what to store and the events.
+`(document, events)` (services.kit.pure.commands).
 """
-import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from stdnum.cn import ric
 
-from services.kit.pure.times import utc_instant
+from services.inspection.domain.common import (china_day, event, is_text, known_enterprise,
+                                               new_id, text_errors)
 from services.kit.pure import regions, uscc as uscc_codes
-from services.kit.pure.clock import CHINA
-from services.kit.pure.envelope import make_event
+from services.kit.pure.actor import Actor
+from services.kit.pure.commands import Document, Result
 from services.kit.pure.errors import Conflict, InvalidInput
-
-SERVICE = "inspection"
+from services.kit.pure.times import utc_instant
 
 # Escalation for an overdue or refused rectification, mildest first. No national text sets the
 # order: it is the county plan's practice [verify], so deployments may override it.
@@ -33,24 +33,12 @@ PERSON_ROLES = ("principal", "safety_manager", "other")
 CLOSURE_TRIGGERS = ((3, 180), (4, 365))
 
 
-def _china_day(moment):
-    return moment.astimezone(CHINA).date()
-
-
-def _is_text(value):
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _is_day(value):
+def _is_day(value: Any) -> bool:
     # A datetime is a date subclass, but a decision or deadline is a calendar day.
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
-def _text_errors(fields, names):
-    return {name: ["required"] for name in names if not _is_text(fields.get(name))}
-
-
-def _enterprise_errors(fields):
+def _enterprise_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
     """The enterprise a case is about: a well-formed USCC in a current division."""
     errors = {}
     if uscc_codes.check(fields.get("uscc")) is uscc_codes.UsccCheck.MALFORMED:
@@ -62,7 +50,7 @@ def _enterprise_errors(fields):
 
 # Escalation ladder ---------------------------------------------------------------------------
 
-def next_rung(actions_taken):
+def next_rung(actions_taken: list[str]) -> str | None:
     """The next kind of action for an overdue hazard, or None when the ladder is exhausted.
 
     Escalation never steps down: the next rung is the one after the highest already taken, even
@@ -73,63 +61,62 @@ def next_rung(actions_taken):
     return LADDER[following] if following < len(LADDER) else None
 
 
-def enforcement_action(kind, hazard, actor, now, document_number=None, note=None):
-    """An escalation action on a hazard, kept with the hazard, and its `action_taken` event."""
+def enforcement_action(kind: str, hazard: Document, actor: Actor, now: datetime,
+                       document_number: str | None = None, note: str | None = None) -> Result:
+    """An escalation action on a hazard, to be kept with the hazard, and `action_taken`."""
     if kind not in LADDER:
         raise InvalidInput(f"{kind!r} is not an escalation action",
                            {"kind": [f"one of {', '.join(LADDER)}"]})
     actor.require_writer(hazard["region_code"])
-    action = {"id": uuid.uuid4().hex, "kind": kind, "hazard_id": hazard["_id"],
+    action = {"id": new_id(), "kind": kind, "hazard_id": hazard["_id"],
               "uscc": hazard["uscc"], "region_code": hazard["region_code"], "taken_at": now,
               "taken_by": actor.user_id, "document_number": document_number, "note": note}
-    event = make_event(service=SERVICE, entity="enforcement", verb="action_taken",
-                       subject=action["id"], data={**action, "taken_at": utc_instant(now)},
-                       region_code=hazard["region_code"], now=now)
-    return {"action": action, "event": event}
+    return action, [event("enforcement", "action_taken", action["id"], hazard["region_code"], now,
+                          {**action, "taken_at": utc_instant(now)})]
 
 
 # Suspension orders (责令停产停业整顿, Arts. 65 and 102) ------------------------------------------
 
-def _suspension_event(verb, order, now, data):
+def _suspension_event(verb: str, order: dict[str, Any], now: datetime,
+                      data: dict[str, Any]) -> dict[str, Any]:
     # The registry consumes these and suspends or restores the enterprise named as subject.
-    return make_event(service=SERVICE, entity="suspension", verb=verb, subject=order["uscc"],
-                      data=data, region_code=order["region_code"], now=now)
+    return event("suspension", verb, order["uscc"], order["region_code"], now, data)
 
 
-def order_suspension(hazard, reason, actor, now):
-    """A suspension order for the enterprise of `hazard`, dated today in China, with its event."""
-    if not _is_text(reason):
+def order_suspension(hazard: Document, reason: str, actor: Actor, now: datetime) -> Result:
+    """A suspension order for the enterprise of `hazard`, dated today in China, to be kept with
+    the hazard, and `ordered`."""
+    if not is_text(reason):
         raise InvalidInput("a suspension order needs a reason", {"reason": ["required"]})
     actor.require_writer(hazard["region_code"])
-    order = {"_id": uuid.uuid4().hex, "hazard_id": hazard["_id"], "uscc": hazard["uscc"],
+    order = {"_id": new_id(), "hazard_id": hazard["_id"], "uscc": hazard["uscc"],
              "region_code": hazard["region_code"], "reason": reason.strip(),
-             "ordered_on": _china_day(now).isoformat(), "ordered_at": now,
+             "ordered_on": china_day(now).isoformat(), "ordered_at": now,
              "ordered_by": actor.user_id, "lifted_on": None, "lifted_at": None,
-             "lifted_by": None, "lift_reason": None, "version": 1}
-    order["outbox"] = [_suspension_event("ordered", order, now, {
+             "lifted_by": None, "lift_reason": None}
+    return order, [_suspension_event("ordered", order, now, {
         "order_id": order["_id"], "uscc": order["uscc"], "reason": order["reason"],
         "ordered_on": order["ordered_on"]})]
-    return order
 
 
-def lift_suspension(order, reason, actor, now):
+def lift_suspension(order: dict[str, Any], reason: str, actor: Actor, now: datetime) -> Result:
     """Lifting an order after the review that Art. 65 requires before resumption."""
     actor.require_writer(order["region_code"])
     if order["lifted_on"] is not None:
         raise Conflict(f"the suspension order was already lifted on {order['lifted_on']}")
-    if not _is_text(reason):
+    if not is_text(reason):
         raise InvalidInput("lifting a suspension order needs a reason", {"reason": ["required"]})
-    lifted = {"lifted_on": _china_day(now).isoformat(), "lifted_at": now,
+    lifted = {**order, "lifted_on": china_day(now).isoformat(), "lifted_at": now,
               "lifted_by": actor.user_id, "lift_reason": reason.strip()}
-    return {"set": lifted, "event": _suspension_event("lifted", order, now, {
+    return lifted, [_suspension_event("lifted", order, now, {
         "order_id": order["_id"], "uscc": order["uscc"], "reason": lifted["lift_reason"],
-        "lifted_on": lifted["lifted_on"]})}
+        "lifted_on": lifted["lifted_on"]})]
 
 
 # Penalty cases (一案双罚) ------------------------------------------------------------------------
 
-def _party_errors(party):
-    errors = _text_errors(party, ("name",))
+def _party_errors(party: dict[str, Any]) -> dict[str, list[str]]:
+    errors = text_errors(party, ("name",))
     kind = party.get("kind")
     if kind not in PARTY_KINDS:
         errors["kind"] = ["unit or person"]
@@ -145,23 +132,23 @@ def _party_errors(party):
     return errors
 
 
-def _stored_party(party):
+def _stored_party(party: dict[str, Any]) -> dict[str, Any]:
     person = party["kind"] == "person"
-    return {"party_id": uuid.uuid4().hex, "kind": party["kind"], "name": party["name"].strip(),
+    return {"party_id": new_id(), "kind": party["kind"], "name": party["name"].strip(),
             "role": party["role"] if person else None,
             "id_number": party.get("id_number") if person else None}
 
 
-def open_case(fields, actor, now):
+def open_case(fields: dict[str, Any], actor: Actor, now: datetime) -> Result:
     """A penalty case against one unit and any number of its responsible persons.
 
     The case assigns each party its `party_id`; decision lines name parties by it.
     """
-    errors = _enterprise_errors(fields)
+    errors: dict[str, Any] = _enterprise_errors(fields)
     hazard_ids = fields.get("hazard_ids", [])
-    if not isinstance(hazard_ids, list) or not all(_is_text(item) for item in hazard_ids):
+    if not isinstance(hazard_ids, list) or not all(is_text(item) for item in hazard_ids):
         errors["hazard_ids"] = ["a list of hazard ids"]
-    parties = fields.get("parties")
+    parties: Any = fields.get("parties")
     if not isinstance(parties, list):
         errors["parties"] = ["a list of parties"]
     else:
@@ -174,20 +161,34 @@ def open_case(fields, actor, now):
     if errors:
         raise InvalidInput("the penalty case is incomplete or wrong", errors)
     actor.require_writer(fields["region_code"])
-    return {"_id": uuid.uuid4().hex, "uscc": fields["uscc"], "region_code": fields["region_code"],
+    return {"_id": new_id(), "uscc": fields["uscc"], "region_code": fields["region_code"],
             "hazard_ids": list(dict.fromkeys(hazard_ids)),
             "parties": [_stored_party(party) for party in parties], "status": "open",
-            "opened_at": now, "opened_by": actor.user_id, "version": 1}
+            "opened_at": now, "opened_by": actor.user_id, "version": 1}, []
 
 
-def _line_errors(line, party_ids, today):
-    errors = _text_errors(line, ("legal_basis", "decision_number"))
+def open_case_about(enterprise: Document | None, hazards: list[Document | None],
+                    fields: dict[str, Any], actor: Actor, now: datetime) -> Result:
+    """A penalty case against a known enterprise for hazards of its own; whether one of them is
+    major decides whether the case counts towards Art. 113."""
+    enterprise = known_enterprise(enterprise)
+    if any(hazard is None or hazard["uscc"] != enterprise["uscc"] for hazard in hazards):
+        raise InvalidInput("the hazards must belong to the enterprise",
+                           {"hazard_ids": ["unknown hazard for this enterprise"]})
+    case, events = open_case({**fields, "region_code": enterprise["region_code"]}, actor, now)
+    return {**case, "involves_major_hazard": any(
+        hazard is not None and hazard["grade"] == "major" for hazard in hazards)}, events
+
+
+def _line_errors(line: dict[str, Any], party_ids: set[str],
+                 today: date) -> dict[str, list[str]]:
+    errors = text_errors(line, ("legal_basis", "decision_number"))
     if line.get("party_id") not in party_ids:
         errors["party_id"] = ["not a party of this case"]
     amount = line.get("amount_yuan")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
         errors["amount_yuan"] = ["must be whole yuan, zero or more"]
-    decided_on = line.get("decided_on")
+    decided_on: Any = line.get("decided_on")
     if not _is_day(decided_on):
         errors["decided_on"] = ["a date is required"]
     elif decided_on > today:
@@ -205,7 +206,7 @@ def _line_errors(line, party_ids, today):
     return errors
 
 
-def _stored_line(line):
+def _stored_line(line: dict[str, Any]) -> dict[str, Any]:
     deadline = line.get("correction_deadline")
     return {"party_id": line["party_id"], "legal_basis": line["legal_basis"].strip(),
             "amount_yuan": line["amount_yuan"], "decision_number": line["decision_number"].strip(),
@@ -214,7 +215,8 @@ def _stored_line(line):
             "correction_deadline": deadline and deadline.isoformat()}
 
 
-def decide_penalty(case, lines, actor, now, today):
+def decide_penalty(case: Document, lines: list[dict[str, Any]], actor: Actor, now: datetime,
+                   today: date) -> Result:
     """The decision of an open case: a line per penalty, at least one for every party.
 
     The deciding authority is the caller's bureau (its region scope).
@@ -223,7 +225,7 @@ def decide_penalty(case, lines, actor, now, today):
     if case["status"] == "decided":
         raise Conflict("the case is already decided")
     party_ids = {party["party_id"] for party in case["parties"]}
-    errors = {}
+    errors: dict[str, Any] = {}
     if not isinstance(lines, list) or not lines:
         errors["lines"] = ["at least one penalty line"]
     else:
@@ -244,19 +246,43 @@ def decide_penalty(case, lines, actor, now, today):
     # Identity numbers stay in the case: events travel to external platforms.
     parties = [{key: party[key] for key in ("party_id", "kind", "name", "role")}
                for party in case["parties"]]
-    event = make_event(service=SERVICE, entity="penalty", verb="decided", subject=case["_id"],
-                       data={"case_id": case["_id"], "uscc": case["uscc"],
-                             "region_code": case["region_code"],
-                             "authority": decision["authority"], "parties": parties,
-                             "lines": stored, "hazard_ids": case["hazard_ids"],
-                             "total_yuan": decision["total_yuan"]},
-                       region_code=case["region_code"], now=now)
-    return {"set": decision, "event": event}
+    return {**case, **decision}, [event("penalty", "decided", case["_id"], case["region_code"], now,
+                                        {"case_id": case["_id"], "uscc": case["uscc"],
+                                         "region_code": case["region_code"],
+                                         "authority": decision["authority"], "parties": parties,
+                                         "lines": stored, "hazard_ids": case["hazard_ids"],
+                                         "total_yuan": decision["total_yuan"]})]
+
+
+def record_compliance(case: Document, party_id: str, status: str, on: date, actor: Actor,
+                      now: datetime, today: date) -> Result:
+    """After an order to correct: the party's continued refusal, or its confirmed correction.
+
+    These facts are what Safety Law Art. 112 turns on; the daily fines follow from them.
+    """
+    actor.require_writer(case["region_code"])
+    if case.get("status") != "decided":
+        raise Conflict("compliance is recorded once the penalty is decided")
+    if not any(line["party_id"] == party_id and line["order_to_correct"]
+               for line in case["lines"]):
+        raise InvalidInput("that party was not ordered to correct",
+                           {"party_id": ["no order to correct for this party"]})
+    if on > today:
+        raise InvalidInput("the date cannot be in the future", {"on": ["in the future"]})
+    current = (case.get("compliance") or {}).get(party_id, {"refused_since": None,
+                                                            "corrected_on": None})
+    if current["corrected_on"]:
+        raise Conflict("the correction is already confirmed")
+    field = "refused_since" if status == "refused" else "corrected_on"
+    updated = {**current, field: on.isoformat(), "recorded_by": actor.user_id,
+               "recorded_at": now}
+    return {**case, "compliance": {**(case.get("compliance") or {}), party_id: updated}}, []
 
 
 # Art. 112 continuous daily fines and Art. 113 closure ------------------------------------------
 
-def continuous_daily_fine(line, refused_after_order, corrected_on, today):
+def continuous_daily_fine(line: dict[str, Any], refused_after_order: bool,
+                          corrected_on: date | None, today: date) -> int:
     """Extra yuan owed under Art. 112 by a stored decision line; 0 unless the article applies.
 
     Art. 112 applies only to a line that ordered correction and imposed a fine, when the party
@@ -268,10 +294,26 @@ def continuous_daily_fine(line, refused_after_order, corrected_on, today):
         return 0
     ordered_on = date.fromisoformat(line["decided_on"])
     last_day = today if corrected_on is None else min(today, corrected_on - timedelta(days=1))
-    return max(0, (last_day - ordered_on).days) * line["amount_yuan"]
+    owed: int = max(0, (last_day - ordered_on).days) * line["amount_yuan"]
+    return owed
 
 
-def closure_flag(penalty_dates, today):
+def continuous_daily_fines(case: Document, today: date) -> list[dict[str, Any]]:
+    """Art. 112 amounts per line of a case, computed only where its conditions hold."""
+    fines = []
+    for line in case.get("lines") or ():
+        state = (case.get("compliance") or {}).get(line["party_id"], {})
+        corrected = state.get("corrected_on")
+        amount = continuous_daily_fine(
+            line, bool(state.get("refused_since")),
+            date.fromisoformat(corrected) if corrected else None, today)
+        if amount:
+            fines.append({"party_id": line["party_id"], "decision_number":
+                          line["decision_number"], "amount_yuan": amount})
+    return fines
+
+
+def closure_flag(penalty_dates: list[date], today: date) -> bool:
     """True when the same enterprise's major hazards were penalised often enough under Art. 113.
 
     `penalty_dates` hold one decision date per penalty on the enterprise: a dual-penalty case
@@ -282,3 +324,11 @@ def closure_flag(penalty_dates, today):
     return any(dates[index + count - 1] - dates[index] < timedelta(days=days)
                for count, days in CLOSURE_TRIGGERS
                for index in range(len(dates) - count + 1))
+
+
+def with_sanctions(case: Document, penalty_dates: list[str], today: date) -> Document:
+    """A case as shown: Art. 112 daily fines where they apply, and Art. 113's closure flag from
+    the dates the enterprise's major hazards were penalised."""
+    return {**case, "continuous_daily_fines": continuous_daily_fines(case, today),
+            "closure_flag": closure_flag([date.fromisoformat(day) for day in penalty_dates],
+                                         today)}

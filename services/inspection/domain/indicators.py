@@ -9,23 +9,26 @@ like with like), accidents in the year they occurred, penalties and actions in t
 `hazards.overdue` counts hazards that ever passed their deadline.
 """
 from datetime import date, datetime
+from typing import Any
 
 from services.kit.pure.clock import CHINA
+from services.kit.pure.commands import Event
 
 ACCIDENT_FIGURES = ("count", "deaths", "injuries", "direct_loss_yuan")
 
 
-def _year(value):
+def _year(value: Any) -> int:
     if isinstance(value, str):
         return int(value[:4])
     if isinstance(value, datetime):
-        return value.astimezone(CHINA).year
+        year: int = value.astimezone(CHINA).year
+        return year
     if isinstance(value, date):
         return value.year
     raise ValueError(f"no year in {value!r}")
 
 
-def counter_deltas(event):
+def counter_deltas(event: Event) -> list[tuple[str, int, dict[str, int]]]:
     """[(county code, year, {counter: amount})] for one event; [] when it moves no counter."""
     kind = event["type"].split(".")[3:5]
     data = event["data"]
@@ -58,15 +61,15 @@ def counter_deltas(event):
     return []
 
 
-def rate(numerator, denominator):
+def rate(numerator: int, denominator: int) -> dict[str, Any]:
     """A rate shows both numbers; with nothing to count it is None, not 100 %."""
     return {"numerator": numerator, "denominator": denominator,
             "rate": round(numerator / denominator, 4) if denominator else None}
 
 
-def summary(counters, previous):
+def summary(counters: dict[str, int], previous: dict[str, int]) -> dict[str, Any]:
     """The indicator report for one jurisdiction and year from summed counters."""
-    def get(name, source=counters):
+    def get(name: str, source: dict[str, int] = counters) -> int:
         return source.get(name, 0)
 
     hazards = {grade: {"found": get(f"hazards.found.{grade}"),

@@ -1,0 +1,12 @@
+"""Inspection rules: pure Python, no framework, one module per aggregate.
+
+`inspections` (visits, findings, self-inspections, agency assignments), `hazards` (the closed
+loops), `enforcement` (escalation, suspension orders, penalty cases), `accidents`, `evidence`,
+`planning` (the annual plan), `indicators` (counters moved by events), `catalogue` (hazard
+criteria, read from data), `enterprises` (this service's copy of the registry) and `common`
+(roles, ids and events every module shares). The names below are read by the service's contract.
+"""
+from services.inspection.domain.hazards import GRADES
+from services.inspection.domain.inspections import CAMPAIGN_THEMES, MODES
+
+__all__ = ["CAMPAIGN_THEMES", "GRADES", "MODES"]

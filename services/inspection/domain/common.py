@@ -1,0 +1,70 @@
+"""What every inspection aggregate shares: the service's name, its roles, ids, events, and who
+may write about an enterprise."""
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from services.kit.pure.actor import Actor
+from services.kit.pure.clock import CHINA
+from services.kit.pure.commands import Document, Event
+from services.kit.pure.envelope import make_event
+from services.kit.pure.errors import Forbidden, InvalidInput
+
+SERVICE = "inspection"
+INSPECTORS = ("admin", "regulator", "inspector")
+REVIEWERS = ("admin", "regulator")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def event(entity: str, verb: str, subject: str, region_code: str, now: datetime,
+          data: dict[str, Any]) -> Event:
+    return make_event(service=SERVICE, entity=entity, verb=verb, subject=subject, data=data,
+                      region_code=region_code, now=now)
+
+
+def china_day(moment: datetime) -> date:
+    return moment.astimezone(CHINA).date()
+
+
+def is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def text_errors(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, list[str]]:
+    return {name: ["required"] for name in names if not is_text(fields.get(name))}
+
+
+def require_future(day: date, today: date, field: str) -> None:
+    if day < today:
+        raise InvalidInput(f"the {field} cannot be in the past", {field: ["in the past"]})
+
+
+def known_enterprise(enterprise: Document | None) -> Document:
+    """The enterprise a command is about, which this service's copy of the registry must hold."""
+    if enterprise is None:
+        raise InvalidInput("the enterprise is not known to the inspection service",
+                           {"uscc": ["unknown enterprise"]})
+    return enterprise
+
+
+def enterprise_named(fields: dict[str, Any], actor: Actor) -> str:
+    """The enterprise a report is about: an enterprise user's own, or the one the fields name."""
+    uscc = actor.uscc if actor.role == "enterprise" else fields.get("uscc")
+    if not uscc:
+        raise InvalidInput("name the enterprise", {"uscc": ["required"]})
+    return uscc
+
+
+def require_enterprise_writer(enterprise: Document, actor: Actor,
+                              roles: tuple[str, ...] = INSPECTORS) -> None:
+    """Writes about an enterprise outside the caller's jurisdiction are refused by name."""
+    if actor.role == "enterprise":
+        if enterprise["uscc"] != actor.uscc or "enterprise" not in roles:
+            raise Forbidden("an enterprise user may not do this")
+        return
+    actor.require_role(*roles)
+    if not actor.sees_region(enterprise["region_code"]):
+        raise Forbidden(f"enterprise {enterprise['uscc']} is outside your jurisdiction")

@@ -1,0 +1,277 @@
+"""Hidden hazards and their closed loops, general and major.
+
+Sources (see DOMAIN.md): 应急管理部令第10号 (major hazards); the closed loops for general and major
+hazards; Safety Law 2021 Art. 65 (resumption after review). Every command returns
+`(document, events)` (services.kit.pure.commands).
+"""
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from services.inspection.domain import enforcement
+from services.inspection.domain.common import INSPECTORS, REVIEWERS, event, require_future
+from services.kit.pure.actor import Actor
+from services.kit.pure.commands import Document, Event, Result
+from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
+
+GRADES = ("general", "major")
+CLOSED = "closed"
+# An overdue hazard climbs one rung of the escalation ladder per interval [verify]: local policy.
+ESCALATION_INTERVAL = timedelta(days=7)
+
+# The closed loops as data: (grade, state, action) → next state.
+TRANSITIONS = {
+    ("general", "rectifying", "submit_rectification"): "submitted",
+    ("general", "submitted", "verify"): CLOSED,
+    ("general", "submitted", "reject"): "rectifying",
+    ("major", "reported", "approve_plan"): "plan_approved",
+    ("major", "plan_approved", "suspend"): "suspended",
+    ("major", "plan_approved", "start_rectification"): "rectifying",
+    ("major", "suspended", "start_rectification"): "rectifying",
+    ("major", "rectifying", "submit_rectification"): "assessed",
+    ("major", "assessed", "apply_resume"): "resume_applied",
+    ("major", "resume_applied", "verify"): CLOSED,
+    ("major", "resume_applied", "reject"): "rectifying",
+    ("major", "assessed", "reject"): "rectifying",
+}
+# Who may take each action: the enterprise rectifies, the bureau decides.
+ACTORS = {
+    "submit_rectification": ("enterprise",),
+    "apply_resume": ("enterprise",),
+    "start_rectification": ("enterprise", *INSPECTORS),
+    "approve_plan": REVIEWERS,
+    "suspend": REVIEWERS,
+    "verify": INSPECTORS,
+    "reject": INSPECTORS,
+}
+# Hazard events by the action that causes them.
+EVENT_OF_ACTION = {"submit_rectification": "rectification_submitted", "verify": "verified",
+                   "reject": "rejected"}
+LIFTED_ON_CLOSING = "重大事故隐患整改验收合格，准予恢复生产"
+
+
+def hazard_from_finding(inspection: Document, finding: dict[str, Any],
+                        now: datetime) -> Document:
+    """The hazard a finding of a completed inspection becomes, in its loop's first state."""
+    grade = finding["grade"]
+    first = "rectifying" if grade == "general" else "reported"
+    return {
+        "_id": finding["hazard_id"], "uscc": inspection["uscc"],
+        "region_code": inspection["region_code"], "enterprise_name": inspection["enterprise_name"],
+        "agency": inspection.get("agency"),
+        "inspection_id": inspection["_id"], "self_inspection_id": None, "grade": grade,
+        "catalogue_item": finding["catalogue_item"], "failed_device": finding["failed_device"],
+        "description": finding["description"], "location": finding["location"],
+        "found_at": finding["recorded_at"], "found_by": finding["recorded_by"],
+        "state": first, "deadline": finding["deadline"], "plan": None, "suspension_order": None,
+        "rectifications": [], "extensions": [], "escalations": [], "overdue": False,
+        "transitions": [{"from": None, "to": first, "action": "report", "at": now,
+                         "by": finding["recorded_by"], "reason": finding.get("raise_reason")}],
+        "closed_at": None, "version": 1,
+    }
+
+
+def found_in(inspection: Document, now: datetime) -> list[Result]:
+    """The hazards of a completed inspection's findings, each `reported`."""
+    hazards = [hazard_from_finding(inspection, finding, now) for finding in inspection["findings"]]
+    return [(hazard, [hazard_event(hazard, "reported", now)]) for hazard in hazards]
+
+
+def hazard_event(hazard: Document, verb: str, now: datetime, **extra: Any) -> Event:
+    return event("hazard", verb, hazard["_id"], hazard["region_code"], now, {
+        "hazard_id": hazard["_id"], "uscc": hazard["uscc"], "grade": hazard["grade"],
+        "state": hazard["state"], "deadline": hazard["deadline"],
+        "found_on": hazard["found_at"].date().isoformat()
+        if hasattr(hazard["found_at"], "date") else hazard["found_at"], **extra})
+
+
+def _record(hazard: Document, action: str, target: str, actor: Actor, now: datetime,
+            reason: str | None = None) -> Document:
+    return {**hazard, "state": target, "transitions": [*hazard["transitions"], {
+        "from": hazard["state"], "to": target, "action": action, "at": now,
+        "by": actor.user_id, "reason": reason}]}
+
+
+def _require_actor(hazard: Document, action: str, actor: Actor) -> None:
+    roles = ACTORS[action]
+    if actor.role == "enterprise":
+        if "enterprise" not in roles or hazard["uscc"] != actor.uscc:
+            raise Forbidden("an enterprise user may only rectify its own hazards")
+        return
+    if actor.role not in roles:
+        raise Forbidden(f"the role {actor.role!r} may not {action.replace('_', ' ')}")
+    if not actor.sees_region(hazard["region_code"]):
+        raise Forbidden("this hazard is outside your jurisdiction")
+
+
+def transition(hazard: Document, action: str, actor: Actor, now: datetime,
+               reason: str | None = None) -> Result:
+    """Move a hazard along its closed loop; an illegal step is a Conflict naming the state."""
+    _require_actor(hazard, action, actor)
+    target = TRANSITIONS.get((hazard["grade"], hazard["state"], action))
+    if target is None:
+        raise Conflict(f"a {hazard['grade']} hazard that is {hazard['state']} cannot "
+                       f"{action.replace('_', ' ')}")
+    if action == "reject" and not reason:
+        raise InvalidInput("a rejection gives its reason", {"reason": ["required"]})
+    changed = _record(hazard, action, target, actor, now, reason)
+    if target == CLOSED:
+        changed["closed_at"] = now
+        changed["overdue"] = False
+    events = []
+    verb = EVENT_OF_ACTION.get(action)
+    if verb:
+        events.append(hazard_event(changed, verb, now, reason=reason))
+    if target == CLOSED:
+        events.append(hazard_event(changed, "closed", now,
+                                   was_overdue=bool(hazard["overdue"])))
+    return changed, events
+
+
+def take_action(hazard: Document, action: str, reason: str | None, actor: Actor,
+                now: datetime) -> Result:
+    """An action named by the caller: raising the grade, a suspension order, or a step of the
+    loop."""
+    if action == "raise_to_major":
+        return raise_grade(hazard, reason, actor, now)
+    if action == "suspend":
+        return suspend(hazard, reason, actor, now)
+    return transition(hazard, action, actor, now, reason)
+
+
+def submit_rectification(hazard: Document, evidence: list[Document], note: str | None,
+                         actor: Actor, now: datetime) -> Result:
+    """The enterprise reports the fix with at least one evidence item it uploaded itself."""
+    _require_actor(hazard, "submit_rectification", actor)
+    own = [item for item in evidence if item.get("uscc") == hazard["uscc"]
+           and item.get("uploaded_by_role") == "enterprise"]
+    if not evidence:
+        raise InvalidInput("a rectification needs at least one evidence item",
+                           {"evidence": ["at least one"]})
+    if len(own) != len(evidence):
+        raise InvalidInput("evidence must be uploaded by this enterprise",
+                           {"evidence": ["not uploaded by this enterprise"]})
+    rectification = {"submitted_at": now, "by": actor.user_id,
+                     "evidence": [item["_id"] for item in evidence], "note": note}
+    changed, events = transition(hazard, "submit_rectification", actor, now)
+    return {**changed, "rectifications": [*hazard["rectifications"], rectification]}, events
+
+
+def approve_plan(hazard: Document, plan: dict[str, Any], actor: Actor, now: datetime,
+                 today: date) -> Result:
+    """A major hazard's plan: targets, measures, funds, people, deadline, safety measures."""
+    require_future(plan["deadline"], today, "deadline")
+    changed, events = transition(hazard, "approve_plan", actor, now)
+    return {**changed, "plan": {**plan, "deadline": plan["deadline"].isoformat(),
+                                "approved_at": now, "approved_by": actor.user_id},
+            "deadline": plan["deadline"].isoformat()}, events
+
+
+def raise_grade(hazard: Document, reason: str | None, actor: Actor, now: datetime) -> Result:
+    """An inspector may raise a general hazard to major, with a reason; never lower one."""
+    _require_actor(hazard, "verify", actor)
+    if hazard["grade"] == "major":
+        raise Conflict("a major hazard cannot be regraded; major hazards are never lowered")
+    if hazard["state"] == CLOSED:
+        raise Conflict("a closed hazard cannot be regraded")
+    if not reason:
+        raise InvalidInput("raising a hazard to major needs a reason", {"reason": ["required"]})
+    changed = _record({**hazard, "grade": "major"}, "raise_to_major", "reported", actor, now,
+                      reason)
+    return changed, [hazard_event(changed, "regraded", now, reason=reason)]
+
+
+def request_extension(hazard: Document, deadline: date, reason: str, actor: Actor,
+                      now: datetime, today: date) -> Result:
+    if actor.role != "enterprise" or actor.uscc != hazard["uscc"]:
+        raise Forbidden("the enterprise itself requests a deadline extension")
+    if hazard["state"] == CLOSED:
+        raise Conflict("the hazard is closed")
+    if any(e["decision"] is None for e in hazard["extensions"]):
+        raise Conflict("an extension request is already waiting for a decision")
+    require_future(deadline, today, "deadline")
+    if hazard["deadline"] and deadline.isoformat() <= hazard["deadline"]:
+        raise InvalidInput("the new deadline must be later than the current one",
+                           {"deadline": ["not later than the current deadline"]})
+    extension = {"requested_at": now, "by": actor.user_id, "deadline": deadline.isoformat(),
+                 "reason": reason, "decision": None}
+    return {**hazard, "extensions": [*hazard["extensions"], extension]}, []
+
+
+def decide_extension(hazard: Document, approve: bool, reason: str, actor: Actor,
+                     now: datetime) -> Result:
+    _require_actor(hazard, "approve_plan", actor)
+    pending = [e for e in hazard["extensions"] if e["decision"] is None]
+    if not pending:
+        raise Conflict("no extension request is waiting for a decision")
+    if not reason:
+        raise InvalidInput("a decision on an extension gives its reason", {"reason": ["required"]})
+    decided = {**pending[0], "decision": "approved" if approve else "refused",
+               "decided_at": now, "decided_by": actor.user_id, "decision_reason": reason}
+    extensions = [decided if e is pending[0] else e for e in hazard["extensions"]]
+    changed = {**hazard, "extensions": extensions}
+    if approve:
+        changed["deadline"] = decided["deadline"]
+        changed["overdue"] = False
+    return changed, []
+
+
+def is_overdue(hazard: Document, today: date) -> bool:
+    return (hazard["state"] != CLOSED and hazard["deadline"] is not None
+            and date.fromisoformat(hazard["deadline"]) < today)
+
+
+def mark_overdue(hazard: Document, now: datetime, today: date) -> Result:
+    """The first time a hazard passes its deadline it is flagged and announced once."""
+    if hazard["overdue"] or not is_overdue(hazard, today):
+        return hazard, []
+    changed = {**hazard, "overdue": True, "overdue_since": today.isoformat()}
+    return changed, [hazard_event(changed, "overdue", now)]
+
+
+def next_escalation(hazard: Document, now: datetime) -> str | None:
+    """The rung an overdue hazard climbs now, or None: the ladder is exhausted, or the last rung
+    was taken less than ESCALATION_INTERVAL ago."""
+    taken = hazard.get("escalations") or []
+    if taken and now - taken[-1]["taken_at"] < ESCALATION_INTERVAL:
+        return None
+    return enforcement.next_rung([action["kind"] for action in taken])
+
+
+def escalate(hazard: Document, kind: str, actor: Actor, now: datetime) -> Result:
+    """One rung of the escalation ladder, kept with the hazard it is about."""
+    action, events = enforcement.enforcement_action(kind, hazard, actor, now)
+    return {**hazard, "escalations": [*hazard["escalations"], action]}, events
+
+
+def suspend(hazard: Document, reason: str | None, actor: Actor, now: datetime) -> Result:
+    """A major hazard's suspension order (责令停产停业整顿); the registry applies it."""
+    if not reason:
+        raise InvalidInput("a suspension order gives its reason", {"reason": ["required"]})
+    changed, events = transition(hazard, "suspend", actor, now, reason)
+    order, ordered = enforcement.order_suspension(changed, reason, actor, now)
+    return {**changed, "suspension_order": order}, events + ordered
+
+
+def lift_suspension(hazard: Document, reason: str, actor: Actor, now: datetime) -> Result:
+    """The bureau lifts the suspension order issued for this hazard."""
+    actor.require_role(*REVIEWERS)
+    return _lift(hazard, reason, actor, now)
+
+
+def _lift(hazard: Document, reason: str, actor: Actor, now: datetime) -> Result:
+    order = hazard.get("suspension_order")
+    if not order:
+        raise Conflict("no suspension order was issued for this hazard")
+    lifted, events = enforcement.lift_suspension(order, reason, actor, now)
+    return {**hazard, "suspension_order": lifted}, events
+
+
+def verify_or_reject(hazard: Document, decision: str, reason: str | None, actor: Actor,
+                     now: datetime) -> Result:
+    """Closing a major hazard after review also lifts its suspension order (Art. 65)."""
+    changed, events = transition(hazard, decision, actor, now, reason)
+    order = changed.get("suspension_order")
+    if changed["state"] == CLOSED and order and not order.get("lifted_on"):
+        changed, lifted = _lift(changed, LIFTED_ON_CLOSING, actor, now)
+        events += lifted
+    return changed, events

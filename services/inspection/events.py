@@ -1,0 +1,190 @@
+"""The inspection service's events: what it publishes (type, data schema, meaning) and what it
+consumes.
+
+The source of the AsyncAPI document. Each published type's `data` validates against its schema;
+consumers keep their own copy and tolerate fields they do not know.
+"""
+from marshmallow import Schema, fields
+
+from services.kit.pure.envelope import Published, event_type
+
+SERVICE = "inspection"
+REGISTRY = "registry"
+
+
+class InspectionCompletedSchema(Schema):
+    inspection_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    mode = fields.String(required=True)
+    theme = fields.String(required=True, allow_none=True)
+    project_id = fields.String(required=True, allow_none=True)
+    findings = fields.Integer(required=True, metadata={"description": "how many were recorded"})
+    hazard_ids = fields.List(fields.String(), required=True)
+
+
+class HazardSchema(Schema):
+    """A hazard as it stands after the fact."""
+
+    hazard_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    grade = fields.String(required=True)
+    state = fields.String(required=True)
+    deadline = fields.Date(required=True, allow_none=True)
+    found_on = fields.Date(required=True)
+
+
+class HazardDecisionSchema(HazardSchema):
+    reason = fields.String(required=True, allow_none=True)
+
+
+class HazardClosedSchema(HazardSchema):
+    was_overdue = fields.Boolean(required=True)
+
+
+class ActionTakenSchema(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    hazard_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    region_code = fields.String(required=True)
+    taken_at = fields.DateTime(required=True)
+    taken_by = fields.String(required=True)
+    document_number = fields.String(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+
+
+class SuspensionSchema(Schema):
+    order_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class SuspensionOrderedSchema(SuspensionSchema):
+    ordered_on = fields.Date(required=True)
+
+
+class SuspensionLiftedSchema(SuspensionSchema):
+    lifted_on = fields.Date(required=True)
+
+
+class PartySchema(Schema):
+    """A party of a case; identity numbers stay in the case."""
+
+    party_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, allow_none=True)
+
+
+class PenaltyLineSchema(Schema):
+    party_id = fields.String(required=True)
+    legal_basis = fields.String(required=True)
+    amount_yuan = fields.Integer(required=True)
+    decision_number = fields.String(required=True)
+    decided_on = fields.Date(required=True)
+    order_to_correct = fields.Boolean(required=True)
+    correction_deadline = fields.Date(required=True, allow_none=True)
+
+
+class PenaltyDecidedSchema(Schema):
+    case_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    region_code = fields.String(required=True)
+    authority = fields.String(required=True)
+    parties = fields.List(fields.Nested(PartySchema), required=True)
+    lines = fields.List(fields.Nested(PenaltyLineSchema), required=True)
+    hazard_ids = fields.List(fields.String(), required=True)
+    total_yuan = fields.Integer(required=True)
+
+
+class IndicatorDeltaSchema(Schema):
+    """What the accident adds to its year's counters (negative when a supplement lowers them)."""
+
+    count = fields.Integer(required=True)
+    deaths = fields.Integer(required=True)
+    injuries = fields.Integer(required=True)
+    direct_loss_yuan = fields.Integer(required=True)
+
+
+class AccidentSchema(Schema):
+    accident_id = fields.String(required=True)
+    occurred_at = fields.DateTime(required=True)
+    place = fields.String(required=True)
+    uscc = fields.String(required=True)
+    region_code = fields.String(required=True)
+    accident_type = fields.String(required=True)
+    deaths = fields.Integer(required=True)
+    missing = fields.Integer(required=True)
+    serious_injuries = fields.Integer(required=True)
+    minor_injuries = fields.Integer(required=True)
+    direct_loss_yuan = fields.Integer(required=True)
+    grade = fields.String(required=True)
+    indicator_delta = fields.Nested(IndicatorDeltaSchema, required=True)
+
+
+class FigureChangeSchema(Schema):
+    """A figure's (or the grade's, which follows the figures) value before and after."""
+
+    from_ = fields.Raw(required=True, data_key="from")
+    to = fields.Raw(required=True)
+
+
+class AccidentUpdatedSchema(AccidentSchema):
+    reason = fields.String(required=True)
+    changes = fields.Dict(keys=fields.String(), values=fields.Nested(FigureChangeSchema),
+                          required=True)
+
+
+class SelfInspectionReportedSchema(Schema):
+    id = fields.String(required=True, data_key="_id")
+    uscc = fields.String(required=True)
+    performed_on = fields.Date(required=True)
+    month = fields.String(required=True)
+    led_by_principal = fields.Boolean(required=True)
+    problems_found = fields.Integer(required=True)
+
+
+class RegistryCopyRequestedSchema(Schema):
+    """No data: the registry announces every enterprise again."""
+
+
+def _hazard(verb: str, schema: type[Schema], description: str) -> Published:
+    return Published.of(SERVICE, "hazard", verb, schema, description)
+
+
+PUBLISHED = (
+    Published.of(SERVICE, "inspection", "completed", InspectionCompletedSchema,
+                 "An inspection record was completed and signed (or the signature refused)."),
+    _hazard("reported", HazardSchema, "A hazard found on an inspection entered its loop."),
+    _hazard("rectification_submitted", HazardDecisionSchema,
+            "The enterprise reported a hazard rectified, with evidence."),
+    _hazard("verified", HazardDecisionSchema, "The bureau accepted a hazard's rectification."),
+    _hazard("rejected", HazardDecisionSchema, "The bureau sent a hazard back to rectification."),
+    _hazard("closed", HazardClosedSchema, "A hazard's loop closed."),
+    _hazard("regraded", HazardDecisionSchema, "A general hazard was raised to major."),
+    _hazard("overdue", HazardSchema, "A hazard passed its rectification deadline (once)."),
+    Published.of(SERVICE, "enforcement", "action_taken", ActionTakenSchema,
+                 "A rung of the escalation ladder was taken on an overdue hazard."),
+    Published.of(SERVICE, "suspension", "ordered", SuspensionOrderedSchema,
+                 "An enterprise was ordered to suspend production (责令停产停业整顿)."),
+    Published.of(SERVICE, "suspension", "lifted", SuspensionLiftedSchema,
+                 "A suspension order was lifted after review."),
+    Published.of(SERVICE, "penalty", "decided", PenaltyDecidedSchema,
+                 "A penalty case was decided against the unit and its responsible persons."),
+    Published.of(SERVICE, "accident", "reported", AccidentSchema,
+                 "An accident was reported, with its figures and grade."),
+    Published.of(SERVICE, "accident", "updated", AccidentUpdatedSchema,
+                 "An accident's figures were supplemented within 30 days."),
+    Published.of(SERVICE, "self_inspection", "reported", SelfInspectionReportedSchema,
+                 "An enterprise reported a self-inspection."),
+    Published.of(SERVICE, "registry_copy", "requested", RegistryCopyRequestedSchema,
+                 "This service's copy of the registry is empty: announce every enterprise."),
+)
+
+# Consumed: the registry's enterprises feed this service's copy of them, and the service's own
+# events move its indicator counters.
+ENTERPRISE_REGISTERED = event_type(REGISTRY, "enterprise", "registered")
+ENTERPRISE_UPDATED = event_type(REGISTRY, "enterprise", "updated")
+ENTERPRISE_STATUS_CHANGED = event_type(REGISTRY, "enterprise", "status_changed")
+OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
+CONSUMED = (ENTERPRISE_REGISTERED, ENTERPRISE_UPDATED, ENTERPRISE_STATUS_CHANGED, OWN_EVENTS)

@@ -1,0 +1,8 @@
+"""Registry rules: pure Python, no framework, one module per idea.
+
+`enterprises` holds the enterprise aggregate's commands and views, `standardization` the grading
+rules it applies. The names below are read by the service's contract (schemas, gateway).
+"""
+from services.registry.domain.enterprises import STATUSES, check_region
+
+__all__ = ["STATUSES", "check_region"]

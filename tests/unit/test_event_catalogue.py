@@ -1,0 +1,27 @@
+"""The services' events.py files, read together: the catalogue the AsyncAPI document is built from."""
+import re
+
+from services.inspection import events as inspection_events
+from services.kit.pure.envelope import TYPE
+from services.registry import events as registry_events
+
+CATALOGUES = (registry_events, inspection_events)
+PUBLISHED = [declared for catalogue in CATALOGUES for declared in catalogue.PUBLISHED]
+
+
+def test_every_published_type_is_well_formed_owned_described_and_declared_once():
+    for catalogue in CATALOGUES:
+        for declared in catalogue.PUBLISHED:
+            assert TYPE.match(declared.type), declared.type
+            assert declared.type.split(".")[2] == catalogue.SERVICE
+            assert declared.description.strip(), declared.type
+    types = [declared.type for declared in PUBLISHED]
+    assert len(types) == len(set(types))
+
+
+def test_every_consumed_type_is_published_by_the_service_that_owns_it():
+    published = {declared.type for declared in PUBLISHED}
+    for catalogue in CATALOGUES:
+        for consumed in catalogue.CONSUMED:
+            matching = re.compile(re.escape(consumed).replace(r"\#", ".*"))
+            assert any(matching.fullmatch(type_) for type_ in published), consumed
