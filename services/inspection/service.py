@@ -7,7 +7,7 @@ from nameko.timer import timer
 from services.inspection import events
 from services.inspection.domain import (accidents, enforcement, enterprises, evidence, hazards,
                                         indicators, inspections, planning)
-from services.inspection.domain.catalogue import Catalogue
+from services.inspection.domain import catalogue
 from services.inspection.domain.common import REVIEWERS, SERVICE, enterprise_named
 from services.inspection.schemas import (AccidentSchema, AgencyAssignmentSchema, AccidentSupplementSchema, CaseSchema,
                                          ComplianceSchema, CompletionSchema, EvidenceRecordSchema,
@@ -25,6 +25,7 @@ from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import Conflict, Forbidden
 from services.kit.pure.schemas import load
 from services.kit.runtime import SettingTimer, rpc
+from services.kit.rules import Rules
 from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 
@@ -41,13 +42,16 @@ def page_of(found, query):
 class InspectionService(ServiceBase):
     name = SERVICE
     store = MongoStore(name, InspectionStore)
-    catalogue = Catalogue()
+    rules = Rules(checks=catalogue.RULE_CHECKS)
+
+    def _catalogue(self, on=None):
+        return catalogue.in_force(self.rules, on or self.clock.today())
 
     # --- catalogue and checklists ----------------------------------------------------------
 
     @rpc
     def hazard_catalogue(self):
-        return self.catalogue.to_dict()
+        return self._catalogue().to_dict()
 
     # --- inspections -----------------------------------------------------------------------
 
@@ -58,8 +62,8 @@ class InspectionService(ServiceBase):
         enterprise = self.store.enterprise(fields["uscc"])
         if fields.get("corrects"):
             inspections.correction_of(self.store.inspection_record(fields["corrects"]), actor)
-        checklist = enterprise and plain(self.catalogue.checklist(
-            enterprise["industry"], enterprise.get("risk_features") or [], on=today))
+        checklist = enterprise and self._catalogue(today).checklist(
+            enterprise["industry"], enterprise.get("risk_features") or [])
         assigned = actor.role == "agency" and self.store.assigned(actor.user_id, fields["uscc"])
         opened = inspections.open_inspection(fields, enterprise, checklist, actor,
                                              self.clock.now(), today, assigned=assigned)
@@ -78,7 +82,7 @@ class InspectionService(ServiceBase):
     def add_finding(self, identifier, payload):
         fields = load(FindingSchema(), payload)
         inspection = self.store.inspection_to_change(identifier, self.caller())
-        changed, found = inspections.add_finding(inspection, fields, self.catalogue,
+        changed, found = inspections.add_finding(inspection, fields, self._catalogue(),
                                                  self.caller(), self.clock.now(),
                                                  self.clock.today())
         self.store.save_inspection(inspection, changed, found)

@@ -17,7 +17,10 @@ log = logging.getLogger(__name__)
 
 
 def _declared_files(service):
-    folder = resources.files(f"services.{service}").joinpath("rules")
+    try:
+        folder = resources.files(f"services.{service}").joinpath("rules")
+    except ModuleNotFoundError:  # a service outside the services package declares no rules
+        return []
     if not folder.is_dir():
         return []
     return [(f"services/{service}/rules/{entry.name}", entry.read_text("utf-8"))
@@ -40,13 +43,13 @@ def load_rules(service, rules_dir="", checks=None):
 class Rules(DependencyProvider):
     """Injects the service's RuleSet; `checks` maps an id prefix to a value check."""
 
-    def __init__(self, service, checks=None):
-        self.service = service
+    def __init__(self, checks=None):
         self.checks = checks
         self.rule_set = None
 
     def setup(self):
         settings = Settings.from_nameko(self.container.config)
+        self.service = self.container.service_name
         self.rule_set = load_rules(self.service, settings.rules_dir, self.checks)
         described = self.rule_set.describe()
         log.info("%s applies rule set %s: %d rules, %d from the deployment (%s)", self.service,

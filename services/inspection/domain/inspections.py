@@ -28,6 +28,8 @@ class Grading(Protocol):
 
     def grade_for(self, item_id: str | None = None, failed_device: bool = False) -> str: ...
 
+    def rule_of(self, item_id: str | None) -> dict[str, Any] | None: ...
+
 
 def open_inspection(fields: dict[str, Any], enterprise: Document | None,
                     checklist: dict[str, Any] | None, actor: Actor, now: datetime, today: date,
@@ -89,6 +91,8 @@ def add_finding(inspection: Document, finding: dict[str, Any], catalogue: Gradin
     recorded = {"finding_id": new_id(), "hazard_id": new_id(), "grade": grade,
                 "description": finding["description"], "location": finding.get("location"),
                 "catalogue_item": finding.get("catalogue_item"),
+                # The rule and version the grade applied, as the record of what was judged.
+                "catalogue_rule": catalogue.rule_of(finding.get("catalogue_item")),
                 "failed_device": bool(finding.get("failed_device")),
                 "raise_reason": finding.get("raise_reason") if finding.get("raise_to_major")
                 else None,

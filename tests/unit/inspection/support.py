@@ -3,9 +3,9 @@ moment, an enterprise of 民乐县 and its inspector, a visit and a completed in
 
 from datetime import date, datetime, timezone
 
-from services.inspection.domain import hazards, inspections
-from services.inspection.domain.catalogue import Catalogue
+from services.inspection.domain import catalogue, hazards, inspections
 from services.kit.pure.actor import Actor
+from services.kit.rules import load_rules
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 2)
@@ -19,7 +19,8 @@ ENTERPRISE = {
     "status": "operating",
 }
 INSPECTOR = Actor("inspector-minle", "inspector", "620722")
-CATALOGUE = Catalogue()
+RULES = load_rules("inspection", checks=catalogue.RULE_CHECKS)
+CATALOGUE = catalogue.in_force(RULES, TODAY)
 
 
 def visit(mode="unannounced", **fields):

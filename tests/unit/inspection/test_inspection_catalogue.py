@@ -1,22 +1,29 @@
-"""Hazard catalogue: the seeded 应急管理部令第10号 items, who they apply to, and how hazards are graded."""
+"""Hazard catalogue: the 应急管理部令第10号 items as dated rules, who they apply to, and how hazards
+are graded."""
 import json
 import re
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.inspection.domain import catalogue
-from services.inspection.domain.catalogue import (
-    FAILED_DEVICE_RULE, MAJOR_HAZARD_ITEMS, Catalogue, CatalogueItem, ChecklistEntry)
 from services.kit.pure.errors import InvalidInput
+from services.kit.pure.rules import RuleSet, RulesError
 from services.kit.pure.vocabulary import INDUSTRIES, RISK_FEATURES
+from services.kit.rules import _declared_files, load_rules
 
-CATALOGUE = Catalogue()
+RULES = load_rules("inspection", checks=catalogue.RULE_CHECKS)
+IN_FORCE = date(2026, 11, 2)
+CATALOGUE = catalogue.in_force(RULES, IN_FORCE)
+ITEMS = CATALOGUE.items
 ITEM_ID = re.compile(r"MEM10-(\d+)-(\d+)")
 INDUSTRY_ARTICLES = {4: "metallurgy", 5: "nonferrous", 6: "building_materials", 7: "machinery",
                      8: "light_industry", 9: "textile", 10: "tobacco"}
 RISK_ARTICLES = {11: "dust_explosion", 12: "ammonia_refrigeration", 13: "confined_space"}
+# Items per article as published (Art. 3 management 3, Arts. 4–10 industries 47, Arts. 11–13 14).
+PUBLISHED_COUNTS = {3: 3, 4: 8, 5: 13, 6: 8, 7: 7, 8: 7, 9: 2, 10: 2, 11: 10, 12: 2, 13: 2}
 
 
 def articles(items):
@@ -24,23 +31,27 @@ def articles(items):
 
 
 def of_article(article):
-    return [item for item in MAJOR_HAZARD_ITEMS if item.article == article]
+    return [item for item in ITEMS if item.article == article]
 
 
-def test_item_ids_are_unique_and_spell_article_and_item():
-    ids = [item.id for item in MAJOR_HAZARD_ITEMS]
+def test_the_catalogue_holds_all_64_items_of_order_10_numbered_as_published():
+    assert len(ITEMS) == 64
+    for article, count in PUBLISHED_COUNTS.items():
+        assert [item.item for item in of_article(article)] == list(range(1, count + 1)), article
+
+
+def test_item_ids_spell_article_and_item_and_texts_lose_their_closing_punctuation():
+    ids = [item.id for item in ITEMS]
     assert len(ids) == len(set(ids))
-    for item in MAJOR_HAZARD_ITEMS:
+    for item in ITEMS:
         match = ITEM_ID.fullmatch(item.id)
-        assert match, item.id
-        assert (int(match[1]), int(match[2])) == (item.article, item.item)
-        assert item.standard == "应急管理部令第10号"
-        assert item.effective_on == date(2023, 5, 15)
-        assert item.text and not item.text.endswith(("；", "。"))
+        assert match and (int(match[1]), int(match[2])) == (item.article, item.item)
+        assert item.rule.effective_from == date(2023, 5, 15)
+        assert not item.text.endswith(("；", "。"))
 
 
 def test_scope_and_industry_follow_the_article():
-    for item in MAJOR_HAZARD_ITEMS:
+    for item in ITEMS:
         if item.article == 3:
             assert (item.scope, item.industry) == ("general", None)
         elif item.article in INDUSTRY_ARTICLES:
@@ -49,50 +60,34 @@ def test_scope_and_industry_follow_the_article():
             assert (item.scope, item.industry) == (RISK_ARTICLES[item.article], None)
 
 
-def test_articles_3_11_12_13_are_complete_and_numbered_from_one():
-    for article, count in {3: 3, 11: 10, 12: 2, 13: 2}.items():
-        assert [item.item for item in of_article(article)] == list(range(1, count + 1))
+def test_every_item_cites_its_article_and_says_what_its_text_was_checked_against():
+    for item in ITEMS:
+        entry = item.to_dict()
+        assert entry["source"].startswith("工贸企业重大事故隐患判定标准")
+        assert entry["checked_against"] in ("official", "reprint", "unverified")
+        assert "verified" not in entry
+        if entry["checked_against"] == "unverified":
+            assert entry["note"], f"{item.id} says why its text is unverified"
 
 
-def test_article_3_covers_contractors_special_operators_and_smelting_managers():
-    texts = [item.text for item in of_article(3)]
-    assert "承包单位、承租单位" in texts[0]
-    assert "特种作业人员" in texts[1]
-    assert "金属冶炼企业主要负责人" in texts[2]
+def test_article_3_item_3_applies_only_to_metal_smelting():
+    """Art. 3(三): the principal and safety manager of a metal-smelting enterprise not assessed."""
+    [smelting_managers] = [item for item in of_article(3) if item.item == 3]
+    assert "金属冶炼企业主要负责人" in smelting_managers.text
+    assert smelting_managers not in CATALOGUE.applicable("machinery", [])
+    assert smelting_managers in CATALOGUE.applicable("machinery", ["metal_smelting"])
 
 
-def test_a_verified_item_names_its_source_and_an_unverified_one_says_unconfirmed():
-    for item in MAJOR_HAZARD_ITEMS:
-        assert isinstance(item.verified, bool)
-        if item.verified:
-            assert item.source and item.source != catalogue.UNCONFIRMED, item.id
-        else:
-            assert item.source == catalogue.UNCONFIRMED, item.id
-
-
-def test_texts_only_partly_published_in_the_copies_found_stay_unverified():
-    for item_id in ("MEM10-4-4", "MEM10-11-9", "MEM10-11-10", "MEM10-13-2"):
-        assert CATALOGUE.item(item_id).verified is False
-
-
-def test_items_naming_an_alarm_or_interlock_are_open_to_the_failed_device_rule():
-    for item in MAJOR_HAZARD_ITEMS:
-        if "报警装置" in item.text or "联锁" in item.text:
-            assert item.names_device, item.id
-    assert not any(item.names_device for item in of_article(3))
-
-
-def test_dust_explosion_machinery_plant_gets_general_machinery_and_dust_items():
-    found = CATALOGUE.applicable("machinery", ["dust_explosion"])
-    assert articles(found) == {3, 7, 11}
-    assert [item for item in found if item.article == 11] == of_article(11)
-    assert all(item.industry in (None, "machinery") for item in found)
-
-
-def test_confined_space_items_only_with_the_confined_space_feature():
+def test_article_13_applies_only_to_confined_spaces():
+    """Art. 13: only enterprises with confined spaces (where toxic gas such as H2S or CO may
+    gather, a condition the item states)."""
     assert 13 not in articles(CATALOGUE.applicable("machinery", ["dust_explosion"]))
-    both = CATALOGUE.applicable("machinery", ["dust_explosion", "confined_space"])
-    assert articles(both) == {3, 7, 11, 13}
+    assert 13 in articles(CATALOGUE.applicable("machinery", ["confined_space"]))
+
+
+def test_light_industry_textile_and_tobacco_have_their_articles():
+    for industry, article in (("light_industry", 8), ("textile", 9), ("tobacco", 10)):
+        assert article in articles(CATALOGUE.applicable(industry, []))
 
 
 def test_commerce_has_no_article_of_its_own():
@@ -100,23 +95,19 @@ def test_commerce_has_no_article_of_its_own():
     assert articles(CATALOGUE.applicable("commerce", ["ammonia_refrigeration"])) == {3, 12}
 
 
-def test_features_without_an_article_add_no_major_items():
-    plain = CATALOGUE.applicable("textile", [])
-    assert CATALOGUE.applicable("textile", ["metal_smelting", "maintenance_work"]) == plain
-
-
 @given(st.sampled_from(INDUSTRIES), st.sets(st.sampled_from(RISK_FEATURES)))
 def test_applicable_is_general_plus_own_industry_plus_carried_features(industry, features):
     found = CATALOGUE.applicable(industry, features)
-    expected = [item for item in MAJOR_HAZARD_ITEMS
-                if item.scope == "general" or item.industry == industry or item.scope in features]
+    expected = [item for item in ITEMS
+                if (item.scope == "general" or item.industry == industry
+                    or item.scope in features) and set(item.risk_features) <= features]
     assert found == expected
 
 
 def test_nothing_applies_before_the_standard_took_effect():
-    assert CATALOGUE.applicable("metallurgy", RISK_FEATURES, on=date(2023, 5, 14)) == []
-    on_the_day = CATALOGUE.applicable("metallurgy", RISK_FEATURES, on=date(2023, 5, 15))
-    assert on_the_day == CATALOGUE.applicable("metallurgy", RISK_FEATURES)
+    assert catalogue.in_force(RULES, date(2023, 5, 15)).items == ITEMS
+    with pytest.raises(LookupError):
+        catalogue.in_force(RULES, date(2023, 5, 14))
 
 
 def test_unknown_industry_or_feature_is_refused():
@@ -128,13 +119,14 @@ def test_unknown_industry_or_feature_is_refused():
     assert refused.value.errors == {"risk_features": ["asbestos"]}
 
 
-def test_checklist_is_plain_data_filtered_like_the_items():
+def test_checklist_is_plain_data_naming_the_rule_behind_each_entry():
     checklist = CATALOGUE.checklist("machinery", ["dust_explosion"])
     assert [item["id"] for item in checklist["major_hazard_items"]] == [
         item.id for item in CATALOGUE.applicable("machinery", ["dust_explosion"])]
-    assert all(item["effective_on"] == "2023-05-15" for item in checklist["major_hazard_items"])
-    scopes = {check["scope"] for check in checklist["general_checks"]}
-    assert scopes == {"general", "dust_explosion"}
+    first = checklist["major_hazard_items"][0]
+    assert first["rule"] == {"id": "inspection.major_hazard.art3_item2", "version": 1}
+    assert {check["scope"] for check in checklist["general_checks"]} == {"general",
+                                                                         "dust_explosion"}
     json.dumps(checklist)
 
 
@@ -149,24 +141,36 @@ def test_industry_and_feature_checks_reach_only_their_enterprises():
     assert not {"GEN-CONF-01", "GEN-MAINT-01", "GEN-DUST-01"} & check_ids("textile", [])
 
 
-def test_default_checklist_is_a_sizeable_set_of_unique_entries():
-    ids = [check.id for check in catalogue.GENERAL_CHECKS]
-    assert 15 <= len(ids) <= 25
-    assert len(ids) == len(set(ids))
-    assert all(re.fullmatch(r"GEN-[A-Z0-9]+-\d{2}", check_id) for check_id in ids)
-
-
-def test_a_catalogue_item_grades_major():
+def test_a_catalogue_item_grades_major_and_names_its_rule():
     assert CATALOGUE.grade_for("MEM10-11-3") == "major"
-    assert CATALOGUE.grade_for("MEM10-3-2", failed_device=False) == "major"
-
-
-def test_a_failed_device_grades_major_under_article_14():
-    assert CATALOGUE.grade_for(failed_device=True) == "major"
+    assert CATALOGUE.rule_of("MEM10-11-3") == {"id": "inspection.major_hazard.art11_item3",
+                                               "version": 1}
+    assert CATALOGUE.rule_of(None) is None
 
 
 def test_anything_else_grades_general():
     assert CATALOGUE.grade_for() == "general"
+
+
+def test_a_failed_device_is_major_only_under_an_item_that_names_the_device():
+    """令第10号 Art. 14: a failed monitoring, alarm or protection device named in an item is
+    major; a bare flag, or an item naming no device, is refused."""
+    [device_item] = [item for item in ITEMS if item.names_device][:1]
+    assert CATALOGUE.grade_for(device_item.id, failed_device=True) == "major"
+    with pytest.raises(InvalidInput) as refused:
+        CATALOGUE.grade_for(failed_device=True)
+    assert refused.value.errors == {"catalogue_item": ["required"]}
+    [plain_item] = [item for item in ITEMS if not item.names_device][:1]
+    with pytest.raises(InvalidInput) as refused:
+        CATALOGUE.grade_for(plain_item.id, failed_device=True)
+    assert refused.value.errors == {"failed_device": ["not for this item"]}
+
+
+def test_items_naming_an_alarm_or_interlock_are_open_to_the_failed_device_rule():
+    for item in ITEMS:
+        if "报警装置" in item.text or "联锁" in item.text:
+            assert item.names_device, item.id
+    assert not any(item.names_device for item in of_article(3))
 
 
 def test_an_unknown_item_is_refused_even_with_a_failed_device():
@@ -176,54 +180,47 @@ def test_an_unknown_item_is_refused_even_with_a_failed_device():
         assert refused.value.errors == {"catalogue_item": ["unknown item"]}
 
 
-def test_to_dict_carries_iso_dates_flags_and_the_failed_device_rule():
+def test_the_catalogue_answer_carries_article_14_and_article_2s_exclusions():
     data = CATALOGUE.to_dict()
-    assert all(isinstance(item["effective_on"], str) for item in data["major_hazard_items"])
-    assert all(isinstance(item["verified"], bool) for item in data["major_hazard_items"])
-    rule = data["failed_device_rule"]
-    assert rule["article"] == 14
-    assert "失效或者无效均判定为重大事故隐患" in rule["text"]
-    assert isinstance(rule["verified"], bool)
-    assert rule == FAILED_DEVICE_RULE
+    assert "失效或者无效均判定为重大事故隐患" in data["failed_device_rule"]["text"]
+    assert data["failed_device_rule"]["source"].endswith("第十四条")
+    regimes = {regime["key"] for regime in data["exclusions"]["excluded_regimes"]}
+    assert {"hazardous_chemicals", "fire", "gas", "special_equipment"} <= regimes
 
 
-def test_from_dict_round_trips_through_json():
-    data = json.loads(json.dumps(CATALOGUE.to_dict(), ensure_ascii=False))
-    restored = Catalogue.from_dict(data)
-    assert restored.items == CATALOGUE.items
-    assert restored.checks == CATALOGUE.checks
-    assert restored.to_dict() == CATALOGUE.to_dict()
+def deployed(text):
+    return RuleSet.from_files(_declared_files("inspection"), [("local.yaml", text)],
+                              catalogue.RULE_CHECKS)
 
 
-def test_a_deployment_brings_its_own_checklist():
-    local = {"major_hazard_items": [item.to_dict() for item in MAJOR_HAZARD_ITEMS],
-             "general_checks": [{"id": "LOCAL-QR-01", "topic": "先扫码、后作业",
-                                 "text": "有限空间入口张贴作业二维码", "scope": "confined_space",
-                                 "industry": None}]}
-    deployed = Catalogue.from_dict(local)
-    assert deployed.checklist("textile", [])["general_checks"] == []
-    assert deployed.checklist("textile", ["confined_space"])["general_checks"] == [
-        local["general_checks"][0]]
+def test_a_deployment_adds_its_own_check_without_a_code_change():
+    rules = deployed("""
+rules:
+  - id: inspection.general_check.local_qr_01
+    version: 1
+    value: {code: LOCAL-QR-01, topic: 先扫码、后作业, text: 有限空间入口张贴作业二维码,
+            scope: confined_space}
+    source: {document: 民乐县有限空间作业管理办法}
+    effective_from: 2024-03-01
+    checked_against: official
+""")
+    local = catalogue.in_force(rules, IN_FORCE)
+    assert "LOCAL-QR-01" in {c["id"] for c in local.checklist("textile", ["confined_space"])[
+        "general_checks"]}
+    assert "LOCAL-QR-01" not in {c["id"] for c in local.checklist("textile", [])[
+        "general_checks"]}
 
 
-def test_inconsistent_catalogues_are_refused():
-    item = MAJOR_HAZARD_ITEMS[0]
-    unscoped = CatalogueItem(**{**item.to_dict(), "id": "LOCAL-1", "scope": "industry",
-                                "effective_on": item.effective_on})
-    bragging = CatalogueItem(**{**item.to_dict(), "id": "LOCAL-2", "source": "unconfirmed",
-                                "effective_on": item.effective_on})
-    for items in ([item, item], [unscoped], [bragging]):
-        with pytest.raises(InvalidInput) as refused:
-            Catalogue(items, ())
-        assert list(refused.value.errors) == ["major_hazard_items"]
-    with pytest.raises(InvalidInput):
-        Catalogue((), [ChecklistEntry("X-1", "topic", "text", "general", "machinery")])
-
-
-def test_malformed_json_is_refused_as_invalid_input():
-    for data in ({}, {"major_hazard_items": [{"id": "x"}], "general_checks": []},
-                 {"major_hazard_items": [{**MAJOR_HAZARD_ITEMS[0].to_dict(),
-                                          "effective_on": "15/05/2023"}], "general_checks": []}):
-        with pytest.raises(InvalidInput) as refused:
-            Catalogue.from_dict(data)
-        assert refused.value.errors == {"catalogue": ["malformed"]}
+def test_an_item_with_a_scope_outside_the_vocabulary_stops_the_service():
+    with pytest.raises(RulesError, match="local.yaml:3: rule inspection.major_hazard.art4_item1: "
+                                         "an industry entry names one of"):
+        deployed("""
+overrides:
+  - id: inspection.major_hazard.art4_item1
+    version: 2
+    value: {article: 4, item: 1, scope: industry, industry: mining, names_device: false,
+            text: 本地修订}
+    source: {document: 本地}
+    effective_from: 2025-01-01
+    checked_against: official
+""")

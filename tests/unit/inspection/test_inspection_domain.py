@@ -16,6 +16,8 @@ GANZHOU = Actor("ganzhou", "regulator", "620702")
 COMPANY = Actor(USCC, "enterprise", "620722", USCC)
 OTHER_COMPANY = Actor("x", "enterprise", "620722", "91620722MA01XYW1QX")
 DUST_ITEM = next(item.id for item in CATALOGUE.items if item.scope == "dust_explosion")
+DEVICE_ITEM = next(item.id for item in CATALOGUE.items
+                   if item.scope == "dust_explosion" and item.names_device)
 
 
 def sees(inspection, actor):
@@ -82,7 +84,7 @@ def test_completed_record_is_immutable_and_signature_or_refusal_is_required():
 def test_grades_follow_the_catalogue_and_art_14():
     _, _, found = completed_with(
         {"description": "未泄爆", "catalogue_item": DUST_ITEM},
-        {"description": "报警装置失效", "failed_device": True},
+        {"description": "报警装置失效", "failed_device": True, "catalogue_item": DEVICE_ITEM},
         {"description": "积尘", "deadline": TODAY},
         {"description": "严重积尘", "raise_to_major": True, "raise_reason": "积尘厚度超标"})
     assert [h["grade"] for h, _ in found] == ["major", "major", "general", "major"]
