@@ -236,8 +236,17 @@ class Accident(MethodView):
 class AccidentSupplements(MethodView):
     @blp.arguments(schemas.AccidentSupplementSchema)
     def post(self, _fields, identifier):
-        """Update casualty and loss figures within 30 days; the grade follows"""
+        """Supplement casualties within the 493号 Art. 13 window, or correct the loss; the grade
+        follows"""
         return inspection("supplement_accident", identifier, body()), 201
+
+
+@blp.route("/accidents/<string:identifier>/level-reports")
+class AccidentLevelReports(MethodView):
+    @blp.arguments(schemas.AccidentLevelReportSchema)
+    def post(self, _fields, identifier):
+        """Record when the accident was reported up to a level (493号 Arts. 10-11)"""
+        return inspection("report_accident_upward", identifier, body()), 201
 
 
 @blp.route("/indicators/inspection")

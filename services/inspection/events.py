@@ -101,9 +101,12 @@ class IndicatorDeltaSchema(Schema):
     """What the accident adds to its year's counters (negative when a supplement lowers them)."""
 
     count = fields.Integer(required=True)
-    deaths = fields.Integer(required=True)
+    deaths = fields.Integer(required=True, metadata={"description": "the missing included"})
+    missing = fields.Integer(required=True)
     injuries = fields.Integer(required=True)
     direct_loss_yuan = fields.Integer(required=True)
+    by_grade = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                           metadata={"description": "the count by grade"})
 
 
 class AccidentSchema(Schema):
@@ -111,7 +114,10 @@ class AccidentSchema(Schema):
     occurred_at = fields.DateTime(required=True)
     place = fields.String(required=True)
     uscc = fields.String(required=True)
-    region_code = fields.String(required=True)
+    region_code = fields.String(required=True, metadata={
+        "description": "the enterprise's registered county"})
+    occurred_region_code = fields.String(required=True, metadata={
+        "description": "the county where it happened, which counts it"})
     accident_type = fields.String(required=True)
     deaths = fields.Integer(required=True)
     missing = fields.Integer(required=True)
@@ -119,6 +125,8 @@ class AccidentSchema(Schema):
     minor_injuries = fields.Integer(required=True)
     direct_loss_yuan = fields.Integer(required=True)
     grade = fields.String(required=True)
+    report_late = fields.Boolean(required=True, metadata={
+        "description": "a report to the bureau or up a level was late (493号 Arts. 9, 11)"})
     indicator_delta = fields.Nested(IndicatorDeltaSchema, required=True)
 
 
@@ -174,7 +182,8 @@ PUBLISHED = (
     Published.of(SERVICE, "accident", "reported", AccidentSchema,
                  "An accident was reported, with its figures and grade."),
     Published.of(SERVICE, "accident", "updated", AccidentUpdatedSchema,
-                 "An accident's figures were supplemented within 30 days."),
+                 "An accident's figures were supplemented (casualties within the window of "
+                 "493号 Art. 13)."),
     Published.of(SERVICE, "self_inspection", "reported", SelfInspectionReportedSchema,
                  "An enterprise reported a self-inspection."),
     Published.of(SERVICE, "registry_copy", "requested", RegistryCopyRequestedSchema,

@@ -9,6 +9,7 @@ USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z"
 IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
 TEXT = validate.Length(min=1, max=2000)
 REASON = validate.Length(min=2, max=1000)
+COUNTY = validate.Regexp(r"^\d{6}$", error="must be a six-digit division code")
 
 
 class InspectionCreateSchema(StrictSchema):
@@ -137,6 +138,12 @@ class AccidentSchema(StrictSchema):
     minor_injuries = Count(load_default=0)
     direct_loss_yuan = Yuan(required=True)
     summary = fields.String(validate=TEXT)
+    occurred_region_code = fields.String(validate=COUNTY, metadata={
+        "description": "county where it happened (counted there); default the registered one"})
+    unit_reported_at = fields.AwareDateTime(metadata={
+        "description": "when the unit reported it to the bureau (493号 Art. 9); default now"})
+    road_traffic = fields.Boolean(truthy={True}, falsy={False}, metadata={
+        "description": "a road-traffic accident (493号 Art. 13: 7-day supplement window)"})
 
 
 class AccidentSupplementSchema(StrictSchema):
@@ -146,6 +153,12 @@ class AccidentSupplementSchema(StrictSchema):
     minor_injuries = Count()
     direct_loss_yuan = Yuan()
     reason = fields.String(required=True, validate=REASON)
+
+
+class AccidentLevelReportSchema(StrictSchema):
+    to = fields.String(required=True, validate=validate.Length(min=1, max=20), metadata={
+        "description": "the level reported to: city, province or national (493号 Art. 10)"})
+    reported_at = fields.AwareDateTime(required=True)
 
 
 class PartySchema(StrictSchema):

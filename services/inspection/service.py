@@ -5,11 +5,13 @@ import secrets
 from nameko.timer import timer
 
 from services.inspection import events
-from services.inspection.domain import (accidents, enforcement, enterprises, evidence, hazards,
-                                        indicators, inspections, planning)
+from services.inspection.domain import (RULE_CHECKS, accidents, enforcement, enterprises,
+                                        evidence, hazards, indicators, inspections, planning)
 from services.inspection.domain import catalogue
-from services.inspection.domain.common import REVIEWERS, SERVICE, enterprise_named
-from services.inspection.schemas import (AccidentSchema, AgencyAssignmentSchema, AccidentSupplementSchema, CaseSchema,
+from services.inspection.domain.common import REVIEWERS, SERVICE, china_day, enterprise_named
+from services.inspection.schemas import (AccidentLevelReportSchema, AccidentSchema,
+                                         AccidentSupplementSchema, AgencyAssignmentSchema,
+                                         CaseSchema,
                                          ComplianceSchema, CompletionSchema, EvidenceRecordSchema,
                                          ExtensionDecisionSchema, ExtensionRequestSchema,
                                          FindingSchema, HazardActionSchema, HazardQuerySchema,
@@ -42,7 +44,7 @@ def page_of(found, query):
 class InspectionService(ServiceBase):
     name = SERVICE
     store = MongoStore(name, InspectionStore)
-    rules = Rules(checks=catalogue.RULE_CHECKS)
+    rules = Rules(checks=RULE_CHECKS)
 
     def _catalogue(self, on=None):
         return catalogue.in_force(self.rules, on or self.clock.today())
@@ -286,10 +288,15 @@ class InspectionService(ServiceBase):
 
     # --- accidents -------------------------------------------------------------------------
 
+    def _accident_rules(self, occurred_at):
+        """The rules of 493号 in force on the day the accident occurred."""
+        return accidents.rules_on(self.rules, china_day(occurred_at))
+
     @rpc
     def report_accident(self, payload):
         fields = load(AccidentSchema(), payload)
         reported = accidents.report_accident_at(self.store.enterprise(fields["uscc"]), fields,
+                                                self._accident_rules(fields["occurred_at"]),
                                                 self.caller(), self.clock.now())
         return plain(self.store.save_accident(None, *reported))
 
@@ -306,7 +313,18 @@ class InspectionService(ServiceBase):
     def supplement_accident(self, identifier, payload):
         fields = load(AccidentSupplementSchema(), payload)
         accident = self.store.accident_to_change(identifier, self.caller())
-        changed = accidents.supplement_accident(accident, fields, self.caller(), self.clock.now())
+        changed = accidents.supplement_accident(accident, fields,
+                                                self._accident_rules(accident["occurred_at"]),
+                                                self.caller(), self.clock.now())
+        return plain(self.store.save_accident(accident, *changed))
+
+    @rpc
+    def report_accident_upward(self, identifier, payload):
+        fields = load(AccidentLevelReportSchema(), payload)
+        accident = self.store.accident_to_change(identifier, self.caller())
+        changed = accidents.report_upward(accident, fields,
+                                          self._accident_rules(accident["occurred_at"]),
+                                          self.caller(), self.clock.now())
         return plain(self.store.save_accident(accident, *changed))
 
     # --- indicators and plans --------------------------------------------------------------
@@ -320,7 +338,8 @@ class InspectionService(ServiceBase):
         prefix = actor.narrow(fields["region"])
         return {"region": fields["region"], "year": fields["year"],
                 **indicators.summary(self.store.counters(prefix, fields["year"]),
-                                     self.store.counters(prefix, fields["year"] - 1))}
+                                     self.store.counters(prefix, fields["year"] - 1),
+                                     self.store.counters_by_county(prefix, indicators.STANDING))}
 
     @rpc
     def create_plan(self, payload):

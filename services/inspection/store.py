@@ -317,11 +317,13 @@ class InspectionStore(BaseStore):
         """Apply each event's amounts once: [(event id, county, year, {counter: amount})].
 
         One write per county and year, whatever the number of events, recording their ids in the
-        same write (see _add_once).
+        same write (see _add_once). Amounts of one event for the same county and year add up.
         """
         by_document = {}
         for event_id, county, year, amounts in changes:
-            by_document.setdefault((county, year), {})[event_id] = amounts
+            merged = by_document.setdefault((county, year), {}).setdefault(event_id, {})
+            for name, amount in amounts.items():
+                merged[name] = merged.get(name, 0) + amount
         for (county, year), amounts_by_event in by_document.items():
             self._add_once(county, year, amounts_by_event)
 
@@ -358,11 +360,16 @@ class InspectionStore(BaseStore):
                     {"_id": key}, {"$pullAll": {"applied": applied[:-APPLIED_KEPT]}})
             return
 
+    def counters_by_county(self, prefix, year):
+        """{county: {counter: amount}} for the counties under `prefix`: one document each."""
+        return {document["region_code"]: _flatten(document.get("counters", {}))
+                for document in self.db.indicators.find({"region_code": prefix_pattern(prefix),
+                                                         "year": year}, {"applied": 0})}
+
     def counters(self, prefix, year):
         totals = {}
-        for document in self.db.indicators.find({"region_code": prefix_pattern(prefix),
-                                                 "year": year}, {"applied": 0}):
-            for name, amount in _flatten(document.get("counters", {})).items():
+        for amounts in self.counters_by_county(prefix, year).values():
+            for name, amount in amounts.items():
                 totals[name] = totals.get(name, 0) + amount
         return totals
 

@@ -5,21 +5,28 @@ own events (once each, by event id) and applies those amounts with $inc, so read
 never scans hazards or accidents. A city or province sums its counties.
 
 Attribution: hazards count in the year they were found (so a year's rectification rate compares
-like with like), accidents in the year they occurred, penalties and actions in the year decided.
-`hazards.overdue` counts hazards that ever passed their deadline.
+like with like) and, as eliminated, in the year they were closed; accidents in the year they
+occurred, in the county where they occurred; penalties and actions in the year decided.
+`hazards.overdue` counts hazards that ever passed their deadline. Hazards open now are counted
+per county under STANDING instead of a year (重大事故隐患动态清零).
 """
 from datetime import date, datetime
 from typing import Any
 
+from services.inspection.domain.accidents import GRADES as ACCIDENT_GRADES
+from services.inspection.domain.accidents import INDICATORS as ACCIDENT_FIGURES
+from services.inspection.domain.hazards import GRADES as HAZARD_GRADES
 from services.kit.pure.clock import CHINA
 from services.kit.pure.commands import Event
 
-ACCIDENT_FIGURES = ("count", "deaths", "injuries", "direct_loss_yuan")
+# The "year" of counters that tell the present state rather than a year's flow.
+STANDING = "now"
 
 
 def _year(value: Any) -> int:
+    """The China year of a calendar day or of an instant (as text or as a value)."""
     if isinstance(value, str):
-        return int(value[:4])
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     if isinstance(value, datetime):
         year: int = value.astimezone(CHINA).year
         return year
@@ -28,31 +35,57 @@ def _year(value: Any) -> int:
     raise ValueError(f"no year in {value!r}")
 
 
-def counter_deltas(event: Event) -> list[tuple[str, int, dict[str, int]]]:
-    """[(county code, year, {counter: amount})] for one event; [] when it moves no counter."""
+def _hazard_deltas(verb: str, county: str, data: dict[str, Any],
+                   when: int) -> list[tuple[str, int | str, dict[str, int]]]:
+    grade = data["grade"]
+    found = {
+        "reported": {f"hazards.found.{grade}": 1},
+        "closed": {f"hazards.closed.{grade}": 1},
+        "overdue": {f"hazards.overdue.{grade}": 1},
+        "regraded": {"hazards.found.general": -1, "hazards.found.major": 1},
+    }.get(verb)
+    open_now = {
+        "reported": {f"hazards.open.{grade}": 1},
+        "closed": {f"hazards.open.{grade}": -1},
+        "regraded": {"hazards.open.general": -1, "hazards.open.major": 1},
+    }.get(verb)
+    deltas: list[tuple[str, int | str, dict[str, int]]] = []
+    if found:
+        deltas.append((county, _year(data["found_on"]), found))
+    if verb == "closed":
+        deltas.append((county, when, {f"hazards.eliminated.{grade}": 1}))
+    if open_now:
+        deltas.append((county, STANDING, open_now))
+    return deltas
+
+
+def _flat(amounts: dict[str, Any], prefix: str) -> dict[str, int]:
+    flat: dict[str, int] = {}
+    for name, value in amounts.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{name}."))
+        elif value:
+            flat[f"{prefix}{name}"] = value
+    return flat
+
+
+def counter_deltas(event: Event) -> list[tuple[str, int | str, dict[str, int]]]:
+    """[(county code, year or STANDING, {counter: amount})] for one event; [] when it moves no
+    counter."""
     kind = event["type"].split(".")[3:5]
     data = event["data"]
     county = event["regioncode"]
     when = _year(event["time"])
     if kind[0] == "hazard":
-        grade = data["grade"]
-        found = _year(data["found_on"])
-        amounts = {
-            "reported": {f"hazards.found.{grade}": 1},
-            "closed": {f"hazards.closed.{grade}": 1},
-            "overdue": {f"hazards.overdue.{grade}": 1},
-            "regraded": {"hazards.found.general": -1, "hazards.found.major": 1},
-        }.get(kind[1])
-        return [(county, found, amounts)] if amounts else []
+        return _hazard_deltas(kind[1], county, data, when)
     if kind == ["penalty", "decided"]:
         return [(county, when, {"penalties.count": 1,
                                 "penalties.total_yuan": data["total_yuan"]})]
     if kind == ["enforcement", "action_taken"]:
         return [(county, when, {f"enforcement.{data['kind']}": 1})]
     if kind[0] == "accident" and "indicator_delta" in data:
-        year = _year(data["occurred_at"])
-        return [(county, year, {f"accidents.{key}": value
-                                for key, value in data["indicator_delta"].items() if value})]
+        return [(data["occurred_region_code"], _year(data["occurred_at"]),
+                 _flat(data["indicator_delta"], "accidents."))]
     if kind == ["inspection", "completed"]:
         amounts = {f"inspections.{data['mode']}": 1}
         if data["mode"] == "project_spot_check":
@@ -67,22 +100,34 @@ def rate(numerator: int, denominator: int) -> dict[str, Any]:
             "rate": round(numerator / denominator, 4) if denominator else None}
 
 
-def summary(counters: dict[str, int], previous: dict[str, int]) -> dict[str, Any]:
-    """The indicator report for one jurisdiction and year from summed counters."""
+def summary(counters: dict[str, int], previous: dict[str, int],
+            standing: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """The indicator report for one jurisdiction and year from summed counters, with the
+    hazards open now in each of its counties (`standing`: {county: counters})."""
     def get(name: str, source: dict[str, int] = counters) -> int:
         return source.get(name, 0)
 
+    def compared(name: str) -> dict[str, int]:
+        return {"year": get(name), "previous_year": get(name, previous)}
+
+    open_by_county = {county: {grade: amounts.get(f"hazards.open.{grade}", 0)
+                               for grade in HAZARD_GRADES}
+                      for county, amounts in sorted(standing.items())}
     hazards = {grade: {"found": get(f"hazards.found.{grade}"),
                        "closed": get(f"hazards.closed.{grade}"),
                        "overdue": get(f"hazards.overdue.{grade}"),
                        "rectification": rate(get(f"hazards.closed.{grade}"),
-                                             get(f"hazards.found.{grade}"))}
-               for grade in ("general", "major")}
-    accidents = {figure: {"year": get(f"accidents.{figure}"),
-                          "previous_year": get(f"accidents.{figure}", previous)}
-                 for figure in ACCIDENT_FIGURES}
+                                             get(f"hazards.found.{grade}")),
+                       "eliminated": get(f"hazards.eliminated.{grade}"),
+                       "open_now": sum(county[grade] for county in open_by_county.values())}
+               for grade in HAZARD_GRADES}
+    accidents: dict[str, Any] = {figure: compared(f"accidents.{figure}")
+                                 for figure in ACCIDENT_FIGURES}
+    accidents["by_grade"] = {grade: compared(f"accidents.by_grade.{grade}")
+                             for grade in ACCIDENT_GRADES}
     return {
         "hazards": hazards,
+        "open_hazards_by_county": open_by_county,
         "penalties": {"count": get("penalties.count"),
                       "total_yuan": get("penalties.total_yuan")},
         "enforcement_actions": {name.split(".", 1)[1]: value for name, value in counters.items()

@@ -112,6 +112,8 @@ POLICY = {
     ("GET", "/api/v1/accidents/<string:identifier>"): Rule("read", target="accident"),
     ("POST", "/api/v1/accidents/<string:identifier>/supplements"): Rule(
         "write", INSPECTORS, target="accident"),
+    ("POST", "/api/v1/accidents/<string:identifier>/level-reports"): Rule(
+        "write", INSPECTORS, target="accident"),
     ("GET", "/api/v1/indicators/inspection"): Rule("query", (*INSPECTORS, "auditor")),
     ("GET", "/api/v1/dead-letters/<any(registry, inspection):service>"): Rule("list",
                                                                               ("admin",)),
@@ -292,6 +294,8 @@ def _request(method, rule_path, world, role, account):
         "/api/v1/accidents": {"json": accident_body(uscc)} if method == "POST" else {},
         "/api/v1/accidents/<string:identifier>/supplements": {"json": {
             "serious_injuries": 2, "reason": "伤情核实"}},
+        "/api/v1/accidents/<string:identifier>/level-reports": {"json": {
+            "to": "city", "reported_at": Clock().now().isoformat()}},
         "/api/v1/indicators/inspection": {"params": {"region": world.region,
                                                      "year": Clock().today().year}},
         "/api/v1/evidence": {"data": {"uscc": uscc}, "files": {

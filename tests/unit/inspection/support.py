@@ -3,7 +3,7 @@ moment, an enterprise of 民乐县 and its inspector, a visit and a completed in
 
 from datetime import date, datetime, timezone
 
-from services.inspection.domain import catalogue, hazards, inspections
+from services.inspection.domain import RULE_CHECKS, catalogue, hazards, inspections
 from services.kit.pure.actor import Actor
 from services.kit.rules import load_rules
 
@@ -19,7 +19,7 @@ ENTERPRISE = {
     "status": "operating",
 }
 INSPECTOR = Actor("inspector-minle", "inspector", "620722")
-RULES = load_rules("inspection", checks=catalogue.RULE_CHECKS)
+RULES = load_rules("inspection", checks=RULE_CHECKS)
 CATALOGUE = catalogue.in_force(RULES, TODAY)
 
 
