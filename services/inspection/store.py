@@ -34,6 +34,15 @@ def records_visible_to(actor, region=None):
     return within_region(actor.narrow(region))
 
 
+def accidents_visible_to(actor, region=None):
+    """As records, and the bureau of the county where the accident occurred sees it too (it
+    receives the report, 493号 Art. 9)."""
+    visible = records_visible_to(actor, region)
+    if actor.role == "enterprise" or not visible:
+        return visible
+    return {"$or": [visible, {"occurred_region_code": visible["region_code"]}]}
+
+
 def hazards_visible_to(actor, region=None):
     """As records, except that an agency sees only the hazards of its own inspections."""
     if actor.role == "agency":
@@ -55,7 +64,7 @@ KINDS = {
     "inspection": ("inspections", inspections_visible_to, "inspection"),
     "hazard": ("hazards", hazards_visible_to, "hazard"),
     "case": ("cases", records_visible_to, "enforcement case"),
-    "accident": ("accidents", records_visible_to, "accident"),
+    "accident": ("accidents", accidents_visible_to, "accident"),
     "evidence": ("evidence", records_visible_to, "evidence"),
     "self_inspection": ("self_inspections", records_visible_to, "self-inspection"),
     "plan": ("plans", records_visible_to, "plan"),
@@ -77,6 +86,7 @@ class InspectionStore(BaseStore):
         self.db.hazards.create_index("grade")
         self.db.self_inspections.create_index([("uscc", ASCENDING), ("month", ASCENDING)])
         self.db.evidence.create_index("sha256")
+        self.db.accidents.create_index([("occurred_region_code", ASCENDING), ("_id", ASCENDING)])
         self.db.indicators.create_index([("region_code", ASCENDING), ("year", ASCENDING)])
 
     # --- read model of enterprises ---

@@ -291,6 +291,22 @@ ACCIDENT_CASES = {
         {"occurred_at": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()},
         "occurred_at",
     ),
+    "occurs before 493号 was in force": (
+        {"occurred_at": "2007-05-31T08:00:00+08:00"},
+        "occurred_at",
+    ),
+    "occurs in a city, not a county": ({"occurred_region_code": "620700"}, "occurred_region_code"),
+    "occurs in no division": ({"occurred_region_code": "999999"}, "occurred_region_code"),
+    "occurs in a malformed division": ({"occurred_region_code": "62072"}, "occurred_region_code"),
+    "unit reported before it occurred": (
+        {"unit_reported_at": (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()},
+        "unit_reported_at",
+    ),
+    "unit reported without a time zone": (
+        {"unit_reported_at": "2026-03-01T08:00:00"},
+        "unit_reported_at",
+    ),
+    "road traffic as text": ({"road_traffic": "yes"}, "road_traffic"),
 }
 
 
@@ -306,6 +322,65 @@ def test_an_impossible_accident_report_is_refused_and_not_recorded(site, sign_in
     )
     listed = minle.get("/api/v1/accidents", params={"uscc": site["uscc"]}).json()
     assert listed["items"] == []
+
+
+@pytest.fixture(scope="module")
+def fire(sign_in, neighbour):
+    """A fire at the neighbour ten days ago: its 7-day supplement window (493号 Art. 13) is
+    over."""
+    occurred = datetime.now(timezone.utc) - timedelta(days=10)
+    reply = sign_in("minle").post(
+        "/api/v1/accidents",
+        json=accident(
+            neighbour["uscc"],
+            accident_type="fire",
+            occurred_at=occurred.isoformat(),
+            unit_reported_at=(occurred + timedelta(minutes=30)).isoformat(),
+        ),
+    )
+    assert reply.status_code == 201, reply.text
+    return {"path": f"/api/v1/accidents/{reply.json()['id']}", "occurred": occurred}
+
+
+def level_report_cases(occurred):
+    return {
+        "unknown level": ({"to": "county", "reported_at": occurred.isoformat()}, 422, "to"),
+        "a level a general accident does not reach": (
+            {"to": "province", "reported_at": occurred.isoformat()}, 422, "to"),
+        "before the unit reported": (
+            {"to": "city", "reported_at": (occurred + timedelta(minutes=10)).isoformat()},
+            422, "reported_at"),
+        "in the future": (
+            {"to": "city", "reported_at": (datetime.now(timezone.utc) + timedelta(hours=1))
+             .isoformat()}, 422, "reported_at"),
+        "without a time zone": ({"to": "city", "reported_at": "2026-03-01T08:00:00"}, 422,
+                                "reported_at"),
+        "an unknown field": ({"to": "city", "reported_at": occurred.isoformat(), "late": False},
+                             422, "late"),
+        "no body": (None, 422, None),
+    }
+
+
+@pytest.mark.parametrize("case", list(level_report_cases(datetime.now(timezone.utc))))
+def test_a_wrong_level_report_is_refused_and_changes_nothing(sign_in, fire, case):
+    minle = sign_in("minle")
+    body, status, field = level_report_cases(fire["occurred"])[case]
+    before = read(minle, fire["path"])
+    assert_problem(minle.post(fire["path"] + "/level-reports", json=body), status, None, field)
+    assert read(minle, fire["path"]) == before
+
+
+def test_casualties_past_the_window_are_refused_and_change_nothing(sign_in, fire):
+    """493号 Art. 13: 火灾事故自发生之日起7日内; the refusal names the rule applied."""
+    minle = sign_in("minle")
+    before = read(minle, fire["path"])
+    refused = assert_problem(
+        minle.post(fire["path"] + "/supplements", json={"deaths": 1, "reason": "补报死亡"}),
+        409,
+        "conflict",
+    )
+    assert "inspection.accident.report.supplement_window_days" in refused["detail"]
+    assert read(minle, fire["path"]) == before
 
 
 # --- penalties ------------------------------------------------------------------------------

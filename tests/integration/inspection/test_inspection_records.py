@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.kit.pure.clock import Clock
-from tests.support.api import known_enterprise, wait_until_inspection_knows
-from tests.support.factories import enterprise
+from tests.support.api import assert_problem, known_enterprise, read, wait_until_inspection_knows
+from tests.support.factories import accident, enterprise
 from tests.support.waiting import wait_until
 
 TODAY = Clock().today()  # the service's calendar day (China)
@@ -75,6 +75,70 @@ def test_accident_grade_follows_supplements_and_the_four_indicators(sign_in, kno
 
     wait_until(counted, message="the four indicators to follow the report and its supplement")
     assert "previous_year" in indicators(minle, "620722")["accidents"]["deaths"]
+
+
+def test_an_accident_counts_where_it_occurred_with_the_missing_and_by_grade(
+    sign_in, known_enterprise
+):
+    """493号 Arts. 9-13 through the gateway: a 民乐县 enterprise's fire in 甘州区, reported late,
+    is 甘州区's to record and count; statistics count the missing with the dead."""
+    ganzhou, minle = sign_in("ganzhou"), sign_in("minle")
+    before = indicators(ganzhou, "620702")["accidents"]
+    occurred = datetime.now(timezone.utc) - timedelta(days=10)
+    reply = ganzhou.post(
+        "/api/v1/accidents",
+        json=accident(
+            known_enterprise["uscc"],
+            occurred_at=occurred.isoformat(),
+            unit_reported_at=(occurred + timedelta(hours=3)).isoformat(),
+            occurred_region_code="620702",
+            accident_type="fire",
+            deaths=2,
+            missing=1,
+            serious_injuries=0,
+            minor_injuries=0,
+        ),
+    )
+    assert reply.status_code == 201, reply.text
+    fire = reply.json()
+    assert fire["grade"] == "general"
+    assert fire["grade_rule"] == {"id": "inspection.accident.grade.thresholds", "version": 1}
+    assert fire["supplement_window"]["days"] == 7
+    assert fire["report_late"] is True and fire["reporting"]["unit"]["late"] is True
+    assert read(minle, f"/api/v1/accidents/{fire['id']}")["occurred_region_code"] == "620702"
+    up = ganzhou.post(
+        f"/api/v1/accidents/{fire['id']}/level-reports",
+        json={"to": "city", "reported_at": (occurred + timedelta(hours=4)).isoformat()},
+    )
+    assert up.status_code == 201, up.text
+    assert up.json()["reporting"]["levels"][0]["late"] is False
+    # Past the 7 days: the loss may still be corrected, the casualties no longer.
+    corrected = ganzhou.post(
+        f"/api/v1/accidents/{fire['id']}/supplements",
+        json={"direct_loss_yuan": 15_000_000, "reason": "调查组核定直接经济损失"},
+    )
+    assert corrected.status_code == 201, corrected.text
+    assert corrected.json()["grade"] == "larger"
+    assert_problem(
+        ganzhou.post(
+            f"/api/v1/accidents/{fire['id']}/supplements",
+            json={"deaths": 3, "reason": "一名失踪人员确认死亡"},
+        ),
+        409,
+        "conflict",
+    )
+
+    def counted():
+        now = indicators(ganzhou, "620702")["accidents"]
+        return (
+            now["count"]["year"] == before["count"]["year"] + 1
+            and now["deaths"]["year"] == before["deaths"]["year"] + 3
+            and now["missing"]["year"] == before["missing"]["year"] + 1
+            and now["by_grade"]["larger"]["year"] == before["by_grade"]["larger"]["year"] + 1
+            and now["by_grade"]["general"]["year"] == before["by_grade"]["general"]["year"]
+        )
+
+    wait_until(counted, message="the fire to count in 甘州区, larger, its missing among the dead")
 
 
 def test_annual_plan_records_its_seed_and_redraws_the_same_sample(sign_in, known_enterprise):

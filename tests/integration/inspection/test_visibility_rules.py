@@ -3,8 +3,8 @@ as the predicate single reads use, over a table of callers and records. The two 
 agree, and both must give what the table says."""
 import pytest
 
-from services.inspection.store import (hazards_visible_to, inspections_visible_to,
-                                       records_visible_to)
+from services.inspection.store import (accidents_visible_to, hazards_visible_to,
+                                       inspections_visible_to, records_visible_to)
 from services.kit.pure.actor import Actor
 from tests.support.visibility import (CITY, COUNTY, ELSEWHERE, NEIGHBOUR, OTHER_USCC, OWN_USCC,
                                       PROVINCE, scratch_collection, seen_by_predicate,
@@ -25,9 +25,10 @@ ACTORS = {
 }
 
 
-def record(name, region=COUNTY, uscc=OWN_USCC, mode="routine", state="open", agency=None):
+def record(name, region=COUNTY, uscc=OWN_USCC, mode="routine", state="open", agency=None,
+           occurred=None):
     return {"_id": name, "region_code": region, "uscc": uscc, "mode": mode, "state": state,
-            "agency": agency}
+            "agency": agency, "occurred_region_code": occurred or region}
 
 
 DOCUMENTS = [
@@ -36,10 +37,13 @@ DOCUMENTS = [
     record("unannounced_done", mode="unannounced", state="completed"),
     record("third_party", mode="third_party", agency="agency-1"),
     record("other_enterprise", uscc=OTHER_USCC),
+    # An accident of a 民乐县 enterprise that happened in 甘州区.
+    record("occurred_in_neighbour", uscc=OTHER_USCC, occurred=NEIGHBOUR),
     record("neighbour", region=NEIGHBOUR, uscc="91620702MA01XYW0QX"),
     record("elsewhere", region=ELSEWHERE, uscc="91440105MA01XYW0QX"),
 ]
-IN_COUNTY = {"routine", "unannounced_open", "unannounced_done", "third_party", "other_enterprise"}
+IN_COUNTY = {"routine", "unannounced_open", "unannounced_done", "third_party", "other_enterprise",
+             "occurred_in_neighbour"}
 IN_CITY = IN_COUNTY | {"neighbour"}
 OWN = {"routine", "unannounced_open", "unannounced_done", "third_party"}
 
@@ -47,10 +51,15 @@ OWN = {"routine", "unannounced_open", "unannounced_done", "third_party"}
 REGION_SIGHT = {"admin": IN_CITY | {"elsewhere"}, "province": IN_CITY, "city": IN_CITY,
                 "county": IN_COUNTY, "neighbour": {"neighbour"}, "inspector": IN_COUNTY,
                 "auditor": IN_CITY}
-ENTERPRISE_SIGHT = {"enterprise": OWN, "other_enterprise": {"other_enterprise"}}
+ENTERPRISE_SIGHT = {"enterprise": OWN,
+                    "other_enterprise": {"other_enterprise", "occurred_in_neighbour"}}
 EXPECTED = {
     records_visible_to: {**REGION_SIGHT, **ENTERPRISE_SIGHT, "agency": IN_COUNTY,
                          "other_agency": IN_COUNTY},
+    # The bureau where an accident occurred sees it too.
+    accidents_visible_to: {**REGION_SIGHT, **ENTERPRISE_SIGHT, "agency": IN_COUNTY,
+                           "other_agency": IN_COUNTY,
+                           "neighbour": {"neighbour", "occurred_in_neighbour"}},
     hazards_visible_to: {**REGION_SIGHT, **ENTERPRISE_SIGHT, "agency": {"third_party"},
                          "other_agency": set()},
     # 四不两直: an open unannounced visit does not exist for the enterprise.
