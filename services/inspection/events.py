@@ -150,6 +150,8 @@ class SelfInspectionReportedSchema(Schema):
     month = fields.String(required=True)
     led_by_principal = fields.Boolean(required=True)
     problems_found = fields.Integer(required=True)
+    hazard_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "the hazards it found, each announced as hazard.reported"})
 
 
 class RegistryCopyRequestedSchema(Schema):
@@ -163,7 +165,8 @@ def _hazard(verb: str, schema: type[Schema], description: str) -> Published:
 PUBLISHED = (
     Published.of(SERVICE, "inspection", "completed", InspectionCompletedSchema,
                  "An inspection record was completed and signed (or the signature refused)."),
-    _hazard("reported", HazardSchema, "A hazard found on an inspection entered its loop."),
+    _hazard("reported", HazardSchema,
+            "A hazard found on an inspection or a self-inspection entered its loop."),
     _hazard("rectification_submitted", HazardDecisionSchema,
             "The enterprise reported a hazard rectified, with evidence."),
     _hazard("verified", HazardDecisionSchema, "The bureau accepted a hazard's rectification."),

@@ -64,6 +64,7 @@ class HazardQuerySchema(PageSchema):
     grade = fields.String(validate=validate.OneOf(GRADES))
     state = fields.String(validate=validate.Length(min=1, max=20))
     overdue = fields.Boolean()
+    source = fields.String(validate=validate.OneOf(("inspection", "self_inspection")))
 
 
 class RectificationSchema(StrictSchema):
@@ -103,13 +104,26 @@ class HazardActionSchema(StrictSchema):
     reason = fields.String(validate=REASON)
 
 
+class SelfFoundHazardSchema(StrictSchema):
+    description = fields.String(required=True, validate=TEXT)
+    location = fields.String(validate=validate.Length(max=200))
+    grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    catalogue_item = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "the 令第10号 item a major hazard matches"})
+    failed_device = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
+    deadline = fields.Date(metadata={"description": "required for a general hazard"})
+
+
 class SelfInspectionSchema(StrictSchema):
     uscc = fields.String(validate=USCC)
     performed_on = fields.Date(required=True)
     led_by_principal = fields.Boolean(required=True, truthy={True}, falsy={False})
     leader = fields.String(validate=validate.Length(min=1, max=50))
     content = fields.String(required=True, validate=TEXT)
-    problems_found = Count(load_default=0)
+    problems_found = Count(metadata={"description": "default: the number of hazards"})
+    hazards = fields.List(fields.Nested(SelfFoundHazardSchema), load_default=list,
+                          validate=validate.Length(max=50), metadata={
+                              "description": "each enters the closed loop as a hazard"})
 
 
 class EvidenceRecordSchema(StrictSchema):

@@ -116,11 +116,13 @@ class InspectionService(ServiceBase):
     @rpc
     def report_self_inspection(self, payload):
         fields = load(SelfInspectionSchema(), payload)
-        actor = self.caller()
+        actor, now = self.caller(), self.clock.now()
         enterprise = self.store.enterprise(enterprise_named(fields, actor))
-        reported = inspections.report_self_inspection(fields, enterprise, actor,
-                                                      self.clock.now(), self.clock.today())
-        return plain(self.store.save_self_inspection(None, *reported))
+        report, reported = inspections.report_self_inspection(
+            fields, enterprise, self._catalogue(), actor, now, self.clock.today())
+        for hazard, found in hazards.found_in(report, now, "self_inspection"):
+            self.store.add_hazard_once(hazard, found)
+        return plain(self.store.save_self_inspection(None, report, reported))
 
     @rpc
     def self_inspection_coverage(self, uscc, year):

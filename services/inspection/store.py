@@ -240,7 +240,7 @@ class InspectionStore(BaseStore):
 
     def hazards_page(self, actor, query):
         return self._page("hazard", actor, query,
-                          _criteria(query, ("uscc", "grade", "state", "overdue")))
+                          _criteria(query, ("uscc", "grade", "state", "overdue", "source")))
 
     def overdue_candidates(self, today_iso, limit=500):
         return list(self.db.hazards.find(
@@ -327,13 +327,11 @@ class InspectionStore(BaseStore):
         """Apply each event's amounts once: [(event id, county, year, {counter: amount})].
 
         One write per county and year, whatever the number of events, recording their ids in the
-        same write (see _add_once). Amounts of one event for the same county and year add up.
+        same write (see _add_once).
         """
         by_document = {}
         for event_id, county, year, amounts in changes:
-            merged = by_document.setdefault((county, year), {}).setdefault(event_id, {})
-            for name, amount in amounts.items():
-                merged[name] = merged.get(name, 0) + amount
+            by_document.setdefault((county, year), {})[event_id] = amounts
         for (county, year), amounts_by_event in by_document.items():
             self._add_once(county, year, amounts_by_event)
 

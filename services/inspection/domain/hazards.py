@@ -49,16 +49,19 @@ EVENT_OF_ACTION = {"submit_rectification": "rectification_submitted", "verify": 
 LIFTED_ON_CLOSING = "重大事故隐患整改验收合格，准予恢复生产"
 
 
-def hazard_from_finding(inspection: Document, finding: dict[str, Any],
-                        now: datetime) -> Document:
-    """The hazard a finding of a completed inspection becomes, in its loop's first state."""
+def hazard_from_finding(record: Document, finding: dict[str, Any], now: datetime,
+                        source: str = "inspection") -> Document:
+    """The hazard a finding of a completed inspection (or, with `source` self_inspection, of an
+    enterprise's self-inspection report) becomes, in its loop's first state."""
     grade = finding["grade"]
     first = "rectifying" if grade == "general" else "reported"
     return {
-        "_id": finding["hazard_id"], "uscc": inspection["uscc"],
-        "region_code": inspection["region_code"], "enterprise_name": inspection["enterprise_name"],
-        "agency": inspection.get("agency"),
-        "inspection_id": inspection["_id"], "self_inspection_id": None, "grade": grade,
+        "_id": finding["hazard_id"], "uscc": record["uscc"],
+        "region_code": record["region_code"], "enterprise_name": record["enterprise_name"],
+        "agency": record.get("agency"), "source": source,
+        "inspection_id": record["_id"] if source == "inspection" else None,
+        "self_inspection_id": record["_id"] if source == "self_inspection" else None,
+        "grade": grade,
         "catalogue_item": finding["catalogue_item"], "failed_device": finding["failed_device"],
         "description": finding["description"], "location": finding["location"],
         "found_at": finding["recorded_at"], "found_by": finding["recorded_by"],
@@ -70,9 +73,11 @@ def hazard_from_finding(inspection: Document, finding: dict[str, Any],
     }
 
 
-def found_in(inspection: Document, now: datetime) -> list[Result]:
-    """The hazards of a completed inspection's findings, each `reported`."""
-    hazards = [hazard_from_finding(inspection, finding, now) for finding in inspection["findings"]]
+def found_in(record: Document, now: datetime, source: str = "inspection") -> list[Result]:
+    """The hazards of a completed inspection's findings (or a self-inspection's), each
+    `reported`."""
+    hazards = [hazard_from_finding(record, finding, now, source)
+               for finding in record["findings"]]
     return [(hazard, [hazard_event(hazard, "reported", now)]) for hazard in hazards]
 
 

@@ -49,14 +49,15 @@ def _hazard_deltas(verb: str, county: str, data: dict[str, Any],
         "closed": {f"hazards.open.{grade}": -1},
         "regraded": {"hazards.open.general": -1, "hazards.open.major": 1},
     }.get(verb)
-    deltas: list[tuple[str, int | str, dict[str, int]]] = []
+    # One entry per year: the store applies an event's amounts to a counter document once.
+    by_year: dict[int | str, dict[str, int]] = {}
     if found:
-        deltas.append((county, _year(data["found_on"]), found))
+        by_year[_year(data["found_on"])] = found
     if verb == "closed":
-        deltas.append((county, when, {f"hazards.eliminated.{grade}": 1}))
+        by_year.setdefault(when, {})[f"hazards.eliminated.{grade}"] = 1
     if open_now:
-        deltas.append((county, STANDING, open_now))
-    return deltas
+        by_year[STANDING] = open_now
+    return [(county, year, amounts) for year, amounts in by_year.items()]
 
 
 def _flat(amounts: dict[str, Any], prefix: str) -> dict[str, int]:

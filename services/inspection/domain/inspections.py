@@ -83,22 +83,49 @@ def add_finding(inspection: Document, finding: dict[str, Any], catalogue: Gradin
             if not finding.get("raise_reason"):
                 raise InvalidInput("raising a general hazard to major needs a reason",
                                    {"raise_reason": ["required"]})
+    recorded = _finding(finding, grade, catalogue, actor, now, today)
+    return {**inspection, "findings": [*inspection["findings"], recorded]}, []
+
+
+def _finding(finding: dict[str, Any], grade: str, catalogue: Grading, actor: Actor,
+             now: datetime, today: date) -> dict[str, Any]:
+    """A finding as recorded, with the id of the hazard it becomes."""
     if grade == "general" and not finding.get("deadline"):
         raise InvalidInput("a general hazard needs a rectification deadline",
                            {"deadline": ["required for a general hazard"]})
     if finding.get("deadline"):
         require_future(finding["deadline"], today, "deadline")
-    recorded = {"finding_id": new_id(), "hazard_id": new_id(), "grade": grade,
-                "description": finding["description"], "location": finding.get("location"),
-                "catalogue_item": finding.get("catalogue_item"),
-                # The rule and version the grade applied, as the record of what was judged.
-                "catalogue_rule": catalogue.rule_of(finding.get("catalogue_item")),
-                "failed_device": bool(finding.get("failed_device")),
-                "raise_reason": finding.get("raise_reason") if finding.get("raise_to_major")
-                else None,
-                "deadline": finding["deadline"].isoformat() if finding.get("deadline") else None,
-                "recorded_at": now, "recorded_by": actor.user_id}
-    return {**inspection, "findings": [*inspection["findings"], recorded]}, []
+    return {"finding_id": new_id(), "hazard_id": new_id(), "grade": grade,
+            "description": finding["description"], "location": finding.get("location"),
+            "catalogue_item": finding.get("catalogue_item"),
+            # The rule and version the grade applied, as the record of what was judged.
+            "catalogue_rule": catalogue.rule_of(finding.get("catalogue_item")),
+            "failed_device": bool(finding.get("failed_device")),
+            "raise_reason": finding.get("raise_reason") if finding.get("raise_to_major")
+            else None,
+            "deadline": finding["deadline"].isoformat() if finding.get("deadline") else None,
+            "recorded_at": now, "recorded_by": actor.user_id}
+
+
+def _self_found(hazards: list[dict[str, Any]], catalogue: Grading, actor: Actor,
+                now: datetime, today: date) -> list[dict[str, Any]]:
+    """The hazards an enterprise found itself, as findings: a major one names its catalogue
+    item, which grades it exactly as on an inspection; a general one names none."""
+    findings = []
+    for index, hazard in enumerate(hazards):
+        try:
+            grade = catalogue.grade_for(hazard.get("catalogue_item"),
+                                        hazard.get("failed_device", False))
+            if grade != hazard["grade"]:
+                raise InvalidInput("the grade does not follow the catalogue", {
+                    "catalogue_item": [f"a {hazard['grade']} hazard names "
+                                       + ("its catalogue item" if hazard["grade"] == "major"
+                                          else "no catalogue item")]})
+            findings.append(_finding(hazard, grade, catalogue, actor, now, today))
+        except InvalidInput as error:
+            raise InvalidInput(f"hazard {index + 1}: {error.message}",
+                               {"hazards": {str(index): error.errors}}) from None
+    return findings
 
 
 def _require_recorder(inspection: Document, actor: Actor) -> None:
@@ -166,9 +193,14 @@ def assign_agency(enterprise: Document | None, agency: str, actor: Actor,
             "assigned_by": actor.user_id, "assigned_at": now}, []
 
 
-def report_self_inspection(fields: dict[str, Any], enterprise: Document | None, actor: Actor,
-                           now: datetime, today: date) -> Result:
-    """企业自查上报, including the principal-led monthly inspection (主要负责人每月带队检查)."""
+def report_self_inspection(fields: dict[str, Any], enterprise: Document | None,
+                           catalogue: Grading, actor: Actor, now: datetime,
+                           today: date) -> Result:
+    """企业自查上报, including the principal-led monthly inspection (主要负责人每月带队检查).
+
+    The hazards it found are recorded as findings and become hazards in the same closed loop
+    as an inspection's (`hazards.found_in`), so the rectification rate covers them.
+    """
     enterprise = known_enterprise(enterprise)
     require_enterprise_writer(enterprise, actor, ("enterprise", *INSPECTORS))
     if fields["performed_on"] > today:
@@ -177,19 +209,26 @@ def report_self_inspection(fields: dict[str, Any], enterprise: Document | None, 
     if fields["performed_on"] < today - timedelta(days=366):
         raise InvalidInput("that self-inspection is too old to report",
                            {"performed_on": ["more than a year ago"]})
+    findings = _self_found(fields.get("hazards", []), catalogue, actor, now, today)
+    problems = fields.get("problems_found", len(findings))
+    if problems < len(findings):
+        raise InvalidInput("fewer problems than hazards recorded",
+                           {"problems_found": [f"at least {len(findings)}"]})
     document = {"_id": new_id(), "uscc": enterprise["uscc"],
                 "region_code": enterprise["region_code"],
+                "enterprise_name": enterprise["name"],
                 "performed_on": fields["performed_on"].isoformat(),
                 "month": fields["performed_on"].strftime("%Y-%m"),
                 "led_by_principal": fields["led_by_principal"],
                 "leader": fields.get("leader"), "content": fields["content"],
-                "problems_found": fields.get("problems_found", 0),
+                "problems_found": problems, "findings": findings,
                 "reported_at": now, "reported_by": actor.user_id}
     return document, [event("self_inspection", "reported", enterprise["uscc"],
                             enterprise["region_code"], now,
-                            {key: document[key] for key in (
+                            {**{key: document[key] for key in (
                                 "_id", "uscc", "performed_on", "month", "led_by_principal",
-                                "problems_found")})]
+                                "problems_found")},
+                             "hazard_ids": [finding["hazard_id"] for finding in findings]})]
 
 
 def monthly_coverage(self_inspections: list[Document], year: int) -> dict[str, dict[str, Any]]:

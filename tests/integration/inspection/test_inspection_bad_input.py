@@ -324,6 +324,42 @@ def test_an_impossible_accident_report_is_refused_and_not_recorded(site, sign_in
     assert listed["items"] == []
 
 
+# --- self-inspections -----------------------------------------------------------------------
+
+SELF_FOUND_CASES = {
+    "major without its catalogue item": ({"grade": "major"}, "catalogue_item"),
+    "general naming a catalogue item": ({"grade": "general", "deadline": day(7),
+                                         "catalogue_item": "MEM10-11-1"}, "catalogue_item"),
+    "unknown catalogue item": ({"grade": "major", "catalogue_item": "MEM10-99-9"},
+                               "catalogue_item"),
+    "general without a deadline": ({"grade": "general"}, "deadline"),
+    "deadline in the past": ({"grade": "general", "deadline": day(-1)}, "deadline"),
+    "unknown grade": ({"grade": "severe", "deadline": day(7)}, "grade"),
+    "unknown field": ({"grade": "general", "deadline": day(7), "state": "closed"}, "state"),
+}
+
+
+@pytest.mark.parametrize("case", SELF_FOUND_CASES)
+def test_a_wrong_self_found_hazard_is_refused_and_records_nothing(site, case):
+    company = site["company"]
+    hazard, field = SELF_FOUND_CASES[case]
+    hazards_before = read(company, f"/api/v1/hazards?uscc={site['uscc']}")["total"]
+    coverage = f"/api/v1/self-inspections/coverage/{site['uscc']}/{china_today().year}"
+    months_before = read(company, coverage)
+    reply = company.post(
+        "/api/v1/self-inspections",
+        json={
+            "performed_on": day(0),
+            "led_by_principal": False,
+            "content": "班组自查",
+            "hazards": [{"description": "问题", **hazard}],
+        },
+    )
+    assert_problem(reply, 422, "invalid_input", field)
+    assert read(company, f"/api/v1/hazards?uscc={site['uscc']}")["total"] == hazards_before
+    assert read(company, coverage) == months_before
+
+
 @pytest.fixture(scope="module")
 def fire(sign_in, neighbour):
     """A fire at the neighbour ten days ago: its 7-day supplement window (493号 Art. 13) is

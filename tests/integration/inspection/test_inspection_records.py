@@ -188,6 +188,49 @@ def test_self_inspection_months(sign_in, users, known_enterprise):
     assert months[TODAY.strftime("%Y-%m")] == {"reports": 1, "principal_led": True}
 
 
+def test_self_found_hazards_enter_the_loop_and_the_indicators(sign_in, users):
+    """An enterprise's own findings are hazards like an inspection's: listed with source
+    self_inspection, found this year and open now in its county."""
+    minle = sign_in("minle")
+    body = known_enterprise(minle, region_code="620722")
+    users.create(body["uscc"], "company-pass-4", "enterprise", "620722", body["uscc"])
+    company = sign_in(body["uscc"], "company-pass-4")
+    catalogue = read(minle, "/api/v1/hazard-catalogue")
+    dust_item = next(
+        item["id"] for item in catalogue["major_hazard_items"] if item["scope"] == "dust_explosion"
+    )
+    before = indicators(minle, "620722")["hazards"]
+    reply = company.post(
+        "/api/v1/self-inspections",
+        json={
+            "performed_on": TODAY.isoformat(),
+            "led_by_principal": True,
+            "content": "主要负责人带队月度检查",
+            "hazards": [
+                {"description": "消防通道堆放杂物", "grade": "general",
+                 "deadline": (TODAY + timedelta(days=7)).isoformat()},
+                {"description": "除尘系统未设置泄爆装置", "grade": "major",
+                 "catalogue_item": dust_item},
+            ],
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["problems_found"] == 2
+    listed = read(company, f"/api/v1/hazards?uscc={body['uscc']}&source=self_inspection")
+    assert sorted(hazard["grade"] for hazard in listed["items"]) == ["general", "major"]
+    assert {hazard["self_inspection_id"] for hazard in listed["items"]} == {reply.json()["id"]}
+
+    def counted():
+        now = indicators(minle, "620722")["hazards"]
+        return all(
+            now[grade][key] == before[grade][key] + 1
+            for grade in ("general", "major")
+            for key in ("found", "open_now")
+        )
+
+    wait_until(counted, message="self-found hazards to be counted as found and open")
+
+
 def test_continuous_daily_fines_follow_a_refusal(sign_in, known_enterprise):
     minle = sign_in("minle")
     case = case_against(minle, known_enterprise)

@@ -205,12 +205,12 @@ def test_annual_plan_ranks_by_risk_and_samples_reproducibly():
 def test_self_inspections_and_monthly_coverage():
     report, _ = inspections.report_self_inspection(
         {"performed_on": TODAY, "led_by_principal": True, "content": "月度检查"}, ENTERPRISE,
-        COMPANY, NOW, TODAY)
+        CATALOGUE, COMPANY, NOW, TODAY)
     assert report["month"] == "2026-11"
     with pytest.raises(InvalidInput):
         inspections.report_self_inspection({"performed_on": TODAY + timedelta(days=1),
                                             "led_by_principal": False, "content": "x"},
-                                           ENTERPRISE, COMPANY, NOW, TODAY)
+                                           ENTERPRISE, CATALOGUE, COMPANY, NOW, TODAY)
     months = inspections.monthly_coverage([report], 2026)
     assert months["2026-11"] == {"reports": 1, "principal_led": True}
     assert months["2026-10"] == {"reports": 0, "principal_led": False}

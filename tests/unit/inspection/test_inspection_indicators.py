@@ -29,6 +29,14 @@ def test_hazards_count_in_the_year_they_were_found_and_as_eliminated_in_the_year
         ("620722", STANDING, {"hazards.open.general": -1, "hazards.open.major": 1})]
 
 
+def test_a_hazard_found_and_closed_in_one_year_moves_its_document_once():
+    """The store applies one entry per event and counter document."""
+    closed = fact("hazard", "closed", {"grade": "general", "found_on": "2026-01-05"})
+    assert indicators.counter_deltas(closed) == [
+        ("620722", 2026, {"hazards.closed.general": 1, "hazards.eliminated.general": 1}),
+        ("620722", STANDING, {"hazards.open.general": -1})]
+
+
 def test_a_reported_hazard_is_open_now_in_its_county():
     """重大事故隐患动态清零: the major hazards open now, per county, whatever year found."""
     reported = fact("hazard", "reported", {"grade": "major", "found_on": "2024-05-01"})
