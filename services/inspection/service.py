@@ -313,20 +313,18 @@ class InspectionService(ServiceBase):
 
     @rpc
     def supplement_accident(self, identifier, payload):
-        fields = load(AccidentSupplementSchema(), payload)
-        accident = self.store.accident_to_change(identifier, self.caller())
-        changed = accidents.supplement_accident(accident, fields,
-                                                self._accident_rules(accident["occurred_at"]),
-                                                self.caller(), self.clock.now())
-        return plain(self.store.save_accident(accident, *changed))
+        return self._change_accident(identifier, load(AccidentSupplementSchema(), payload),
+                                     accidents.supplement_accident)
 
     @rpc
     def report_accident_upward(self, identifier, payload):
-        fields = load(AccidentLevelReportSchema(), payload)
+        return self._change_accident(identifier, load(AccidentLevelReportSchema(), payload),
+                                     accidents.report_upward)
+
+    def _change_accident(self, identifier, fields, command):
         accident = self.store.accident_to_change(identifier, self.caller())
-        changed = accidents.report_upward(accident, fields,
-                                          self._accident_rules(accident["occurred_at"]),
-                                          self.caller(), self.clock.now())
+        changed = command(accident, fields, self._accident_rules(accident["occurred_at"]),
+                          self.caller(), self.clock.now())
         return plain(self.store.save_accident(accident, *changed))
 
     # --- indicators and plans --------------------------------------------------------------
