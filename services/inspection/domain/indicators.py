@@ -85,7 +85,8 @@ def counter_deltas(event: Event) -> list[tuple[str, int | str, dict[str, int]]]:
     if kind == ["enforcement", "action_taken"]:
         return [(county, when, {f"enforcement.{data['kind']}": 1})]
     if kind[0] == "accident" and "indicator_delta" in data:
-        return [(data["occurred_region_code"], _year(data["occurred_at"]),
+        # Events published before the county of occurrence was recorded count where reported.
+        return [(data.get("occurred_region_code", county), _year(data["occurred_at"]),
                  _flat(data["indicator_delta"], "accidents."))]
     if kind == ["inspection", "completed"]:
         amounts = {f"inspections.{data['mode']}": 1}
