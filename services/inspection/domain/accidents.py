@@ -8,7 +8,7 @@ state, those rules, the caller and the time and return `(document, events)`
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeGuard
 
 from services.inspection.domain.common import (
     china_day,
@@ -174,16 +174,20 @@ def _figure_errors(values: dict[str, Any]) -> dict[str, list[str]]:
             for name, value in values.items() if not _is_count(value)}
 
 
-def _instant_errors(fields: dict[str, Any], name: str, now: datetime,
-                    not_before: Any = None) -> dict[str, list[str]]:
+def _is_instant(value: Any) -> TypeGuard[datetime]:
+    return isinstance(value, datetime) and value.utcoffset() is not None
+
+
+def _instant_errors(fields: dict[str, Any], name: str, now: datetime, not_before: Any = None,
+                    earlier: str = "the accident occurred") -> dict[str, list[str]]:
+    """A time with its zone, not in the future, nor before `not_before` (when `earlier`)."""
     moment = fields.get(name)
-    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+    if not _is_instant(moment):
         return {name: ["must be a date and time with a time zone"]}
     if moment > now:
         return {name: ["in the future"]}
-    if isinstance(not_before, datetime) and not_before.utcoffset() is not None \
-            and moment < not_before:
-        return {name: ["before the accident occurred"]}
+    if _is_instant(not_before) and moment < not_before:
+        return {name: [f"before {earlier}"]}
     return {}
 
 
@@ -380,7 +384,7 @@ def report_upward(document: Document, fields: dict[str, Any], rules: AccidentRul
         raise InvalidInput("the accident is not reported to that level",
                            {"to": [f"one of {', '.join(levels)}"]})
     errors = _instant_errors(fields, "reported_at", now,
-                             document["reporting"]["unit"]["reported_at"])
+                             document["reporting"]["unit"]["reported_at"], "the unit reported")
     if errors:
         raise InvalidInput("the time of the report is wrong", errors)
     if level["reported_at"] is not None:
