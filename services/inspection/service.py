@@ -300,16 +300,22 @@ class InspectionService(ServiceBase):
         reported = accidents.report_accident_at(self.store.enterprise(fields["uscc"]), fields,
                                                 self._accident_rules(fields["occurred_at"]),
                                                 self.caller(), self.clock.now())
-        return plain(self.store.save_accident(None, *reported))
+        return self._answer_accident(self.store.save_accident(None, *reported))
+
+    def _answer_accident(self, accident):
+        return plain(accidents.as_of(accident, self.clock.now()))
 
     @rpc
     def get_accident(self, identifier):
-        return plain(self.store.accident(identifier, self.caller()))
+        return self._answer_accident(self.store.accident(identifier, self.caller()))
 
     @rpc
     def list_accidents(self, query):
         query = load(InspectionQuerySchema(), query)
-        return page_of(self.store.accidents_page(self.caller(), query), query)
+        found = self.store.accidents_page(self.caller(), query)
+        now = self.clock.now()
+        return page_of({**found, "items": [accidents.as_of(accident, now)
+                                           for accident in found["items"]]}, query)
 
     @rpc
     def supplement_accident(self, identifier, payload):
@@ -325,7 +331,7 @@ class InspectionService(ServiceBase):
         accident = self.store.accident_to_change(identifier, self.caller())
         changed = command(accident, fields, self._accident_rules(accident["occurred_at"]),
                           self.caller(), self.clock.now())
-        return plain(self.store.save_accident(accident, *changed))
+        return self._answer_accident(self.store.save_accident(accident, *changed))
 
     # --- indicators and plans --------------------------------------------------------------
 

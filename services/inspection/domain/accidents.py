@@ -251,7 +251,7 @@ def _reporting(accident: Document, grade: str, rules: AccidentRules,
     """Art. 9: the unit reports to the county bureau within 1 hour; Art. 11: each level reports
     to the next within 2 hours. A level's deadline runs from the last report recorded below it
     (2 hours per level between), or from when it became due, if a supplement raised the grade.
-    A level still waiting is not flagged until its report is recorded."""
+    A level still waiting is flagged when answered past its deadline (`as_of`)."""
     unit_at = accident["reporting"]["unit"]["reported_at"]
     unit_due = accident["occurred_at"] + timedelta(hours=rules.unit_deadline.value["hours"])
     per_level = timedelta(hours=rules.per_level.value["hours_per_level"])
@@ -393,6 +393,15 @@ def report_upward(document: Document, fields: dict[str, Any], rules: AccidentRul
         {**entry, "reported_at": fields["reported_at"].astimezone(timezone.utc)}
         if entry is level else entry for entry in document["reporting"]["levels"]]}
     return _applied({**document, "reporting": reporting}, rules, now), []
+
+
+def as_of(accident: Document, now: datetime) -> Document:
+    """The accident as answered at `now`: a report up a level still missing after its deadline
+    is late already (Art. 11)."""
+    levels = [{**level, "late": True} if level["late"] is None and level["due_by"] < now
+              else level for level in accident["reporting"]["levels"]]
+    return {**accident, "reporting": {**accident["reporting"], "levels": levels},
+            "report_late": accident["report_late"] or any(level["late"] for level in levels)}
 
 
 def occurrence_year(accident: Document) -> int:

@@ -382,6 +382,14 @@ def test_art_11_a_level_added_by_a_higher_grade_is_due_two_hours_after_the_suppl
                              "province": (moment(3, 10), None)}
 
 
+def test_art_11_a_report_up_still_missing_after_its_deadline_is_answered_late():
+    document = reported(deaths=1, occurred_at=moment(1, 8), unit_reported_at=moment(1, 8, 30))
+    assert accidents.as_of(document, moment(1, 10, 30)) == document
+    late = accidents.as_of(document, moment(1, 10, 31))
+    assert levels(late) == {"city": (moment(1, 10, 30), True)}
+    assert late["report_late"] is True and document["report_late"] is False
+
+
 def test_a_level_report_is_refused_when_wrong_or_recorded_already():
     document = reported(deaths=1, occurred_at=moment(1, 8), unit_reported_at=moment(1, 8, 30))
     for to, at, field in [("province", moment(1, 9), "to"), ("county", moment(1, 9), "to"),
