@@ -9,8 +9,8 @@ INTERNAL = ("outbox", "version")
 
 
 def plain(value, document=True):
-    """`value` as API data; a document (or each of a list of documents) loses its internal
-    fields, while what it holds keeps every field, such as a rule's `version`."""
+    """`value` as API data. Bookkeeping fields are dropped from the documents themselves only:
+    a nested `version` (a rule reference's) is data."""
     if isinstance(value, dict):
         return {("id" if key == "_id" else key): plain(item, False) for key, item in value.items()
                 if not (document and key in INTERNAL)}

@@ -4,13 +4,13 @@
 loops), `enforcement` (escalation, suspension orders, penalty cases), `accidents`, `evidence`,
 `planning` (the annual plan), `indicators` (counters moved by events), `catalogue` (hazard
 criteria, read from data), `enterprises` (this service's copy of the registry) and `common`
-(roles, ids and events every module shares). The names below are read by the service's contract;
-RULE_CHECKS are the value checks its rule set is loaded with.
+(roles, ids and events every module shares). The names below are read by the service's contract.
 """
 from services.inspection.domain import accidents, catalogue
 from services.inspection.domain.hazards import GRADES
 from services.inspection.domain.inspections import CAMPAIGN_THEMES, MODES
 
+# The value checks the service's rule set is loaded with.
 RULE_CHECKS = {**catalogue.RULE_CHECKS, **accidents.RULE_CHECKS}
 
 __all__ = ["CAMPAIGN_THEMES", "GRADES", "MODES", "RULE_CHECKS"]
