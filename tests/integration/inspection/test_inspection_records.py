@@ -10,9 +10,10 @@ from tests.support.api import (
     known_enterprise,
     read,
     register,
+    upload,
     wait_until_inspection_knows,
 )
-from tests.support.factories import accident, enterprise
+from tests.support.factories import accident, enterprise, png
 from tests.support.waiting import wait_until
 
 TODAY = Clock().today()  # the service's calendar day (China)
@@ -248,6 +249,29 @@ def test_self_found_hazards_enter_the_loop_and_the_indicators(sign_in, users):
         )
 
     wait_until(counted, message="self-found hazards to be counted as found and open")
+
+    # Closed like any hazard: eliminated this year, no longer open.
+    general = next(hazard for hazard in listed["items"] if hazard["grade"] == "general")
+    evidence = upload(company, png(11), hazard_id=general["id"])
+    assert evidence.status_code == 201, evidence.text
+    submitted = company.post(
+        f"/api/v1/hazards/{general['id']}/rectification",
+        json={"evidence": [evidence.json()["id"]], "note": "已清理"},
+    )
+    assert submitted.status_code == 200, submitted.text
+    verified = sign_in("inspector-minle").post(
+        f"/api/v1/hazards/{general['id']}/verification", json={"decision": "verify"}
+    )
+    assert verified.json()["state"] == "closed", verified.text
+
+    def eliminated():
+        now = indicators(minle, "620722")["hazards"]["general"]
+        return (now["eliminated"], now["open_now"]) == (
+            before["general"]["eliminated"] + 1,
+            before["general"]["open_now"],
+        )
+
+    wait_until(eliminated, message="the closed hazard to count as eliminated, no longer open")
 
 
 def test_continuous_daily_fines_follow_a_refusal(sign_in, known_enterprise):
