@@ -1,6 +1,7 @@
 """What the gateway talks to: services over RPC, its own user database. One per app."""
 from flask import current_app, g
 
+from gateway.auth import VerifiedTokens
 from gateway.rpc import RpcPool
 from services.kit.pure.clock import Clock
 from services.kit.evidence import EvidenceStore
@@ -11,6 +12,7 @@ class Platform:
         self.settings = settings
         self.mongo = mongo_client
         self.users = users
+        self.tokens = VerifiedTokens(settings)
         self.rpc = RpcPool(settings)
         self.evidence = EvidenceStore(settings, Clock())
 
