@@ -1,4 +1,6 @@
 """What the gateway talks to: services over RPC, its own user database. One per app."""
+import functools
+
 from flask import current_app, g
 
 from gateway.auth import VerifiedTokens
@@ -18,7 +20,13 @@ class Platform:
 
     def call(self, service, method, *args, actor=None, **kwargs):
         """Call `service.method` as the current caller (or `actor`)."""
-        return self.rpc.call((actor or g.actor).to_context(), service, method, *args, **kwargs)
+        return self.rpc.call(_context(actor or g.actor), service, method, *args, **kwargs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _context(actor):
+    """The caller as context data: an actor is immutable, so its JSON is made once."""
+    return actor.to_context()
 
 
 def platform():
