@@ -105,11 +105,9 @@ class ServiceBlueprint(Blueprint):
         for route in routes:
             self.add_route(route)
 
-    def response(self, status_code, schema=None, *, dump=False, **kwargs):
-        """Document the answer with `schema`; send the view's data as it is unless `dump`."""
+    def response(self, status_code, schema=None, **kwargs):
+        """Document the answer with `schema`, and send the view's data as it is."""
         document = super().response(status_code, schema, **kwargs)
-        if dump:
-            return document
 
         def decorator(view):
             @functools.wraps(view)
