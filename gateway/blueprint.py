@@ -15,8 +15,8 @@ decorators and `blp.call`.
 """
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import g, jsonify, request
 from flask_smorest import Blueprint

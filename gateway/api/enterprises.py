@@ -11,10 +11,15 @@ from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.pure.schemas import PageSchema, StrictSchema
 from services.registry import spreadsheet
 from services.registry.domain import check_region
-from services.registry.schemas import (AuditEntrySchema, EnterpriseCreateSchema,
-                                       EnterpriseQuerySchema, EnterpriseSchema,
-                                       EnterpriseUpdateSchema, ImportReportSchema,
-                                       StatusChangeSchema)
+from services.registry.schemas import (
+    AuditEntrySchema,
+    EnterpriseCreateSchema,
+    EnterpriseQuerySchema,
+    EnterpriseSchema,
+    EnterpriseUpdateSchema,
+    ImportReportSchema,
+    StatusChangeSchema,
+)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_PAGE = 200

@@ -211,28 +211,31 @@ class IndicatorQuerySchema(StrictSchema):
 
 # --- answers --------------------------------------------------------------------------------
 
-class RecordOut(Schema):
-    """A stored record as answered: its id, its enterprise and region, and further fields."""
+class Out(Schema):
+    """An answer: the fields documented here, and possibly further ones."""
 
     class Meta:
         unknown = INCLUDE
+
+
+class RecordOut(Out):
+    """A stored record as answered: its id, its enterprise and region, and further fields."""
 
     id = fields.String()
     uscc = fields.String()
     region_code = fields.String()
 
 
-class CatalogueOut(Schema):
+class CatalogueOut(Out):
+    on = fields.Date(metadata={"description": "the day whose rules in force are listed"})
     major_hazard_items = fields.List(fields.Dict(), metadata={
         "description": "应急管理部令第10号, item by item"})
     general_checks = fields.List(fields.Dict())
     failed_device_rule = fields.Dict()
+    exclusions = fields.Dict()
 
 
-class FindingOut(Schema):
-    class Meta:
-        unknown = INCLUDE
-
+class FindingOut(Out):
     finding_id = fields.String()
     hazard_id = fields.String()
     grade = fields.String(validate=validate.OneOf(GRADES))
@@ -287,12 +290,12 @@ class SelfInspectionOut(RecordOut):
     reported_by = fields.String()
 
 
-class MonthCoverageOut(Schema):
+class MonthCoverageOut(Out):
     reports = fields.Integer()
     principal_led = fields.Boolean()
 
 
-class CoverageOut(Schema):
+class CoverageOut(Out):
     uscc = fields.String()
     year = fields.Integer()
     months = fields.Dict(keys=fields.String(metadata={"description": "YYYY-MM"}),
@@ -382,7 +385,7 @@ class AnnualPlanOut(RecordOut):
     created_at = fields.DateTime()
 
 
-class IndicatorsOut(Schema):
+class IndicatorsOut(Out):
     region = fields.String()
     year = fields.Integer()
     hazards = fields.Dict(metadata={"description": "general and major: found, closed, overdue"})

@@ -5,7 +5,7 @@ nameko container config built by `nameko_config()`, the gateway through `create_
 """
 import os
 from datetime import timedelta
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 from services.kit.pure.clock import Clock
 
@@ -27,7 +27,7 @@ class Settings:
     # gunicorn processes, of gateway_threads each. Half the cores: the services, broker and database
     # share the machine, and on two cores a second gateway process cost more in switching than
     # it served (gateway_get_vs_rpc).
-    gateway_workers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    gateway_workers: int = max(1, (os.cpu_count() or 2) // 2)
     gateway_threads: int = 8
     # A line per request costs the gateway a fifteenth of a read's work; errors are logged anyway.
     gateway_access_log: bool = False

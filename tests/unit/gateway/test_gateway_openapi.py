@@ -3,7 +3,7 @@ answers, so clients (and the fuzzing in tests/integration/gateway) can rely on i
 import pytest
 
 from gateway.blueprint import PAGINATION_HEADER
-from tests.routes import openapi_document
+from tests.support.routes import openapi_document
 
 WRITES = ("post", "put", "patch", "delete")
 
