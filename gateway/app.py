@@ -9,7 +9,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from gateway import problems
-from gateway.api import admin, auth as auth_api, evidence, health
+from gateway.api import admin, auth as auth_api, evidence, health, rules
 from gateway.bodies import JsonProvider, apply_route_limit
 from gateway.blueprint import PaginationSchema
 from gateway.auth import UserStore, authenticate_request
@@ -93,6 +93,7 @@ def create_app(settings=None):
         api.register_blueprint(importlib.import_module(entry.gateway_routes).blp)
     api.register_blueprint(evidence.blp)
     api.register_blueprint(admin.blp)
+    api.register_blueprint(rules.blp)
     app.register_blueprint(health.blp)
     # After Api(), so our problem+json handlers replace flask-smorest's default JSON errors.
     problems.register(app)
