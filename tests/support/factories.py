@@ -69,6 +69,17 @@ def accident(uscc, **overrides):
     }
 
 
+def self_inspection(**overrides):
+    """A principal-led self-inspection report of today that found nothing."""
+    return {
+        "performed_on": day(0),
+        "led_by_principal": True,
+        "leader": "王伟",
+        "content": "主要负责人带队月度检查",
+        **overrides,
+    }
+
+
 def png(seed=0):
     """A real, tiny PNG photo; another seed, other bytes."""
 

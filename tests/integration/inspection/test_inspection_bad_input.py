@@ -15,7 +15,14 @@ import pytest
 
 from gateway.api.evidence import FORM_ALLOWANCE
 from tests.support.api import assert_problem, inspected, open_visit, read, register, upload
-from tests.support.factories import accident, china_today, day, general_finding, png
+from tests.support.factories import (
+    accident,
+    china_today,
+    day,
+    general_finding,
+    png,
+    self_inspection,
+)
 
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 505
 
@@ -348,12 +355,7 @@ def test_a_wrong_self_found_hazard_is_refused_and_records_nothing(site, case):
     months_before = read(company, coverage)
     reply = company.post(
         "/api/v1/self-inspections",
-        json={
-            "performed_on": day(0),
-            "led_by_principal": False,
-            "content": "班组自查",
-            "hazards": [{"description": "问题", **hazard}],
-        },
+        json=self_inspection(hazards=[{"description": "问题", **hazard}]),
     )
     assert_problem(reply, 422, "invalid_input", field)
     assert read(company, f"/api/v1/hazards?uscc={site['uscc']}")["total"] == hazards_before

@@ -13,7 +13,7 @@ from tests.support.api import (
     upload,
     wait_until_inspection_knows,
 )
-from tests.support.factories import accident, enterprise, png
+from tests.support.factories import accident, day, enterprise, png, self_inspection
 from tests.support.waiting import wait_until
 
 TODAY = Clock().today()  # the service's calendar day (China)
@@ -195,16 +195,7 @@ def test_self_inspection_months(sign_in, users, known_enterprise):
     uscc = known_enterprise["uscc"]
     users.create(uscc, "company-pass-3", "enterprise", "620722", uscc)
     company = sign_in(uscc, "company-pass-3")
-    reply = company.post(
-        "/api/v1/self-inspections",
-        json={
-            "performed_on": TODAY.isoformat(),
-            "led_by_principal": True,
-            "leader": "王伟",
-            "content": "主要负责人带队月度检查",
-            "problems_found": 2,
-        },
-    )
+    reply = company.post("/api/v1/self-inspections", json=self_inspection(problems_found=2))
     assert reply.status_code == 201, reply.text
     months = company.get(f"/api/v1/self-inspections/coverage/{uscc}/{YEAR}").json()["months"]
     assert months[TODAY.strftime("%Y-%m")] == {"reports": 1, "principal_led": True}
@@ -220,20 +211,11 @@ def test_self_found_hazards_enter_the_loop_and_the_indicators(sign_in, users):
         item["id"] for item in catalogue["major_hazard_items"] if item["scope"] == "dust_explosion"
     )
     before = indicators(minle, "620722")["hazards"]
-    reply = company.post(
-        "/api/v1/self-inspections",
-        json={
-            "performed_on": TODAY.isoformat(),
-            "led_by_principal": False,
-            "content": "安全管理人员周检查",
-            "hazards": [
-                {"description": "消防通道堆放杂物", "grade": "general",
-                 "deadline": (TODAY + timedelta(days=7)).isoformat()},
-                {"description": "除尘系统未设置泄爆装置", "grade": "major",
-                 "catalogue_item": dust_item},
-            ],
-        },
-    )
+    found = [
+        {"description": "消防通道堆放杂物", "grade": "general", "deadline": day(7)},
+        {"description": "除尘系统未设置泄爆装置", "grade": "major", "catalogue_item": dust_item},
+    ]
+    reply = company.post("/api/v1/self-inspections", json=self_inspection(hazards=found))
     assert reply.status_code == 201, reply.text
     assert reply.json()["problems_found"] == 2
     listed = read(company, f"/api/v1/hazards?uscc={body['uscc']}&source=self_inspection")
