@@ -5,29 +5,53 @@ import secrets
 from nameko.timer import timer
 
 from services.inspection import events
-from services.inspection.domain import (RULE_CHECKS, accidents, enforcement, enterprises,
-                                        evidence, hazards, indicators, inspections, planning)
-from services.inspection.domain import catalogue
+from services.inspection.domain import (
+    RULE_CHECKS,
+    accidents,
+    catalogue,
+    enforcement,
+    enterprises,
+    evidence,
+    hazards,
+    indicators,
+    inspections,
+    planning,
+)
 from services.inspection.domain.common import REVIEWERS, SERVICE, china_day, enterprise_named
-from services.inspection.schemas import (AccidentLevelReportSchema, AccidentSchema,
-                                         AccidentSupplementSchema, AgencyAssignmentSchema,
-                                         CaseSchema,
-                                         ComplianceSchema, CompletionSchema, EvidenceRecordSchema,
-                                         ExtensionDecisionSchema, ExtensionRequestSchema,
-                                         FindingSchema, HazardActionSchema, HazardQuerySchema,
-                                         IndicatorQuerySchema, InspectionCreateSchema,
-                                         InspectionQuerySchema, PenaltyDecisionSchema,
-                                         PlanQuerySchema, PlanRequestSchema, PlanSchema,
-                                         RectificationSchema, SelfInspectionSchema,
-                                         SuspensionLiftSchema, VerificationSchema)
+from services.inspection.schemas import (
+    AccidentLevelReportSchema,
+    AccidentSchema,
+    AccidentSupplementSchema,
+    AgencyAssignmentSchema,
+    CaseSchema,
+    CompletionSchema,
+    ComplianceSchema,
+    EvidenceRecordSchema,
+    ExtensionDecisionSchema,
+    ExtensionRequestSchema,
+    FindingSchema,
+    HazardActionSchema,
+    HazardQuerySchema,
+    IndicatorQuerySchema,
+    InspectionCreateSchema,
+    InspectionQuerySchema,
+    PenaltyDecisionSchema,
+    PlanQuerySchema,
+    PlanRequestSchema,
+    PlanSchema,
+    RectificationSchema,
+    SelfInspectionSchema,
+    SuspensionLiftSchema,
+    VerificationSchema,
+)
 from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import Conflict, Forbidden
 from services.kit.pure.schemas import load
-from services.kit.runtime import SettingTimer, rpc
 from services.kit.rules import Rules
+from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 
