@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.kit.pure import regions, uscc as uscc_codes
+from services.kit.pure import uscc as uscc_codes
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.envelope import make_event
@@ -44,13 +44,6 @@ def check_uscc(code: str, actor: Actor,
     return None
 
 
-def check_region(code: str, actor: Actor) -> None:
-    if not regions.is_current(code):
-        raise InvalidInput(f"{code} is not a current administrative division code",
-                           {"region_code": ["unknown or withdrawn division code"]})
-    actor.require_writer(code)
-
-
 def _stored(fields: dict[str, Any], today: date) -> dict[str, Any]:
     stored = {key: fields[key] for key in EDITABLE if key in fields}
     if "standardization" in stored:
@@ -80,7 +73,7 @@ def register(fields: dict[str, Any], actor: Actor, now: datetime, today: date,
     """A new enterprise, operating from today, with its first audit entry and `registered`."""
     actor.require_role("admin", "regulator", "inspector")
     override = check_uscc(fields["uscc"], actor, override_reason)
-    check_region(fields["region_code"], actor)
+    actor.require_region_writer(fields["region_code"])
     document = {"_id": fields["uscc"], "uscc": fields["uscc"], "above_scale": False,
                 "risk_features": [], "standardization": None, "safety_manager": None,
                 **_stored(fields, today), "status": "operating",
@@ -139,7 +132,7 @@ def update(document: Document, fields: dict[str, Any], actor: Actor, now: dateti
     """An edit with its audit entry and `updated`; unchanged when nothing actually changes."""
     _require_writer(document, actor)
     if "region_code" in fields and fields["region_code"] != document["region_code"]:
-        check_region(fields["region_code"], actor)
+        actor.require_region_writer(fields["region_code"])
     stored = _stored(fields, today)
     changed = {key: value for key, value in stored.items() if document.get(key) != value}
     if not changed:
