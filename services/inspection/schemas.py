@@ -23,7 +23,9 @@ class InspectionCreateSchema(StrictSchema):
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
     content = fields.String(required=True, validate=TEXT)
     inspectors = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
-                             validate=validate.Length(max=10))
+                             validate=validate.Length(max=10), metadata={
+                                 "description": "the other officers on site (user ids); with "
+                                                "the caller, at least two except third_party"})
 
 
 class AgencyAssignmentSchema(StrictSchema):
@@ -98,8 +100,17 @@ class ExtensionDecisionSchema(StrictSchema):
 
 class HazardActionSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(
-        ("start_rectification", "apply_resume", "suspend", "raise_to_major")))
+        ("start_rectification", "apply_resume", "suspend", "raise_to_major",
+         "record_defiance")))
     reason = fields.String(validate=REASON)
+
+
+class EscalationDecisionSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"description": "the rung proposed on the hazard"})
+    approve = fields.Boolean(required=True, truthy={True}, falsy={False})
+    reason = fields.String(required=True, validate=REASON)
+    document_number = fields.String(validate=validate.Length(min=1, max=64))
 
 
 class SelfInspectionSchema(StrictSchema):
@@ -165,11 +176,19 @@ class CaseSchema(StrictSchema):
 class PenaltyLineSchema(StrictSchema):
     party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     legal_basis = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    article = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z0-9_]+(\.[a-z0-9_]+)+$", error="a penalty rule id, e.g. safety_law.art102"))
+    circumstance = fields.String(validate=validate.Regexp(
+        r"^[a-z_]{1,40}$", error="a case the article names, e.g. overdue or refused"),
+        metadata={"description": "the article's later case whose range applies (if_<name>)"})
     amount_yuan = Yuan(required=True)
     decision_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     decided_on = fields.Date(required=True)
     order_to_correct = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     correction_deadline = fields.Date(allow_none=True, load_default=None)
+    correction_ordered_on = fields.Date(allow_none=True, load_default=None, metadata={
+        "description": "when the order to correct was made (default: decided_on); Art. 112 "
+                       "counts from the next day"})
 
 
 class PenaltyDecisionSchema(StrictSchema):
@@ -177,10 +196,23 @@ class PenaltyDecisionSchema(StrictSchema):
                         validate=validate.Length(min=1, max=40))
 
 
+class DailyFineDecisionSchema(StrictSchema):
+    party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    impose = fields.Boolean(required=True, truthy={True}, falsy={False})
+    reason = fields.String(required=True, validate=REASON)
+    decision_number = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class ClosureDecisionSchema(StrictSchema):
+    decision_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=REASON)
+
+
 class ComplianceSchema(StrictSchema):
     party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     status = fields.String(required=True, validate=validate.OneOf(("refused", "corrected")))
-    on = fields.Date(required=True)
+    on = fields.Date(required=True, metadata={
+        "description": "refused: since when; corrected: the re-inspection that confirmed it"})
 
 
 class PlanRequestSchema(StrictSchema):
