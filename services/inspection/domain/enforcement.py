@@ -492,8 +492,10 @@ def period_end(start: date, length: dict[str, int], period_start: str) -> date:
     """
     if "within_years" in length:
         year = start.year + length["within_years"]
-        end = start.replace(year=year, day=min(start.day, 28)) if (start.month, start.day) == (
-            2, 29) else start.replace(year=year)
+        try:
+            end = start.replace(year=year)
+        except ValueError:  # 29 February in a common year
+            end = start.replace(year=year, day=28)
     else:
         end = start + timedelta(days=length["within_days"])
     return end if period_start == "next_day" else end - timedelta(days=1)
