@@ -89,13 +89,6 @@ class Escalation:
     def wait(self) -> timedelta:
         return timedelta(days=self.interval.value)
 
-    def rung(self, kind: str) -> dict[str, Any]:
-        for rung in self.ladder.value:
-            if rung["kind"] == kind:
-                return dict(rung)
-        raise InvalidInput(f"{kind!r} is not an escalation action",
-                           {"kind": [f"one of {', '.join(self.kinds)}"]})
-
     def next_rung(self, actions_taken: list[str]) -> dict[str, Any] | None:
         """The next rung for an overdue hazard, or None when the ladder is exhausted.
 
@@ -107,15 +100,14 @@ class Escalation:
         following = max(taken) + 1 if taken else 0
         return dict(self.ladder.value[following]) if following < len(kinds) else None
 
-    def references(self) -> list[dict[str, Any]]:
-        return [self.ladder.reference(), self.interval.reference()]
-
 
 def enforcement_action(kind: str, hazard: Document, actor: Actor, now: datetime,
                        escalation: Escalation, document_number: str | None = None,
                        note: str | None = None) -> Result:
     """An escalation action on a hazard, to be kept with the hazard, and `action_taken`."""
-    escalation.rung(kind)
+    if kind not in escalation.kinds:
+        raise InvalidInput(f"{kind!r} is not an escalation action",
+                           {"kind": [f"one of {', '.join(escalation.kinds)}"]})
     actor.require_writer(hazard["region_code"])
     action = {"id": new_id(), "kind": kind, "hazard_id": hazard["_id"],
               "uscc": hazard["uscc"], "region_code": hazard["region_code"], "taken_at": now,
@@ -475,6 +467,7 @@ def decide_daily_fine(case: Document, party_id: str, impose: bool, reason: str,
         raise InvalidInput("imposing the daily fine needs its decision number",
                            {"decision_number": ["required when imposing"]})
     decision = {**proposal, "status": "imposed" if impose else "declined",
+                "penalty_decision_number": proposal["decision_number"],
                 "decision_number": decision_number if impose else None, "reason": reason,
                 "decided_at": now, "decided_by": actor.user_id}
     return {**case, "daily_fine_decisions": [*(case.get("daily_fine_decisions") or []),
@@ -612,5 +605,26 @@ def penalty_problem(rule: Rule) -> str | None:
     return None
 
 
+def _window_problem(window: Any) -> bool:
+    lengths = [name for name in ("within_days", "within_years") if name in window]
+    return not (isinstance(window, dict) and _whole_days(window.get("count"))
+                and len(lengths) == 1 and _whole_days(window[lengths[0]]))
+
+
+def closure_problem(rule: Rule) -> str | None:
+    """Art. 113 as closure_grounds reads it: items (一)–(四), item (一)'s windows, the ban."""
+    conditions = rule.value.get("closure_conditions") or []
+    items = {condition.get("item"): condition for condition in conditions}
+    if set(items) != {"（一）", "（二）", "（三）", "（四）"}:
+        return "closure_conditions lists items （一） to （四）"
+    windows = items["（一）"].get("major_hazard_penalties") or []
+    if not windows or any(_window_problem(window) for window in windows):
+        return "item （一） has windows of {count, within_days or within_years}"
+    if not _whole_days((rule.value.get("principal_ban") or {}).get("years")):
+        return "principal_ban names its years"
+    return None
+
+
 RULE_CHECKS = {LADDER_RULE: ladder_problem, INTERVAL_RULE: _interval_problem,
-               PERIOD_RULE: _period_problem, PENALTIES: penalty_problem}
+               PERIOD_RULE: _period_problem, PENALTIES: penalty_problem,
+               CLOSURE_RULE: closure_problem}

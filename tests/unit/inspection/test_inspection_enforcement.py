@@ -542,3 +542,15 @@ def test_art_113_closure_bans_the_principal_for_five_years():
     assert closed["closure_decision"]["grounds"] == ["（三）"]
     with pytest.raises(Conflict):
         enforcement.decide_closure(closed, grounds, "x", "again", MINLE, NOW, TODAY, RULES)
+
+
+@pytest.mark.parametrize("change", [
+    {"closure_conditions": []},
+    {"principal_ban": {}},
+    {"closure_conditions": [{"item": item, "major_hazard_penalties": [{"count": 3}]}
+                            for item in ("（一）", "（二）", "（三）", "（四）")]},
+])
+def test_a_malformed_art_113_rule_stops_the_service(change):
+    rule = RULES.rule(enforcement.CLOSURE_RULE, TODAY)
+    assert enforcement.closure_problem(rule) is None
+    assert enforcement.closure_problem(replace(rule, value={**rule.value, **change}))
