@@ -227,11 +227,11 @@ class InspectionService(ServiceBase):
         """The bureau takes or declines the escalation rung proposed on an overdue hazard."""
         fields = load(EscalationDecisionSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
-        now = self.clock.now()
         changed = hazards.decide_escalation(
             hazard, fields["kind"], fields["approve"], fields["reason"],
             fields.get("document_number"),
-            enforcement.Escalation.on(self.rules, self.clock.today()), self.caller(), now)
+            enforcement.Escalation.on(self.rules, self.clock.today()), self.caller(),
+            self.clock.now())
         return plain(self.store.save_hazard(hazard, *changed))
 
     @SettingTimer.decorator("escalation_check_seconds", eager=True)
