@@ -300,8 +300,7 @@ class InspectionStore(BaseStore):
             "suspended_hazards": list(self.db.hazards.find(
                 {"uscc": uscc, "suspension_order": {"$ne": None}},
                 {"suspension_order": 1, "transitions": 1})),
-            "accidents": list(self.db.accidents.find(
-                {"uscc": uscc, "grade": {"$in": ["major", "especially_major"]}}, {"grade": 1})),
+            "accidents": list(self.db.accidents.find({"uscc": uscc}, {"grade": 1})),
         }
 
     def accident(self, identifier, actor):

@@ -37,6 +37,8 @@ PENALTIES = "inspection.penalty."
 DAILY_FINES_RULE = "inspection.penalty.safety_law.art112"
 CLOSURE_RULE = "inspection.penalty.safety_law.art113_closure"
 PERIOD_STARTS = ("next_day", "same_day")
+# Art. 113(三): 重大、特别重大生产安全事故 (国务院令第493号 grades).
+GRAVE_ACCIDENTS = ("major", "especially_major")
 
 PARTY_KINDS = ("unit", "person")
 # Responsible persons of a dual penalty [secondary]; Art. 102 fines
@@ -517,9 +519,9 @@ def closure_grounds(facts: dict[str, Any], rules: RuleSet, today: date) -> list[
     """The Art. 113 conditions an enterprise meets, each with the records that show it.
 
     `facts`: `penalty_dates` (one per decided case about a major hazard: a dual penalty counts
-    once), `suspended_hazards` (hazards with a suspension order), `accidents` (重大 and 特别重大
-    accidents of the enterprise). Item (三) also needs the investigation's finding that the
-    missing safety conditions caused the accident, so it is a ground for the bureau to confirm.
+    once), `suspended_hazards` (hazards with a suspension order), `accidents` (the enterprise's,
+    with their grades). Item (三) also needs the investigation's finding that the missing safety
+    conditions caused the 重大 or 特别重大 accident, so it is a ground for the bureau to confirm.
     """
     rule = rules.rule(CLOSURE_RULE, today)
     items = {condition["item"]: condition for condition in rule.value["closure_conditions"]}
@@ -530,7 +532,7 @@ def closure_grounds(facts: dict[str, Any], rules: RuleSet, today: date) -> list[
         "（二）": [hazard["_id"] for hazard in facts["suspended_hazards"]
                  if _reviewed_and_failed(hazard)],
         "（三）": [accident["_id"] for accident in facts["accidents"]
-                 if accident["grade"] in ("major", "especially_major")],
+                 if accident["grade"] in GRAVE_ACCIDENTS],
         "（四）": [hazard["suspension_order"]["_id"] for hazard in facts["suspended_hazards"]
                  if hazard["suspension_order"].get("defied")],
     }
