@@ -150,6 +150,14 @@ class SuspensionLift(MethodView):
         return inspection("lift_suspension", identifier, body())
 
 
+@blp.route("/hazards/<string:identifier>/escalation")
+class Escalation(MethodView):
+    @blp.arguments(schemas.EscalationDecisionSchema)
+    def post(self, _fields, identifier):
+        """The bureau takes or declines the escalation rung proposed on an overdue hazard"""
+        return inspection("decide_escalation", identifier, body())
+
+
 @blp.route("/hazards/<string:identifier>/extension")
 class Extension(MethodView):
     @blp.arguments(schemas.ExtensionRequestSchema)
@@ -197,6 +205,22 @@ class Compliance(MethodView):
     def post(self, _fields, identifier):
         """Record a party's continued refusal or confirmed correction (Safety Law Art. 112)"""
         return inspection("record_compliance", identifier, body())
+
+
+@blp.route("/enforcement-cases/<string:identifier>/daily-fines")
+class DailyFines(MethodView):
+    @blp.arguments(schemas.DailyFineDecisionSchema)
+    def post(self, _fields, identifier):
+        """Impose or decline the proposed Safety Law Art. 112 daily fine on the unit"""
+        return inspection("decide_daily_fine", identifier, body())
+
+
+@blp.route("/enforcement-cases/<string:identifier>/closure")
+class Closure(MethodView):
+    @blp.arguments(schemas.ClosureDecisionSchema)
+    def post(self, _fields, identifier):
+        """Ask the government to close the enterprise (Art. 113); bans the principal 5 years"""
+        return inspection("decide_closure", identifier, body())
 
 
 @blp.route("/inspection-plans")

@@ -94,6 +94,8 @@ POLICY = {
         "write", ("enterprise", *INSPECTORS), target="major_hazard", visibility="assigned"),
     ("POST", "/api/v1/hazards/<string:identifier>/suspension/lift"): Rule(
         "write", REVIEWERS, target="major_hazard", visibility="assigned"),
+    ("POST", "/api/v1/hazards/<string:identifier>/escalation"): Rule(
+        "write", REVIEWERS, target="general_hazard", visibility="assigned"),
     ("POST", "/api/v1/hazards/<string:identifier>/extension"): Rule(
         "write", ("enterprise",), target="general_hazard", visibility="assigned"),
     ("PUT", "/api/v1/hazards/<string:identifier>/extension"): Rule(
@@ -107,6 +109,10 @@ POLICY = {
         "write", REVIEWERS, target="case"),
     ("POST", "/api/v1/enforcement-cases/<string:identifier>/compliance"): Rule(
         "write", INSPECTORS, target="case"),
+    ("POST", "/api/v1/enforcement-cases/<string:identifier>/daily-fines"): Rule(
+        "write", REVIEWERS, target="case"),
+    ("POST", "/api/v1/enforcement-cases/<string:identifier>/closure"): Rule(
+        "write", REVIEWERS, target="case"),
     ("GET", "/api/v1/inspection-plans"): Rule("list", (*INSPECTORS, "auditor")),
     ("POST", "/api/v1/inspection-plans"): Rule("query", REVIEWERS),
     ("GET", "/api/v1/accidents"): Rule("list"),
@@ -278,6 +284,8 @@ def _request(method, rule_path, world, role, account):
         "/api/v1/hazards/<string:identifier>/actions": {"json": {
             "action": "start_rectification"}},
         "/api/v1/hazards/<string:identifier>/suspension/lift": {"json": {"reason": "复查合格"}},
+        "/api/v1/hazards/<string:identifier>/escalation": {"json": {
+            "kind": "supervision_order", "approve": True, "reason": "逾期未整改"}},
         "/api/v1/hazards/<string:identifier>/extension": {"json": (
             {"deadline": today(90), "reason": "设备到货延迟"} if method == "POST"
             else {"approve": True, "reason": "理由充分"})},
@@ -289,6 +297,10 @@ def _request(method, rule_path, world, role, account):
             "decided_on": today(), "order_to_correct": True}]}},
         "/api/v1/enforcement-cases/<string:identifier>/compliance": {"json": {
             "party_id": world.records["party"], "status": "refused", "on": today()}},
+        "/api/v1/enforcement-cases/<string:identifier>/daily-fines": {"json": {
+            "party_id": world.records["party"], "impose": False, "reason": "暂不按日处罚"}},
+        "/api/v1/enforcement-cases/<string:identifier>/closure": {"json": {
+            "decision_number": "民应急关〔2026〕1号", "reason": "拒不执行停产整顿决定"}},
         "/api/v1/inspection-plans": {"json": {"region": world.region, "year": 2026,
                                               "sample_size": 1, "seed": 7}}
         if method == "POST" else {},
