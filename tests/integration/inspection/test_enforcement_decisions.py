@@ -3,6 +3,7 @@ overlapping suspension orders. Every refused write changes nothing."""
 
 import pytest
 
+from tests.integration.inspection.test_rules_deployment import write_rules
 from tests.support.api import assert_problem, inspected, read, register
 from tests.support.factories import SECOND_OFFICER, day
 from tests.support.waiting import wait_until
@@ -93,26 +94,25 @@ def test_overlapping_suspension_orders_keep_the_enterprise_suspended_until_the_l
     body, _ = register(sign_in, users)
     uscc = body["uscc"]
     first, second = planned_major_hazards(sign_in, uscc, 2)
+
+    def registry_holds(orders):
+        return wait_until(
+            lambda: len((status := registry_status(minle, uscc))["open_suspension_orders"])
+            == orders
+            and status,
+            message=f"the registry to hold {orders} open orders",
+        )
+
     for hazard in (first, second):
         assert suspend(minle, hazard).status_code == 200
-    wait_until(
-        lambda: len(registry_status(minle, uscc)["open_suspension_orders"]) == 2,
-        message="the registry to hold both orders",
-    )
-    assert registry_status(minle, uscc)["status"] == "suspended"
-    lifted = minle.post(f"/api/v1/hazards/{first}/suspension/lift", json={"reason": "复查合格"})
-    assert lifted.status_code == 200, lifted.text
-    wait_until(
-        lambda: len(registry_status(minle, uscc)["open_suspension_orders"]) == 1,
-        message="the registry to apply the first lifting",
-    )
-    assert registry_status(minle, uscc)["status"] == "suspended"
-    lifted = minle.post(f"/api/v1/hazards/{second}/suspension/lift", json={"reason": "复查合格"})
-    assert lifted.status_code == 200, lifted.text
-    resumed = wait_until(
-        lambda: (status := registry_status(minle, uscc))["status"] == "operating" and status,
-        message="the registry to restore operating after the last order",
-    )
+    assert registry_holds(2)["status"] == "suspended"
+    for hazard, status in ((first, "suspended"), (second, "operating")):
+        lifted = minle.post(
+            f"/api/v1/hazards/{hazard}/suspension/lift", json={"reason": "复查合格"}
+        )
+        assert lifted.status_code == 200, lifted.text
+        resumed = registry_holds(1 if hazard == first else 0)
+        assert resumed["status"] == status
     assert resumed["open_suspension_orders"] == []
 
 
@@ -226,3 +226,150 @@ def test_a_refused_suspension_order_is_an_art_113_closure_ground(sign_in, users)
     [ground] = shown["closure_grounds"]
     assert ground["item"] == "（四）"
     assert ground["rule"] == {"id": "inspection.penalty.safety_law.art113_closure", "version": 2}
+
+
+def test_the_timer_proposes_the_next_rung_and_a_regulator_decides_it(sign_in, users, platform):
+    """The county plan's ladder: the reminder (提醒) goes out by itself; 督办 is proposed on the
+    hazard and only a regulator takes it."""
+    minle, inspector = sign_in("minle"), sign_in("inspector-minle")
+    body, _ = register(sign_in, users)
+    _, hazards = inspected(sign_in, body["uscc"], [{"description": "积尘", "deadline": day(1)}])
+    path = f"/api/v1/hazards/{hazards['general'][0]}"
+    try:
+        platform.restart("inspection", clock_offset_seconds=2 * 86400)
+        wait_until(lambda: read(minle, path)["escalations"], timeout=60,
+                   message="the overdue timer to send the reminder")
+        # A week after the reminder, the next rung is due.
+        platform.restart("inspection", clock_offset_seconds=9 * 86400)
+        proposed = wait_until(lambda: read(minle, path)["escalation_proposal"], timeout=60,
+                              message="the timer to propose the next rung")
+        assert (proposed["kind"], proposed["label"]) == ("supervision_order", "督办")
+        assert proposed["rule"] == {"id": "inspection.escalation.ladder", "version": 1}
+        before = read(minle, path)
+        assert [action["kind"] for action in before["escalations"]] == ["reminder"]
+        decision = {"kind": "supervision_order", "approve": True, "reason": "逾期未整改",
+                    "document_number": "民应急督〔2026〕5号"}
+        assert_problem(inspector.post(path + "/escalation", json=decision), 403, "forbidden")
+        assert_problem(minle.post(path + "/escalation", json={**decision, "kind": "interview"}),
+                       409, "conflict")
+        assert_problem(minle.post(path + "/escalation", json={**decision, "reason": ""}),
+                       422, "invalid_input", "reason")
+        assert read(minle, path) == before
+        taken = minle.post(path + "/escalation", json=decision)
+        assert taken.status_code == 200, taken.text
+    finally:
+        platform.restart("inspection")
+    taken = taken.json()
+    assert [action["kind"] for action in taken["escalations"]] == ["reminder", "supervision_order"]
+    assert taken["escalation_proposal"] is None
+    assert taken["escalations"][-1]["taken_by"] == "minle"
+
+
+def test_art_112_daily_fines_are_proposed_and_the_bureau_decides(sign_in, firm):
+    """Safety Law Art. 112 "可以": the unit's daily fine is a proposal until a regulator decides;
+    the principal's line is never multiplied."""
+    minle, inspector = sign_in("minle"), sign_in("inspector-minle")
+    case = open_case(minle, firm)
+    path = f"/api/v1/enforcement-cases/{case['id']}"
+    lines = penalty_lines(case, amount_yuan=10000, decided_on=day(-10))
+    lines[1]["decided_on"] = day(-10)
+    assert minle.post(path + "/penalties", json={"lines": lines}).status_code == 200
+    unit, principal = (party["party_id"] for party in case["parties"])
+    for party in (unit, principal):
+        refused = inspector.post(
+            path + "/compliance", json={"party_id": party, "status": "refused", "on": day(-10)}
+        )
+        assert refused.status_code == 200, refused.text
+    [proposal] = refused.json()["continuous_daily_fines"]
+    assert (proposal["party_id"], proposal["status"], proposal["days"]) == (unit, "proposed", 10)
+    assert proposal["amount_yuan"] == 100000
+    assert proposal["rule"] == {"id": "inspection.penalty.safety_law.art112", "version": 1}
+    before = read(minle, path)
+    decision = {"party_id": unit, "impose": True, "reason": "拒不改正",
+                "decision_number": "民应急罚〔2026〕8号"}
+    assert_problem(inspector.post(path + "/daily-fines", json=decision), 403, "forbidden")
+    assert_problem(
+        minle.post(path + "/daily-fines", json={**decision, "decision_number": None}),
+        422,
+        "invalid_input",
+        "decision_number",
+    )
+    assert_problem(
+        minle.post(path + "/daily-fines", json={**decision, "party_id": principal}),
+        409,
+        "conflict",
+    )
+    assert read(minle, path) == before
+    imposed = minle.post(path + "/daily-fines", json=decision)
+    assert imposed.status_code == 200, imposed.text
+    assert imposed.json()["continuous_daily_fines"] == []
+    assert imposed.json()["daily_fine_decisions"][0]["amount_yuan"] == 100000
+
+
+def test_closure_is_decided_by_the_bureau_and_bans_the_principal(sign_in, users):
+    """Safety Law Art. 113: 提请关闭 on a ground it lists; the principal is barred for five
+    years."""
+    minle, inspector = sign_in("minle"), sign_in("inspector-minle")
+    body, _ = register(sign_in, users)
+    firm = {"uscc": body["uscc"], "name": body["name"]}
+    case = open_case(minle, firm)
+    path = f"/api/v1/enforcement-cases/{case['id']}"
+    decision = {"decision_number": "民应急关〔2026〕1号", "reason": "拒不执行停产整顿决定"}
+    assert_problem(minle.post(path + "/closure", json=decision), 409, "conflict")
+    [hazard] = planned_major_hazards(sign_in, firm["uscc"], 1)
+    assert suspend(minle, hazard).status_code == 200
+    defied = inspector.post(
+        f"/api/v1/hazards/{hazard}/actions",
+        json={"action": "record_defiance", "reason": "复查发现仍在生产"},
+    )
+    assert defied.status_code == 200, defied.text
+    before = read(minle, path)
+    assert_problem(inspector.post(path + "/closure", json=decision), 403, "forbidden")
+    assert_problem(
+        minle.post(path + "/closure", json={"reason": decision["reason"]}),
+        422,
+        "invalid_input",
+        "decision_number",
+    )
+    assert read(minle, path) == before
+    closed = minle.post(path + "/closure", json=decision)
+    assert closed.status_code == 200, closed.text
+    principal = closed.json()["parties"][1]
+    assert principal["bans"][0]["years"] == 5 and principal["bans"][0]["from"] == day(0)
+    assert closed.json()["closure_decision"]["grounds"] == ["（四）"]
+
+
+SHORTER_INTERVAL = """
+overrides:
+  - id: inspection.escalation.interval_days
+    version: 2
+    value: 3
+    source: {document: 民乐县应急管理局关于逾期隐患督促的规定}
+    effective_from: 2024-01-01
+    checked_against: official
+"""
+
+
+def test_a_deployment_s_interval_of_three_days_brings_the_proposal_forward(
+    sign_in, users, platform, tmp_path
+):
+    """The interval between rungs is local policy: a county's 3 days apply without a code
+    change, named on the proposal as the rule's version 2."""
+    minle = sign_in("minle")
+    body, _ = register(sign_in, users)
+    _, hazards = inspected(sign_in, body["uscc"], [{"description": "积尘", "deadline": day(1)}])
+    path = f"/api/v1/hazards/{hazards['general'][0]}"
+    rules_dir = write_rules(tmp_path, SHORTER_INTERVAL)
+    try:
+        platform.restart("inspection", rules_dir=rules_dir, clock_offset_seconds=2 * 86400)
+        wait_until(lambda: read(minle, path)["escalations"], timeout=60,
+                   message="the overdue timer to send the reminder")
+        # Three days after the reminder: a week has not passed, the county's interval has.
+        platform.restart("inspection", rules_dir=rules_dir, clock_offset_seconds=5 * 86400)
+        proposed = wait_until(lambda: read(minle, path)["escalation_proposal"], timeout=60,
+                              message="the timer to propose the next rung")
+    finally:
+        platform.restart("inspection")
+    assert proposed["kind"] == "supervision_order"
+    assert proposed["interval_rule"] == {"id": "inspection.escalation.interval_days",
+                                         "version": 2}
