@@ -154,8 +154,10 @@ def test_an_inspector_proposes_but_the_bureau_decides(sign_in, firm):
         ({"article": "safety_law.art999"}, "article", "unknown article"),
         ({"circumstance": "overdue"}, "circumstance", "has no overdue case"),
         ({"article": "Art. 102"}, "article", "a penalty rule id"),
+        ({"correction_ordered_on": day(1)}, "correction_ordered_on", "the order to correct"),
     ],
-    ids=["above the range", "unverified amounts", "unknown article", "no such case", "malformed"],
+    ids=["above the range", "unverified amounts", "unknown article", "no such case", "malformed",
+         "order to correct after the decision"],
 )
 def test_a_line_outside_its_article_is_refused_with_the_range(
     sign_in, firm, overrides, field, message

@@ -238,6 +238,8 @@ def test_a_party_without_a_line_is_refused():
     ("order_to_correct", None),
     ("correction_deadline", date(2026, 2, 1)),
     ("correction_deadline", "2026-03-15"),
+    ("correction_ordered_on", date(2026, 3, 2)),
+    ("correction_ordered_on", "2026-02-20"),
 ])
 def test_a_wrong_line_is_refused_by_field(field, value):
     case = opened()
