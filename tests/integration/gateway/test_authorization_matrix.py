@@ -293,7 +293,8 @@ def _request(method, rule_path, world, role, account):
             {"kind": "unit", "name": "测试公司"}]}},
         "/api/v1/enforcement-cases/<string:identifier>/penalties": {"json": {"lines": [{
             "party_id": world.records["party"], "legal_basis": "安全生产法第一百零二条",
-            "article": "safety_law.art102", "amount_yuan": 20000, "decision_number": "民应急罚〔2026〕1号",
+            "article": "safety_law.art102", "amount_yuan": 20000,
+            "decision_number": "民应急罚〔2026〕1号",
             "decided_on": today(), "order_to_correct": True}]}},
         "/api/v1/enforcement-cases/<string:identifier>/compliance": {"json": {
             "party_id": world.records["party"], "status": "refused", "on": today()}},
