@@ -65,6 +65,8 @@ class HazardQuerySchema(PageSchema):
     grade = fields.String(validate=validate.OneOf(GRADES))
     state = fields.String(validate=validate.Length(min=1, max=20))
     overdue = fields.Boolean()
+    escalation_proposed = fields.Boolean(metadata={
+        "description": "true: only hazards with an escalation rung waiting for the bureau"})
 
 
 class RectificationSchema(StrictSchema):

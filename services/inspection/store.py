@@ -231,8 +231,11 @@ class InspectionStore(BaseStore):
         return self._save("hazard", before, after, events)
 
     def hazards_page(self, actor, query):
-        return self._page("hazard", actor, query,
-                          _criteria(query, ("uscc", "grade", "state", "overdue")))
+        criteria = _criteria(query, ("uscc", "grade", "state", "overdue"))
+        if "escalation_proposed" in query:
+            criteria["escalation_proposal"] = {"$ne" if query["escalation_proposed"] else "$eq":
+                                               None}
+        return self._page("hazard", actor, query, criteria)
 
     def overdue_candidates(self, today_iso, limit=500):
         return list(self.db.hazards.find(

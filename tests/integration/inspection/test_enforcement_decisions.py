@@ -246,6 +246,9 @@ def test_the_timer_proposes_the_next_rung_and_a_regulator_decides_it(sign_in, us
         proposed = wait_until(lambda: read(minle, path)["escalation_proposal"], timeout=60,
                               message="the timer to propose the next rung")
         assert (proposed["kind"], proposed["label"]) == ("supervision_order", "督办")
+        waiting = minle.get("/api/v1/hazards", params={"uscc": body["uscc"],
+                                                       "escalation_proposed": "true"}).json()
+        assert [hazard["id"] for hazard in waiting["items"]] == [hazards["general"][0]]
         assert proposed["rule"] == {"id": "inspection.escalation.ladder", "version": 1}
         before = read(minle, path)
         assert [action["kind"] for action in before["escalations"]] == ["reminder"]

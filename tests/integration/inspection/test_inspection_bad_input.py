@@ -466,6 +466,7 @@ def test_another_county_cannot_change_a_record_outside_its_jurisdiction(site, si
         ({"grade[$ne]": "x"}, "grade[$ne]"),
         ({"uscc[$gt]": ""}, "uscc[$gt]"),
         ({"state[$regex]": ".*"}, "state[$regex]"),
+        ({"escalation_proposed": "perhaps"}, "escalation_proposed"),
     ],
 )
 def test_operator_filters_are_refused(sign_in, params, field):
