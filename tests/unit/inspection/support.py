@@ -19,13 +19,16 @@ ENTERPRISE = {
     "status": "operating",
 }
 INSPECTOR = Actor("inspector-minle", "inspector", "620722")
+# On-site enforcement needs two officers (行政处罚法 Art. 42).
+SECOND_OFFICER = "inspector-zhang"
 RULES = load_rules("inspection", checks=RULE_CHECKS)
 CATALOGUE = catalogue.in_force(RULES, TODAY)
 
 
 def visit(mode="unannounced", **fields):
     inspection, _ = inspections.open_inspection(
-        {"mode": mode, "place": "车间", "content": "检查", **fields},
+        {"mode": mode, "place": "车间", "content": "检查", "inspectors": [SECOND_OFFICER],
+         **fields},
         ENTERPRISE,
         None,
         INSPECTOR,
