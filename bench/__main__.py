@@ -9,6 +9,7 @@ cannot run exits non-zero. Progress goes to stderr, figures to stdout.
 The platform under test takes its settings from the ANJIAN_* environment like any deployment, so
 e.g. ANJIAN_RPC_TIMEOUT_SECONDS=600 lets an import finish that the default timeout cuts short.
 """
+
 import argparse
 import signal
 import sys
@@ -20,11 +21,11 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
 from bench.list_pages import list_page_10x_data, slow_burst_recovery_s  # noqa: E402
-from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
-from tools.isolated import PlatformError  # noqa: E402
+from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
 from bench.store_update import store_update_patched_vs_unpatched  # noqa: E402
 from bench.throughput import gateway_get_vs_rpc  # noqa: E402
+from tools.isolated import PlatformError  # noqa: E402
 
 # Figures that bring their own servers and need no platform.
 STANDALONE = {
@@ -34,37 +35,52 @@ STANDALONE = {
 FIGURES = {
     "gateway_get_vs_rpc": lambda platform, args: gateway_get_vs_rpc(platform, args.seconds),
     # Before the import: its ten thousand registry events keep the inspection service busy.
-    "event_pipeline_vs_raw_kombu":
-        lambda platform, args: event_pipeline_vs_raw_kombu(platform, args.events),
+    "event_pipeline_vs_raw_kombu": lambda platform, args: event_pipeline_vs_raw_kombu(
+        platform, args.events
+    ),
     # Before the import, which starts from an empty registry.
     "list_page_10x_data": lambda platform, args: list_page_10x_data(platform),
     # After the lists, on their 10,000 enterprises.
     "slow_burst_recovery_s": lambda platform, args: slow_burst_recovery_s(platform),
     "import_10k_vs_insert_many": lambda platform, args: import_10k_vs_insert_many(platform),
-    "import_10k_propagation_vs_import":
-        lambda platform, args: import_10k_propagation_vs_import(platform),
+    "import_10k_propagation_vs_import": lambda platform, args: import_10k_propagation_vs_import(
+        platform
+    ),
 }
 MANAGEMENT_URL = "http://127.0.0.1:15672"
 
 
 def _stop_on_sigterm():
     """SIGTERM unwinds like Ctrl-C, so the platform is torn down either way."""
+
     def stop(signum, frame):
         raise SystemExit(128 + signum)
+
     signal.signal(signal.SIGTERM, stop)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=8.0,
-                        help="measured duration of each throughput run (default 8)")
-    parser.add_argument("--events", type=int, default=DEFAULT_EVENTS,
-                        help=f"events sent through the pipeline and raw AMQP by "
-                             f"event_pipeline_vs_raw_kombu (default {DEFAULT_EVENTS})")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=8.0,
+        help="measured duration of each throughput run (default 8)",
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=DEFAULT_EVENTS,
+        help=f"events sent through the pipeline and raw AMQP by "
+        f"event_pipeline_vs_raw_kombu (default {DEFAULT_EVENTS})",
+    )
     parser.add_argument("--only", choices=[*STANDALONE, *FIGURES], help="run just this figure")
-    parser.add_argument("--rabbitmq-management", default=MANAGEMENT_URL, metavar="URL",
-                        help=f"RabbitMQ management API, to create the run's vhost "
-                             f"(default {MANAGEMENT_URL})")
+    parser.add_argument(
+        "--rabbitmq-management",
+        default=MANAGEMENT_URL,
+        metavar="URL",
+        help=f"RabbitMQ management API, to create the run's vhost (default {MANAGEMENT_URL})",
+    )
     args = parser.parse_args(argv)
     if args.seconds <= 0:
         parser.error("--seconds must be positive")

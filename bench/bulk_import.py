@@ -4,6 +4,7 @@ The import is timed from upload until the per-row report comes back. The raw sid
 documents the import stores (built by the registry's own domain rules) into a fresh collection
 with the registry's indexes, so the ratio is what parsing, validation and RPC add to storage.
 """
+
 import io
 import time
 
@@ -48,9 +49,12 @@ def timed_import(platform, workbook):
     """Seconds until the reply, and the reply: the per-row report, or why there is none."""
     headers = {"Authorization": f"Bearer {platform.sign_in()}"}
     started = time.perf_counter()
-    reply = requests.post(platform.url + "/api/v1/enterprises/import", headers=headers,
-                          files={"file": ("enterprises.xlsx", workbook, XLSX_TYPE)},
-                          timeout=IMPORT_TIMEOUT_SECONDS)
+    reply = requests.post(
+        platform.url + "/api/v1/enterprises/import",
+        headers=headers,
+        files={"file": ("enterprises.xlsx", workbook, XLSX_TYPE)},
+        timeout=IMPORT_TIMEOUT_SECONDS,
+    )
     return time.perf_counter() - started, reply
 
 
@@ -62,19 +66,40 @@ def import_10k_vs_insert_many(platform):
     insert_seconds = _time_insert_many(platform, stored_documents(payloads, platform.regulator))
     import_seconds, reply = _time_import(platform, workbook)
     timings = f"insert_many: {insert_seconds:.2f} s"
-    setup = (f"{ROWS} rows, {len(workbook) // 1024} KiB .xlsx; insert_many into a fresh "
-             f"collection with the registry's indexes")
+    setup = (
+        f"{ROWS} rows, {len(workbook) // 1024} KiB .xlsx; insert_many into a fresh "
+        f"collection with the registry's indexes"
+    )
     # A failed import is a result worth reporting, not a reason to stop the bench.
     if reply.status_code != 200:
-        return Figure(NAME, "failed", f"<= {TARGET}", [
-            f"import: HTTP {reply.status_code} after {import_seconds:.2f} s, {timings}",
-            f"gateway said: {reply.text.strip()[:300]}", setup])
+        return Figure(
+            NAME,
+            "failed",
+            f"<= {TARGET}",
+            [
+                f"import: HTTP {reply.status_code} after {import_seconds:.2f} s, {timings}",
+                f"gateway said: {reply.text.strip()[:300]}",
+                setup,
+            ],
+        )
     report = reply.json()
-    counts = (f"{report['created']} created, {report['existing']} existing, "
-              f"{report['invalid']} invalid")
+    counts = (
+        f"{report['created']} created, {report['existing']} existing, {report['invalid']} invalid"
+    )
     if report["created"] != ROWS:
-        return Figure(NAME, "failed", f"<= {TARGET}", [
-            f"import: {import_seconds:.2f} s, {timings}",
-            f"the import report says {counts}, not {ROWS} created", setup])
-    return Figure(NAME, f"{import_seconds / insert_seconds:.1f}x", f"<= {TARGET}", [
-        f"import: {import_seconds:.2f} s, {timings}", f"{setup}; import report: {counts}"])
+        return Figure(
+            NAME,
+            "failed",
+            f"<= {TARGET}",
+            [
+                f"import: {import_seconds:.2f} s, {timings}",
+                f"the import report says {counts}, not {ROWS} created",
+                setup,
+            ],
+        )
+    return Figure(
+        NAME,
+        f"{import_seconds / insert_seconds:.1f}x",
+        f"<= {TARGET}",
+        [f"import: {import_seconds:.2f} s, {timings}", f"{setup}; import report: {counts}"],
+    )

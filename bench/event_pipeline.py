@@ -5,8 +5,10 @@ publisher confirms) on the run's broker, each clock running from the first publi
 side publishes to `inspection.events`, where the inspection service's batched indicator handler
 moves the county's counters, recording the event ids in the same write, before acknowledging each
 message; the raw side publishes to a fresh durable queue that a bare kombu consumer with the same
-prefetch drains, acknowledging each message. The ratio is what idempotent handling and its database writes cost per event.
+prefetch drains, acknowledging each message. The ratio is what idempotent handling and its
+database writes cost per event.
 """
+
 import threading
 import time
 import uuid
@@ -18,8 +20,8 @@ from bench.figures import Figure
 from bench.platform import BenchError
 from services.inspection.events import OWN_EVENTS
 from services.inspection.service import InspectionService
-from services.kit.pure import uscc
 from services.kit.batching import BATCH_PREFETCH
+from services.kit.pure import uscc
 from services.kit.pure.envelope import make_event
 
 NAME = "event_pipeline_vs_raw_kombu"
@@ -41,11 +43,25 @@ DRAIN_WAKEUP_SECONDS = 0.5
 
 def _hazard_events(count, clock):
     today = clock.today().isoformat()
-    return [make_event(service="inspection", entity="hazard", verb="reported",
-                       subject=uuid.uuid4().hex, region_code=COUNTY, now=clock.now(),
-                       data={"hazard_id": uuid.uuid4().hex, "uscc": ENTERPRISE, "grade": "general",
-                             "state": "rectifying", "deadline": None, "found_on": today})
-            for _ in range(count)]
+    return [
+        make_event(
+            service="inspection",
+            entity="hazard",
+            verb="reported",
+            subject=uuid.uuid4().hex,
+            region_code=COUNTY,
+            now=clock.now(),
+            data={
+                "hazard_id": uuid.uuid4().hex,
+                "uscc": ENTERPRISE,
+                "grade": "general",
+                "state": "rectifying",
+                "deadline": None,
+                "found_on": today,
+            },
+        )
+        for _ in range(count)
+    ]
 
 
 def _connection(platform):
@@ -56,14 +72,23 @@ def _publish(connection, exchange_name, events):
     """Each publish returns once the broker has confirmed it, as the platform's relays do."""
     producer = Producer(connection.default_channel)
     for event in events:
-        producer.publish(event, exchange=exchange_name, routing_key=event["type"],
-                         serializer="json", delivery_mode="persistent", message_id=event["id"])
+        producer.publish(
+            event,
+            exchange=exchange_name,
+            routing_key=event["type"],
+            serializer="json",
+            delivery_mode="persistent",
+            message_id=event["id"],
+        )
 
 
 def _found_general_hazards(platform, token, year):
-    reply = requests.get(platform.url + "/api/v1/indicators/inspection", timeout=30,
-                         params={"region": COUNTY, "year": year},
-                         headers={"Authorization": f"Bearer {token}"})
+    reply = requests.get(
+        platform.url + "/api/v1/indicators/inspection",
+        timeout=30,
+        params={"region": COUNTY, "year": year},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     if reply.status_code != 200:
         raise BenchError(f"reading the indicators failed: {reply.status_code} {reply.text[:500]}")
     return reply.json()["hazards"]["general"]["found"]
@@ -82,7 +107,8 @@ def _time_pipeline(platform, events, year):
     def found():
         document = indicators.find_one({"_id": key}, {"counters": 1}) or {}
         return (((document.get("counters") or {}).get("hazards") or {}).get("found") or {}).get(
-            "general", 0)
+            "general", 0
+        )
 
     target = found() + len(events)
     with _connection(platform) as connection:
@@ -116,8 +142,9 @@ class _Drain:
 
     def run(self, deadline):
         try:
-            with Consumer(self.connection, [self.queue], callbacks=[self._on_message],
-                          prefetch_count=PREFETCH):
+            with Consumer(
+                self.connection, [self.queue], callbacks=[self._on_message], prefetch_count=PREFETCH
+            ):
                 self.consuming.set()
                 while self.finished_at is None and time.monotonic() < deadline:
                     try:
@@ -138,7 +165,8 @@ def _time_raw(platform, events):
         queue(consuming.default_channel).declare()
         drain = _Drain(consuming, queue, len(events))
         consumer = threading.Thread(
-            target=drain.run, args=(time.monotonic() + HANDLED_TIMEOUT_SECONDS,), daemon=True)
+            target=drain.run, args=(time.monotonic() + HANDLED_TIMEOUT_SECONDS,), daemon=True
+        )
         consumer.start()
         drain.consuming.wait()
         started = time.perf_counter()
@@ -148,8 +176,10 @@ def _time_raw(platform, events):
     if drain.error is not None:
         raise BenchError(f"the raw consumer failed: {drain.error!r}")
     if drain.finished_at is None:
-        raise BenchError(f"the raw consumer got {drain.received} of {len(events)} messages "
-                         f"in {HANDLED_TIMEOUT_SECONDS} s")
+        raise BenchError(
+            f"the raw consumer got {drain.received} of {len(events)} messages "
+            f"in {HANDLED_TIMEOUT_SECONDS} s"
+        )
     return drain.finished_at - started
 
 
@@ -162,13 +192,25 @@ def event_pipeline_vs_raw_kombu(platform, count):
     pipeline_seconds = _time_pipeline(platform, _hazard_events(count, clock), year)
     raw_rate = count / raw_seconds
     if pipeline_seconds is None:
-        return Figure(NAME, "failed", f">= {TARGET}", [
-            f"the inspection service did not handle {count} events within "
-            f"{HANDLED_TIMEOUT_SECONDS} s; raw kombu: {raw_rate:.0f} msgs/s"])
+        return Figure(
+            NAME,
+            "failed",
+            f">= {TARGET}",
+            [
+                f"the inspection service did not handle {count} events within "
+                f"{HANDLED_TIMEOUT_SECONDS} s; raw kombu: {raw_rate:.0f} msgs/s"
+            ],
+        )
     counted = _found_general_hazards(platform, token, year) - found_before
-    details = [f"pipeline: {count / pipeline_seconds:.1f} events/s, raw kombu: {raw_rate:.0f} "
-               f"msgs/s ({count} events)"]
+    details = [
+        f"pipeline: {count / pipeline_seconds:.1f} events/s, raw kombu: {raw_rate:.0f} "
+        f"msgs/s ({count} events)"
+    ]
     if counted != count:
-        return Figure(NAME, "failed", f">= {TARGET}", details + [
-            f"hazards.general.found for {COUNTY} grew by {counted}, not {count}"])
+        return Figure(
+            NAME,
+            "failed",
+            f">= {TARGET}",
+            details + [f"hazards.general.found for {COUNTY} grew by {counted}, not {count}"],
+        )
     return Figure(NAME, f"{raw_seconds / pipeline_seconds:.2f}", f">= {TARGET}", details)

@@ -1,4 +1,5 @@
 """What a figure reports: a measured value against its target, and the numbers behind it."""
+
 from dataclasses import dataclass, field
 
 
@@ -12,4 +13,5 @@ class Figure:
     def lines(self):
         """The detail lines first, indented, then the figure line itself."""
         return [f"  {detail}" for detail in self.details] + [
-            f"{self.name}: {self.measured} (target {self.target})"]
+            f"{self.name}: {self.measured} (target {self.target})"
+        ]

@@ -5,6 +5,7 @@ The median time of `GET /api/v1/enterprises?page_size=20` and of `GET /api/v1/ha
 9,000 more, in the same run. Records are stored directly, built by the services' own domain
 rules, since what is measured is the list, not how the records got there. Page 50 is timed too.
 """
+
 import statistics
 import threading
 import time
@@ -30,7 +31,8 @@ def _load(platform, count, first_serial):
     platform.database("registry").enterprises.insert_many(documents, ordered=False)
     clock = Clock()
     platform.database("inspection").hazards.insert_many(
-        general_hazards(documents, clock.now(), clock.today().isoformat()), ordered=False)
+        general_hazards(documents, clock.now(), clock.today().isoformat()), ordered=False
+    )
 
 
 def _median_ms(session, url, params):
@@ -45,9 +47,11 @@ def _median_ms(session, url, params):
 
 
 def _measure(platform, session):
-    return {(route, page): _median_ms(session, platform.url + route,
-                                      {"page_size": 20, "page": page})
-            for route in ROUTES for page in (1, 50)}
+    return {
+        (route, page): _median_ms(session, platform.url + route, {"page_size": 20, "page": page})
+        for route in ROUTES
+        for page in (1, 50)
+    }
 
 
 def list_page_10x_data(platform):
@@ -58,9 +62,12 @@ def list_page_10x_data(platform):
     _load(platform, LARGE - SMALL, SMALL)
     large = _measure(platform, session)
     ratios = {route: large[route, 1] / small[route, 1] for route in ROUTES}
-    details = [f"{route} page {page}: {small[route, page]:.1f} ms with {SMALL}, "
-               f"{large[route, page]:.1f} ms with {LARGE} (median of {SAMPLES})"
-               for route in ROUTES for page in (1, 50)]
+    details = [
+        f"{route} page {page}: {small[route, page]:.1f} ms with {SMALL}, "
+        f"{large[route, page]:.1f} ms with {LARGE} (median of {SAMPLES})"
+        for route in ROUTES
+        for page in (1, 50)
+    ]
     return Figure(NAME, f"{max(ratios.values()):.2f}", f"<= {TARGET}", details)
 
 
@@ -85,8 +92,12 @@ def slow_burst_recovery_s(platform):
     outcomes = []
 
     def slow_list():
-        reply = requests.get(platform.url + "/api/v1/enterprises", headers=headers, timeout=120,
-                             params={"q": "没有这个名字", "page_size": 20})
+        reply = requests.get(
+            platform.url + "/api/v1/enterprises",
+            headers=headers,
+            timeout=120,
+            params={"q": "没有这个名字", "page_size": 20},
+        )
         outcomes.append(reply.status_code)
 
     threads = [threading.Thread(target=slow_list, daemon=True) for _ in range(BURST)]
@@ -106,6 +117,12 @@ def slow_burst_recovery_s(platform):
     for thread in threads:
         thread.join(timeout=120)
     answers = ", ".join(f"{outcomes.count(code)}× {code}" for code in sorted(set(outcomes)))
-    return Figure("slow_burst_recovery_s", f"{recovered:.1f}", f"<= {BURST_TARGET}", [
-        f"{BURST} name searches over {LARGE} enterprises at once ({answers}); a read of one "
-        f"enterprise answered under {FAST_MS} ms {recovered:.1f} s after the burst began"])
+    return Figure(
+        "slow_burst_recovery_s",
+        f"{recovered:.1f}",
+        f"<= {BURST_TARGET}",
+        [
+            f"{BURST} name searches over {LARGE} enterprises at once ({answers}); a read of one "
+            f"enterprise answered under {FAST_MS} ms {recovered:.1f} s after the burst began"
+        ],
+    )

@@ -5,6 +5,7 @@ so it never disturbs the demo platform, a test run or another bench. Every servi
 gateway run as real processes, started exactly as in production (`tools.cli serve ...`). Any
 other ANJIAN_* setting in the environment reaches them unchanged.
 """
+
 import dataclasses
 import secrets
 import shutil
@@ -16,11 +17,10 @@ import requests
 
 from gateway.auth import UserStore
 from services import COMPONENTS
-from tools.isolated import (Components, PlatformError, VirtualHost, drop_databases,
-                               free_port)
-from services.kit.pure.actor import Actor
 from services.kit.config import Settings
 from services.kit.mongo import connect
+from services.kit.pure.actor import Actor
+from tools.isolated import Components, PlatformError, VirtualHost, drop_databases, free_port
 
 READY_SECONDS = 90
 # The bench signs in as a regulator of Zhangye city, whose counties hold every bench enterprise.
@@ -38,8 +38,9 @@ class Platform(Components):
     def __init__(self, settings, mongo):
         super().__init__(settings, ready_seconds=READY_SECONDS)
         self.mongo = mongo
-        self.regulator = Actor(user_id=REGULATOR_NAME, role="regulator",
-                               region_scope=REGULATOR_SCOPE)
+        self.regulator = Actor(
+            user_id=REGULATOR_NAME, role="regulator", region_scope=REGULATOR_SCOPE
+        )
         self.regulator_password = secrets.token_hex(16)
 
     def database(self, name):
@@ -50,8 +51,11 @@ class Platform(Components):
 
     def sign_in(self):
         """A fresh bearer token for the bench regulator, from the gateway's sign-in route."""
-        reply = requests.post(self.url + "/api/v1/auth/token", timeout=30, json={
-            "username": REGULATOR_NAME, "password": self.regulator_password})
+        reply = requests.post(
+            self.url + "/api/v1/auth/token",
+            timeout=30,
+            json={"username": REGULATOR_NAME, "password": self.regulator_password},
+        )
         if reply.status_code != 200:
             raise BenchError(f"sign-in failed: {reply.status_code} {reply.text[:500]}")
         return reply.json()["access_token"]
@@ -59,11 +63,13 @@ class Platform(Components):
 
 def _best_effort(what, step, *args, **kwargs):
     """A teardown step that fails is reported and the others still run."""
+
     def run():
         try:
             step(*args, **kwargs)
         except Exception as error:  # e.g. the infrastructure went away during the run
             print(f"bench: could not {what}: {error}", file=sys.stderr)
+
     return run
 
 
@@ -71,8 +77,10 @@ def _check_database(mongo, settings):
     try:
         mongo.admin.command("ping")
     except Exception as error:  # any failure to answer means the bench cannot run
-        raise BenchError(f"the database at {settings.mongo_uri} does not answer ({error}); "
-                         "is the infrastructure up (make infra)?") from None
+        raise BenchError(
+            f"the database at {settings.mongo_uri} does not answer ({error}); "
+            "is the infrastructure up (make infra)?"
+        ) from None
 
 
 @contextmanager
@@ -86,20 +94,34 @@ def isolated_platform(management_url):
         logs = tempfile.mkdtemp(prefix="anjian-bench-")
         teardown.callback(shutil.rmtree, logs, ignore_errors=True)
         settings = dataclasses.replace(
-            base, amqp_uri=broker.amqp_uri, database_prefix=f"bench_{secrets.token_hex(4)}_",
-            gateway_host="127.0.0.1", gateway_port=free_port(),
-            data_dir=logs, jwt_secret=secrets.token_hex(32))
+            base,
+            amqp_uri=broker.amqp_uri,
+            database_prefix=f"bench_{secrets.token_hex(4)}_",
+            gateway_host="127.0.0.1",
+            gateway_port=free_port(),
+            data_dir=logs,
+            jwt_secret=secrets.token_hex(32),
+        )
         mongo = connect(settings)
         teardown.callback(mongo.close)
         _check_database(mongo, settings)
-        teardown.callback(_best_effort(f"drop the databases {settings.database_prefix}*",
-                                       drop_databases, mongo, settings.database_prefix))
+        teardown.callback(
+            _best_effort(
+                f"drop the databases {settings.database_prefix}*",
+                drop_databases,
+                mongo,
+                settings.database_prefix,
+            )
+        )
         platform = Platform(settings, mongo)
         teardown.callback(platform.stop_all)
         for component in COMPONENTS:
             platform.start(component)
         platform.wait_ready()
         UserStore(platform.database("gateway")).create(
-            REGULATOR_NAME, platform.regulator_password, platform.regulator.role,
-            platform.regulator.region_scope)
+            REGULATOR_NAME,
+            platform.regulator_password,
+            platform.regulator.role,
+            platform.regulator.region_scope,
+        )
         yield platform

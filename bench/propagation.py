@@ -5,12 +5,13 @@ until the inspection service's copy of the registry (its read model, fed by `reg
 holds every imported enterprise. The figure is the second time over the first: what the outbox
 relay, the broker and the consumer add to the import itself.
 """
+
 import time
 
 from bench.bulk_import import import_workbook, timed_import
-from tools.volume import create_payloads
 from bench.figures import Figure
 from bench.platform import BenchError
+from tools.volume import create_payloads
 
 NAME = "import_10k_propagation_vs_import"
 TARGET = 3
@@ -34,16 +35,29 @@ def import_10k_propagation_vs_import(platform):
     # Looked up by USCC a chunk at a time (by index), so that watching costs the server little.
     while waiting:
         chunk = waiting[:CHUNK]
-        known = {document["_id"] for document in read_model.find({"_id": {"$in": chunk}},
-                                                                  {"_id": 1})}
+        known = {
+            document["_id"] for document in read_model.find({"_id": {"$in": chunk}}, {"_id": 1})
+        }
         waiting = [uscc for uscc in chunk if uscc not in known] + waiting[CHUNK:]
         if waiting and time.perf_counter() > deadline:
-            return Figure(NAME, "failed", f"<= {TARGET}", [
-                f"import: {import_seconds:.1f} s; after {PROPAGATION_TIMEOUT_SECONDS} s the "
-                f"inspection service knows {ROWS - len(waiting)} of {ROWS}"])
+            return Figure(
+                NAME,
+                "failed",
+                f"<= {TARGET}",
+                [
+                    f"import: {import_seconds:.1f} s; after {PROPAGATION_TIMEOUT_SECONDS} s the "
+                    f"inspection service knows {ROWS - len(waiting)} of {ROWS}"
+                ],
+            )
         if waiting and len(known) < len(chunk):
             time.sleep(POLL_SECONDS)
     propagated = time.perf_counter() - started
-    return Figure(NAME, f"{propagated / import_seconds:.1f}", f"<= {TARGET}", [
-        f"import: {import_seconds:.1f} s; every enterprise known to inspection after "
-        f"{propagated:.1f} s"])
+    return Figure(
+        NAME,
+        f"{propagated / import_seconds:.1f}",
+        f"<= {TARGET}",
+        [
+            f"import: {import_seconds:.1f} s; every enterprise known to inspection after "
+            f"{propagated:.1f} s"
+        ],
+    )

@@ -5,6 +5,7 @@ same run, so the ratio shows what the HTTP layer (gunicorn, Flask, JWT, the RPC 
 The sides take turns in short rounds: on a shared machine the load from elsewhere changes from
 one moment to the next, and measured back to back the two sides would each see another load.
 """
+
 import threading
 import time
 from contextlib import contextmanager
@@ -13,9 +14,9 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
-from tools.volume import create_payloads
 from bench.figures import Figure
 from bench.platform import BenchError
+from tools.volume import create_payloads
 
 NAME = "gateway_get_vs_rpc"
 TARGET = 0.7
@@ -41,8 +42,9 @@ def _register(platform, payloads):
         for payload in payloads:
             reply = session.post(platform.url + "/api/v1/enterprises", json=payload, timeout=30)
             if reply.status_code != 201:
-                raise BenchError(f"registering {payload['uscc']} failed: "
-                                 f"{reply.status_code} {reply.text[:500]}")
+                raise BenchError(
+                    f"registering {payload['uscc']} failed: {reply.status_code} {reply.text[:500]}"
+                )
 
 
 class Load:
@@ -99,8 +101,12 @@ class Load:
                 errors.append(error)
                 self.counting.abort()
 
-        threads = [threading.Thread(target=guarded, args=(offset * len(keys) // self.concurrency,),
-                                    daemon=True) for offset in range(self.concurrency)]
+        threads = [
+            threading.Thread(
+                target=guarded, args=(offset * len(keys) // self.concurrency,), daemon=True
+            )
+            for offset in range(self.concurrency)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -115,6 +121,7 @@ class Load:
 def _gateway_get(base_url):
     def call(session, uscc):
         session.get(f"{base_url}/api/v1/enterprises/{uscc}", timeout=30).raise_for_status()
+
     return call
 
 
@@ -129,24 +136,37 @@ def gateway_get_vs_rpc(platform, seconds):
     sides = {
         "gateway": (lambda: _signed_in_session(platform), _gateway_get(platform.url)),
         # The same timeout and caller as the gateway's own proxies.
-        "raw rpc": (lambda: ClusterRpcProxy(platform.rpc_config(),
-                                            timeout=platform.settings.rpc_timeout_seconds,
-                                            context_data=platform.regulator.to_context()),
-                    _rpc_get),
+        "raw rpc": (
+            lambda: ClusterRpcProxy(
+                platform.rpc_config(),
+                timeout=platform.settings.rpc_timeout_seconds,
+                context_data=platform.regulator.to_context(),
+            ),
+            _rpc_get,
+        ),
     }
     loads = {side: [] for side in sides}
     for round_ in range(ROUNDS):
         for side, (open_client, call) in sides.items():
-            load = Load(CONCURRENCY, WARMUP_SECONDS if round_ == 0 else REWARM_SECONDS,
-                        seconds / ROUNDS)
+            load = Load(
+                CONCURRENCY, WARMUP_SECONDS if round_ == 0 else REWARM_SECONDS, seconds / ROUNDS
+            )
             load.run(open_client, call, usccs)
             loads[side].append(load)
-    rates = {side: sum(load.completed for load in runs) /
-             sum(load.finished_at - load.started_at for load in runs)
-             for side, runs in loads.items()}
-    details = [f"gateway: {rates['gateway']:.0f} req/s, raw rpc: {rates['raw rpc']:.0f} req/s "
-               f"({CONCURRENCY} threads, {seconds:g} s each in {ROUNDS} alternating rounds, "
-               f"after {WARMUP_SECONDS:g} s warm-up)"]
-    details += [f"{side}: {load.failures} failed calls, first: {load.first_failure}"
-                for side, runs in loads.items() for load in runs if load.failures]
+    rates = {
+        side: sum(load.completed for load in runs)
+        / sum(load.finished_at - load.started_at for load in runs)
+        for side, runs in loads.items()
+    }
+    details = [
+        f"gateway: {rates['gateway']:.0f} req/s, raw rpc: {rates['raw rpc']:.0f} req/s "
+        f"({CONCURRENCY} threads, {seconds:g} s each in {ROUNDS} alternating rounds, "
+        f"after {WARMUP_SECONDS:g} s warm-up)"
+    ]
+    details += [
+        f"{side}: {load.failures} failed calls, first: {load.first_failure}"
+        for side, runs in loads.items()
+        for load in runs
+        if load.failures
+    ]
     return Figure(NAME, f"{rates['gateway'] / rates['raw rpc']:.2f}", f">= {TARGET}", details)

@@ -1,4 +1,5 @@
 """The gateway's app factory: authentication, jurisdiction, RPC to the services, problem errors."""
+
 import http
 import importlib
 import logging
@@ -9,10 +10,11 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from gateway import problems
-from gateway.api import admin, auth as auth_api, evidence, health, rules
-from gateway.bodies import JsonProvider, apply_route_limit
-from gateway.blueprint import PaginationSchema
+from gateway.api import admin, evidence, health, rules
+from gateway.api import auth as auth_api
 from gateway.auth import UserStore, authenticate_request
+from gateway.blueprint import PaginationSchema
+from gateway.bodies import JsonProvider, apply_route_limit
 from gateway.platform import Platform
 from services import SERVICES
 from services.kit.config import Settings
@@ -39,9 +41,15 @@ class DocumentedApi(Api):
 
     def _register_pagination_header(self):
         """The X-Pagination header of every list, as gateway/blueprint.py writes it."""
-        self.spec.components.header("PAGINATION", {
-            "description": "the page as JSON: page, page_size, has_more, and total and "
-                           "total_pages when counted", "schema": PaginationSchema}, lazy=True)
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "the page as JSON: page, page_size, has_more, and total and "
+                "total_pages when counted",
+                "schema": PaginationSchema,
+            },
+            lazy=True,
+        )
 
 
 def create_app(settings=None):
@@ -59,13 +67,18 @@ def create_app(settings=None):
         # Served from the installed swagger-ui-bundle: no CDN is needed to read the docs.
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         API_SPEC_OPTIONS={
-            "info": {"description": "Supervision of industry & trade enterprise safety: "
-                                    "registry, inspections, training, permits, credit. "
-                                    "A request body may be as large as the "
-                                    "ANJIAN_MAX_BODY_BYTES setting unless its route states "
-                                    "another limit (a 413 response)."},
-            "components": {"securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "info": {
+                "description": "Supervision of industry & trade enterprise safety: "
+                "registry, inspections, training, permits, credit. "
+                "A request body may be as large as the "
+                "ANJIAN_MAX_BODY_BYTES setting unless its route states "
+                "another limit (a 413 response)."
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
             "security": [{"bearer": []}],
         },
     )
@@ -73,8 +86,9 @@ def create_app(settings=None):
     app.json.ensure_ascii = False  # names and addresses are Chinese; send them readable
     api = DocumentedApi(app)
     client = connect(settings)
-    app.extensions["anjian"] = Platform(settings, client,
-                                        UserStore(client[settings.database("gateway")]))
+    app.extensions["anjian"] = Platform(
+        settings, client, UserStore(client[settings.database("gateway")])
+    )
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename):

@@ -3,6 +3,7 @@
 Users live hashed in the gateway's own database. Tokens are short-lived HS256 JWTs; the algorithm
 is pinned when decoding, so `alg: none` and algorithm-confusion tokens are refused.
 """
+
 import time
 from datetime import timedelta
 
@@ -14,7 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from services.kit.pure import regions
 from services.kit.pure.actor import ROLES, Actor
 from services.kit.pure.errors import Duplicate, InvalidInput, Unauthenticated
-from services.kit.pure.uscc import UsccCheck, check as check_uscc
+from services.kit.pure.uscc import UsccCheck
+from services.kit.pure.uscc import check as check_uscc
 
 ALGORITHM = "HS256"
 ISSUER = "anjian"
@@ -46,26 +48,44 @@ class UserStore:
         if self.users.find_one({"_id": username}, {"_id": 1}):
             raise Duplicate(f"user {username} exists", {"username": ["taken"]})
         try:
-            self.users.insert_one({"_id": username, "password": generate_password_hash(password),
-                                   "role": role, "region_scope": region_scope,
-                                   "uscc": uscc if role == "enterprise" else None})
+            self.users.insert_one(
+                {
+                    "_id": username,
+                    "password": generate_password_hash(password),
+                    "role": role,
+                    "region_scope": region_scope,
+                    "uscc": uscc if role == "enterprise" else None,
+                }
+            )
         except DuplicateKeyError:
             raise Duplicate(f"user {username} exists", {"username": ["taken"]}) from None
 
     def authenticate(self, username, password):
         user = self.users.find_one({"_id": username}) if isinstance(username, str) else None
         stored = user["password"] if user else _ABSENT
-        if not check_password_hash(stored, password if isinstance(password, str) else "") \
-                or user is None:
+        if (
+            not check_password_hash(stored, password if isinstance(password, str) else "")
+            or user is None
+        ):
             raise Unauthenticated("wrong username or password")
-        return Actor(user_id=user["_id"], role=user["role"], region_scope=user["region_scope"],
-                     uscc=user.get("uscc"))
+        return Actor(
+            user_id=user["_id"],
+            role=user["role"],
+            region_scope=user["region_scope"],
+            uscc=user.get("uscc"),
+        )
 
 
 def issue_token(actor, settings, now):
-    claims = {"iss": ISSUER, "sub": actor.user_id, "role": actor.role,
-              "region": actor.region_scope, "uscc": actor.uscc, "iat": now,
-              "exp": now + timedelta(seconds=settings.jwt_ttl_seconds)}
+    claims = {
+        "iss": ISSUER,
+        "sub": actor.user_id,
+        "role": actor.role,
+        "region": actor.region_scope,
+        "uscc": actor.uscc,
+        "iat": now,
+        "exp": now + timedelta(seconds=settings.jwt_ttl_seconds),
+    }
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
@@ -76,16 +96,25 @@ def read_token(token, settings):
 def _verified(token, settings):
     """(actor, expiry as a POSIX time) of a token whose signature and claims hold."""
     try:
-        claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM], issuer=ISSUER,
-                            options={"require": ["exp", "iat", "sub", "iss"]})
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired; sign in again") from None
     except jwt.InvalidTokenError:
         raise Unauthenticated("the token is not valid") from None
     if claims.get("role") not in ROLES:
         raise Unauthenticated("the token is not valid")
-    return Actor(user_id=claims["sub"], role=claims["role"], region_scope=claims["region"],
-                 uscc=claims.get("uscc")), claims["exp"]
+    return Actor(
+        user_id=claims["sub"],
+        role=claims["role"],
+        region_scope=claims["region"],
+        uscc=claims.get("uscc"),
+    ), claims["exp"]
 
 
 class VerifiedTokens:

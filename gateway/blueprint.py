@@ -13,6 +13,7 @@ the blueprint's service (which validates it again): they are declared as `Route`
 that composes (several calls, files, the object store) is written by hand with the same
 decorators and `blp.call`.
 """
+
 import functools
 import json
 from collections.abc import Callable
@@ -42,8 +43,10 @@ class PaginationSchema(Schema):
 
 class ListPage(Schema):
     has_more = fields.Boolean(metadata={"description": "whether another page follows"})
-    total = fields.Integer(allow_none=True, metadata={
-        "description": "only with with_total; null when counting took too long"})
+    total = fields.Integer(
+        allow_none=True,
+        metadata={"description": "only with with_total; null when counting took too long"},
+    )
     page = fields.Integer()
     page_size = fields.Integer()
 
@@ -127,8 +130,9 @@ class ServiceBlueprint(Blueprint):
 
         def decorator(method):
             setattr(method, LIMIT, limit)
-            return self.doc(responses={"413": {
-                "description": f"The body is larger than {limit.describe()}."}})(method)
+            return self.doc(
+                responses={"413": {"description": f"The body is larger than {limit.describe()}."}}
+            )(method)
 
         return decorator
 
@@ -163,10 +167,11 @@ class ServiceBlueprint(Blueprint):
             return result
 
         forward.__doc__ = route.summary
-        view = self.response(route.status, page_of(route.response) if route.paginated
-                             else route.response,
-                             headers={PAGINATION_HEADER: "PAGINATION"} if route.paginated
-                             else None)(forward)
+        view = self.response(
+            route.status,
+            page_of(route.response) if route.paginated else route.response,
+            headers={PAGINATION_HEADER: "PAGINATION"} if route.paginated else None,
+        )(forward)
         if route.body:
             view = self.arguments(route.body)(view)
         if route.query:

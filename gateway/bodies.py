@@ -4,6 +4,7 @@ Every route has one body limit. Most take the platform-wide `max_body_bytes`; a 
 another declares it where it is declared, with `@blp.body_limit(...)` (gateway/blueprint.py), and
 the limit is written into its OpenAPI description.
 """
+
 import functools
 import json
 

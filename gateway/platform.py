@@ -1,12 +1,13 @@
 """What the gateway talks to: services over RPC, its own user database. One per app."""
+
 import functools
 
 from flask import current_app, g
 
 from gateway.auth import VerifiedTokens
 from gateway.rpc import RpcPool
-from services.kit.pure.clock import Clock
 from services.kit.evidence import EvidenceStore
+from services.kit.pure.clock import Clock
 
 
 class Platform:

@@ -1,4 +1,5 @@
 """RFC 9457 problem details: the one table from error type to HTTP status and stable code."""
+
 from flask import current_app, jsonify
 from marshmallow import Schema, fields
 from pymongo.errors import ConnectionFailure
@@ -21,6 +22,7 @@ class ProblemSchema(Schema):
     detail = fields.String(required=True)
     errors = fields.Raw(metadata={"description": "messages per field"})
 
+
 # error class → (status, title)
 TABLE = {
     errors.InvalidInput: (422, "Invalid input"),
@@ -35,14 +37,29 @@ TABLE = {
     errors.TimedOut: (504, "Gateway timeout"),
 }
 
-HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "too_large",
-              415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+}
 
 
 def problem(status, code, title, detail, field_errors=None, **extra):
-    body = {"type": TYPE_BASE + code, "title": title, "status": status, "code": code,
-            "detail": detail, **extra}
+    body = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
     if field_errors:
         body["errors"] = field_errors
     response = jsonify(body)
@@ -54,8 +71,9 @@ def problem(status, code, title, detail, field_errors=None, **extra):
 
 
 def from_domain_error(error):
-    status, title = next((row for cls, row in TABLE.items() if type(error) is cls),
-                         (400, "Rejected"))
+    status, title = next(
+        (row for cls, row in TABLE.items() if type(error) is cls), (400, "Rejected")
+    )
     response = problem(status, error.code, title, error.message, error.errors or None)
     if isinstance(error, errors.Busy):
         response.headers["Retry-After"] = str(errors.Busy.RETRY_AFTER_SECONDS)
@@ -70,8 +88,9 @@ def from_http_exception(error):
     if messages and len(messages) == 1:
         messages = next(iter(messages.values()))
     if error.code == 422:
-        return problem(422, "invalid_input", "Invalid input", "the request has invalid fields",
-                       messages)
+        return problem(
+            422, "invalid_input", "Invalid input", "the request has invalid fields", messages
+        )
     return problem(error.code, code, error.name, error.description or error.name, messages)
 
 
@@ -82,14 +101,17 @@ def from_timeout(error):
 def from_unreachable_database(error):
     """The gateway's own database (users) is down: the caller may retry, it is not their fault."""
     current_app.logger.warning("database unreachable: %s", error)
-    return from_domain_error(errors.Unavailable("the database is not reachable, try again "
-                                                "shortly"))
+    return from_domain_error(errors.Unavailable("the database is not reachable, try again shortly"))
 
 
 def from_unexpected(error):
     current_app.logger.exception("unexpected error")
-    return problem(500, "internal_error", "Internal error",
-                   "something went wrong on our side; it has been logged")
+    return problem(
+        500,
+        "internal_error",
+        "Internal error",
+        "something went wrong on our side; it has been logged",
+    )
 
 
 def register(app):

@@ -12,6 +12,7 @@ a request is sent with one immediate retry instead of kombu's seconds of back-of
 Requests expire in the queue after the RPC timeout: a command the caller has given up on must not
 run later, when a stopped service comes back.
 """
+
 import logging
 import queue
 import socket
@@ -24,14 +25,15 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.kit.runtime import DEADLINE  # importing it registers the domain errors too
 from services.kit.pure.errors import Unavailable
+from services.kit.runtime import DEADLINE  # importing it registers the domain errors too
 
 log = logging.getLogger(__name__)
 
 BROKEN = (AmqpConnectionError, OperationalError, ConnectionError, socket.error)
 PROBE_SECONDS = 1
-# One immediate retry revives a pooled connection the broker dropped; more only keeps callers waiting.
+# One immediate retry revives a pooled connection the broker dropped; more only keeps callers
+# waiting.
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
 
 
@@ -77,7 +79,7 @@ class RpcPool:
         times out at once, one on a connection the broker closed fails."""
         try:
             standalone._reply_listener.queue_consumer.connection.drain_events(timeout=0)
-        except socket.timeout:
+        except TimeoutError:
             return True
         except Exception:  # reset, closed or unusable: in every case a dead connection
             return False
@@ -104,8 +106,7 @@ class RpcPool:
         """True when at least one instance of `service` consumes its RPC queue."""
         try:
             with Connection(self.amqp_uri, connect_timeout=2) as connection:
-                declared = connection.default_channel.queue_declare(f"rpc-{service}",
-                                                                    passive=True)
+                declared = connection.default_channel.queue_declare(f"rpc-{service}", passive=True)
                 return declared.consumer_count > 0
         except Exception:  # no queue, or no broker: either way nobody is serving
             return False
@@ -127,8 +128,13 @@ class RpcPool:
         # given that context and the proxy's reply queue, lets the request carry an expiry
         # (the cluster proxy offers no publish options).
         standalone._worker_ctx.data = {**context_data, DEADLINE: time.time() + self.timeout}
-        target = ServiceProxy(standalone._worker_ctx, service, standalone._reply_listener,
-                              expiration=self.timeout, retry_policy=PUBLISH_RETRY)
+        target = ServiceProxy(
+            standalone._worker_ctx,
+            service,
+            standalone._reply_listener,
+            expiration=self.timeout,
+            retry_policy=PUBLISH_RETRY,
+        )
         try:
             result = getattr(target, method)(*args, **kwargs)
         except RpcTimeout:

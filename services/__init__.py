@@ -3,6 +3,7 @@ container deployment and the tests all read it: adding a service is one entry he
 
 This module imports nothing heavy: the CLI reads it before eventlet patches the process.
 """
+
 import importlib
 from dataclasses import dataclass
 
@@ -24,14 +25,16 @@ class ServiceEntry:
     def service_class(self):
         """The nameko service class: the class in `rpc_module` whose `name` is this entry's."""
         module = importlib.import_module(self.rpc_module)
-        return next(value for value in vars(module).values()
-                    if isinstance(value, type) and getattr(value, "name", None) == self.name)
+        return next(
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and getattr(value, "name", None) == self.name
+        )
 
 
 SERVICES = (
     ServiceEntry("registry", gateway_routes="gateway.api.enterprises"),
-    ServiceEntry("inspection", gateway_routes="gateway.api.inspection",
-                 levels=("county", "city")),
+    ServiceEntry("inspection", gateway_routes="gateway.api.inspection", levels=("county", "city")),
 )
 SERVICE_NAMES = tuple(entry.name for entry in SERVICES)
 # Every process `anjian up` supervises: the services, then the gateway in front of them.

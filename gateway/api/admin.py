@@ -1,4 +1,5 @@
 """Administration routes every service answers alike, registered once for all of SERVICES."""
+
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
@@ -6,8 +7,9 @@ from gateway.blueprint import ServiceBlueprint
 from gateway.platform import platform
 from services import SERVICE_NAMES
 
-blp = ServiceBlueprint("admin", __name__, url_prefix="/api/v1",
-                       description="Administration of every service")
+blp = ServiceBlueprint(
+    "admin", __name__, url_prefix="/api/v1", description="Administration of every service"
+)
 
 
 class DeadLetterSchema(Schema):

@@ -1,4 +1,5 @@
 """Enterprise registry routes: scoped by the caller's jurisdiction here and again in the service."""
+
 import io
 
 from flask import g, send_file
@@ -52,8 +53,9 @@ def _own_enterprise(_none, uscc):
 def _criteria(query):
     """The filters of a list or an export, within the caller's jurisdiction."""
     g.actor.narrow(query.get("region"))
-    return {key: value for key, value in query.items()
-            if key not in ("page", "page_size", "with_total")}
+    return {
+        key: value for key, value in query.items() if key not in ("page", "page_size", "with_total")
+    }
 
 
 def _search(query):
@@ -61,30 +63,74 @@ def _search(query):
 
 
 ROUTES = (
-    Route("GET", "", "list", """List enterprises in your jurisdiction
+    Route(
+        "GET",
+        "",
+        "list",
+        """List enterprises in your jurisdiction
 
         A stable order the store serves without sorting everything: registration order on the
         embedded server, by USCC on MongoDB. `has_more` says whether another page follows; the
         total is counted only when `with_total` asks for it.""",
-          EnterpriseSchema, query=EnterpriseListArgs, paginated=True, send=_search),
-    Route("POST", "", "register", "Register an enterprise", EnterpriseSchema, 201,
-          body=EnterpriseCreateSchema, guard=_writer_in_region,
-          location="/api/v1/enterprises/{uscc}"),
-    Route("GET", "/<string:uscc>", "get", "One enterprise (404 when outside your jurisdiction)",
-          EnterpriseSchema, guard=_own_enterprise),
-    Route("PATCH", "/<string:uscc>", "update",
-          "Change some fields of an enterprise; the change is audited and published",
-          EnterpriseSchema, body=EnterpriseUpdateSchema, guard=_writer_in_region),
-    Route("POST", "/<string:uscc>/status", "change_status",
-          "Change the operating status (operating, suspended, closed) with a reason and date",
-          EnterpriseSchema, body=StatusChangeSchema, guard=_writer),
-    Route("GET", "/<string:uscc>/history", "history", "The audit trail: who changed what, when",
-          AuditEntrySchema(many=True)),
+        EnterpriseSchema,
+        query=EnterpriseListArgs,
+        paginated=True,
+        send=_search,
+    ),
+    Route(
+        "POST",
+        "",
+        "register",
+        "Register an enterprise",
+        EnterpriseSchema,
+        201,
+        body=EnterpriseCreateSchema,
+        guard=_writer_in_region,
+        location="/api/v1/enterprises/{uscc}",
+    ),
+    Route(
+        "GET",
+        "/<string:uscc>",
+        "get",
+        "One enterprise (404 when outside your jurisdiction)",
+        EnterpriseSchema,
+        guard=_own_enterprise,
+    ),
+    Route(
+        "PATCH",
+        "/<string:uscc>",
+        "update",
+        "Change some fields of an enterprise; the change is audited and published",
+        EnterpriseSchema,
+        body=EnterpriseUpdateSchema,
+        guard=_writer_in_region,
+    ),
+    Route(
+        "POST",
+        "/<string:uscc>/status",
+        "change_status",
+        "Change the operating status (operating, suspended, closed) with a reason and date",
+        EnterpriseSchema,
+        body=StatusChangeSchema,
+        guard=_writer,
+    ),
+    Route(
+        "GET",
+        "/<string:uscc>/history",
+        "history",
+        "The audit trail: who changed what, when",
+        AuditEntrySchema(many=True),
+    ),
 )
 
-blp = ServiceBlueprint("enterprises", __name__, service="registry",
-                       url_prefix="/api/v1/enterprises",
-                       description="The enterprise registry (工贸企业台账)", routes=ROUTES)
+blp = ServiceBlueprint(
+    "enterprises",
+    __name__,
+    service="registry",
+    url_prefix="/api/v1/enterprises",
+    description="The enterprise registry (工贸企业台账)",
+    routes=ROUTES,
+)
 
 
 @blp.route("/import")
@@ -97,28 +143,40 @@ class EnterpriseImport(MethodView):
         upload = upload["file"]
         rows = spreadsheet.read_rows(upload.stream, upload.filename or "")
         send = blp.caller()
-        report = spreadsheet.send_in_chunks(rows, lambda chunk: send("import_rows", chunk),
-                                            in_flight=2)
+        report = spreadsheet.send_in_chunks(
+            rows, lambda chunk: send("import_rows", chunk), in_flight=2
+        )
         if not report:
             raise InvalidInput("the file holds no enterprise rows", {"file": ["no rows"]})
-        counts = {result: sum(1 for line in report if line["result"] == result)
-                  for result in ("created", "exists", "invalid")}
-        return {"created": counts["created"], "existing": counts["exists"],
-                "invalid": counts["invalid"], "rows": report}
+        counts = {
+            result: sum(1 for line in report if line["result"] == result)
+            for result in ("created", "exists", "invalid")
+        }
+        return {
+            "created": counts["created"],
+            "existing": counts["exists"],
+            "invalid": counts["invalid"],
+            "rows": report,
+        }
 
 
 @blp.route("/export")
 class EnterpriseExport(MethodView):
     @blp.arguments(EnterpriseQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX_TYPE,
-                  description="an .xlsx workbook that can be imported again")
+    @blp.response(
+        200,
+        {"type": "string", "format": "binary"},
+        content_type=XLSX_TYPE,
+        description="an .xlsx workbook that can be imported again",
+    )
     def get(self, query):
         """Export the enterprises you may see (same filters as the list) to .xlsx"""
         buffer = io.BytesIO()
         spreadsheet.write_xlsx(_all_pages(query), buffer)
         buffer.seek(0)
-        return send_file(buffer, mimetype=XLSX_TYPE, as_attachment=True,
-                         download_name="enterprises.xlsx")
+        return send_file(
+            buffer, mimetype=XLSX_TYPE, as_attachment=True, download_name="enterprises.xlsx"
+        )
 
 
 def _all_pages(query):

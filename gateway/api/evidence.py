@@ -3,6 +3,7 @@
 The file goes to MinIO first (hashed, measured and type-sniffed on the way); only then is its
 record written. If the store is down the caller gets 503 and nothing is recorded anywhere.
 """
+
 from flask import g, request
 from flask.views import MethodView
 from marshmallow import fields
@@ -14,8 +15,13 @@ from services.kit.pure.actor import WRITERS
 from services.kit.pure.errors import InvalidInput
 from services.kit.pure.schemas import StrictSchema
 
-blp = ServiceBlueprint("evidence", __name__, service="inspection", url_prefix="/api/v1/evidence",
-                       description="Evidence photos, scans and videos for hazards")
+blp = ServiceBlueprint(
+    "evidence",
+    __name__,
+    service="inspection",
+    url_prefix="/api/v1/evidence",
+    description="Evidence photos, scans and videos for hazards",
+)
 
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "video/mp4")
 # Room for the multipart boundaries and the small form fields sent beside the file.
@@ -50,17 +56,23 @@ class EvidenceUploads(MethodView):
         """Upload one file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes)"""
         g.actor.require_role(*UPLOADERS)
         upload = upload["file"]
-        stored = platform().evidence.put(upload.stream, declared_size=request.content_length,
-                                         filename=upload.filename, allowed_types=ALLOWED_TYPES)
-        record = {**stored, "filename": upload.filename or None,
-                  **{key: value for key, value in form.items() if value != ""}}
+        stored = platform().evidence.put(
+            upload.stream,
+            declared_size=request.content_length,
+            filename=upload.filename,
+            allowed_types=ALLOWED_TYPES,
+        )
+        record = {
+            **stored,
+            "filename": upload.filename or None,
+            **{key: value for key, value in form.items() if value != ""},
+        }
         for key in ("latitude", "longitude"):
             if key in record:
                 try:
                     record[key] = float(record[key])
                 except ValueError:
-                    raise InvalidInput(f"{key} must be a number", {key: ["not a number"]}) \
-                        from None
+                    raise InvalidInput(f"{key} must be a number", {key: ["not a number"]}) from None
         return blp.call("record_evidence", record)
 
 
@@ -70,8 +82,11 @@ class Evidence(MethodView):
     def get(self, identifier):
         """The evidence record and a short-lived download link, if you may see it"""
         record = blp.call("get_evidence", identifier)
-        return {**record, "url": platform().evidence.presigned_url(record["object_key"]),
-                "url_expires_in": platform().settings.evidence_url_seconds}
+        return {
+            **record,
+            "url": platform().evidence.presigned_url(record["object_key"]),
+            "url_expires_in": platform().settings.evidence_url_seconds,
+        }
 
 
 @blp.route("/<string:identifier>/verification")

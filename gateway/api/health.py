@@ -3,6 +3,7 @@
 Readiness probes every dependency at once and waits for them together at most PROBE_SECONDS,
 so a dependency that hangs costs that much once, not once per dependency after it.
 """
+
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import pymongo
@@ -56,8 +57,11 @@ def _outcome(future):
 @blp.get("/readyz")
 def readyz():
     anjian = platform()
-    checks = {"broker": lambda: _broker(anjian.settings), "database": lambda: _database(anjian),
-              "object_store": anjian.evidence.ping}
+    checks = {
+        "broker": lambda: _broker(anjian.settings),
+        "database": lambda: _database(anjian),
+        "object_store": anjian.evidence.ping,
+    }
     for name in SERVICE_NAMES:
         checks[name] = lambda name=name: _service(anjian, name)
     # Not a `with` block: leaving one waits for every probe, the hung ones included.

@@ -1,5 +1,6 @@
 """The rules every deployed service applies: regulatory parameters and catalogues with their
 sources and effective dates, so a bureau's legal staff can check each figure against the law."""
+
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -8,8 +9,12 @@ from gateway.platform import platform
 from services import SERVICE_NAMES
 from services.kit.pure.schemas import RuleSetSchema, StrictSchema
 
-blp = ServiceBlueprint("rules", __name__, url_prefix="/api/v1",
-                       description="Rules in force: parameters and catalogues, dated and sourced")
+blp = ServiceBlueprint(
+    "rules",
+    __name__,
+    url_prefix="/api/v1",
+    description="Rules in force: parameters and catalogues, dated and sourced",
+)
 
 
 class RulesQuerySchema(StrictSchema):
@@ -18,8 +23,10 @@ class RulesQuerySchema(StrictSchema):
 
 class RulesSchema(Schema):
     services = fields.List(fields.Nested(RuleSetSchema))
-    not_deployed = fields.List(fields.String(), metadata={
-        "description": "services of the platform this deployment does not run"})
+    not_deployed = fields.List(
+        fields.String(),
+        metadata={"description": "services of the platform this deployment does not run"},
+    )
 
 
 @blp.route("/rules")
@@ -31,5 +38,7 @@ class Rules(MethodView):
         anjian = platform()
         wanted = [query["service"]] if "service" in query else SERVICE_NAMES
         deployed = [name for name in wanted if anjian.rpc.serving(name)]
-        return {"services": [anjian.call(name, "rules_in_force") for name in deployed],
-                "not_deployed": [name for name in wanted if name not in deployed]}
+        return {
+            "services": [anjian.call(name, "rules_in_force") for name in deployed],
+            "not_deployed": [name for name in wanted if name not in deployed],
+        }

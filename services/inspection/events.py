@@ -4,6 +4,7 @@ consumes.
 The source of the AsyncAPI document. Each published type's `data` validates against its schema;
 consumers keep their own copy and tolerate fields they do not know.
 """
+
 from marshmallow import Schema, fields
 
 from services.kit.pure.envelope import Published, event_type
@@ -116,8 +117,12 @@ class IndicatorDeltaSchema(Schema):
     missing = fields.Integer(required=True)
     injuries = fields.Integer(required=True)
     direct_loss_yuan = fields.Integer(required=True)
-    by_grade = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                           metadata={"description": "the count by grade"})
+    by_grade = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "the count by grade"},
+    )
 
 
 class AccidentSchema(Schema):
@@ -125,10 +130,12 @@ class AccidentSchema(Schema):
     occurred_at = fields.DateTime(required=True)
     place = fields.String(required=True)
     uscc = fields.String(required=True)
-    region_code = fields.String(required=True, metadata={
-        "description": "the enterprise's registered county"})
-    occurred_region_code = fields.String(required=True, metadata={
-        "description": "the county where it happened, which counts it"})
+    region_code = fields.String(
+        required=True, metadata={"description": "the enterprise's registered county"}
+    )
+    occurred_region_code = fields.String(
+        required=True, metadata={"description": "the county where it happened, which counts it"}
+    )
     accident_type = fields.String(required=True)
     deaths = fields.Integer(required=True)
     missing = fields.Integer(required=True)
@@ -136,8 +143,12 @@ class AccidentSchema(Schema):
     minor_injuries = fields.Integer(required=True)
     direct_loss_yuan = fields.Integer(required=True)
     grade = fields.String(required=True)
-    report_late = fields.Boolean(required=True, metadata={
-        "description": "a report to the bureau or up a level was late (493号 Arts. 9, 11)"})
+    report_late = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "a report to the bureau or up a level was late (493号 Arts. 9, 11)"
+        },
+    )
     indicator_delta = fields.Nested(IndicatorDeltaSchema, required=True)
 
 
@@ -150,8 +161,9 @@ class FigureChangeSchema(Schema):
 
 class AccidentUpdatedSchema(AccidentSchema):
     reason = fields.String(required=True)
-    changes = fields.Dict(keys=fields.String(), values=fields.Nested(FigureChangeSchema),
-                          required=True)
+    changes = fields.Dict(
+        keys=fields.String(), values=fields.Nested(FigureChangeSchema), required=True
+    )
 
 
 class SelfInspectionReportedSchema(Schema):
@@ -161,8 +173,11 @@ class SelfInspectionReportedSchema(Schema):
     month = fields.String(required=True)
     led_by_principal = fields.Boolean(required=True)
     problems_found = fields.Integer(required=True)
-    hazard_ids = fields.List(fields.String(), required=True, metadata={
-        "description": "the hazards it found, each announced as hazard.reported"})
+    hazard_ids = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "the hazards it found, each announced as hazard.reported"},
+    )
 
 
 class RegistryCopyRequestedSchema(Schema):
@@ -174,34 +189,84 @@ def _hazard(verb: str, schema: type[Schema], description: str) -> Published:
 
 
 PUBLISHED = (
-    Published.of(SERVICE, "inspection", "completed", InspectionCompletedSchema,
-                 "An inspection record was completed and signed (or the signature refused)."),
-    _hazard("reported", HazardSchema,
-            "A hazard found on an inspection or a self-inspection entered its loop."),
-    _hazard("rectification_submitted", HazardDecisionSchema,
-            "The enterprise reported a hazard rectified, with evidence."),
+    Published.of(
+        SERVICE,
+        "inspection",
+        "completed",
+        InspectionCompletedSchema,
+        "An inspection record was completed and signed (or the signature refused).",
+    ),
+    _hazard(
+        "reported",
+        HazardSchema,
+        "A hazard found on an inspection or a self-inspection entered its loop.",
+    ),
+    _hazard(
+        "rectification_submitted",
+        HazardDecisionSchema,
+        "The enterprise reported a hazard rectified, with evidence.",
+    ),
     _hazard("verified", HazardDecisionSchema, "The bureau accepted a hazard's rectification."),
     _hazard("rejected", HazardDecisionSchema, "The bureau sent a hazard back to rectification."),
     _hazard("closed", HazardClosedSchema, "A hazard's loop closed."),
     _hazard("regraded", HazardDecisionSchema, "A general hazard was raised to major."),
     _hazard("overdue", HazardSchema, "A hazard passed its rectification deadline (once)."),
-    Published.of(SERVICE, "enforcement", "action_taken", ActionTakenSchema,
-                 "A rung of the escalation ladder was taken on an overdue hazard."),
-    Published.of(SERVICE, "suspension", "ordered", SuspensionOrderedSchema,
-                 "An enterprise was ordered to suspend production (责令停产停业整顿)."),
-    Published.of(SERVICE, "suspension", "lifted", SuspensionLiftedSchema,
-                 "A suspension order was lifted after review."),
-    Published.of(SERVICE, "penalty", "decided", PenaltyDecidedSchema,
-                 "A penalty case was decided against the unit and its responsible persons."),
-    Published.of(SERVICE, "accident", "reported", AccidentSchema,
-                 "An accident was reported, with its figures and grade."),
-    Published.of(SERVICE, "accident", "updated", AccidentUpdatedSchema,
-                 "An accident's figures were supplemented (casualties within the window of "
-                 "493号 Art. 13)."),
-    Published.of(SERVICE, "self_inspection", "reported", SelfInspectionReportedSchema,
-                 "An enterprise reported a self-inspection."),
-    Published.of(SERVICE, "registry_copy", "requested", RegistryCopyRequestedSchema,
-                 "This service's copy of the registry is empty: announce every enterprise."),
+    Published.of(
+        SERVICE,
+        "enforcement",
+        "action_taken",
+        ActionTakenSchema,
+        "A rung of the escalation ladder was taken on an overdue hazard.",
+    ),
+    Published.of(
+        SERVICE,
+        "suspension",
+        "ordered",
+        SuspensionOrderedSchema,
+        "An enterprise was ordered to suspend production (责令停产停业整顿).",
+    ),
+    Published.of(
+        SERVICE,
+        "suspension",
+        "lifted",
+        SuspensionLiftedSchema,
+        "A suspension order was lifted after review.",
+    ),
+    Published.of(
+        SERVICE,
+        "penalty",
+        "decided",
+        PenaltyDecidedSchema,
+        "A penalty case was decided against the unit and its responsible persons.",
+    ),
+    Published.of(
+        SERVICE,
+        "accident",
+        "reported",
+        AccidentSchema,
+        "An accident was reported, with its figures and grade.",
+    ),
+    Published.of(
+        SERVICE,
+        "accident",
+        "updated",
+        AccidentUpdatedSchema,
+        "An accident's figures were supplemented (casualties within the window of 493号 Art. 13).",
+    ),
+    Published.of(
+        SERVICE,
+        "self_inspection",
+        "reported",
+        SelfInspectionReportedSchema,
+        "An enterprise reported a self-inspection.",
+    ),
+    Published.of(
+        SERVICE,
+        "registry_copy",
+        "requested",
+        RegistryCopyRequestedSchema,
+        "This service's copy of the registry is empty: announce every enterprise.",
+    ),
 )
 
 # Consumed: the registry's enterprises feed this service's copy of them, and the service's own

@@ -3,11 +3,11 @@
 Every field a caller sends is typed and unknown fields are refused. The answers (the `...Out`
 schemas) document the records as the service sends them; a record may carry further fields.
 """
+
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
-from services.kit.pure.schemas import (BoundedInteger, Count, PageSchema, StrictSchema, Year,
-                                  Yuan)
+from services.kit.pure.schemas import BoundedInteger, Count, PageSchema, StrictSchema, Year, Yuan
 
 USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
 IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
@@ -22,20 +22,28 @@ class InspectionCreateSchema(StrictSchema):
     theme = fields.String(validate=validate.OneOf(CAMPAIGN_THEMES))
     project_id = fields.String(validate=validate.Length(min=1, max=64))
     re_check_of = fields.String(validate=IDENTIFIER)
-    corrects = fields.String(validate=IDENTIFIER,
-                             metadata={"description": "the completed record this one corrects"})
+    corrects = fields.String(
+        validate=IDENTIFIER, metadata={"description": "the completed record this one corrects"}
+    )
     agency = fields.String(validate=validate.Length(min=1, max=64))
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
     content = fields.String(required=True, validate=TEXT)
-    inspectors = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
-                             validate=validate.Length(max=10), metadata={
-                                 "description": "the other officers on site (user ids); with "
-                                                "the caller, at least two except third_party"})
+    inspectors = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "the other officers on site (user ids); with "
+            "the caller, at least two except third_party"
+        },
+    )
 
 
 class AgencyAssignmentSchema(StrictSchema):
-    agency = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                           metadata={"description": "user name of the agency's account"})
+    agency = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "user name of the agency's account"},
+    )
     uscc = fields.String(required=True, validate=USCC)
 
 
@@ -51,10 +59,13 @@ class FindingSchema(StrictSchema):
 
 class CompletionSchema(StrictSchema):
     handling = fields.String(required=True, validate=TEXT)
-    signature = fields.String(validate=validate.Length(min=1, max=50),
-                              metadata={"description": "name of the unit head who signed"})
-    signature_refusal = fields.String(validate=REASON,
-                                      metadata={"description": "why the unit head refused"})
+    signature = fields.String(
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "name of the unit head who signed"},
+    )
+    signature_refusal = fields.String(
+        validate=REASON, metadata={"description": "why the unit head refused"}
+    )
 
 
 class InspectionQuerySchema(PageSchema):
@@ -71,13 +82,17 @@ class HazardQuerySchema(PageSchema):
     state = fields.String(validate=validate.Length(min=1, max=20))
     overdue = fields.Boolean()
     source = fields.String(validate=validate.OneOf(("inspection", "self_inspection")))
-    escalation_proposed = fields.Boolean(metadata={
-        "description": "true: only hazards with an escalation rung waiting for the bureau"})
+    escalation_proposed = fields.Boolean(
+        metadata={
+            "description": "true: only hazards with an escalation rung waiting for the bureau"
+        }
+    )
 
 
 class RectificationSchema(StrictSchema):
-    evidence = fields.List(fields.String(validate=IDENTIFIER), required=True,
-                           validate=validate.Length(min=1, max=20))
+    evidence = fields.List(
+        fields.String(validate=IDENTIFIER), required=True, validate=validate.Length(min=1, max=20)
+    )
     note = fields.String(validate=TEXT)
 
 
@@ -107,9 +122,12 @@ class ExtensionDecisionSchema(StrictSchema):
 
 
 class HazardActionSchema(StrictSchema):
-    action = fields.String(required=True, validate=validate.OneOf(
-        ("start_rectification", "apply_resume", "suspend", "raise_to_major",
-         "record_defiance")))
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("start_rectification", "apply_resume", "suspend", "raise_to_major", "record_defiance")
+        ),
+    )
     reason = fields.String(validate=REASON)
 
 
@@ -117,15 +135,20 @@ class SelfFoundHazardSchema(StrictSchema):
     description = fields.String(required=True, validate=TEXT)
     location = fields.String(validate=validate.Length(max=200))
     grade = fields.String(required=True, validate=validate.OneOf(GRADES))
-    catalogue_item = fields.String(validate=validate.Length(min=1, max=32), metadata={
-        "description": "the 令第10号 item a major hazard matches"})
+    catalogue_item = fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "the 令第10号 item a major hazard matches"},
+    )
     failed_device = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
     deadline = fields.Date(metadata={"description": "required for a general hazard"})
 
 
 class EscalationDecisionSchema(StrictSchema):
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=40),
-                         metadata={"description": "the rung proposed on the hazard"})
+    kind = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "the rung proposed on the hazard"},
+    )
     approve = fields.Boolean(required=True, truthy={True}, falsy={False})
     reason = fields.String(required=True, validate=REASON)
     document_number = fields.String(validate=validate.Length(min=1, max=64))
@@ -138,9 +161,12 @@ class SelfInspectionSchema(StrictSchema):
     leader = fields.String(validate=validate.Length(min=1, max=50))
     content = fields.String(required=True, validate=TEXT)
     problems_found = Count(metadata={"description": "default: the number of hazards"})
-    hazards = fields.List(fields.Nested(SelfFoundHazardSchema), load_default=list,
-                          validate=validate.Length(max=50), metadata={
-                              "description": "each enters the closed loop as a hazard"})
+    hazards = fields.List(
+        fields.Nested(SelfFoundHazardSchema),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "each enters the closed loop as a hazard"},
+    )
 
 
 class EvidenceRecordSchema(StrictSchema):
@@ -169,12 +195,24 @@ class AccidentSchema(StrictSchema):
     minor_injuries = Count(load_default=0)
     direct_loss_yuan = Yuan(required=True)
     summary = fields.String(validate=TEXT)
-    occurred_region_code = fields.String(validate=COUNTY, metadata={
-        "description": "county where it happened (counted there); default the registered one"})
-    unit_reported_at = fields.AwareDateTime(metadata={
-        "description": "when the unit reported it to the bureau (493号 Art. 9); default now"})
-    road_traffic = fields.Boolean(truthy={True}, falsy={False}, metadata={
-        "description": "a road-traffic accident (493号 Art. 13: 7-day supplement window)"})
+    occurred_region_code = fields.String(
+        validate=COUNTY,
+        metadata={
+            "description": "county where it happened (counted there); default the registered one"
+        },
+    )
+    unit_reported_at = fields.AwareDateTime(
+        metadata={
+            "description": "when the unit reported it to the bureau (493号 Art. 9); default now"
+        }
+    )
+    road_traffic = fields.Boolean(
+        truthy={True},
+        falsy={False},
+        metadata={
+            "description": "a road-traffic accident (493号 Art. 13: 7-day supplement window)"
+        },
+    )
 
 
 class AccidentSupplementSchema(StrictSchema):
@@ -187,8 +225,13 @@ class AccidentSupplementSchema(StrictSchema):
 
 
 class AccidentLevelReportSchema(StrictSchema):
-    to = fields.String(required=True, validate=validate.Length(min=1, max=20), metadata={
-        "description": "the level reported to: city, province or national (493号 Art. 10)"})
+    to = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={
+            "description": "the level reported to: city, province or national (493号 Art. 10)"
+        },
+    )
     reported_at = fields.AwareDateTime(required=True)
 
 
@@ -202,31 +245,45 @@ class PartySchema(StrictSchema):
 class CaseSchema(StrictSchema):
     uscc = fields.String(required=True, validate=USCC)
     hazard_ids = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
-    parties = fields.List(fields.Nested(PartySchema), required=True,
-                          validate=validate.Length(min=1, max=20))
+    parties = fields.List(
+        fields.Nested(PartySchema), required=True, validate=validate.Length(min=1, max=20)
+    )
 
 
 class PenaltyLineSchema(StrictSchema):
     party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     legal_basis = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    article = fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z0-9_]+(\.[a-z0-9_]+)+$", error="a penalty rule id, e.g. safety_law.art102"))
-    circumstance = fields.String(validate=validate.Regexp(
-        r"^[a-z_]{1,40}$", error="a case the article names, e.g. overdue or refused"),
-        metadata={"description": "the article's later case whose range applies (if_<name>)"})
+    article = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[a-z0-9_]+(\.[a-z0-9_]+)+$", error="a penalty rule id, e.g. safety_law.art102"
+        ),
+    )
+    circumstance = fields.String(
+        validate=validate.Regexp(
+            r"^[a-z_]{1,40}$", error="a case the article names, e.g. overdue or refused"
+        ),
+        metadata={"description": "the article's later case whose range applies (if_<name>)"},
+    )
     amount_yuan = Yuan(required=True)
     decision_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     decided_on = fields.Date(required=True)
     order_to_correct = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     correction_deadline = fields.Date(allow_none=True, load_default=None)
-    correction_ordered_on = fields.Date(allow_none=True, load_default=None, metadata={
-        "description": "when the order to correct was made (default: decided_on); Art. 112 "
-                       "counts from the next day"})
+    correction_ordered_on = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "when the order to correct was made (default: decided_on); Art. 112 "
+            "counts from the next day"
+        },
+    )
 
 
 class PenaltyDecisionSchema(StrictSchema):
-    lines = fields.List(fields.Nested(PenaltyLineSchema), required=True,
-                        validate=validate.Length(min=1, max=40))
+    lines = fields.List(
+        fields.Nested(PenaltyLineSchema), required=True, validate=validate.Length(min=1, max=40)
+    )
 
 
 class DailyFineDecisionSchema(StrictSchema):
@@ -244,16 +301,21 @@ class ClosureDecisionSchema(StrictSchema):
 class ComplianceSchema(StrictSchema):
     party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     status = fields.String(required=True, validate=validate.OneOf(("refused", "corrected")))
-    on = fields.Date(required=True, metadata={
-        "description": "refused: since when; corrected: the re-inspection that confirmed it"})
+    on = fields.Date(
+        required=True,
+        metadata={
+            "description": "refused: since when; corrected: the re-inspection that confirmed it"
+        },
+    )
 
 
 class PlanRequestSchema(StrictSchema):
     region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     year = Year(required=True)
     sample_size = BoundedInteger(10000, minimum=1, required=True)
-    seed = BoundedInteger(2**31 - 1,
-                          metadata={"description": "recorded; a new one is drawn if omitted"})
+    seed = BoundedInteger(
+        2**31 - 1, metadata={"description": "recorded; a new one is drawn if omitted"}
+    )
 
 
 class PlanQuerySchema(PageSchema):
@@ -272,6 +334,7 @@ class IndicatorQuerySchema(StrictSchema):
 
 # --- answers --------------------------------------------------------------------------------
 
+
 class Out(Schema):
     """An answer: the fields documented here, and possibly further ones."""
 
@@ -289,8 +352,9 @@ class RecordOut(Out):
 
 class CatalogueOut(Out):
     on = fields.Date(metadata={"description": "the day whose rules in force are listed"})
-    major_hazard_items = fields.List(fields.Dict(), metadata={
-        "description": "应急管理部令第10号, item by item"})
+    major_hazard_items = fields.List(
+        fields.Dict(), metadata={"description": "应急管理部令第10号, item by item"}
+    )
     general_checks = fields.List(fields.Dict())
     failed_device_rule = fields.Dict()
     exclusions = fields.Dict()
@@ -330,13 +394,16 @@ class InspectionOut(RecordOut):
     content = fields.String()
     inspectors = fields.List(fields.String())
     started_at = fields.DateTime()
-    checklist = fields.Raw(allow_none=True, metadata={
-        "description": "the catalogue items that apply to the enterprise"})
+    checklist = fields.Raw(
+        allow_none=True,
+        metadata={"description": "the catalogue items that apply to the enterprise"},
+    )
     findings = fields.List(fields.Nested(FindingOut))
     handling = fields.String(allow_none=True)
     signature = fields.Dict(allow_none=True, metadata={"description": "name, signed_at"})
-    signature_refusal = fields.Dict(allow_none=True, metadata={
-        "description": "reason, recorded_at"})
+    signature_refusal = fields.Dict(
+        allow_none=True, metadata={"description": "reason, recorded_at"}
+    )
     state = fields.String(metadata={"description": "open or completed"})
     completed_at = fields.DateTime(allow_none=True)
     created_by = fields.String()
@@ -355,8 +422,10 @@ class SelfInspectionOut(RecordOut):
     leader = fields.String(allow_none=True)
     content = fields.String()
     problems_found = fields.Integer()
-    findings = fields.List(fields.Nested(FindingOut), metadata={
-        "description": "the hazards it found, each entering the closed loop"})
+    findings = fields.List(
+        fields.Nested(FindingOut),
+        metadata={"description": "the hazards it found, each entering the closed loop"},
+    )
     reported_at = fields.DateTime()
     reported_by = fields.String()
 
@@ -369,8 +438,10 @@ class MonthCoverageOut(Out):
 class CoverageOut(Out):
     uscc = fields.String()
     year = fields.Integer()
-    months = fields.Dict(keys=fields.String(metadata={"description": "YYYY-MM"}),
-                         values=fields.Nested(MonthCoverageOut))
+    months = fields.Dict(
+        keys=fields.String(metadata={"description": "YYYY-MM"}),
+        values=fields.Nested(MonthCoverageOut),
+    )
 
 
 class HazardOut(RecordOut):
@@ -393,10 +464,15 @@ class HazardOut(RecordOut):
     rectifications = fields.List(fields.Dict())
     extensions = fields.List(fields.Dict())
     escalations = fields.List(fields.Dict())
-    escalation_proposal = fields.Dict(allow_none=True, metadata={
-        "description": "the next rung, proposed to the bureau: kind, label, proposed_at, rule"})
-    escalation_decisions = fields.List(fields.Dict(), metadata={
-        "description": "the bureau's decisions on proposed rungs"})
+    escalation_proposal = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "the next rung, proposed to the bureau: kind, label, proposed_at, rule"
+        },
+    )
+    escalation_decisions = fields.List(
+        fields.Dict(), metadata={"description": "the bureau's decisions on proposed rungs"}
+    )
     overdue = fields.Boolean()
     transitions = fields.List(fields.Dict(), metadata={"description": "every state change"})
     closed_at = fields.DateTime(allow_none=True)
@@ -432,17 +508,32 @@ class CaseOut(RecordOut):
     opened_at = fields.DateTime()
     opened_by = fields.String()
     involves_major_hazard = fields.Boolean()
-    lines = fields.List(fields.Dict(), metadata={
-        "description": "penalty lines, each naming its article and the rule version applied"})
-    continuous_daily_fines = fields.List(fields.Dict(), metadata={
-        "description": "Safety Law Art. 112 proposals for the unit, waiting for the bureau"})
-    daily_fine_decisions = fields.List(fields.Dict(), metadata={
-        "description": "the bureau's decisions on those proposals"})
+    lines = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "penalty lines, each naming its article and the rule version applied"
+        },
+    )
+    continuous_daily_fines = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "Safety Law Art. 112 proposals for the unit, waiting for the bureau"
+        },
+    )
+    daily_fine_decisions = fields.List(
+        fields.Dict(), metadata={"description": "the bureau's decisions on those proposals"}
+    )
     closure_flag = fields.Boolean(metadata={"description": "an Art. 113 condition is met"})
-    closure_grounds = fields.List(fields.Dict(), metadata={
-        "description": "Art. 113 items met, each with the records that show it"})
-    closure_decision = fields.Dict(allow_none=True, metadata={
-        "description": "the bureau's request to close; bans are recorded on the principal"})
+    closure_grounds = fields.List(
+        fields.Dict(),
+        metadata={"description": "Art. 113 items met, each with the records that show it"},
+    )
+    closure_decision = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "the bureau's request to close; bans are recorded on the principal"
+        },
+    )
 
 
 class ReportTimingOut(Out):
@@ -462,8 +553,10 @@ class LevelReportOut(ReportTimingOut):
 
 class ReportingOut(Out):
     unit = fields.Nested(UnitReportOut, metadata={"description": "493号 Art. 9: within 1 hour"})
-    levels = fields.List(fields.Nested(LevelReportOut), metadata={
-        "description": "493号 Arts. 10-11: each level within 2 hours"})
+    levels = fields.List(
+        fields.Nested(LevelReportOut),
+        metadata={"description": "493号 Arts. 10-11: each level within 2 hours"},
+    )
     level_rule = fields.Nested(RuleOut)
     targets_rule = fields.Nested(RuleOut)
 
@@ -487,8 +580,12 @@ class AccidentOut(RecordOut):
     direct_loss_yuan = fields.Integer()
     grade = fields.String(metadata={"description": "国务院令第493号"})
     grade_rule = fields.Nested(RuleOut)
-    supplement_window = fields.Nested(SupplementWindowOut, metadata={
-        "description": "493号 Art. 13, for casualties; the loss may be corrected after it"})
+    supplement_window = fields.Nested(
+        SupplementWindowOut,
+        metadata={
+            "description": "493号 Art. 13, for casualties; the loss may be corrected after it"
+        },
+    )
     reporting = fields.Nested(ReportingOut)
     report_late = fields.Boolean()
     reported_at = fields.DateTime()
@@ -509,15 +606,22 @@ class AnnualPlanOut(RecordOut):
 class IndicatorsOut(Out):
     region = fields.String()
     year = fields.Integer()
-    hazards = fields.Dict(metadata={
-        "description": "general and major: found, closed and overdue (by the year found), "
-                       "eliminated (closed in the year) and open_now"})
-    open_hazards_by_county = fields.Dict(metadata={
-        "description": "hazards open now in each county, by grade (重大事故隐患动态清零)"})
+    hazards = fields.Dict(
+        metadata={
+            "description": "general and major: found, closed and overdue (by the year found), "
+            "eliminated (closed in the year) and open_now"
+        }
+    )
+    open_hazards_by_county = fields.Dict(
+        metadata={"description": "hazards open now in each county, by grade (重大事故隐患动态清零)"}
+    )
     penalties = fields.Dict()
     enforcement_actions = fields.Dict()
     inspections = fields.Dict()
     project_spot_checks = fields.Integer()
-    accidents = fields.Dict(metadata={
-        "description": "count, deaths (the missing included), missing, injuries, direct loss "
-                       "and by_grade, each this year and the previous"})
+    accidents = fields.Dict(
+        metadata={
+            "description": "count, deaths (the missing included), missing, injuries, direct loss "
+            "and by_grade, each this year and the previous"
+        }
+    )

@@ -1,5 +1,6 @@
 """The inspection service as a nameko service: entrypoints only, from RPC and events to the
 inspection, hazard, enforcement and accident rules."""
+
 import secrets
 
 from nameko.timer import timer
@@ -64,8 +65,12 @@ REGISTRY_COPY_CHECK_SECONDS = 60
 
 def page_of(found, query):
     """A store's page of records as API data, with the page asked for."""
-    return {**found, "items": plain(found["items"]), "page": query["page"],
-            "page_size": query["page_size"]}
+    return {
+        **found,
+        "items": plain(found["items"]),
+        "page": query["page"],
+        "page_size": query["page_size"],
+    }
 
 
 class InspectionService(ServiceBase):
@@ -92,10 +97,12 @@ class InspectionService(ServiceBase):
         if fields.get("corrects"):
             inspections.correction_of(self.store.inspection_record(fields["corrects"]), actor)
         checklist = enterprise and self._catalogue(today).checklist(
-            enterprise["industry"], enterprise.get("risk_features") or [])
+            enterprise["industry"], enterprise.get("risk_features") or []
+        )
         assigned = actor.role == "agency" and self.store.assigned(actor.user_id, fields["uscc"])
-        opened = inspections.open_inspection(fields, enterprise, checklist, actor,
-                                             self.clock.now(), today, assigned=assigned)
+        opened = inspections.open_inspection(
+            fields, enterprise, checklist, actor, self.clock.now(), today, assigned=assigned
+        )
         return plain(self.store.save_inspection(None, *opened))
 
     @rpc
@@ -111,9 +118,14 @@ class InspectionService(ServiceBase):
     def add_finding(self, identifier, payload):
         fields = load(FindingSchema(), payload)
         inspection = self.store.inspection_to_change(identifier, self.caller())
-        changed, found = inspections.add_finding(inspection, fields, self._catalogue(),
-                                                 self.caller(), self.clock.now(),
-                                                 self.clock.today())
+        changed, found = inspections.add_finding(
+            inspection,
+            fields,
+            self._catalogue(),
+            self.caller(),
+            self.clock.now(),
+            self.clock.today(),
+        )
         self.store.save_inspection(inspection, changed, found)
         return plain(changed["findings"][-1])
 
@@ -122,8 +134,9 @@ class InspectionService(ServiceBase):
         fields = load(CompletionSchema(), payload)
         now = self.clock.now()
         inspection = self.store.inspection_to_change(identifier, self.caller())
-        completed, completion = inspections.complete_inspection(inspection, fields, self.caller(),
-                                                                now)
+        completed, completion = inspections.complete_inspection(
+            inspection, fields, self.caller(), now
+        )
         # Hazards first: if the record write then fails, the retry finds them by their ids.
         for hazard, reported in hazards.found_in(completed, now):
             self.store.add_hazard_once(hazard, reported)
@@ -132,9 +145,9 @@ class InspectionService(ServiceBase):
     @rpc
     def assign_agency(self, payload):
         fields = load(AgencyAssignmentSchema(), payload)
-        assignment, _ = inspections.assign_agency(self.store.enterprise(fields["uscc"]),
-                                                  fields["agency"], self.caller(),
-                                                  self.clock.now())
+        assignment, _ = inspections.assign_agency(
+            self.store.enterprise(fields["uscc"]), fields["agency"], self.caller(), self.clock.now()
+        )
         self.store.assign(assignment)
         return plain(assignment)
 
@@ -146,7 +159,8 @@ class InspectionService(ServiceBase):
         actor, now = self.caller(), self.clock.now()
         enterprise = self.store.enterprise(enterprise_named(fields, actor))
         report, reported = inspections.report_self_inspection(
-            fields, enterprise, self._catalogue(), actor, now, self.clock.today())
+            fields, enterprise, self._catalogue(), actor, now, self.clock.today()
+        )
         for hazard, found in hazards.found_in(report, now, "self_inspection"):
             self.store.add_hazard_once(hazard, found)
         return plain(self.store.save_self_inspection(None, report, reported))
@@ -154,8 +168,13 @@ class InspectionService(ServiceBase):
     @rpc
     def self_inspection_coverage(self, uscc, year):
         self.store.enterprise_seen_by(uscc, self.caller())
-        return {"uscc": uscc, "year": year, "months": inspections.monthly_coverage(
-            self.store.self_inspections_of(uscc, year), year)}
+        return {
+            "uscc": uscc,
+            "year": year,
+            "months": inspections.monthly_coverage(
+                self.store.self_inspections_of(uscc, year), year
+            ),
+        }
 
     # --- hazards ---------------------------------------------------------------------------
 
@@ -173,56 +192,66 @@ class InspectionService(ServiceBase):
         fields = load(RectificationSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
         evidence_items = self.store.evidence_items(fields["evidence"])
-        changed = hazards.submit_rectification(hazard, evidence_items, fields.get("note"),
-                                               self.caller(), self.clock.now())
+        changed = hazards.submit_rectification(
+            hazard, evidence_items, fields.get("note"), self.caller(), self.clock.now()
+        )
         return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def verify_hazard(self, identifier, payload):
         fields = load(VerificationSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
-        changed = hazards.verify_or_reject(hazard, fields["decision"], fields.get("reason"),
-                                           self.caller(), self.clock.now())
+        changed = hazards.verify_or_reject(
+            hazard, fields["decision"], fields.get("reason"), self.caller(), self.clock.now()
+        )
         return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def approve_plan(self, identifier, payload):
         fields = load(PlanSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
-        changed = hazards.approve_plan(hazard, fields, self.caller(), self.clock.now(),
-                                       self.clock.today())
+        changed = hazards.approve_plan(
+            hazard, fields, self.caller(), self.clock.now(), self.clock.today()
+        )
         return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def hazard_action(self, identifier, payload):
         fields = load(HazardActionSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
-        changed = hazards.take_action(hazard, fields["action"], fields.get("reason"),
-                                      self.caller(), self.clock.now())
+        changed = hazards.take_action(
+            hazard, fields["action"], fields.get("reason"), self.caller(), self.clock.now()
+        )
         return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def lift_suspension(self, identifier, payload):
         fields = load(SuspensionLiftSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
-        changed = hazards.lift_suspension(hazard, fields["reason"], self.caller(),
-                                          self.clock.now())
+        changed = hazards.lift_suspension(hazard, fields["reason"], self.caller(), self.clock.now())
         return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def request_extension(self, identifier, payload):
         fields = load(ExtensionRequestSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
-        changed = hazards.request_extension(hazard, fields["deadline"], fields["reason"],
-                                            self.caller(), self.clock.now(), self.clock.today())
+        changed = hazards.request_extension(
+            hazard,
+            fields["deadline"],
+            fields["reason"],
+            self.caller(),
+            self.clock.now(),
+            self.clock.today(),
+        )
         return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
     def decide_extension(self, identifier, payload):
         fields = load(ExtensionDecisionSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
-        changed = hazards.decide_extension(hazard, fields["approve"], fields["reason"],
-                                           self.caller(), self.clock.now())
+        changed = hazards.decide_extension(
+            hazard, fields["approve"], fields["reason"], self.caller(), self.clock.now()
+        )
         return plain(self.store.save_hazard(hazard, *changed))
 
     @rpc
@@ -231,10 +260,15 @@ class InspectionService(ServiceBase):
         fields = load(EscalationDecisionSchema(), payload)
         hazard = self.store.hazard_to_change(identifier, self.caller())
         changed = hazards.decide_escalation(
-            hazard, fields["kind"], fields["approve"], fields["reason"],
+            hazard,
+            fields["kind"],
+            fields["approve"],
+            fields["reason"],
             fields.get("document_number"),
-            enforcement.Escalation.on(self.rules, self.clock.today()), self.caller(),
-            self.clock.now())
+            enforcement.Escalation.on(self.rules, self.clock.today()),
+            self.caller(),
+            self.clock.now(),
+        )
         return plain(self.store.save_hazard(hazard, *changed))
 
     @SettingTimer.decorator("escalation_check_seconds", eager=True)
@@ -247,7 +281,8 @@ class InspectionService(ServiceBase):
         escalation = enforcement.Escalation.on(self.rules, today)
         for hazard in self.store.escalation_candidates():
             self._save_unless_changed_meanwhile(
-                hazard, hazards.escalate_overdue(hazard, escalation, SYSTEM, now))
+                hazard, hazards.escalate_overdue(hazard, escalation, SYSTEM, now)
+            )
 
     def _save_unless_changed_meanwhile(self, hazard, changed):
         try:
@@ -292,9 +327,13 @@ class InspectionService(ServiceBase):
     @rpc
     def open_case(self, payload):
         fields = load(CaseSchema(), payload)
-        opened = enforcement.open_case_about(self.store.enterprise(fields["uscc"]),
-                                             self.store.hazards_by_id(fields["hazard_ids"]),
-                                             fields, self.caller(), self.clock.now())
+        opened = enforcement.open_case_about(
+            self.store.enterprise(fields["uscc"]),
+            self.store.hazards_by_id(fields["hazard_ids"]),
+            fields,
+            self.caller(),
+            self.clock.now(),
+        )
         return plain(self.store.save_case(None, *opened))
 
     @rpc
@@ -310,17 +349,24 @@ class InspectionService(ServiceBase):
     def decide_penalty(self, identifier, payload):
         fields = load(PenaltyDecisionSchema(), payload)
         case = self.store.case_to_change(identifier, self.caller())
-        changed = enforcement.decide_penalty(case, fields["lines"], self.caller(),
-                                             self.clock.now(), self.clock.today(), self.rules)
+        changed = enforcement.decide_penalty(
+            case, fields["lines"], self.caller(), self.clock.now(), self.clock.today(), self.rules
+        )
         return self._with_sanctions(self.store.save_case(case, *changed))
 
     @rpc
     def record_compliance(self, identifier, payload):
         fields = load(ComplianceSchema(), payload)
         case = self.store.case_to_change(identifier, self.caller())
-        changed = enforcement.record_compliance(case, fields["party_id"], fields["status"],
-                                                fields["on"], self.caller(), self.clock.now(),
-                                                self.clock.today())
+        changed = enforcement.record_compliance(
+            case,
+            fields["party_id"],
+            fields["status"],
+            fields["on"],
+            self.caller(),
+            self.clock.now(),
+            self.clock.today(),
+        )
         return self._with_sanctions(self.store.save_case(case, *changed))
 
     @rpc
@@ -330,9 +376,16 @@ class InspectionService(ServiceBase):
         case = self.store.case_to_change(identifier, self.caller())
         today = self.clock.today()
         changed = enforcement.decide_daily_fine(
-            case, fields["party_id"], fields["impose"], fields["reason"],
-            fields.get("decision_number"), self.caller(), self.clock.now(), today,
-            self.rules.rule(enforcement.DAILY_FINES_RULE, today))
+            case,
+            fields["party_id"],
+            fields["impose"],
+            fields["reason"],
+            fields.get("decision_number"),
+            self.caller(),
+            self.clock.now(),
+            today,
+            self.rules.rule(enforcement.DAILY_FINES_RULE, today),
+        )
         return self._with_sanctions(self.store.save_case(case, *changed))
 
     @rpc
@@ -341,16 +394,27 @@ class InspectionService(ServiceBase):
         fields = load(ClosureDecisionSchema(), payload)
         case = self.store.case_to_change(identifier, self.caller())
         today = self.clock.today()
-        grounds = enforcement.closure_grounds(self.store.closure_facts(case["uscc"]), self.rules,
-                                              today)
-        changed = enforcement.decide_closure(case, grounds, fields["decision_number"],
-                                             fields["reason"], self.caller(), self.clock.now(),
-                                             today, self.rules)
+        grounds = enforcement.closure_grounds(
+            self.store.closure_facts(case["uscc"]), self.rules, today
+        )
+        changed = enforcement.decide_closure(
+            case,
+            grounds,
+            fields["decision_number"],
+            fields["reason"],
+            self.caller(),
+            self.clock.now(),
+            today,
+            self.rules,
+        )
         return self._with_sanctions(self.store.save_case(case, *changed))
 
     def _with_sanctions(self, case):
-        return plain(enforcement.with_sanctions(case, self.store.closure_facts(case["uscc"]),
-                                                self.rules, self.clock.today()))
+        return plain(
+            enforcement.with_sanctions(
+                case, self.store.closure_facts(case["uscc"]), self.rules, self.clock.today()
+            )
+        )
 
     # --- accidents -------------------------------------------------------------------------
 
@@ -361,9 +425,13 @@ class InspectionService(ServiceBase):
     @rpc
     def report_accident(self, payload):
         fields = load(AccidentSchema(), payload)
-        reported = accidents.report_accident_at(self.store.enterprise(fields["uscc"]), fields,
-                                                self._accident_rules(fields["occurred_at"]),
-                                                self.caller(), self.clock.now())
+        reported = accidents.report_accident_at(
+            self.store.enterprise(fields["uscc"]),
+            fields,
+            self._accident_rules(fields["occurred_at"]),
+            self.caller(),
+            self.clock.now(),
+        )
         return self._answer_accident(self.store.save_accident(None, *reported))
 
     def _answer_accident(self, accident):
@@ -378,23 +446,32 @@ class InspectionService(ServiceBase):
         query = load(InspectionQuerySchema(), query)
         found = self.store.accidents_page(self.caller(), query)
         now = self.clock.now()
-        return page_of({**found, "items": [accidents.as_of(accident, now)
-                                           for accident in found["items"]]}, query)
+        return page_of(
+            {**found, "items": [accidents.as_of(accident, now) for accident in found["items"]]},
+            query,
+        )
 
     @rpc
     def supplement_accident(self, identifier, payload):
-        return self._change_accident(identifier, load(AccidentSupplementSchema(), payload),
-                                     accidents.supplement_accident)
+        return self._change_accident(
+            identifier, load(AccidentSupplementSchema(), payload), accidents.supplement_accident
+        )
 
     @rpc
     def report_accident_upward(self, identifier, payload):
-        return self._change_accident(identifier, load(AccidentLevelReportSchema(), payload),
-                                     accidents.report_upward)
+        return self._change_accident(
+            identifier, load(AccidentLevelReportSchema(), payload), accidents.report_upward
+        )
 
     def _change_accident(self, identifier, fields, command):
         accident = self.store.accident_to_change(identifier, self.caller())
-        changed = command(accident, fields, self._accident_rules(accident["occurred_at"]),
-                          self.caller(), self.clock.now())
+        changed = command(
+            accident,
+            fields,
+            self._accident_rules(accident["occurred_at"]),
+            self.caller(),
+            self.clock.now(),
+        )
         return self._answer_accident(self.store.save_accident(accident, *changed))
 
     # --- indicators and plans --------------------------------------------------------------
@@ -406,10 +483,15 @@ class InspectionService(ServiceBase):
         if actor.role in ("enterprise", "agency"):
             raise Forbidden("indicators are for the bureaus")
         prefix = actor.narrow(fields["region"])
-        return {"region": fields["region"], "year": fields["year"],
-                **indicators.summary(self.store.counters(prefix, fields["year"]),
-                                     self.store.counters(prefix, fields["year"] - 1),
-                                     self.store.counters_by_county(prefix, indicators.STANDING))}
+        return {
+            "region": fields["region"],
+            "year": fields["year"],
+            **indicators.summary(
+                self.store.counters(prefix, fields["year"]),
+                self.store.counters(prefix, fields["year"] - 1),
+                self.store.counters_by_county(prefix, indicators.STANDING),
+            ),
+        }
 
     @rpc
     def create_plan(self, payload):
@@ -421,10 +503,15 @@ class InspectionService(ServiceBase):
         fields = load(PlanRequestSchema(), payload)
         actor = self.caller()
         prefix = actor.narrow(fields["region"])
-        plan, _ = planning.create_plan(plain(self.store.enterprises_in(prefix)),
-                                       self.store.open_major_counts(prefix), set(), fields,
-                                       fields.get("seed", secrets.randbelow(2 ** 31)), actor,
-                                       self.clock.now())
+        plan, _ = planning.create_plan(
+            plain(self.store.enterprises_in(prefix)),
+            self.store.open_major_counts(prefix),
+            set(),
+            fields,
+            fields.get("seed", secrets.randbelow(2**31)),
+            actor,
+            self.clock.now(),
+        )
         return plain(self.store.add_plan(plan))
 
     @rpc
@@ -454,16 +541,28 @@ class InspectionService(ServiceBase):
 
     @batched_handler(events.REGISTRY, events.ENTERPRISE_STATUS_CHANGED)
     def handle_enterprise_status_changed(self, received):
-        self.store.remember_statuses([(event["subject"], event["data"]["to"], event["time"])
-                                      for event in received])
+        self.store.remember_statuses(
+            [(event["subject"], event["data"]["to"], event["time"]) for event in received]
+        )
 
     def _remember(self, received):
-        self.store.remember_enterprises([
-            ({key: event["data"].get(key) for key in enterprises.READ_MODEL_FIELDS},
-             event["time"]) for event in received])
+        self.store.remember_enterprises(
+            [
+                (
+                    {key: event["data"].get(key) for key in enterprises.READ_MODEL_FIELDS},
+                    event["time"],
+                )
+                for event in received
+            ]
+        )
 
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)
     def handle_own_event_for_indicators(self, received):
-        self.store.add_to_counters([(event["id"], *change) for event in received
-                                    for change in indicators.counter_deltas(event)])
+        self.store.add_to_counters(
+            [
+                (event["id"], *change)
+                for event in received
+                for change in indicators.counter_deltas(event)
+            ]
+        )

@@ -4,6 +4,7 @@ Who may see which record is decided here, once per kind of record, as a query (`
 lists use the query, and a read of one record checks the document it read against that same
 query, so the two can never drift apart.
 """
+
 from datetime import date
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
@@ -27,6 +28,7 @@ NEWEST_FIRST = (("_id", DESCENDING),)
 # --- who sees what --------------------------------------------------------------------------
 # Each rule takes the caller and, for a list, the region it asks for (narrowed to the caller's
 # jurisdiction; refused outside it). Without a region it is the caller's whole sight.
+
 
 def records_visible_to(actor, region=None):
     """Cases, accidents, evidence, self-inspections and enterprises: an enterprise user sees its
@@ -56,8 +58,10 @@ def inspections_visible_to(actor, region=None):
     """As hazards, except that an enterprise does not see an unannounced inspection (四不两直)
     before its record is completed: until then it does not exist for the enterprise."""
     if actor.role == "enterprise":
-        return {"uscc": actor.uscc,
-                "$or": [{"mode": {"$ne": "unannounced"}}, {"state": "completed"}]}
+        return {
+            "uscc": actor.uscc,
+            "$or": [{"mode": {"$ne": "unannounced"}}, {"state": "completed"}],
+        }
     return hazards_visible_to(actor, region)
 
 
@@ -80,8 +84,14 @@ class InspectionStore(BaseStore):
         return self.db.enterprises
 
     def ensure_indexes(self):
-        for collection in (self.db.inspections, self.db.hazards, self.db.self_inspections,
-                           self.db.accidents, self.db.cases, self.db.evidence):
+        for collection in (
+            self.db.inspections,
+            self.db.hazards,
+            self.db.self_inspections,
+            self.db.accidents,
+            self.db.cases,
+            self.db.evidence,
+        ):
             collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
             collection.create_index("uscc")
         self.db.hazards.create_index([("state", ASCENDING), ("deadline", ASCENDING)])
@@ -100,16 +110,20 @@ class InspectionStore(BaseStore):
         """Store a request to another service with its events, then publish them; a newer one
         replaces the last."""
         self.announce(self.db.requests, [request["_id"]])
-        self.db.requests.replace_one({"_id": request["_id"]}, {**request, OUTBOX: events},
-                                     upsert=True)
+        self.db.requests.replace_one(
+            {"_id": request["_id"]}, {**request, OUTBOX: events}, upsert=True
+        )
         self.publish(self.db.requests, request["_id"], events)
 
     def knows_no_enterprise(self):
         return self.enterprises.find_one({}, {"_id": 1}) is None
 
     def enterprises_in(self, prefix):
-        return list(self.enterprises.find({"region_code": prefix_pattern(prefix),
-                                           "status": {"$ne": "closed"}}))
+        return list(
+            self.enterprises.find(
+                {"region_code": prefix_pattern(prefix), "status": {"$ne": "closed"}}
+            )
+        )
 
     def remember_enterprises(self, snapshots):
         """Keep the newest snapshot of each enterprise: [(snapshot, event time)], one round trip.
@@ -117,15 +131,28 @@ class InspectionStore(BaseStore):
         An older event arriving late changes nothing: a newer copy makes the filter miss and the
         upsert collide with it.
         """
-        self._newest_wins([UpdateOne({"_id": snapshot["uscc"], "event_time": {"$lt": when}},
-                                     {"$set": {**snapshot, "event_time": when}}, upsert=True)
-                           for snapshot, when in snapshots])
+        self._newest_wins(
+            [
+                UpdateOne(
+                    {"_id": snapshot["uscc"], "event_time": {"$lt": when}},
+                    {"$set": {**snapshot, "event_time": when}},
+                    upsert=True,
+                )
+                for snapshot, when in snapshots
+            ]
+        )
 
     def remember_statuses(self, changes):
         """[(uscc, status, event time)]: each applied unless a newer event was already."""
-        self._newest_wins([UpdateOne({"_id": uscc, "event_time": {"$lt": when}},
-                                     {"$set": {"status": status, "event_time": when}})
-                           for uscc, status, when in changes])
+        self._newest_wins(
+            [
+                UpdateOne(
+                    {"_id": uscc, "event_time": {"$lt": when}},
+                    {"$set": {"status": status, "event_time": when}},
+                )
+                for uscc, status, when in changes
+            ]
+        )
 
     def _newest_wins(self, updates):
         if not updates:
@@ -177,8 +204,15 @@ class InspectionStore(BaseStore):
         collection, visible_to, _ = KINDS[kind]
         skip, limit = page_bounds(query["page"], query["page_size"])
         visible = visible_to(actor, query.get("region"))
-        return self.page(self.db[collection], {**criteria, **visible}, skip, limit, HIDDEN,
-                         order=NEWEST_FIRST, with_total=query["with_total"])
+        return self.page(
+            self.db[collection],
+            {**criteria, **visible},
+            skip,
+            limit,
+            HIDDEN,
+            order=NEWEST_FIRST,
+            with_total=query["with_total"],
+        )
 
     # --- inspections ---
 
@@ -202,15 +236,17 @@ class InspectionStore(BaseStore):
         return self.db.agency_assignments.find_one({"_id": f"{agency}:{uscc}"}) is not None
 
     def assign(self, assignment):
-        self.db.agency_assignments.replace_one({"_id": assignment["_id"]}, assignment,
-                                               upsert=True)
+        self.db.agency_assignments.replace_one({"_id": assignment["_id"]}, assignment, upsert=True)
 
     def save_self_inspection(self, before, after, events):
         return self._save("self_inspection", before, after, events)
 
     def self_inspections_of(self, uscc, year):
-        return list(self.db.self_inspections.find(
-            {"uscc": uscc, "month": {"$regex": f"^{year:04d}-"}}, HIDDEN))
+        return list(
+            self.db.self_inspections.find(
+                {"uscc": uscc, "month": {"$regex": f"^{year:04d}-"}}, HIDDEN
+            )
+        )
 
     # --- hazards ---
 
@@ -243,24 +279,31 @@ class InspectionStore(BaseStore):
     def hazards_page(self, actor, query):
         criteria = _criteria(query, ("uscc", "grade", "state", "overdue", "source"))
         if "escalation_proposed" in query:
-            criteria["escalation_proposal"] = {"$ne" if query["escalation_proposed"] else "$eq":
-                                               None}
+            criteria["escalation_proposal"] = {
+                "$ne" if query["escalation_proposed"] else "$eq": None
+            }
         return self._page("hazard", actor, query, criteria)
 
     def overdue_candidates(self, today_iso, limit=500):
-        return list(self.db.hazards.find(
-            {"state": OPEN_STATES, "deadline": {"$lt": today_iso}, "overdue": False}, HIDDEN,
-            limit=limit))
+        return list(
+            self.db.hazards.find(
+                {"state": OPEN_STATES, "deadline": {"$lt": today_iso}, "overdue": False},
+                HIDDEN,
+                limit=limit,
+            )
+        )
 
     def escalation_candidates(self, limit=500):
-        return list(self.db.hazards.find({"state": OPEN_STATES, "overdue": True}, HIDDEN,
-                                         limit=limit))
+        return list(
+            self.db.hazards.find({"state": OPEN_STATES, "overdue": True}, HIDDEN, limit=limit)
+        )
 
     def open_major_counts(self, prefix):
         counts = {}
-        for hazard in self.db.hazards.find({"region_code": prefix_pattern(prefix),
-                                            "grade": "major", "state": OPEN_STATES},
-                                           {"uscc": 1}):
+        for hazard in self.db.hazards.find(
+            {"region_code": prefix_pattern(prefix), "grade": "major", "state": OPEN_STATES},
+            {"uscc": 1},
+        ):
             counts[hazard["uscc"]] = counts.get(hazard["uscc"], 0) + 1
         return counts
 
@@ -308,11 +351,16 @@ class InspectionStore(BaseStore):
             # One date per decided case: a dual penalty is one penalty of the enterprise.
             "penalty_dates": [
                 date.fromisoformat(min(line["decided_on"] for line in case["lines"]))
-                for case in self.db.cases.find({"uscc": uscc, "status": "decided",
-                                                "involves_major_hazard": True}, {"lines": 1})],
-            "suspended_hazards": list(self.db.hazards.find(
-                {"uscc": uscc, "suspension_order": {"$ne": None}},
-                {"suspension_order": 1, "transitions": 1})),
+                for case in self.db.cases.find(
+                    {"uscc": uscc, "status": "decided", "involves_major_hazard": True}, {"lines": 1}
+                )
+            ],
+            "suspended_hazards": list(
+                self.db.hazards.find(
+                    {"uscc": uscc, "suspension_order": {"$ne": None}},
+                    {"suspension_order": 1, "transitions": 1},
+                )
+            ),
             "accidents": list(self.db.accidents.find({"uscc": uscc}, {"grade": 1})),
         }
 
@@ -367,25 +415,37 @@ class InspectionStore(BaseStore):
             try:
                 document = self.db.indicators.find_one_and_update(
                     {"_id": key, "applied": {"$nin": ids}},
-                    {"$inc": totals, "$set": {"region_code": county, "year": year},
-                     "$push": {"applied": {"$each": ids}}},
-                    upsert=True, return_document=ReturnDocument.AFTER)
+                    {
+                        "$inc": totals,
+                        "$set": {"region_code": county, "year": year},
+                        "$push": {"applied": {"$each": ids}},
+                    },
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
             except DuplicateKeyError:
                 applied = set(self.db.indicators.find_one({"_id": key}, {"applied": 1})["applied"])
-                amounts_by_event = {event_id: amounts for event_id, amounts
-                                    in amounts_by_event.items() if event_id not in applied}
+                amounts_by_event = {
+                    event_id: amounts
+                    for event_id, amounts in amounts_by_event.items()
+                    if event_id not in applied
+                }
                 continue
             applied = document["applied"]
             if len(applied) >= 2 * APPLIED_KEPT:
                 self.db.indicators.update_one(
-                    {"_id": key}, {"$pullAll": {"applied": applied[:-APPLIED_KEPT]}})
+                    {"_id": key}, {"$pullAll": {"applied": applied[:-APPLIED_KEPT]}}
+                )
             return
 
     def counters_by_county(self, prefix, year):
         """{county: {counter: amount}} for the counties under `prefix`: one document each."""
-        return {document["region_code"]: _flatten(document.get("counters", {}))
-                for document in self.db.indicators.find({"region_code": prefix_pattern(prefix),
-                                                         "year": year}, {"applied": 0})}
+        return {
+            document["region_code"]: _flatten(document.get("counters", {}))
+            for document in self.db.indicators.find(
+                {"region_code": prefix_pattern(prefix), "year": year}, {"applied": 0}
+            )
+        }
 
     def counters(self, prefix, year):
         totals = {}

@@ -1,4 +1,5 @@
 """Plumbing every anjian service shares."""
+
 import warnings
 
 # eventlet announces its maintenance mode on import; nameko 2 needs it, and we know (DESIGN.md).

@@ -8,6 +8,7 @@ batch's effect is stored. The effect records the ids of the events it applied in
 a redelivered batch changes nothing twice. If a batch fails, its events are applied one at a time
 through the inbox, whose bounded retries and dead letters then single out the event that fails.
 """
+
 import functools
 
 import eventlet
@@ -57,9 +58,12 @@ class BatchedEventHandler(ResilientEventHandler):
         messages = [message for _, message in batch]
         try:
             self.container.spawn_worker(
-                self, ([body for body, _ in batch],), {},
+                self,
+                ([body for body, _ in batch],),
+                {},
                 context_data=self.unpack_message_headers(messages[0]),
-                handle_result=functools.partial(self._batch_done, messages))
+                handle_result=functools.partial(self._batch_done, messages),
+            )
         except ContainerBeingKilled:
             for message in messages:
                 self.queue_consumer.requeue_message(message)
@@ -93,10 +97,15 @@ def batched_handler(source_service, event_type):
                 method(self, [event for _, event in valid])
             except Exception:  # any failure: find the event that causes it, one at a time
                 for payload, _ in valid:
-                    inbox.handle(consumer, payload, lambda event: method(self, [event]),
-                                 effect_records_id=True)
+                    inbox.handle(
+                        consumer,
+                        payload,
+                        lambda event: method(self, [event]),
+                        effect_records_id=True,
+                    )
 
-        return BatchedEventHandler.decorator(source_service, event_type,
-                                             requeue_on_error=True)(handler)
+        return BatchedEventHandler.decorator(source_service, event_type, requeue_on_error=True)(
+            handler
+        )
 
     return decorate

@@ -3,9 +3,10 @@
 This is the only module that reads the environment. Services get their settings through the
 nameko container config built by `nameko_config()`, the gateway through `create_app()`.
 """
+
 import os
-from datetime import timedelta
 from dataclasses import asdict, dataclass, fields
+from datetime import timedelta
 
 from services.kit.pure.clock import Clock
 

@@ -5,6 +5,7 @@ key, then copied server-side to `sha256/<hex>`, so identical content is stored o
 sniffed from the content itself. Refusals happen while reading, before the upload completes, and
 the temporary object is removed on every path; a lifecycle rule sweeps what a crashed process left.
 """
+
 import hashlib
 import logging
 import uuid
@@ -81,11 +82,17 @@ class EvidenceStore:
         # Fail fast: the caller gets Unavailable instead of waiting out minutes of retries.
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5, read=60),
-            retries=urllib3.Retry(total=2, backoff_factor=0.2,
-                                  status_forcelist=[500, 502, 503, 504]))
-        self.client = Minio(settings.minio_endpoint, access_key=settings.minio_access_key,
-                            secret_key=settings.minio_secret_key, secure=settings.minio_secure,
-                            http_client=http)
+            retries=urllib3.Retry(
+                total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
+            ),
+        )
+        self.client = Minio(
+            settings.minio_endpoint,
+            access_key=settings.minio_access_key,
+            secret_key=settings.minio_secret_key,
+            secure=settings.minio_secure,
+            http_client=http,
+        )
 
     def ping(self):
         """Raises Unavailable unless the object store answers."""
@@ -101,9 +108,19 @@ class EvidenceStore:
                     # Services start together; another one may have just created it.
                     if error.code != "BucketAlreadyOwnedByYou":
                         raise
-            self.client.set_bucket_lifecycle(self.bucket, LifecycleConfig([Rule(
-                ENABLED, rule_filter=Filter(prefix=INCOMING), rule_id="sweep-incoming",
-                expiration=Expiration(days=1))]))
+            self.client.set_bucket_lifecycle(
+                self.bucket,
+                LifecycleConfig(
+                    [
+                        Rule(
+                            ENABLED,
+                            rule_filter=Filter(prefix=INCOMING),
+                            rule_id="sweep-incoming",
+                            expiration=Expiration(days=1),
+                        )
+                    ]
+                ),
+            )
 
     def put(self, stream, declared_size=None, filename=None, allowed_types=None):
         """Store the bytes read from `stream`; `filename` only names the file in refusals."""
@@ -115,12 +132,15 @@ class EvidenceStore:
             raise InvalidInput(f"{name} is empty", {"file": ["is empty"]})
         kind = filetype.guess(head)
         if kind is None:
-            raise InvalidInput(f"the type of {name} could not be recognised from its content",
-                               {"file": ["unrecognised file type"]})
+            raise InvalidInput(
+                f"the type of {name} could not be recognised from its content",
+                {"file": ["unrecognised file type"]},
+            )
         if allowed_types is not None and kind.mime not in allowed_types:
             raise InvalidInput(
                 f"{name} is {kind.mime}; accepted types are {', '.join(sorted(allowed_types))}",
-                {"file": [f"type {kind.mime} is not accepted"]})
+                {"file": [f"type {kind.mime} is not accepted"]},
+            )
         reader = _HashingReader(head, stream, self.max_bytes)
         incoming = INCOMING + uuid.uuid4().hex
         if not self.bucket_ready:
@@ -130,22 +150,31 @@ class EvidenceStore:
             try:
                 # An unknown length streams part by part; a refusal raised while reading aborts
                 # the multipart upload, so nothing of it becomes visible.
-                self.client.put_object(self.bucket, incoming, reader, length=-1,
-                                       content_type=kind.mime, part_size=MIN_PART_SIZE,
-                                       num_parallel_uploads=1)
+                self.client.put_object(
+                    self.bucket,
+                    incoming,
+                    reader,
+                    length=-1,
+                    content_type=kind.mime,
+                    part_size=MIN_PART_SIZE,
+                    num_parallel_uploads=1,
+                )
                 object_key = "sha256/" + reader.sha256.hexdigest()
-                self.client.copy_object(self.bucket, object_key,
-                                        CopySource(self.bucket, incoming))
+                self.client.copy_object(self.bucket, object_key, CopySource(self.bucket, incoming))
             finally:
                 self._remove_quietly(incoming)
-        return {"sha256": reader.sha256.hexdigest(), "size": reader.size,
-                "content_type": kind.mime, "object_key": object_key}
+        return {
+            "sha256": reader.sha256.hexdigest(),
+            "size": reader.size,
+            "content_type": kind.mime,
+            "object_key": object_key,
+        }
 
     def presigned_url(self, object_key):
         with _reachable():
-            return self.client.presigned_get_object(self.bucket, object_key,
-                                                    expires=self.url_lifetime,
-                                                    request_date=self.clock.now())
+            return self.client.presigned_get_object(
+                self.bucket, object_key, expires=self.url_lifetime, request_date=self.clock.now()
+            )
 
     def verify(self, object_key, expected_sha256):
         """True when the stored bytes still hash to `expected_sha256`; NotFound if they are gone."""

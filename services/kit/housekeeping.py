@@ -4,6 +4,7 @@ Inbox markers and completion records, and parked events, are kept for their rete
 `inbox_retention_days`, `dead_letter_retention_days`) and then deleted a bounded batch at a time
 (`BaseStore.prune_bookkeeping`), every `prune_interval_seconds`.
 """
+
 import logging
 
 from services.kit.runtime import SettingTimer

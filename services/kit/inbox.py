@@ -1,14 +1,16 @@
 """Idempotent, never-silently-lost event handling.
 
 Each (consumer, event id) pair gets a marker document in `inbox`, claimed before the effect runs,
-and a record in `inbox_done` after it, so a repeat delivery is skipped. A marker claimed by a worker that died
-is taken over once its lease runs out, so the redelivered message still takes effect. A handler
-that raises is retried (the message is requeued) up to `handler_max_attempts` times and then parked
-in `dead_letters` with its error and the event, and acknowledged, so later messages are not blocked.
+and a record in `inbox_done` after it, so a repeat delivery is skipped. A marker claimed by a
+worker that died is taken over once its lease runs out, so the redelivered message still takes
+effect. A handler that raises is retried (the message is requeued) up to `handler_max_attempts`
+times and then parked in `dead_letters` with its error and the event, and acknowledged, so later
+messages are not blocked.
 
 None of it is kept forever (see `Inbox.bookkeeping`): markers and completion records go after the
 inbox retention, parked events after the dead-letter retention.
 """
+
 import functools
 import logging
 import traceback
@@ -80,15 +82,18 @@ class Inbox:
         a marker past the retention belongs to an event finished, parked or abandoned long ago.
         """
         now = self.clock.now()
-        return [(self.markers, "claimed_at", now - self.retention),
-                (self.done, "done_at", now - self.retention),
-                (self.dead_letters, "parked_at", now - self.dead_letter_retention)]
+        return [
+            (self.markers, "claimed_at", now - self.retention),
+            (self.done, "done_at", now - self.retention),
+            (self.dead_letters, "parked_at", now - self.dead_letter_retention),
+        ]
 
     def _claim(self, key):
         now = self.clock.now()
         try:
-            self.markers.insert_one({"_id": key, "status": PROCESSING, "claimed_at": now,
-                                     "attempts": 0})
+            self.markers.insert_one(
+                {"_id": key, "status": PROCESSING, "claimed_at": now, "attempts": 0}
+            )
             return "take", 0
         except DuplicateKeyError:
             pass
@@ -101,7 +106,8 @@ class Inbox:
         # Take over only if nobody else did in between: the claim time is the version.
         taken = self.markers.update_one(
             {"_id": key, "claimed_at": marker["claimed_at"], "status": marker["status"]},
-            {"$set": {"status": PROCESSING, "claimed_at": now}})
+            {"$set": {"status": PROCESSING, "claimed_at": now}},
+        )
         return ("take" if taken.modified_count == 1 else "busy"), marker["attempts"]
 
     def handle(self, consumer, payload, apply, effect_records_id=False):
@@ -138,26 +144,45 @@ class Inbox:
         """Count the failure; park the event after the last attempt, else hand it back."""
         if attempts is None:
             attempts = (self.markers.find_one({"_id": key}, {"attempts": 1}) or {}).get(
-                "attempts", 0)
+                "attempts", 0
+            )
         attempts += 1
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         status = PARKED if attempts >= self.max_attempts else FAILED
         # A handler that records the event id itself has no marker yet: give the new one an age.
-        self.markers.update_one({"_id": key}, {
-            "$set": {"status": status, "attempts": attempts, "error": detail},
-            "$setOnInsert": {"claimed_at": self.clock.now()}}, upsert=True)
+        self.markers.update_one(
+            {"_id": key},
+            {
+                "$set": {"status": status, "attempts": attempts, "error": detail},
+                "$setOnInsert": {"claimed_at": self.clock.now()},
+            },
+            upsert=True,
+        )
         if status == PARKED:
             self.park(consumer, payload, detail, attempts, traceback.format_exc())
             return
-        log.warning("%s: event %s failed (attempt %d of %d): %s", consumer, payload.get("id"),
-                    attempts, self.max_attempts, detail)
+        log.warning(
+            "%s: event %s failed (attempt %d of %d): %s",
+            consumer,
+            payload.get("id"),
+            attempts,
+            self.max_attempts,
+            detail,
+        )
         raise HandlerFailed(detail) from error
 
     def park(self, consumer, payload, error, attempts, trace=None):
         log.error("%s: event parked after %d attempt(s): %s", consumer, attempts, error)
-        self.dead_letters.insert_one({
-            "consumer": consumer, "event": payload, "error": error, "traceback": trace,
-            "attempts": attempts, "parked_at": self.clock.now()})
+        self.dead_letters.insert_one(
+            {
+                "consumer": consumer,
+                "event": payload,
+                "error": error,
+                "traceback": trace,
+                "attempts": attempts,
+                "parked_at": self.clock.now(),
+            }
+        )
 
 
 def idempotent_handler(source_service, event_type, effect_records_id=False):
@@ -171,8 +196,12 @@ def idempotent_handler(source_service, event_type, effect_records_id=False):
     def decorate(method):
         @functools.wraps(method)
         def handler(self, payload):
-            self.store.inbox.handle(f"{type(self).name}.{method.__name__}", payload,
-                                    lambda event: method(self, event), effect_records_id)
+            self.store.inbox.handle(
+                f"{type(self).name}.{method.__name__}",
+                payload,
+                lambda event: method(self, event),
+                effect_records_id,
+            )
 
         return event_handler(source_service, event_type, requeue_on_error=True)(handler)
 
@@ -185,5 +214,4 @@ class DeadLetterAccess:
     @rpc
     def dead_letters(self):
         self.caller().require_role("admin")
-        return plain(list(self.store.inbox.dead_letters.find({}, limit=200)
-                          .sort("parked_at", -1)))
+        return plain(list(self.store.inbox.dead_letters.find({}, limit=200).sort("parked_at", -1)))

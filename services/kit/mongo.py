@@ -4,6 +4,7 @@ A service's store subclasses `BaseStore` and is injected by `MongoStore`: the cl
 setup(), indexes are ensured at start(), the client is closed at stop(). Only the portable subset
 of the MongoDB API is used so FerretDB serves it as well as MongoDB does.
 """
+
 import functools
 import re
 import uuid
@@ -15,10 +16,10 @@ from pymongo import ASCENDING, MongoClient
 from pymongo.errors import ExecutionTimeout
 
 from services.kit.config import Settings
-from services.kit.pure.errors import Conflict, InvalidInput, TimedOut
 from services.kit.inbox import Inbox
-from services.kit.outbox import FIELD as OUTBOX, OutboxPublisher, declare_exchanges
-
+from services.kit.outbox import FIELD as OUTBOX
+from services.kit.outbox import OutboxPublisher, declare_exchanges
+from services.kit.pure.errors import Conflict, InvalidInput, TimedOut
 
 DUPLICATE_KEY = 11000
 # The field naming the batch pointer that announced a bulk-inserted document.
@@ -38,8 +39,13 @@ PRUNE_BATCH = 500
 
 
 def connect(settings):
-    return MongoClient(settings.mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000,
-                       connectTimeoutMS=5000, appname="anjian")
+    return MongoClient(
+        settings.mongo_uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5000,
+        connectTimeoutMS=5000,
+        appname="anjian",
+    )
 
 
 class BaseStore:
@@ -54,9 +60,13 @@ class BaseStore:
         self.settings = settings
         self.clock = clock or settings.clock()
         self.publisher = publisher
-        self.inbox = Inbox(db, self.clock, settings.handler_max_attempts,
-                           timedelta(days=settings.inbox_retention_days),
-                           timedelta(days=settings.dead_letter_retention_days))
+        self.inbox = Inbox(
+            db,
+            self.clock,
+            settings.handler_max_attempts,
+            timedelta(days=settings.inbox_retention_days),
+            timedelta(days=settings.dead_letter_retention_days),
+        )
 
     def ensure_indexes(self):
         """Create the indexes the store's queries rely on (idempotent)."""
@@ -93,8 +103,16 @@ class BaseStore:
         to its database. MongoDB serves the same queries from indexes."""
         return "ferretdbFeatures" in self.db.client.server_info()
 
-    def page(self, collection, query, skip, limit, projection=None,
-             order=(("_id", ASCENDING),), with_total=False):
+    def page(
+        self,
+        collection,
+        query,
+        skip,
+        limit,
+        projection=None,
+        order=(("_id", ASCENDING),),
+        with_total=False,
+    ):
         """One page of a list, whether more follow and, only when asked, the total.
 
         The cost does not grow with the collection: on MongoDB the order comes from an index,
@@ -109,10 +127,15 @@ class BaseStore:
             with pymongo.timeout(PAGE_BUDGET_SECONDS):
                 items = list(cursor)
         except ExecutionTimeout:
-            raise TimedOut("this list takes too long to compute; narrow it with a filter "
-                           "(region, industry, status) or a longer search text") from None
-        return {"items": items[:limit], "has_more": len(items) > limit,
-                "total": self.total(collection, query) if with_total else None}
+            raise TimedOut(
+                "this list takes too long to compute; narrow it with a filter "
+                "(region, industry, status) or a longer search text"
+            ) from None
+        return {
+            "items": items[:limit],
+            "has_more": len(items) > limit,
+            "total": self.total(collection, query) if with_total else None,
+        }
 
     @staticmethod
     def total(collection, query):
@@ -133,8 +156,14 @@ class BaseStore:
         Written first, so a crash between the two writes leaves a pointer to empty outboxes
         (which the relay settles), never events nobody will look for.
         """
-        self.pending.insert_one({"_id": uuid.uuid4().hex, "collection": collection.name,
-                                 "document_ids": list(document_ids), "since": self.clock.now()})
+        self.pending.insert_one(
+            {
+                "_id": uuid.uuid4().hex,
+                "collection": collection.name,
+                "document_ids": list(document_ids),
+                "since": self.clock.now(),
+            }
+        )
 
     def announce_batch(self, collection, events, written):
         """Before a bulk write, store its events as one batch of their own: [(document id,
@@ -148,12 +177,23 @@ class BaseStore:
         false. With `written=True` the documents exist already and are not written at all.
         """
         batch = uuid.uuid4().hex
-        self.batches.insert_one({"_id": batch,
-                                 "document_ids": [document_id for document_id, _ in events],
-                                 "events": [event for _, event in events],
-                                 "tagged": not written})
-        self.pending.insert_one({"_id": batch, "collection": collection.name, "batch": True,
-                                 "since": self.clock.now(), "written": written})
+        self.batches.insert_one(
+            {
+                "_id": batch,
+                "document_ids": [document_id for document_id, _ in events],
+                "events": [event for _, event in events],
+                "tagged": not written,
+            }
+        )
+        self.pending.insert_one(
+            {
+                "_id": batch,
+                "collection": collection.name,
+                "batch": True,
+                "since": self.clock.now(),
+                "written": written,
+            }
+        )
         return batch
 
     @property
@@ -167,22 +207,36 @@ class BaseStore:
     def batch_events(self, collection, pointer):
         """[(document id, event)] of a batch that are to be published."""
         batch = self.batches.find_one({"_id": pointer["_id"]}) or {
-            "document_ids": [], "events": [], "tagged": False}
-        pairs = list(zip(batch["document_ids"], batch["events"]))
+            "document_ids": [],
+            "events": [],
+            "tagged": False,
+        }
+        pairs = list(zip(batch["document_ids"], batch["events"], strict=True))
         if not batch["tagged"]:
             return pairs
         ids = batch["document_ids"]
-        written = {document["_id"] for start in range(0, len(ids), IDS_PER_QUERY)
-                   for document in collection.find(
-                       {"_id": {"$in": ids[start:start + IDS_PER_QUERY]}, BATCH: pointer["_id"]},
-                       {"_id": 1})}
+        written = {
+            document["_id"]
+            for start in range(0, len(ids), IDS_PER_QUERY)
+            for document in collection.find(
+                {"_id": {"$in": ids[start : start + IDS_PER_QUERY]}, BATCH: pointer["_id"]},
+                {"_id": 1},
+            )
+        }
         return [(document_id, event) for document_id, event in pairs if document_id in written]
 
     def keep_unpublished(self, pointer, pairs):
         """After a partial publication a batch keeps only what is still to go."""
-        self.batches.update_one({"_id": pointer["_id"]}, {"$set": {
-            "document_ids": [document_id for document_id, _ in pairs],
-            "events": [event for _, event in pairs], "tagged": False}})
+        self.batches.update_one(
+            {"_id": pointer["_id"]},
+            {
+                "$set": {
+                    "document_ids": [document_id for document_id, _ in pairs],
+                    "events": [event for _, event in pairs],
+                    "tagged": False,
+                }
+            },
+        )
 
     def pending_pointers(self, limit):
         return list(self.pending.find({}, limit=limit))
@@ -190,8 +244,13 @@ class BaseStore:
     def outboxes(self, collection, pointer):
         """The outboxes of the documents a pointer names (those that still exist)."""
         ids = pointer["document_ids"]
-        return [document for start in range(0, len(ids), IDS_PER_QUERY) for document in
-                collection.find({"_id": {"$in": ids[start:start + IDS_PER_QUERY]}}, {"outbox": 1})]
+        return [
+            document
+            for start in range(0, len(ids), IDS_PER_QUERY)
+            for document in collection.find(
+                {"_id": {"$in": ids[start : start + IDS_PER_QUERY]}}, {"outbox": 1}
+            )
+        ]
 
     def settle(self, pointer):
         """Drop a pointer whose documents (or batch) have published all their events."""
@@ -234,8 +293,7 @@ class BaseStore:
             self.announce(collection, [before["_id"]])
             update.setdefault("$push", {})[OUTBOX] = {"$each": list(events)}
         update["$inc"] = {"version": 1}
-        result = collection.update_one({"_id": before["_id"], "version": before["version"]},
-                                       update)
+        result = collection.update_one({"_id": before["_id"], "version": before["version"]}, update)
         if result.matched_count != 1:
             raise Conflict(f"{before['_id']} was changed by someone else; reload it")
         return True
@@ -261,9 +319,13 @@ def changes(before, after):
         if key in UNWRITTEN or (key in before and before[key] == value):
             continue
         old = before.get(key)
-        if (isinstance(old, list) and isinstance(value, list) and len(value) > len(old)
-                and value[:len(old)] == old):
-            update.setdefault("$push", {})[key] = {"$each": value[len(old):]}
+        if (
+            isinstance(old, list)
+            and isinstance(value, list)
+            and len(value) > len(old)
+            and value[: len(old)] == old
+        ):
+            update.setdefault("$push", {})[key] = {"$each": value[len(old) :]}
         else:
             update.setdefault("$set", {})[key] = value
     return update
@@ -271,8 +333,11 @@ def changes(before, after):
 
 def expired_ids(documents, age_field, cutoff):
     """The ids of the documents whose `age_field` is before `cutoff`; one without it is kept."""
-    return [document["_id"] for document in documents
-            if document.get(age_field) is not None and document[age_field] < cutoff]
+    return [
+        document["_id"]
+        for document in documents
+        if document.get(age_field) is not None and document[age_field] < cutoff
+    ]
 
 
 class MongoStore(DependencyProvider):
@@ -287,8 +352,9 @@ class MongoStore(DependencyProvider):
         self.client = connect(settings)
         publisher = OutboxPublisher(self.service_name, settings, settings.clock())
         declare_exchanges(publisher.exchange, settings.amqp_uri)
-        self.store = self.store_class(self.client[settings.database(self.service_name)], settings,
-                                      publisher=publisher)
+        self.store = self.store_class(
+            self.client[settings.database(self.service_name)], settings, publisher=publisher
+        )
 
     def start(self):
         self.store.ensure_indexes()

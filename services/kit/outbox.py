@@ -10,8 +10,8 @@ Delivery is at least once; consumers are idempotent by event id.
 Every service exchange is also bound to the public exchange `anjian.events`, so an external system
 can bind one queue there and see every service's facts.
 """
+
 import logging
-import socket
 import time
 from datetime import datetime, timedelta
 
@@ -94,6 +94,7 @@ class OutboxPublisher:
         def settled(into):
             def note(delivery_tag, multiple):
                 into.update(range(1, delivery_tag + 1) if multiple else (delivery_tag,))
+
             return note
 
         channel.confirm_select()
@@ -101,14 +102,20 @@ class OutboxPublisher:
         channel.events["basic_nack"].add(settled(refused))
         producer = Producer(channel)
         for event in events:
-            producer.publish(event, exchange=self.exchange, routing_key=event["type"],
-                             message_id=event["id"], type=event["type"], serializer="json",
-                             delivery_mode="persistent")
+            producer.publish(
+                event,
+                exchange=self.exchange,
+                routing_key=event["type"],
+                message_id=event["id"],
+                type=event["type"],
+                serializer="json",
+                delivery_mode="persistent",
+            )
         deadline = time.monotonic() + CONFIRM_SECONDS
         while len(acknowledged | refused) < len(events) and time.monotonic() < deadline:
             try:
                 connection.drain_events(timeout=max(deadline - time.monotonic(), 0.01))
-            except socket.timeout:
+            except TimeoutError:
                 break
         # Delivery tags count a channel's messages from 1, in publishing order.
         confirmed = 0
@@ -133,8 +140,11 @@ class OutboxPublisher:
             log.warning("%d event(s) stay in the outbox: %s", len(events), error)
             return 0
         if confirmed < len(events):
-            log.warning("the broker confirmed %d of %d event(s); the rest stay in the outbox",
-                        confirmed, len(events))
+            log.warning(
+                "the broker confirmed %d of %d event(s); the rest stay in the outbox",
+                confirmed,
+                len(events),
+            )
         removals, left = [], confirmed
         for document_id, batch in batches:
             sent = batch[:left]
@@ -163,8 +173,9 @@ class OutboxPublisher:
             if pointer.get("batch"):
                 published += self._relay_batch(store, collection, pointer, now)
                 continue
-            documents = [document for document in store.outboxes(collection, pointer)
-                         if document.get(FIELD)]
+            documents = [
+                document for document in store.outboxes(collection, pointer) if document.get(FIELD)
+            ]
             left = sum(len(document[FIELD]) for document in documents)
             sent = self.flush_many(collection, due_batches(documents, now))
             published += sent

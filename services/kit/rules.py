@@ -4,6 +4,7 @@ deployment's own from `$ANJIAN_RULES_DIR/<service>/*.yaml`, read once at start-u
 A file that is wrong stops the service before it takes any request: a platform applying half a
 rule set would compute figures nobody can defend.
 """
+
 import logging
 from importlib import resources
 from pathlib import Path
@@ -23,9 +24,11 @@ def _declared_files(service):
         return []
     if not folder.is_dir():
         return []
-    return [(f"services/{service}/rules/{entry.name}", entry.read_text("utf-8"))
-            for entry in sorted(folder.iterdir(), key=lambda entry: entry.name)
-            if entry.name.endswith((".yaml", ".yml"))]
+    return [
+        (f"services/{service}/rules/{entry.name}", entry.read_text("utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda entry: entry.name)
+        if entry.name.endswith((".yaml", ".yml"))
+    ]
 
 
 def _deployment_files(rules_dir, service):
@@ -36,8 +39,9 @@ def _deployment_files(rules_dir, service):
 
 
 def load_rules(service, rules_dir="", checks=None):
-    return RuleSet.from_files(_declared_files(service), _deployment_files(rules_dir, service),
-                              checks)
+    return RuleSet.from_files(
+        _declared_files(service), _deployment_files(rules_dir, service), checks
+    )
 
 
 class Rules(DependencyProvider):
@@ -52,9 +56,14 @@ class Rules(DependencyProvider):
         self.service = self.container.service_name
         self.rule_set = load_rules(self.service, settings.rules_dir, self.checks)
         described = self.rule_set.describe()
-        log.info("%s applies rule set %s: %d rules, %d from the deployment (%s)", self.service,
-                 self.rule_set.fingerprint, len(described["rules"]), described["local"],
-                 settings.rules_dir or "no ANJIAN_RULES_DIR")
+        log.info(
+            "%s applies rule set %s: %d rules, %d from the deployment (%s)",
+            self.service,
+            self.rule_set.fingerprint,
+            len(described["rules"]),
+            described["local"],
+            settings.rules_dir or "no ANJIAN_RULES_DIR",
+        )
 
     def get_dependency(self, worker_ctx):
         return self.rule_set

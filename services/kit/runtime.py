@@ -10,13 +10,13 @@ dropped with a log line (the caller has its own timeout), an acknowledgement on 
 is left to the broker (it hands unacknowledged messages out again), and consumers reconnect after
 half a second and then at most every 5 s.
 """
+
 import functools
 import logging
 import time
 from contextlib import contextmanager
 
 import pymongo
-
 from kombu import Connection
 from minio.error import S3Error
 from nameko.events import EventHandler
@@ -28,8 +28,8 @@ from nameko.timer import Timer
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout
 from urllib3.exceptions import HTTPError
 
-from services.kit.pure.actor import Actor
 from services.kit.config import Settings
+from services.kit.pure.actor import Actor
 from services.kit.pure.errors import ALL_ERRORS, Busy, TimedOut, Unavailable
 
 log = logging.getLogger(__name__)
@@ -64,16 +64,21 @@ class ResilientQueueConsumer(QueueConsumer):
     @contextmanager
     def establish_connection(self):
         with self.create_connection() as connection:
-            connection.ensure_connection(self.on_connection_error, self.connect_max_retries,
-                                         **RECONNECT)
+            connection.ensure_connection(
+                self.on_connection_error, self.connect_max_retries, **RECONNECT
+            )
             yield connection
 
     def _settle(self, settle, message, verb):
         try:
             settle(message)
         except self.connection_errors + self.channel_errors as error:
-            log.warning("could not %s message %s, the broker will deliver it again: %s", verb,
-                        message.delivery_tag, error)
+            log.warning(
+                "could not %s message %s, the broker will deliver it again: %s",
+                verb,
+                message.delivery_tag,
+                error,
+            )
 
     def ack_message(self, message):
         self._settle(super().ack_message, message, "acknowledge")
@@ -102,8 +107,11 @@ class ResilientRpcConsumer(RpcConsumer):
         try:
             return super().handle_result(message, result, exc_info)
         except Exception as error:  # whatever stops the reply, the container must live on
-            log.warning("reply to %s dropped, the caller will time out: %s",
-                        message.delivery_info.get("routing_key"), error)
+            log.warning(
+                "reply to %s dropped, the caller will time out: %s",
+                message.delivery_info.get("routing_key"),
+                error,
+            )
             self.queue_consumer.ack_message(message)
             return result, exc_info
 
@@ -114,8 +122,10 @@ class ResilientRpc(Rpc):
     def handle_message(self, body, message):
         """Wait for a worker only while no more requests wait than there are workers."""
         consumer = self.rpc_consumer
-        if (self.container._worker_pool.free() == 0
-                and consumer.waiting >= self.container.max_workers):
+        if (
+            self.container._worker_pool.free() == 0
+            and consumer.waiting >= self.container.max_workers
+        ):
             raise Busy(f"every {self.container.service_name} worker is busy; try again shortly")
         consumer.waiting += 1
         try:

@@ -1,4 +1,5 @@
 """Stored documents as API data: ids named `id`, instants and dates as ISO text, no outbox."""
+
 from datetime import date, datetime
 
 from bson import ObjectId
@@ -12,8 +13,11 @@ def plain(value, document=True):
     """`value` as API data. Bookkeeping fields are dropped from the documents themselves only:
     a nested `version` (a rule reference's) is data."""
     if isinstance(value, dict):
-        return {("id" if key == "_id" else key): plain(item, False) for key, item in value.items()
-                if not (document and key in INTERNAL)}
+        return {
+            ("id" if key == "_id" else key): plain(item, False)
+            for key, item in value.items()
+            if not (document and key in INTERNAL)
+        }
     if isinstance(value, (list, tuple)):
         return [plain(item, document) for item in value]
     if isinstance(value, datetime):

@@ -10,6 +10,7 @@ plus its entrypoints. The base brings the caller and the clock, the rules in for
 `rules/*.yaml` with the deployment's overrides), the outbox relay, the administrators' view of
 parked events, the pruning of old bookkeeping, and the `health` and `rules` RPCs.
 """
+
 from services.kit.housekeeping import Housekeeping
 from services.kit.inbox import DeadLetterAccess
 from services.kit.outbox import OutboxRelay

@@ -3,6 +3,7 @@
 The source of the AsyncAPI document. Each published type's `data` validates against its schema;
 consumers keep their own copy and tolerate fields they do not know.
 """
+
 from marshmallow import Schema, fields, validate
 
 from services.kit.pure.envelope import Published, event_type
@@ -35,13 +36,19 @@ class EnterpriseSnapshotSchema(Schema):
     safety_manager = fields.Nested(PersonSchema, required=True, allow_none=True)
     risk_features = fields.List(fields.String(), required=True)
     standardization = fields.Nested(StandardizationSchema, required=True, allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(
-        ("operating", "suspended", "closed")))
+    status = fields.String(
+        required=True, validate=validate.OneOf(("operating", "suspended", "closed"))
+    )
 
 
 class EnterpriseUpdatedSchema(EnterpriseSnapshotSchema):
-    changed = fields.List(fields.String(), required=True, metadata={
-        "description": "the fields that changed; empty when the registry announces again"})
+    changed = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "the fields that changed; empty when the registry announces again"
+        },
+    )
 
 
 class CauseSchema(Schema):
@@ -58,12 +65,27 @@ class StatusChangedSchema(Schema):
 
 
 PUBLISHED = (
-    Published.of(SERVICE, "enterprise", "registered", EnterpriseSnapshotSchema,
-                 "An enterprise was registered (or imported) and is operating."),
-    Published.of(SERVICE, "enterprise", "updated", EnterpriseUpdatedSchema,
-                 "An enterprise's fields changed, or it was announced again unchanged."),
-    Published.of(SERVICE, "enterprise", "status_changed", StatusChangedSchema,
-                 "An enterprise became operating, suspended or closed, by a bureau or an order."),
+    Published.of(
+        SERVICE,
+        "enterprise",
+        "registered",
+        EnterpriseSnapshotSchema,
+        "An enterprise was registered (or imported) and is operating.",
+    ),
+    Published.of(
+        SERVICE,
+        "enterprise",
+        "updated",
+        EnterpriseUpdatedSchema,
+        "An enterprise's fields changed, or it was announced again unchanged.",
+    ),
+    Published.of(
+        SERVICE,
+        "enterprise",
+        "status_changed",
+        StatusChangedSchema,
+        "An enterprise became operating, suspended or closed, by a bureau or an order.",
+    ),
 )
 
 # Consumed: inspection's suspension orders move the enterprise's status; its request for a copy

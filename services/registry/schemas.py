@@ -3,6 +3,7 @@
 Unknown fields are refused (no mass assignment of status, dates or audit fields), and every field
 is typed, so a MongoDB operator object such as {"$gt": ""} can never reach a query.
 """
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kit.pure.schemas import BoundedInteger, StrictSchema
@@ -35,16 +36,19 @@ class EnterpriseFieldsSchema(StrictSchema):
     above_scale = fields.Boolean(truthy={True}, falsy={False})
     principal = fields.Nested(PersonSchema, required=True)
     safety_manager = fields.Nested(PersonSchema, allow_none=True)
-    risk_features = fields.List(fields.String(validate=validate.OneOf(RISK_FEATURES)),
-                                validate=validate.Length(max=len(RISK_FEATURES)))
+    risk_features = fields.List(
+        fields.String(validate=validate.OneOf(RISK_FEATURES)),
+        validate=validate.Length(max=len(RISK_FEATURES)),
+    )
     standardization = fields.Nested(StandardizationSchema, allow_none=True)
 
 
 class EnterpriseCreateSchema(EnterpriseFieldsSchema):
     uscc = fields.String(required=True, validate=USCC_SHAPE)
-    uscc_override_reason = fields.String(validate=validate.Length(min=5, max=500),
-                                         metadata={"description": "administrators only: accept a "
-                                                   "USCC whose check character fails"})
+    uscc_override_reason = fields.String(
+        validate=validate.Length(min=5, max=500),
+        metadata={"description": "administrators only: accept a USCC whose check character fails"},
+    )
 
 
 class EnterpriseUpdateSchema(EnterpriseFieldsSchema):
@@ -71,13 +75,16 @@ class StatusChangeSchema(StrictSchema):
 
 
 class EnterpriseQuerySchema(StrictSchema):
-    region = fields.String(validate=validate.Regexp(r"^\d{2,6}$",
-                                                    error="must be 2 to 6 digits of a code"))
+    region = fields.String(
+        validate=validate.Regexp(r"^\d{2,6}$", error="must be 2 to 6 digits of a code")
+    )
     industry = fields.String(validate=validate.OneOf(INDUSTRIES))
     risk_feature = fields.String(validate=validate.OneOf(RISK_FEATURES))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(validate=validate.Length(min=1, max=50),
-                      metadata={"description": "text contained in the name"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "text contained in the name"},
+    )
 
 
 class PersonOut(Schema):
@@ -112,8 +119,12 @@ class EnterpriseSchema(Schema):
     standardization = fields.Nested(StandardizationOut, allow_none=True)
     status = fields.String()
     status_history = fields.List(fields.Nested(StatusEntryOut))
-    open_suspension_orders = fields.List(fields.String(), metadata={
-        "description": "suspension orders not yet lifted; operating resumes when none is left"})
+    open_suspension_orders = fields.List(
+        fields.String(),
+        metadata={
+            "description": "suspension orders not yet lifted; operating resumes when none is left"
+        },
+    )
     uscc_override = fields.Dict(allow_none=True)
     created_at = fields.String(metadata={"format": "date-time"})
     updated_at = fields.String(metadata={"format": "date-time"})

@@ -1,4 +1,5 @@
 """The registry as a nameko service: entrypoints only, from RPC and events to the domain rules."""
+
 from nameko.timer import timer
 
 from services.kit.inbox import idempotent_handler
@@ -10,9 +11,14 @@ from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 from services.registry import events
 from services.registry.domain import enterprises
-from services.registry.schemas import (AuditEntrySchema, EnterpriseCreateSchema,
-                                       EnterpriseQuerySchema, EnterpriseSchema,
-                                       EnterpriseUpdateSchema, StatusChangeSchema)
+from services.registry.schemas import (
+    AuditEntrySchema,
+    EnterpriseCreateSchema,
+    EnterpriseQuerySchema,
+    EnterpriseSchema,
+    EnterpriseUpdateSchema,
+    StatusChangeSchema,
+)
 from services.registry.store import RegistryStore
 
 # Re-announcing every enterprise: this many per tick.
@@ -30,9 +36,13 @@ class RegistryService(ServiceBase):
     @rpc
     def register(self, payload):
         fields = load(EnterpriseCreateSchema(), payload)
-        document, announced = enterprises.register(fields, self.caller(), self.clock.now(),
-                                                   self.clock.today(),
-                                                   fields.get("uscc_override_reason"))
+        document, announced = enterprises.register(
+            fields,
+            self.caller(),
+            self.clock.now(),
+            self.clock.today(),
+            fields.get("uscc_override_reason"),
+        )
         self.store.add_enterprise(document, announced)
         return self._view(document)
 
@@ -44,17 +54,24 @@ class RegistryService(ServiceBase):
     def update(self, uscc, payload):
         fields = load(EnterpriseUpdateSchema(), payload)
         document = self.store.enterprise_to_change(uscc, self.caller())
-        changed = enterprises.update(document, fields, self.caller(), self.clock.now(),
-                                     self.clock.today())
+        changed = enterprises.update(
+            document, fields, self.caller(), self.clock.now(), self.clock.today()
+        )
         return self._view(self.store.save_enterprise(document, *changed))
 
     @rpc
     def change_status(self, uscc, payload):
         fields = load(StatusChangeSchema(), payload)
         document = self.store.enterprise_to_change(uscc, self.caller())
-        changed = enterprises.change_status(document, fields["status"], fields["reason"],
-                                            fields["effective_on"] or self.clock.today(),
-                                            self.caller(), self.clock.now(), self.clock.today())
+        changed = enterprises.change_status(
+            document,
+            fields["status"],
+            fields["reason"],
+            fields["effective_on"] or self.clock.today(),
+            self.caller(),
+            self.clock.now(),
+            self.clock.today(),
+        )
         return self._view(self.store.save_enterprise(document, *changed))
 
     @rpc
@@ -67,8 +84,9 @@ class RegistryService(ServiceBase):
     @rpc
     def list(self, query, page=1, page_size=20, with_total=False):
         criteria = load(EnterpriseQuerySchema(), query)
-        paging = load(PageSchema(), {"page": page, "page_size": page_size,
-                                     "with_total": with_total})
+        paging = load(
+            PageSchema(), {"page": page, "page_size": page_size, "with_total": with_total}
+        )
         skip, limit = page_bounds(paging["page"], paging["page_size"])
         found = self.store.search(self.caller(), criteria, skip, limit, paging["with_total"])
         return {**found, "items": [self._view(document) for document in found["items"]]}
@@ -79,9 +97,9 @@ class RegistryService(ServiceBase):
         actor = self.caller()
         actor.require_role("admin", "regulator", "inspector")
         schema = EnterpriseCreateSchema()
-        report, registrations = enterprises.import_batch(rows, actor, self.clock.now(),
-                                                         self.clock.today(),
-                                                         lambda payload: load(schema, payload))
+        report, registrations = enterprises.import_batch(
+            rows, actor, self.clock.now(), self.clock.today(), lambda payload: load(schema, payload)
+        )
         # Inserting is the existence check: a repeated USCC comes back as a duplicate key.
         already = self.store.add_enterprises(registrations)
         for line in report:
@@ -97,8 +115,11 @@ class RegistryService(ServiceBase):
         if not usccs:
             return self._schedule_resynchronisation()
         now = self.clock.now()
-        announced = [enterprises.resynchronisation(document, now)
-                     for document in map(self.store.enterprise_record, usccs) if document]
+        announced = [
+            enterprises.resynchronisation(document, now)
+            for document in map(self.store.enterprise_record, usccs)
+            if document
+        ]
         self.store.append_events(announced)
         return {"announced": len(announced)}
 
@@ -119,10 +140,12 @@ class RegistryService(ServiceBase):
             return
         now = self.clock.now()
         chunk = self.store.enterprises_from(job["position"], RESYNCHRONISATION_CHUNK)
-        self.store.append_events([enterprises.resynchronisation(document, now)
-                                  for document in chunk])
-        self.store.advance_resynchronisation(job, len(chunk), now,
-                                             finished=len(chunk) < RESYNCHRONISATION_CHUNK)
+        self.store.append_events(
+            [enterprises.resynchronisation(document, now) for document in chunk]
+        )
+        self.store.advance_resynchronisation(
+            job, len(chunk), now, finished=len(chunk) < RESYNCHRONISATION_CHUNK
+        )
 
     @idempotent_handler("inspection", events.SUSPENSION_ORDERED)
     def handle_suspension_ordered(self, event):
@@ -139,5 +162,6 @@ class RegistryService(ServiceBase):
     def _apply_order(self, event, rule):
         document = self.store.enterprise_record(event["subject"])
         if document is not None:
-            self.store.save_enterprise(document, *rule(document, event["data"], SYSTEM,
-                                                       self.clock.now()))
+            self.store.save_enterprise(
+                document, *rule(document, event["data"], SYSTEM, self.clock.now())
+            )

@@ -5,6 +5,7 @@ writes enterprises so that the file imports again unchanged. Reading only interp
 (Chinese names, Excel's number and date types): the schema and the domain judge the values, row by
 row, so a value this module cannot interpret is passed on as text for them to report.
 """
+
 import csv
 import io
 import re
@@ -35,8 +36,15 @@ COLUMNS = (
     ("status", "状态"),
 )
 LABELS = dict(COLUMNS)
-REQUIRED_COLUMNS = ("uscc", "name", "region_code", "address", "industry", "principal_name",
-                    "principal_phone")
+REQUIRED_COLUMNS = (
+    "uscc",
+    "name",
+    "region_code",
+    "address",
+    "industry",
+    "principal_name",
+    "principal_phone",
+)
 # Status changes go through their own command, never through an import.
 EXPORT_ONLY_COLUMNS = ("status",)
 COLUMN_BY_HEADER = {header.lower(): key for key, label in COLUMNS for header in (key, label)}
@@ -52,20 +60,37 @@ NESTED_FIELDS = {
 }
 
 INDUSTRY_NAMES = {
-    "metallurgy": "冶金", "nonferrous": "有色", "building_materials": "建材",
-    "machinery": "机械", "light_industry": "轻工", "textile": "纺织", "tobacco": "烟草",
+    "metallurgy": "冶金",
+    "nonferrous": "有色",
+    "building_materials": "建材",
+    "machinery": "机械",
+    "light_industry": "轻工",
+    "textile": "纺织",
+    "tobacco": "烟草",
     "commerce": "商贸",
 }
 RISK_FEATURE_NAMES = {
-    "dust_explosion": "粉尘涉爆", "ammonia_refrigeration": "涉氨制冷",
-    "confined_space": "有限空间", "metal_smelting": "金属冶炼", "alcohol_storage": "酒精储存",
-    "maintenance_work": "检维修", "outsourced_work": "外包作业",
+    "dust_explosion": "粉尘涉爆",
+    "ammonia_refrigeration": "涉氨制冷",
+    "confined_space": "有限空间",
+    "metal_smelting": "金属冶炼",
+    "alcohol_storage": "酒精储存",
+    "maintenance_work": "检维修",
+    "outsourced_work": "外包作业",
 }
 STATUS_NAMES = {"operating": "在营", "suspended": "停产停业", "closed": "关闭"}
 INDUSTRY_CODES = {name: code for code, name in INDUSTRY_NAMES.items()}
 RISK_FEATURE_CODES = {name: code for code, name in RISK_FEATURE_NAMES.items()}
-BOOLEAN_WORDS = {"是": True, "否": False, "true": True, "false": False, "yes": True, "no": False,
-                 "1": True, "0": False}
+BOOLEAN_WORDS = {
+    "是": True,
+    "否": False,
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "1": True,
+    "0": False,
+}
 # Grades are commonly written out in words (二级) in locally kept lists.
 GRADE_WORDS = {"一级": 1, "二级": 2, "三级": 3}
 RISK_FEATURE_SEPARATORS = re.compile(r"[,，、;；]")
@@ -87,7 +112,7 @@ def read_rows(stream, filename, *, max_rows=None):
     More than `max_rows` data rows raises TooLarge.
     """
     lines = _lines(stream, filename or "")
-    for number, cells in lines:
+    for _number, cells in lines:
         if not _is_blank(cells):
             return _data_rows(lines, _columns(cells), max_rows)
     raise InvalidInput("the file has no header row", {"file": ["empty"]})
@@ -109,8 +134,10 @@ def _lines(stream, filename):
         return _xlsx_lines(stream)
     if extension == "csv":
         return _csv_lines(stream)
-    raise InvalidInput("only .xlsx and .csv files can be imported",
-                       {"file": [f"unsupported file type: {filename}"]})
+    raise InvalidInput(
+        "only .xlsx and .csv files can be imported",
+        {"file": [f"unsupported file type: {filename}"]},
+    )
 
 
 def _xlsx_lines(stream):
@@ -172,14 +199,24 @@ def _columns(header):
         else:
             positions[key] = position
     missing = [f"{LABELS[key]} ({key})" for key in REQUIRED_COLUMNS if key not in positions]
-    problems = [f"{what}: {', '.join(names)}" for what, names in (
-        ("unknown columns", unknown), ("repeated columns", repeated),
-        ("missing required columns", missing)) if names]
+    problems = [
+        f"{what}: {', '.join(names)}"
+        for what, names in (
+            ("unknown columns", unknown),
+            ("repeated columns", repeated),
+            ("missing required columns", missing),
+        )
+        if names
+    ]
     if problems:
-        raise InvalidInput("the header row is not usable: " + "; ".join(problems),
-                           {"columns": problems})
-    return [(position, key, CELL_READERS.get(key, _cell_text), NESTED_FIELDS.get(key))
-            for key, position in positions.items() if key not in EXPORT_ONLY_COLUMNS]
+        raise InvalidInput(
+            "the header row is not usable: " + "; ".join(problems), {"columns": problems}
+        )
+    return [
+        (position, key, CELL_READERS.get(key, _cell_text), NESTED_FIELDS.get(key))
+        for key, position in positions.items()
+        if key not in EXPORT_ONLY_COLUMNS
+    ]
 
 
 def _data_rows(lines, columns, max_rows):
@@ -190,8 +227,10 @@ def _data_rows(lines, columns, max_rows):
             continue  # blank, or only cells that are not imported (status, unlabelled columns)
         count += 1
         if max_rows is not None and count > max_rows:
-            raise TooLarge(f"the file has more than {max_rows} rows",
-                           {"file": [f"at most {max_rows} rows per import"]})
+            raise TooLarge(
+                f"the file has more than {max_rows} rows",
+                {"file": [f"at most {max_rows} rows per import"]},
+            )
         yield {"row": number, "fields": fields}
 
 
@@ -292,7 +331,9 @@ def _export_values(enterprise):
         "safety_manager_name": safety_manager.get("name"),
         "safety_manager_phone": safety_manager.get("phone"),
         "risk_features": RISK_FEATURE_JOINER.join(
-            RISK_FEATURE_NAMES.get(feature, feature) for feature in features) or None,
+            RISK_FEATURE_NAMES.get(feature, feature) for feature in features
+        )
+        or None,
         "standardization_grade": standardization.get("grade"),
         "standardization_graded_on": _export_date(standardization.get("graded_on")),
         "standardization_expires_on": _export_date(standardization.get("expires_on")),

@@ -3,13 +3,20 @@
 Who may see which enterprise is decided here, once, as a query (`visible_to`); reads of one
 enterprise check the document they read against that same query.
 """
+
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.kit.pure.errors import Duplicate, Forbidden, NotFound
-from services.kit.mongo import (BATCH, DUPLICATE_KEY, BaseStore, literal_pattern, matches,
-                                within_region)
+from services.kit.mongo import (
+    BATCH,
+    DUPLICATE_KEY,
+    BaseStore,
+    literal_pattern,
+    matches,
+    within_region,
+)
 from services.kit.outbox import FIELD as OUTBOX
+from services.kit.pure.errors import Duplicate, Forbidden, NotFound
 
 RESYNCHRONISATION = "resynchronisation"
 # Heavy fields a list or export never needs.
@@ -65,8 +72,9 @@ class RegistryStore(BaseStore):
         except DuplicateKeyError:
             # The same answer whoever holds the record: a USCC is public (the national credit
             # publicity system lists every one), but which bureau holds it, and what, is not.
-            raise Duplicate(f"USCC {document['uscc']} is already registered",
-                            {"uscc": ["already registered"]}) from None
+            raise Duplicate(
+                f"USCC {document['uscc']} is already registered", {"uscc": ["already registered"]}
+            ) from None
 
     def save_enterprise(self, before, after, events):
         """Store a command's result; returns the enterprise as it now stands."""
@@ -83,8 +91,10 @@ class RegistryStore(BaseStore):
         if not registrations:
             return set()
         batch = self.announce_batch(
-            self.enterprises, [(document["_id"], event) for document, events in registrations
-                               for event in events], written=False)
+            self.enterprises,
+            [(document["_id"], event) for document, events in registrations for event in events],
+            written=False,
+        )
         rows = [{**document, OUTBOX: [], BATCH: batch} for document, _ in registrations]
         try:
             self.enterprises.insert_many(rows, ordered=False)
@@ -113,17 +123,21 @@ class RegistryStore(BaseStore):
     def advance_resynchronisation(self, job, announced, now, finished):
         """Record a chunk as announced, unless the job was restarted meanwhile."""
         self.db.jobs.update_one(
-            {"_id": RESYNCHRONISATION, "position": job["position"],
-             "requested_at": job["requested_at"]},
-            {"$inc": {"position": announced},
-             "$set": {"finished_at": now if finished else None}})
+            {
+                "_id": RESYNCHRONISATION,
+                "position": job["position"],
+                "requested_at": job["requested_at"],
+            },
+            {"$inc": {"position": announced}, "$set": {"finished_at": now if finished else None}},
+        )
 
     def append_events(self, events):
         """Announce events of existing enterprises (named by their subjects) in one batch pointer,
         without writing the enterprises."""
         if events:
-            self.announce_batch(self.enterprises, [(event["subject"], event) for event in events],
-                                written=True)
+            self.announce_batch(
+                self.enterprises, [(event["subject"], event) for event in events], written=True
+            )
 
     def search(self, actor, criteria, skip, limit, with_total=False):
         """A page of the enterprises the caller sees, narrowed to the region asked for (a region

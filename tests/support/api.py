@@ -118,8 +118,13 @@ def register(sign_in, users, **overrides):
 def open_visit(sign_in, uscc):
     reply = sign_in("inspector-minle").post(
         "/api/v1/inspections",
-        json={"uscc": uscc, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查",
-              "inspectors": [SECOND_OFFICER]},
+        json={
+            "uscc": uscc,
+            "mode": "routine",
+            "place": "粉碎车间",
+            "content": "日常安全检查",
+            "inspectors": [SECOND_OFFICER],
+        },
     )
     assert reply.status_code == 201, reply.text
     return reply.json()

@@ -4,6 +4,7 @@ A unit-test conftest records every event the domain modules make during a test a
 refuses any whose type is undeclared or whose `data` does not validate against the declared
 schema: every domain test is then also a test of the published contract.
 """
+
 import importlib
 import pkgutil
 

@@ -4,9 +4,12 @@ A test holds a worker open, kills the broker, then releases it, so the RPC reply
 publication, the relay timer and the inbox's acknowledgement all meet a broker that is gone.
 Run it as `python -m tests.support.holding_service` with a platform's ANJIAN_* environment.
 """
+
 if __name__ == "__main__":
-    # Before anything else is imported, as `anjian serve` does; importing it (for its names) does not.
+    # Before anything else is imported, as `anjian serve` does; importing it (for its names)
+    # does not.
     import eventlet
+
     eventlet.monkey_patch()
 
 import logging  # noqa: E402
@@ -18,10 +21,10 @@ import eventlet  # noqa: E402
 from nameko.cli.run import run  # noqa: E402
 
 from services.kit.config import Settings  # noqa: E402
-from services.kit.pure.envelope import make_event  # noqa: E402
 from services.kit.inbox import idempotent_handler  # noqa: E402
 from services.kit.mongo import BaseStore, MongoStore  # noqa: E402
 from services.kit.outbox import OutboxRelay  # noqa: E402
+from services.kit.pure.envelope import make_event  # noqa: E402
 from services.kit.runtime import Caller, rpc  # noqa: E402
 
 SERVICE = "holding"
@@ -54,19 +57,28 @@ class HoldingService(OutboxRelay):
     def record(self, gate, subject):
         """Store a note and its event in one write, then publish it, as every command does."""
         hold(gate)
-        event = make_event(service=SERVICE, entity="note", verb="recorded", subject=subject,
-                           data={}, region_code="620722", now=datetime.now(timezone.utc))
+        event = make_event(
+            service=SERVICE,
+            entity="note",
+            verb="recorded",
+            subject=subject,
+            data={},
+            region_code="620722",
+            now=datetime.now(timezone.utc),
+        )
         self.store.save(self.store.db.notes, None, {"_id": subject}, [event])
         return event["id"]
 
     @idempotent_handler(PRODDER, NOTE_SENT)
     def handle_note_sent(self, event):
         hold(event["data"]["gate"])
-        self.store.db.notes_seen.update_one({"_id": event["subject"]}, {"$inc": {"times": 1}},
-                                            upsert=True)
+        self.store.db.notes_seen.update_one(
+            {"_id": event["subject"]}, {"$inc": {"times": 1}}, upsert=True
+        )
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     run([HoldingService], Settings.from_env().nameko_config())

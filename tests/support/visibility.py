@@ -4,16 +4,17 @@ A rule is written once, as a MongoDB filter for a caller; lists run it on the se
 reads check a document already read with `services.kit.mongo.matches`. Given documents stored
 in a scratch collection, `seen_by_query` and `seen_by_predicate` give the two faces' answers.
 """
+
 from contextlib import contextmanager
 
 from services.kit.mongo import matches
 
 # Callers of every kind, named for the tables of the tests.
-COUNTY = "620722"          # 民乐县
-NEIGHBOUR = "620702"       # 甘州区, beside it in the same city
-CITY = "620700"            # 张掖市
-PROVINCE = "620000"        # 甘肃省
-ELSEWHERE = "440105"       # a district of Guangzhou, another province
+COUNTY = "620722"  # 民乐县
+NEIGHBOUR = "620702"  # 甘州区, beside it in the same city
+CITY = "620700"  # 张掖市
+PROVINCE = "620000"  # 甘肃省
+ELSEWHERE = "440105"  # a district of Guangzhou, another province
 OWN_USCC = "91620722MA01XYW0QX"
 OTHER_USCC = "91620722MA01XYW1QX"
 

@@ -1,4 +1,6 @@
-"""The services' events.py files, read together: the catalogue the AsyncAPI document is built from."""
+"""The services' events.py files, read together: the catalogue the AsyncAPI document is built
+from."""
+
 import re
 
 from services.inspection import events as inspection_events

@@ -6,6 +6,7 @@ loops), `enforcement` (escalation, suspension orders, penalty cases), `accidents
 criteria, read from data), `enterprises` (this service's copy of the registry) and `common`
 (roles, ids and events every module shares). The names below are read by the service's contract.
 """
+
 from services.inspection.domain import accidents, catalogue, enforcement
 from services.inspection.domain.hazards import GRADES
 from services.inspection.domain.inspections import CAMPAIGN_THEMES, MODES

@@ -10,6 +10,7 @@ The catalogue of a day is the set of rules in force that day, so a hazard found 
 by the items in force in 2024. The general checklist is not regulation: it is a default a
 deployment overrides or extends with its own rules.
 """
+
 import functools
 import re
 from collections.abc import Iterable
@@ -36,9 +37,14 @@ MAJOR, GENERAL = "major", "general"
 
 def _described(rule: Rule) -> dict[str, Any]:
     """What every catalogue entry says about where it comes from."""
-    return {"rule": rule.reference(), "source": rule.source.cite(), "url": rule.source.url,
-            "effective_on": rule.effective_from.isoformat(),
-            "checked_against": rule.checked_against, "note": rule.note}
+    return {
+        "rule": rule.reference(),
+        "source": rule.source.cite(),
+        "url": rule.source.url,
+        "effective_on": rule.effective_from.isoformat(),
+        "checked_against": rule.checked_against,
+        "note": rule.note,
+    }
 
 
 @dataclass(frozen=True)
@@ -80,15 +86,25 @@ class CatalogueItem:
         return str(self.rule.value.get("text") or "")
 
     def applies(self, industry: str, features: set[str]) -> bool:
-        return _applies(self.scope, self.industry, industry, features) and set(
-            self.risk_features) <= features
+        return (
+            _applies(self.scope, self.industry, industry, features)
+            and set(self.risk_features) <= features
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "standard": "应急管理部令第10号", "article": self.article,
-                "item": self.item, "scope": self.scope, "industry": self.industry,
-                "risk_features": list(self.risk_features),
-                "conditions": self.rule.value.get("conditions") or "",
-                "names_device": self.names_device, "text": self.text, **_described(self.rule)}
+        return {
+            "id": self.id,
+            "standard": "应急管理部令第10号",
+            "article": self.article,
+            "item": self.item,
+            "scope": self.scope,
+            "industry": self.industry,
+            "risk_features": list(self.risk_features),
+            "conditions": self.rule.value.get("conditions") or "",
+            "names_device": self.names_device,
+            "text": self.text,
+            **_described(self.rule),
+        }
 
 
 @dataclass(frozen=True)
@@ -100,14 +116,20 @@ class ChecklistEntry:
         return str(self.rule.value["code"])
 
     def applies(self, industry: str, features: set[str]) -> bool:
-        return _applies(self.rule.value["scope"], self.rule.value.get("industry"), industry,
-                        features)
+        return _applies(
+            self.rule.value["scope"], self.rule.value.get("industry"), industry, features
+        )
 
     def to_dict(self) -> dict[str, Any]:
         value = self.rule.value
-        return {"id": self.id, "topic": value["topic"], "text": value["text"],
-                "scope": value["scope"], "industry": value.get("industry"),
-                **_described(self.rule)}
+        return {
+            "id": self.id,
+            "topic": value["topic"],
+            "text": value["text"],
+            "scope": value["scope"],
+            "industry": value.get("industry"),
+            **_described(self.rule),
+        }
 
 
 def _applies(scope: str, entry_industry: str | None, industry: str, features: set[str]) -> bool:
@@ -145,8 +167,9 @@ def item_problem(rule: Rule) -> str | None:
 
 def check_problem(rule: Rule) -> str | None:
     value = rule.value
-    if not isinstance(value, dict) or not all(isinstance(value.get(name), str)
-                                              for name in ("code", "topic", "text")):
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(name), str) for name in ("code", "topic", "text")
+    ):
         return "a check has a code, a topic and a text"
     return _scope_problem(value, CHECK_SCOPES)
 
@@ -157,8 +180,9 @@ RULE_CHECKS = {ITEMS: item_problem, CHECKS: check_problem}
 
 def _check_enterprise(industry: str, risk_features: Iterable[str]) -> None:
     if industry not in INDUSTRIES:
-        raise InvalidInput(f"{industry} is not a registry industry",
-                           {"industry": ["unknown industry"]})
+        raise InvalidInput(
+            f"{industry} is not a registry industry", {"industry": ["unknown industry"]}
+        )
     unknown = sorted(set(risk_features) - set(RISK_FEATURES))
     if unknown:
         raise InvalidInput("unknown risk features", {"risk_features": unknown})
@@ -169,20 +193,28 @@ class Catalogue:
 
     def __init__(self, rules: RuleSet, on: date) -> None:
         self.on = on
-        self.items = tuple(sorted((CatalogueItem(rule) for rule in rules.in_force(ITEMS, on)),
-                                  key=lambda item: (item.article, item.item)))
+        self.items = tuple(
+            sorted(
+                (CatalogueItem(rule) for rule in rules.in_force(ITEMS, on)),
+                key=lambda item: (item.article, item.item),
+            )
+        )
         self.checks = tuple(ChecklistEntry(rule) for rule in rules.in_force(CHECKS, on))
         self._failed_device = rules.rule(FAILED_DEVICE, on)
         self._exclusions = rules.rule(EXCLUSIONS, on)
         self._by_id = {item.id: item for item in self.items}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"on": self.on.isoformat(),
-                "major_hazard_items": [item.to_dict() for item in self.items],
-                "general_checks": [check.to_dict() for check in self.checks],
-                "failed_device_rule": {"text": self._failed_device.value["text"],
-                                       **_described(self._failed_device)},
-                "exclusions": {**self._exclusions.value, **_described(self._exclusions)}}
+        return {
+            "on": self.on.isoformat(),
+            "major_hazard_items": [item.to_dict() for item in self.items],
+            "general_checks": [check.to_dict() for check in self.checks],
+            "failed_device_rule": {
+                "text": self._failed_device.value["text"],
+                **_described(self._failed_device),
+            },
+            "exclusions": {**self._exclusions.value, **_described(self._exclusions)},
+        }
 
     def item(self, item_id: str) -> CatalogueItem | None:
         return self._by_id.get(item_id)
@@ -200,10 +232,12 @@ class Catalogue:
     def checklist(self, industry: str, risk_features: Iterable[str]) -> dict[str, Any]:
         """The enterprise's inspection checklist as plain data, ready for the API."""
         features = set(risk_features)
-        return {"major_hazard_items": [item.to_dict()
-                                       for item in self.applicable(industry, features)],
-                "general_checks": [check.to_dict() for check in self.checks
-                                   if check.applies(industry, features)]}
+        return {
+            "major_hazard_items": [item.to_dict() for item in self.applicable(industry, features)],
+            "general_checks": [
+                check.to_dict() for check in self.checks if check.applies(industry, features)
+            ],
+        }
 
     def grade_for(self, item_id: str | None = None, failed_device: bool = False) -> str:
         """A hazard matching a catalogue item is major (令第10号 Arts. 3–13).
@@ -216,15 +250,21 @@ class Catalogue:
             if failed_device:
                 raise InvalidInput(
                     "a failed device is major only under the catalogue item that names it "
-                    "(令第10号 Art. 14): name the item", {"catalogue_item": ["required"]})
+                    "(令第10号 Art. 14): name the item",
+                    {"catalogue_item": ["required"]},
+                )
             return GENERAL
         item = self.item(item_id)
         if item is None:
-            raise InvalidInput(f"{item_id} is not in the hazard catalogue in force",
-                               {"catalogue_item": ["unknown item"]})
+            raise InvalidInput(
+                f"{item_id} is not in the hazard catalogue in force",
+                {"catalogue_item": ["unknown item"]},
+            )
         if failed_device and not item.names_device:
-            raise InvalidInput(f"{item_id} names no monitoring, alarm or protection device "
-                               f"(令第10号 Art. 14)", {"failed_device": ["not for this item"]})
+            raise InvalidInput(
+                f"{item_id} names no monitoring, alarm or protection device (令第10号 Art. 14)",
+                {"failed_device": ["not for this item"]},
+            )
         return MAJOR
 
 

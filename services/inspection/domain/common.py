@@ -1,5 +1,6 @@
 """What every inspection aggregate shares: the service's name, its roles, ids, events, and who
 may write about an enterprise."""
+
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -19,10 +20,18 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def event(entity: str, verb: str, subject: str, region_code: str, now: datetime,
-          data: dict[str, Any]) -> Event:
-    return make_event(service=SERVICE, entity=entity, verb=verb, subject=subject, data=data,
-                      region_code=region_code, now=now)
+def event(
+    entity: str, verb: str, subject: str, region_code: str, now: datetime, data: dict[str, Any]
+) -> Event:
+    return make_event(
+        service=SERVICE,
+        entity=entity,
+        verb=verb,
+        subject=subject,
+        data=data,
+        region_code=region_code,
+        now=now,
+    )
 
 
 def china_day(moment: datetime) -> date:
@@ -45,8 +54,10 @@ def require_future(day: date, today: date, field: str) -> None:
 def known_enterprise(enterprise: Document | None) -> Document:
     """The enterprise a command is about, which this service's copy of the registry must hold."""
     if enterprise is None:
-        raise InvalidInput("the enterprise is not known to the inspection service",
-                           {"uscc": ["unknown enterprise"]})
+        raise InvalidInput(
+            "the enterprise is not known to the inspection service",
+            {"uscc": ["unknown enterprise"]},
+        )
     return enterprise
 
 
@@ -58,8 +69,9 @@ def enterprise_named(fields: dict[str, Any], actor: Actor) -> str:
     return uscc
 
 
-def require_enterprise_writer(enterprise: Document, actor: Actor,
-                              roles: tuple[str, ...] = INSPECTORS) -> None:
+def require_enterprise_writer(
+    enterprise: Document, actor: Actor, roles: tuple[str, ...] = INSPECTORS
+) -> None:
     """Writes about an enterprise outside the caller's jurisdiction are refused by name."""
     if actor.role == "enterprise":
         if enterprise["uscc"] != actor.uscc or "enterprise" not in roles:

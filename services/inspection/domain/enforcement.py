@@ -7,6 +7,7 @@ rules in force on the day of the fact (services/inspection/rules/*.yaml). Comman
 current state, the caller and the time and return `(document, events)`
 (services.kit.pure.commands). Decisions are the bureau's (REVIEWERS); inspectors record facts.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -47,8 +48,11 @@ PERSON_ROLES = ("principal", "safety_manager", "other")
 # A penalty rule's amounts for each kind of party, and how an error names the party.
 FINE_FIELDS = {"unit": "unit_fine_yuan", "person": "person_fine_yuan"}
 PARTY_WORDS = {"unit": "the unit", "person": "a person"}
-LAWS = {"safety_law": "Safety Law", "confined_space": "MEM Order No. 13",
-        "accident_fines": "MEM Order No. 14"}
+LAWS = {
+    "safety_law": "Safety Law",
+    "confined_space": "MEM Order No. 13",
+    "accident_fines": "MEM Order No. 14",
+}
 
 
 def _is_day(value: Any) -> bool:
@@ -67,6 +71,7 @@ def _enterprise_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
 
 
 # Escalation ladder ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Escalation:
@@ -103,28 +108,60 @@ class Escalation:
         return dict(self.ladder.value[following]) if following < len(kinds) else None
 
 
-def enforcement_action(kind: str, hazard: Document, actor: Actor, now: datetime,
-                       escalation: Escalation, document_number: str | None = None,
-                       note: str | None = None) -> Result:
+def enforcement_action(
+    kind: str,
+    hazard: Document,
+    actor: Actor,
+    now: datetime,
+    escalation: Escalation,
+    document_number: str | None = None,
+    note: str | None = None,
+) -> Result:
     """An escalation action on a hazard, to be kept with the hazard, and `action_taken`."""
     if kind not in escalation.kinds:
-        raise InvalidInput(f"{kind!r} is not an escalation action",
-                           {"kind": [f"one of {', '.join(escalation.kinds)}"]})
+        raise InvalidInput(
+            f"{kind!r} is not an escalation action",
+            {"kind": [f"one of {', '.join(escalation.kinds)}"]},
+        )
     actor.require_writer(hazard["region_code"])
-    action = {"id": new_id(), "kind": kind, "hazard_id": hazard["_id"],
-              "uscc": hazard["uscc"], "region_code": hazard["region_code"], "taken_at": now,
-              "taken_by": actor.user_id, "document_number": document_number, "note": note,
-              "rule": escalation.ladder.reference()}
+    action = {
+        "id": new_id(),
+        "kind": kind,
+        "hazard_id": hazard["_id"],
+        "uscc": hazard["uscc"],
+        "region_code": hazard["region_code"],
+        "taken_at": now,
+        "taken_by": actor.user_id,
+        "document_number": document_number,
+        "note": note,
+        "rule": escalation.ladder.reference(),
+    }
     data = {key: value for key, value in action.items() if key != "rule"}
-    return action, [event("enforcement", "action_taken", action["id"], hazard["region_code"], now,
-                          {**data, "taken_at": utc_instant(now)})]
+    return action, [
+        event(
+            "enforcement",
+            "action_taken",
+            action["id"],
+            hazard["region_code"],
+            now,
+            {**data, "taken_at": utc_instant(now)},
+        )
+    ]
 
 
 def ladder_problem(rule: Rule) -> str | None:
     rungs = rule.value
-    if not isinstance(rungs, list) or not rungs or not all(
-            isinstance(rung, dict) and is_text(rung.get("kind")) and is_text(rung.get("label"))
-            and isinstance(rung.get("automatic"), bool) for rung in rungs):
+    if (
+        not isinstance(rungs, list)
+        or not rungs
+        or not all(
+            isinstance(rung, dict)
+            and is_text(rung.get("kind"))
+            and is_text(rung.get("label"))
+            and isinstance(rung.get("automatic"), bool)
+            for rung in rungs
+        )
+    ):
         return "a ladder is a list of rungs, each with a kind, a label and automatic (true/false)"
     if len({rung["kind"] for rung in rungs}) != len(rungs):
         return "each kind appears once on the ladder"
@@ -137,8 +174,10 @@ def _whole_days(value: Any) -> bool:
 
 # Suspension orders (责令停产停业整顿, Arts. 65 and 102) ------------------------------------------
 
-def _suspension_event(verb: str, order: dict[str, Any], now: datetime,
-                      data: dict[str, Any]) -> dict[str, Any]:
+
+def _suspension_event(
+    verb: str, order: dict[str, Any], now: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
     # The registry consumes these and suspends or restores the enterprise named as subject.
     return event("suspension", verb, order["uscc"], order["region_code"], now, data)
 
@@ -149,14 +188,33 @@ def order_suspension(hazard: Document, reason: str, actor: Actor, now: datetime)
     if not is_text(reason):
         raise InvalidInput("a suspension order needs a reason", {"reason": ["required"]})
     actor.require_writer(hazard["region_code"])
-    order = {"_id": new_id(), "hazard_id": hazard["_id"], "uscc": hazard["uscc"],
-             "region_code": hazard["region_code"], "reason": reason.strip(),
-             "ordered_on": china_day(now).isoformat(), "ordered_at": now,
-             "ordered_by": actor.user_id, "lifted_on": None, "lifted_at": None,
-             "lifted_by": None, "lift_reason": None}
-    return order, [_suspension_event("ordered", order, now, {
-        "order_id": order["_id"], "uscc": order["uscc"], "reason": order["reason"],
-        "ordered_on": order["ordered_on"]})]
+    order = {
+        "_id": new_id(),
+        "hazard_id": hazard["_id"],
+        "uscc": hazard["uscc"],
+        "region_code": hazard["region_code"],
+        "reason": reason.strip(),
+        "ordered_on": china_day(now).isoformat(),
+        "ordered_at": now,
+        "ordered_by": actor.user_id,
+        "lifted_on": None,
+        "lifted_at": None,
+        "lifted_by": None,
+        "lift_reason": None,
+    }
+    return order, [
+        _suspension_event(
+            "ordered",
+            order,
+            now,
+            {
+                "order_id": order["_id"],
+                "uscc": order["uscc"],
+                "reason": order["reason"],
+                "ordered_on": order["ordered_on"],
+            },
+        )
+    ]
 
 
 def lift_suspension(order: dict[str, Any], reason: str, actor: Actor, now: datetime) -> Result:
@@ -166,14 +224,30 @@ def lift_suspension(order: dict[str, Any], reason: str, actor: Actor, now: datet
         raise Conflict(f"the suspension order was already lifted on {order['lifted_on']}")
     if not is_text(reason):
         raise InvalidInput("lifting a suspension order needs a reason", {"reason": ["required"]})
-    lifted = {**order, "lifted_on": china_day(now).isoformat(), "lifted_at": now,
-              "lifted_by": actor.user_id, "lift_reason": reason.strip()}
-    return lifted, [_suspension_event("lifted", order, now, {
-        "order_id": order["_id"], "uscc": order["uscc"], "reason": lifted["lift_reason"],
-        "lifted_on": lifted["lifted_on"]})]
+    lifted = {
+        **order,
+        "lifted_on": china_day(now).isoformat(),
+        "lifted_at": now,
+        "lifted_by": actor.user_id,
+        "lift_reason": reason.strip(),
+    }
+    return lifted, [
+        _suspension_event(
+            "lifted",
+            order,
+            now,
+            {
+                "order_id": order["_id"],
+                "uscc": order["uscc"],
+                "reason": lifted["lift_reason"],
+                "lifted_on": lifted["lifted_on"],
+            },
+        )
+    ]
 
 
 # Penalty cases (一案双罚) ------------------------------------------------------------------------
+
 
 def _party_errors(party: dict[str, Any]) -> dict[str, list[str]]:
     errors = text_errors(party, ("name",))
@@ -187,16 +261,25 @@ def _party_errors(party: dict[str, Any]) -> dict[str, list[str]]:
         if id_number is not None and not ric.is_valid(id_number):
             errors["id_number"] = ["not a valid resident identity card number"]
     else:
-        errors.update({name: ["only a person has one"] for name in ("role", "id_number")
-                       if party.get(name) is not None})
+        errors.update(
+            {
+                name: ["only a person has one"]
+                for name in ("role", "id_number")
+                if party.get(name) is not None
+            }
+        )
     return errors
 
 
 def _stored_party(party: dict[str, Any]) -> dict[str, Any]:
     person = party["kind"] == "person"
-    return {"party_id": new_id(), "kind": party["kind"], "name": party["name"].strip(),
-            "role": party["role"] if person else None,
-            "id_number": party.get("id_number") if person else None}
+    return {
+        "party_id": new_id(),
+        "kind": party["kind"],
+        "name": party["name"].strip(),
+        "role": party["role"] if person else None,
+        "id_number": party.get("id_number") if person else None,
+    }
 
 
 def open_case(fields: dict[str, Any], actor: Actor, now: datetime) -> Result:
@@ -212,8 +295,11 @@ def open_case(fields: dict[str, Any], actor: Actor, now: datetime) -> Result:
     if not isinstance(parties, list):
         errors["parties"] = ["a list of parties"]
     else:
-        party_errors = {index: problems for index, party in enumerate(parties)
-                        if (problems := _party_errors(party))}
+        party_errors = {
+            index: problems
+            for index, party in enumerate(parties)
+            if (problems := _party_errors(party))
+        }
         if party_errors:
             errors["parties"] = party_errors
         elif sum(party["kind"] == "unit" for party in parties) != 1:
@@ -221,23 +307,41 @@ def open_case(fields: dict[str, Any], actor: Actor, now: datetime) -> Result:
     if errors:
         raise InvalidInput("the penalty case is incomplete or wrong", errors)
     actor.require_writer(fields["region_code"])
-    return {"_id": new_id(), "uscc": fields["uscc"], "region_code": fields["region_code"],
-            "hazard_ids": list(dict.fromkeys(hazard_ids)),
-            "parties": [_stored_party(party) for party in parties], "status": "open",
-            "opened_at": now, "opened_by": actor.user_id, "version": 1}, []
+    return {
+        "_id": new_id(),
+        "uscc": fields["uscc"],
+        "region_code": fields["region_code"],
+        "hazard_ids": list(dict.fromkeys(hazard_ids)),
+        "parties": [_stored_party(party) for party in parties],
+        "status": "open",
+        "opened_at": now,
+        "opened_by": actor.user_id,
+        "version": 1,
+    }, []
 
 
-def open_case_about(enterprise: Document | None, hazards: list[Document | None],
-                    fields: dict[str, Any], actor: Actor, now: datetime) -> Result:
+def open_case_about(
+    enterprise: Document | None,
+    hazards: list[Document | None],
+    fields: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+) -> Result:
     """A penalty case against a known enterprise for hazards of its own; whether one of them is
     major decides whether the case counts towards Art. 113."""
     enterprise = known_enterprise(enterprise)
     if any(hazard is None or hazard["uscc"] != enterprise["uscc"] for hazard in hazards):
-        raise InvalidInput("the hazards must belong to the enterprise",
-                           {"hazard_ids": ["unknown hazard for this enterprise"]})
+        raise InvalidInput(
+            "the hazards must belong to the enterprise",
+            {"hazard_ids": ["unknown hazard for this enterprise"]},
+        )
     case, events = open_case({**fields, "region_code": enterprise["region_code"]}, actor, now)
-    return {**case, "involves_major_hazard": any(
-        hazard is not None and hazard["grade"] == "major" for hazard in hazards)}, events
+    return {
+        **case,
+        "involves_major_hazard": any(
+            hazard is not None and hazard["grade"] == "major" for hazard in hazards
+        ),
+    }, events
 
 
 def penalty_label(rule: Rule) -> str:
@@ -255,11 +359,14 @@ def penalty_rule(article: str, rules: RuleSet, on: date) -> Rule:
     try:
         return rules.rule(identifier, on)
     except KeyError:
-        raise InvalidInput(f"no penalty rule {article}",
-                           {"article": ["unknown article; see GET /api/v1/rules"]}) from None
+        raise InvalidInput(
+            f"no penalty rule {article}", {"article": ["unknown article; see GET /api/v1/rules"]}
+        ) from None
     except LookupError:
-        raise InvalidInput(f"{article} is not in force on {on.isoformat()}",
-                           {"article": [f"not in force on {on.isoformat()}"]}) from None
+        raise InvalidInput(
+            f"{article} is not in force on {on.isoformat()}",
+            {"article": [f"not in force on {on.isoformat()}"]},
+        ) from None
 
 
 def _range_errors(line: dict[str, Any], kind: str, rule: Rule) -> dict[str, list[str]]:
@@ -272,23 +379,38 @@ def _range_errors(line: dict[str, Any], kind: str, rule: Rule) -> dict[str, list
     bounds = terms.get(FINE_FIELDS[kind])
     if bounds is None:
         if rule.checked_against == "unverified":
-            return {"article": [f"{label}: its amounts are not verified against the official "
-                                "text, so it cannot be applied yet"]}
-        cases = [key.removeprefix("if_") for key, value in rule.value.items()
-                 if key.startswith("if_") and isinstance(value, dict)
-                 and value.get(FINE_FIELDS[kind])]
+            return {
+                "article": [
+                    f"{label}: its amounts are not verified against the official "
+                    "text, so it cannot be applied yet"
+                ]
+            }
+        cases = [
+            key.removeprefix("if_")
+            for key, value in rule.value.items()
+            if key.startswith("if_") and isinstance(value, dict) and value.get(FINE_FIELDS[kind])
+        ]
         hint = f" (only when {' or '.join(cases)})" if cases and circumstance is None else ""
-        return {"amount_yuan": [f"{label} sets no fine in yuan for {PARTY_WORDS[kind]}"
-                                + (f" when {circumstance}" if circumstance else "") + hint]}
+        return {
+            "amount_yuan": [
+                f"{label} sets no fine in yuan for {PARTY_WORDS[kind]}"
+                + (f" when {circumstance}" if circumstance else "")
+                + hint
+            ]
+        }
     if not bounds["min"] <= line["amount_yuan"] <= bounds["max"]:
         when = f" when {circumstance}" if circumstance else ""
-        return {"amount_yuan": [f"{label}: {bounds['min']}–{bounds['max']} yuan for "
-                                f"{PARTY_WORDS[kind]}{when}"]}
+        return {
+            "amount_yuan": [
+                f"{label}: {bounds['min']}–{bounds['max']} yuan for {PARTY_WORDS[kind]}{when}"
+            ]
+        }
     return {}
 
 
-def _line_errors(line: dict[str, Any], parties: dict[str, str], today: date,
-                 rules: RuleSet) -> dict[str, list[str]]:
+def _line_errors(
+    line: dict[str, Any], parties: dict[str, str], today: date, rules: RuleSet
+) -> dict[str, list[str]]:
     errors = text_errors(line, ("legal_basis", "decision_number", "article"))
     if line.get("party_id") not in parties:
         errors["party_id"] = ["not a party of this case"]
@@ -327,19 +449,30 @@ def _stored_line(line: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
     deadline = line.get("correction_deadline")
     rule = penalty_rule(line["article"], rules, line["decided_on"])
     ordered_on = line.get("correction_ordered_on") or line["decided_on"]
-    return {"party_id": line["party_id"], "legal_basis": line["legal_basis"].strip(),
-            "article": rule.id.removeprefix(PENALTIES),
-            "circumstance": line.get("circumstance"), "rule": rule.reference(),
-            "amount_yuan": line["amount_yuan"], "decision_number": line["decision_number"].strip(),
-            "decided_on": line["decided_on"].isoformat(),
-            "order_to_correct": line["order_to_correct"],
-            # Art. 112 counts from the order to correct, which may precede the fine.
-            "correction_ordered_on": ordered_on.isoformat() if line["order_to_correct"] else None,
-            "correction_deadline": deadline and deadline.isoformat()}
+    return {
+        "party_id": line["party_id"],
+        "legal_basis": line["legal_basis"].strip(),
+        "article": rule.id.removeprefix(PENALTIES),
+        "circumstance": line.get("circumstance"),
+        "rule": rule.reference(),
+        "amount_yuan": line["amount_yuan"],
+        "decision_number": line["decision_number"].strip(),
+        "decided_on": line["decided_on"].isoformat(),
+        "order_to_correct": line["order_to_correct"],
+        # Art. 112 counts from the order to correct, which may precede the fine.
+        "correction_ordered_on": ordered_on.isoformat() if line["order_to_correct"] else None,
+        "correction_deadline": deadline and deadline.isoformat(),
+    }
 
 
-def decide_penalty(case: Document, lines: list[dict[str, Any]], actor: Actor, now: datetime,
-                   today: date, rules: RuleSet) -> Result:
+def decide_penalty(
+    case: Document,
+    lines: list[dict[str, Any]],
+    actor: Actor,
+    now: datetime,
+    today: date,
+    rules: RuleSet,
+) -> Result:
     """The decision of an open case: a line per penalty, at least one for every party, each
     within the range its article sets for that kind of party.
 
@@ -355,33 +488,58 @@ def decide_penalty(case: Document, lines: list[dict[str, Any]], actor: Actor, no
     if not isinstance(lines, list) or not lines:
         errors["lines"] = ["at least one penalty line"]
     else:
-        line_errors = {index: problems for index, line in enumerate(lines)
-                       if (problems := _line_errors(line, kinds, today, rules))}
+        line_errors = {
+            index: problems
+            for index, line in enumerate(lines)
+            if (problems := _line_errors(line, kinds, today, rules))
+        }
         unpenalised = set(kinds) - {line.get("party_id") for line in lines}
         if line_errors:
             errors["lines"] = line_errors
         elif unpenalised:
-            errors["lines"] = ["every party needs a line; none for "
-                               + ", ".join(sorted(unpenalised))]
+            errors["lines"] = [
+                "every party needs a line; none for " + ", ".join(sorted(unpenalised))
+            ]
     if errors:
         raise InvalidInput("the penalty decision is incomplete or wrong", errors)
     stored = [_stored_line(line, rules) for line in lines]
-    decision = {"status": "decided", "authority": actor.region_scope, "lines": stored,
-                "total_yuan": sum(line["amount_yuan"] for line in stored), "decided_at": now,
-                "decided_by": actor.user_id}
+    decision = {
+        "status": "decided",
+        "authority": actor.region_scope,
+        "lines": stored,
+        "total_yuan": sum(line["amount_yuan"] for line in stored),
+        "decided_at": now,
+        "decided_by": actor.user_id,
+    }
     # Identity numbers stay in the case: events travel to external platforms.
-    parties = [{key: party[key] for key in ("party_id", "kind", "name", "role")}
-               for party in case["parties"]]
-    return {**case, **decision}, [event("penalty", "decided", case["_id"], case["region_code"], now,
-                                        {"case_id": case["_id"], "uscc": case["uscc"],
-                                         "region_code": case["region_code"],
-                                         "authority": decision["authority"], "parties": parties,
-                                         "lines": stored, "hazard_ids": case["hazard_ids"],
-                                         "total_yuan": decision["total_yuan"]})]
+    parties = [
+        {key: party[key] for key in ("party_id", "kind", "name", "role")}
+        for party in case["parties"]
+    ]
+    return {**case, **decision}, [
+        event(
+            "penalty",
+            "decided",
+            case["_id"],
+            case["region_code"],
+            now,
+            {
+                "case_id": case["_id"],
+                "uscc": case["uscc"],
+                "region_code": case["region_code"],
+                "authority": decision["authority"],
+                "parties": parties,
+                "lines": stored,
+                "hazard_ids": case["hazard_ids"],
+                "total_yuan": decision["total_yuan"],
+            },
+        )
+    ]
 
 
-def record_compliance(case: Document, party_id: str, status: str, on: date, actor: Actor,
-                      now: datetime, today: date) -> Result:
+def record_compliance(
+    case: Document, party_id: str, status: str, on: date, actor: Actor, now: datetime, today: date
+) -> Result:
     """After an order to correct: the party's continued refusal, or its confirmed correction.
 
     These facts are what Safety Law Art. 112 turns on; the daily fines follow from them.
@@ -389,27 +547,34 @@ def record_compliance(case: Document, party_id: str, status: str, on: date, acto
     actor.require_writer(case["region_code"])
     if case.get("status") != "decided":
         raise Conflict("compliance is recorded once the penalty is decided")
-    if not any(line["party_id"] == party_id and line["order_to_correct"]
-               for line in case["lines"]):
-        raise InvalidInput("that party was not ordered to correct",
-                           {"party_id": ["no order to correct for this party"]})
+    if not any(line["party_id"] == party_id and line["order_to_correct"] for line in case["lines"]):
+        raise InvalidInput(
+            "that party was not ordered to correct",
+            {"party_id": ["no order to correct for this party"]},
+        )
     if on > today:
         raise InvalidInput("the date cannot be in the future", {"on": ["in the future"]})
-    current = (case.get("compliance") or {}).get(party_id, {"refused_since": None,
-                                                            "corrected_on": None})
+    current = (case.get("compliance") or {}).get(
+        party_id, {"refused_since": None, "corrected_on": None}
+    )
     if current["corrected_on"]:
         raise Conflict("the correction is already confirmed")
     field = "refused_since" if status == "refused" else "corrected_on"
-    updated = {**current, field: on.isoformat(), "recorded_by": actor.user_id,
-               "recorded_at": now}
+    updated = {**current, field: on.isoformat(), "recorded_by": actor.user_id, "recorded_at": now}
     return {**case, "compliance": {**(case.get("compliance") or {}), party_id: updated}}, []
 
 
 # Art. 112 continuous daily fines ---------------------------------------------------------------
 
-def continuous_daily_fine(line: dict[str, Any], kind: str, refused: bool,
-                          reinspected_on: date | None, decided_through: date | None,
-                          today: date) -> dict[str, Any] | None:
+
+def continuous_daily_fine(
+    line: dict[str, Any],
+    kind: str,
+    refused: bool,
+    reinspected_on: date | None,
+    decided_through: date | None,
+    today: date,
+) -> dict[str, Any] | None:
     """The Art. 112 fine a stored line may lead to, as a proposal, or None.
 
     Art. 112 names the 生产经营单位: the unit's line only, never a person's. It applies after an
@@ -426,10 +591,15 @@ def continuous_daily_fine(line: dict[str, Any], kind: str, refused: bool,
     days = (last - start).days
     if days <= 0:
         return None
-    return {"party_id": line["party_id"], "decision_number": line["decision_number"],
-            "from": (start + timedelta(days=1)).isoformat(), "through": last.isoformat(),
-            "days": days, "daily_amount_yuan": line["amount_yuan"],
-            "amount_yuan": days * line["amount_yuan"]}
+    return {
+        "party_id": line["party_id"],
+        "decision_number": line["decision_number"],
+        "from": (start + timedelta(days=1)).isoformat(),
+        "through": last.isoformat(),
+        "days": days,
+        "daily_amount_yuan": line["amount_yuan"],
+        "amount_yuan": days * line["amount_yuan"],
+    }
 
 
 def _day_or_none(value: str | None) -> date | None:
@@ -443,40 +613,71 @@ def continuous_daily_fines(case: Document, today: date, rule: Rule) -> list[dict
     proposals = []
     for line in case.get("lines") or ():
         state = (case.get("compliance") or {}).get(line["party_id"], {})
-        decided = [decision for decision in case.get("daily_fine_decisions") or ()
-                   if decision["party_id"] == line["party_id"]]
+        decided = [
+            decision
+            for decision in case.get("daily_fine_decisions") or ()
+            if decision["party_id"] == line["party_id"]
+        ]
         proposal = continuous_daily_fine(
-            line, kinds[line["party_id"]], bool(state.get("refused_since")),
+            line,
+            kinds[line["party_id"]],
+            bool(state.get("refused_since")),
             _day_or_none(state.get("corrected_on")),
-            _day_or_none(decided[-1]["through"] if decided else None), today)
+            _day_or_none(decided[-1]["through"] if decided else None),
+            today,
+        )
         if proposal:
             proposals.append({**proposal, "status": "proposed", "rule": rule.reference()})
     return proposals
 
 
-def decide_daily_fine(case: Document, party_id: str, impose: bool, reason: str,
-                      decision_number: str | None, actor: Actor, now: datetime, today: date,
-                      rule: Rule) -> Result:
+def decide_daily_fine(
+    case: Document,
+    party_id: str,
+    impose: bool,
+    reason: str,
+    decision_number: str | None,
+    actor: Actor,
+    now: datetime,
+    today: date,
+    rule: Rule,
+) -> Result:
     """The bureau's decision on the Art. 112 proposal for a unit: imposed with its decision
     number, or declined with a reason. Later refusal days make a new proposal."""
     actor.require_role(*REVIEWERS)
     actor.require_writer(case["region_code"])
-    proposal = next((fine for fine in continuous_daily_fines(case, today, rule)
-                     if fine["party_id"] == party_id), None)
+    proposal = next(
+        (
+            fine
+            for fine in continuous_daily_fines(case, today, rule)
+            if fine["party_id"] == party_id
+        ),
+        None,
+    )
     if proposal is None:
         raise Conflict("no Art. 112 daily fine is proposed for that party")
     if impose and not is_text(decision_number):
-        raise InvalidInput("imposing the daily fine needs its decision number",
-                           {"decision_number": ["required when imposing"]})
-    decision = {**proposal, "status": "imposed" if impose else "declined",
-                "penalty_decision_number": proposal["decision_number"],
-                "decision_number": decision_number if impose else None, "reason": reason,
-                "decided_at": now, "decided_by": actor.user_id}
-    return {**case, "daily_fine_decisions": [*(case.get("daily_fine_decisions") or []),
-                                             decision]}, []
+        raise InvalidInput(
+            "imposing the daily fine needs its decision number",
+            {"decision_number": ["required when imposing"]},
+        )
+    decision = {
+        **proposal,
+        "status": "imposed" if impose else "declined",
+        "penalty_decision_number": proposal["decision_number"],
+        "decision_number": decision_number if impose else None,
+        "reason": reason,
+        "decided_at": now,
+        "decided_by": actor.user_id,
+    }
+    return {
+        **case,
+        "daily_fine_decisions": [*(case.get("daily_fine_decisions") or []), decision],
+    }, []
 
 
 # Art. 113 closure ------------------------------------------------------------------------------
+
 
 def period_end(start: date, length: dict[str, int], period_start: str) -> date:
     """The last day of a period of `within_days` or `within_years` that begins with `start`.
@@ -496,23 +697,25 @@ def period_end(start: date, length: dict[str, int], period_start: str) -> date:
     return end if period_start == "next_day" else end - timedelta(days=1)
 
 
-def _penalised_often(penalty_dates: list[date], windows: list[dict[str, int]],
-                     period_start: str, today: date) -> list[str]:
+def _penalised_often(
+    penalty_dates: list[date], windows: list[dict[str, int]], period_start: str, today: date
+) -> list[str]:
     """Item (一): the penalty dates of the first window that holds enough of them."""
     dates = sorted(day for day in penalty_dates if day <= today)
     for window in windows:
         count = window["count"]
         for index in range(len(dates) - count + 1):
             if dates[index + count - 1] <= period_end(dates[index], window, period_start):
-                return [day.isoformat() for day in dates[index:index + count]]
+                return [day.isoformat() for day in dates[index : index + count]]
     return []
 
 
 def _reviewed_and_failed(hazard: Document) -> bool:
     """Item (二): a review after the suspension order found the conditions still not met."""
     suspended = [step["at"] for step in hazard["transitions"] if step["action"] == "suspend"]
-    return bool(suspended) and any(step["action"] == "reject" and step["at"] > suspended[0]
-                                   for step in hazard["transitions"])
+    return bool(suspended) and any(
+        step["action"] == "reject" and step["at"] > suspended[0] for step in hazard["transitions"]
+    )
 
 
 def closure_grounds(facts: dict[str, Any], rules: RuleSet, today: date) -> list[dict[str, Any]]:
@@ -526,23 +729,43 @@ def closure_grounds(facts: dict[str, Any], rules: RuleSet, today: date) -> list[
     rule = rules.rule(CLOSURE_RULE, today)
     items = {condition["item"]: condition for condition in rule.value["closure_conditions"]}
     evidence = {
-        "（一）": _penalised_often(facts["penalty_dates"],
-                                 items["（一）"]["major_hazard_penalties"],
-                                 rules.value(PERIOD_RULE, today), today),
-        "（二）": [hazard["_id"] for hazard in facts["suspended_hazards"]
-                 if _reviewed_and_failed(hazard)],
-        "（三）": [accident["_id"] for accident in facts["accidents"]
-                 if accident["grade"] in GRAVE_ACCIDENTS],
-        "（四）": [hazard["suspension_order"]["_id"] for hazard in facts["suspended_hazards"]
-                 if hazard["suspension_order"].get("defied")],
+        "（一）": _penalised_often(
+            facts["penalty_dates"],
+            items["（一）"]["major_hazard_penalties"],
+            rules.value(PERIOD_RULE, today),
+            today,
+        ),
+        "（二）": [
+            hazard["_id"] for hazard in facts["suspended_hazards"] if _reviewed_and_failed(hazard)
+        ],
+        "（三）": [
+            accident["_id"]
+            for accident in facts["accidents"]
+            if accident["grade"] in GRAVE_ACCIDENTS
+        ],
+        "（四）": [
+            hazard["suspension_order"]["_id"]
+            for hazard in facts["suspended_hazards"]
+            if hazard["suspension_order"].get("defied")
+        ],
     }
-    return [{"item": item, "text": items[item]["text"], "evidence": shown,
-             "rule": rule.reference()} for item, shown in evidence.items() if shown]
+    return [
+        {"item": item, "text": items[item]["text"], "evidence": shown, "rule": rule.reference()}
+        for item, shown in evidence.items()
+        if shown
+    ]
 
 
-def decide_closure(case: Document, grounds: list[dict[str, Any]], decision_number: str,
-                   reason: str, actor: Actor, now: datetime, today: date,
-                   rules: RuleSet) -> Result:
+def decide_closure(
+    case: Document,
+    grounds: list[dict[str, Any]],
+    decision_number: str,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    today: date,
+    rules: RuleSet,
+) -> Result:
     """The bureau decides to ask the local government to close the enterprise (提请关闭).
 
     Art. 113 then bars the principal from being any unit's principal for five years: recorded
@@ -556,29 +779,48 @@ def decide_closure(case: Document, grounds: list[dict[str, Any]], decision_numbe
         raise Conflict("the enterprise meets none of the Art. 113 closure conditions")
     rule = rules.rule(CLOSURE_RULE, today)
     years = rule.value["principal_ban"]["years"]
-    ban = {"years": years, "from": today.isoformat(),
-           "until": period_end(today, {"within_years": years},
-                               rules.value(PERIOD_RULE, today)).isoformat(),
-           "scope": "principal of any production or business unit", "rule": rule.reference()}
-    parties = [{**party, "bans": [*(party.get("bans") or []), ban]}
-               if party["kind"] == "person" and party["role"] == "principal" else party
-               for party in case["parties"]]
-    decision = {"decided_on": today.isoformat(), "decision_number": decision_number,
-                "reason": reason, "grounds": [ground["item"] for ground in grounds],
-                "decided_at": now, "decided_by": actor.user_id, "rule": rule.reference()}
+    ban = {
+        "years": years,
+        "from": today.isoformat(),
+        "until": period_end(
+            today, {"within_years": years}, rules.value(PERIOD_RULE, today)
+        ).isoformat(),
+        "scope": "principal of any production or business unit",
+        "rule": rule.reference(),
+    }
+    parties = [
+        {**party, "bans": [*(party.get("bans") or []), ban]}
+        if party["kind"] == "person" and party["role"] == "principal"
+        else party
+        for party in case["parties"]
+    ]
+    decision = {
+        "decided_on": today.isoformat(),
+        "decision_number": decision_number,
+        "reason": reason,
+        "grounds": [ground["item"] for ground in grounds],
+        "decided_at": now,
+        "decided_by": actor.user_id,
+        "rule": rule.reference(),
+    }
     return {**case, "parties": parties, "closure_decision": decision}, []
 
 
-def with_sanctions(case: Document, facts: dict[str, Any], rules: RuleSet,
-                   today: date) -> Document:
+def with_sanctions(case: Document, facts: dict[str, Any], rules: RuleSet, today: date) -> Document:
     """A case as shown: the Art. 112 proposals where they apply, and the Art. 113 grounds."""
     grounds = closure_grounds(facts, rules, today)
-    return {**case, "continuous_daily_fines": continuous_daily_fines(
-        case, today, rules.rule(DAILY_FINES_RULE, today)),
-        "closure_flag": bool(grounds), "closure_grounds": grounds}
+    return {
+        **case,
+        "continuous_daily_fines": continuous_daily_fines(
+            case, today, rules.rule(DAILY_FINES_RULE, today)
+        ),
+        "closure_flag": bool(grounds),
+        "closure_grounds": grounds,
+    }
 
 
 # Value checks for the rules above, run at start-up.
+
 
 def _interval_problem(rule: Rule) -> str | None:
     return None if _whole_days(rule.value) else "a whole number of days from 1"
@@ -590,9 +832,10 @@ def _period_problem(rule: Rule) -> str | None:
 
 def _range_problem(bounds: Any) -> bool:
     return bounds is not None and not (
-        isinstance(bounds, dict) and all(isinstance(bounds.get(end), int)
-                                         for end in ("min", "max"))
-        and 0 <= bounds["min"] <= bounds["max"])
+        isinstance(bounds, dict)
+        and all(isinstance(bounds.get(end), int) for end in ("min", "max"))
+        and 0 <= bounds["min"] <= bounds["max"]
+    )
 
 
 def penalty_problem(rule: Rule) -> str | None:
@@ -600,8 +843,10 @@ def penalty_problem(rule: Rule) -> str | None:
     value = rule.value
     if not isinstance(value, dict):
         return "a penalty rule's value is a mapping"
-    terms = [value, *(part for key, part in value.items()
-                      if key.startswith("if_") and isinstance(part, dict))]
+    terms = [
+        value,
+        *(part for key, part in value.items() if key.startswith("if_") and isinstance(part, dict)),
+    ]
     if any(_range_problem(part.get(field)) for part in terms for field in FINE_FIELDS.values()):
         return "a fine range is null or {min, max} in whole yuan with min ≤ max"
     return None
@@ -609,8 +854,12 @@ def penalty_problem(rule: Rule) -> str | None:
 
 def _window_problem(window: Any) -> bool:
     lengths = [name for name in ("within_days", "within_years") if name in window]
-    return not (isinstance(window, dict) and _whole_days(window.get("count"))
-                and len(lengths) == 1 and _whole_days(window[lengths[0]]))
+    return not (
+        isinstance(window, dict)
+        and _whole_days(window.get("count"))
+        and len(lengths) == 1
+        and _whole_days(window[lengths[0]])
+    )
 
 
 def closure_problem(rule: Rule) -> str | None:
@@ -627,6 +876,10 @@ def closure_problem(rule: Rule) -> str | None:
     return None
 
 
-RULE_CHECKS = {LADDER_RULE: ladder_problem, INTERVAL_RULE: _interval_problem,
-               PERIOD_RULE: _period_problem, PENALTIES: penalty_problem,
-               CLOSURE_RULE: closure_problem}
+RULE_CHECKS = {
+    LADDER_RULE: ladder_problem,
+    INTERVAL_RULE: _interval_problem,
+    PERIOD_RULE: _period_problem,
+    PENALTIES: penalty_problem,
+    CLOSURE_RULE: closure_problem,
+}

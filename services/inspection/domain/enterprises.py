@@ -1,4 +1,5 @@
 """This service's copy of the registry's enterprises, fed by the registry's events."""
+
 from datetime import datetime
 
 from services.inspection.domain.common import event, new_id
@@ -6,8 +7,15 @@ from services.kit.pure.commands import Result
 from services.kit.pure.regions import NATIONWIDE
 
 # What the copy keeps of each enterprise's snapshot.
-READ_MODEL_FIELDS = ("uscc", "name", "region_code", "industry", "risk_features", "status",
-                     "above_scale")
+READ_MODEL_FIELDS = (
+    "uscc",
+    "name",
+    "region_code",
+    "industry",
+    "risk_features",
+    "status",
+    "above_scale",
+)
 REGISTRY_COPY_REQUEST = "registry-copy"
 
 
@@ -15,4 +23,5 @@ def registry_copy_request(now: datetime) -> Result:
     """Asks the registry to announce every enterprise again: this service's copy is empty.
     One record, replaced by each new request, so asking again and again adds nothing."""
     return {"_id": REGISTRY_COPY_REQUEST, "requested_at": now}, [
-        event("registry_copy", "requested", new_id(), NATIONWIDE, now, {})]
+        event("registry_copy", "requested", new_id(), NATIONWIDE, now, {})
+    ]

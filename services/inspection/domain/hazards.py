@@ -4,6 +4,7 @@ Sources (see DOMAIN.md): 应急管理部令第10号 (major hazards); the closed 
 hazards; Safety Law 2021 Art. 65 (resumption after review). Every command returns
 `(document, events)` (services.kit.pure.commands).
 """
+
 from datetime import date, datetime
 from typing import Any
 
@@ -51,57 +52,113 @@ ACTORS = {
     "decide_extension": REVIEWERS,
 }
 # Hazard events by the action that causes them.
-EVENT_OF_ACTION = {"submit_rectification": "rectification_submitted", "verify": "verified",
-                   "reject": "rejected"}
+EVENT_OF_ACTION = {
+    "submit_rectification": "rectification_submitted",
+    "verify": "verified",
+    "reject": "rejected",
+}
 LIFTED_ON_CLOSING = "重大事故隐患整改验收合格，准予恢复生产"
 
 
-def hazard_from_finding(record: Document, finding: dict[str, Any], now: datetime,
-                        source: str = "inspection") -> Document:
+def hazard_from_finding(
+    record: Document, finding: dict[str, Any], now: datetime, source: str = "inspection"
+) -> Document:
     """The hazard a finding of a completed inspection (or, with `source` self_inspection, of an
     enterprise's self-inspection report) becomes, in its loop's first state."""
     grade = finding["grade"]
     first = "rectifying" if grade == "general" else "reported"
     return {
-        "_id": finding["hazard_id"], "uscc": record["uscc"],
-        "region_code": record["region_code"], "enterprise_name": record["enterprise_name"],
-        "agency": record.get("agency"), "source": source,
+        "_id": finding["hazard_id"],
+        "uscc": record["uscc"],
+        "region_code": record["region_code"],
+        "enterprise_name": record["enterprise_name"],
+        "agency": record.get("agency"),
+        "source": source,
         "inspection_id": record["_id"] if source == "inspection" else None,
         "self_inspection_id": record["_id"] if source == "self_inspection" else None,
         "grade": grade,
-        "catalogue_item": finding["catalogue_item"], "failed_device": finding["failed_device"],
-        "description": finding["description"], "location": finding["location"],
-        "found_at": finding["recorded_at"], "found_by": finding["recorded_by"],
-        "state": first, "deadline": finding["deadline"], "plan": None, "suspension_order": None,
-        "rectifications": [], "extensions": [], "escalations": [], "overdue": False,
-        "escalation_proposal": None, "escalation_decisions": [],
-        "transitions": [{"from": None, "to": first, "action": "report", "at": now,
-                         "by": finding["recorded_by"], "reason": finding.get("raise_reason")}],
-        "closed_at": None, "version": 1,
+        "catalogue_item": finding["catalogue_item"],
+        "failed_device": finding["failed_device"],
+        "description": finding["description"],
+        "location": finding["location"],
+        "found_at": finding["recorded_at"],
+        "found_by": finding["recorded_by"],
+        "state": first,
+        "deadline": finding["deadline"],
+        "plan": None,
+        "suspension_order": None,
+        "rectifications": [],
+        "extensions": [],
+        "escalations": [],
+        "overdue": False,
+        "escalation_proposal": None,
+        "escalation_decisions": [],
+        "transitions": [
+            {
+                "from": None,
+                "to": first,
+                "action": "report",
+                "at": now,
+                "by": finding["recorded_by"],
+                "reason": finding.get("raise_reason"),
+            }
+        ],
+        "closed_at": None,
+        "version": 1,
     }
 
 
 def found_in(record: Document, now: datetime, source: str = "inspection") -> list[Result]:
     """The hazards of a completed inspection's findings (or a self-inspection's), each
     `reported`."""
-    hazards = [hazard_from_finding(record, finding, now, source)
-               for finding in record["findings"]]
+    hazards = [hazard_from_finding(record, finding, now, source) for finding in record["findings"]]
     return [(hazard, [hazard_event(hazard, "reported", now)]) for hazard in hazards]
 
 
 def hazard_event(hazard: Document, verb: str, now: datetime, **extra: Any) -> Event:
-    return event("hazard", verb, hazard["_id"], hazard["region_code"], now, {
-        "hazard_id": hazard["_id"], "uscc": hazard["uscc"], "grade": hazard["grade"],
-        "state": hazard["state"], "deadline": hazard["deadline"],
-        "found_on": hazard["found_at"].date().isoformat()
-        if hasattr(hazard["found_at"], "date") else hazard["found_at"], **extra})
+    return event(
+        "hazard",
+        verb,
+        hazard["_id"],
+        hazard["region_code"],
+        now,
+        {
+            "hazard_id": hazard["_id"],
+            "uscc": hazard["uscc"],
+            "grade": hazard["grade"],
+            "state": hazard["state"],
+            "deadline": hazard["deadline"],
+            "found_on": hazard["found_at"].date().isoformat()
+            if hasattr(hazard["found_at"], "date")
+            else hazard["found_at"],
+            **extra,
+        },
+    )
 
 
-def _record(hazard: Document, action: str, target: str, actor: Actor, now: datetime,
-            reason: str | None = None) -> Document:
-    return {**hazard, "state": target, "transitions": [*hazard["transitions"], {
-        "from": hazard["state"], "to": target, "action": action, "at": now,
-        "by": actor.user_id, "reason": reason}]}
+def _record(
+    hazard: Document,
+    action: str,
+    target: str,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+) -> Document:
+    return {
+        **hazard,
+        "state": target,
+        "transitions": [
+            *hazard["transitions"],
+            {
+                "from": hazard["state"],
+                "to": target,
+                "action": action,
+                "at": now,
+                "by": actor.user_id,
+                "reason": reason,
+            },
+        ],
+    }
 
 
 def _require_actor(hazard: Document, action: str, actor: Actor) -> None:
@@ -116,14 +173,17 @@ def _require_actor(hazard: Document, action: str, actor: Actor) -> None:
         raise Forbidden("this hazard is outside your jurisdiction")
 
 
-def transition(hazard: Document, action: str, actor: Actor, now: datetime,
-               reason: str | None = None) -> Result:
+def transition(
+    hazard: Document, action: str, actor: Actor, now: datetime, reason: str | None = None
+) -> Result:
     """Move a hazard along its closed loop; an illegal step is a Conflict naming the state."""
     _require_actor(hazard, action, actor)
     target = TRANSITIONS.get((hazard["grade"], hazard["state"], action))
     if target is None:
-        raise Conflict(f"a {hazard['grade']} hazard that is {hazard['state']} cannot "
-                       f"{action.replace('_', ' ')}")
+        raise Conflict(
+            f"a {hazard['grade']} hazard that is {hazard['state']} cannot "
+            f"{action.replace('_', ' ')}"
+        )
     if action == "reject" and not reason:
         raise InvalidInput("a rejection gives its reason", {"reason": ["required"]})
     changed = _record(hazard, action, target, actor, now, reason)
@@ -134,13 +194,13 @@ def transition(hazard: Document, action: str, actor: Actor, now: datetime,
     if verb:
         events.append(hazard_event(changed, verb, now, reason=reason))
     if target == CLOSED:
-        events.append(hazard_event(changed, "closed", now,
-                                   was_overdue=bool(hazard["overdue"])))
+        events.append(hazard_event(changed, "closed", now, was_overdue=bool(hazard["overdue"])))
     return changed, events
 
 
-def take_action(hazard: Document, action: str, reason: str | None, actor: Actor,
-                now: datetime) -> Result:
+def take_action(
+    hazard: Document, action: str, reason: str | None, actor: Actor, now: datetime
+) -> Result:
     """An action named by the caller: raising the grade, a suspension order, a refusal to obey
     it, or a step of the loop."""
     if action == "raise_to_major":
@@ -152,32 +212,51 @@ def take_action(hazard: Document, action: str, reason: str | None, actor: Actor,
     return transition(hazard, action, actor, now, reason)
 
 
-def submit_rectification(hazard: Document, evidence: list[Document], note: str | None,
-                         actor: Actor, now: datetime) -> Result:
+def submit_rectification(
+    hazard: Document, evidence: list[Document], note: str | None, actor: Actor, now: datetime
+) -> Result:
     """The enterprise reports the fix with at least one evidence item it uploaded itself."""
     _require_actor(hazard, "submit_rectification", actor)
-    own = [item for item in evidence if item.get("uscc") == hazard["uscc"]
-           and item.get("uploaded_by_role") == "enterprise"]
+    own = [
+        item
+        for item in evidence
+        if item.get("uscc") == hazard["uscc"] and item.get("uploaded_by_role") == "enterprise"
+    ]
     if not evidence:
-        raise InvalidInput("a rectification needs at least one evidence item",
-                           {"evidence": ["at least one"]})
+        raise InvalidInput(
+            "a rectification needs at least one evidence item", {"evidence": ["at least one"]}
+        )
     if len(own) != len(evidence):
-        raise InvalidInput("evidence must be uploaded by this enterprise",
-                           {"evidence": ["not uploaded by this enterprise"]})
-    rectification = {"submitted_at": now, "by": actor.user_id,
-                     "evidence": [item["_id"] for item in evidence], "note": note}
+        raise InvalidInput(
+            "evidence must be uploaded by this enterprise",
+            {"evidence": ["not uploaded by this enterprise"]},
+        )
+    rectification = {
+        "submitted_at": now,
+        "by": actor.user_id,
+        "evidence": [item["_id"] for item in evidence],
+        "note": note,
+    }
     changed, events = transition(hazard, "submit_rectification", actor, now)
     return {**changed, "rectifications": [*hazard["rectifications"], rectification]}, events
 
 
-def approve_plan(hazard: Document, plan: dict[str, Any], actor: Actor, now: datetime,
-                 today: date) -> Result:
+def approve_plan(
+    hazard: Document, plan: dict[str, Any], actor: Actor, now: datetime, today: date
+) -> Result:
     """A major hazard's plan: targets, measures, funds, people, deadline, safety measures."""
     require_future(plan["deadline"], today, "deadline")
     changed, events = transition(hazard, "approve_plan", actor, now)
-    return {**changed, "plan": {**plan, "deadline": plan["deadline"].isoformat(),
-                                "approved_at": now, "approved_by": actor.user_id},
-            "deadline": plan["deadline"].isoformat()}, events
+    return {
+        **changed,
+        "plan": {
+            **plan,
+            "deadline": plan["deadline"].isoformat(),
+            "approved_at": now,
+            "approved_by": actor.user_id,
+        },
+        "deadline": plan["deadline"].isoformat(),
+    }, events
 
 
 def raise_grade(hazard: Document, reason: str | None, actor: Actor, now: datetime) -> Result:
@@ -189,13 +268,15 @@ def raise_grade(hazard: Document, reason: str | None, actor: Actor, now: datetim
         raise Conflict("a closed hazard cannot be regraded")
     if not reason:
         raise InvalidInput("raising a hazard to major needs a reason", {"reason": ["required"]})
-    changed = _record({**hazard, "grade": "major"}, "raise_to_major", "reported", actor, now,
-                      reason)
+    changed = _record(
+        {**hazard, "grade": "major"}, "raise_to_major", "reported", actor, now, reason
+    )
     return changed, [hazard_event(changed, "regraded", now, reason=reason)]
 
 
-def request_extension(hazard: Document, deadline: date, reason: str, actor: Actor,
-                      now: datetime, today: date) -> Result:
+def request_extension(
+    hazard: Document, deadline: date, reason: str, actor: Actor, now: datetime, today: date
+) -> Result:
     if actor.role != "enterprise" or actor.uscc != hazard["uscc"]:
         raise Forbidden("the enterprise itself requests a deadline extension")
     if hazard["state"] == CLOSED:
@@ -204,15 +285,23 @@ def request_extension(hazard: Document, deadline: date, reason: str, actor: Acto
         raise Conflict("an extension request is already waiting for a decision")
     require_future(deadline, today, "deadline")
     if hazard["deadline"] and deadline.isoformat() <= hazard["deadline"]:
-        raise InvalidInput("the new deadline must be later than the current one",
-                           {"deadline": ["not later than the current deadline"]})
-    extension = {"requested_at": now, "by": actor.user_id, "deadline": deadline.isoformat(),
-                 "reason": reason, "decision": None}
+        raise InvalidInput(
+            "the new deadline must be later than the current one",
+            {"deadline": ["not later than the current deadline"]},
+        )
+    extension = {
+        "requested_at": now,
+        "by": actor.user_id,
+        "deadline": deadline.isoformat(),
+        "reason": reason,
+        "decision": None,
+    }
     return {**hazard, "extensions": [*hazard["extensions"], extension]}, []
 
 
-def decide_extension(hazard: Document, approve: bool, reason: str, actor: Actor,
-                     now: datetime) -> Result:
+def decide_extension(
+    hazard: Document, approve: bool, reason: str, actor: Actor, now: datetime
+) -> Result:
     """Extending a deadline is the bureau's decision; the enterprise requests, nobody else."""
     _require_actor(hazard, "decide_extension", actor)
     pending = [e for e in hazard["extensions"] if e["decision"] is None]
@@ -220,8 +309,13 @@ def decide_extension(hazard: Document, approve: bool, reason: str, actor: Actor,
         raise Conflict("no extension request is waiting for a decision")
     if not reason:
         raise InvalidInput("a decision on an extension gives its reason", {"reason": ["required"]})
-    decided = {**pending[0], "decision": "approved" if approve else "refused",
-               "decided_at": now, "decided_by": actor.user_id, "decision_reason": reason}
+    decided = {
+        **pending[0],
+        "decision": "approved" if approve else "refused",
+        "decided_at": now,
+        "decided_by": actor.user_id,
+        "decision_reason": reason,
+    }
     extensions = [decided if e is pending[0] else e for e in hazard["extensions"]]
     changed = {**hazard, "extensions": extensions}
     if approve:
@@ -230,8 +324,11 @@ def decide_extension(hazard: Document, approve: bool, reason: str, actor: Actor,
 
 
 def is_overdue(hazard: Document, today: date) -> bool:
-    return (hazard["state"] != CLOSED and hazard["deadline"] is not None
-            and date.fromisoformat(hazard["deadline"]) < today)
+    return (
+        hazard["state"] != CLOSED
+        and hazard["deadline"] is not None
+        and date.fromisoformat(hazard["deadline"]) < today
+    )
 
 
 def mark_overdue(hazard: Document, now: datetime, today: date) -> Result:
@@ -245,12 +342,14 @@ def mark_overdue(hazard: Document, now: datetime, today: date) -> Result:
 def _last_escalation_step(hazard: Document) -> datetime | None:
     """When the ladder last moved or the bureau last declined a rung: the interval runs from it."""
     moments = [action["taken_at"] for action in hazard.get("escalations") or []] + [
-        decision["decided_at"] for decision in hazard.get("escalation_decisions") or []]
+        decision["decided_at"] for decision in hazard.get("escalation_decisions") or []
+    ]
     return max(moments, default=None)
 
 
-def next_escalation(hazard: Document, escalation: enforcement.Escalation,
-                    now: datetime) -> dict[str, Any] | None:
+def next_escalation(
+    hazard: Document, escalation: enforcement.Escalation, now: datetime
+) -> dict[str, Any] | None:
     """The rung an overdue hazard is due to climb now, or None: the ladder is exhausted, or the
     last step was less than the interval ago."""
     last = _last_escalation_step(hazard)
@@ -259,8 +358,9 @@ def next_escalation(hazard: Document, escalation: enforcement.Escalation,
     return escalation.next_rung([action["kind"] for action in hazard.get("escalations") or []])
 
 
-def escalate_overdue(hazard: Document, escalation: enforcement.Escalation, actor: Actor,
-                     now: datetime) -> Result:
+def escalate_overdue(
+    hazard: Document, escalation: enforcement.Escalation, actor: Actor, now: datetime
+) -> Result:
     """The timer's step for an overdue hazard: a rung flagged automatic (提醒) is taken; any
     other is proposed to the bureau, which decides it (`decide_escalation`)."""
     rung = next_escalation(hazard, escalation, now)
@@ -268,15 +368,28 @@ def escalate_overdue(hazard: Document, escalation: enforcement.Escalation, actor
         return hazard, []
     if rung["automatic"]:
         return escalate(hazard, rung["kind"], actor, now, escalation)
-    return {**hazard, "escalation_proposal": {
-        "kind": rung["kind"], "label": rung["label"], "proposed_at": now,
-        "rule": escalation.ladder.reference(),
-        "interval_rule": escalation.interval.reference()}}, []
+    return {
+        **hazard,
+        "escalation_proposal": {
+            "kind": rung["kind"],
+            "label": rung["label"],
+            "proposed_at": now,
+            "rule": escalation.ladder.reference(),
+            "interval_rule": escalation.interval.reference(),
+        },
+    }, []
 
 
-def decide_escalation(hazard: Document, kind: str, approve: bool, reason: str,
-                      document_number: str | None, escalation: enforcement.Escalation,
-                      actor: Actor, now: datetime) -> Result:
+def decide_escalation(
+    hazard: Document,
+    kind: str,
+    approve: bool,
+    reason: str,
+    document_number: str | None,
+    escalation: enforcement.Escalation,
+    actor: Actor,
+    now: datetime,
+) -> Result:
     """The bureau takes the proposed rung (督办, 通报, 警示, 约谈) or declines it for now; either
     way the proposal is settled and the interval starts again."""
     _require_actor(hazard, "decide_escalation", actor)
@@ -285,21 +398,36 @@ def decide_escalation(hazard: Document, kind: str, approve: bool, reason: str,
         raise Conflict("no escalation is proposed for this hazard")
     if proposal["kind"] != kind:
         raise Conflict(f"the rung proposed is {proposal['kind']}, not {kind}")
-    decision = {**proposal, "decision": "taken" if approve else "declined", "reason": reason,
-                "decided_at": now, "decided_by": actor.user_id}
-    settled = {**hazard, "escalation_proposal": None,
-               "escalation_decisions": [*(hazard.get("escalation_decisions") or []), decision]}
+    decision = {
+        **proposal,
+        "decision": "taken" if approve else "declined",
+        "reason": reason,
+        "decided_at": now,
+        "decided_by": actor.user_id,
+    }
+    settled = {
+        **hazard,
+        "escalation_proposal": None,
+        "escalation_decisions": [*(hazard.get("escalation_decisions") or []), decision],
+    }
     if not approve:
         return settled, []
     return escalate(settled, kind, actor, now, escalation, document_number, reason)
 
 
-def escalate(hazard: Document, kind: str, actor: Actor, now: datetime,
-             escalation: enforcement.Escalation, document_number: str | None = None,
-             note: str | None = None) -> Result:
+def escalate(
+    hazard: Document,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    escalation: enforcement.Escalation,
+    document_number: str | None = None,
+    note: str | None = None,
+) -> Result:
     """One rung of the escalation ladder, kept with the hazard it is about."""
-    action, events = enforcement.enforcement_action(kind, hazard, actor, now, escalation,
-                                                    document_number, note)
+    action, events = enforcement.enforcement_action(
+        kind, hazard, actor, now, escalation, document_number, note
+    )
     return {**hazard, "escalations": [*hazard["escalations"], action]}, events
 
 
@@ -311,8 +439,9 @@ def record_defiance(hazard: Document, reason: str | None, actor: Actor, now: dat
     if not order or order.get("lifted_on"):
         raise Conflict("no open suspension order stands for this hazard")
     if not reason:
-        raise InvalidInput("recording a refused suspension order gives what was found",
-                           {"reason": ["required"]})
+        raise InvalidInput(
+            "recording a refused suspension order gives what was found", {"reason": ["required"]}
+        )
     defied = {"on": china_day(now).isoformat(), "by": actor.user_id, "reason": reason}
     return {**hazard, "suspension_order": {**order, "defied": defied}}, []
 
@@ -340,8 +469,9 @@ def _lift(hazard: Document, reason: str, actor: Actor, now: datetime) -> Result:
     return {**hazard, "suspension_order": lifted}, events
 
 
-def verify_or_reject(hazard: Document, decision: str, reason: str | None, actor: Actor,
-                     now: datetime) -> Result:
+def verify_or_reject(
+    hazard: Document, decision: str, reason: str | None, actor: Actor, now: datetime
+) -> Result:
     """Closing a major hazard after review also lifts its suspension order (Art. 65)."""
     changed, events = transition(hazard, decision, actor, now, reason)
     order = changed.get("suspension_order")

@@ -10,6 +10,7 @@ occurred, in the county where they occurred; penalties and actions in the year d
 `hazards.overdue` counts hazards that ever passed their deadline. Hazards open now are counted
 per county under STANDING instead of a year (重大事故隐患动态清零).
 """
+
 from datetime import date, datetime
 from typing import Any
 
@@ -35,8 +36,9 @@ def _year(value: Any) -> int:
     raise ValueError(f"no year in {value!r}")
 
 
-def _hazard_deltas(verb: str, county: str, data: dict[str, Any],
-                   when: int) -> list[tuple[str, int | str, dict[str, int]]]:
+def _hazard_deltas(
+    verb: str, county: str, data: dict[str, Any], when: int
+) -> list[tuple[str, int | str, dict[str, int]]]:
     grade = data["grade"]
     found = {
         "reported": {f"hazards.found.{grade}": 1},
@@ -80,14 +82,18 @@ def counter_deltas(event: Event) -> list[tuple[str, int | str, dict[str, int]]]:
     if kind[0] == "hazard":
         return _hazard_deltas(kind[1], county, data, when)
     if kind == ["penalty", "decided"]:
-        return [(county, when, {"penalties.count": 1,
-                                "penalties.total_yuan": data["total_yuan"]})]
+        return [(county, when, {"penalties.count": 1, "penalties.total_yuan": data["total_yuan"]})]
     if kind == ["enforcement", "action_taken"]:
         return [(county, when, {f"enforcement.{data['kind']}": 1})]
     if kind[0] == "accident" and "indicator_delta" in data:
         # Events published before the county of occurrence was recorded count where reported.
-        return [(data.get("occurred_region_code", county), _year(data["occurred_at"]),
-                 _flat(data["indicator_delta"], "accidents."))]
+        return [
+            (
+                data.get("occurred_region_code", county),
+                _year(data["occurred_at"]),
+                _flat(data["indicator_delta"], "accidents."),
+            )
+        ]
     if kind == ["inspection", "completed"]:
         amounts = {f"inspections.{data['mode']}": 1}
         if data["mode"] == "project_spot_check":
@@ -98,44 +104,60 @@ def counter_deltas(event: Event) -> list[tuple[str, int | str, dict[str, int]]]:
 
 def rate(numerator: int, denominator: int) -> dict[str, Any]:
     """A rate shows both numbers; with nothing to count it is None, not 100 %."""
-    return {"numerator": numerator, "denominator": denominator,
-            "rate": round(numerator / denominator, 4) if denominator else None}
+    return {
+        "numerator": numerator,
+        "denominator": denominator,
+        "rate": round(numerator / denominator, 4) if denominator else None,
+    }
 
 
-def summary(counters: dict[str, int], previous: dict[str, int],
-            standing: dict[str, dict[str, int]]) -> dict[str, Any]:
+def summary(
+    counters: dict[str, int], previous: dict[str, int], standing: dict[str, dict[str, int]]
+) -> dict[str, Any]:
     """The indicator report for one jurisdiction and year from summed counters, with the
     hazards open now in each of its counties (`standing`: {county: counters})."""
+
     def get(name: str, source: dict[str, int] = counters) -> int:
         return source.get(name, 0)
 
     def compared(name: str) -> dict[str, int]:
         return {"year": get(name), "previous_year": get(name, previous)}
 
-    open_by_county = {county: {grade: amounts.get(f"hazards.open.{grade}", 0)
-                               for grade in HAZARD_GRADES}
-                      for county, amounts in sorted(standing.items())}
-    hazards = {grade: {"found": get(f"hazards.found.{grade}"),
-                       "closed": get(f"hazards.closed.{grade}"),
-                       "overdue": get(f"hazards.overdue.{grade}"),
-                       "rectification": rate(get(f"hazards.closed.{grade}"),
-                                             get(f"hazards.found.{grade}")),
-                       "eliminated": get(f"hazards.eliminated.{grade}"),
-                       "open_now": sum(county[grade] for county in open_by_county.values())}
-               for grade in HAZARD_GRADES}
-    accidents: dict[str, Any] = {figure: compared(f"accidents.{figure}")
-                                 for figure in ACCIDENT_FIGURES}
-    accidents["by_grade"] = {grade: compared(f"accidents.by_grade.{grade}")
-                             for grade in ACCIDENT_GRADES}
+    open_by_county = {
+        county: {grade: amounts.get(f"hazards.open.{grade}", 0) for grade in HAZARD_GRADES}
+        for county, amounts in sorted(standing.items())
+    }
+    hazards = {
+        grade: {
+            "found": get(f"hazards.found.{grade}"),
+            "closed": get(f"hazards.closed.{grade}"),
+            "overdue": get(f"hazards.overdue.{grade}"),
+            "rectification": rate(get(f"hazards.closed.{grade}"), get(f"hazards.found.{grade}")),
+            "eliminated": get(f"hazards.eliminated.{grade}"),
+            "open_now": sum(county[grade] for county in open_by_county.values()),
+        }
+        for grade in HAZARD_GRADES
+    }
+    accidents: dict[str, Any] = {
+        figure: compared(f"accidents.{figure}") for figure in ACCIDENT_FIGURES
+    }
+    accidents["by_grade"] = {
+        grade: compared(f"accidents.by_grade.{grade}") for grade in ACCIDENT_GRADES
+    }
     return {
         "hazards": hazards,
         "open_hazards_by_county": open_by_county,
-        "penalties": {"count": get("penalties.count"),
-                      "total_yuan": get("penalties.total_yuan")},
-        "enforcement_actions": {name.split(".", 1)[1]: value for name, value in counters.items()
-                                if name.startswith("enforcement.")},
-        "inspections": {name.split(".", 1)[1]: value for name, value in counters.items()
-                        if name.startswith("inspections.")},
+        "penalties": {"count": get("penalties.count"), "total_yuan": get("penalties.total_yuan")},
+        "enforcement_actions": {
+            name.split(".", 1)[1]: value
+            for name, value in counters.items()
+            if name.startswith("enforcement.")
+        },
+        "inspections": {
+            name.split(".", 1)[1]: value
+            for name, value in counters.items()
+            if name.startswith("inspections.")
+        },
         "project_spot_checks": get("project_spot_checks"),
         "accidents": accidents,
     }

@@ -6,20 +6,39 @@ learn of from the platform before the record is completed.
 
 Every command returns `(document, events)` (services.kit.pure.commands).
 """
+
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from services.inspection.domain.common import (INSPECTORS, REVIEWERS, event, known_enterprise,
-                                               new_id, require_enterprise_writer,
-                                               require_future)
+from services.inspection.domain.common import (
+    INSPECTORS,
+    REVIEWERS,
+    event,
+    known_enterprise,
+    new_id,
+    require_enterprise_writer,
+    require_future,
+)
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Result
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 
-MODES = ("routine", "special_campaign", "unannounced", "third_party", "project_spot_check",
-         "re_check")
-CAMPAIGN_THEMES = ("dust_explosion", "confined_space", "ammonia_refrigeration", "alcohol_storage",
-                   "maintenance_work", "outsourced_work")
+MODES = (
+    "routine",
+    "special_campaign",
+    "unannounced",
+    "third_party",
+    "project_spot_check",
+    "re_check",
+)
+CAMPAIGN_THEMES = (
+    "dust_explosion",
+    "confined_space",
+    "ammonia_refrigeration",
+    "alcohol_storage",
+    "maintenance_work",
+    "outsourced_work",
+)
 OPEN, COMPLETED = "open", "completed"
 # On-site law enforcement needs at least two officers (行政处罚法 Art. 42); a technical agency's
 # third-party inspection enforces nothing.
@@ -35,9 +54,15 @@ class Grading(Protocol):
     def rule_of(self, item_id: str | None) -> dict[str, Any] | None: ...
 
 
-def open_inspection(fields: dict[str, Any], enterprise: Document | None,
-                    checklist: dict[str, Any] | None, actor: Actor, now: datetime, today: date,
-                    assigned: bool = False) -> Result:
+def open_inspection(
+    fields: dict[str, Any],
+    enterprise: Document | None,
+    checklist: dict[str, Any] | None,
+    actor: Actor,
+    now: datetime,
+    today: date,
+    assigned: bool = False,
+) -> Result:
     """An inspection visit (Art. 68 record) begins; unannounced visits announce nothing.
 
     A technical agency records third-party inspections, and only of enterprises the bureau
@@ -53,85 +78,138 @@ def open_inspection(fields: dict[str, Any], enterprise: Document | None,
     else:
         require_enterprise_writer(enterprise, actor)
     if mode == "special_campaign" and fields.get("theme") not in CAMPAIGN_THEMES:
-        raise InvalidInput("a special campaign inspection needs its theme",
-                           {"theme": [f"one of {', '.join(CAMPAIGN_THEMES)}"]})
+        raise InvalidInput(
+            "a special campaign inspection needs its theme",
+            {"theme": [f"one of {', '.join(CAMPAIGN_THEMES)}"]},
+        )
     if mode == "project_spot_check" and not fields.get("project_id"):
-        raise InvalidInput("a project spot check names the project",
-                           {"project_id": ["required for project_spot_check"]})
+        raise InvalidInput(
+            "a project spot check names the project",
+            {"project_id": ["required for project_spot_check"]},
+        )
     if mode == "re_check" and not fields.get("re_check_of"):
-        raise InvalidInput("a re-check names the inspection it re-checks",
-                           {"re_check_of": ["required for re_check"]})
+        raise InvalidInput(
+            "a re-check names the inspection it re-checks",
+            {"re_check_of": ["required for re_check"]},
+        )
     inspectors = sorted(set(fields.get("inspectors") or []) | {actor.user_id})
     if mode in ENFORCEMENT_MODES and len(inspectors) < MIN_OFFICERS:
-        raise InvalidInput("on-site enforcement needs at least two officers: name the others",
-                           {"inspectors": [f"at least {MIN_OFFICERS} officers, you included"]})
+        raise InvalidInput(
+            "on-site enforcement needs at least two officers: name the others",
+            {"inspectors": [f"at least {MIN_OFFICERS} officers, you included"]},
+        )
     return {
-        "_id": new_id(), "uscc": enterprise["uscc"], "region_code": enterprise["region_code"],
-        "enterprise_name": enterprise["name"], "mode": mode, "theme": fields.get("theme"),
-        "project_id": fields.get("project_id"), "re_check_of": fields.get("re_check_of"),
+        "_id": new_id(),
+        "uscc": enterprise["uscc"],
+        "region_code": enterprise["region_code"],
+        "enterprise_name": enterprise["name"],
+        "mode": mode,
+        "theme": fields.get("theme"),
+        "project_id": fields.get("project_id"),
+        "re_check_of": fields.get("re_check_of"),
         "corrects": fields.get("corrects"),
         "agency": actor.user_id if actor.role == "agency" else fields.get("agency"),
-        "place": fields["place"], "content": fields["content"], "inspectors": inspectors,
-        "started_at": now, "checklist": checklist, "findings": [], "handling": None,
-        "signature": None, "signature_refusal": None, "state": OPEN, "completed_at": None,
-        "created_by": actor.user_id, "version": 1,
+        "place": fields["place"],
+        "content": fields["content"],
+        "inspectors": inspectors,
+        "started_at": now,
+        "checklist": checklist,
+        "findings": [],
+        "handling": None,
+        "signature": None,
+        "signature_refusal": None,
+        "state": OPEN,
+        "completed_at": None,
+        "created_by": actor.user_id,
+        "version": 1,
     }, []
 
 
-def add_finding(inspection: Document, finding: dict[str, Any], catalogue: Grading, actor: Actor,
-                now: datetime, today: date) -> Result:
+def add_finding(
+    inspection: Document,
+    finding: dict[str, Any],
+    catalogue: Grading,
+    actor: Actor,
+    now: datetime,
+    today: date,
+) -> Result:
     """A problem found on site, recorded last in `findings`; its grade follows the catalogue
     (Art. 14 included)."""
     _require_open(inspection, actor)
     grade = catalogue.grade_for(finding.get("catalogue_item"), finding.get("failed_device", False))
-    if finding.get("raise_to_major"):
-        if grade == "general":
-            grade = "major"
-            if not finding.get("raise_reason"):
-                raise InvalidInput("raising a general hazard to major needs a reason",
-                                   {"raise_reason": ["required"]})
+    if finding.get("raise_to_major") and grade == "general":
+        grade = "major"
+        if not finding.get("raise_reason"):
+            raise InvalidInput(
+                "raising a general hazard to major needs a reason", {"raise_reason": ["required"]}
+            )
     recorded = _finding(finding, grade, catalogue, actor, now, today)
     return {**inspection, "findings": [*inspection["findings"], recorded]}, []
 
 
-def _finding(finding: dict[str, Any], grade: str, catalogue: Grading, actor: Actor,
-             now: datetime, today: date) -> dict[str, Any]:
+def _finding(
+    finding: dict[str, Any],
+    grade: str,
+    catalogue: Grading,
+    actor: Actor,
+    now: datetime,
+    today: date,
+) -> dict[str, Any]:
     """A finding as recorded, with the id of the hazard it becomes."""
     if grade == "general" and not finding.get("deadline"):
-        raise InvalidInput("a general hazard needs a rectification deadline",
-                           {"deadline": ["required for a general hazard"]})
+        raise InvalidInput(
+            "a general hazard needs a rectification deadline",
+            {"deadline": ["required for a general hazard"]},
+        )
     if finding.get("deadline"):
         require_future(finding["deadline"], today, "deadline")
-    return {"finding_id": new_id(), "hazard_id": new_id(), "grade": grade,
-            "description": finding["description"], "location": finding.get("location"),
-            "catalogue_item": finding.get("catalogue_item"),
-            # The rule and version the grade applied, as the record of what was judged.
-            "catalogue_rule": catalogue.rule_of(finding.get("catalogue_item")),
-            "failed_device": bool(finding.get("failed_device")),
-            "raise_reason": finding.get("raise_reason") if finding.get("raise_to_major")
-            else None,
-            "deadline": finding["deadline"].isoformat() if finding.get("deadline") else None,
-            "recorded_at": now, "recorded_by": actor.user_id}
+    return {
+        "finding_id": new_id(),
+        "hazard_id": new_id(),
+        "grade": grade,
+        "description": finding["description"],
+        "location": finding.get("location"),
+        "catalogue_item": finding.get("catalogue_item"),
+        # The rule and version the grade applied, as the record of what was judged.
+        "catalogue_rule": catalogue.rule_of(finding.get("catalogue_item")),
+        "failed_device": bool(finding.get("failed_device")),
+        "raise_reason": finding.get("raise_reason") if finding.get("raise_to_major") else None,
+        "deadline": finding["deadline"].isoformat() if finding.get("deadline") else None,
+        "recorded_at": now,
+        "recorded_by": actor.user_id,
+    }
 
 
-def _self_found(hazards: list[dict[str, Any]], catalogue: Grading, actor: Actor,
-                now: datetime, today: date) -> list[dict[str, Any]]:
+def _self_found(
+    hazards: list[dict[str, Any]], catalogue: Grading, actor: Actor, now: datetime, today: date
+) -> list[dict[str, Any]]:
     """The hazards an enterprise found itself, as findings: a major one names its catalogue
     item, which grades it exactly as on an inspection; a general one names none."""
     findings = []
     for index, hazard in enumerate(hazards):
         try:
-            grade = catalogue.grade_for(hazard.get("catalogue_item"),
-                                        hazard.get("failed_device", False))
+            grade = catalogue.grade_for(
+                hazard.get("catalogue_item"), hazard.get("failed_device", False)
+            )
             if grade != hazard["grade"]:
-                raise InvalidInput("the grade does not follow the catalogue", {
-                    "catalogue_item": [f"a {hazard['grade']} hazard names "
-                                       + ("its catalogue item" if hazard["grade"] == "major"
-                                          else "no catalogue item")]})
+                raise InvalidInput(
+                    "the grade does not follow the catalogue",
+                    {
+                        "catalogue_item": [
+                            f"a {hazard['grade']} hazard names "
+                            + (
+                                "its catalogue item"
+                                if hazard["grade"] == "major"
+                                else "no catalogue item"
+                            )
+                        ]
+                    },
+                )
             findings.append(_finding(hazard, grade, catalogue, actor, now, today))
         except InvalidInput as error:
-            raise InvalidInput(f"hazard {index + 1}: {error.message}",
-                               {"hazards": {str(index): error.errors}}) from None
+            raise InvalidInput(
+                f"hazard {index + 1}: {error.message}", {"hazards": {str(index): error.errors}}
+            ) from None
     return findings
 
 
@@ -155,8 +233,9 @@ def _require_open(inspection: Document, actor: Actor) -> None:
         raise Conflict("a completed inspection record cannot change; record a correction instead")
 
 
-def complete_inspection(inspection: Document, record: dict[str, Any], actor: Actor,
-                        now: datetime) -> Result:
+def complete_inspection(
+    inspection: Document, record: dict[str, Any], actor: Actor, now: datetime
+) -> Result:
     """Art. 68: the record is closed with handling and the unit head's signature or refusal.
 
     The hazards found are created from the completed record (`hazards.found_in`), so an
@@ -165,20 +244,36 @@ def complete_inspection(inspection: Document, record: dict[str, Any], actor: Act
     _require_open(inspection, actor)
     signature, refusal = record.get("signature"), record.get("signature_refusal")
     if bool(signature) == bool(refusal):
-        raise InvalidInput("the unit head either signs or refuses, and the refusal is recorded",
-                           {"signature": ["give exactly one of signature, signature_refusal"]})
-    completed = {**inspection, "state": COMPLETED, "completed_at": now,
-                 "handling": record["handling"],
-                 "signature": signature and {"name": signature, "signed_at": now},
-                 "signature_refusal": refusal and {"reason": refusal, "recorded_at": now}}
-    return completed, [event("inspection", "completed", inspection["uscc"],
-                             inspection["region_code"], now, {
-                                 "inspection_id": inspection["_id"], "uscc": inspection["uscc"],
-                                 "mode": inspection["mode"], "theme": inspection.get("theme"),
-                                 "project_id": inspection.get("project_id"),
-                                 "findings": len(inspection["findings"]),
-                                 "hazard_ids": [finding["hazard_id"]
-                                                for finding in inspection["findings"]]})]
+        raise InvalidInput(
+            "the unit head either signs or refuses, and the refusal is recorded",
+            {"signature": ["give exactly one of signature, signature_refusal"]},
+        )
+    completed = {
+        **inspection,
+        "state": COMPLETED,
+        "completed_at": now,
+        "handling": record["handling"],
+        "signature": signature and {"name": signature, "signed_at": now},
+        "signature_refusal": refusal and {"reason": refusal, "recorded_at": now},
+    }
+    return completed, [
+        event(
+            "inspection",
+            "completed",
+            inspection["uscc"],
+            inspection["region_code"],
+            now,
+            {
+                "inspection_id": inspection["_id"],
+                "uscc": inspection["uscc"],
+                "mode": inspection["mode"],
+                "theme": inspection.get("theme"),
+                "project_id": inspection.get("project_id"),
+                "findings": len(inspection["findings"]),
+                "hazard_ids": [finding["hazard_id"] for finding in inspection["findings"]],
+            },
+        )
+    ]
 
 
 def correction_of(original: Document | None, actor: Actor) -> None:
@@ -189,20 +284,29 @@ def correction_of(original: Document | None, actor: Actor) -> None:
         raise Forbidden("this inspection is outside your jurisdiction")
 
 
-def assign_agency(enterprise: Document | None, agency: str, actor: Actor,
-                  now: datetime) -> Result:
+def assign_agency(enterprise: Document | None, agency: str, actor: Actor, now: datetime) -> Result:
     """The bureau assigns a third-party technical agency (a user of role agency) to an
     enterprise."""
     enterprise = known_enterprise(enterprise)
     require_enterprise_writer(enterprise, actor, REVIEWERS)
-    return {"_id": f"{agency}:{enterprise['uscc']}", "agency": agency,
-            "uscc": enterprise["uscc"], "region_code": enterprise["region_code"],
-            "assigned_by": actor.user_id, "assigned_at": now}, []
+    return {
+        "_id": f"{agency}:{enterprise['uscc']}",
+        "agency": agency,
+        "uscc": enterprise["uscc"],
+        "region_code": enterprise["region_code"],
+        "assigned_by": actor.user_id,
+        "assigned_at": now,
+    }, []
 
 
-def report_self_inspection(fields: dict[str, Any], enterprise: Document | None,
-                           catalogue: Grading, actor: Actor, now: datetime,
-                           today: date) -> Result:
+def report_self_inspection(
+    fields: dict[str, Any],
+    enterprise: Document | None,
+    catalogue: Grading,
+    actor: Actor,
+    now: datetime,
+    today: date,
+) -> Result:
     """企业自查上报, including the principal-led monthly inspection (主要负责人每月带队检查).
 
     The hazards it found are recorded as findings and become hazards in the same closed loop
@@ -211,31 +315,59 @@ def report_self_inspection(fields: dict[str, Any], enterprise: Document | None,
     enterprise = known_enterprise(enterprise)
     require_enterprise_writer(enterprise, actor, ("enterprise", *INSPECTORS))
     if fields["performed_on"] > today:
-        raise InvalidInput("a self-inspection cannot be reported before it happens",
-                           {"performed_on": ["in the future"]})
+        raise InvalidInput(
+            "a self-inspection cannot be reported before it happens",
+            {"performed_on": ["in the future"]},
+        )
     if fields["performed_on"] < today - timedelta(days=366):
-        raise InvalidInput("that self-inspection is too old to report",
-                           {"performed_on": ["more than a year ago"]})
+        raise InvalidInput(
+            "that self-inspection is too old to report", {"performed_on": ["more than a year ago"]}
+        )
     findings = _self_found(fields.get("hazards", []), catalogue, actor, now, today)
     problems = fields.get("problems_found", len(findings))
     if problems < len(findings):
-        raise InvalidInput("fewer problems than hazards recorded",
-                           {"problems_found": [f"at least {len(findings)}"]})
-    document = {"_id": new_id(), "uscc": enterprise["uscc"],
-                "region_code": enterprise["region_code"],
-                "enterprise_name": enterprise["name"],
-                "performed_on": fields["performed_on"].isoformat(),
-                "month": fields["performed_on"].strftime("%Y-%m"),
-                "led_by_principal": fields["led_by_principal"],
-                "leader": fields.get("leader"), "content": fields["content"],
-                "problems_found": problems, "findings": findings,
-                "reported_at": now, "reported_by": actor.user_id}
-    return document, [event("self_inspection", "reported", enterprise["uscc"],
-                            enterprise["region_code"], now,
-                            {**{key: document[key] for key in (
-                                "_id", "uscc", "performed_on", "month", "led_by_principal",
-                                "problems_found")},
-                             "hazard_ids": [finding["hazard_id"] for finding in findings]})]
+        raise InvalidInput(
+            "fewer problems than hazards recorded",
+            {"problems_found": [f"at least {len(findings)}"]},
+        )
+    document = {
+        "_id": new_id(),
+        "uscc": enterprise["uscc"],
+        "region_code": enterprise["region_code"],
+        "enterprise_name": enterprise["name"],
+        "performed_on": fields["performed_on"].isoformat(),
+        "month": fields["performed_on"].strftime("%Y-%m"),
+        "led_by_principal": fields["led_by_principal"],
+        "leader": fields.get("leader"),
+        "content": fields["content"],
+        "problems_found": problems,
+        "findings": findings,
+        "reported_at": now,
+        "reported_by": actor.user_id,
+    }
+    return document, [
+        event(
+            "self_inspection",
+            "reported",
+            enterprise["uscc"],
+            enterprise["region_code"],
+            now,
+            {
+                **{
+                    key: document[key]
+                    for key in (
+                        "_id",
+                        "uscc",
+                        "performed_on",
+                        "month",
+                        "led_by_principal",
+                        "problems_found",
+                    )
+                },
+                "hazard_ids": [finding["hazard_id"] for finding in findings],
+            },
+        )
+    ]
 
 
 def monthly_coverage(self_inspections: list[Document], year: int) -> dict[str, dict[str, Any]]:

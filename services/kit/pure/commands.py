@@ -5,6 +5,7 @@ the rules and returns `(document, events)`: the new or changed document and the 
 The store writes both in one document write; a command that changes nothing returns the document
 as it was and no events, and nothing is written.
 """
+
 from typing import Any
 
 Document = dict[str, Any]

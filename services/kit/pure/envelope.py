@@ -3,6 +3,7 @@
 Types read `cn.anjian.<service>.<entity>.<verb>.v<version>`. The AMQP routing key is the type,
 so consumers bind to exactly what they need (or `cn.anjian.registry.#`).
 """
+
 import builtins
 import re
 import uuid
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.kit.pure.times import utc_instant
 from marshmallow import INCLUDE, Schema, fields, validate
+
+from services.kit.pure.times import utc_instant
 
 SPECVERSION = "1.0"
 TYPE = re.compile(r"^cn\.anjian\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
@@ -21,8 +23,17 @@ def event_type(service: str, entity: str, verb: str, version: int = 1) -> str:
     return f"cn.anjian.{service}.{entity}.{verb}.v{version}"
 
 
-def make_event(*, service: str, entity: str, verb: str, subject: str, data: dict[str, Any],
-               region_code: str, now: datetime, version: int = 1) -> dict[str, Any]:
+def make_event(
+    *,
+    service: str,
+    entity: str,
+    verb: str,
+    subject: str,
+    data: dict[str, Any],
+    region_code: str,
+    now: datetime,
+    version: int = 1,
+) -> dict[str, Any]:
     return {
         "specversion": SPECVERSION,
         "id": str(uuid.uuid4()),
@@ -64,6 +75,13 @@ class Published:
     description: str
 
     @classmethod
-    def of(cls, service: str, entity: str, verb: str, schema: builtins.type[Schema],
-           description: str, version: int = 1) -> "Published":
+    def of(
+        cls,
+        service: str,
+        entity: str,
+        verb: str,
+        schema: builtins.type[Schema],
+        description: str,
+        version: int = 1,
+    ) -> "Published":
         return cls(event_type(service, entity, verb, version), schema, description)

@@ -18,14 +18,16 @@ deployment's own files) replaces a declared rule from a date on. Every entry rea
 The rule in force on the date of a fact applies, not the one in force today: `value(id, on)`.
 A file that breaks any of this stops the service at start-up with the file, line and rule named.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -67,24 +69,32 @@ class Rule:
     local: bool = False
 
     def covers(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None
-                                               or day <= self.effective_to)
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
 
     def overlaps(self, other: Rule) -> bool:
-        return (self.effective_from <= (other.effective_to or date.max)
-                and other.effective_from <= (self.effective_to or date.max))
+        return self.effective_from <= (other.effective_to or date.max) and other.effective_from <= (
+            self.effective_to or date.max
+        )
 
     def reference(self) -> dict[str, Any]:
         """What an answer that applied this rule names: enough to find the exact text used."""
         return {"id": self.id, "version": self.version}
 
     def describe(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "title": self.title, "value": self.value,
-                "source": {**vars(self.source), "citation": self.source.cite()},
-                "effective_from": self.effective_from.isoformat(),
-                "effective_to": self.effective_to and self.effective_to.isoformat(),
-                "checked_against": self.checked_against, "local": self.local,
-                "note": self.note}
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "value": self.value,
+            "source": {**vars(self.source), "citation": self.source.cite()},
+            "effective_from": self.effective_from.isoformat(),
+            "effective_to": self.effective_to and self.effective_to.isoformat(),
+            "checked_against": self.checked_against,
+            "local": self.local,
+            "note": self.note,
+        }
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -92,9 +102,11 @@ class _LineLoader(yaml.SafeLoader):
     until a rule reads them, so a malformed one is reported with its rule, not as a crash."""
 
     yaml_implicit_resolvers = {
-        first: [(tag, pattern) for tag, pattern in resolvers
-                if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+        first: [
+            (tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
         mapping = super().construct_mapping(node, deep=deep)
@@ -185,11 +197,19 @@ def rule_from(entry: dict[str, Any], origin: str, local: bool = False) -> Rule:
     assert start is not None  # required above
     if end is not None and end < start:
         raise RulesError(f"{where}: effective_to is before effective_from")
-    return Rule(id=identifier, version=version, value=_plain(entry["value"]),
-                source=_source(entry["source"], where), effective_from=start, effective_to=end,
-                checked_against=entry["checked_against"], origin=f"{origin}:{line}",
-                title=str(entry.get("title") or ""), note=str(entry.get("note") or ""),
-                local=local)
+    return Rule(
+        id=identifier,
+        version=version,
+        value=_plain(entry["value"]),
+        source=_source(entry["source"], where),
+        effective_from=start,
+        effective_to=end,
+        checked_against=entry["checked_against"],
+        origin=f"{origin}:{line}",
+        title=str(entry.get("title") or ""),
+        note=str(entry.get("note") or ""),
+        local=local,
+    )
 
 
 def _refuse_overlaps(rules: Iterable[Rule]) -> None:
@@ -197,8 +217,10 @@ def _refuse_overlaps(rules: Iterable[Rule]) -> None:
     for rule in rules:
         for earlier in seen.get(rule.id, []):
             if rule.overlaps(earlier):
-                raise RulesError(f"{rule.origin}: rule {rule.id}: its effective period overlaps "
-                                 f"the one declared at {earlier.origin}")
+                raise RulesError(
+                    f"{rule.origin}: rule {rule.id}: its effective period overlaps "
+                    f"the one declared at {earlier.origin}"
+                )
         seen.setdefault(rule.id, []).append(rule)
 
 
@@ -219,15 +241,21 @@ class RuleSet:
             self._declared.setdefault(rule.id, []).append(rule)
         for rule in overrides:
             self._overrides.setdefault(rule.id, []).append(rule)
-        canonical = json.dumps([rule.describe() | {"origin": rule.origin}
-                                for rule in self.rules()], sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(
+            [rule.describe() | {"origin": rule.origin} for rule in self.rules()],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
         # Names the exact rule set a process runs: logged at start-up and shown with the rules.
         self.fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
     @classmethod
-    def from_files(cls, declared: Iterable[tuple[str, str]],
-                   overrides: Iterable[tuple[str, str]] = (),
-                   checks: Mapping[str, ValueCheck] | None = None) -> RuleSet:
+    def from_files(
+        cls,
+        declared: Iterable[tuple[str, str]],
+        overrides: Iterable[tuple[str, str]] = (),
+        checks: Mapping[str, ValueCheck] | None = None,
+    ) -> RuleSet:
         """(origin, text) pairs: the service's own files, then a deployment's. `checks` maps an id
         prefix to a function that returns what is wrong with a rule's value, or None."""
         base: list[Rule] = []
@@ -244,14 +272,17 @@ class RuleSet:
             for entry in lists["rules"]:
                 rule = rule_from(entry, origin, local=True)
                 if rule.id in known:
-                    raise RulesError(f"{rule.origin}: rule {rule.id} exists already; list it "
-                                     f"under `overrides` to replace it")
+                    raise RulesError(
+                        f"{rule.origin}: rule {rule.id} exists already; list it "
+                        f"under `overrides` to replace it"
+                    )
                 base.append(rule)
             for entry in lists["overrides"]:
                 rule = rule_from(entry, origin, local=True)
                 if rule.id not in known:
-                    raise RulesError(f"{rule.origin}: rule {rule.id}: overrides a rule that "
-                                     f"does not exist")
+                    raise RulesError(
+                        f"{rule.origin}: rule {rule.id}: overrides a rule that does not exist"
+                    )
                 replaced.append(rule)
         _refuse_overlaps(base)
         _refuse_overlaps(replaced)
@@ -264,8 +295,14 @@ class RuleSet:
         return cls(base, replaced)
 
     def rules(self) -> list[Rule]:
-        return sorted((rule for rules in (*self._declared.values(), *self._overrides.values())
-                       for rule in rules), key=lambda rule: (rule.id, rule.effective_from))
+        return sorted(
+            (
+                rule
+                for rules in (*self._declared.values(), *self._overrides.values())
+                for rule in rules
+            ),
+            key=lambda rule: (rule.id, rule.effective_from),
+        )
 
     def rule(self, identifier: str, on: date) -> Rule:
         """The rule in force on `on`: a deployment's override before the declared rule."""
@@ -293,13 +330,14 @@ class RuleSet:
 
     def describe(self) -> dict[str, Any]:
         rules = self.rules()
-        return {"fingerprint": self.fingerprint, "rules": [rule.describe() for rule in rules],
-                "local": sum(rule.local for rule in rules),
-                "unverified": sorted({rule.id for rule in rules
-                                      if rule.checked_against != "official"})}
+        return {
+            "fingerprint": self.fingerprint,
+            "rules": [rule.describe() for rule in rules],
+            "local": sum(rule.local for rule in rules),
+            "unverified": sorted({rule.id for rule in rules if rule.checked_against != "official"}),
+        }
 
 
 def checked(condition: Callable[[Any], bool], message: str) -> ValueCheck:
     """A value check from a predicate: `checked(lambda v: v > 0, "must be positive")`."""
     return lambda rule: None if condition(rule.value) else message
-

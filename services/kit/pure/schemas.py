@@ -102,8 +102,9 @@ class RuleSchema(Schema):
     source = fields.Nested(RuleSourceSchema)
     effective_from = fields.Date()
     effective_to = fields.Date(allow_none=True)
-    checked_against = fields.String(metadata={
-        "description": "official (the gazette or ministry site), reprint, or unverified"})
+    checked_against = fields.String(
+        metadata={"description": "official (the gazette or ministry site), reprint, or unverified"}
+    )
     local = fields.Boolean(metadata={"description": "from this deployment's rules directory"})
     note = fields.String()
 
@@ -112,6 +113,8 @@ class RuleSetSchema(Schema):
     service = fields.String()
     fingerprint = fields.String(metadata={"description": "names this exact set of rules"})
     local = fields.Integer(metadata={"description": "rules from the deployment's directory"})
-    unverified = fields.List(fields.String(), metadata={
-        "description": "ids of rules not yet checked against the official text"})
+    unverified = fields.List(
+        fields.String(),
+        metadata={"description": "ids of rules not yet checked against the official text"},
+    )
     rules = fields.List(fields.Nested(RuleSchema))

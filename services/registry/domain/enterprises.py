@@ -4,6 +4,7 @@ Every command takes the current document, the caller and the time, checks the ru
 `(document, events)` (services.kit.pure.commands): the document carries its audit history, so an
 edit appends its audit entry there.
 """
+
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,28 +20,49 @@ from services.registry.domain import standardization
 SERVICE = "registry"
 STATUSES = ("operating", "suspended", "closed")
 # Which status may follow which; closing is final (a reopened firm registers again).
-TRANSITIONS = {"operating": {"suspended", "closed"}, "suspended": {"operating", "closed"},
-               "closed": set()}
+TRANSITIONS = {
+    "operating": {"suspended", "closed"},
+    "suspended": {"operating", "closed"},
+    "closed": set(),
+}
 # Fields a caller may set through create or update; everything else is owned by the registry.
-EDITABLE = ("name", "region_code", "address", "industry", "above_scale", "principal",
-            "safety_manager", "risk_features", "standardization")
+EDITABLE = (
+    "name",
+    "region_code",
+    "address",
+    "industry",
+    "above_scale",
+    "principal",
+    "safety_manager",
+    "risk_features",
+    "standardization",
+)
 
 
-def check_uscc(code: str, actor: Actor,
-               override_reason: str | None = None) -> dict[str, Any] | None:
+def check_uscc(
+    code: str, actor: Actor, override_reason: str | None = None
+) -> dict[str, Any] | None:
     """Refuse malformed codes; a checksum failure needs an administrator and a recorded reason."""
     result = uscc_codes.check(code)
     if result is uscc_codes.UsccCheck.MALFORMED:
-        raise InvalidInput("the USCC is malformed: 18 characters of 0-9 and A-Y without I, O, S, "
-                           "V, Z, the first 8 digits", {"uscc": ["malformed"]})
+        raise InvalidInput(
+            "the USCC is malformed: 18 characters of 0-9 and A-Y without I, O, S, "
+            "V, Z, the first 8 digits",
+            {"uscc": ["malformed"]},
+        )
     if result is uscc_codes.UsccCheck.CHECKSUM_FAILED:
         if actor.role != "admin" or not override_reason:
-            raise InvalidInput("the USCC check character is wrong; only an administrator can accept "
-                               "it, with a reason", {"uscc": ["checksum failed"]})
+            raise InvalidInput(
+                "the USCC check character is wrong; only an administrator can accept "
+                "it, with a reason",
+                {"uscc": ["checksum failed"]},
+            )
         return {"reason": override_reason, "by": actor.user_id}
     if override_reason:
-        raise InvalidInput("the USCC is valid; a checksum override reason is not needed",
-                           {"uscc_override_reason": ["only for a code whose checksum fails"]})
+        raise InvalidInput(
+            "the USCC is valid; a checksum override reason is not needed",
+            {"uscc_override_reason": ["only for a code whose checksum fails"]},
+        )
     return None
 
 
@@ -59,37 +81,79 @@ def _change(old: Any, new: Any) -> dict[str, Any]:
 
 
 def _audit(actor: Actor, now: datetime, action: str, changes: dict[str, Any]) -> dict[str, Any]:
-    return {"at": now, "user_id": actor.user_id, "role": actor.role, "action": action,
-            "changes": changes}
+    return {
+        "at": now,
+        "user_id": actor.user_id,
+        "role": actor.role,
+        "action": action,
+        "changes": changes,
+    }
 
 
 def _event(verb: str, document: Document, now: datetime, data: dict[str, Any]) -> Event:
-    return make_event(service=SERVICE, entity="enterprise", verb=verb, subject=document["uscc"],
-                      data=data, region_code=document["region_code"], now=now)
+    return make_event(
+        service=SERVICE,
+        entity="enterprise",
+        verb=verb,
+        subject=document["uscc"],
+        data=data,
+        region_code=document["region_code"],
+        now=now,
+    )
 
 
-def register(fields: dict[str, Any], actor: Actor, now: datetime, today: date,
-             override_reason: str | None = None) -> Result:
+def register(
+    fields: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    today: date,
+    override_reason: str | None = None,
+) -> Result:
     """A new enterprise, operating from today, with its first audit entry and `registered`."""
     actor.require_role("admin", "regulator", "inspector")
     override = check_uscc(fields["uscc"], actor, override_reason)
     actor.require_region_writer(fields["region_code"])
-    document = {"_id": fields["uscc"], "uscc": fields["uscc"], "above_scale": False,
-                "risk_features": [], "standardization": None, "safety_manager": None,
-                **_stored(fields, today), "status": "operating",
-                "status_history": [{"status": "operating", "reason": "registered",
-                                    "effective_on": today.isoformat(), "at": now,
-                                    "user_id": actor.user_id}],
-                "uscc_override": override and {**override, "at": now},
-                "created_at": now, "updated_at": now, "version": 1}
-    document["history"] = [_audit(actor, now, "registered", {
-        key: _change(None, value) for key, value in _stored(fields, today).items()})]
+    document = {
+        "_id": fields["uscc"],
+        "uscc": fields["uscc"],
+        "above_scale": False,
+        "risk_features": [],
+        "standardization": None,
+        "safety_manager": None,
+        **_stored(fields, today),
+        "status": "operating",
+        "status_history": [
+            {
+                "status": "operating",
+                "reason": "registered",
+                "effective_on": today.isoformat(),
+                "at": now,
+                "user_id": actor.user_id,
+            }
+        ],
+        "uscc_override": override and {**override, "at": now},
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+    document["history"] = [
+        _audit(
+            actor,
+            now,
+            "registered",
+            {key: _change(None, value) for key, value in _stored(fields, today).items()},
+        )
+    ]
     return document, [_event("registered", document, now, snapshot(document))]
 
 
-def import_batch(rows: list[dict[str, Any]], actor: Actor, now: datetime, today: date,
-                 load: Callable[[dict[str, Any]], dict[str, Any]]
-                 ) -> tuple[list[dict[str, Any]], list[Result]]:
+def import_batch(
+    rows: list[dict[str, Any]],
+    actor: Actor,
+    now: datetime,
+    today: date,
+    load: Callable[[dict[str, Any]], dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[Result]]:
     """Check every row of an import; returns the per-row report and the registrations.
 
     `rows` are `{"row": <line number>, "fields": <create payload>}`; `load` validates a payload
@@ -100,16 +164,22 @@ def import_batch(rows: list[dict[str, Any]], actor: Actor, now: datetime, today:
     seen: dict[str, Any] = {}
     for row in rows:
         fields = row.get("fields") or {}
-        line: dict[str, Any] = {"row": row.get("row"), "uscc": fields.get("uscc"),
-                                "result": "invalid", "errors": {}}
+        line: dict[str, Any] = {
+            "row": row.get("row"),
+            "uscc": fields.get("uscc"),
+            "result": "invalid",
+            "errors": {},
+        }
         report.append(line)
         try:
             loaded = load(fields)
             if loaded["uscc"] in seen:
-                raise InvalidInput("repeated in this file", {"uscc": [
-                    f"already on row {seen[loaded['uscc']]}"]})
-            document, events = register(loaded, actor, now, today,
-                                        loaded.get("uscc_override_reason"))
+                raise InvalidInput(
+                    "repeated in this file", {"uscc": [f"already on row {seen[loaded['uscc']]}"]}
+                )
+            document, events = register(
+                loaded, actor, now, today, loaded.get("uscc_override_reason")
+            )
         except DomainError as error:
             line["errors"] = error.errors or {"_row": [error.message]}
             continue
@@ -127,8 +197,9 @@ def _require_writer(document: Document, actor: Actor) -> None:
     actor.require_writer(document["region_code"])
 
 
-def update(document: Document, fields: dict[str, Any], actor: Actor, now: datetime,
-           today: date) -> Result:
+def update(
+    document: Document, fields: dict[str, Any], actor: Actor, now: datetime, today: date
+) -> Result:
     """An edit with its audit entry and `updated`; unchanged when nothing actually changes."""
     _require_writer(document, actor)
     if "region_code" in fields and fields["region_code"] != document["region_code"]:
@@ -138,13 +209,24 @@ def update(document: Document, fields: dict[str, Any], actor: Actor, now: dateti
     if not changed:
         return document, []
     changes = {key: _change(document.get(key), value) for key, value in changed.items()}
-    after = {**document, **changed, "updated_at": now,
-             "history": [*document["history"], _audit(actor, now, "updated", changes)]}
+    after = {
+        **document,
+        **changed,
+        "updated_at": now,
+        "history": [*document["history"], _audit(actor, now, "updated", changes)],
+    }
     return after, [_event("updated", after, now, {**snapshot(after), "changed": sorted(changes)})]
 
 
-def change_status(document: Document, status: str, reason: str, effective_on: date,
-                  actor: Actor, now: datetime, today: date) -> Result:
+def change_status(
+    document: Document,
+    status: str,
+    reason: str,
+    effective_on: date,
+    actor: Actor,
+    now: datetime,
+    today: date,
+) -> Result:
     """operating ⇄ suspended, either → closed; every change dated, reasoned and recorded."""
     _require_writer(document, actor)
     current = document["status"]
@@ -153,21 +235,54 @@ def change_status(document: Document, status: str, reason: str, effective_on: da
     if status not in TRANSITIONS[current]:
         raise Conflict(f"an enterprise that is {current} cannot become {status}")
     if effective_on > today + timedelta(days=366) or effective_on < date(1949, 10, 1):
-        raise InvalidInput("the effective date is not plausible", {"effective_on": ["out of range"]})
+        raise InvalidInput(
+            "the effective date is not plausible", {"effective_on": ["out of range"]}
+        )
     return _status_change(document, status, reason, effective_on, actor, now)
 
 
-def _status_change(document: Document, status: str, reason: str, effective_on: date,
-                   actor: Actor, now: datetime, cause: dict[str, Any] | None = None) -> Result:
-    entry = {"status": status, "reason": reason, "effective_on": effective_on.isoformat(),
-             "at": now, "user_id": actor.user_id, **({"cause": cause} if cause else {})}
-    after = {**document, "status": status, "updated_at": now,
-             "status_history": [*document["status_history"], entry],
-             "history": [*document["history"], _audit(
-                 actor, now, "status_changed", {"status": _change(document["status"], status)})]}
-    return after, [_event("status_changed", after, now, {
-        "uscc": document["uscc"], "from": document["status"], "to": status, "reason": reason,
-        "effective_on": effective_on.isoformat(), **({"cause": cause} if cause else {})})]
+def _status_change(
+    document: Document,
+    status: str,
+    reason: str,
+    effective_on: date,
+    actor: Actor,
+    now: datetime,
+    cause: dict[str, Any] | None = None,
+) -> Result:
+    entry = {
+        "status": status,
+        "reason": reason,
+        "effective_on": effective_on.isoformat(),
+        "at": now,
+        "user_id": actor.user_id,
+        **({"cause": cause} if cause else {}),
+    }
+    after = {
+        **document,
+        "status": status,
+        "updated_at": now,
+        "status_history": [*document["status_history"], entry],
+        "history": [
+            *document["history"],
+            _audit(actor, now, "status_changed", {"status": _change(document["status"], status)}),
+        ],
+    }
+    return after, [
+        _event(
+            "status_changed",
+            after,
+            now,
+            {
+                "uscc": document["uscc"],
+                "from": document["status"],
+                "to": status,
+                "reason": reason,
+                "effective_on": effective_on.isoformat(),
+                **({"cause": cause} if cause else {}),
+            },
+        )
+    ]
 
 
 def resynchronisation(document: Document, now: datetime) -> Event:
@@ -178,8 +293,9 @@ def resynchronisation(document: Document, now: datetime) -> Event:
     return _event("updated", document, now, {**snapshot(document), "changed": []})
 
 
-def apply_suspension_order(document: Document, order: dict[str, Any], actor: Actor,
-                           now: datetime) -> Result:
+def apply_suspension_order(
+    document: Document, order: dict[str, Any], actor: Actor, now: datetime
+) -> Result:
     """A suspension order (责令停产停业整顿) from inspection suspends an operating enterprise.
 
     Every open order is kept (`open_suspension_orders`): orders for different hazards overlap,
@@ -191,41 +307,64 @@ def apply_suspension_order(document: Document, order: dict[str, Any], actor: Act
     kept = {**document, "open_suspension_orders": [*open_orders, order["order_id"]]}
     if document["status"] != "operating":
         return kept, []
-    return _status_change(kept, "suspended", order.get("reason") or "suspension order",
-                          date.fromisoformat(order["ordered_on"]), actor, now,
-                          cause={"suspension_order": order["order_id"]})
+    return _status_change(
+        kept,
+        "suspended",
+        order.get("reason") or "suspension order",
+        date.fromisoformat(order["ordered_on"]),
+        actor,
+        now,
+        cause={"suspension_order": order["order_id"]},
+    )
 
 
-def lift_suspension_order(document: Document, order: dict[str, Any], actor: Actor,
-                          now: datetime) -> Result:
+def lift_suspension_order(
+    document: Document, order: dict[str, Any], actor: Actor, now: datetime
+) -> Result:
     """Lifting an order restores operating only when no other order is still open, and only a
     suspension that an order caused (a status set by hand stays as it was set)."""
     open_orders = document.get("open_suspension_orders") or []
     last_cause = (document["status_history"][-1].get("cause") or {}).get("suspension_order")
     if order["order_id"] not in open_orders and last_cause != order["order_id"]:
         return document, []  # unknown, or lifted already (an order kept before this list was)
-    remaining = {**document, "open_suspension_orders": [
-        order_id for order_id in open_orders if order_id != order["order_id"]]}
-    if remaining["open_suspension_orders"] or document["status"] != "suspended" \
-            or last_cause is None:
+    remaining = {
+        **document,
+        "open_suspension_orders": [
+            order_id for order_id in open_orders if order_id != order["order_id"]
+        ],
+    }
+    if (
+        remaining["open_suspension_orders"]
+        or document["status"] != "suspended"
+        or last_cause is None
+    ):
         return remaining, []
-    return _status_change(remaining, "operating",
-                          order.get("reason") or "suspension order lifted",
-                          date.fromisoformat(order["lifted_on"]), actor, now,
-                          cause={"suspension_order": order["order_id"]})
+    return _status_change(
+        remaining,
+        "operating",
+        order.get("reason") or "suspension order lifted",
+        date.fromisoformat(order["lifted_on"]),
+        actor,
+        now,
+        cause={"suspension_order": order["order_id"]},
+    )
 
 
 def snapshot(document: Document) -> dict[str, Any]:
     """The enterprise as other services and the API see it (no internal bookkeeping)."""
     grade = document.get("standardization")
     return {
-        "uscc": document["uscc"], "name": document["name"],
-        "region_code": document["region_code"], "address": document["address"],
-        "industry": document["industry"], "above_scale": document["above_scale"],
-        "principal": document["principal"], "safety_manager": document.get("safety_manager"),
+        "uscc": document["uscc"],
+        "name": document["name"],
+        "region_code": document["region_code"],
+        "address": document["address"],
+        "industry": document["industry"],
+        "above_scale": document["above_scale"],
+        "principal": document["principal"],
+        "safety_manager": document.get("safety_manager"),
         "risk_features": document["risk_features"],
-        "standardization": grade and {
-            **grade, "review_due_on": standardization.review_due_on(grade)},
+        "standardization": grade
+        and {**grade, "review_due_on": standardization.review_due_on(grade)},
         "status": document["status"],
     }
 
@@ -234,17 +373,19 @@ def view(document: Document, today: date) -> dict[str, Any]:
     """The API representation: the snapshot plus dates and derived standardization state."""
     body = snapshot(document)
     if body["standardization"]:
-        body["standardization"]["state"] = standardization.state(document["standardization"],
-                                                                 today)
-    return {**body, "status_history": [
-        {key: entry[key] for key in ("status", "reason", "effective_on")}
-        for entry in document["status_history"]],
+        body["standardization"]["state"] = standardization.state(document["standardization"], today)
+    return {
+        **body,
+        "status_history": [
+            {key: entry[key] for key in ("status", "reason", "effective_on")}
+            for entry in document["status_history"]
+        ],
         "open_suspension_orders": document.get("open_suspension_orders") or [],
-        "uscc_override": document.get("uscc_override") and {
-            "reason": document["uscc_override"]["reason"],
-            "by": document["uscc_override"]["by"]},
+        "uscc_override": document.get("uscc_override")
+        and {"reason": document["uscc_override"]["reason"], "by": document["uscc_override"]["by"]},
         "created_at": utc_instant(document["created_at"]),
-        "updated_at": utc_instant(document["updated_at"])}
+        "updated_at": utc_instant(document["updated_at"]),
+    }
 
 
 def audit_trail(document: Document) -> list[dict[str, Any]]:

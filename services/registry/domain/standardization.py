@@ -1,8 +1,10 @@
-"""Safety production standardization (安全生产标准化) grades: how long they last, when review is due.
+"""Safety production standardization (安全生产标准化) grades: how long they last, when review is
+due.
 
 应急〔2021〕83号 [secondary]: a grade is valid 3 years and re-assessment is applied for before
 expiry. How long before is local policy [verify]; deployments may override.
 """
+
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,14 +31,21 @@ def normalise(standardization: dict[str, Any] | None, today: date) -> dict[str, 
         return None
     graded_on = standardization["graded_on"]
     if graded_on > today:
-        raise InvalidInput("a standardization grade cannot be awarded in the future",
-                           {"standardization": {"graded_on": ["in the future"]}})
+        raise InvalidInput(
+            "a standardization grade cannot be awarded in the future",
+            {"standardization": {"graded_on": ["in the future"]}},
+        )
     expires_on = expiry_of(standardization)
     if expires_on <= graded_on:
-        raise InvalidInput("the grade must expire after it was awarded",
-                           {"standardization": {"expires_on": ["not after graded_on"]}})
-    return {"grade": standardization["grade"], "graded_on": graded_on.isoformat(),
-            "expires_on": expires_on.isoformat()}
+        raise InvalidInput(
+            "the grade must expire after it was awarded",
+            {"standardization": {"expires_on": ["not after graded_on"]}},
+        )
+    return {
+        "grade": standardization["grade"],
+        "graded_on": graded_on.isoformat(),
+        "expires_on": expires_on.isoformat(),
+    }
 
 
 def review_due_on(standardization: dict[str, Any] | None) -> str | None:

@@ -11,6 +11,7 @@ at the jurisdiction check. Generated identifiers almost never name a record, so 
 is pointed at real ones (an enterprise with a completed inspection, hazards, evidence, a case and
 an accident): hostile values then reach the code that stores them, not only the 404.
 """
+
 import zlib
 
 import pytest
@@ -41,16 +42,29 @@ def known(sign_in, users):
     """Real records, by the first path segment of the routes that name them."""
     body, company = register(sign_in, users)
     uscc = body["uscc"]
-    _, hazards = inspected(sign_in, uscc, [general_finding(), {
-        "description": "除尘系统失效", "raise_to_major": True, "raise_reason": "可能爆炸"}])
+    _, hazards = inspected(
+        sign_in,
+        uscc,
+        [
+            general_finding(),
+            {"description": "除尘系统失效", "raise_to_major": True, "raise_reason": "可能爆炸"},
+        ],
+    )
     admin = sign_in("admin")
     evidence = upload(company, png(21)).json()["id"]
-    case = admin.post("/api/v1/enforcement-cases", json={
-        "uscc": uscc, "parties": [{"kind": "unit", "name": body["name"]}]}).json()["id"]
+    case = admin.post(
+        "/api/v1/enforcement-cases",
+        json={"uscc": uscc, "parties": [{"kind": "unit", "name": body["name"]}]},
+    ).json()["id"]
     reported = admin.post("/api/v1/accidents", json=accident(uscc)).json()["id"]
-    return {"uscc": uscc, "inspections": open_visit(sign_in, uscc)["id"],
-            "hazards": hazards["major"][0],
-            "evidence": evidence, "enforcement-cases": case, "accidents": reported}
+    return {
+        "uscc": uscc,
+        "inspections": open_visit(sign_in, uscc)["id"],
+        "hazards": hazards["major"][0],
+        "evidence": evidence,
+        "enforcement-cases": case,
+        "accidents": reported,
+    }
 
 
 def aim_at_known_records(case, known):
@@ -78,13 +92,17 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 
 
 def test_the_fuzzed_document_is_the_one_served(platform):
-    assert requests.get(platform.url + "/api/openapi.json", timeout=30).json() == \
-        openapi_document()
+    assert requests.get(platform.url + "/api/openapi.json", timeout=30).json() == openapi_document()
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_request_breaks_the_api_or_its_contract(case, platform, administrator, known, tally):
     aim_at_known_records(case, known)
     response = case.call(base_url=platform.url, session=administrator, timeout=30)

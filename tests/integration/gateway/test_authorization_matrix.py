@@ -9,6 +9,7 @@ A route the table does not cover fails here, so a new route cannot ship without 
 Allowed writes answer 2xx, or 409 when an earlier cell already moved the record on (a completed
 inspection takes no more findings); authorization is always decided before state.
 """
+
 import io
 import re
 from dataclasses import dataclass
@@ -16,12 +17,12 @@ from datetime import timedelta
 
 import pytest
 
+from services import SERVICE_NAMES
 from services.kit.pure import regions
 from services.kit.pure.clock import Clock
 from tests.support.api import COMPANY_PASSWORD, PASSWORD, wait_until_inspection_knows
 from tests.support.factories import SECOND_OFFICER, enterprise, new_uscc, png
 from tests.support.routes import api_routes
-from services import SERVICE_NAMES
 
 INSPECTORS = ("admin", "regulator", "inspector")
 REVIEWERS = ("admin", "regulator")
@@ -30,8 +31,13 @@ ALL_ROLES = ("admin", "regulator", "inspector", "auditor", "agency", "enterprise
 # city are in its jurisdiction: it reads them and writes nothing.
 # The agency has an account of its own, so the records it makes here stay out of other tests'
 # lists.
-ACCOUNTS = {"admin": "admin", "regulator": "minle", "inspector": "inspector-minle",
-            "auditor": "auditor", "agency": "agency-matrix"}
+ACCOUNTS = {
+    "admin": "admin",
+    "regulator": "minle",
+    "inspector": "inspector-minle",
+    "auditor": "auditor",
+    "agency": "agency-matrix",
+}
 RELATIONS = {"own": "620722", "other_enterprise": "620722", "other_county": "620702"}
 ALLOWED_WRITE = {200, 201, 409}
 
@@ -62,76 +68,97 @@ POLICY = {
     ("POST", "/api/v1/enterprises"): Rule("create", ("admin", "regulator", "inspector")),
     ("GET", "/api/v1/enterprises/<string:uscc>"): Rule("read"),
     ("PATCH", "/api/v1/enterprises/<string:uscc>"): Rule("write", INSPECTORS),
-    ("POST", "/api/v1/enterprises/<string:uscc>/status"): Rule("write", INSPECTORS,
-                                                               target="spare"),
+    ("POST", "/api/v1/enterprises/<string:uscc>/status"): Rule("write", INSPECTORS, target="spare"),
     ("GET", "/api/v1/enterprises/<string:uscc>/history"): Rule("read", (*REVIEWERS, "auditor")),
     ("POST", "/api/v1/enterprises/import"): Rule("list", INSPECTORS),
     ("GET", "/api/v1/enterprises/export"): Rule("list"),
     ("GET", "/api/v1/hazard-catalogue"): Rule("list"),
     ("GET", "/api/v1/inspections"): Rule("list"),
-    ("POST", "/api/v1/inspections"): Rule("create", (*INSPECTORS, "agency"),
-                                          visibility="assigned"),
+    ("POST", "/api/v1/inspections"): Rule("create", (*INSPECTORS, "agency"), visibility="assigned"),
     ("POST", "/api/v1/agency-assignments"): Rule("create", REVIEWERS),
-    ("GET", "/api/v1/inspections/<string:identifier>"): Rule("read", target="inspection",
-                                                             visibility="assigned"),
+    ("GET", "/api/v1/inspections/<string:identifier>"): Rule(
+        "read", target="inspection", visibility="assigned"
+    ),
     ("POST", "/api/v1/inspections/<string:identifier>/findings"): Rule(
-        "write", (*INSPECTORS, "agency"), target="inspection", visibility="assigned"),
+        "write", (*INSPECTORS, "agency"), target="inspection", visibility="assigned"
+    ),
     ("POST", "/api/v1/inspections/<string:identifier>/complete"): Rule(
-        "write", (*INSPECTORS, "agency"), target="inspection", visibility="assigned"),
-    ("POST", "/api/v1/self-inspections"): Rule("create", ("enterprise", *INSPECTORS),
-                                               implied_own=True),
-    ("GET", "/api/v1/self-inspections/coverage/<string:uscc>/<int(min=2000, max=2100):year>"):
-        Rule("read"),
+        "write", (*INSPECTORS, "agency"), target="inspection", visibility="assigned"
+    ),
+    ("POST", "/api/v1/self-inspections"): Rule(
+        "create", ("enterprise", *INSPECTORS), implied_own=True
+    ),
+    ("GET", "/api/v1/self-inspections/coverage/<string:uscc>/<int(min=2000, max=2100):year>"): Rule(
+        "read"
+    ),
     ("GET", "/api/v1/hazards"): Rule("list"),
-    ("GET", "/api/v1/hazards/<string:identifier>"): Rule("read", target="general_hazard",
-                                                         visibility="assigned"),
+    ("GET", "/api/v1/hazards/<string:identifier>"): Rule(
+        "read", target="general_hazard", visibility="assigned"
+    ),
     ("POST", "/api/v1/hazards/<string:identifier>/rectification"): Rule(
-        "write", ("enterprise",), target="general_hazard", visibility="assigned"),
+        "write", ("enterprise",), target="general_hazard", visibility="assigned"
+    ),
     ("POST", "/api/v1/hazards/<string:identifier>/verification"): Rule(
-        "write", INSPECTORS, target="general_hazard", visibility="assigned"),
+        "write", INSPECTORS, target="general_hazard", visibility="assigned"
+    ),
     ("POST", "/api/v1/hazards/<string:identifier>/plan"): Rule(
-        "write", REVIEWERS, target="major_hazard", visibility="assigned"),
+        "write", REVIEWERS, target="major_hazard", visibility="assigned"
+    ),
     ("POST", "/api/v1/hazards/<string:identifier>/actions"): Rule(
-        "write", ("enterprise", *INSPECTORS), target="major_hazard", visibility="assigned"),
+        "write", ("enterprise", *INSPECTORS), target="major_hazard", visibility="assigned"
+    ),
     ("POST", "/api/v1/hazards/<string:identifier>/suspension/lift"): Rule(
-        "write", REVIEWERS, target="major_hazard", visibility="assigned"),
+        "write", REVIEWERS, target="major_hazard", visibility="assigned"
+    ),
     ("POST", "/api/v1/hazards/<string:identifier>/escalation"): Rule(
-        "write", REVIEWERS, target="general_hazard", visibility="assigned"),
+        "write", REVIEWERS, target="general_hazard", visibility="assigned"
+    ),
     ("POST", "/api/v1/hazards/<string:identifier>/extension"): Rule(
-        "write", ("enterprise",), target="general_hazard", visibility="assigned"),
+        "write", ("enterprise",), target="general_hazard", visibility="assigned"
+    ),
     ("PUT", "/api/v1/hazards/<string:identifier>/extension"): Rule(
-        "write", REVIEWERS, target="general_hazard", visibility="assigned"),
+        "write", REVIEWERS, target="general_hazard", visibility="assigned"
+    ),
     ("GET", "/api/v1/enforcement-cases"): Rule("list"),
     ("POST", "/api/v1/enforcement-cases"): Rule("create", INSPECTORS),
     ("GET", "/api/v1/enforcement-cases/<string:identifier>"): Rule("read", target="case"),
     # The bureau decides penalties, suspensions, extensions and escalation rungs (行政处罚法);
     # an inspector records findings and proposes.
     ("POST", "/api/v1/enforcement-cases/<string:identifier>/penalties"): Rule(
-        "write", REVIEWERS, target="case"),
+        "write", REVIEWERS, target="case"
+    ),
     ("POST", "/api/v1/enforcement-cases/<string:identifier>/compliance"): Rule(
-        "write", INSPECTORS, target="case"),
+        "write", INSPECTORS, target="case"
+    ),
     ("POST", "/api/v1/enforcement-cases/<string:identifier>/daily-fines"): Rule(
-        "write", REVIEWERS, target="case"),
+        "write", REVIEWERS, target="case"
+    ),
     ("POST", "/api/v1/enforcement-cases/<string:identifier>/closure"): Rule(
-        "write", REVIEWERS, target="case"),
+        "write", REVIEWERS, target="case"
+    ),
     ("GET", "/api/v1/inspection-plans"): Rule("list", (*INSPECTORS, "auditor")),
     ("POST", "/api/v1/inspection-plans"): Rule("query", REVIEWERS),
     ("GET", "/api/v1/accidents"): Rule("list"),
     ("POST", "/api/v1/accidents"): Rule("create", INSPECTORS),
     ("GET", "/api/v1/accidents/<string:identifier>"): Rule("read", target="accident"),
     ("POST", "/api/v1/accidents/<string:identifier>/supplements"): Rule(
-        "write", INSPECTORS, target="accident"),
+        "write", INSPECTORS, target="accident"
+    ),
     ("POST", "/api/v1/accidents/<string:identifier>/level-reports"): Rule(
-        "write", INSPECTORS, target="accident"),
+        "write", INSPECTORS, target="accident"
+    ),
     ("GET", "/api/v1/indicators/inspection"): Rule("query", (*INSPECTORS, "auditor")),
     ("GET", f"/api/v1/dead-letters/<any({', '.join(SERVICE_NAMES)}):service>"): Rule(
-        "list", ("admin",)),
+        "list", ("admin",)
+    ),
     ("GET", "/api/v1/rules"): Rule("list"),
-    ("POST", "/api/v1/evidence"): Rule("create", ("enterprise", "agency", *INSPECTORS),
-                                       implied_own=True),
+    ("POST", "/api/v1/evidence"): Rule(
+        "create", ("enterprise", "agency", *INSPECTORS), implied_own=True
+    ),
     ("GET", "/api/v1/evidence/<string:identifier>"): Rule("read", target="evidence"),
     ("POST", "/api/v1/evidence/<string:identifier>/verification"): Rule(
-        "write", INSPECTORS, target="evidence"),
+        "write", INSPECTORS, target="evidence"
+    ),
 }
 
 
@@ -166,6 +193,7 @@ def expected(rule, role, scope, relation):
 
 # --- the worlds the cells act on --------------------------------------------------------------
 
+
 def today(offset=0):
     return (Clock().today() + timedelta(days=offset)).isoformat()
 
@@ -188,20 +216,43 @@ def _ok(reply, status=(200, 201)):
 
 def _inspected(recorder, uscc, mode):
     """An open inspection, and a completed one that found a general and a major hazard."""
-    opened = [_ok(recorder.post("/api/v1/inspections", json={
-        "uscc": uscc, "mode": mode, "place": "车间", "content": "安全检查",
-        "inspectors": [SECOND_OFFICER]})) for _ in range(2)]
+    opened = [
+        _ok(
+            recorder.post(
+                "/api/v1/inspections",
+                json={
+                    "uscc": uscc,
+                    "mode": mode,
+                    "place": "车间",
+                    "content": "安全检查",
+                    "inspectors": [SECOND_OFFICER],
+                },
+            )
+        )
+        for _ in range(2)
+    ]
     open_visit, done_visit = opened
     path = f"/api/v1/inspections/{done_visit['id']}"
     _ok(recorder.post(path + "/findings", json={"description": "积尘", "deadline": today(30)}))
-    _ok(recorder.post(path + "/findings", json={"description": "除尘系统失效",
-                                                "raise_to_major": True,
-                                                "raise_reason": "可能引发粉尘爆炸"}))
-    done = _ok(recorder.post(path + "/complete", json={"handling": "责令整改",
-                                                       "signature": "王伟"}))
+    _ok(
+        recorder.post(
+            path + "/findings",
+            json={
+                "description": "除尘系统失效",
+                "raise_to_major": True,
+                "raise_reason": "可能引发粉尘爆炸",
+            },
+        )
+    )
+    done = _ok(
+        recorder.post(path + "/complete", json={"handling": "责令整改", "signature": "王伟"})
+    )
     grades = {finding["grade"]: finding["hazard_id"] for finding in done["findings"]}
-    return {"inspection": open_visit["id"], "general_hazard": grades["general"],
-            "major_hazard": grades["major"]}
+    return {
+        "inspection": open_visit["id"],
+        "general_hazard": grades["general"],
+        "major_hazard": grades["major"],
+    }
 
 
 def _world(relation, sign_in, users):
@@ -216,15 +267,25 @@ def _world(relation, sign_in, users):
     company = sign_in(company_user, COMPANY_PASSWORD)
     wait_until_inspection_knows(admin, uscc)
     if relation == "own":
-        _ok(sign_in("minle").post("/api/v1/agency-assignments",
-                                  json={"agency": ACCOUNTS["agency"], "uscc": uscc}))
+        _ok(
+            sign_in("minle").post(
+                "/api/v1/agency-assignments", json={"agency": ACCOUNTS["agency"], "uscc": uscc}
+            )
+        )
         records = _inspected(sign_in(ACCOUNTS["agency"]), uscc, "third_party")
     else:
         records = _inspected(admin, uscc, "routine")
-    records["evidence"] = _ok(company.post(
-        "/api/v1/evidence", files={"file": ("fix.png", io.BytesIO(png()), "image/png")}))["id"]
-    case = _ok(admin.post("/api/v1/enforcement-cases", json={
-        "uscc": uscc, "parties": [{"kind": "unit", "name": "测试公司"}]}))
+    records["evidence"] = _ok(
+        company.post(
+            "/api/v1/evidence", files={"file": ("fix.png", io.BytesIO(png()), "image/png")}
+        )
+    )["id"]
+    case = _ok(
+        admin.post(
+            "/api/v1/enforcement-cases",
+            json={"uscc": uscc, "parties": [{"kind": "unit", "name": "测试公司"}]},
+        )
+    )
     records["case"] = case["id"]
     records["party"] = case["parties"][0]["party_id"]
     records["accident"] = _ok(admin.post("/api/v1/accidents", json=accident_body(uscc)))["id"]
@@ -232,9 +293,15 @@ def _world(relation, sign_in, users):
 
 
 def accident_body(uscc):
-    return {"uscc": uscc, "occurred_at": (Clock().now() - timedelta(hours=2)).isoformat(),
-            "place": "冲压车间", "accident_type": "machinery", "deaths": 0,
-            "serious_injuries": 1, "direct_loss_yuan": 1000}
+    return {
+        "uscc": uscc,
+        "occurred_at": (Clock().now() - timedelta(hours=2)).isoformat(),
+        "place": "冲压车间",
+        "accident_type": "machinery",
+        "deaths": 0,
+        "serious_injuries": 1,
+        "direct_loss_yuan": 1000,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -245,10 +312,14 @@ def worlds(sign_in, users):
 
 # --- one request per cell -----------------------------------------------------------------------
 
+
 def _path(rule_path, world, rule):
-    values = {"uscc": world.spare if rule.target == "spare" else world.uscc,
-              "identifier": world.records.get(rule.target), "year": Clock().today().year,
-              "service": "inspection"}
+    values = {
+        "uscc": world.spare if rule.target == "spare" else world.uscc,
+        "identifier": world.records.get(rule.target),
+        "year": Clock().today().year,
+        "service": "inspection",
+    }
     # A variable is written <converter(arguments):name>; its name is the last word.
     return re.sub(r"<[^>]*?(\w+)>", lambda match: str(values[match.group(1)]), rule_path)
 
@@ -257,77 +328,145 @@ def _request(method, rule_path, world, role, account):
     """The request a caller in `role` would send to this route about `world`."""
     uscc = world.uscc
     bodies = {
-        "/api/v1/auth/token": {"json": {"username": account, "password": (
-            COMPANY_PASSWORD if role == "enterprise" else PASSWORD)}},
+        "/api/v1/auth/token": {
+            "json": {
+                "username": account,
+                "password": (COMPANY_PASSWORD if role == "enterprise" else PASSWORD),
+            }
+        },
         "/api/v1/enterprises": {"json": enterprise(region_code=world.region)},
         "/api/v1/enterprises/<string:uscc>": {"json": {"address": "工业园区9号"}},
-        "/api/v1/enterprises/<string:uscc>/status": {"json": {"status": "suspended",
-                                                              "reason": "停产检修"}},
-        "/api/v1/enterprises/import": {"files": {"file": ("企业.csv", (
-            "uscc,name,region_code,address,industry,principal_name,principal_phone\n"
-            f"{new_uscc(world.region)},导入测试有限公司,{world.region},工业园区,machinery,"
-            "王伟,13800000000\n").encode())}},
-        "/api/v1/inspections": {"json": {"uscc": uscc, "place": "车间", "content": "检查",
-                                         "mode": "third_party" if role == "agency"
-                                         else "routine", "inspectors": [SECOND_OFFICER]}},
+        "/api/v1/enterprises/<string:uscc>/status": {
+            "json": {"status": "suspended", "reason": "停产检修"}
+        },
+        "/api/v1/enterprises/import": {
+            "files": {
+                "file": (
+                    "企业.csv",
+                    (
+                        "uscc,name,region_code,address,industry,principal_name,principal_phone\n"
+                        f"{new_uscc(world.region)},导入测试有限公司,{world.region},工业园区,machinery,"
+                        "王伟,13800000000\n"
+                    ).encode(),
+                )
+            }
+        },
+        "/api/v1/inspections": {
+            "json": {
+                "uscc": uscc,
+                "place": "车间",
+                "content": "检查",
+                "mode": "third_party" if role == "agency" else "routine",
+                "inspectors": [SECOND_OFFICER],
+            }
+        },
         "/api/v1/agency-assignments": {"json": {"agency": "agency-elsewhere", "uscc": uscc}},
-        "/api/v1/inspections/<string:identifier>/findings": {"json": {
-            "description": "通道堵塞", "deadline": today(20)}},
-        "/api/v1/inspections/<string:identifier>/complete": {"json": {
-            "handling": "责令整改", "signature": "王伟"}},
-        "/api/v1/self-inspections": {"json": {"uscc": uscc, "performed_on": today(),
-                                              "led_by_principal": True, "content": "月度检查"}},
-        "/api/v1/hazards/<string:identifier>/rectification": {"json": {
-            "evidence": [world.records["evidence"]], "note": "已清理"}},
-        "/api/v1/hazards/<string:identifier>/verification": {"json": {
-            "decision": "reject", "reason": "整改不到位"}},
-        "/api/v1/hazards/<string:identifier>/plan": {"json": {
-            "targets": "消除隐患", "measures": "更换设备", "funds_yuan": 50000,
-            "people": "设备科", "deadline": today(60), "safety_measures": "停用",
-            "emergency_measures": "预案"}},
-        "/api/v1/hazards/<string:identifier>/actions": {"json": {
-            "action": "start_rectification"}},
+        "/api/v1/inspections/<string:identifier>/findings": {
+            "json": {"description": "通道堵塞", "deadline": today(20)}
+        },
+        "/api/v1/inspections/<string:identifier>/complete": {
+            "json": {"handling": "责令整改", "signature": "王伟"}
+        },
+        "/api/v1/self-inspections": {
+            "json": {
+                "uscc": uscc,
+                "performed_on": today(),
+                "led_by_principal": True,
+                "content": "月度检查",
+            }
+        },
+        "/api/v1/hazards/<string:identifier>/rectification": {
+            "json": {"evidence": [world.records["evidence"]], "note": "已清理"}
+        },
+        "/api/v1/hazards/<string:identifier>/verification": {
+            "json": {"decision": "reject", "reason": "整改不到位"}
+        },
+        "/api/v1/hazards/<string:identifier>/plan": {
+            "json": {
+                "targets": "消除隐患",
+                "measures": "更换设备",
+                "funds_yuan": 50000,
+                "people": "设备科",
+                "deadline": today(60),
+                "safety_measures": "停用",
+                "emergency_measures": "预案",
+            }
+        },
+        "/api/v1/hazards/<string:identifier>/actions": {"json": {"action": "start_rectification"}},
         "/api/v1/hazards/<string:identifier>/suspension/lift": {"json": {"reason": "复查合格"}},
-        "/api/v1/hazards/<string:identifier>/escalation": {"json": {
-            "kind": "supervision_order", "approve": True, "reason": "逾期未整改"}},
-        "/api/v1/hazards/<string:identifier>/extension": {"json": (
-            {"deadline": today(90), "reason": "设备到货延迟"} if method == "POST"
-            else {"approve": True, "reason": "理由充分"})},
-        "/api/v1/enforcement-cases": {"json": {"uscc": uscc, "parties": [
-            {"kind": "unit", "name": "测试公司"}]}},
-        "/api/v1/enforcement-cases/<string:identifier>/penalties": {"json": {"lines": [{
-            "party_id": world.records["party"], "legal_basis": "安全生产法第一百零二条",
-            "article": "safety_law.art102", "amount_yuan": 20000,
-            "decision_number": "民应急罚〔2026〕1号",
-            "decided_on": today(), "order_to_correct": True}]}},
-        "/api/v1/enforcement-cases/<string:identifier>/compliance": {"json": {
-            "party_id": world.records["party"], "status": "refused", "on": today()}},
-        "/api/v1/enforcement-cases/<string:identifier>/daily-fines": {"json": {
-            "party_id": world.records["party"], "impose": False, "reason": "暂不按日处罚"}},
-        "/api/v1/enforcement-cases/<string:identifier>/closure": {"json": {
-            "decision_number": "民应急关〔2026〕1号", "reason": "拒不执行停产整顿决定"}},
-        "/api/v1/inspection-plans": {"json": {"region": world.region, "year": 2026,
-                                              "sample_size": 1, "seed": 7}}
-        if method == "POST" else {},
+        "/api/v1/hazards/<string:identifier>/escalation": {
+            "json": {"kind": "supervision_order", "approve": True, "reason": "逾期未整改"}
+        },
+        "/api/v1/hazards/<string:identifier>/extension": {
+            "json": (
+                {"deadline": today(90), "reason": "设备到货延迟"}
+                if method == "POST"
+                else {"approve": True, "reason": "理由充分"}
+            )
+        },
+        "/api/v1/enforcement-cases": {
+            "json": {"uscc": uscc, "parties": [{"kind": "unit", "name": "测试公司"}]}
+        },
+        "/api/v1/enforcement-cases/<string:identifier>/penalties": {
+            "json": {
+                "lines": [
+                    {
+                        "party_id": world.records["party"],
+                        "legal_basis": "安全生产法第一百零二条",
+                        "article": "safety_law.art102",
+                        "amount_yuan": 20000,
+                        "decision_number": "民应急罚〔2026〕1号",
+                        "decided_on": today(),
+                        "order_to_correct": True,
+                    }
+                ]
+            }
+        },
+        "/api/v1/enforcement-cases/<string:identifier>/compliance": {
+            "json": {"party_id": world.records["party"], "status": "refused", "on": today()}
+        },
+        "/api/v1/enforcement-cases/<string:identifier>/daily-fines": {
+            "json": {"party_id": world.records["party"], "impose": False, "reason": "暂不按日处罚"}
+        },
+        "/api/v1/enforcement-cases/<string:identifier>/closure": {
+            "json": {"decision_number": "民应急关〔2026〕1号", "reason": "拒不执行停产整顿决定"}
+        },
+        "/api/v1/inspection-plans": {
+            "json": {"region": world.region, "year": 2026, "sample_size": 1, "seed": 7}
+        }
+        if method == "POST"
+        else {},
         "/api/v1/accidents": {"json": accident_body(uscc)} if method == "POST" else {},
-        "/api/v1/accidents/<string:identifier>/supplements": {"json": {
-            "serious_injuries": 2, "reason": "伤情核实"}},
-        "/api/v1/accidents/<string:identifier>/level-reports": {"json": {
-            "to": "city", "reported_at": Clock().now().isoformat()}},
-        "/api/v1/indicators/inspection": {"params": {"region": world.region,
-                                                     "year": Clock().today().year}},
-        "/api/v1/evidence": {"data": {"uscc": uscc}, "files": {
-            "file": ("photo.png", io.BytesIO(png()), "image/png")}} if method == "POST" else {},
+        "/api/v1/accidents/<string:identifier>/supplements": {
+            "json": {"serious_injuries": 2, "reason": "伤情核实"}
+        },
+        "/api/v1/accidents/<string:identifier>/level-reports": {
+            "json": {"to": "city", "reported_at": Clock().now().isoformat()}
+        },
+        "/api/v1/indicators/inspection": {
+            "params": {"region": world.region, "year": Clock().today().year}
+        },
+        "/api/v1/evidence": {
+            "data": {"uscc": uscc},
+            "files": {"file": ("photo.png", io.BytesIO(png()), "image/png")},
+        }
+        if method == "POST"
+        else {},
     }
     return bodies.get(rule_path, {})
 
 
-CELLS = [(method, path, role, relation) for method, path in ROUTES for role in ALL_ROLES
-         for relation in RELATIONS]
+CELLS = [
+    (method, path, role, relation)
+    for method, path in ROUTES
+    for role in ALL_ROLES
+    for relation in RELATIONS
+]
 
 
-@pytest.mark.parametrize("method,path,role,relation", CELLS,
-                         ids=[f"{m} {p} {r} {rel}" for m, p, r, rel in CELLS])
+@pytest.mark.parametrize(
+    "method,path,role,relation", CELLS, ids=[f"{m} {p} {r} {rel}" for m, p, r, rel in CELLS]
+)
 def test_cell(worlds, sign_in, users, anonymous, method, path, role, relation):
     rule = POLICY.get((method, path))
     assert rule is not None, f"{method} {path} has no row in POLICY"
@@ -340,9 +479,11 @@ def test_cell(worlds, sign_in, users, anonymous, method, path, role, relation):
         scope = users.users.find_one({"_id": account})["region_scope"]
     if rule.kind == "public":
         api = anonymous
-    reply = getattr(api, method.lower())(_path(path, world, rule),
-                                         **_request(method, path, world, role, account))
+    reply = getattr(api, method.lower())(
+        _path(path, world, rule), **_request(method, path, world, role, account)
+    )
     allowed = expected(rule, role, scope, relation)
     assert reply.status_code in allowed, (
         f"{role} ({account}) → {method} {path} on the {relation} target: expected "
-        f"{sorted(allowed)}, got {reply.status_code}: {reply.text[:300]}")
+        f"{sorted(allowed)}, got {reply.status_code}: {reply.text[:300]}"
+    )

@@ -3,6 +3,7 @@
 The service is the kit-only holding service (its workers wait until the test releases them), a
 real process on the suite's broker and database.
 """
+
 import dataclasses
 import threading
 import time
@@ -23,8 +24,9 @@ RPC_TIMEOUT = 60
 
 @pytest.fixture(scope="module")
 def holding_settings(settings, tmp_path_factory):
-    return dataclasses.replace(settings, rpc_timeout_seconds=RPC_TIMEOUT,
-                               data_dir=str(tmp_path_factory.mktemp("overload")))
+    return dataclasses.replace(
+        settings, rpc_timeout_seconds=RPC_TIMEOUT, data_dir=str(tmp_path_factory.mktemp("overload"))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +62,12 @@ def call_in_background(rpc, gate):
 def test_a_service_with_every_worker_busy_and_as_many_waiting_refuses_at_once(service, rpc):
     gates = [service.gate() for _ in range(2 * WORKERS)]
     running = [call_in_background(rpc, gate) for gate in gates[:WORKERS]]
-    wait_until(lambda: all((gate / "started").exists() for gate in gates[:WORKERS]),
-               message="every worker to be busy")
+    wait_until(
+        lambda: all((gate / "started").exists() for gate in gates[:WORKERS]),
+        message="every worker to be busy",
+    )
     # One fewer than may wait: the service's own timer takes a worker now and then.
-    waiting = [call_in_background(rpc, gate) for gate in gates[WORKERS + 1:]]
+    waiting = [call_in_background(rpc, gate) for gate in gates[WORKERS + 1 :]]
     probes = []
 
     def refused_at_once():
@@ -74,8 +78,12 @@ def test_a_service_with_every_worker_busy_and_as_many_waiting_refuses_at_once(se
         return isinstance(outcome.get("answer"), Busy) and outcome["at"] - sent < 1
 
     try:
-        wait_until(refused_at_once, timeout=20, interval=0,
-                   message="a request beyond the waiting ones to be refused as busy")
+        wait_until(
+            refused_at_once,
+            timeout=20,
+            interval=0,
+            message="a request beyond the waiting ones to be refused as busy",
+        )
     finally:
         for gate in gates:
             released(gate)
@@ -88,7 +96,9 @@ def test_a_request_whose_caller_already_gave_up_is_not_started(service, holding_
     gate = service.gate()
     config = {"AMQP_URI": holding_settings.amqp_uri, "SERIALIZER": "json"}
     given_up = {**CALLER, DEADLINE: time.time() - 1}
-    with (ClusterRpcProxy(config, context_data=given_up, timeout=30) as cluster,
-          pytest.raises(TimedOut)):
+    with (
+        ClusterRpcProxy(config, context_data=given_up, timeout=30) as cluster,
+        pytest.raises(TimedOut),
+    ):
         getattr(cluster, SERVICE).answer(str(gate))
     assert not (gate / "started").exists()

@@ -1,6 +1,7 @@
 """Refusals: a read-only role writes nothing, a record that exists but is not the caller's is
 404 to read and 403 to change, a taken USCC says nothing about who holds it, and evidence up to
 its own limit gets through the gateway."""
+
 import io
 
 from tests.support.api import assert_problem, open_visit, read, register, upload
@@ -12,10 +13,15 @@ def test_auditor_cannot_add_findings_to_or_complete_an_inspection(sign_in, users
     visit = open_visit(sign_in, body["uscc"])
     path = f"/api/v1/inspections/{visit['id']}"
     auditor = sign_in("auditor")
-    assert_problem(auditor.post(path + "/findings", json={"description": "通道堵塞",
-                                                          "deadline": "2099-01-01"}), 403)
-    assert_problem(auditor.post(path + "/complete", json={"handling": "无",
-                                                          "signature": "王伟"}), 403)
+    assert_problem(
+        auditor.post(
+            path + "/findings", json={"description": "通道堵塞", "deadline": "2099-01-01"}
+        ),
+        403,
+    )
+    assert_problem(
+        auditor.post(path + "/complete", json={"handling": "无", "signature": "王伟"}), 403
+    )
     after = read(sign_in("minle"), path)
     assert after["state"] == "open" and after["findings"] == []
 
@@ -50,11 +56,13 @@ def test_registering_another_countys_uscc_reveals_nothing_about_it(sign_in):
 
 
 def test_evidence_larger_than_the_general_body_limit_is_accepted_up_to_its_own(
-        sign_in, users, settings):
+    sign_in, users, settings
+):
     _, company = register(sign_in, users)
     photo = png(12)
     content = photo + b"\x00" * (settings.max_body_bytes + 1024 * 1024 - len(photo))
-    reply = company.post("/api/v1/evidence", files={"file": ("大图.png", io.BytesIO(content),
-                                                             "image/png")})
+    reply = company.post(
+        "/api/v1/evidence", files={"file": ("大图.png", io.BytesIO(content), "image/png")}
+    )
     assert reply.status_code == 201, reply.text
     assert reply.json()["size"] == len(content)

@@ -79,10 +79,21 @@ def penalty_lines(case, **unit_overrides):
         "order_to_correct": True,
     }
     return [
-        {"party_id": unit["party_id"], "legal_basis": "《安全生产法》第一百零二条",
-         "article": "safety_law.art102", "amount_yuan": 50000, **common, **unit_overrides},
-        {"party_id": principal["party_id"], "legal_basis": "《安全生产法》第九十四条",
-         "article": "safety_law.art94", "amount_yuan": 20000, **common},
+        {
+            "party_id": unit["party_id"],
+            "legal_basis": "《安全生产法》第一百零二条",
+            "article": "safety_law.art102",
+            "amount_yuan": 50000,
+            **common,
+            **unit_overrides,
+        },
+        {
+            "party_id": principal["party_id"],
+            "legal_basis": "《安全生产法》第九十四条",
+            "article": "safety_law.art94",
+            "amount_yuan": 20000,
+            **common,
+        },
     ]
 
 
@@ -97,9 +108,10 @@ def test_overlapping_suspension_orders_keep_the_enterprise_suspended_until_the_l
 
     def registry_holds(orders):
         return wait_until(
-            lambda: len((status := registry_status(minle, uscc))["open_suspension_orders"])
-            == orders
-            and status,
+            lambda: (
+                len((status := registry_status(minle, uscc))["open_suspension_orders"]) == orders
+                and status
+            ),
             message=f"the registry to hold {orders} open orders",
         )
 
@@ -156,8 +168,14 @@ def test_an_inspector_proposes_but_the_bureau_decides(sign_in, firm):
         ({"article": "Art. 102"}, "article", "a penalty rule id"),
         ({"correction_ordered_on": day(1)}, "correction_ordered_on", "the order to correct"),
     ],
-    ids=["above the range", "unverified amounts", "unknown article", "no such case", "malformed",
-         "order to correct after the decision"],
+    ids=[
+        "above the range",
+        "unverified amounts",
+        "unknown article",
+        "no such case",
+        "malformed",
+        "order to correct after the decision",
+    ],
 )
 def test_a_line_outside_its_article_is_refused_with_the_range(
     sign_in, firm, overrides, field, message
@@ -239,26 +257,44 @@ def test_the_timer_proposes_the_next_rung_and_a_regulator_decides_it(sign_in, us
     path = f"/api/v1/hazards/{hazards['general'][0]}"
     try:
         platform.restart("inspection", clock_offset_seconds=2 * 86400)
-        wait_until(lambda: read(minle, path)["escalations"], timeout=60,
-                   message="the overdue timer to send the reminder")
+        wait_until(
+            lambda: read(minle, path)["escalations"],
+            timeout=60,
+            message="the overdue timer to send the reminder",
+        )
         # A week after the reminder, the next rung is due.
         platform.restart("inspection", clock_offset_seconds=9 * 86400)
-        proposed = wait_until(lambda: read(minle, path)["escalation_proposal"], timeout=60,
-                              message="the timer to propose the next rung")
+        proposed = wait_until(
+            lambda: read(minle, path)["escalation_proposal"],
+            timeout=60,
+            message="the timer to propose the next rung",
+        )
         assert (proposed["kind"], proposed["label"]) == ("supervision_order", "督办")
-        waiting = minle.get("/api/v1/hazards", params={"uscc": body["uscc"],
-                                                       "escalation_proposed": "true"}).json()
+        waiting = minle.get(
+            "/api/v1/hazards", params={"uscc": body["uscc"], "escalation_proposed": "true"}
+        ).json()
         assert [hazard["id"] for hazard in waiting["items"]] == [hazards["general"][0]]
         assert proposed["rule"] == {"id": "inspection.escalation.ladder", "version": 1}
         before = read(minle, path)
         assert [action["kind"] for action in before["escalations"]] == ["reminder"]
-        decision = {"kind": "supervision_order", "approve": True, "reason": "逾期未整改",
-                    "document_number": "民应急督〔2026〕5号"}
+        decision = {
+            "kind": "supervision_order",
+            "approve": True,
+            "reason": "逾期未整改",
+            "document_number": "民应急督〔2026〕5号",
+        }
         assert_problem(inspector.post(path + "/escalation", json=decision), 403, "forbidden")
-        assert_problem(minle.post(path + "/escalation", json={**decision, "kind": "interview"}),
-                       409, "conflict")
-        assert_problem(minle.post(path + "/escalation", json={**decision, "reason": ""}),
-                       422, "invalid_input", "reason")
+        assert_problem(
+            minle.post(path + "/escalation", json={**decision, "kind": "interview"}),
+            409,
+            "conflict",
+        )
+        assert_problem(
+            minle.post(path + "/escalation", json={**decision, "reason": ""}),
+            422,
+            "invalid_input",
+            "reason",
+        )
         assert read(minle, path) == before
         taken = minle.post(path + "/escalation", json=decision)
         assert taken.status_code == 200, taken.text
@@ -290,8 +326,12 @@ def test_art_112_daily_fines_are_proposed_and_the_bureau_decides(sign_in, firm):
     assert proposal["amount_yuan"] == 100000
     assert proposal["rule"] == {"id": "inspection.penalty.safety_law.art112", "version": 1}
     before = read(minle, path)
-    decision = {"party_id": unit, "impose": True, "reason": "拒不改正",
-                "decision_number": "民应急罚〔2026〕8号"}
+    decision = {
+        "party_id": unit,
+        "impose": True,
+        "reason": "拒不改正",
+        "decision_number": "民应急罚〔2026〕8号",
+    }
     assert_problem(inspector.post(path + "/daily-fines", json=decision), 403, "forbidden")
     assert_problem(
         minle.post(path + "/daily-fines", json={**decision, "decision_number": None}),
@@ -367,14 +407,19 @@ def test_a_deployment_s_interval_of_three_days_brings_the_proposal_forward(
     rules_dir = write_rules(tmp_path, SHORTER_INTERVAL)
     try:
         platform.restart("inspection", rules_dir=rules_dir, clock_offset_seconds=2 * 86400)
-        wait_until(lambda: read(minle, path)["escalations"], timeout=60,
-                   message="the overdue timer to send the reminder")
+        wait_until(
+            lambda: read(minle, path)["escalations"],
+            timeout=60,
+            message="the overdue timer to send the reminder",
+        )
         # Three days after the reminder: a week has not passed, the county's interval has.
         platform.restart("inspection", rules_dir=rules_dir, clock_offset_seconds=5 * 86400)
-        proposed = wait_until(lambda: read(minle, path)["escalation_proposal"], timeout=60,
-                              message="the timer to propose the next rung")
+        proposed = wait_until(
+            lambda: read(minle, path)["escalation_proposal"],
+            timeout=60,
+            message="the timer to propose the next rung",
+        )
     finally:
         platform.restart("inspection")
     assert proposed["kind"] == "supervision_order"
-    assert proposed["interval_rule"] == {"id": "inspection.escalation.interval_days",
-                                         "version": 2}
+    assert proposed["interval_rule"] == {"id": "inspection.escalation.interval_days", "version": 2}

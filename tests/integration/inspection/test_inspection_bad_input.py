@@ -335,10 +335,14 @@ def test_an_impossible_accident_report_is_refused_and_not_recorded(site, sign_in
 
 SELF_FOUND_CASES = {
     "major without its catalogue item": ({"grade": "major"}, "catalogue_item"),
-    "general naming a catalogue item": ({"grade": "general", "deadline": day(7),
-                                         "catalogue_item": "MEM10-11-1"}, "catalogue_item"),
-    "unknown catalogue item": ({"grade": "major", "catalogue_item": "MEM10-99-9"},
-                               "catalogue_item"),
+    "general naming a catalogue item": (
+        {"grade": "general", "deadline": day(7), "catalogue_item": "MEM10-11-1"},
+        "catalogue_item",
+    ),
+    "unknown catalogue item": (
+        {"grade": "major", "catalogue_item": "MEM10-99-9"},
+        "catalogue_item",
+    ),
     "general without a deadline": ({"grade": "general"}, "deadline"),
     "deadline in the past": ({"grade": "general", "deadline": day(-1)}, "deadline"),
     "unknown grade": ({"grade": "severe", "deadline": day(7)}, "grade"),
@@ -384,17 +388,33 @@ def level_report_cases(occurred):
     return {
         "unknown level": ({"to": "county", "reported_at": occurred.isoformat()}, 422, "to"),
         "a level a general accident does not reach": (
-            {"to": "province", "reported_at": occurred.isoformat()}, 422, "to"),
+            {"to": "province", "reported_at": occurred.isoformat()},
+            422,
+            "to",
+        ),
         "before the unit reported": (
             {"to": "city", "reported_at": (occurred + timedelta(minutes=10)).isoformat()},
-            422, "reported_at"),
+            422,
+            "reported_at",
+        ),
         "in the future": (
-            {"to": "city", "reported_at": (datetime.now(timezone.utc) + timedelta(hours=1))
-             .isoformat()}, 422, "reported_at"),
-        "without a time zone": ({"to": "city", "reported_at": "2026-03-01T08:00:00"}, 422,
-                                "reported_at"),
-        "an unknown field": ({"to": "city", "reported_at": occurred.isoformat(), "late": False},
-                             422, "late"),
+            {
+                "to": "city",
+                "reported_at": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
+            },
+            422,
+            "reported_at",
+        ),
+        "without a time zone": (
+            {"to": "city", "reported_at": "2026-03-01T08:00:00"},
+            422,
+            "reported_at",
+        ),
+        "an unknown field": (
+            {"to": "city", "reported_at": occurred.isoformat(), "late": False},
+            422,
+            "late",
+        ),
         "no body": (None, 422, None),
     }
 

@@ -203,8 +203,13 @@ def test_inspection_keeps_working_while_the_registry_is_down(sign_in, platform):
         assert minle.get(f"/api/v1/enterprises/{body['uscc']}").status_code == 503
         visit = inspector.post(
             "/api/v1/inspections",
-            json={"uscc": body["uscc"], "mode": "routine", "place": "仓库", "content": "日常检查",
-                  "inspectors": [SECOND_OFFICER]},
+            json={
+                "uscc": body["uscc"],
+                "mode": "routine",
+                "place": "仓库",
+                "content": "日常检查",
+                "inspectors": [SECOND_OFFICER],
+            },
         )
         assert visit.status_code == 201, visit.text
         assert visit.json()["enterprise_name"] == body["name"]

@@ -1,14 +1,28 @@
 """Who sees which inspection record: each rule of the store, as a query on the real database and
 as the predicate single reads use, over a table of callers and records. The two faces must
 agree, and both must give what the table says."""
+
 import pytest
 
-from services.inspection.store import (accidents_visible_to, hazards_visible_to,
-                                       inspections_visible_to, records_visible_to)
+from services.inspection.store import (
+    accidents_visible_to,
+    hazards_visible_to,
+    inspections_visible_to,
+    records_visible_to,
+)
 from services.kit.pure.actor import Actor
-from tests.support.visibility import (CITY, COUNTY, ELSEWHERE, NEIGHBOUR, OTHER_USCC, OWN_USCC,
-                                      PROVINCE, scratch_collection, seen_by_predicate,
-                                      seen_by_query)
+from tests.support.visibility import (
+    CITY,
+    COUNTY,
+    ELSEWHERE,
+    NEIGHBOUR,
+    OTHER_USCC,
+    OWN_USCC,
+    PROVINCE,
+    scratch_collection,
+    seen_by_predicate,
+    seen_by_query,
+)
 
 ACTORS = {
     "admin": Actor("admin", "admin", "000000"),
@@ -25,10 +39,18 @@ ACTORS = {
 }
 
 
-def record(name, region=COUNTY, uscc=OWN_USCC, mode="routine", state="open", agency=None,
-           occurred=None):
-    return {"_id": name, "region_code": region, "uscc": uscc, "mode": mode, "state": state,
-            "agency": agency, "occurred_region_code": occurred or region}
+def record(
+    name, region=COUNTY, uscc=OWN_USCC, mode="routine", state="open", agency=None, occurred=None
+):
+    return {
+        "_id": name,
+        "region_code": region,
+        "uscc": uscc,
+        "mode": mode,
+        "state": state,
+        "agency": agency,
+        "occurred_region_code": occurred or region,
+    }
 
 
 DOCUMENTS = [
@@ -42,30 +64,60 @@ DOCUMENTS = [
     record("neighbour", region=NEIGHBOUR, uscc="91620702MA01XYW0QX"),
     record("elsewhere", region=ELSEWHERE, uscc="91440105MA01XYW0QX"),
 ]
-IN_COUNTY = {"routine", "unannounced_open", "unannounced_done", "third_party", "other_enterprise",
-             "occurred_in_neighbour"}
+IN_COUNTY = {
+    "routine",
+    "unannounced_open",
+    "unannounced_done",
+    "third_party",
+    "other_enterprise",
+    "occurred_in_neighbour",
+}
 IN_CITY = IN_COUNTY | {"neighbour"}
 OWN = {"routine", "unannounced_open", "unannounced_done", "third_party"}
 
 # What each caller sees of DOCUMENTS, by rule: the specification both faces are held to.
-REGION_SIGHT = {"admin": IN_CITY | {"elsewhere"}, "province": IN_CITY, "city": IN_CITY,
-                "county": IN_COUNTY, "neighbour": {"neighbour"}, "inspector": IN_COUNTY,
-                "auditor": IN_CITY}
-ENTERPRISE_SIGHT = {"enterprise": OWN,
-                    "other_enterprise": {"other_enterprise", "occurred_in_neighbour"}}
+REGION_SIGHT = {
+    "admin": IN_CITY | {"elsewhere"},
+    "province": IN_CITY,
+    "city": IN_CITY,
+    "county": IN_COUNTY,
+    "neighbour": {"neighbour"},
+    "inspector": IN_COUNTY,
+    "auditor": IN_CITY,
+}
+ENTERPRISE_SIGHT = {
+    "enterprise": OWN,
+    "other_enterprise": {"other_enterprise", "occurred_in_neighbour"},
+}
 EXPECTED = {
-    records_visible_to: {**REGION_SIGHT, **ENTERPRISE_SIGHT, "agency": IN_COUNTY,
-                         "other_agency": IN_COUNTY},
+    records_visible_to: {
+        **REGION_SIGHT,
+        **ENTERPRISE_SIGHT,
+        "agency": IN_COUNTY,
+        "other_agency": IN_COUNTY,
+    },
     # The bureau where an accident occurred sees it too.
-    accidents_visible_to: {**REGION_SIGHT, **ENTERPRISE_SIGHT, "agency": IN_COUNTY,
-                           "other_agency": IN_COUNTY,
-                           "neighbour": {"neighbour", "occurred_in_neighbour"}},
-    hazards_visible_to: {**REGION_SIGHT, **ENTERPRISE_SIGHT, "agency": {"third_party"},
-                         "other_agency": set()},
+    accidents_visible_to: {
+        **REGION_SIGHT,
+        **ENTERPRISE_SIGHT,
+        "agency": IN_COUNTY,
+        "other_agency": IN_COUNTY,
+        "neighbour": {"neighbour", "occurred_in_neighbour"},
+    },
+    hazards_visible_to: {
+        **REGION_SIGHT,
+        **ENTERPRISE_SIGHT,
+        "agency": {"third_party"},
+        "other_agency": set(),
+    },
     # 四不两直: an open unannounced visit does not exist for the enterprise.
-    inspections_visible_to: {**REGION_SIGHT, **ENTERPRISE_SIGHT,
-                             "enterprise": OWN - {"unannounced_open"}, "agency": {"third_party"},
-                             "other_agency": set()},
+    inspections_visible_to: {
+        **REGION_SIGHT,
+        **ENTERPRISE_SIGHT,
+        "enterprise": OWN - {"unannounced_open"},
+        "agency": {"third_party"},
+        "other_agency": set(),
+    },
 }
 
 
@@ -79,8 +131,11 @@ def collection(mongo, settings):
 @pytest.mark.parametrize("caller", list(ACTORS))
 def test_query_and_predicate_agree_with_the_table(collection, rule, caller):
     query = rule(ACTORS[caller])
-    assert seen_by_query(collection, query) == seen_by_predicate(DOCUMENTS, query) == \
-        EXPECTED[rule][caller]
+    assert (
+        seen_by_query(collection, query)
+        == seen_by_predicate(DOCUMENTS, query)
+        == EXPECTED[rule][caller]
+    )
 
 
 def test_a_list_narrowed_to_a_region_stays_inside_the_callers_sight(collection):

@@ -229,8 +229,13 @@ def second_inspection(settings, platform):
 def open_general_hazards(inspector, uscc, count):
     visit = inspector.post(
         "/api/v1/inspections",
-        json={"uscc": uscc, "mode": "routine", "place": "生产车间", "content": "日常检查",
-              "inspectors": [SECOND_OFFICER]},
+        json={
+            "uscc": uscc,
+            "mode": "routine",
+            "place": "生产车间",
+            "content": "日常检查",
+            "inspectors": [SECOND_OFFICER],
+        },
     )
     assert visit.status_code == 201, visit.text
     deadline = (Clock().today() + timedelta(days=10)).isoformat()

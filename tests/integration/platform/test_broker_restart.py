@@ -89,8 +89,13 @@ def open_inspections(regulator, inspector, count):
         wait_until_inspection_knows(regulator, firm["uscc"], timeout=60)
         opened = inspector.post(
             "/api/v1/inspections",
-            json={"uscc": firm["uscc"], "mode": "routine", "place": "车间", "content": "日常检查",
-                  "inspectors": [SECOND_OFFICER]},
+            json={
+                "uscc": firm["uscc"],
+                "mode": "routine",
+                "place": "车间",
+                "content": "日常检查",
+                "inspectors": [SECOND_OFFICER],
+            },
         )
         assert opened.status_code == 201, opened.text
         visit = opened.json()["id"]

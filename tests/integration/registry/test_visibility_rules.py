@@ -1,19 +1,35 @@
 """Who sees which enterprise: the registry store's rule, as a query on the real database and as
 the predicate single reads use, over a table of callers and enterprises. The two faces must
 agree, and both must give what the table says."""
+
 import pytest
 
 from services.kit.pure.actor import Actor
 from services.registry.store import visible_to
-from tests.support.visibility import (CITY, COUNTY, ELSEWHERE, NEIGHBOUR, OTHER_USCC, OWN_USCC,
-                                      PROVINCE, scratch_collection, seen_by_predicate,
-                                      seen_by_query)
+from tests.support.visibility import (
+    CITY,
+    COUNTY,
+    ELSEWHERE,
+    NEIGHBOUR,
+    OTHER_USCC,
+    OWN_USCC,
+    PROVINCE,
+    scratch_collection,
+    seen_by_predicate,
+    seen_by_query,
+)
 
 NEIGHBOUR_USCC = "91620702MA01XYW0QX"
 ELSEWHERE_USCC = "91440105MA01XYW0QX"
-DOCUMENTS = [{"_id": uscc, "uscc": uscc, "region_code": region}
-             for uscc, region in ((OWN_USCC, COUNTY), (OTHER_USCC, COUNTY),
-                                  (NEIGHBOUR_USCC, NEIGHBOUR), (ELSEWHERE_USCC, ELSEWHERE))]
+DOCUMENTS = [
+    {"_id": uscc, "uscc": uscc, "region_code": region}
+    for uscc, region in (
+        (OWN_USCC, COUNTY),
+        (OTHER_USCC, COUNTY),
+        (NEIGHBOUR_USCC, NEIGHBOUR),
+        (ELSEWHERE_USCC, ELSEWHERE),
+    )
+]
 IN_COUNTY = {OWN_USCC, OTHER_USCC}
 IN_CITY = IN_COUNTY | {NEIGHBOUR_USCC}
 

@@ -1,4 +1,5 @@
 """Bearer tokens: short-lived, signed with a pinned algorithm, carrying the caller's scope."""
+
 import base64
 import json
 from datetime import datetime, timedelta, timezone
@@ -7,8 +8,8 @@ import jwt
 import pytest
 
 from gateway.auth import VerifiedTokens, issue_token, read_token
-from services.kit.pure.actor import Actor
 from services.kit.config import Settings
+from services.kit.pure.actor import Actor
 from services.kit.pure.errors import Unauthenticated
 
 SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 64, jwt_ttl_seconds=900)
@@ -44,9 +45,18 @@ def test_unsigned_token_is_refused():
 
 def test_token_of_another_algorithm_is_refused_even_with_the_right_key():
     now = datetime.now(timezone.utc)
-    token = jwt.encode({"iss": "anjian", "sub": "minle", "role": "regulator", "region": "620722",
-                        "iat": now, "exp": now + timedelta(minutes=5)},
-                       SETTINGS.jwt_secret, algorithm="HS512")
+    token = jwt.encode(
+        {
+            "iss": "anjian",
+            "sub": "minle",
+            "role": "regulator",
+            "region": "620722",
+            "iat": now,
+            "exp": now + timedelta(minutes=5),
+        },
+        SETTINGS.jwt_secret,
+        algorithm="HS512",
+    )
     with pytest.raises(Unauthenticated):
         read_token(token, SETTINGS)
 
@@ -55,8 +65,11 @@ def test_remembered_tokens_answer_as_read_and_refuse_what_reading_refuses():
     tokens = VerifiedTokens(SETTINGS)
     token = issue_token(MINLE, SETTINGS, datetime.now(timezone.utc))
     assert tokens.actor(token) == tokens.actor(token) == MINLE
-    forged = issue_token(MINLE, Settings(jwt_secret="another-secret-that-is-also-long-enough"),
-                         datetime.now(timezone.utc))
+    forged = issue_token(
+        MINLE,
+        Settings(jwt_secret="another-secret-that-is-also-long-enough"),
+        datetime.now(timezone.utc),
+    )
     issued = datetime.now(timezone.utc) - timedelta(seconds=SETTINGS.jwt_ttl_seconds + 1)
     for refused in (forged, issue_token(MINLE, SETTINGS, issued)):
         with pytest.raises(Unauthenticated):

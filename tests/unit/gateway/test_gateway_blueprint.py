@@ -1,4 +1,5 @@
 """The house blueprint: answers go out as the service dumped them, lists carry one header."""
+
 import json
 
 from flask import Flask
@@ -29,11 +30,17 @@ def test_an_answer_is_documented_but_not_dumped_again():
 
 
 def test_a_page_gets_its_number_and_size_in_the_body_and_the_header():
-    body, headers = paginated({"items": [], "has_more": True, "total": 41},
-                              {"page": 2, "page_size": 20})
+    body, headers = paginated(
+        {"items": [], "has_more": True, "total": 41}, {"page": 2, "page_size": 20}
+    )
     assert (body["page"], body["page_size"]) == (2, 20)
     assert json.loads(headers[PAGINATION_HEADER]) == {
-        "page": 2, "page_size": 20, "has_more": True, "total": 41, "total_pages": 3}
+        "page": 2,
+        "page_size": 20,
+        "has_more": True,
+        "total": 41,
+        "total_pages": 3,
+    }
 
 
 def test_an_uncounted_page_has_no_total_in_its_header():

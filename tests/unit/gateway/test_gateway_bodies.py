@@ -1,4 +1,5 @@
 """Request bodies: one limit per route, and JSON that cannot exhaust the parser."""
+
 import json
 
 import pytest
@@ -28,7 +29,10 @@ def test_the_evidence_limit_is_reachable_through_the_gateway():
 
 def test_every_other_route_takes_the_platform_limit():
     app = gateway_app()
-    special = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-               for method in rule.methods
-               if route_limit(app, rule.endpoint, method) is not DEFAULT_LIMIT}
+    special = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods
+        if route_limit(app, rule.endpoint, method) is not DEFAULT_LIMIT
+    }
     assert special == {("evidence.EvidenceUploads", "POST")}

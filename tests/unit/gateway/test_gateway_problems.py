@@ -1,4 +1,5 @@
 """Every domain error maps to one HTTP status and a stable problem+json code."""
+
 import pytest
 from flask import Flask
 
@@ -11,18 +12,21 @@ def app():
     return Flask("problems-test")
 
 
-@pytest.mark.parametrize("error,status", [
-    (errors.InvalidInput("bad", {"uscc": ["malformed"]}), 422),
-    (errors.NotFound("no such enterprise"), 404),
-    (errors.Duplicate("exists"), 409),
-    (errors.Conflict("closed is final"), 409),
-    (errors.Forbidden("outside"), 403),
-    (errors.Unauthenticated("sign in"), 401),
-    (errors.TooLarge("big"), 413),
-    (errors.Unavailable("down"), 503),
-    (errors.Busy("every worker is busy"), 503),
-    (errors.TimedOut("took too long"), 504),
-])
+@pytest.mark.parametrize(
+    "error,status",
+    [
+        (errors.InvalidInput("bad", {"uscc": ["malformed"]}), 422),
+        (errors.NotFound("no such enterprise"), 404),
+        (errors.Duplicate("exists"), 409),
+        (errors.Conflict("closed is final"), 409),
+        (errors.Forbidden("outside"), 403),
+        (errors.Unauthenticated("sign in"), 401),
+        (errors.TooLarge("big"), 413),
+        (errors.Unavailable("down"), 503),
+        (errors.Busy("every worker is busy"), 503),
+        (errors.TimedOut("took too long"), 504),
+    ],
+)
 def test_domain_errors_become_problems(app, error, status):
     with app.app_context():
         response = problems.from_domain_error(error)
@@ -41,8 +45,11 @@ def test_a_busy_service_says_when_to_try_again(app):
 
 
 def test_every_kit_error_has_a_row_in_the_table():
-    unmapped = [cls for cls in errors.ALL_ERRORS
-                if cls is not errors.DomainError and cls not in problems.TABLE]
+    unmapped = [
+        cls
+        for cls in errors.ALL_ERRORS
+        if cls is not errors.DomainError and cls not in problems.TABLE
+    ]
     assert unmapped == []
 
 

@@ -1,5 +1,6 @@
 """Inspection unit tests: pure domain rules, no servers. Every event a test makes the domain emit
 is checked against services/inspection/events.py."""
+
 import pytest
 
 from services.inspection import events

@@ -27,8 +27,13 @@ CATALOGUE = catalogue.in_force(RULES, TODAY)
 
 def visit(mode="unannounced", **fields):
     inspection, _ = inspections.open_inspection(
-        {"mode": mode, "place": "车间", "content": "检查", "inspectors": [SECOND_OFFICER],
-         **fields},
+        {
+            "mode": mode,
+            "place": "车间",
+            "content": "检查",
+            "inspectors": [SECOND_OFFICER],
+            **fields,
+        },
         ENTERPRISE,
         None,
         INSPECTOR,

@@ -1,5 +1,6 @@
 """Accident reports (国务院令第493号): grades, figures, supplements, report timing and the four
 indicators, under the rules in force on the day of the accident."""
+
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -25,16 +26,30 @@ WINDOW_RULE = {"id": "inspection.accident.report.supplement_window_days", "versi
 
 
 def accident_grade(deaths, serious_injuries, direct_loss_yuan):
-    return RULES.grade({"deaths": deaths, "serious_injuries": serious_injuries,
-                        "direct_loss_yuan": direct_loss_yuan})
+    return RULES.grade(
+        {
+            "deaths": deaths,
+            "serious_injuries": serious_injuries,
+            "direct_loss_yuan": direct_loss_yuan,
+        }
+    )
 
 
 def fields(**overrides):
-    base = {"occurred_at": NOW - timedelta(hours=3), "place": "民乐县工业园区1号 铸造车间",
-            "uscc": ENTERPRISE_USCC, "region_code": "620722", "occurred_region_code": "620722",
-            "accident_type": "machinery", "unit_reported_at": NOW - timedelta(hours=2.5),
-            "deaths": 1, "missing": 0, "serious_injuries": 2, "minor_injuries": 3,
-            "direct_loss_yuan": 1_200_000}
+    base = {
+        "occurred_at": NOW - timedelta(hours=3),
+        "place": "民乐县工业园区1号 铸造车间",
+        "uscc": ENTERPRISE_USCC,
+        "region_code": "620722",
+        "occurred_region_code": "620722",
+        "accident_type": "machinery",
+        "unit_reported_at": NOW - timedelta(hours=2.5),
+        "deaths": 1,
+        "missing": 0,
+        "serious_injuries": 2,
+        "minor_injuries": 3,
+        "direct_loss_yuan": 1_200_000,
+    }
     return {**base, **overrides}
 
 
@@ -46,37 +61,42 @@ def reported(actor=MINLE, **overrides):
 def supplemented(document, changes, actor=MINLE, at=NOW):
     """The figures a supplement changed, its record and its event."""
     after, [event] = accidents.supplement_accident(document, changes, RULES, actor, at)
-    changed = {key: after[key] for key in accidents.FIGURES + ("grade",)
-               if document[key] != after[key]}
+    changed = {
+        key: after[key] for key in accidents.FIGURES + ("grade",) if document[key] != after[key]
+    }
     return changed, after["supplements"][-1], event
 
 
 # Grades ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("deaths, serious_injuries, direct_loss_yuan, grade", [
-    (0, 0, 0, "general"),
-    (2, 9, 9_999_999, "general"),
-    (3, 0, 0, "larger"),
-    (0, 10, 0, "larger"),
-    (0, 0, 10_000_000, "larger"),
-    (9, 49, 49_999_999, "larger"),
-    (10, 0, 0, "major"),
-    (0, 50, 0, "major"),
-    (0, 0, 50_000_000, "major"),
-    (29, 99, 99_999_999, "major"),
-    (30, 0, 0, "especially_major"),
-    (0, 100, 0, "especially_major"),
-    (0, 0, 100_000_000, "especially_major"),
-])
-def test_each_bound_belongs_to_the_grade_it_opens(deaths, serious_injuries, direct_loss_yuan,
-                                                   grade):
+
+@pytest.mark.parametrize(
+    "deaths, serious_injuries, direct_loss_yuan, grade",
+    [
+        (0, 0, 0, "general"),
+        (2, 9, 9_999_999, "general"),
+        (3, 0, 0, "larger"),
+        (0, 10, 0, "larger"),
+        (0, 0, 10_000_000, "larger"),
+        (9, 49, 49_999_999, "larger"),
+        (10, 0, 0, "major"),
+        (0, 50, 0, "major"),
+        (0, 0, 50_000_000, "major"),
+        (29, 99, 99_999_999, "major"),
+        (30, 0, 0, "especially_major"),
+        (0, 100, 0, "especially_major"),
+        (0, 0, 100_000_000, "especially_major"),
+    ],
+)
+def test_each_bound_belongs_to_the_grade_it_opens(
+    deaths, serious_injuries, direct_loss_yuan, grade
+):
     assert accident_grade(deaths, serious_injuries, direct_loss_yuan) == grade
 
 
 def test_the_grade_is_the_worst_of_the_three_dimensions():
     assert accident_grade(deaths=1, serious_injuries=0, direct_loss_yuan=60_000_000) == "major"
-    assert accident_grade(deaths=3, serious_injuries=100, direct_loss_yuan=0) == \
-        "especially_major"
+    assert accident_grade(deaths=3, serious_injuries=100, direct_loss_yuan=0) == "especially_major"
     assert accident_grade(deaths=10, serious_injuries=12, direct_loss_yuan=20_000_000) == "major"
 
 
@@ -111,6 +131,7 @@ def test_more_loss_never_lowers_the_grade(deaths, serious_injuries, direct_loss_
 
 
 # Reports ---------------------------------------------------------------------------------------
+
 
 def test_a_report_stores_the_figures_the_grade_and_one_event():
     document, [event] = accidents.report_accident(fields(deaths=3), RULES, MINLE, NOW)
@@ -178,8 +199,15 @@ def test_the_bureau_where_the_accident_occurred_reports_and_supplements_it():
 def test_an_accident_occurs_by_default_in_the_enterprises_county():
     document, _ = accidents.report_accident_at(
         {"uscc": ENTERPRISE_USCC, "region_code": "620722"},
-        {key: value for key, value in fields().items()
-         if key not in ("region_code", "occurred_region_code")}, RULES, MINLE, NOW)
+        {
+            key: value
+            for key, value in fields().items()
+            if key not in ("region_code", "occurred_region_code")
+        },
+        RULES,
+        MINLE,
+        NOW,
+    )
     assert document["occurred_region_code"] == "620722"
 
 
@@ -199,14 +227,18 @@ def test_no_accident_rules_were_in_force_before_2007_06_01():
 
 # Supplements -----------------------------------------------------------------------------------
 
+
 def test_a_supplement_inside_30_days_records_before_after_reason_and_who():
     document = reported(deaths=2)
     later = document["occurred_at"] + timedelta(days=29)
     changed, record, event = supplemented(
-        document, {"deaths": 3, "reason": "一名重伤人员抢救无效死亡"}, at=later)
+        document, {"deaths": 3, "reason": "一名重伤人员抢救无效死亡"}, at=later
+    )
     assert changed == {"deaths": 3, "grade": "larger"}
-    assert record["changes"] == {"deaths": {"from": 2, "to": 3},
-                                 "grade": {"from": "general", "to": "larger"}}
+    assert record["changes"] == {
+        "deaths": {"from": 2, "to": 3},
+        "grade": {"from": "general", "to": "larger"},
+    }
     assert record["reason"] == "一名重伤人员抢救无效死亡"
     assert record["at"] == later and record["user_id"] == "minle"
     assert event["type"] == "cn.anjian.inspection.accident.updated.v1"
@@ -223,10 +255,14 @@ def test_art_13_the_window_is_counted_in_days_from_the_day_after_the_accident():
     accident late on 28 February may be supplemented until the end of 30 March."""
     late_evening = datetime(2026, 2, 28, 23, 30, tzinfo=CHINA)
     document = reported(occurred_at=late_evening, unit_reported_at=late_evening)
-    assert document["supplement_window"] == {"days": 30, "last_day": "2026-03-30",
-                                             "rule": WINDOW_RULE}
-    changed, _, _ = supplemented(document, {"minor_injuries": 4, "reason": "补报"},
-                                 at=moment(30, 23, 59))
+    assert document["supplement_window"] == {
+        "days": 30,
+        "last_day": "2026-03-30",
+        "rule": WINDOW_RULE,
+    }
+    changed, _, _ = supplemented(
+        document, {"minor_injuries": 4, "reason": "补报"}, at=moment(30, 23, 59)
+    )
     assert changed == {"minor_injuries": 4}
     with pytest.raises(Conflict) as refused:
         supplemented(document, {"deaths": 2, "reason": "补报"}, at=moment(31, 0, 1))
@@ -234,19 +270,22 @@ def test_art_13_the_window_is_counted_in_days_from_the_day_after_the_accident():
     assert list(refused.value.errors) == ["deaths"]
 
 
-@pytest.mark.parametrize("overrides, days", [
-    ({"accident_type": "fire"}, 7),
-    ({"accident_type": "vehicle", "road_traffic": True}, 7),
-    ({"accident_type": "vehicle"}, 30),
-    ({"accident_type": "other_explosion"}, 30),
-])
+@pytest.mark.parametrize(
+    "overrides, days",
+    [
+        ({"accident_type": "fire"}, 7),
+        ({"accident_type": "vehicle", "road_traffic": True}, 7),
+        ({"accident_type": "vehicle"}, 30),
+        ({"accident_type": "other_explosion"}, 30),
+    ],
+)
 def test_art_13_fire_and_road_traffic_accidents_have_seven_days(overrides, days):
     """493号 Art. 13: 道路交通事故、火灾事故自发生之日起7日内."""
-    document = reported(occurred_at=moment(1, 8), unit_reported_at=moment(1, 8, 30),
-                        **overrides)
+    document = reported(occurred_at=moment(1, 8), unit_reported_at=moment(1, 8, 30), **overrides)
     assert document["supplement_window"]["days"] == days
-    last = datetime.combine(date.fromisoformat(document["supplement_window"]["last_day"]),
-                            datetime.max.time(), CHINA)
+    last = datetime.combine(
+        date.fromisoformat(document["supplement_window"]["last_day"]), datetime.max.time(), CHINA
+    )
     assert supplemented(document, {"deaths": 2, "reason": "补报"}, at=last)[0]["deaths"] == 2
     with pytest.raises(Conflict):
         supplemented(document, {"deaths": 2, "reason": "补报"}, at=last + timedelta(minutes=1))
@@ -257,21 +296,27 @@ def test_art_13_the_direct_loss_can_be_corrected_after_the_window():
     document = reported(accident_type="fire", direct_loss_yuan=12_000_000)
     months_later = document["occurred_at"] + timedelta(days=120)
     changed, record, _ = supplemented(
-        document, {"direct_loss_yuan": 8_000_000, "deaths": 1, "reason": "调查报告核定损失"},
-        at=months_later)
+        document,
+        {"direct_loss_yuan": 8_000_000, "deaths": 1, "reason": "调查报告核定损失"},
+        at=months_later,
+    )
     assert changed == {"direct_loss_yuan": 8_000_000, "grade": "general"}
     assert record["at"] == months_later
     with pytest.raises(Conflict) as refused:
-        supplemented(document, {"direct_loss_yuan": 8_000_000, "serious_injuries": 3,
-                                "reason": "核定"}, at=months_later)
+        supplemented(
+            document,
+            {"direct_loss_yuan": 8_000_000, "serious_injuries": 3, "reason": "核定"},
+            at=months_later,
+        )
     assert list(refused.value.errors) == ["serious_injuries"]
 
 
 def test_a_lower_loss_estimate_can_lower_the_grade():
     document = reported(direct_loss_yuan=12_000_000)
     assert document["grade"] == "larger"
-    changed, _, _ = supplemented(document, {"direct_loss_yuan": 8_000_000,
-                                            "reason": "核定直接经济损失"})
+    changed, _, _ = supplemented(
+        document, {"direct_loss_yuan": 8_000_000, "reason": "核定直接经济损失"}
+    )
     assert changed == {"direct_loss_yuan": 8_000_000, "grade": "general"}
 
 
@@ -287,13 +332,15 @@ def test_a_supplement_needs_a_reason_and_valid_figures():
     assert refused_fields({"serious_injuries": -1, "reason": "补报"}) == ["serious_injuries"]
     assert refused_fields({"place": "别处", "reason": "补报"}) == ["place"]
     assert refused_fields({"occurred_region_code": "620702", "reason": "补报"}) == [
-        "occurred_region_code"]
+        "occurred_region_code"
+    ]
 
 
 def test_a_supplement_that_changes_nothing_stores_nothing():
     document = reported(deaths=1)
-    assert accidents.supplement_accident(document, {"deaths": 1, "reason": "核实"}, RULES,
-                                         MINLE, NOW) == (document, [])
+    assert accidents.supplement_accident(
+        document, {"deaths": 1, "reason": "核实"}, RULES, MINLE, NOW
+    ) == (document, [])
 
 
 def test_a_supplement_outside_the_jurisdiction_is_forbidden():
@@ -310,13 +357,18 @@ LEVEL_RULE = {"id": "inspection.accident.report.per_level_hours", "version": 1}
 def test_art_9_a_unit_report_within_one_hour_is_on_time():
     document = reported(occurred_at=moment(1, 8), unit_reported_at=moment(1, 9))
     assert document["reporting"]["unit"] == {
-        "reported_at": moment(1, 9), "due_by": moment(1, 9), "late": False, "rule": UNIT_RULE}
+        "reported_at": moment(1, 9),
+        "due_by": moment(1, 9),
+        "late": False,
+        "rule": UNIT_RULE,
+    }
     assert document["report_late"] is False
 
 
 def test_art_9_a_unit_report_after_one_hour_is_flagged_late():
     document, [event] = accidents.report_accident(
-        fields(occurred_at=moment(1, 8), unit_reported_at=moment(1, 9, 1)), RULES, MINLE, NOW)
+        fields(occurred_at=moment(1, 8), unit_reported_at=moment(1, 9, 1)), RULES, MINLE, NOW
+    )
     assert document["reporting"]["unit"]["late"] is True
     assert document["report_late"] is True and event["data"]["report_late"] is True
 
@@ -324,16 +376,22 @@ def test_art_9_a_unit_report_after_one_hour_is_flagged_late():
 def test_art_9_the_unit_reported_when_the_bureau_records_it_unless_told():
     document, _ = accidents.report_accident(
         {key: value for key, value in fields().items() if key != "unit_reported_at"},
-        RULES, MINLE, NOW)
+        RULES,
+        MINLE,
+        NOW,
+    )
     assert document["reporting"]["unit"]["reported_at"] == NOW
     assert document["report_late"] is True  # three hours after the accident
 
 
-@pytest.mark.parametrize("at, problem", [
-    (moment(1, 7, 59), "before the accident occurred"),
-    (NOW + timedelta(minutes=1), "in the future"),
-    (datetime(2026, 3, 1, 9, 0), "must be a date and time with a time zone"),
-])
+@pytest.mark.parametrize(
+    "at, problem",
+    [
+        (moment(1, 7, 59), "before the accident occurred"),
+        (NOW + timedelta(minutes=1), "in the future"),
+        (datetime(2026, 3, 1, 9, 0), "must be a date and time with a time zone"),
+    ],
+)
 def test_a_unit_report_time_outside_the_accident_is_refused(at, problem):
     with pytest.raises(InvalidInput) as refused:
         reported(occurred_at=moment(1, 8), unit_reported_at=at)
@@ -342,15 +400,17 @@ def test_a_unit_report_time_outside_the_accident_is_refused(at, problem):
 
 def upward(document, to, at, actor=MINLE):
     """The accident after a report up to `to` at `at`, recorded at noon on 2 March."""
-    after, events = accidents.report_upward(document, {"to": to, "reported_at": at}, RULES,
-                                            actor, moment(2, 12))
+    after, events = accidents.report_upward(
+        document, {"to": to, "reported_at": at}, RULES, actor, moment(2, 12)
+    )
     assert events == []
     return after
 
 
 def levels(document):
-    return {level["to"]: (level["due_by"], level["late"])
-            for level in document["reporting"]["levels"]}
+    return {
+        level["to"]: (level["due_by"], level["late"]) for level in document["reporting"]["levels"]
+    }
 
 
 def test_art_10_a_general_accident_goes_up_to_the_city_a_larger_one_to_the_province():
@@ -361,9 +421,11 @@ def test_art_10_a_general_accident_goes_up_to_the_city_a_larger_one_to_the_provi
 
 def test_art_11_each_level_reports_up_within_two_hours():
     document = reported(deaths=10, occurred_at=moment(1, 8), unit_reported_at=moment(1, 8, 40))
-    assert levels(document) == {"city": (moment(1, 10, 40), None),
-                                "province": (moment(1, 12, 40), None),
-                                "national": (moment(1, 14, 40), None)}
+    assert levels(document) == {
+        "city": (moment(1, 10, 40), None),
+        "province": (moment(1, 12, 40), None),
+        "national": (moment(1, 14, 40), None),
+    }
     assert document["reporting"]["level_rule"] == LEVEL_RULE
     document = upward(document, "city", moment(1, 9, 30))
     assert levels(document)["city"] == (moment(1, 10, 40), False)
@@ -376,10 +438,10 @@ def test_art_11_each_level_reports_up_within_two_hours():
 def test_art_11_a_level_added_by_a_higher_grade_is_due_two_hours_after_the_supplement():
     document = reported(deaths=1, occurred_at=moment(1, 8), unit_reported_at=moment(1, 8, 30))
     document = upward(document, "city", moment(1, 9))
-    after, _ = accidents.supplement_accident(document, {"deaths": 3, "reason": "两人死亡"},
-                                             RULES, MINLE, moment(3, 8))
-    assert levels(after) == {"city": (moment(1, 10, 30), False),
-                             "province": (moment(3, 10), None)}
+    after, _ = accidents.supplement_accident(
+        document, {"deaths": 3, "reason": "两人死亡"}, RULES, MINLE, moment(3, 8)
+    )
+    assert levels(after) == {"city": (moment(1, 10, 30), False), "province": (moment(3, 10), None)}
 
 
 def test_art_11_a_report_up_still_missing_after_its_deadline_is_answered_late():
@@ -392,9 +454,12 @@ def test_art_11_a_report_up_still_missing_after_its_deadline_is_answered_late():
 
 def test_a_level_report_is_refused_when_wrong_or_recorded_already():
     document = reported(deaths=1, occurred_at=moment(1, 8), unit_reported_at=moment(1, 8, 30))
-    for to, at, field in [("province", moment(1, 9), "to"), ("county", moment(1, 9), "to"),
-                          ("city", moment(1, 8, 10), "reported_at"),
-                          ("city", moment(2, 12, 1), "reported_at")]:
+    for to, at, field in [
+        ("province", moment(1, 9), "to"),
+        ("county", moment(1, 9), "to"),
+        ("city", moment(1, 8, 10), "reported_at"),
+        ("city", moment(2, 12, 1), "reported_at"),
+    ]:
         with pytest.raises(InvalidInput) as refused:
             upward(document, to, at)
         assert list(refused.value.errors) == [field]
@@ -421,20 +486,25 @@ def test_the_rules_in_force_on_the_day_of_the_accident_apply(tmp_path):
     (tmp_path / "inspection").mkdir()
     (tmp_path / "inspection" / "local.yaml").write_text(OVERRIDE, "utf-8")
     local = load_rules("inspection", str(tmp_path), RULE_CHECKS)
-    assert accidents.rules_on(local, date(2026, 12, 31)).supplement_days(
-        reported()) == 30
+    assert accidents.rules_on(local, date(2026, 12, 31)).supplement_days(reported()) == 30
     assert accidents.rules_on(local, date(2027, 1, 1)).supplement_days(reported()) == 45
 
 
-@pytest.mark.parametrize("value, problem", [
-    ("{default_days: 0, road_traffic_days: 7, fire_days: 7}", "whole numbers of days"),
-    ("{default_days: 30, road_traffic_days: 7, fire_days: 7, fire_accident_types: [arson]}",
-     "GB 6441"),
-])
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("{default_days: 0, road_traffic_days: 7, fire_days: 7}", "whole numbers of days"),
+        (
+            "{default_days: 30, road_traffic_days: 7, fire_days: 7, fire_accident_types: [arson]}",
+            "GB 6441",
+        ),
+    ],
+)
 def test_a_wrong_accident_rule_value_stops_the_service(tmp_path, value, problem):
     (tmp_path / "inspection").mkdir()
     (tmp_path / "inspection" / "local.yaml").write_text(
-        OVERRIDE.replace(OVERRIDE.splitlines()[4], f"  value: {value}"), "utf-8")
+        OVERRIDE.replace(OVERRIDE.splitlines()[4], f"  value: {value}"), "utf-8"
+    )
     with pytest.raises(RulesError, match=problem) as refused:
         load_rules("inspection", str(tmp_path), RULE_CHECKS)
     assert "local.yaml" in str(refused.value)
@@ -444,62 +514,121 @@ def test_value_checks_of_grades_and_targets():
     grades = RULES.grades.value
     assert accidents.rule_problem(RULES.grades) is None
     broken = {**grades, "grades": grades["grades"][:-1]}
-    assert "once" in accidents.rule_problem(type(RULES.grades)(**{
-        **vars(RULES.grades), "value": broken}))
-    falling = {**grades, "grades": [{**entry, "deaths_min": 1} if entry["grade"] == "major"
-                                    else entry for entry in grades["grades"]]}
-    assert "rising" in accidents.rule_problem(type(RULES.grades)(**{
-        **vars(RULES.grades), "value": falling}))
-    targets = {**RULES.targets.value, "up_to": {**RULES.targets.value["up_to"],
-                                                "general": "county"}}
-    assert "up_to" in accidents.rule_problem(type(RULES.targets)(**{
-        **vars(RULES.targets), "value": targets}))
+    assert "once" in accidents.rule_problem(
+        type(RULES.grades)(**{**vars(RULES.grades), "value": broken})
+    )
+    falling = {
+        **grades,
+        "grades": [
+            {**entry, "deaths_min": 1} if entry["grade"] == "major" else entry
+            for entry in grades["grades"]
+        ],
+    }
+    assert "rising" in accidents.rule_problem(
+        type(RULES.grades)(**{**vars(RULES.grades), "value": falling})
+    )
+    targets = {
+        **RULES.targets.value,
+        "up_to": {**RULES.targets.value["up_to"], "general": "county"},
+    }
+    assert "up_to" in accidents.rule_problem(
+        type(RULES.targets)(**{**vars(RULES.targets), "value": targets})
+    )
 
 
 # Four indicators -------------------------------------------------------------------------------
 
+
 def accident_at(when, **figures):
-    return {"occurred_at": when, "deaths": 0, "missing": 0, "serious_injuries": 0,
-            "minor_injuries": 0, "direct_loss_yuan": 0, "grade": "general", **figures}
+    return {
+        "occurred_at": when,
+        "deaths": 0,
+        "missing": 0,
+        "serious_injuries": 0,
+        "minor_injuries": 0,
+        "direct_loss_yuan": 0,
+        "grade": "general",
+        **figures,
+    }
 
 
 def test_four_indicators_compare_years_in_china_time():
     new_years_eve = datetime(2025, 12, 31, 23, 30, tzinfo=CHINA)  # 15:30 UTC that day
     records = [
-        accident_at(new_years_eve.astimezone(timezone.utc), deaths=1, serious_injuries=1,
-                    minor_injuries=2, direct_loss_yuan=500_000),
-        accident_at(datetime(2025, 6, 1, tzinfo=timezone.utc), deaths=2, missing=1,
-                    direct_loss_yuan=1, grade="larger"),
+        accident_at(
+            new_years_eve.astimezone(timezone.utc),
+            deaths=1,
+            serious_injuries=1,
+            minor_injuries=2,
+            direct_loss_yuan=500_000,
+        ),
+        accident_at(
+            datetime(2025, 6, 1, tzinfo=timezone.utc),
+            deaths=2,
+            missing=1,
+            direct_loss_yuan=1,
+            grade="larger",
+        ),
         accident_at(datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc), minor_injuries=1),
     ]
     by_grade = dict.fromkeys(accidents.GRADES, 0)
     assert accidents.four_indicators(records, 2025) == {
-        "count": 2, "deaths": 4, "missing": 1, "injuries": 3, "direct_loss_yuan": 500_001,
-        "by_grade": {**by_grade, "general": 1, "larger": 1}}
+        "count": 2,
+        "deaths": 4,
+        "missing": 1,
+        "injuries": 3,
+        "direct_loss_yuan": 500_001,
+        "by_grade": {**by_grade, "general": 1, "larger": 1},
+    }
     # 16:30 UTC on 31 December is already 1 January in China.
     assert accidents.four_indicators(records, 2026) == {
-        "count": 1, "deaths": 0, "missing": 0, "injuries": 1, "direct_loss_yuan": 0,
-        "by_grade": {**by_grade, "general": 1}}
+        "count": 1,
+        "deaths": 0,
+        "missing": 0,
+        "injuries": 1,
+        "direct_loss_yuan": 0,
+        "by_grade": {**by_grade, "general": 1},
+    }
 
 
 def test_statistics_count_the_missing_with_the_dead_and_show_them_apart():
     """生产安全事故统计: 死亡（含失踪）; the missing are also shown on their own."""
-    document = reported(deaths=1, missing=2, serious_injuries=2, minor_injuries=3,
-                        direct_loss_yuan=1_200_000)
+    document = reported(
+        deaths=1, missing=2, serious_injuries=2, minor_injuries=3, direct_loss_yuan=1_200_000
+    )
     assert document["deaths"] == 1 and document["grade"] == "general"
     assert accidents.indicator_delta(None, document) == {
-        "count": 1, "deaths": 3, "missing": 2, "injuries": 5, "direct_loss_yuan": 1_200_000,
-        "by_grade": {"general": 1, "larger": 0, "major": 0, "especially_major": 0}}
+        "count": 1,
+        "deaths": 3,
+        "missing": 2,
+        "injuries": 5,
+        "direct_loss_yuan": 1_200_000,
+        "by_grade": {"general": 1, "larger": 0, "major": 0, "especially_major": 0},
+    }
     assert accidents.occurrence_year(document) == 2026
 
 
 def test_a_supplement_moves_the_counters_by_the_difference_only_grade_included():
-    document = reported(deaths=1, serious_injuries=2, minor_injuries=3,
-                        direct_loss_yuan=1_200_000)
+    document = reported(deaths=1, serious_injuries=2, minor_injuries=3, direct_loss_yuan=1_200_000)
     after, [event] = accidents.supplement_accident(
-        document, {"deaths": 3, "serious_injuries": 1, "direct_loss_yuan": 1_500_000,
-                   "reason": "两名重伤人员死亡，损失核定"}, RULES, MINLE, NOW)
-    delta = {"count": 0, "deaths": 2, "missing": 0, "injuries": -1, "direct_loss_yuan": 300_000,
-             "by_grade": {"general": -1, "larger": 1, "major": 0, "especially_major": 0}}
+        document,
+        {
+            "deaths": 3,
+            "serious_injuries": 1,
+            "direct_loss_yuan": 1_500_000,
+            "reason": "两名重伤人员死亡，损失核定",
+        },
+        RULES,
+        MINLE,
+        NOW,
+    )
+    delta = {
+        "count": 0,
+        "deaths": 2,
+        "missing": 0,
+        "injuries": -1,
+        "direct_loss_yuan": 300_000,
+        "by_grade": {"general": -1, "larger": 1, "major": 0, "especially_major": 0},
+    }
     assert accidents.indicator_delta(document, after) == delta
     assert event["data"]["indicator_delta"] == delta

@@ -1,5 +1,6 @@
 """Hazard catalogue: the 应急管理部令第10号 items as dated rules, who they apply to, and how hazards
 are graded."""
+
 import json
 import re
 from datetime import date
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from services.inspection.domain import catalogue
 from services.kit.pure.errors import InvalidInput
-from services.kit.pure.rules import RuleSet, RulesError
+from services.kit.pure.rules import RulesError, RuleSet
 from services.kit.pure.vocabulary import INDUSTRIES, RISK_FEATURES
 from services.kit.rules import _declared_files, load_rules
 
@@ -19,8 +20,15 @@ IN_FORCE = date(2026, 11, 2)
 CATALOGUE = catalogue.in_force(RULES, IN_FORCE)
 ITEMS = CATALOGUE.items
 ITEM_ID = re.compile(r"MEM10-(\d+)-(\d+)")
-INDUSTRY_ARTICLES = {4: "metallurgy", 5: "nonferrous", 6: "building_materials", 7: "machinery",
-                     8: "light_industry", 9: "textile", 10: "tobacco"}
+INDUSTRY_ARTICLES = {
+    4: "metallurgy",
+    5: "nonferrous",
+    6: "building_materials",
+    7: "machinery",
+    8: "light_industry",
+    9: "textile",
+    10: "tobacco",
+}
 RISK_ARTICLES = {11: "dust_explosion", 12: "ammonia_refrigeration", 13: "confined_space"}
 # Items per article as published (Art. 3 management 3, Arts. 4–10 industries 47, Arts. 11–13 14).
 PUBLISHED_COUNTS = {3: 3, 4: 8, 5: 13, 6: 8, 7: 7, 8: 7, 9: 2, 10: 2, 11: 10, 12: 2, 13: 2}
@@ -98,9 +106,12 @@ def test_commerce_has_no_article_of_its_own():
 @given(st.sampled_from(INDUSTRIES), st.sets(st.sampled_from(RISK_FEATURES)))
 def test_applicable_is_general_plus_own_industry_plus_carried_features(industry, features):
     found = CATALOGUE.applicable(industry, features)
-    expected = [item for item in ITEMS
-                if (item.scope == "general" or item.industry == industry
-                    or item.scope in features) and set(item.risk_features) <= features]
+    expected = [
+        item
+        for item in ITEMS
+        if (item.scope == "general" or item.industry == industry or item.scope in features)
+        and set(item.risk_features) <= features
+    ]
     assert found == expected
 
 
@@ -122,11 +133,14 @@ def test_unknown_industry_or_feature_is_refused():
 def test_checklist_is_plain_data_naming_the_rule_behind_each_entry():
     checklist = CATALOGUE.checklist("machinery", ["dust_explosion"])
     assert [item["id"] for item in checklist["major_hazard_items"]] == [
-        item.id for item in CATALOGUE.applicable("machinery", ["dust_explosion"])]
+        item.id for item in CATALOGUE.applicable("machinery", ["dust_explosion"])
+    ]
     first = checklist["major_hazard_items"][0]
     assert first["rule"] == {"id": "inspection.major_hazard.art3_item2", "version": 1}
-    assert {check["scope"] for check in checklist["general_checks"]} == {"general",
-                                                                         "dust_explosion"}
+    assert {check["scope"] for check in checklist["general_checks"]} == {
+        "general",
+        "dust_explosion",
+    }
     json.dumps(checklist)
 
 
@@ -143,8 +157,10 @@ def test_industry_and_feature_checks_reach_only_their_enterprises():
 
 def test_a_catalogue_item_grades_major_and_names_its_rule():
     assert CATALOGUE.grade_for("MEM10-11-3") == "major"
-    assert CATALOGUE.rule_of("MEM10-11-3") == {"id": "inspection.major_hazard.art11_item3",
-                                               "version": 1}
+    assert CATALOGUE.rule_of("MEM10-11-3") == {
+        "id": "inspection.major_hazard.art11_item3",
+        "version": 1,
+    }
     assert CATALOGUE.rule_of(None) is None
 
 
@@ -189,8 +205,9 @@ def test_the_catalogue_answer_carries_article_14_and_article_2s_exclusions():
 
 
 def deployed(text):
-    return RuleSet.from_files(_declared_files("inspection"), [("local.yaml", text)],
-                              catalogue.RULE_CHECKS)
+    return RuleSet.from_files(
+        _declared_files("inspection"), [("local.yaml", text)], catalogue.RULE_CHECKS
+    )
 
 
 def test_a_deployment_adds_its_own_check_without_a_code_change():
@@ -205,15 +222,18 @@ rules:
     checked_against: official
 """)
     local = catalogue.in_force(rules, IN_FORCE)
-    assert "LOCAL-QR-01" in {c["id"] for c in local.checklist("textile", ["confined_space"])[
-        "general_checks"]}
-    assert "LOCAL-QR-01" not in {c["id"] for c in local.checklist("textile", [])[
-        "general_checks"]}
+    assert "LOCAL-QR-01" in {
+        c["id"] for c in local.checklist("textile", ["confined_space"])["general_checks"]
+    }
+    assert "LOCAL-QR-01" not in {c["id"] for c in local.checklist("textile", [])["general_checks"]}
 
 
 def test_an_item_with_a_scope_outside_the_vocabulary_stops_the_service():
-    with pytest.raises(RulesError, match="local.yaml:3: rule inspection.major_hazard.art4_item1: "
-                                         "an industry entry names one of"):
+    with pytest.raises(
+        RulesError,
+        match="local.yaml:3: rule inspection.major_hazard.art4_item1: "
+        "an industry entry names one of",
+    ):
         deployed("""
 overrides:
   - id: inspection.major_hazard.art4_item1

@@ -1,4 +1,5 @@
 """Inspections and the hazard closed loops, without servers."""
+
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -26,8 +27,9 @@ GANZHOU = Actor("ganzhou", "regulator", "620702")
 COMPANY = Actor(USCC, "enterprise", "620722", USCC)
 OTHER_COMPANY = Actor("x", "enterprise", "620722", "91620722MA01XYW1QX")
 DUST_ITEM = next(item.id for item in CATALOGUE.items if item.scope == "dust_explosion")
-DEVICE_ITEM = next(item.id for item in CATALOGUE.items
-                   if item.scope == "dust_explosion" and item.names_device)
+DEVICE_ITEM = next(
+    item.id for item in CATALOGUE.items if item.scope == "dust_explosion" and item.names_device
+)
 
 
 def sees(inspection, actor):
@@ -54,7 +56,8 @@ def test_unannounced_visit_is_hidden_from_the_enterprise_until_completed():
     assert sees(inspection, MINLE)
     assert not sees(inspection, GANZHOU)
     completed, events = inspections.complete_inspection(
-        inspection, {"handling": "无", "signature_refusal": "拒绝签字"}, INSPECTOR, NOW)
+        inspection, {"handling": "无", "signature_refusal": "拒绝签字"}, INSPECTOR, NOW
+    )
     assert sees(completed, COMPANY)
     assert completed["signature_refusal"]["reason"] == "拒绝签字"
     assert [e["type"] for e in events] == ["cn.anjian.inspection.inspection.completed.v1"]
@@ -73,8 +76,14 @@ def test_modes_need_what_they_name():
 def test_a_neighbouring_county_or_the_enterprise_cannot_inspect():
     for actor in (GANZHOU, COMPANY):
         with pytest.raises(Forbidden):
-            inspections.open_inspection({"mode": "routine", "place": "p", "content": "c"},
-                                        ENTERPRISE, None, actor, NOW, TODAY)
+            inspections.open_inspection(
+                {"mode": "routine", "place": "p", "content": "c"},
+                ENTERPRISE,
+                None,
+                actor,
+                NOW,
+                TODAY,
+            )
 
 
 def test_completed_record_is_immutable_and_signature_or_refusal_is_required():
@@ -82,10 +91,12 @@ def test_completed_record_is_immutable_and_signature_or_refusal_is_required():
     with pytest.raises(InvalidInput):
         inspections.complete_inspection(inspection, {"handling": "x"}, INSPECTOR, NOW)
     completed, _ = inspections.complete_inspection(
-        inspection, {"handling": "x", "signature": "王"}, INSPECTOR, NOW)
+        inspection, {"handling": "x", "signature": "王"}, INSPECTOR, NOW
+    )
     with pytest.raises(Conflict):
-        inspections.add_finding(completed, {"description": "晚了", "deadline": TODAY}, CATALOGUE,
-                                INSPECTOR, NOW, TODAY)
+        inspections.add_finding(
+            completed, {"description": "晚了", "deadline": TODAY}, CATALOGUE, INSPECTOR, NOW, TODAY
+        )
     inspections.correction_of(completed, INSPECTOR)
     with pytest.raises(Conflict):
         inspections.correction_of(inspection, INSPECTOR)
@@ -96,18 +107,23 @@ def test_grades_follow_the_catalogue_and_art_14():
         {"description": "未泄爆", "catalogue_item": DUST_ITEM},
         {"description": "报警装置失效", "failed_device": True, "catalogue_item": DEVICE_ITEM},
         {"description": "积尘", "deadline": TODAY},
-        {"description": "严重积尘", "raise_to_major": True, "raise_reason": "积尘厚度超标"})
+        {"description": "严重积尘", "raise_to_major": True, "raise_reason": "积尘厚度超标"},
+    )
     assert [h["grade"] for h, _ in found] == ["major", "major", "general", "major"]
     assert [h["state"] for h, _ in found] == ["reported", "reported", "rectifying", "reported"]
-    assert all([e["type"] for e in events] == ["cn.anjian.inspection.hazard.reported.v1"]
-               for _, events in found)
+    assert all(
+        [e["type"] for e in events] == ["cn.anjian.inspection.hazard.reported.v1"]
+        for _, events in found
+    )
 
 
 def test_general_finding_needs_a_deadline_not_in_the_past():
     inspection = visit()
-    for finding in ({"description": "积尘"},
-                    {"description": "积尘", "deadline": TODAY - timedelta(days=1)},
-                    {"description": "x", "catalogue_item": "MEM10-99-9"}):
+    for finding in (
+        {"description": "积尘"},
+        {"description": "积尘", "deadline": TODAY - timedelta(days=1)},
+        {"description": "x", "catalogue_item": "MEM10-99-9"},
+    ):
         with pytest.raises(InvalidInput):
             inspections.add_finding(inspection, finding, CATALOGUE, INSPECTOR, NOW, TODAY)
 
@@ -117,8 +133,9 @@ def test_general_loop_rectify_reject_rectify_verify():
     with pytest.raises(InvalidInput):
         hazards.submit_rectification(hazard, [], "done", COMPANY, NOW)
     with pytest.raises(InvalidInput):
-        hazards.submit_rectification(hazard, [evidence(uscc="91620722MA01XYW1QX")], "",
-                                    COMPANY, NOW)
+        hazards.submit_rectification(
+            hazard, [evidence(uscc="91620722MA01XYW1QX")], "", COMPANY, NOW
+        )
     with pytest.raises(Forbidden):
         hazards.submit_rectification(hazard, [evidence()], "", OTHER_COMPANY, NOW)
     submitted, events = hazards.submit_rectification(hazard, [evidence()], "已整改", COMPANY, NOW)
@@ -135,7 +152,12 @@ def test_general_loop_rectify_reject_rectify_verify():
     assert closed["state"] == "closed" and closed["closed_at"] == NOW
     assert [e["type"].split(".")[-2] for e in events] == ["verified", "closed"]
     assert [t["action"] for t in closed["transitions"]] == [
-        "report", "submit_rectification", "reject", "submit_rectification", "verify"]
+        "report",
+        "submit_rectification",
+        "reject",
+        "submit_rectification",
+        "verify",
+    ]
 
 
 def test_major_loop_with_suspension_and_review():
@@ -155,13 +177,22 @@ def test_major_loop_with_suspension_and_review():
     closed, events = hazards.verify_or_reject(applied, "verify", None, MINLE, NOW)
     assert closed["state"] == "closed"
     assert [e["type"].split(".")[-3:-1] for e in events] == [
-        ["hazard", "verified"], ["hazard", "closed"], ["suspension", "lifted"]]
+        ["hazard", "verified"],
+        ["hazard", "closed"],
+        ["suspension", "lifted"],
+    ]
 
 
 def plan():
-    return {"targets": "t", "measures": "m", "funds_yuan": 1, "people": "p",
-            "deadline": TODAY + timedelta(days=30), "safety_measures": "s",
-            "emergency_measures": "e"}
+    return {
+        "targets": "t",
+        "measures": "m",
+        "funds_yuan": 1,
+        "people": "p",
+        "deadline": TODAY + timedelta(days=30),
+        "safety_measures": "s",
+        "emergency_measures": "e",
+    }
 
 
 def test_a_major_hazard_is_never_lowered_and_a_general_one_is_raised_with_reason():
@@ -219,9 +250,12 @@ def test_the_timer_proposes_the_next_rung_to_the_bureau_and_sends_nothing():
     proposed, events = hazards.escalate_overdue(reminded, ESCALATION, SYSTEM, week_later)
     assert events == [] and len(proposed["escalations"]) == 1
     assert proposed["escalation_proposal"] == {
-        "kind": "supervision_order", "label": "督办", "proposed_at": week_later,
+        "kind": "supervision_order",
+        "label": "督办",
+        "proposed_at": week_later,
         "rule": {"id": "inspection.escalation.ladder", "version": 1},
-        "interval_rule": {"id": "inspection.escalation.interval_days", "version": 1}}
+        "interval_rule": {"id": "inspection.escalation.interval_days", "version": 1},
+    }
     again = week_later + timedelta(days=30)
     assert hazards.escalate_overdue(proposed, ESCALATION, SYSTEM, again) == (proposed, [])
 
@@ -231,13 +265,23 @@ def test_only_the_bureau_decides_a_proposed_rung():
     later = NOW + timedelta(days=8)
     proposed, _ = hazards.escalate_overdue(reminded, ESCALATION, SYSTEM, later)
     with pytest.raises(Forbidden):
-        hazards.decide_escalation(proposed, "supervision_order", True, "逾期未整改", None,
-                                  ESCALATION, INSPECTOR, later)
+        hazards.decide_escalation(
+            proposed, "supervision_order", True, "逾期未整改", None, ESCALATION, INSPECTOR, later
+        )
     with pytest.raises(Conflict):
-        hazards.decide_escalation(proposed, "interview", True, "逾期未整改", None, ESCALATION,
-                                  MINLE, later)
-    taken, [event] = hazards.decide_escalation(proposed, "supervision_order", True, "逾期未整改",
-                                               "民应急督〔2026〕3号", ESCALATION, MINLE, later)
+        hazards.decide_escalation(
+            proposed, "interview", True, "逾期未整改", None, ESCALATION, MINLE, later
+        )
+    taken, [event] = hazards.decide_escalation(
+        proposed,
+        "supervision_order",
+        True,
+        "逾期未整改",
+        "民应急督〔2026〕3号",
+        ESCALATION,
+        MINLE,
+        later,
+    )
     assert [a["kind"] for a in taken["escalations"]] == ["reminder", "supervision_order"]
     assert taken["escalations"][-1]["document_number"] == "民应急督〔2026〕3号"
     assert taken["escalation_proposal"] is None
@@ -251,20 +295,23 @@ def test_a_declined_rung_is_proposed_again_after_the_interval():
     reminded, _ = hazards.escalate_overdue(overdue_hazard(), ESCALATION, SYSTEM, NOW)
     later = NOW + timedelta(days=8)
     proposed, _ = hazards.escalate_overdue(reminded, ESCALATION, SYSTEM, later)
-    declined, events = hazards.decide_escalation(proposed, "supervision_order", False,
-                                                 "企业已提交延期申请", None, ESCALATION, MINLE,
-                                                 later)
+    declined, events = hazards.decide_escalation(
+        proposed, "supervision_order", False, "企业已提交延期申请", None, ESCALATION, MINLE, later
+    )
     assert events == [] and declined["escalations"] == reminded["escalations"]
-    assert hazards.escalate_overdue(declined, ESCALATION, SYSTEM,
-                                    later + timedelta(days=6)) == (declined, [])
+    assert hazards.escalate_overdue(declined, ESCALATION, SYSTEM, later + timedelta(days=6)) == (
+        declined,
+        [],
+    )
     again, _ = hazards.escalate_overdue(declined, ESCALATION, SYSTEM, later + timedelta(days=7))
     assert again["escalation_proposal"]["kind"] == "supervision_order"
 
 
 def test_the_interval_and_ladder_in_force_on_the_day_apply():
     """A deployment's interval of 3 days (an override) moves the proposal forward."""
-    short = enforcement.Escalation(ESCALATION.ladder,
-                                   replace(ESCALATION.interval, value=3, version=2))
+    short = enforcement.Escalation(
+        ESCALATION.ladder, replace(ESCALATION.interval, value=3, version=2)
+    )
     reminded, _ = hazards.escalate_overdue(overdue_hazard(), short, SYSTEM, NOW)
     proposed, _ = hazards.escalate_overdue(reminded, short, SYSTEM, NOW + timedelta(days=3))
     assert proposed["escalation_proposal"]["interval_rule"]["version"] == 2
@@ -279,60 +326,102 @@ def test_closing_the_hazard_withdraws_the_proposal():
 
 
 def test_annual_plan_ranks_by_risk_and_samples_reproducibly():
-    enterprises = [{**ENTERPRISE, "uscc": f"E{i:02d}", "name": f"企业{i}",
-                    "risk_features": ["dust_explosion"] * (i % 3)} for i in range(20)]
+    enterprises = [
+        {
+            **ENTERPRISE,
+            "uscc": f"E{i:02d}",
+            "name": f"企业{i}",
+            "risk_features": ["dust_explosion"] * (i % 3),
+        }
+        for i in range(20)
+    ]
     first = planning.annual_plan(enterprises, {"E05": 2}, {"E07"}, 2026, 5, seed=42)
     again = planning.annual_plan(enterprises, {"E05": 2}, {"E07"}, 2026, 5, seed=42)
     assert first["sample"] == again["sample"] and len(first["sample"]) == 5
     assert [p["uscc"] for p in first["priorities"][:2]] == ["E05", "E07"]
-    assert planning.annual_plan(enterprises, {}, set(), 2026, 5, seed=43)["sample"] != \
-        first["sample"]
+    assert (
+        planning.annual_plan(enterprises, {}, set(), 2026, 5, seed=43)["sample"] != first["sample"]
+    )
 
 
 def test_self_inspections_and_monthly_coverage():
     report, _ = inspections.report_self_inspection(
-        {"performed_on": TODAY, "led_by_principal": True, "content": "月度检查"}, ENTERPRISE,
-        CATALOGUE, COMPANY, NOW, TODAY)
+        {"performed_on": TODAY, "led_by_principal": True, "content": "月度检查"},
+        ENTERPRISE,
+        CATALOGUE,
+        COMPANY,
+        NOW,
+        TODAY,
+    )
     assert report["month"] == "2026-11"
     with pytest.raises(InvalidInput):
-        inspections.report_self_inspection({"performed_on": TODAY + timedelta(days=1),
-                                            "led_by_principal": False, "content": "x"},
-                                           ENTERPRISE, CATALOGUE, COMPANY, NOW, TODAY)
+        inspections.report_self_inspection(
+            {"performed_on": TODAY + timedelta(days=1), "led_by_principal": False, "content": "x"},
+            ENTERPRISE,
+            CATALOGUE,
+            COMPANY,
+            NOW,
+            TODAY,
+        )
     months = inspections.monthly_coverage([report], 2026)
     assert months["2026-11"] == {"reports": 1, "principal_led": True}
     assert months["2026-10"] == {"reports": 0, "principal_led": False}
 
 
 def decided_case(order_to_correct=True):
-    return {"_id": "c" * 32, "uscc": USCC, "region_code": "620722", "status": "decided",
-            "parties": [{"party_id": "p1", "kind": "unit"}],
-            "lines": [{"party_id": "p1", "legal_basis": "《安全生产法》第一百零二条",
-                       "amount_yuan": 10000, "decision_number": "罚〔2026〕1号",
-                       "decided_on": "2026-03-01", "order_to_correct": order_to_correct,
-                       "correction_ordered_on": "2026-03-01", "correction_deadline": None}]}
+    return {
+        "_id": "c" * 32,
+        "uscc": USCC,
+        "region_code": "620722",
+        "status": "decided",
+        "parties": [{"party_id": "p1", "kind": "unit"}],
+        "lines": [
+            {
+                "party_id": "p1",
+                "legal_basis": "《安全生产法》第一百零二条",
+                "amount_yuan": 10000,
+                "decision_number": "罚〔2026〕1号",
+                "decided_on": "2026-03-01",
+                "order_to_correct": order_to_correct,
+                "correction_ordered_on": "2026-03-01",
+                "correction_deadline": None,
+            }
+        ],
+    }
 
 
 def test_art_112_daily_fines_only_after_refusal_of_an_order_to_correct():
     """Safety Law Art. 112: proposed after a refusal, up to the day before the re-inspection."""
     case, art112 = decided_case(), RULES.rule(enforcement.DAILY_FINES_RULE, TODAY)
     assert enforcement.continuous_daily_fines(case, date(2026, 3, 11), art112) == []
-    refused, _ = enforcement.record_compliance(case, "p1", "refused", date(2026, 3, 5), INSPECTOR,
-                                               NOW, date(2026, 3, 11))
+    refused, _ = enforcement.record_compliance(
+        case, "p1", "refused", date(2026, 3, 5), INSPECTOR, NOW, date(2026, 3, 11)
+    )
     [proposal] = enforcement.continuous_daily_fines(refused, date(2026, 3, 11), art112)
     assert (proposal["amount_yuan"], proposal["status"]) == (100000, "proposed")
-    corrected, _ = enforcement.record_compliance(refused, "p1", "corrected", date(2026, 3, 6),
-                                                 INSPECTOR, NOW, date(2026, 3, 11))
+    corrected, _ = enforcement.record_compliance(
+        refused, "p1", "corrected", date(2026, 3, 6), INSPECTOR, NOW, date(2026, 3, 11)
+    )
     [fine] = enforcement.continuous_daily_fines(corrected, date(2026, 3, 11), art112)
     assert fine["amount_yuan"] == 40000 and fine["through"] == "2026-03-05"
     with pytest.raises(Conflict):
-        enforcement.record_compliance(corrected, "p1", "refused", date(2026, 3, 7), MINLE, NOW,
-                                      date(2026, 3, 11))
+        enforcement.record_compliance(
+            corrected, "p1", "refused", date(2026, 3, 7), MINLE, NOW, date(2026, 3, 11)
+        )
     with pytest.raises(InvalidInput):
-        enforcement.record_compliance(decided_case(order_to_correct=False), "p1", "refused",
-                                 date(2026, 3, 5), MINLE, NOW, date(2026, 3, 11))
+        enforcement.record_compliance(
+            decided_case(order_to_correct=False),
+            "p1",
+            "refused",
+            date(2026, 3, 5),
+            MINLE,
+            NOW,
+            date(2026, 3, 11),
+        )
     with pytest.raises(Forbidden):
-        enforcement.record_compliance(case, "p1", "refused", date(2026, 3, 5), GANZHOU, NOW,
-                                 date(2026, 3, 11))
+        enforcement.record_compliance(
+            case, "p1", "refused", date(2026, 3, 5), GANZHOU, NOW, date(2026, 3, 11)
+        )
 
 
 def test_an_agency_records_third_party_inspections_of_assigned_enterprises_only():
@@ -341,10 +430,12 @@ def test_an_agency_records_third_party_inspections_of_assigned_enterprises_only(
     with pytest.raises(Forbidden):
         inspections.open_inspection(fields, ENTERPRISE, None, agency, NOW, TODAY)
     with pytest.raises(Forbidden):
-        inspections.open_inspection({**fields, "mode": "routine"}, ENTERPRISE, None, agency,
-                                    NOW, TODAY, assigned=True)
-    inspection, _ = inspections.open_inspection(fields, ENTERPRISE, None, agency, NOW, TODAY,
-                                                assigned=True)
+        inspections.open_inspection(
+            {**fields, "mode": "routine"}, ENTERPRISE, None, agency, NOW, TODAY, assigned=True
+        )
+    inspection, _ = inspections.open_inspection(
+        fields, ENTERPRISE, None, agency, NOW, TODAY, assigned=True
+    )
     assert inspection["agency"] == "agency-1"
     assert sees(inspection, agency)
     assert not sees(inspection, Actor("agency-2", "agency", "620722"))
@@ -371,8 +462,9 @@ def test_suspension_and_extensions_are_the_bureau_s_decisions():
     planned, _ = hazards.approve_plan(major, plan(), MINLE, NOW, TODAY)
     with pytest.raises(Forbidden):
         hazards.take_action(planned, "suspend", "拒不整改", INSPECTOR, NOW)
-    asked, _ = hazards.request_extension(general_hazard(), TODAY + timedelta(days=9), "材料未到",
-                                         COMPANY, NOW, TODAY)
+    asked, _ = hazards.request_extension(
+        general_hazard(), TODAY + timedelta(days=9), "材料未到", COMPANY, NOW, TODAY
+    )
     with pytest.raises(Forbidden):
         hazards.decide_extension(asked, True, "同意延期", INSPECTOR, NOW)
 
@@ -385,9 +477,13 @@ def test_a_refused_suspension_order_is_recorded_by_an_inspector():
     suspended, _ = hazards.take_action(planned, "suspend", "拒不整改", MINLE, NOW)
     with pytest.raises(InvalidInput):
         hazards.take_action(suspended, "record_defiance", None, INSPECTOR, NOW)
-    defied, _ = hazards.take_action(suspended, "record_defiance", "复查发现仍在生产", INSPECTOR,
-                                    NOW)
-    assert defied["suspension_order"]["defied"] == {"on": "2026-11-02", "by": "inspector-minle",
-                                                    "reason": "复查发现仍在生产"}
+    defied, _ = hazards.take_action(
+        suspended, "record_defiance", "复查发现仍在生产", INSPECTOR, NOW
+    )
+    assert defied["suspension_order"]["defied"] == {
+        "on": "2026-11-02",
+        "by": "inspector-minle",
+        "reason": "复查发现仍在生产",
+    }
     with pytest.raises(Forbidden):
         hazards.take_action(suspended, "record_defiance", "仍在生产", COMPANY, NOW)

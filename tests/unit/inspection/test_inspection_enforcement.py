@@ -1,5 +1,6 @@
 """Enforcement (《安全生产法》 2021): escalation, suspension orders, dual penalties and their
 ranges, Arts. 112 and 113."""
+
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -59,19 +60,32 @@ def test_the_ladder_is_the_rule_in_force_and_only_the_reminder_is_automatic():
     """The county plan's 提醒、督办、通报、警示、约谈: only the reminder goes out without the
     bureau."""
     assert [(rung["label"], rung["automatic"]) for rung in ESCALATION.ladder.value] == [
-        ("提醒", True), ("督办", False), ("通报", False), ("警示", False), ("约谈", False)]
+        ("提醒", True),
+        ("督办", False),
+        ("通报", False),
+        ("警示", False),
+        ("约谈", False),
+    ]
     assert ESCALATION.wait == timedelta(days=7)
     assert ESCALATION.ladder.reference() == {"id": "inspection.escalation.ladder", "version": 1}
 
 
 def test_an_action_is_recorded_against_the_hazard_with_its_event():
-    action, [event] = enforcement.enforcement_action("supervision_order", HAZARD, MINLE, NOW,
-                                                     ESCALATION,
-                                                     document_number="民应急督〔2026〕3号")
-    assert action == {"id": action["id"], "kind": "supervision_order", "hazard_id": "hazard-1",
-                      "uscc": ENTERPRISE_USCC, "region_code": "620722", "taken_at": NOW,
-                      "taken_by": "minle", "document_number": "民应急督〔2026〕3号",
-                      "note": None, "rule": {"id": "inspection.escalation.ladder", "version": 1}}
+    action, [event] = enforcement.enforcement_action(
+        "supervision_order", HAZARD, MINLE, NOW, ESCALATION, document_number="民应急督〔2026〕3号"
+    )
+    assert action == {
+        "id": action["id"],
+        "kind": "supervision_order",
+        "hazard_id": "hazard-1",
+        "uscc": ENTERPRISE_USCC,
+        "region_code": "620722",
+        "taken_at": NOW,
+        "taken_by": "minle",
+        "document_number": "民应急督〔2026〕3号",
+        "note": None,
+        "rule": {"id": "inspection.escalation.ladder", "version": 1},
+    }
     assert event["type"] == "cn.anjian.inspection.enforcement.action_taken.v1"
     assert event["data"]["taken_at"] == "2026-03-01T02:00:00Z"
     assert event["data"]["kind"] == "supervision_order"
@@ -84,8 +98,15 @@ def test_an_action_off_the_ladder_or_outside_the_jurisdiction_is_refused():
         enforcement.enforcement_action("reminder", HAZARD, GANZHOU, NOW, ESCALATION)
 
 
-@pytest.mark.parametrize("value", [[], [{"kind": "reminder", "label": "提醒"}],
-                                   [{"kind": "a", "label": "x", "automatic": True}] * 2, "提醒"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        [],
+        [{"kind": "reminder", "label": "提醒"}],
+        [{"kind": "a", "label": "x", "automatic": True}] * 2,
+        "提醒",
+    ],
+)
 def test_a_malformed_ladder_is_refused_at_start_up(value):
     rule = RULES.rule(enforcement.LADDER_RULE, TODAY)
     assert enforcement.ladder_problem(replace(rule, value=value))
@@ -93,12 +114,17 @@ def test_a_malformed_ladder_is_refused_at_start_up(value):
 
 # Suspension orders -----------------------------------------------------------------------------
 
+
 def test_a_suspension_order_event_carries_exactly_what_the_registry_reads():
     order, [event] = enforcement.order_suspension(HAZARD, "重大事故隐患拒不整改", MINLE, NOW)
     assert event["type"] == "cn.anjian.inspection.suspension.ordered.v1"
     assert event["subject"] == ENTERPRISE_USCC
-    assert event["data"] == {"order_id": order["_id"], "uscc": ENTERPRISE_USCC,
-                             "reason": "重大事故隐患拒不整改", "ordered_on": "2026-03-01"}
+    assert event["data"] == {
+        "order_id": order["_id"],
+        "uscc": ENTERPRISE_USCC,
+        "reason": "重大事故隐患拒不整改",
+        "ordered_on": "2026-03-01",
+    }
 
 
 def test_the_order_is_dated_by_the_calendar_in_china():
@@ -113,8 +139,12 @@ def test_lifting_an_order_emits_the_lifted_event_once():
     lifted, [event] = enforcement.lift_suspension(order, "整改完成，复查合格", MINLE, later)
     assert event["type"] == "cn.anjian.inspection.suspension.lifted.v1"
     assert event["subject"] == ENTERPRISE_USCC
-    assert event["data"] == {"order_id": order["_id"], "uscc": ENTERPRISE_USCC,
-                             "reason": "整改完成，复查合格", "lifted_on": "2026-03-21"}
+    assert event["data"] == {
+        "order_id": order["_id"],
+        "uscc": ENTERPRISE_USCC,
+        "reason": "整改完成，复查合格",
+        "lifted_on": "2026-03-21",
+    }
     with pytest.raises(Conflict):
         enforcement.lift_suspension(lifted, "again", MINLE, later)
 
@@ -128,13 +158,21 @@ def test_an_order_needs_a_reason():
 
 UNIT = {"kind": "unit", "name": "民乐县祁连机械制造有限公司"}
 PRINCIPAL = {"kind": "person", "name": "王伟", "role": "principal"}
-SAFETY_MANAGER = {"kind": "person", "name": "李娜", "role": "safety_manager",
-                  "id_number": "11010519491231002X"}
+SAFETY_MANAGER = {
+    "kind": "person",
+    "name": "李娜",
+    "role": "safety_manager",
+    "id_number": "11010519491231002X",
+}
 
 
 def case_fields(**overrides):
-    base = {"uscc": ENTERPRISE_USCC, "region_code": "620722", "hazard_ids": ["hazard-1"],
-            "parties": [UNIT, PRINCIPAL]}
+    base = {
+        "uscc": ENTERPRISE_USCC,
+        "region_code": "620722",
+        "hazard_ids": ["hazard-1"],
+        "parties": [UNIT, PRINCIPAL],
+    }
     return {**base, **overrides}
 
 
@@ -145,11 +183,17 @@ def opened(**overrides):
 
 def line(party, **overrides):
     unit = party.get("kind", "unit") == "unit"
-    base = {"party_id": party["party_id"], "legal_basis": "《安全生产法》第一百零二条",
-            "article": "safety_law.art102", "circumstance": None if unit else "refused",
-            "amount_yuan": 30_000 if unit else 60_000, "decision_number": "民应急罚〔2026〕1号",
-            "decided_on": TODAY, "order_to_correct": True,
-            "correction_deadline": date(2026, 3, 15)}
+    base = {
+        "party_id": party["party_id"],
+        "legal_basis": "《安全生产法》第一百零二条",
+        "article": "safety_law.art102",
+        "circumstance": None if unit else "refused",
+        "amount_yuan": 30_000 if unit else 60_000,
+        "decision_number": "民应急罚〔2026〕1号",
+        "decided_on": TODAY,
+        "order_to_correct": True,
+        "correction_deadline": date(2026, 3, 15),
+    }
     return {**base, **overrides}
 
 
@@ -170,11 +214,14 @@ def test_a_case_has_one_unit_and_any_number_of_persons():
     assert case["status"] == "open" and case["hazard_ids"] == ["hazard-1"]
 
 
-@pytest.mark.parametrize("parties", [
-    [UNIT, {**UNIT, "name": "另一家公司"}],
-    [PRINCIPAL],
-    [],
-])
+@pytest.mark.parametrize(
+    "parties",
+    [
+        [UNIT, {**UNIT, "name": "另一家公司"}],
+        [PRINCIPAL],
+        [],
+    ],
+)
 def test_a_case_without_exactly_one_unit_is_refused(parties):
     with pytest.raises(InvalidInput) as refused:
         opened(parties=parties)
@@ -184,8 +231,9 @@ def test_a_case_without_exactly_one_unit_is_refused(parties):
 def test_a_person_needs_a_known_role_and_a_valid_identity_number():
     with pytest.raises(InvalidInput) as refused:
         opened(parties=[UNIT, {**PRINCIPAL, "role": "boss"}])
-    assert refused.value.errors["parties"] == {1: {"role": ["one of principal, safety_manager, "
-                                                            "other"]}}
+    assert refused.value.errors["parties"] == {
+        1: {"role": ["one of principal, safety_manager, other"]}
+    }
     with pytest.raises(InvalidInput) as refused:
         opened(parties=[UNIT, {**SAFETY_MANAGER, "id_number": "110105194912310021"}])
     assert list(refused.value.errors["parties"][1]) == ["id_number"]
@@ -205,11 +253,21 @@ def test_a_decision_penalises_every_party_and_names_the_authority():
     assert decision["lines"][0]["decided_on"] == "2026-03-01"
     assert decision["lines"][0]["correction_deadline"] == "2026-03-15"
     assert event["type"] == "cn.anjian.inspection.penalty.decided.v1"
-    assert set(event["data"]) == {"case_id", "uscc", "region_code", "authority", "parties",
-                                  "lines", "hazard_ids", "total_yuan"}
+    assert set(event["data"]) == {
+        "case_id",
+        "uscc",
+        "region_code",
+        "authority",
+        "parties",
+        "lines",
+        "hazard_ids",
+        "total_yuan",
+    }
     assert event["data"]["total_yuan"] == 90_000
-    assert decision["lines"][0]["rule"] == {"id": "inspection.penalty.safety_law.art102",
-                                            "version": 1}
+    assert decision["lines"][0]["rule"] == {
+        "id": "inspection.penalty.safety_law.art102",
+        "version": 1,
+    }
     assert decision["lines"][0]["correction_ordered_on"] == "2026-03-01"
     assert event["data"]["hazard_ids"] == ["hazard-1"]
 
@@ -227,20 +285,23 @@ def test_a_party_without_a_line_is_refused():
     assert "lines" in refused.value.errors
 
 
-@pytest.mark.parametrize("field, value", [
-    ("legal_basis", ""),
-    ("legal_basis", None),
-    ("amount_yuan", -1),
-    ("amount_yuan", 100.5),
-    ("decision_number", " "),
-    ("decided_on", date(2026, 3, 2)),
-    ("decided_on", None),
-    ("order_to_correct", None),
-    ("correction_deadline", date(2026, 2, 1)),
-    ("correction_deadline", "2026-03-15"),
-    ("correction_ordered_on", date(2026, 3, 2)),
-    ("correction_ordered_on", "2026-02-20"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("legal_basis", ""),
+        ("legal_basis", None),
+        ("amount_yuan", -1),
+        ("amount_yuan", 100.5),
+        ("decision_number", " "),
+        ("decided_on", date(2026, 3, 2)),
+        ("decided_on", None),
+        ("order_to_correct", None),
+        ("correction_deadline", date(2026, 2, 1)),
+        ("correction_deadline", "2026-03-15"),
+        ("correction_ordered_on", date(2026, 3, 2)),
+        ("correction_ordered_on", "2026-02-20"),
+    ],
+)
 def test_a_wrong_line_is_refused_by_field(field, value):
     case = opened()
     lines = lines_for(case)
@@ -277,6 +338,7 @@ def test_a_decided_case_cannot_be_decided_again():
 
 # Penalty ranges as data -------------------------------------------------------------------------
 
+
 def refusal(case, lines, actor=MINLE):
     with pytest.raises(InvalidInput) as refused:
         decide(case, lines, actor)
@@ -287,8 +349,9 @@ def test_a_unit_fine_above_safety_law_art_102_is_refused_with_the_range():
     """Safety Law Art. 102: 五万元以下 for the unit."""
     case = opened(parties=[UNIT])
     errors = refusal(case, lines_for(case, amount_yuan=50_001))
-    assert errors == {"lines": {0: {"amount_yuan": [
-        "Safety Law Art. 102: 0–50000 yuan for the unit"]}}}
+    assert errors == {
+        "lines": {0: {"amount_yuan": ["Safety Law Art. 102: 0–50000 yuan for the unit"]}}
+    }
     assert decide(case, lines_for(case, amount_yuan=50_000))[0]["total_yuan"] == 50_000
 
 
@@ -298,11 +361,21 @@ def test_a_person_is_fined_under_art_102_only_when_the_unit_refused():
     case = opened()
     lines = lines_for(case)
     lines[1]["circumstance"] = None
-    assert refusal(case, lines) == {"lines": {1: {"amount_yuan": [
-        "Safety Law Art. 102 sets no fine in yuan for a person (only when refused)"]}}}
+    assert refusal(case, lines) == {
+        "lines": {
+            1: {
+                "amount_yuan": [
+                    "Safety Law Art. 102 sets no fine in yuan for a person (only when refused)"
+                ]
+            }
+        }
+    }
     lines[1].update(circumstance="refused", amount_yuan=40_000)
-    assert refusal(case, lines) == {"lines": {1: {"amount_yuan": [
-        "Safety Law Art. 102: 50000–100000 yuan for a person when refused"]}}}
+    assert refusal(case, lines) == {
+        "lines": {
+            1: {"amount_yuan": ["Safety Law Art. 102: 50000–100000 yuan for a person when refused"]}
+        }
+    }
 
 
 def test_a_principal_fined_under_art_94_keeps_its_range():
@@ -310,8 +383,9 @@ def test_a_principal_fined_under_art_94_keeps_its_range():
     case = opened()
     lines = lines_for(case)
     lines[1].update(article="safety_law.art94", circumstance=None, amount_yuan=10_000)
-    assert refusal(case, lines)["lines"][1] == {"amount_yuan": [
-        "Safety Law Art. 94: 20000–50000 yuan for a person"]}
+    assert refusal(case, lines)["lines"][1] == {
+        "amount_yuan": ["Safety Law Art. 94: 20000–50000 yuan for a person"]
+    }
     lines[1]["amount_yuan"] = 20_000
     assert decide(case, lines)[0]["lines"][1]["article"] == "safety_law.art94"
 
@@ -321,18 +395,26 @@ def test_an_unverified_rule_without_amounts_cannot_be_applied():
     apply it."""
     case = opened(parties=[UNIT])
     errors = refusal(case, lines_for(case, article="confined_space.art19"))
-    assert errors["lines"][0] == {"article": [
-        "MEM Order No. 13 Art. 19: its amounts are not verified against the official text, so "
-        "it cannot be applied yet"]}
+    assert errors["lines"][0] == {
+        "article": [
+            "MEM Order No. 13 Art. 19: its amounts are not verified against the official text, so "
+            "it cannot be applied yet"
+        ]
+    }
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"article": "safety_law.art999"}, "article"),
-    ({"article": "inspection.penalty.safety_law.art102", "decided_on": date(2021, 8, 31)},
-     "article"),
-    ({"circumstance": "overdue"}, "circumstance"),
-    ({"article": " "}, "article"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"article": "safety_law.art999"}, "article"),
+        (
+            {"article": "inspection.penalty.safety_law.art102", "decided_on": date(2021, 8, 31)},
+            "article",
+        ),
+        ({"circumstance": "overdue"}, "circumstance"),
+        ({"article": " "}, "article"),
+    ],
+)
 def test_a_line_naming_no_applicable_article_is_refused(overrides, field):
     case = opened(parties=[UNIT])
     assert list(refusal(case, lines_for(case, **overrides))["lines"][0]) == [field]
@@ -355,27 +437,47 @@ def test_every_penalty_rule_has_well_formed_ranges():
 
 # Art. 112 continuous daily fines ---------------------------------------------------------------
 
+
 def decided_line(**overrides):
-    base = {"party_id": "unit", "legal_basis": "《安全生产法》第一百零二条", "amount_yuan": 10_000,
-            "decision_number": "民应急罚〔2026〕1号", "decided_on": "2026-03-01",
-            "order_to_correct": True, "correction_ordered_on": "2026-03-01",
-            "correction_deadline": None}
+    base = {
+        "party_id": "unit",
+        "legal_basis": "《安全生产法》第一百零二条",
+        "amount_yuan": 10_000,
+        "decision_number": "民应急罚〔2026〕1号",
+        "decided_on": "2026-03-01",
+        "order_to_correct": True,
+        "correction_ordered_on": "2026-03-01",
+        "correction_deadline": None,
+    }
     return {**base, **overrides}
 
 
-def days_fined(line=None, kind="unit", refused=True, reinspected=None, decided_through=None,
-               today=date(2026, 3, 11)):
-    fine = continuous_daily_fine(line or decided_line(), kind, refused, reinspected,
-                                 decided_through, today)
+def days_fined(
+    line=None,
+    kind="unit",
+    refused=True,
+    reinspected=None,
+    decided_through=None,
+    today=date(2026, 3, 11),
+):
+    fine = continuous_daily_fine(
+        line or decided_line(), kind, refused, reinspected, decided_through, today
+    )
     return fine and fine["days"]
 
 
 def test_art_112_daily_fines_run_from_the_day_after_the_order_through_today():
     """Safety Law Art. 112: 自作出责令改正之日的次日起, 按照原处罚数额按日连续处罚."""
     fine = continuous_daily_fine(decided_line(), "unit", True, None, None, date(2026, 3, 11))
-    assert fine == {"party_id": "unit", "decision_number": "民应急罚〔2026〕1号",
-                    "from": "2026-03-02", "through": "2026-03-11", "days": 10,
-                    "daily_amount_yuan": 10_000, "amount_yuan": 100_000}
+    assert fine == {
+        "party_id": "unit",
+        "decision_number": "民应急罚〔2026〕1号",
+        "from": "2026-03-02",
+        "through": "2026-03-11",
+        "days": 10,
+        "daily_amount_yuan": 10_000,
+        "amount_yuan": 100_000,
+    }
 
 
 def test_art_112_counts_from_the_order_to_correct_not_the_fine():
@@ -398,11 +500,14 @@ def test_art_112_applies_to_the_unit_never_to_a_person():
     assert days_fined(kind="person") is None
 
 
-@pytest.mark.parametrize("overrides, refused", [
-    ({"order_to_correct": False}, True),
-    ({"amount_yuan": 0}, True),
-    ({}, False),
-])
+@pytest.mark.parametrize(
+    "overrides, refused",
+    [
+        ({"order_to_correct": False}, True),
+        ({"amount_yuan": 0}, True),
+        ({}, False),
+    ],
+)
 def test_art_112_no_daily_fine_unless_ordered_fined_and_refused(overrides, refused):
     assert days_fined(decided_line(**overrides), refused=refused) is None
 
@@ -412,8 +517,9 @@ def refusing_case():
     lines = lines_for(case, decided_on=date(2026, 2, 1), correction_deadline=None)
     decided, _ = decide(case, lines)
     unit = decided["parties"][0]["party_id"]
-    refused, _ = enforcement.record_compliance(decided, unit, "refused", date(2026, 2, 10),
-                                               INSPECTOR, NOW, TODAY)
+    refused, _ = enforcement.record_compliance(
+        decided, unit, "refused", date(2026, 2, 10), INSPECTOR, NOW, TODAY
+    )
     return refused, unit
 
 
@@ -427,13 +533,16 @@ def test_art_112_is_a_proposal_the_bureau_decides():
     assert proposal["status"] == "proposed" and proposal["party_id"] == unit
     assert proposal["days"] == 28 and proposal["rule"]["id"] == enforcement.DAILY_FINES_RULE
     with pytest.raises(Forbidden):
-        enforcement.decide_daily_fine(case, unit, True, "拒不改正", "罚〔2026〕2号", INSPECTOR,
-                                      NOW, TODAY, ART_112)
+        enforcement.decide_daily_fine(
+            case, unit, True, "拒不改正", "罚〔2026〕2号", INSPECTOR, NOW, TODAY, ART_112
+        )
     with pytest.raises(InvalidInput):
-        enforcement.decide_daily_fine(case, unit, True, "拒不改正", None, MINLE, NOW, TODAY,
-                                      ART_112)
-    imposed, _ = enforcement.decide_daily_fine(case, unit, True, "拒不改正", "罚〔2026〕2号",
-                                               MINLE, NOW, TODAY, ART_112)
+        enforcement.decide_daily_fine(
+            case, unit, True, "拒不改正", None, MINLE, NOW, TODAY, ART_112
+        )
+    imposed, _ = enforcement.decide_daily_fine(
+        case, unit, True, "拒不改正", "罚〔2026〕2号", MINLE, NOW, TODAY, ART_112
+    )
     assert imposed["daily_fine_decisions"][0]["status"] == "imposed"
     assert imposed["daily_fine_decisions"][0]["amount_yuan"] == 28 * 30_000
     assert enforcement.continuous_daily_fines(imposed, TODAY, ART_112) == []
@@ -441,11 +550,13 @@ def test_art_112_is_a_proposal_the_bureau_decides():
     [next_proposal] = enforcement.continuous_daily_fines(imposed, later, ART_112)
     assert (next_proposal["from"], next_proposal["days"]) == ("2026-03-02", 3)
     with pytest.raises(Conflict):
-        enforcement.decide_daily_fine(imposed, unit, False, "暂不处罚", None, MINLE, NOW, TODAY,
-                                      ART_112)
+        enforcement.decide_daily_fine(
+            imposed, unit, False, "暂不处罚", None, MINLE, NOW, TODAY, ART_112
+        )
 
 
 # Art. 113 closure ------------------------------------------------------------------------------
+
 
 def days_after(start, *offsets):
     return [start + timedelta(days=offset) for offset in offsets]
@@ -455,8 +566,11 @@ START = date(2025, 6, 1)
 
 
 def facts(penalty_dates=(), suspended_hazards=(), accidents=()):
-    return {"penalty_dates": list(penalty_dates), "suspended_hazards": list(suspended_hazards),
-            "accidents": list(accidents)}
+    return {
+        "penalty_dates": list(penalty_dates),
+        "suspended_hazards": list(suspended_hazards),
+        "accidents": list(accidents),
+    }
 
 
 def items_met(today=START + timedelta(days=400), rules=RULES, **fact_lists):
@@ -472,10 +586,13 @@ def test_art_113_three_penalties_within_180_days_counted_from_the_next_day():
 
 def test_art_113_four_penalties_within_a_year_end_on_the_corresponding_day():
     """Safety Law Art. 113(一), 民法典 Art. 202: a year from 1 June 2025 ends on 1 June 2026."""
-    assert items_met(penalty_dates=[START, date(2025, 10, 1), date(2026, 2, 1),
-                                    date(2026, 6, 1)]) == ["（一）"]
-    assert items_met(penalty_dates=[START, date(2025, 10, 1), date(2026, 2, 1),
-                                    date(2026, 6, 2)]) == []
+    assert items_met(
+        penalty_dates=[START, date(2025, 10, 1), date(2026, 2, 1), date(2026, 6, 1)]
+    ) == ["（一）"]
+    assert (
+        items_met(penalty_dates=[START, date(2025, 10, 1), date(2026, 2, 1), date(2026, 6, 2)])
+        == []
+    )
 
 
 def test_art_113_period_convention_is_a_rule():
@@ -483,29 +600,49 @@ def test_art_113_period_convention_is_a_rule():
     assert period_end(START, {"within_days": 180}, "next_day") == date(2025, 11, 28)
     assert period_end(START, {"within_days": 180}, "same_day") == date(2025, 11, 27)
     assert period_end(date(2024, 2, 29), {"within_years": 1}, "next_day") == date(2025, 2, 28)
-    assert enforcement._period_problem(replace(RULES.rule(enforcement.PERIOD_RULE, TODAY),
-                                               value="whenever"))
+    assert enforcement._period_problem(
+        replace(RULES.rule(enforcement.PERIOD_RULE, TODAY), value="whenever")
+    )
 
 
 def test_art_113_penalties_after_today_do_not_count():
-    assert items_met(penalty_dates=days_after(START, 0, 10, 20),
-                     today=START + timedelta(days=15)) == []
+    assert (
+        items_met(penalty_dates=days_after(START, 0, 10, 20), today=START + timedelta(days=15))
+        == []
+    )
     assert items_met() == []
 
 
 def suspended_hazard(*actions, defied=False):
     moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    return {"_id": "h-1", "suspension_order": {"_id": "order-1", **(
-        {"defied": {"on": "2026-01-05"}} if defied else {})},
-        "transitions": [{"action": action, "at": moment + timedelta(days=index)}
-                        for index, action in enumerate(actions)]}
+    return {
+        "_id": "h-1",
+        "suspension_order": {
+            "_id": "order-1",
+            **({"defied": {"on": "2026-01-05"}} if defied else {}),
+        },
+        "transitions": [
+            {"action": action, "at": moment + timedelta(days=index)}
+            for index, action in enumerate(actions)
+        ],
+    }
 
 
 def test_art_113_item_2_a_failed_review_after_suspension():
     """Safety Law Art. 113(二): 经停产停业整顿，仍不具备安全生产条件."""
-    assert items_met(suspended_hazards=[suspended_hazard(
-        "report", "approve_plan", "suspend", "start_rectification", "submit_rectification",
-        "apply_resume", "reject")]) == ["（二）"]
+    assert items_met(
+        suspended_hazards=[
+            suspended_hazard(
+                "report",
+                "approve_plan",
+                "suspend",
+                "start_rectification",
+                "submit_rectification",
+                "apply_resume",
+                "reject",
+            )
+        ]
+    ) == ["（二）"]
     assert items_met(suspended_hazards=[suspended_hazard("report", "reject", "suspend")]) == []
 
 
@@ -517,9 +654,9 @@ def test_art_113_item_3_a_major_accident_is_a_ground_to_confirm():
 
 def test_art_113_item_4_a_refused_suspension_order():
     """Safety Law Art. 113(四): 拒不执行 … 停产停业整顿决定."""
-    [ground] = closure_grounds(facts(suspended_hazards=[suspended_hazard("suspend",
-                                                                         defied=True)]),
-                               RULES, TODAY)
+    [ground] = closure_grounds(
+        facts(suspended_hazards=[suspended_hazard("suspend", defied=True)]), RULES, TODAY
+    )
     assert ground["item"] == "（四）" and ground["evidence"] == ["order-1"]
     assert ground["rule"] == {"id": enforcement.CLOSURE_RULE, "version": 2}
 
@@ -529,29 +666,43 @@ def test_art_113_closure_bans_the_principal_for_five_years():
     case = opened(parties=[UNIT, PRINCIPAL, SAFETY_MANAGER])
     grounds = closure_grounds(facts(accidents=[{"_id": "a-1", "grade": "major"}]), RULES, TODAY)
     with pytest.raises(Forbidden):
-        enforcement.decide_closure(case, grounds, "民应急关〔2026〕1号", "重大事故", INSPECTOR,
-                                   NOW, TODAY, RULES)
+        enforcement.decide_closure(
+            case, grounds, "民应急关〔2026〕1号", "重大事故", INSPECTOR, NOW, TODAY, RULES
+        )
     with pytest.raises(Conflict):
-        enforcement.decide_closure(case, [], "民应急关〔2026〕1号", "无", MINLE, NOW, TODAY,
-                                   RULES)
-    closed, _ = enforcement.decide_closure(case, grounds, "民应急关〔2026〕1号", "重大事故",
-                                           MINLE, NOW, TODAY, RULES)
+        enforcement.decide_closure(case, [], "民应急关〔2026〕1号", "无", MINLE, NOW, TODAY, RULES)
+    closed, _ = enforcement.decide_closure(
+        case, grounds, "民应急关〔2026〕1号", "重大事故", MINLE, NOW, TODAY, RULES
+    )
     unit, principal, manager = closed["parties"]
-    assert principal["bans"] == [{"years": 5, "from": "2026-03-01", "until": "2031-03-01",
-                                  "scope": "principal of any production or business unit",
-                                  "rule": {"id": enforcement.CLOSURE_RULE, "version": 2}}]
+    assert principal["bans"] == [
+        {
+            "years": 5,
+            "from": "2026-03-01",
+            "until": "2031-03-01",
+            "scope": "principal of any production or business unit",
+            "rule": {"id": enforcement.CLOSURE_RULE, "version": 2},
+        }
+    ]
     assert "bans" not in unit and "bans" not in manager
     assert closed["closure_decision"]["grounds"] == ["（三）"]
     with pytest.raises(Conflict):
         enforcement.decide_closure(closed, grounds, "x", "again", MINLE, NOW, TODAY, RULES)
 
 
-@pytest.mark.parametrize("change", [
-    {"closure_conditions": []},
-    {"principal_ban": {}},
-    {"closure_conditions": [{"item": item, "major_hazard_penalties": [{"count": 3}]}
-                            for item in ("（一）", "（二）", "（三）", "（四）")]},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"closure_conditions": []},
+        {"principal_ban": {}},
+        {
+            "closure_conditions": [
+                {"item": item, "major_hazard_penalties": [{"count": 3}]}
+                for item in ("（一）", "（二）", "（三）", "（四）")
+            ]
+        },
+    ],
+)
 def test_a_malformed_art_113_rule_stops_the_service(change):
     rule = RULES.rule(enforcement.CLOSURE_RULE, TODAY)
     assert enforcement.closure_problem(rule) is None

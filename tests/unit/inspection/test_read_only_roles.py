@@ -1,4 +1,5 @@
 """The auditor reads and never writes; a refusal never depends on the record's state."""
+
 import pytest
 
 from services.inspection.domain import inspections

@@ -1,10 +1,11 @@
 """Rules as dated, sourced data: the rule in force on the fact's date applies, a deployment's
 override wins from its own date on, and a wrong file is refused with its file, line and rule."""
+
 from datetime import date
 
 import pytest
 
-from services.kit.pure.rules import RuleSet, RulesError, checked
+from services.kit.pure.rules import RulesError, RuleSet, checked
 
 INTERVAL = """
 rules:
@@ -25,9 +26,11 @@ rules:
 
 
 def rule_set(declared=INTERVAL, overrides=(), checks=None):
-    return RuleSet.from_files([("demo.yaml", declared)],
-                              [(f"local-{n}.yaml", text) for n, text in enumerate(overrides)],
-                              checks)
+    return RuleSet.from_files(
+        [("demo.yaml", declared)],
+        [(f"local-{n}.yaml", text) for n, text in enumerate(overrides)],
+        checks,
+    )
 
 
 def test_the_rule_in_force_on_the_date_of_the_fact_applies_not_todays():
@@ -35,7 +38,9 @@ def test_the_rule_in_force_on_the_date_of_the_fact_applies_not_todays():
     assert rules.value("demo.escalation.interval_days", date(2024, 6, 1)) == 7
     assert rules.value("demo.escalation.interval_days", date(2025, 6, 1)) == 5
     assert rules.rule("demo.escalation.interval_days", date(2025, 6, 1)).reference() == {
-        "id": "demo.escalation.interval_days", "version": 2}
+        "id": "demo.escalation.interval_days",
+        "version": 2,
+    }
 
 
 def test_no_version_in_force_before_the_first_effective_date():
@@ -78,35 +83,65 @@ rules:
 """
     rules = rule_set(items)
     assert [rule.id for rule in rules.in_force("demo.catalogue.", date(2024, 1, 1))] == [
-        "demo.catalogue.item_1", "demo.catalogue.item_2"]
+        "demo.catalogue.item_1",
+        "demo.catalogue.item_2",
+    ]
     assert [rule.value for rule in rules.in_force("demo.catalogue.", date(2025, 1, 1))] == [
-        {"text": "一"}]
+        {"text": "一"}
+    ]
 
 
 BROKEN = [
-    ("unknown field", INTERVAL.replace("    version: 2", "    verified: true\n    version: 2"),
-     r"demo.yaml:10: rule demo.escalation.interval_days: unknown field\(s\) verified"),
-    ("missing source", INTERVAL.replace("    source: {document: 某县实施方案（修订）}\n", ""),
-     r"demo.yaml:10: rule demo.escalation.interval_days: missing source"),
-    ("empty source", INTERVAL.replace("{document: 某县实施方案（修订）}", "{article: 三}"),
-     r"demo.yaml:10: .*source must name at least the document"),
-    ("malformed date", INTERVAL.replace("2025-01-01", "2025-13-01"),
-     r"demo.yaml:10: .*effective_from '2025-13-01' is not a date"),
-    ("overlap", INTERVAL.replace("effective_from: 2025-01-01", "effective_from: 2024-12-01"),
-     r"demo.yaml:10: .*overlaps the one declared at demo.yaml:3"),
-    ("end before start", INTERVAL.replace("effective_to: 2024-12-31", "effective_to: 2023-01-01"),
-     r"demo.yaml:3: .*effective_to is before effective_from"),
-    ("unknown check", INTERVAL.replace("checked_against: reprint", "checked_against: yes"),
-     r"demo.yaml:10: .*checked_against must be one of"),
+    (
+        "unknown field",
+        INTERVAL.replace("    version: 2", "    verified: true\n    version: 2"),
+        r"demo.yaml:10: rule demo.escalation.interval_days: unknown field\(s\) verified",
+    ),
+    (
+        "missing source",
+        INTERVAL.replace("    source: {document: 某县实施方案（修订）}\n", ""),
+        r"demo.yaml:10: rule demo.escalation.interval_days: missing source",
+    ),
+    (
+        "empty source",
+        INTERVAL.replace("{document: 某县实施方案（修订）}", "{article: 三}"),
+        r"demo.yaml:10: .*source must name at least the document",
+    ),
+    (
+        "malformed date",
+        INTERVAL.replace("2025-01-01", "2025-13-01"),
+        r"demo.yaml:10: .*effective_from '2025-13-01' is not a date",
+    ),
+    (
+        "overlap",
+        INTERVAL.replace("effective_from: 2025-01-01", "effective_from: 2024-12-01"),
+        r"demo.yaml:10: .*overlaps the one declared at demo.yaml:3",
+    ),
+    (
+        "end before start",
+        INTERVAL.replace("effective_to: 2024-12-31", "effective_to: 2023-01-01"),
+        r"demo.yaml:3: .*effective_to is before effective_from",
+    ),
+    (
+        "unknown check",
+        INTERVAL.replace("checked_against: reprint", "checked_against: yes"),
+        r"demo.yaml:10: .*checked_against must be one of",
+    ),
     ("not yaml", "rules: [", r"demo.yaml:1: not valid YAML"),
     ("unknown top level", "rule: []\n", r"demo.yaml:1: unknown top-level field\(s\) rule"),
-    ("bad version", INTERVAL.replace("version: 2", "version: two"),
-     r"demo.yaml:10: .*version must be a whole number"),
+    (
+        "bad version",
+        INTERVAL.replace("version: 2", "version: two"),
+        r"demo.yaml:10: .*version must be a whole number",
+    ),
 ]
 
 
-@pytest.mark.parametrize("declared, message", [(text, message) for _, text, message in BROKEN],
-                         ids=[name for name, _, _ in BROKEN])
+@pytest.mark.parametrize(
+    "declared, message",
+    [(text, message) for _, text, message in BROKEN],
+    ids=[name for name, _, _ in BROKEN],
+)
 def test_a_broken_rules_file_is_refused_naming_file_line_and_rule(declared, message):
     with pytest.raises(RulesError, match=message):
         rule_set(declared)
@@ -118,21 +153,31 @@ overrides:
   - {id: demo.escalation.interval_dayz, version: 1, value: 3, source: 通知,
      effective_from: 2025-03-01, checked_against: official}
 """
-    with pytest.raises(RulesError, match="local-0.yaml:3: rule demo.escalation.interval_dayz: "
-                                         "overrides a rule that does not exist"):
+    with pytest.raises(
+        RulesError,
+        match="local-0.yaml:3: rule demo.escalation.interval_dayz: "
+        "overrides a rule that does not exist",
+    ):
         rule_set(overrides=[override])
 
 
 def test_overrides_belong_to_the_deployment_not_the_declared_files():
     with pytest.raises(RulesError, match="only a deployment's rules directory may override"):
-        rule_set("overrides:\n  - {id: demo.a.b, version: 1, value: 1, source: x,"
-                 " effective_from: 2024-01-01, checked_against: official}\n")
+        rule_set(
+            "overrides:\n  - {id: demo.a.b, version: 1, value: 1, source: x,"
+            " effective_from: 2024-01-01, checked_against: official}\n"
+        )
 
 
 def test_a_value_of_the_wrong_shape_is_refused_by_the_services_check():
-    checks = {"demo.escalation.": checked(lambda days: isinstance(days, int) and days > 0,
-                                          "must be a positive number of days")}
+    checks = {
+        "demo.escalation.": checked(
+            lambda days: isinstance(days, int) and days > 0, "must be a positive number of days"
+        )
+    }
     assert rule_set(checks=checks)
-    with pytest.raises(RulesError, match="demo.yaml:10: rule demo.escalation.interval_days: "
-                                         "must be a positive number of days"):
+    with pytest.raises(
+        RulesError,
+        match="demo.yaml:10: rule demo.escalation.interval_days: must be a positive number of days",
+    ):
         rule_set(INTERVAL.replace("value: 5", "value: -5"), checks=checks)

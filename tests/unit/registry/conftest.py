@@ -1,5 +1,6 @@
 """Registry unit tests: pure domain rules, no servers. Every event a test makes the domain emit is
 checked against services/registry/events.py."""
+
 import pytest
 
 from services.registry import events

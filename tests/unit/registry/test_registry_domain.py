@@ -1,4 +1,5 @@
 """Registry rules, without servers: what may be registered, changed and seen, and by whom."""
+
 from datetime import date, datetime, timezone
 
 import pytest
@@ -6,7 +7,8 @@ import pytest
 from services.kit.pure.actor import Actor
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 from services.kit.pure.uscc import with_check_character
-from services.registry.domain import enterprises as domain, standardization
+from services.registry.domain import enterprises as domain
+from services.registry.domain import standardization
 
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 3, 1)
@@ -22,9 +24,14 @@ def uscc(region="620722", tail="MA01XYW0Q"):
 
 
 def fields(**overrides):
-    base = {"uscc": uscc(), "name": "民乐县祁连机械制造有限公司", "region_code": "620722",
-            "address": "民乐县工业园区1号", "industry": "machinery",
-            "principal": {"name": "王伟", "phone": "13800000000"}}
+    base = {
+        "uscc": uscc(),
+        "name": "民乐县祁连机械制造有限公司",
+        "region_code": "620722",
+        "address": "民乐县工业园区1号",
+        "industry": "machinery",
+        "principal": {"name": "王伟", "phone": "13800000000"},
+    }
     return {**base, **overrides}
 
 
@@ -34,8 +41,12 @@ def registered(**overrides):
 
 
 def test_registration_starts_operating_with_history_and_one_event():
-    document, [event] = domain.register(fields(risk_features=[
-        "dust_explosion", "confined_space", "dust_explosion"]), MINLE, NOW, TODAY)
+    document, [event] = domain.register(
+        fields(risk_features=["dust_explosion", "confined_space", "dust_explosion"]),
+        MINLE,
+        NOW,
+        TODAY,
+    )
     assert document["status"] == "operating"
     assert document["risk_features"] == ["confined_space", "dust_explosion"]
     assert document["history"][0]["action"] == "registered"
@@ -63,8 +74,9 @@ def test_checksum_failure_needs_an_administrator_and_a_reason():
         domain.register(fields(uscc=bad_checksum()), MINLE, NOW, TODAY, "pilot region code")
     with pytest.raises(InvalidInput):
         domain.register(fields(uscc=bad_checksum()), ADMIN, NOW, TODAY)
-    document, _ = domain.register(fields(uscc=bad_checksum()), ADMIN, NOW, TODAY,
-                                  "pilot region code")
+    document, _ = domain.register(
+        fields(uscc=bad_checksum()), ADMIN, NOW, TODAY, "pilot region code"
+    )
     assert document["uscc_override"]["reason"] == "pilot region code"
     assert document["uscc_override"]["by"] == "admin"
 
@@ -89,8 +101,11 @@ def test_readers_cannot_register(actor):
 
 def test_standardization_expiry_and_review_due_are_derived():
     document = registered(standardization={"grade": 2, "graded_on": date(2024, 2, 29)})
-    assert document["standardization"] == {"grade": 2, "graded_on": "2024-02-29",
-                                           "expires_on": "2027-02-28"}
+    assert document["standardization"] == {
+        "grade": 2,
+        "graded_on": "2024-02-29",
+        "expires_on": "2027-02-28",
+    }
     assert standardization.review_due_on(document["standardization"]) == "2026-11-30"
     assert standardization.state(document["standardization"], date(2026, 12, 1)) == "review_due"
     assert standardization.state(document["standardization"], date(2027, 3, 1)) == "expired"
@@ -101,20 +116,33 @@ def test_standardization_cannot_be_graded_in_the_future_or_expire_before_grading
     with pytest.raises(InvalidInput):
         registered(standardization={"grade": 1, "graded_on": date(2026, 3, 2)})
     with pytest.raises(InvalidInput):
-        registered(standardization={"grade": 1, "graded_on": date(2025, 1, 1),
-                                    "expires_on": date(2024, 1, 1)})
+        registered(
+            standardization={
+                "grade": 1,
+                "graded_on": date(2025, 1, 1),
+                "expires_on": date(2024, 1, 1),
+            }
+        )
 
 
 def test_update_records_old_and_new_values_and_skips_no_change():
     document = registered()
-    changed, [event] = domain.update(document, {"name": "民乐县祁连重工有限公司",
-                                                "address": document["address"]}, MINLE, NOW, TODAY)
+    changed, [event] = domain.update(
+        document,
+        {"name": "民乐县祁连重工有限公司", "address": document["address"]},
+        MINLE,
+        NOW,
+        TODAY,
+    )
     assert changed["name"] == "民乐县祁连重工有限公司"
-    assert changed["history"][-1]["changes"] == {"name": {"from": document["name"],
-                                                          "to": "民乐县祁连重工有限公司"}}
+    assert changed["history"][-1]["changes"] == {
+        "name": {"from": document["name"], "to": "民乐县祁连重工有限公司"}
+    }
     assert event["data"]["changed"] == ["name"]
-    assert domain.update(document, {"address": document["address"]}, MINLE, NOW, TODAY) == \
-        (document, [])
+    assert domain.update(document, {"address": document["address"]}, MINLE, NOW, TODAY) == (
+        document,
+        [],
+    )
 
 
 def test_writes_outside_the_jurisdiction_are_forbidden():
@@ -134,12 +162,17 @@ def test_enterprise_user_changes_nothing():
 
 def test_status_transitions_are_dated_reasoned_and_closing_is_final():
     document = registered()
-    changed, [event] = domain.change_status(document, "suspended", "停产整顿", TODAY, MINLE, NOW,
-                                            TODAY)
+    changed, [event] = domain.change_status(
+        document, "suspended", "停产整顿", TODAY, MINLE, NOW, TODAY
+    )
     assert changed["status_history"][-1]["status"] == "suspended"
-    assert event["data"] == {"uscc": document["uscc"], "from": "operating",
-                                       "to": "suspended", "reason": "停产整顿",
-                                       "effective_on": "2026-03-01"}
+    assert event["data"] == {
+        "uscc": document["uscc"],
+        "from": "operating",
+        "to": "suspended",
+        "reason": "停产整顿",
+        "effective_on": "2026-03-01",
+    }
     with pytest.raises(Conflict):
         domain.change_status(document, "operating", "again", TODAY, MINLE, NOW, TODAY)
     closed = {**document, "status": "closed"}
@@ -155,16 +188,19 @@ def test_suspension_order_suspends_and_only_its_own_lifting_restores():
     assert domain.apply_suspension_order(suspended, order, ADMIN, NOW) == (suspended, [])
     other = {"order_id": "SO-2", "lifted_on": "2026-04-01"}
     assert domain.lift_suspension_order(suspended, other, ADMIN, NOW) == (suspended, [])
-    lifted, _ = domain.lift_suspension_order(suspended, {"order_id": "SO-1", "lifted_on":
-                                                         "2026-04-01"}, ADMIN, NOW)
+    lifted, _ = domain.lift_suspension_order(
+        suspended, {"order_id": "SO-1", "lifted_on": "2026-04-01"}, ADMIN, NOW
+    )
     assert lifted["status"] == "operating"
 
 
 def test_import_batch_reports_every_row():
-    rows = [{"row": 2, "fields": fields()},
-            {"row": 3, "fields": fields()},
-            {"row": 4, "fields": fields(uscc="bad")},
-            {"row": 5, "fields": fields(uscc=uscc(tail="MA01XYW2Q"), region_code="620702")}]
+    rows = [
+        {"row": 2, "fields": fields()},
+        {"row": 3, "fields": fields()},
+        {"row": 4, "fields": fields(uscc="bad")},
+        {"row": 5, "fields": fields(uscc=uscc(tail="MA01XYW2Q"), region_code="620702")},
+    ]
 
     def load(payload):
         return payload
@@ -187,24 +223,29 @@ def test_overlapping_suspension_orders_keep_the_enterprise_suspended_until_the_l
     both, events = domain.apply_suspension_order(suspended, second, ADMIN, NOW)
     assert both["status"] == "suspended" and events == []
     assert both["open_suspension_orders"] == ["SO-1", "SO-2"]
-    one_left, events = domain.lift_suspension_order(both, {**first, "lifted_on": "2026-04-01"},
-                                                    ADMIN, NOW)
+    one_left, events = domain.lift_suspension_order(
+        both, {**first, "lifted_on": "2026-04-01"}, ADMIN, NOW
+    )
     assert one_left["status"] == "suspended" and events == []
     assert one_left["open_suspension_orders"] == ["SO-2"]
-    assert domain.lift_suspension_order(one_left, {**first, "lifted_on": "2026-04-01"}, ADMIN,
-                                        NOW) == (one_left, [])
-    resumed, [event] = domain.lift_suspension_order(one_left, {**second, "lifted_on":
-                                                               "2026-04-02"}, ADMIN, NOW)
+    assert domain.lift_suspension_order(
+        one_left, {**first, "lifted_on": "2026-04-01"}, ADMIN, NOW
+    ) == (one_left, [])
+    resumed, [event] = domain.lift_suspension_order(
+        one_left, {**second, "lifted_on": "2026-04-02"}, ADMIN, NOW
+    )
     assert resumed["status"] == "operating" and resumed["open_suspension_orders"] == []
     assert event["data"]["to"] == "operating" and event["data"]["effective_on"] == "2026-04-02"
 
 
 def test_lifting_an_order_does_not_end_a_suspension_set_by_hand():
-    by_hand, _ = domain.change_status(registered(), "suspended", "停产检修", TODAY, MINLE, NOW,
-                                      TODAY)
+    by_hand, _ = domain.change_status(
+        registered(), "suspended", "停产检修", TODAY, MINLE, NOW, TODAY
+    )
     order = {"order_id": "SO-1", "reason": "拒不整改", "ordered_on": "2026-03-01"}
     ordered, _ = domain.apply_suspension_order(by_hand, order, ADMIN, NOW)
-    lifted, events = domain.lift_suspension_order(ordered, {**order, "lifted_on": "2026-04-01"},
-                                                  ADMIN, NOW)
+    lifted, events = domain.lift_suspension_order(
+        ordered, {**order, "lifted_on": "2026-04-01"}, ADMIN, NOW
+    )
     assert lifted["status"] == "suspended" and events == []
     assert lifted["open_suspension_orders"] == []

@@ -62,7 +62,9 @@ def test_register_hands_the_store_the_enterprise_with_its_registered_event():
     [(document, [event])] = store.added
     assert document["_id"] == body["uscc"]
     assert (event["type"], event["subject"]) == (
-        "cn.anjian.registry.enterprise.registered.v1", body["uscc"])
+        "cn.anjian.registry.enterprise.registered.v1",
+        body["uscc"],
+    )
 
 
 def test_an_invalid_registration_stores_and_announces_nothing():

@@ -1,4 +1,5 @@
 """Enterprise lists in Excel: what an import makes of a file, and exports that import unchanged."""
+
 import io
 import json
 import zipfile
@@ -14,37 +15,68 @@ from services.kit.pure.errors import InvalidInput, TooLarge
 from services.kit.pure.vocabulary import INDUSTRIES, RISK_FEATURES
 from services.registry.domain import STATUSES
 from services.registry.schemas import EnterpriseCreateSchema
-from services.registry.spreadsheet import (COLUMNS, INDUSTRY_NAMES, LABELS, RISK_FEATURE_NAMES,
-                                           STATUS_NAMES, read_rows, write_xlsx)
+from services.registry.spreadsheet import (
+    COLUMNS,
+    INDUSTRY_NAMES,
+    LABELS,
+    RISK_FEATURE_NAMES,
+    STATUS_NAMES,
+    read_rows,
+    write_xlsx,
+)
 
 MINIMAL_CELLS = {
-    "uscc": "914403001922038216", "name": "深圳市华强机械有限公司", "region_code": "440300",
-    "address": "深圳市南山区科技园1号", "industry": "机械", "principal_name": "张三",
+    "uscc": "914403001922038216",
+    "name": "深圳市华强机械有限公司",
+    "region_code": "440300",
+    "address": "深圳市南山区科技园1号",
+    "industry": "机械",
+    "principal_name": "张三",
     "principal_phone": "13800000000",
 }
 MINIMAL_FIELDS = {
-    "uscc": "914403001922038216", "name": "深圳市华强机械有限公司", "region_code": "440300",
-    "address": "深圳市南山区科技园1号", "industry": "machinery",
+    "uscc": "914403001922038216",
+    "name": "深圳市华强机械有限公司",
+    "region_code": "440300",
+    "address": "深圳市南山区科技园1号",
+    "industry": "machinery",
     "principal": {"name": "张三", "phone": "13800000000"},
 }
 FULL_ENTERPRISE = {
-    "uscc": "914403001922038216", "name": "深圳市华强机械有限公司", "region_code": "440300",
-    "address": "深圳市南山区科技园1号", "industry": "machinery", "above_scale": True,
+    "uscc": "914403001922038216",
+    "name": "深圳市华强机械有限公司",
+    "region_code": "440300",
+    "address": "深圳市南山区科技园1号",
+    "industry": "machinery",
+    "above_scale": True,
     "principal": {"name": "张三", "phone": "13800000000"},
     "safety_manager": {"name": "李四", "phone": "0755-88886666"},
     "risk_features": ["confined_space", "dust_explosion"],
-    "standardization": {"grade": 2, "graded_on": "2023-05-01", "expires_on": "2026-05-01",
-                        "review_due_on": "2026-01-31", "state": "valid"},
+    "standardization": {
+        "grade": 2,
+        "graded_on": "2023-05-01",
+        "expires_on": "2026-05-01",
+        "review_due_on": "2026-01-31",
+        "state": "valid",
+    },
     "status": "operating",
-    "status_history": [{"status": "operating", "reason": "registered",
-                        "effective_on": "2023-01-01"}],
+    "status_history": [
+        {"status": "operating", "reason": "registered", "effective_on": "2023-01-01"}
+    ],
     "uscc_override": None,
 }
 BARE_ENTERPRISE = {
-    "uscc": "91110108MA01ABCD2X", "name": "北京某轻工厂", "region_code": "110108",
-    "address": "北京市海淀区", "industry": "light_industry", "above_scale": False,
-    "principal": {"name": "王五", "phone": "010-62345678"}, "safety_manager": None,
-    "risk_features": [], "standardization": None, "status": "suspended",
+    "uscc": "91110108MA01ABCD2X",
+    "name": "北京某轻工厂",
+    "region_code": "110108",
+    "address": "北京市海淀区",
+    "industry": "light_industry",
+    "above_scale": False,
+    "principal": {"name": "王五", "phone": "010-62345678"},
+    "safety_manager": None,
+    "risk_features": [],
+    "standardization": None,
+    "status": "suspended",
 }
 
 
@@ -79,15 +111,26 @@ def exported(enterprises):
 
 def create_payload(enterprise):
     """What an API client would send to create this enterprise."""
-    payload = {key: enterprise[key] for key in (
-        "uscc", "name", "region_code", "address", "industry", "above_scale", "principal")}
+    payload = {
+        key: enterprise[key]
+        for key in (
+            "uscc",
+            "name",
+            "region_code",
+            "address",
+            "industry",
+            "above_scale",
+            "principal",
+        )
+    }
     if enterprise["safety_manager"]:
         payload["safety_manager"] = enterprise["safety_manager"]
     if enterprise["risk_features"]:
         payload["risk_features"] = enterprise["risk_features"]
     if enterprise["standardization"]:
-        payload["standardization"] = {key: enterprise["standardization"][key]
-                                      for key in ("grade", "graded_on", "expires_on")}
+        payload["standardization"] = {
+            key: enterprise["standardization"][key] for key in ("grade", "graded_on", "expires_on")
+        }
     return payload
 
 
@@ -108,8 +151,10 @@ def test_names_cover_every_code_the_registry_knows():
 def test_export_imports_again_as_the_same_create_payloads():
     stream = exported(iter([FULL_ENTERPRISE, BARE_ENTERPRISE]))
     rows = list(read_rows(stream, "export.xlsx"))
-    assert [row["fields"] for row in rows] == [create_payload(FULL_ENTERPRISE),
-                                               create_payload(BARE_ENTERPRISE)]
+    assert [row["fields"] for row in rows] == [
+        create_payload(FULL_ENTERPRISE),
+        create_payload(BARE_ENTERPRISE),
+    ]
     assert all(schema_errors(row["fields"]) == {} for row in rows)
 
 
@@ -117,18 +162,21 @@ def test_export_is_written_for_people_reading_chinese():
     sheet = openpyxl.load_workbook(exported([FULL_ENTERPRISE, BARE_ENTERPRISE])).active
     header, full, bare = (list(row) for row in sheet.iter_rows(values_only=True))
     assert header == [label for _, label in COLUMNS]
-    by_label = dict(zip(header, full))
+    by_label = dict(zip(header, full, strict=True))
     assert by_label["行业"] == "机械"
     assert by_label["规模以上"] == "是"
     assert by_label["风险特征"] == "有限空间、粉尘涉爆"
     assert by_label["标准化评定日期"] == datetime(2023, 5, 1)  # a date cell, not text
     assert by_label["状态"] == "在营"
-    assert dict(zip(header, bare))["规模以上"] == "否"
+    assert dict(zip(header, bare, strict=True))["规模以上"] == "否"
 
 
 def test_text_excel_would_evaluate_is_exported_as_plain_text():
-    enterprise = {**BARE_ENTERPRISE, "name": '=HYPERLINK("http://example.com","x")',
-                  "address": "#N/A"}
+    enterprise = {
+        **BARE_ENTERPRISE,
+        "name": '=HYPERLINK("http://example.com","x")',
+        "address": "#N/A",
+    }
     stream = exported([enterprise])
     cells = list(openpyxl.load_workbook(stream).active.iter_rows(min_row=2))[0]
     assert [cell.data_type for cell in cells[1:4]] == ["s", "s", "s"]
@@ -145,22 +193,33 @@ def test_characters_a_workbook_cannot_hold_are_dropped_not_fatal():
 
 
 # Text as it survives a spreadsheet: no control characters, no surrounding spaces.
-cell_text = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn", "Co")),
-                    min_size=2, max_size=40).map(str.strip).filter(lambda text: len(text) >= 2)
-people = st.fixed_dictionaries({"name": cell_text,
-                                "phone": st.from_regex(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}",
-                                                       fullmatch=True)})
+cell_text = (
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn", "Co")), min_size=2, max_size=40)
+    .map(str.strip)
+    .filter(lambda text: len(text) >= 2)
+)
+people = st.fixed_dictionaries(
+    {"name": cell_text, "phone": st.from_regex(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}", fullmatch=True)}
+)
 dates = st.dates(date(1990, 1, 1), date(2040, 12, 31)).map(date.isoformat)
-enterprises = st.fixed_dictionaries({
-    "uscc": st.from_regex(r"[0-9A-Z]{18}", fullmatch=True),
-    "name": cell_text, "region_code": st.from_regex(r"\d{6}", fullmatch=True),
-    "address": cell_text, "industry": st.sampled_from(INDUSTRIES), "above_scale": st.booleans(),
-    "principal": people, "safety_manager": st.none() | people,
-    "risk_features": st.lists(st.sampled_from(RISK_FEATURES), unique=True),
-    "standardization": st.none() | st.fixed_dictionaries({
-        "grade": st.integers(1, 3), "graded_on": dates, "expires_on": dates}),
-    "status": st.sampled_from(STATUSES),
-})
+enterprises = st.fixed_dictionaries(
+    {
+        "uscc": st.from_regex(r"[0-9A-Z]{18}", fullmatch=True),
+        "name": cell_text,
+        "region_code": st.from_regex(r"\d{6}", fullmatch=True),
+        "address": cell_text,
+        "industry": st.sampled_from(INDUSTRIES),
+        "above_scale": st.booleans(),
+        "principal": people,
+        "safety_manager": st.none() | people,
+        "risk_features": st.lists(st.sampled_from(RISK_FEATURES), unique=True),
+        "standardization": st.none()
+        | st.fixed_dictionaries(
+            {"grade": st.integers(1, 3), "graded_on": dates, "expires_on": dates}
+        ),
+        "status": st.sampled_from(STATUSES),
+    }
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -199,11 +258,21 @@ def test_unknown_industry_is_passed_on_for_the_schema_to_report():
     assert "industry" in schema_errors(fields)
 
 
-@pytest.mark.parametrize("cell", ["粉尘涉爆,有限空间", "粉尘涉爆，有限空间", "粉尘涉爆、有限空间",
-                                  "粉尘涉爆;有限空间", " 粉尘涉爆 、 confined_space 、"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "粉尘涉爆,有限空间",
+        "粉尘涉爆，有限空间",
+        "粉尘涉爆、有限空间",
+        "粉尘涉爆;有限空间",
+        " 粉尘涉爆 、 confined_space 、",
+    ],
+)
 def test_risk_features_in_any_list_style(cell):
     assert imported_fields(risk_features=cell)["risk_features"] == [
-        "dust_explosion", "confined_space"]
+        "dust_explosion",
+        "confined_space",
+    ]
 
 
 def test_every_risk_feature_name_is_understood():
@@ -211,9 +280,23 @@ def test_every_risk_feature_name_is_understood():
     assert imported_fields(risk_features=cell)["risk_features"] == list(RISK_FEATURE_NAMES)
 
 
-@pytest.mark.parametrize("cell, expected", [
-    ("是", True), ("否", False), ("TRUE", True), ("false", False), ("Yes", True), ("no", False),
-    ("1", True), ("0", False), (1, True), (0.0, False), (True, True), (False, False)])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("是", True),
+        ("否", False),
+        ("TRUE", True),
+        ("false", False),
+        ("Yes", True),
+        ("no", False),
+        ("1", True),
+        ("0", False),
+        (1, True),
+        (0.0, False),
+        (True, True),
+        (False, False),
+    ],
+)
 def test_above_scale_words_and_cells(cell, expected):
     assert imported_fields(above_scale=cell)["above_scale"] is expected
 
@@ -224,10 +307,18 @@ def test_uninterpretable_above_scale_is_passed_on_for_the_schema_to_report():
     assert "above_scale" in schema_errors(fields)
 
 
-@pytest.mark.parametrize("cell, expected", [
-    (datetime(2023, 5, 1), "2023-05-01"), (date(2023, 5, 1), "2023-05-01"),
-    ("2023-05-01", "2023-05-01"), (" 2023-5-1 ", "2023-05-01"), ("2023/5/1", "2023-05-01"),
-    ("2023-02-30", "2023-02-30"), ("去年五月", "去年五月")])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        (datetime(2023, 5, 1), "2023-05-01"),
+        (date(2023, 5, 1), "2023-05-01"),
+        ("2023-05-01", "2023-05-01"),
+        (" 2023-5-1 ", "2023-05-01"),
+        ("2023/5/1", "2023-05-01"),
+        ("2023-02-30", "2023-02-30"),
+        ("去年五月", "去年五月"),
+    ],
+)
 def test_dates_from_date_cells_or_text(cell, expected):
     fields = imported_fields(standardization_grade=1, standardization_graded_on=cell)
     assert fields["standardization"] == {"grade": 1, "graded_on": expected}
@@ -239,30 +330,41 @@ def test_impossible_date_is_left_for_the_schema_to_report():
 
 
 def test_numbers_excel_stored_as_floats_become_text_and_integers():
-    fields = imported_fields(region_code=440300.0, principal_phone=13800000000.0,
-                             safety_manager_name="李四", safety_manager_phone=13900000000,
-                             standardization_grade=2.0,
-                             standardization_graded_on=datetime(2023, 5, 1),
-                             standardization_expires_on=datetime(2026, 5, 1))
+    fields = imported_fields(
+        region_code=440300.0,
+        principal_phone=13800000000.0,
+        safety_manager_name="李四",
+        safety_manager_phone=13900000000,
+        standardization_grade=2.0,
+        standardization_graded_on=datetime(2023, 5, 1),
+        standardization_expires_on=datetime(2026, 5, 1),
+    )
     assert fields["region_code"] == "440300"
     assert fields["principal"]["phone"] == "13800000000"
     assert fields["safety_manager"] == {"name": "李四", "phone": "13900000000"}
-    assert fields["standardization"] == {"grade": 2, "graded_on": "2023-05-01",
-                                         "expires_on": "2026-05-01"}
+    assert fields["standardization"] == {
+        "grade": 2,
+        "graded_on": "2023-05-01",
+        "expires_on": "2026-05-01",
+    }
     assert schema_errors(fields) == {}
 
 
 @pytest.mark.parametrize("cell", ["2", " 2 ", "二级", 2])
 def test_grade_as_number_or_word(cell):
-    fields = imported_fields(standardization_grade=cell,
-                             standardization_graded_on="2023-05-01")
+    fields = imported_fields(standardization_grade=cell, standardization_graded_on="2023-05-01")
     assert fields["standardization"]["grade"] == 2
 
 
 def test_empty_cells_are_omitted():
-    fields = imported_fields(above_scale=None, safety_manager_name="  ",
-                             safety_manager_phone=None, risk_features="",
-                             standardization_grade=None, standardization_graded_on=None)
+    fields = imported_fields(
+        above_scale=None,
+        safety_manager_name="  ",
+        safety_manager_phone=None,
+        risk_features="",
+        standardization_grade=None,
+        standardization_graded_on=None,
+    )
     assert fields == MINIMAL_FIELDS
 
 
@@ -277,16 +379,20 @@ def test_status_column_is_not_imported():
 
 
 def test_rows_are_plain_json_for_the_rpc_call():
-    stream = xlsx_file([
-        [LABELS[key] for key in MINIMAL_CELLS] + ["标准化等级", "标准化评定日期"],
-        [*MINIMAL_CELLS.values(), True, datetime(2023, 5, 1, 8, 30)]])
+    stream = xlsx_file(
+        [
+            [LABELS[key] for key in MINIMAL_CELLS] + ["标准化等级", "标准化评定日期"],
+            [*MINIMAL_CELLS.values(), True, datetime(2023, 5, 1, 8, 30)],
+        ]
+    )
     [row] = read_rows(stream, "list.xlsx")
     assert json.loads(json.dumps(row)) == row
 
 
 def test_csv_in_utf8_with_bom():
-    stream = csv_file([list(LABELS[key] for key in MINIMAL_CELLS), MINIMAL_CELLS.values()],
-                      encoding="utf-8-sig")
+    stream = csv_file(
+        [list(LABELS[key] for key in MINIMAL_CELLS), MINIMAL_CELLS.values()], encoding="utf-8-sig"
+    )
     assert list(read_rows(stream, "list.CSV")) == [{"row": 2, "fields": MINIMAL_FIELDS}]
 
 
@@ -296,21 +402,36 @@ def test_csv_in_utf8_without_bom():
 
 
 def test_csv_saved_by_excel_on_chinese_windows_is_gb18030():
-    stream = csv_file([list(LABELS[key] for key in MINIMAL_CELLS) + ["风险特征", "规模以上"],
-                       [*MINIMAL_CELLS.values(), '"粉尘涉爆,涉氨制冷"', "是"]],
-                      encoding="gb18030")
+    stream = csv_file(
+        [
+            list(LABELS[key] for key in MINIMAL_CELLS) + ["风险特征", "规模以上"],
+            [*MINIMAL_CELLS.values(), '"粉尘涉爆,涉氨制冷"', "是"],
+        ],
+        encoding="gb18030",
+    )
     [row] = read_rows(stream, "名单.csv")
-    assert row["fields"] == {**MINIMAL_FIELDS, "above_scale": True,
-                             "risk_features": ["dust_explosion", "ammonia_refrigeration"]}
+    assert row["fields"] == {
+        **MINIMAL_FIELDS,
+        "above_scale": True,
+        "risk_features": ["dust_explosion", "ammonia_refrigeration"],
+    }
 
 
 def test_blank_rows_are_skipped_and_row_numbers_match_the_sheet():
     data = list(MINIMAL_CELLS.values())
-    stream = xlsx_file([
-        [], ["  ", None],                          # lines 1-2: blank above the header
-        [LABELS[key] for key in MINIMAL_CELLS],    # line 3: header
-        data, [], [None, "\u3000"], data, [], data,
-    ])
+    stream = xlsx_file(
+        [
+            [],
+            ["  ", None],  # lines 1-2: blank above the header
+            [LABELS[key] for key in MINIMAL_CELLS],  # line 3: header
+            data,
+            [],
+            [None, "\u3000"],
+            data,
+            [],
+            data,
+        ]
+    )
     assert [row["row"] for row in read_rows(stream, "list.xlsx")] == [4, 7, 9]
 
 
@@ -363,8 +484,9 @@ def test_missing_required_columns_are_refused_by_name():
     stream = xlsx_file([header, ["x"] * len(header)])
     with pytest.raises(InvalidInput) as refused:
         read_rows(stream, "list.xlsx")
-    assert refused.value.errors == {"columns": [
-        "missing required columns: 企业名称 (name), 主要负责人电话 (principal_phone)"]}
+    assert refused.value.errors == {
+        "columns": ["missing required columns: 企业名称 (name), 主要负责人电话 (principal_phone)"]
+    }
 
 
 def test_a_column_given_twice_is_refused():
@@ -386,26 +508,41 @@ def damaged_workbook():
         for name in source.namelist():
             content = source.read(name)
             if name == "xl/worksheets/sheet1.xml":
-                content = content[:len(content) * 2 // 3]  # cut off mid-way through the rows
+                content = content[: len(content) * 2 // 3]  # cut off mid-way through the rows
             target.writestr(name, content)
     damaged.seek(0)
     return damaged
 
 
-@pytest.mark.parametrize("stream, filename", [
-    (io.BytesIO(bytes(range(256)) * 20), "list.xlsx"),
-    (io.BytesIO(b"PK\x05\x06" + bytes(18)), "list.xlsx"),  # an empty zip archive
-    (io.BytesIO(b""), "list.xlsx"),
-    (damaged_workbook(), "list.xlsx"),
-    (io.BytesIO(b"\xff\xfe\x80\x81" * 10), "list.csv"),
-    (io.BytesIO(b"uscc,name\x00\n"), "list.csv"),
-    (io.BytesIO(b""), "list.csv"),
-    (io.BytesIO(",".join(MINIMAL_CELLS).encode() + b"\n" + b"x" * 200_000), "list.csv"),
-    (io.BytesIO(b"uscc,name"), "list.xls"),
-    (io.BytesIO(b"uscc,name"), "list.txt"),
-    (io.BytesIO(b"uscc,name"), None),
-], ids=["random bytes", "empty zip", "empty xlsx", "damaged sheet", "undecodable csv",
-        "binary csv", "empty csv", "oversized csv field", "old xls", "text file", "no filename"])
+@pytest.mark.parametrize(
+    "stream, filename",
+    [
+        (io.BytesIO(bytes(range(256)) * 20), "list.xlsx"),
+        (io.BytesIO(b"PK\x05\x06" + bytes(18)), "list.xlsx"),  # an empty zip archive
+        (io.BytesIO(b""), "list.xlsx"),
+        (damaged_workbook(), "list.xlsx"),
+        (io.BytesIO(b"\xff\xfe\x80\x81" * 10), "list.csv"),
+        (io.BytesIO(b"uscc,name\x00\n"), "list.csv"),
+        (io.BytesIO(b""), "list.csv"),
+        (io.BytesIO(",".join(MINIMAL_CELLS).encode() + b"\n" + b"x" * 200_000), "list.csv"),
+        (io.BytesIO(b"uscc,name"), "list.xls"),
+        (io.BytesIO(b"uscc,name"), "list.txt"),
+        (io.BytesIO(b"uscc,name"), None),
+    ],
+    ids=[
+        "random bytes",
+        "empty zip",
+        "empty xlsx",
+        "damaged sheet",
+        "undecodable csv",
+        "binary csv",
+        "empty csv",
+        "oversized csv field",
+        "old xls",
+        "text file",
+        "no filename",
+    ],
+)
 def test_anything_but_a_readable_spreadsheet_is_invalid_input(stream, filename):
     with pytest.raises(InvalidInput) as refused:
         list(read_rows(stream, filename))
@@ -434,8 +571,9 @@ def test_rows_are_sent_in_chunks_and_reported_in_row_order():
         return [{"row": row["row"]} for row in chunk]
 
     progress = []
-    report = send_in_chunks(({"row": n} for n in range(1, 1201)), send, progress.append,
-                            in_flight=2)
+    report = send_in_chunks(
+        ({"row": n} for n in range(1, 1201)), send, progress.append, in_flight=2
+    )
     assert [line["row"] for line in report] == list(range(1, 1201))
     assert sorted(seen) == [200, 500, 500] and progress[-1] == 1200
 
