@@ -68,12 +68,7 @@ class UserStore:
             or user is None
         ):
             raise Unauthenticated("wrong username or password")
-        return Actor(
-            user_id=user["_id"],
-            role=user["role"],
-            region_scope=user["region_scope"],
-            uscc=user.get("uscc"),
-        )
+        return Actor(user["_id"], user["role"], user["region_scope"], user.get("uscc"))
 
 
 def issue_token(actor, settings, now):
@@ -109,12 +104,7 @@ def _verified(token, settings):
         raise Unauthenticated("the token is not valid") from None
     if claims.get("role") not in ROLES:
         raise Unauthenticated("the token is not valid")
-    return Actor(
-        user_id=claims["sub"],
-        role=claims["role"],
-        region_scope=claims["region"],
-        uscc=claims.get("uscc"),
-    ), claims["exp"]
+    return Actor(claims["sub"], claims["role"], claims["region"], claims.get("uscc")), claims["exp"]
 
 
 class VerifiedTokens:

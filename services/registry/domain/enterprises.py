@@ -307,11 +307,23 @@ def apply_suspension_order(
     kept = {**document, "open_suspension_orders": [*open_orders, order["order_id"]]}
     if document["status"] != "operating":
         return kept, []
+    return _ordered(kept, "suspended", order, "ordered_on", actor, now)
+
+
+# What the status history says when an order gives no reason of its own.
+ORDER_REASONS = {"suspended": "suspension order", "operating": "suspension order lifted"}
+
+
+def _ordered(
+    document: Document, status: str, order: dict[str, Any], day: str, actor: Actor, now: datetime
+) -> Result:
+    """The status change a suspension order (or its lifting) causes, dated by the order."""
+    reason = order.get("reason") or ORDER_REASONS[status]
     return _status_change(
-        kept,
-        "suspended",
-        order.get("reason") or "suspension order",
-        date.fromisoformat(order["ordered_on"]),
+        document,
+        status,
+        reason,
+        date.fromisoformat(order[day]),
         actor,
         now,
         cause={"suspension_order": order["order_id"]},
@@ -339,15 +351,7 @@ def lift_suspension_order(
         or last_cause is None
     ):
         return remaining, []
-    return _status_change(
-        remaining,
-        "operating",
-        order.get("reason") or "suspension order lifted",
-        date.fromisoformat(order["lifted_on"]),
-        actor,
-        now,
-        cause={"suspension_order": order["order_id"]},
-    )
+    return _ordered(remaining, "operating", order, "lifted_on", actor, now)
 
 
 def snapshot(document: Document) -> dict[str, Any]:
