@@ -1,0 +1,349 @@
+"""The training service as a nameko service: entrypoints only, from RPC, timers and events to the
+person, certificate, session, reminder and indicator rules."""
+from services.kit.batching import batched_handler
+from services.kit.mongo import MongoStore
+from services.kit.pii import PiiProtection
+from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
+from services.kit.pure.schemas import load
+from services.kit.rules import Rules
+from services.kit.runtime import SettingTimer, rpc
+from services.kit.serialize import plain
+from services.kit.service import ServiceBase
+from services.training import events
+from services.training.domain import certificates, indicators, persons, policy, reminders, sessions
+from services.training.domain.common import SERVICE, known_enterprise
+from services.training.schemas import (
+    CertificateCreateSchema,
+    CertificateOut,
+    CertificateQuerySchema,
+    HoursQuerySchema,
+    IndicatorQuerySchema,
+    PersonCreateSchema,
+    PersonOut,
+    PersonQuerySchema,
+    PersonUpdateSchema,
+    PositionChangeSchema,
+    ReminderOut,
+    ReminderQuerySchema,
+    ResultsSchema,
+    ReviewSchema,
+    SessionCreateSchema,
+    SessionOut,
+    SessionQuerySchema,
+    WithdrawalSchema,
+)
+from services.training.store import TrainingStore
+
+# What the copy keeps of each registry enterprise.
+ENTERPRISE_FIELDS = ("uscc", "name", "region_code", "industry", "risk_features", "status")
+# A derived record (a person's standing) recomputed after a concurrent change: this many tries.
+REFRESH_ATTEMPTS = 3
+
+
+def page_of(found, query, schema):
+    return {**found, "items": schema.dump(plain(found["items"])), "page": query["page"],
+            "page_size": query["page_size"]}
+
+
+class TrainingService(ServiceBase):
+    name = SERVICE
+    store = MongoStore(name, TrainingStore)
+    rules = Rules(checks=policy.RULE_CHECKS)
+    pii = PiiProtection()
+
+    def _policy(self, on=None):
+        return policy.policy_on(self.rules, on or self.clock.today())
+
+    def _employer(self, fields, actor):
+        uscc = actor.uscc if actor.role == "enterprise" else fields.get("uscc")
+        if not uscc:
+            raise InvalidInput("name the enterprise", {"uscc": ["required"]})
+        return known_enterprise(self.store.enterprise(uscc), uscc)
+
+    def _person_out(self, person):
+        return PersonOut().dump(plain(persons.view(person)))
+
+    def _certificate_out(self, certificate):
+        today = self.clock.today()
+        return CertificateOut().dump(plain(certificates.view(certificate, self._policy(today),
+                                                             today)))
+
+    def _refreshed(self, person_id):
+        """The person with standing and competency derived again; a concurrent change makes it
+        read and derive once more."""
+        for _ in range(REFRESH_ATTEMPTS):
+            person = self.store.person_record(person_id)
+            today = self.clock.today()
+            changed = persons.refresh(person, self.store.certificates_of(person_id),
+                                      self._policy(today), self.clock.now(), today)
+            try:
+                return self.store.save_person(person, *changed)
+            except Conflict:
+                continue
+        raise Conflict(f"person {person_id} keeps changing; try again")
+
+    # --- people ----------------------------------------------------------------------------
+
+    @rpc
+    def register_person(self, payload):
+        fields = load(PersonCreateSchema(), payload)
+        actor, now, today = self.caller(), self.clock.now(), self.clock.today()
+        enterprise = self._employer(fields, actor)
+        number = persons.checked_id_number(fields["id_number"], today)
+        protected = self.pii.protect(number)
+        existing = self.store.person_with_number(protected["id_key"])
+        if existing is None:
+            person = self.store.add_person(*persons.register(
+                fields, protected, enterprise, self._policy(today), actor, now, today))
+        else:
+            person = self.store.save_person(existing, *persons.employed_by(
+                existing, fields, enterprise, self._policy(today), actor, now, today))
+            for held in self.store.certificates_of(person["_id"]):
+                self.store.save_certificate(held, *certificates.follow_holder(held, person, now))
+        return self._person_out(self._refreshed(person["_id"]))
+
+    @rpc
+    def get_person(self, identifier):
+        return self._person_out(self.store.person(identifier, self.caller()))
+
+    @rpc
+    def list_persons(self, query):
+        query = load(PersonQuerySchema(), query)
+        actor = self.caller()
+        if query.get("uscc"):
+            self.store.enterprise_seen_by(query["uscc"], actor)
+        id_key = None
+        if query.get("id_number"):
+            id_key = self.pii.lookup_key(persons.checked_id_number(query["id_number"],
+                                                                   self.clock.today()))
+        return page_of(self.store.persons_page(actor, query, id_key), query, PersonOut(many=True))
+
+    @rpc
+    def update_person(self, identifier, payload):
+        fields = load(PersonUpdateSchema(), payload)
+        person = self.store.person_to_change(identifier, self.caller())
+        changed = persons.update(person, fields, self.store.enterprise(person["uscc"]),
+                                 self.caller(), self.clock.now())
+        return self._person_out(self.store.save_person(person, *changed))
+
+    @rpc
+    def change_positions(self, identifier, payload):
+        fields = load(PositionChangeSchema(), payload)
+        actor, today = self.caller(), self.clock.today()
+        person = self.store.person_to_change(identifier, actor)
+        changed = persons.change_positions(person, fields, self.store.enterprise(person["uscc"]),
+                                           self._policy(today), actor, self.clock.now(), today)
+        self.store.save_person(person, *changed)
+        return self._person_out(self._refreshed(identifier))
+
+    @rpc
+    def reveal_id_number(self, identifier):
+        """The full ID number, for the person's employer and administrators; every read is
+        written to the audit log before the number leaves."""
+        actor = self.caller()
+        person = self.store.person(identifier, actor)
+        if not (actor.role == "admin"
+                or (actor.role == "enterprise" and actor.uscc == person["uscc"])):
+            raise Forbidden("only the person's employer and administrators see the full number")
+        self.store.record_full_read({"person_id": identifier, "user_id": actor.user_id,
+                                     "role": actor.role, "at": self.clock.now()})
+        return {"person_id": identifier, "id_number": self.pii.reveal(person["id_encrypted"])}
+
+    @rpc
+    def person_training(self, identifier, query):
+        fields = load(HoursQuerySchema(), query)
+        person = self.store.person(identifier, self.caller())
+        year = fields.get("year") or self.clock.today().year
+        enterprise = self.store.enterprise(person["uscc"]) or {}
+        report = persons.hours_report(person, year, self._policy(),
+                                      enterprise.get("risk_features") or [])
+        return plain({"hours": report, "sessions": person["training_log"]})
+
+    @rpc
+    def enterprise_hours(self, uscc, query):
+        """Each person's hours of the year against what their positions require, the gaps
+        first."""
+        fields = load(HoursQuerySchema(), query)
+        enterprise = self.store.enterprise_seen_by(uscc, self.caller())
+        year = fields.get("year") or self.clock.today().year
+        reports = [persons.hours_report(person, year, self._policy(),
+                                        enterprise.get("risk_features") or [])
+                   for person in self.store.staff_of(uscc)]
+        gaps = sorted((report for report in reports if report["gap"] > 0),
+                      key=lambda report: -report["gap"])
+        return {"uscc": uscc, "year": year, "people": len(reports), "short": len(gaps),
+                "gaps": gaps}
+
+    # --- certificates ----------------------------------------------------------------------
+
+    @rpc
+    def issue_certificate(self, payload):
+        fields = load(CertificateCreateSchema(), payload)
+        actor, now, today = self.caller(), self.clock.now(), self.clock.today()
+        person = self.store.person_to_change(fields["person_id"], actor)
+        issued, made = certificates.issue(fields, person, self.store.enterprise(person["uscc"]),
+                                          self._policy(fields["issued_on"]), actor, now, today)
+        checked, moved, due = certificates.check(issued, self._policy(today), now, today)
+        certificate = self.store.add_certificate(checked, [*made, *moved])
+        self._remind(certificate, due)
+        self._refreshed(person["_id"])
+        return self._certificate_out(certificate)
+
+    @rpc
+    def get_certificate(self, identifier):
+        return self._certificate_out(self.store.certificate(identifier, self.caller()))
+
+    @rpc
+    def list_certificates(self, query):
+        query = load(CertificateQuerySchema(), query)
+        found = self.store.certificates_page(self.caller(), query)
+        return {**found, "items": [self._certificate_out(item) for item in found["items"]],
+                "page": query["page"], "page_size": query["page_size"]}
+
+    @rpc
+    def review_certificate(self, identifier, payload):
+        fields = load(ReviewSchema(), payload)
+        actor, now, today = self.caller(), self.clock.now(), self.clock.today()
+        certificate = self.store.certificate_to_change(identifier, actor)
+        reviewed, made = certificates.record_review(
+            certificate, fields, self.store.enterprise(certificate["uscc"]),
+            self._policy(fields["reviewed_on"]), actor, now, today)
+        return self._after_change(certificate, reviewed, made)
+
+    @rpc
+    def withdraw_certificate(self, identifier, payload):
+        fields = load(WithdrawalSchema(), payload)
+        actor, now = self.caller(), self.clock.now()
+        certificate = self.store.certificate_to_change(identifier, actor)
+        changed, made = certificates.withdraw(certificate, fields, actor, now, self.clock.today())
+        return self._after_change(certificate, changed, made)
+
+    def _after_change(self, before, after, made):
+        """Store a certificate's change with the state it is now in, remind, derive its holder's
+        standing again."""
+        now, today = self.clock.now(), self.clock.today()
+        checked, moved, due = certificates.check(after, self._policy(today), now, today)
+        saved = self.store.save_certificate(before, checked, [*made, *moved])
+        self._remind(saved, due)
+        self._refreshed(saved["person_id"])
+        return self._certificate_out(saved)
+
+    def _remind(self, certificate, due):
+        for item in due:
+            self.store.add_reminder_once(*reminders.about_certificate(item, certificate,
+                                                                      self.clock.now()))
+
+    @SettingTimer.decorator("reminder_check_seconds", eager=True)
+    def check_certificates(self):
+        """Certificates whose state or reminders time has moved; at the year's end, people short
+        of their hours. Run by every copy of the service: each reminder's id is deterministic,
+        so it is stored and published once."""
+        now, today = self.clock.now(), self.clock.today()
+        in_force = self._policy(today)
+        for certificate in self.store.certificates_to_check(today):
+            checked, moved, due = certificates.check(certificate, in_force, now, today)
+            try:
+                self.store.save_certificate(certificate, checked, moved)
+            except Conflict:
+                continue  # changed meanwhile: the change checked it
+            self._remind(certificate, due)
+            if moved:
+                self._refreshed(certificate["person_id"])
+        if (today.month, today.day) >= in_force.hours_short_from:
+            self._remind_hours_short(today, in_force)
+
+    def _remind_hours_short(self, today, in_force):
+        for person in self.store.persons_to_check(today.year):
+            enterprise = self.store.enterprise(person["uscc"]) or {}
+            report = persons.hours_report(person, today.year, in_force,
+                                          enterprise.get("risk_features") or [])
+            if report["gap"] > 0:
+                self.store.add_reminder_once(*reminders.hours_short(person, report,
+                                                                    self.clock.now()))
+            self.store.hours_checked(person["_id"], today.year)
+
+    # --- sessions --------------------------------------------------------------------------
+
+    @rpc
+    def record_session(self, payload):
+        fields = load(SessionCreateSchema(), payload)
+        actor = self.caller()
+        enterprise = self._employer(fields, actor)
+        session = sessions.create(fields, enterprise,
+                                  self.store.persons_named(fields["participants"]), actor,
+                                  self.clock.now(), self.clock.today())
+        return SessionOut().dump(plain(self.store.add_session(*session)))
+
+    @rpc
+    def get_session(self, identifier):
+        return SessionOut().dump(plain(self.store.session(identifier, self.caller())))
+
+    @rpc
+    def list_sessions(self, query):
+        query = load(SessionQuerySchema(), query)
+        return page_of(self.store.sessions_page(self.caller(), query), query,
+                       SessionOut(many=True))
+
+    @rpc
+    def record_results(self, identifier, payload):
+        """The participants' results; each who attended is credited in their training file.
+        Crediting is idempotent, so a retried call completes what a failed one began."""
+        fields = load(ResultsSchema(), payload)
+        actor = self.caller()
+        session = self.store.session_to_change(identifier, actor)
+        changed = sessions.record_results(session, fields["results"],
+                                          self.store.enterprise(session["uscc"]), actor,
+                                          self.clock.now())
+        saved = self.store.save_session(session, *changed)
+        for person in self.store.persons_named(saved["attended"]):
+            credited = persons.record_training(person, saved, True, self.clock.now())
+            self.store.save_person(person, *credited)
+            self._refreshed(person["_id"])
+        return SessionOut().dump(plain(saved))
+
+    # --- reminders and indicators ----------------------------------------------------------
+
+    @rpc
+    def list_reminders(self, query):
+        query = load(ReminderQuerySchema(), query)
+        return page_of(self.store.reminders_page(self.caller(), query), query,
+                       ReminderOut(many=True))
+
+    @rpc
+    def training_indicators(self, query):
+        fields = load(IndicatorQuerySchema(), query)
+        actor = self.caller()
+        if actor.role in ("enterprise", "agency"):
+            raise Forbidden("indicators are for the bureaus")
+        year_counters, to_date = self.store.indicator_counters(actor.narrow(fields["region"]),
+                                                               fields["year"])
+        return {"region": fields["region"], "year": fields["year"],
+                **indicators.summary(year_counters, to_date)}
+
+    # --- events ----------------------------------------------------------------------------
+
+    # The copy keeps the newest snapshot per enterprise, so a repeated or late event changes
+    # nothing: the handlers need no inbox markers and take their events in batches.
+    @batched_handler(events.REGISTRY, events.ENTERPRISE_REGISTERED)
+    def handle_enterprise_registered(self, received):
+        self._remember(received)
+
+    @batched_handler(events.REGISTRY, events.ENTERPRISE_UPDATED)
+    def handle_enterprise_updated(self, received):
+        self._remember(received)
+
+    @batched_handler(events.REGISTRY, events.ENTERPRISE_STATUS_CHANGED)
+    def handle_enterprise_status_changed(self, received):
+        self.store.remember_statuses([(event["subject"], event["data"]["to"], event["time"])
+                                      for event in received])
+
+    def _remember(self, received):
+        self.store.remember_enterprises([
+            ({key: event["data"].get(key) for key in ENTERPRISE_FIELDS}, event["time"])
+            for event in received])
+
+    # Counters move in batches; the counter write records the event ids, so no inbox markers.
+    @batched_handler(SERVICE, events.OWN_EVENTS)
+    def handle_own_event_for_indicators(self, received):
+        self.store.add_to_counters([(event["id"], *change) for event in received
+                                    for change in indicators.counter_deltas(event)])
