@@ -89,7 +89,8 @@ def isolated_platform(management_url):
         settings = dataclasses.replace(
             base, amqp_uri=broker.amqp_uri, database_prefix=f"bench_{secrets.token_hex(4)}_",
             gateway_host="127.0.0.1", gateway_port=free_port(), gateway_workers=GATEWAY_WORKERS,
-            data_dir=logs, jwt_secret=secrets.token_hex(32))
+            data_dir=logs, jwt_secret=secrets.token_hex(32),
+            pii_key=base.pii_key or secrets.token_hex(32))
         mongo = connect(settings)
         teardown.callback(mongo.close)
         _check_database(mongo, settings)

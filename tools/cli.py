@@ -7,6 +7,7 @@ imports nameko, pymongo and the services lazily, inside the commands that need t
 import argparse
 import json
 import os
+import secrets
 import signal
 import sys
 from pathlib import Path
@@ -77,10 +78,27 @@ def _supervisor(settings):
     return Supervisor(COMPONENTS, settings.data_dir, _log_dir(settings))
 
 
+def _provide_demo_pii_key(settings):
+    """`run` and `up` start the demo: without ANJIAN_PII_KEY, the services it starts encrypt ID
+    numbers with a random key made once for this data folder (so the demo's data stays readable
+    across restarts). Anything else (`serve`, containers) refuses to start without a key."""
+    if settings.pii_key:
+        return
+    path = Path(settings.data_dir) / "demo-pii.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+        print(f"  made a demo key for personal ID numbers in {path}; "
+              "set ANJIAN_PII_KEY for real data")
+    os.environ["ANJIAN_PII_KEY"] = path.read_text().strip()
+
+
 def _start_all(settings, attached):
     """Every component under supervisord, ready to serve; the supervisor is returned."""
     from tools.isolated import PlatformError, wait_until_ready
 
+    _provide_demo_pii_key(settings)
     supervisor = _supervisor(settings)
     started = not supervisor.answers()
     if started:
