@@ -12,7 +12,7 @@ from datetime import timedelta
 import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, MongoClient
-from pymongo.errors import ExecutionTimeout
+from pymongo.errors import BulkWriteError, ExecutionTimeout
 
 from services.kit.config import Settings
 from services.kit.pure.errors import Conflict, InvalidInput, TimedOut
@@ -159,6 +159,28 @@ class BaseStore:
     @property
     def batches(self):
         return self.db.outbox_batches
+
+    def insert_new(self, collection, results):
+        """Insert the documents of [(document, events)] that are not there yet, in one bulk write
+        with their events as one outbox batch (see `announce_batch`); returns the ids that were
+        there already (a repeated import, or a race with another one), whose events are not
+        published."""
+        if not results:
+            return set()
+        batch = self.announce_batch(collection, [(document["_id"], event)
+                                                 for document, events in results
+                                                 for event in events], written=False)
+        rows = [{**document, OUTBOX: [], BATCH: batch} for document, _ in results]
+        try:
+            collection.insert_many(rows, ordered=False)
+        except BulkWriteError as error:
+            failures = error.details["writeErrors"]
+            if any(failure["code"] != DUPLICATE_KEY for failure in failures):
+                raise
+            return {rows[failure["index"]]["_id"] for failure in failures}
+        finally:
+            self.batch_written(batch)
+        return set()
 
     def batch_written(self, batch):
         """The bulk write of a batch announced with `written=False` is over: relay it now."""

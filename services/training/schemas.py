@@ -376,3 +376,23 @@ class ImportReportOut(Schema):
     existing = fields.Integer()
     invalid = fields.Integer()
     rows = fields.List(fields.Nested(ImportLineOut))
+
+
+class ImportRowSchema(StrictSchema):
+    """One row of a ledger import: a person, and optionally one certificate they hold."""
+
+    id_number = fields.String(required=True, validate=validate.Length(min=15, max=20))
+    name = fields.String(required=True, validate=NAME)
+    uscc = fields.String(validate=USCC)
+    phone = fields.String(validate=PHONE)
+    hired_on = fields.Date()
+    position = fields.String(validate=validate.OneOf(POSITIONS))
+    categories = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
+                             validate=validate.Length(max=20))
+    kind = fields.String(validate=validate.Length(min=1, max=40))
+    category = fields.String(validate=validate.Length(min=1, max=40))
+    number = fields.String(validate=validate.Length(min=1, max=40))
+    issuer = fields.String(validate=validate.Length(min=1, max=100))
+    issued_on = fields.Date()
+    valid_until = fields.Date()
+    review_due_on = fields.Date()

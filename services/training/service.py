@@ -301,6 +301,56 @@ class TrainingService(ServiceBase):
             self._refreshed(person["_id"])
         return SessionOut().dump(plain(saved))
 
+    # --- bulk import and export ------------------------------------------------------------
+
+    @rpc
+    def import_rows(self, rows):
+        """Register every good row of a ledger (people, and certificates they hold); report each
+        row's outcome. Existing people and certificates are reported, not repeated."""
+        actor, now, today = self.caller(), self.clock.now(), self.clock.today()
+        actor.require_can_write()
+        schema = ImportRowSchema()
+        prepared = imports.prepare(rows, lambda fields: load(schema, fields),
+                                   self.pii.lookup_key, today)
+        good = [item for item in prepared if item.error is None]
+        known = imports.Known(
+            self.store.persons_with_keys({item.id_key for item in good}),
+            self.store.certificate_numbers({item.fields["number"] for item in good
+                                            if item.fields.get("number")}),
+            self.store.enterprises_named({actor.uscc or item.fields.get("uscc")
+                                          for item in good} - {None}))
+        outcome = imports.apply(prepared, known, self.pii.protect, self._policy, actor, now,
+                                today)
+        raced_persons, raced_certificates = self.store.add_imported(outcome.new_persons,
+                                                                    outcome.new_certificates)
+        for person_id in outcome.holders_to_refresh:
+            self._refreshed(person_id)
+        return imports.settled(outcome.report, prepared, outcome, raced_persons,
+                               raced_certificates)
+
+    @rpc
+    def ledger(self, query, page, page_size):
+        """A page of the ledger export: a row per certificate, or per person without one. The
+        ID number is full for the employer and administrators (each page's reveal audited),
+        masked for everyone else."""
+        fields = load(ExportQuerySchema(), query)
+        actor, today = self.caller(), self.clock.today()
+        if fields.get("uscc"):
+            self.store.enterprise_seen_by(fields["uscc"], actor)
+        skip, limit = page_bounds(page, page_size)
+        found, held = self.store.ledger_page(actor, fields, skip, limit)
+        reveal = actor.role in ("admin", "enterprise")
+        if reveal and found["items"]:
+            self.store.record_full_read({"person_ids": [person["_id"]
+                                                        for person in found["items"]],
+                                         "user_id": actor.user_id, "role": actor.role,
+                                         "purpose": "export", "at": self.clock.now()})
+        rows = [row for person in found["items"] for row in persons.ledger_rows(
+            person, held.get(person["_id"], []),
+            self.pii.reveal(person["id_encrypted"]) if reveal else person["id_masked"],
+            self._policy(today), today)]
+        return plain({"items": rows, "has_more": found["has_more"]})
+
     # --- reminders and indicators ----------------------------------------------------------
 
     @rpc

@@ -247,3 +247,35 @@ class TrainingStore(BaseStore):
         """The year's counters, and every year's up to its end (for the stocks)."""
         return (self.counters.totals(prefix, year),
                 self.counters.totals(prefix, {"$lte": year}))
+
+    # --- bulk import and export ---
+
+    def persons_with_keys(self, id_keys):
+        return {person["id_key"]: person for person in self.persons.find(
+            {"id_key": {"$in": list(id_keys)}}, HIDDEN)}
+
+    def certificate_numbers(self, numbers):
+        """Which of the certificate numbers are recorded already: {(kind, number)}."""
+        return {(found["kind"], found["number"]) for found in self.certificates.find(
+            {"number": {"$in": list(numbers)}}, {"kind": 1, "number": 1})}
+
+    def enterprises_named(self, usccs):
+        return {enterprise["_id"]: enterprise for enterprise in self.db.enterprises.find(
+            {"_id": {"$in": list(usccs)}})}
+
+    def add_imported(self, new_persons, new_certificates):
+        """People first, so a certificate never names a person not stored. Returns the ids of
+        each that were there already (a race with another import)."""
+        return (self.insert_new(self.persons, new_persons),
+                self.insert_new(self.certificates, new_certificates))
+
+    def ledger_page(self, actor, query, skip, limit):
+        """People the caller sees (narrowed by region and employer) and their certificates."""
+        found = self.page(self.persons, {**_criteria(query, (("uscc", "uscc"),)),
+                                         **visible_to(actor, query.get("region"))},
+                          skip, limit, {OUTBOX: 0, "history": 0})
+        held = {}
+        for certificate in self.certificates.find(
+                {"person_id": {"$in": [person["_id"] for person in found["items"]]}}, HIDDEN):
+            held.setdefault(certificate["person_id"], []).append(certificate)
+        return found, held

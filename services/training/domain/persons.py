@@ -301,6 +301,22 @@ def hours_report(person: Document, year: int, policy: Policy,
             "gap": max(required - done, 0.0), "basis": basis}
 
 
+def ledger_rows(person: Document, held: list[Document], id_number: str, policy: Policy,
+                today: date) -> list[dict[str, Any]]:
+    """The person's rows of a ledger export: one per certificate, or one without."""
+    positions = open_positions(person)
+    main = positions[0] if positions else {"position": None, "categories": []}
+    row = {"id_number": id_number, "name": person["name"], "uscc": person["uscc"],
+           "phone": person.get("phone"), "hired_on": person["employment"][-1]["from"],
+           "position": main["position"], "categories": main["categories"]}
+    return [{**row, "kind": certificate["kind"], "category": certificate["category"],
+             "number": certificate["number"], "issuer": certificate["issuer"],
+             "issued_on": certificate["issued_on"], "valid_until": certificate["valid_until"],
+             "review_due_on": certificate["review_due_on"],
+             "state": certificates.qualification(certificate, policy, today)["state"]}
+            for certificate in held] or [row]
+
+
 def view(person: Document) -> dict[str, Any]:
     """The person as any caller who may see them sees them: the ID number masked."""
     hidden = {"id_key", "id_encrypted", "history", "outbox", "version"}
