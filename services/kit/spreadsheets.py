@@ -10,10 +10,10 @@ passed on as text, for the schema to report with its row and column.
 import csv
 import io
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell

@@ -16,9 +16,7 @@ from services.kit.pure.schemas import (
     StrictSchema,
     Year,
 )
-from services.training.domain.policy import POSITIONS
-from services.training.domain.sessions import KINDS as SESSION_KINDS
-from services.training.domain.sessions import LEVELS, RESULTS
+from services.training.vocabulary import LEVELS, POSITIONS, RESULTS, SESSION_KINDS
 
 NAME = validate.Length(min=1, max=50)
 TEXT = validate.Length(min=1, max=500)

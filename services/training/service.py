@@ -4,19 +4,29 @@ from services.kit.batching import batched_handler
 from services.kit.mongo import MongoStore
 from services.kit.pii import PiiProtection
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
-from services.kit.pure.schemas import load
+from services.kit.pure.schemas import load, page_bounds
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 from services.training import events
-from services.training.domain import certificates, indicators, persons, policy, reminders, sessions
+from services.training.domain import (
+    certificates,
+    imports,
+    indicators,
+    persons,
+    policy,
+    reminders,
+    sessions,
+)
 from services.training.domain.common import SERVICE, known_enterprise
 from services.training.schemas import (
     CertificateCreateSchema,
     CertificateOut,
     CertificateQuerySchema,
+    ExportQuerySchema,
     HoursQuerySchema,
+    ImportRowSchema,
     IndicatorQuerySchema,
     PersonCreateSchema,
     PersonOut,

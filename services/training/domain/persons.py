@@ -16,7 +16,8 @@ from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import Conflict, Duplicate, InvalidInput
 from services.training.domain import certificates
 from services.training.domain.common import audit, day_of, event, iso, new_id, require_keeper
-from services.training.domain.policy import CONFINED_SPACE_ROLES, KEY_POSITIONS, POSITIONS, Policy
+from services.training.domain.policy import Policy
+from services.training.vocabulary import CONFINED_SPACE_ROLES, KEY_POSITIONS, POSITIONS
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 # Session kinds that count as the annual confined-space training of 令第13号 Art. 9.

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from services.kit.pure.rules import Rule, RuleSet
+from services.training.vocabulary import POSITIONS
 
 KINDS = "training.certificate.kinds"
 CATEGORIES = "training.special_operation.categories"
@@ -20,13 +21,6 @@ TEAM_LEADER_HOURS = "training.hours.team_leader"
 ABSENCE_DAYS = "training.three_level.repeat_after_absence_days"
 CONFINED_SPACE_DAYS = "training.confined_space.training_interval_days"
 HOURS_SHORT_FROM = "training.reminders.hours_short_from"
-POSITIONS = ("principal", "safety_manager", "special_operator", "team_leader",
-             "confined_space_approver", "confined_space_guardian", "confined_space_entrant",
-             "confined_space_rescuer", "employee")
-# 三项岗位人员: the key persons of target 7.
-KEY_POSITIONS = ("principal", "safety_manager", "special_operator")
-CONFINED_SPACE_ROLES = ("confined_space_approver", "confined_space_guardian",
-                        "confined_space_entrant", "confined_space_rescuer")
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,8 @@ from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Result
 from services.kit.pure.errors import InvalidInput
 from services.training.domain.common import audit, event, new_id, require_keeper
+from services.training.vocabulary import LEVELS
 
-KINDS = ("initial", "annual_refresher", "three_level", "special_operator_review",
-         "confined_space_annual", "team_leader")
-# 三级安全教育: company → workshop → team.
-LEVELS = ("company", "workshop", "team")
-RESULTS = ("passed", "failed", "absent")
 HOURS_PER_DAY = 24
 
 
