@@ -10,6 +10,7 @@ import os
 import secrets
 import signal
 import sys
+import time
 from pathlib import Path
 
 from services import COMPONENTS, SERVICES
@@ -256,6 +257,49 @@ def seed(args):
         except Duplicate:
             pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
+    _seed_training(settings)
+
+
+TRAINING_WAIT_SECONDS = 60
+
+
+def _seed_training(settings):
+    """People, certificates and sessions of the demo enterprises of one county, once the
+    training service has learnt of them from the registry's events."""
+    from services.kit.pure.errors import NotFound
+    from tools import demo
+
+    today = settings.clock().today()
+    rows = demo.training_rows(today)
+    last = rows[-1]["fields"]["uscc"]
+    with _rpc(settings) as cluster:
+        deadline = time.monotonic() + TRAINING_WAIT_SECONDS
+        while True:
+            try:
+                known = cluster.training.list_sessions({"uscc": last})
+                break
+            except NotFound:
+                if time.monotonic() > deadline:
+                    print("  demo training: the training service does not know the demo "
+                          "enterprises yet; run `anjian seed-demo` again later")
+                    return
+                time.sleep(1)
+        if known["items"]:
+            print("  demo training: already there")
+            return
+        counts = _summary(cluster.training.import_rows(rows))
+        staff = {}
+        for uscc in dict.fromkeys(row["fields"]["uscc"] for row in rows):
+            page = cluster.training.list_persons({"uscc": uscc, "page_size": 200})
+            staff[uscc] = [(person["id"], person["positions"][0]["position"])
+                           for person in page["items"] if person["positions"]]
+        sessions = demo.training_sessions(today, staff)
+        for body, result in sessions:
+            session = cluster.training.record_session(body)
+            cluster.training.record_results(session["id"], {"results": [
+                {"person_id": person, "result": result} for person in body["participants"]]})
+    print(f"  demo training: {counts['created']} people and certificates, "
+          f"{len(sessions)} sessions")
 
 
 def resynchronise(args):

@@ -70,6 +70,13 @@ class TrainingService(ServiceBase):
             raise InvalidInput("name the enterprise", {"uscc": ["required"]})
         return known_enterprise(self.store.enterprise(uscc), uscc)
 
+    def _listed(self, schema, query):
+        """A list query loaded; an enterprise it names must be one the caller sees (404 else)."""
+        query = load(schema, query)
+        if query.get("uscc"):
+            self.store.enterprise_seen_by(query["uscc"], self.caller())
+        return query
+
     def _person_out(self, person):
         return PersonOut().dump(plain(persons.view(person)))
 
@@ -118,10 +125,8 @@ class TrainingService(ServiceBase):
 
     @rpc
     def list_persons(self, query):
-        query = load(PersonQuerySchema(), query)
+        query = self._listed(PersonQuerySchema(), query)
         actor = self.caller()
-        if query.get("uscc"):
-            self.store.enterprise_seen_by(query["uscc"], actor)
         id_key = None
         if query.get("id_number"):
             id_key = self.pii.lookup_key(persons.checked_id_number(query["id_number"],
@@ -205,7 +210,7 @@ class TrainingService(ServiceBase):
 
     @rpc
     def list_certificates(self, query):
-        query = load(CertificateQuerySchema(), query)
+        query = self._listed(CertificateQuerySchema(), query)
         found = self.store.certificates_page(self.caller(), query)
         return {**found, "items": [self._certificate_out(item) for item in found["items"]],
                 "page": query["page"], "page_size": query["page_size"]}
@@ -290,7 +295,7 @@ class TrainingService(ServiceBase):
 
     @rpc
     def list_sessions(self, query):
-        query = load(SessionQuerySchema(), query)
+        query = self._listed(SessionQuerySchema(), query)
         return page_of(self.store.sessions_page(self.caller(), query), query,
                        SessionOut(many=True))
 
@@ -331,8 +336,7 @@ class TrainingService(ServiceBase):
                                           for item in good} - {None}))
         outcome = imports.apply(prepared, known, self.pii.protect, self._policy, actor, now,
                                 today)
-        raced_persons, raced_certificates = self.store.add_imported(outcome.new_persons,
-                                                                    outcome.new_certificates)
+        raced_persons, raced_certificates = self.store.add_imported(outcome)
         for person_id in outcome.holders_to_refresh:
             self._refreshed(person_id)
         return imports.settled(outcome.report, prepared, outcome, raced_persons,
@@ -343,10 +347,8 @@ class TrainingService(ServiceBase):
         """A page of the ledger export: a row per certificate, or per person without one. The
         ID number is full for the employer and administrators (each page's reveal audited),
         masked for everyone else."""
-        fields = load(ExportQuerySchema(), query)
+        fields = self._listed(ExportQuerySchema(), query)
         actor, today = self.caller(), self.clock.today()
-        if fields.get("uscc"):
-            self.store.enterprise_seen_by(fields["uscc"], actor)
         skip, limit = page_bounds(page, page_size)
         found, held = self.store.ledger_page(actor, fields, skip, limit)
         reveal = actor.role in ("admin", "enterprise")
@@ -365,7 +367,7 @@ class TrainingService(ServiceBase):
 
     @rpc
     def list_reminders(self, query):
-        query = load(ReminderQuerySchema(), query)
+        query = self._listed(ReminderQuerySchema(), query)
         return page_of(self.store.reminders_page(self.caller(), query), query,
                        ReminderOut(many=True))
 

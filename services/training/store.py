@@ -263,11 +263,14 @@ class TrainingStore(BaseStore):
         return {enterprise["_id"]: enterprise for enterprise in self.db.enterprises.find(
             {"_id": {"$in": list(usccs)}})}
 
-    def add_imported(self, new_persons, new_certificates):
-        """People first, so a certificate never names a person not stored. Returns the ids of
-        each that were there already (a race with another import)."""
-        return (self.insert_new(self.persons, new_persons),
-                self.insert_new(self.certificates, new_certificates))
+    def add_imported(self, outcome):
+        """People first, so a certificate never names a person not stored, then certificates,
+        then the reminders they call for (each once). Returns the ids of the people and the
+        certificates that were there already (a race with another import)."""
+        raced = (self.insert_new(self.persons, outcome.new_persons),
+                 self.insert_new(self.certificates, outcome.new_certificates))
+        self.insert_new(self.db.reminders, outcome.reminders)
+        return raced
 
     def ledger_page(self, actor, query, skip, limit):
         """People the caller sees (narrowed by region and employer) and their certificates."""

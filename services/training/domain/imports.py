@@ -14,7 +14,7 @@ from typing import Any
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event
 from services.kit.pure.errors import DomainError, InvalidInput
-from services.training.domain import certificates, persons
+from services.training.domain import certificates, persons, reminders
 from services.training.domain.common import known_enterprise, require_keeper
 from services.training.domain.policy import Policy
 
@@ -47,6 +47,8 @@ class Outcome:
     new_certificates: list[tuple[Document, list[Event]]]
     # Existing people who gained a certificate: their standing is derived again once stored.
     holders_to_refresh: list[str]
+    # Reminders the new certificates call for at once (due for review soon, overdue).
+    reminders: list[tuple[Document, list[Event]]]
 
 
 def prepare(rows: list[dict[str, Any]], load: Callable[[dict[str, Any]], dict[str, Any]],
@@ -88,6 +90,7 @@ def apply(prepared: list[Prepared], known: Known, protect: Callable[[str], dict[
     people = dict(known.persons)
     created: dict[str, tuple[Document, list[Event], list[Document]]] = {}
     new_certificates: list[tuple[Document, list[Event]]] = []
+    new_reminders: list[tuple[Document, list[Event]]] = []
     refresh: list[str] = []
     numbers = set(known.certificate_numbers)
     for item in prepared:
@@ -114,7 +117,7 @@ def apply(prepared: list[Prepared], known: Known, protect: Callable[[str], dict[
                 raise InvalidInput("the person is on another enterprise's staff: register the "
                                    "change of employer on its own", {"id_number": [
                                        "employed by another enterprise"]})
-            certificate = None
+            certificate, reminded = None, []
             if fields.get("number"):
                 key = (fields.get("kind") or "", fields["number"])
                 if key not in numbers:
@@ -129,8 +132,9 @@ def apply(prepared: list[Prepared], known: Known, protect: Callable[[str], dict[
                     made, events = certificates.issue(issued, person, enterprise,
                                                       policy_on(issued["issued_on"]), actor,
                                                       now, today)
-                    checked, moved, _ = certificates.check(made, in_force, now, today)
+                    checked, moved, due = certificates.check(made, in_force, now, today)
                     certificate = (checked, [*events, *moved])
+                    reminded = [reminders.about_certificate(item, checked, now) for item in due]
         except DomainError as error:
             line["errors"] = error.errors or {"_row": [error.message]}
             continue
@@ -140,6 +144,7 @@ def apply(prepared: list[Prepared], known: Known, protect: Callable[[str], dict[
         if certificate is not None:
             numbers.add((certificate[0]["kind"], certificate[0]["number"]))
             new_certificates.append(certificate)
+            new_reminders += reminded
             if item.id_key in created:
                 created[item.id_key][2].append(certificate[0])
             elif person["_id"] not in refresh:
@@ -149,7 +154,7 @@ def apply(prepared: list[Prepared], known: Known, protect: Callable[[str], dict[
     for person, events, held in created.values():
         derived, derived_events = persons.refresh(person, held, in_force, now, today)
         new_persons.append((derived, [*events, *derived_events]))
-    return Outcome(report, new_persons, new_certificates, refresh)
+    return Outcome(report, new_persons, new_certificates, refresh, new_reminders)
 
 
 def settled(report: list[dict[str, Any]], prepared: list[Prepared], outcome: Outcome,
