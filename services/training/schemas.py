@@ -142,7 +142,7 @@ class ReminderQuerySchema(PageSchema):
     kind = fields.String(validate=validate.Length(min=1, max=40))
 
 
-class IndicatorQuerySchema(StrictSchema):
+class TrainingIndicatorQuerySchema(StrictSchema):
     region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     year = Year(required=True, strict=False)
 
@@ -203,7 +203,7 @@ class StandingOut(Schema):
     team_leader_trained_years = fields.List(fields.Integer())
 
 
-class PersonOut(Schema):
+class PersonRecordOut(Schema):
     id = fields.String()
     name = fields.String()
     phone = fields.String(allow_none=True)
@@ -351,7 +351,7 @@ class RateOut(Schema):
     rate = fields.Float(allow_none=True)
 
 
-class IndicatorsOut(Schema):
+class TrainingIndicatorsOut(Schema):
     region = fields.String()
     year = fields.Integer()
     certification = fields.Nested(RateOut, metadata={

@@ -22,24 +22,20 @@ from services.training.domain import (
 from services.training.domain.common import SERVICE, known_enterprise
 from services.training.schemas import (
     CertificateCreateSchema,
-    CertificateOut,
     CertificateQuerySchema,
     ExportQuerySchema,
     HoursQuerySchema,
     ImportRowSchema,
-    IndicatorQuerySchema,
     PersonCreateSchema,
-    PersonOut,
     PersonQuerySchema,
     PersonUpdateSchema,
     PositionChangeSchema,
-    ReminderOut,
     ReminderQuerySchema,
     ResultsSchema,
     ReviewSchema,
     SessionCreateSchema,
-    SessionOut,
     SessionQuerySchema,
+    TrainingIndicatorQuerySchema,
     WithdrawalSchema,
 )
 from services.training.store import TrainingStore
@@ -50,8 +46,10 @@ ENTERPRISE_FIELDS = ("uscc", "name", "region_code", "industry", "risk_features",
 REFRESH_ATTEMPTS = 3
 
 
-def page_of(found, query, schema):
-    return {**found, "items": schema.dump(plain(found["items"])), "page": query["page"],
+def page_of(found, query, view=None):
+    """A store's page as API data, with the page asked for; each item through `view`."""
+    items = [view(item) for item in found["items"]] if view else found["items"]
+    return {**found, "items": plain(items), "page": query["page"],
             "page_size": query["page_size"]}
 
 
@@ -78,12 +76,11 @@ class TrainingService(ServiceBase):
         return query
 
     def _person_out(self, person):
-        return PersonOut().dump(plain(persons.view(person)))
+        return plain(persons.view(person))
 
     def _certificate_out(self, certificate):
         today = self.clock.today()
-        return CertificateOut().dump(plain(certificates.view(certificate, self._policy(today),
-                                                             today)))
+        return plain(certificates.view(certificate, self._policy(today), today))
 
     def _refreshed(self, person_id):
         """The person with standing and competency derived again; a concurrent change makes it
@@ -131,7 +128,7 @@ class TrainingService(ServiceBase):
         if query.get("id_number"):
             id_key = self.pii.lookup_key(persons.checked_id_number(query["id_number"],
                                                                    self.clock.today()))
-        return page_of(self.store.persons_page(actor, query, id_key), query, PersonOut(many=True))
+        return page_of(self.store.persons_page(actor, query, id_key), query, persons.view)
 
     @rpc
     def update_person(self, identifier, payload):
@@ -211,9 +208,9 @@ class TrainingService(ServiceBase):
     @rpc
     def list_certificates(self, query):
         query = self._listed(CertificateQuerySchema(), query)
-        found = self.store.certificates_page(self.caller(), query)
-        return {**found, "items": [self._certificate_out(item) for item in found["items"]],
-                "page": query["page"], "page_size": query["page_size"]}
+        today = self.clock.today()
+        return page_of(self.store.certificates_page(self.caller(), query), query,
+                       lambda item: certificates.view(item, self._policy(today), today))
 
     @rpc
     def review_certificate(self, identifier, payload):
@@ -287,17 +284,16 @@ class TrainingService(ServiceBase):
         session = sessions.create(fields, enterprise,
                                   self.store.persons_named(fields["participants"]), actor,
                                   self.clock.now(), self.clock.today())
-        return SessionOut().dump(plain(self.store.add_session(*session)))
+        return plain(self.store.add_session(*session))
 
     @rpc
     def get_session(self, identifier):
-        return SessionOut().dump(plain(self.store.session(identifier, self.caller())))
+        return plain(self.store.session(identifier, self.caller()))
 
     @rpc
     def list_sessions(self, query):
         query = self._listed(SessionQuerySchema(), query)
-        return page_of(self.store.sessions_page(self.caller(), query), query,
-                       SessionOut(many=True))
+        return page_of(self.store.sessions_page(self.caller(), query), query)
 
     @rpc
     def record_results(self, identifier, payload):
@@ -314,7 +310,7 @@ class TrainingService(ServiceBase):
             credited = persons.record_training(person, saved, True, self.clock.now())
             self.store.save_person(person, *credited)
             self._refreshed(person["_id"])
-        return SessionOut().dump(plain(saved))
+        return plain(saved)
 
     # --- bulk import and export ------------------------------------------------------------
 
@@ -368,12 +364,11 @@ class TrainingService(ServiceBase):
     @rpc
     def list_reminders(self, query):
         query = self._listed(ReminderQuerySchema(), query)
-        return page_of(self.store.reminders_page(self.caller(), query), query,
-                       ReminderOut(many=True))
+        return page_of(self.store.reminders_page(self.caller(), query), query)
 
     @rpc
     def training_indicators(self, query):
-        fields = load(IndicatorQuerySchema(), query)
+        fields = load(TrainingIndicatorQuerySchema(), query)
         actor = self.caller()
         if actor.role in ("enterprise", "agency"):
             raise Forbidden("indicators are for the bureaus")

@@ -87,3 +87,26 @@ def png(seed=0):
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+def id_number(born=None):
+    """A valid 居民身份证 number: born in 永登县 (a code valid in every year), random otherwise."""
+    from stdnum.cn import ric
+
+    born = (
+        born
+        or f"{random.randint(1965, 2000)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
+    )
+    first = f"620121{born}{random.randint(0, 999):03d}"
+    return first + ric.calc_check_digit(first + "0")
+
+
+def staff_member(**overrides):
+    """A person's registration body: a welder (special operator) unless overridden."""
+    return {
+        "id_number": id_number(),
+        "name": f"张{secrets.choice('伟敏静强磊军洋')}",
+        "phone": "13800000000",
+        "positions": [{"position": "special_operator", "categories": ["welding_cutting"]}],
+        **overrides,
+    }

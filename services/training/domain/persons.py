@@ -246,7 +246,8 @@ def _competency_roles(person: Document, held: list[Document], policy: Policy,
     names = {entry["position"] for entry in open_positions(person)}
     last = max((date.fromisoformat(entry["on"]) for entry in person["training_log"]
                 if entry["kind"] == CONFINED_SPACE_TRAINING), default=None)
-    until = last + timedelta(days=policy.confined_space_days) if last else None
+    interval = policy.confined_space_days
+    until = last + timedelta(days=interval) if last and interval else None
     for role in CONFINED_SPACE_ROLES:
         if role in names:
             qualified = until is not None and until >= today
@@ -318,7 +319,11 @@ def ledger_rows(person: Document, held: list[Document], id_number: str, policy: 
             for certificate in held] or [row]
 
 
+# What any caller who may see a person sees: the ID number only masked, never its key or
+# ciphertext.
+SHOWN = ("_id", "name", "phone", "id_masked", "uscc", "region_code", "employment", "positions",
+         "training_log", "credentials", "standing", "competency", "created_at", "updated_at")
+
+
 def view(person: Document) -> dict[str, Any]:
-    """The person as any caller who may see them sees them: the ID number masked."""
-    hidden = {"id_key", "id_encrypted", "history", "outbox", "version"}
-    return {key: value for key, value in person.items() if key not in hidden}
+    return {key: person[key] for key in SHOWN if key in person}

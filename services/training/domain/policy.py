@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.kit.pure.errors import InvalidInput
 from services.kit.pure.rules import Rule, RuleSet
 from services.training.vocabulary import POSITIONS
 
@@ -53,7 +54,8 @@ class Policy:
     categories: dict[str, str]
     hours: tuple[HoursRow, ...]
     absence_days: int
-    confined_space_days: int
+    # None before 令第13号: no annual confined-space training was required.
+    confined_space_days: int | None
     hours_short_from: tuple[int, int]
     references: tuple[dict[str, Any], ...]
 
@@ -79,7 +81,13 @@ def policy_on(rules: RuleSet, on: date) -> Policy:
     used: list[Rule] = []
 
     def value(identifier: str) -> Any:
-        rule = rules.rule(identifier, on)
+        try:
+            rule = rules.rule(identifier, on)
+        except LookupError:
+            raise InvalidInput(f"no rule {identifier} was in force on {on.isoformat()}: the "
+                               f"platform cannot judge a fact of that day (a deployment may "
+                               f"add the rule of the time)", {"date": ["before the rules"]}) \
+                from None
         used.append(rule)
         return rule.value
 
@@ -107,7 +115,8 @@ def policy_on(rules: RuleSet, on: date) -> Policy:
                HoursRow(("team_leader",), None, float(team_leader["initial"]),
                         float(team_leader["annual"]))),
         absence_days=int(value(ABSENCE_DAYS)),
-        confined_space_days=int(value(CONFINED_SPACE_DAYS)),
+        confined_space_days=(int(value(CONFINED_SPACE_DAYS))
+                             if _declared(rules, CONFINED_SPACE_DAYS, on) else None),
         hours_short_from=(month, day),
         references=tuple(rule.reference() for rule in used))
 
