@@ -329,6 +329,30 @@ def import_file(args):
     return 1 if counts["invalid"] else 0
 
 
+def import_ledger(args):
+    """A training ledger (people and certificates) from .xlsx or .csv, with progress."""
+    from services.kit.spreadsheets import send_in_chunks
+    from services.training import spreadsheet
+
+    settings = _settings()
+    with open(args.file, "rb") as stream:
+        rows = list(spreadsheet.read_rows(stream, args.file))
+
+    def progress(done):
+        print(f"\r  imported {done}/{len(rows)} rows", end="", file=sys.stderr, flush=True)
+
+    with _rpc(settings) as cluster:
+        report = send_in_chunks(rows, cluster.training.import_rows, progress)
+    print(file=sys.stderr)
+    for line in report:
+        if line["result"] == "invalid":
+            print(f"  row {line['row']}: {json.dumps(line['errors'], ensure_ascii=False)}")
+    counts = _summary(report)
+    print(f"{counts['created']} created, {counts['exists']} already there, "
+          f"{counts['invalid']} invalid")
+    return 1 if counts["invalid"] else 0
+
+
 def load_volume(args):
     """Synthetic enterprises through the registry's import (as a bureau would import them), and
     synthetic open hazards written straight into the inspection database, to try the platform
@@ -433,6 +457,11 @@ def main(argv=None):
     command = commands.add_parser("import", help="import enterprises from .xlsx or .csv")
     command.add_argument("file")
     command.set_defaults(handler=import_file)
+    command = commands.add_parser(
+        "import-ledger", help="import a training ledger (people, certificates) from .xlsx or .csv"
+    )
+    command.add_argument("file")
+    command.set_defaults(handler=import_ledger)
     command = commands.add_parser(
         "load-volume",
         help="add synthetic enterprises and hazards, to try the platform at a city's size",

@@ -326,8 +326,8 @@ class TrainingService(ServiceBase):
         good = [item for item in prepared if item.error is None]
         known = imports.Known(
             self.store.persons_with_keys({item.id_key for item in good}),
-            self.store.certificate_numbers({item.fields["number"] for item in good
-                                            if item.fields.get("number")}),
+            self.store.certificate_numbers({(item.fields.get("kind"), item.fields["number"])
+                                            for item in good if item.fields.get("number")}),
             self.store.enterprises_named({actor.uscc or item.fields.get("uscc")
                                           for item in good} - {None}))
         outcome = imports.apply(prepared, known, self.pii.protect, self._policy, actor, now,

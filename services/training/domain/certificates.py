@@ -15,10 +15,10 @@ from services.training.domain.common import (
     REGULATORS,
     add_years,
     audit,
+    certificate_id,
     day_of,
     event,
     iso,
-    new_id,
     require_keeper,
 )
 from services.training.domain.policy import CertificateKind, Policy
@@ -70,8 +70,9 @@ def issue(fields: dict[str, Any], person: Document, enterprise: Document, policy
             raise InvalidInput("the review falls between the issue date and the end of validity",
                                {"review_due_on": ["outside the validity"]})
     certificate = {
-        "_id": new_id(), "person_id": person["_id"], "person_key": person["id_key"],
-        "id_masked": person["id_masked"], "name": person["name"], "uscc": person["uscc"],
+        "_id": certificate_id(kind.kind, fields["number"]), "person_id": person["_id"],
+        "person_key": person["id_key"], "id_masked": person["id_masked"],
+        "name": person["name"], "uscc": person["uscc"],
         "region_code": person["region_code"], "kind": kind.kind, "kind_name": kind.name,
         "category": fields.get("category"), "number": fields["number"],
         "issuer": fields["issuer"], "issued_on": issued.isoformat(),

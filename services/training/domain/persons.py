@@ -15,7 +15,7 @@ from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import Conflict, Duplicate, InvalidInput
 from services.training.domain import certificates
-from services.training.domain.common import audit, day_of, event, iso, new_id, require_keeper
+from services.training.domain.common import audit, day_of, event, iso, person_id, require_keeper
 from services.training.domain.policy import Policy
 from services.training.vocabulary import CONFINED_SPACE_ROLES, KEY_POSITIONS, POSITIONS
 
@@ -79,7 +79,8 @@ def register(fields: dict[str, Any], protected: dict[str, str], enterprise: Docu
     positions = [_position(entry, policy, today) for entry in fields.get("positions") or ()]
     _refuse_repeated([entry["position"] for entry in positions])
     person = {
-        "_id": new_id(), **protected, "name": fields["name"], "phone": fields.get("phone"),
+        "_id": person_id(protected["id_key"]), **protected, "name": fields["name"],
+        "phone": fields.get("phone"),
         "uscc": enterprise["uscc"], "region_code": enterprise["region_code"],
         "employment": [{"uscc": enterprise["uscc"], "region_code": enterprise["region_code"],
                         "from": (day_of(fields.get("hired_on")) or today).isoformat(),
