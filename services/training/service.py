@@ -19,7 +19,7 @@ from services.training.domain import (
     reminders,
     sessions,
 )
-from services.training.domain.common import SERVICE, known_enterprise
+from services.training.domain.common import KEEPERS, SERVICE, known_enterprise
 from services.training.schemas import (
     CertificateCreateSchema,
     CertificateQuerySchema,
@@ -63,6 +63,10 @@ class TrainingService(ServiceBase):
         return policy.policy_on(self.rules, on or self.clock.today())
 
     def _employer(self, fields, actor):
+        """The enterprise a command is about: an enterprise user's own (naming another is
+        refused), or the one the fields name."""
+        if actor.role == "enterprise" and fields.get("uscc") not in (None, actor.uscc):
+            raise Forbidden("an enterprise user manages only its own staff")
         uscc = actor.uscc if actor.role == "enterprise" else fields.get("uscc")
         if not uscc:
             raise InvalidInput("name the enterprise", {"uscc": ["required"]})
@@ -153,10 +157,9 @@ class TrainingService(ServiceBase):
         """The full ID number, for the person's employer and administrators; every read is
         written to the audit log before the number leaves."""
         actor = self.caller()
+        actor.require_role("admin", "enterprise")
+        # The employer's own staff only: anyone else's looks missing to an enterprise user.
         person = self.store.person(identifier, actor)
-        if not (actor.role == "admin"
-                or (actor.role == "enterprise" and actor.uscc == person["uscc"])):
-            raise Forbidden("only the person's employer and administrators see the full number")
         self.store.record_full_read({"person_id": identifier, "user_id": actor.user_id,
                                      "role": actor.role, "at": self.clock.now()})
         return {"person_id": identifier, "id_number": self.pii.reveal(person["id_encrypted"])}
@@ -319,7 +322,7 @@ class TrainingService(ServiceBase):
         """Register every good row of a ledger (people, and certificates they hold); report each
         row's outcome. Existing people and certificates are reported, not repeated."""
         actor, now, today = self.caller(), self.clock.now(), self.clock.today()
-        actor.require_can_write()
+        actor.require_role(*KEEPERS)
         schema = ImportRowSchema()
         prepared = imports.prepare(rows, lambda fields: load(schema, fields),
                                    self.pii.lookup_key, today)

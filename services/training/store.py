@@ -18,8 +18,6 @@ from services.training.domain.common import certificate_id, person_id
 
 HIDDEN = {OUTBOX: 0}
 NEWEST_FIRST = (("_id", DESCENDING),)
-# Personal records are no agency's business: a query no record matches (ids are hex or USCCs).
-NOTHING = {"uscc": ""}
 # Records looked at per timer tick: a bounded read however many there are.
 CHECK_BATCH = 500
 KINDS = {"person": "persons", "certificate": "certificates", "session": "sessions",
@@ -27,13 +25,13 @@ KINDS = {"person": "persons", "certificate": "certificates", "session": "session
 
 
 def visible_to(actor, region=None):
-    """Every training record: an enterprise user sees its own staff's, an agency none, everyone
-    else what lies inside their jurisdiction (narrowed to `region` when a list asks for one;
-    refused outside it)."""
+    """Every training record: an enterprise user sees its own staff's, everyone else what lies
+    inside their jurisdiction (narrowed to `region` when a list asks for one; refused outside
+    it). Personal records are no third-party agency's business: agencies are refused."""
+    if actor.role == "agency":
+        raise Forbidden("third-party agencies have no access to people's records")
     if actor.role == "enterprise":
         return {"uscc": actor.uscc}
-    if actor.role == "agency":
-        return NOTHING
     return within_region(actor.narrow(region))
 
 

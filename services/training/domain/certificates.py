@@ -237,7 +237,8 @@ def check(certificate: Document, policy: Policy, now: datetime,
     changed = {**certificate, "state": state,
                "next_check_on": _next_check(certificate, window, today)}
     events = []
-    if state != certificate["state"]:
+    # A new certificate's first state is part of its issue, not a change.
+    if certificate["state"] is not None and state != certificate["state"]:
         events.append(event("certificate", "state_changed", certificate["_id"],
                             certificate["region_code"], now,
                             {**_facts(certificate), "from": certificate["state"], "to": state}))

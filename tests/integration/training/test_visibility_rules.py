@@ -5,6 +5,7 @@ and both must give what the table says."""
 import pytest
 
 from services.kit.pure.actor import Actor
+from services.kit.pure.errors import Forbidden
 from services.training.store import visible_to
 from tests.support.visibility import (
     CITY,
@@ -36,8 +37,6 @@ TABLE = [
     (Actor("ganzhou", "regulator", NEIGHBOUR), {"neighbour"}),
     (Actor("inspector-minle", "inspector", COUNTY), IN_COUNTY),
     (Actor("auditor", "auditor", CITY), IN_CITY),
-    # Personal records are no agency's business.
-    (Actor("agency-1", "agency", COUNTY), set()),
     (Actor(OWN_USCC, "enterprise", COUNTY, OWN_USCC), {"own"}),
     (Actor(OTHER_USCC, "enterprise", NEIGHBOUR, OTHER_USCC), {"other"}),
 ]
@@ -53,6 +52,11 @@ def collection(mongo, settings):
 def test_query_and_predicate_agree_with_the_table(collection, actor, expected):
     query = visible_to(actor)
     assert seen_by_query(collection, query) == seen_by_predicate(DOCUMENTS, query) == expected
+
+
+def test_an_agency_is_refused_personal_records():
+    with pytest.raises(Forbidden):
+        visible_to(Actor("agency-1", "agency", COUNTY))
 
 
 def test_a_list_narrowed_to_a_county_stays_inside_the_callers_sight(collection):

@@ -181,11 +181,14 @@ def test_a_certificate_due_in_thirty_days_calls_for_one_reminder_with_a_fixed_id
     )
     checked, events, due = certificates.check(cert, POLICY, NOW, TODAY)
     assert checked["state"] == "review_due"
-    assert [event["data"]["to"] for event in events] == ["review_due"]
+    assert events == []  # the first state is part of the issue, not a change
     assert [item["kind"] for item in due] == ["review_due"]
     again, events_again, due_again = certificates.check(checked, POLICY, NOW, TODAY)
     assert events_again == [] and due_again == due
     assert checked["next_check_on"] == (TODAY + timedelta(days=31)).isoformat()
+    overdue, moved, due_later = certificates.check(checked, POLICY, NOW, TODAY + timedelta(days=31))
+    assert [event["data"]["to"] for event in moved] == ["overdue"]
+    assert [item["kind"] for item in due_later] == ["review_overdue"]
 
 
 def test_a_certificate_qualifies_its_holder_until_its_review_date():
