@@ -22,7 +22,6 @@ from services.kit.pure.actor import Actor
 from services.kit.config import Settings
 from services.kit.mongo import connect
 
-GATEWAY_WORKERS = 2
 READY_SECONDS = 90
 # The bench signs in as a regulator of Zhangye city, whose counties hold every bench enterprise.
 REGULATOR_NAME = "bench-regulator"
@@ -88,7 +87,7 @@ def isolated_platform(management_url):
         teardown.callback(shutil.rmtree, logs, ignore_errors=True)
         settings = dataclasses.replace(
             base, amqp_uri=broker.amqp_uri, database_prefix=f"bench_{secrets.token_hex(4)}_",
-            gateway_host="127.0.0.1", gateway_port=free_port(), gateway_workers=GATEWAY_WORKERS,
+            gateway_host="127.0.0.1", gateway_port=free_port(),
             data_dir=logs, jwt_secret=secrets.token_hex(32),
             pii_key=base.pii_key or secrets.token_hex(32))
         mongo = connect(settings)

@@ -9,8 +9,9 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from gateway import problems
-from gateway.api import auth as auth_api, evidence, health
+from gateway.api import admin, auth as auth_api, evidence, health, rules
 from gateway.bodies import JsonProvider, apply_route_limit
+from gateway.blueprint import PaginationSchema
 from gateway.auth import UserStore, authenticate_request
 from gateway.platform import Platform
 from services import SERVICES
@@ -35,6 +36,12 @@ class DocumentedApi(Api):
         response = {"description": "Error", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, problems.MEDIA_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+    def _register_pagination_header(self):
+        """The X-Pagination header of every list, as gateway/blueprint.py writes it."""
+        self.spec.components.header("PAGINATION", {
+            "description": "the page as JSON: page, page_size, has_more, and total and "
+                           "total_pages when counted", "schema": PaginationSchema}, lazy=True)
 
 
 def create_app(settings=None):
@@ -85,6 +92,8 @@ def create_app(settings=None):
     for entry in SERVICES:
         api.register_blueprint(importlib.import_module(entry.gateway_routes).blp)
     api.register_blueprint(evidence.blp)
+    api.register_blueprint(admin.blp)
+    api.register_blueprint(rules.blp)
     app.register_blueprint(health.blp)
     # After Api(), so our problem+json handlers replace flask-smorest's default JSON errors.
     problems.register(app)

@@ -1,15 +1,14 @@
 """Request bodies: how large each route lets them be, and JSON parsed without unbounded nesting.
 
 Every route has one body limit. Most take the platform-wide `max_body_bytes`; a route that needs
-another declares it where it is declared, with `@blp.body_limit(...)`, and the limit is written
-into its OpenAPI description.
+another declares it where it is declared, with `@blp.body_limit(...)` (gateway/blueprint.py), and
+the limit is written into its OpenAPI description.
 """
 import functools
 import json
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
-from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import missing
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -64,21 +63,6 @@ class BodyLimit:
 
 
 DEFAULT_LIMIT = BodyLimit("max_body_bytes")
-
-
-class Blueprint(SmorestBlueprint):
-    ARGUMENTS_PARSER = BodyParser()
-
-    def body_limit(self, setting, allowance=0):
-        """Declare this route's body limit; larger bodies are refused with 413 before reading."""
-        limit = BodyLimit(setting, allowance)
-
-        def decorator(method):
-            setattr(method, LIMIT, limit)
-            return self.doc(responses={"413": {
-                "description": f"The body is larger than {limit.describe()}."}})(method)
-
-        return decorator
 
 
 def route_limit(app, endpoint, method):

@@ -1,6 +1,9 @@
 """What the gateway talks to: services over RPC, its own user database. One per app."""
+import functools
+
 from flask import current_app, g
 
+from gateway.auth import VerifiedTokens
 from gateway.rpc import RpcPool
 from services.kit.pure.clock import Clock
 from services.kit.evidence import EvidenceStore
@@ -11,12 +14,19 @@ class Platform:
         self.settings = settings
         self.mongo = mongo_client
         self.users = users
+        self.tokens = VerifiedTokens(settings)
         self.rpc = RpcPool(settings)
         self.evidence = EvidenceStore(settings, Clock())
 
     def call(self, service, method, *args, actor=None, **kwargs):
         """Call `service.method` as the current caller (or `actor`)."""
-        return self.rpc.call((actor or g.actor).to_context(), service, method, *args, **kwargs)
+        return self.rpc.call(_context(actor or g.actor), service, method, *args, **kwargs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _context(actor):
+    """The caller as context data: an actor is immutable, so its JSON is made once."""
+    return actor.to_context()
 
 
 def platform():

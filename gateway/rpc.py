@@ -39,10 +39,21 @@ class ServiceTimeout(Exception):
     """A service did not answer within the RPC timeout."""
 
 
+def pyamqp_uri(amqp_uri):
+    """The same broker, with kombu's pure-Python transport named outright.
+
+    For an amqp:// URI kombu tries to import the optional librabbitmq on every Connection it
+    makes, and nameko makes one for every request it publishes: a failed import each time,
+    holding the interpreter's import lock while it searches sys.path.
+    """
+    scheme, separator, rest = amqp_uri.partition("://")
+    return f"pyamqp{separator}{rest}" if scheme == "amqp" else amqp_uri
+
+
 class RpcPool:
     def __init__(self, settings):
-        self.amqp_uri = settings.amqp_uri
-        self.config = {"AMQP_URI": settings.amqp_uri, "SERIALIZER": "json"}
+        self.amqp_uri = pyamqp_uri(settings.amqp_uri)
+        self.config = {"AMQP_URI": self.amqp_uri, "SERIALIZER": "json"}
         self.timeout = settings.rpc_timeout_seconds
         self.idle = queue.LifoQueue(maxsize=settings.rpc_pool_size)
 

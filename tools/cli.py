@@ -51,8 +51,7 @@ def serve(args):
                 f"{settings.gateway_host}:{settings.gateway_port}",
                 "--timeout",
                 "120",
-                "--access-logfile",
-                "-",
+                *(["--access-logfile", "-"] if settings.gateway_access_log else []),
             ],
         )
     import eventlet

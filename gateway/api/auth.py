@@ -3,13 +3,13 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from gateway.auth import issue_token
-from gateway.bodies import Blueprint
+from gateway.blueprint import ServiceBlueprint
 from gateway.platform import platform
 from services.kit.pure.clock import Clock
 from services.kit.pure.schemas import StrictSchema
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
-                description="Sign in and receive a bearer token")
+blp = ServiceBlueprint("auth", __name__, url_prefix="/api/v1/auth",
+                       description="Sign in and receive a bearer token")
 
 
 class Credentials(StrictSchema):

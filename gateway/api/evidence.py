@@ -7,14 +7,15 @@ from flask import g, request
 from flask.views import MethodView
 from marshmallow import fields
 
-from gateway.bodies import Blueprint
+from gateway.blueprint import ServiceBlueprint
 from gateway.platform import platform
+from services.inspection.schemas import EvidenceLinkOut, EvidenceOut
 from services.kit.pure.actor import WRITERS
 from services.kit.pure.errors import InvalidInput
 from services.kit.pure.schemas import StrictSchema
 
-blp = Blueprint("evidence", __name__, url_prefix="/api/v1/evidence",
-                description="Evidence photos, scans and videos for hazards")
+blp = ServiceBlueprint("evidence", __name__, service="inspection", url_prefix="/api/v1/evidence",
+                       description="Evidence photos, scans and videos for hazards")
 
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "video/mp4")
 # Room for the multipart boundaries and the small form fields sent beside the file.
@@ -34,12 +35,17 @@ class EvidenceForm(StrictSchema):
     longitude = fields.String()
 
 
+class NoBody(StrictSchema):
+    """Nothing to send: the record is named by the path."""
+
+
 @blp.route("")
 class EvidenceUploads(MethodView):
     # The file itself is held to the same setting while it streams to the object store.
     @blp.body_limit("evidence_max_bytes", allowance=FORM_ALLOWANCE)
     @blp.arguments(EvidenceForm, location="form")
     @blp.arguments(EvidenceUpload, location="files")
+    @blp.response(201, EvidenceOut)
     def post(self, form, upload):
         """Upload one file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes)"""
         g.actor.require_role(*UPLOADERS)
@@ -55,22 +61,25 @@ class EvidenceUploads(MethodView):
                 except ValueError:
                     raise InvalidInput(f"{key} must be a number", {key: ["not a number"]}) \
                         from None
-        return platform().call("inspection", "record_evidence", record), 201
+        return blp.call("record_evidence", record)
 
 
 @blp.route("/<string:identifier>")
 class Evidence(MethodView):
+    @blp.response(200, EvidenceLinkOut)
     def get(self, identifier):
         """The evidence record and a short-lived download link, if you may see it"""
-        record = platform().call("inspection", "get_evidence", identifier)
+        record = blp.call("get_evidence", identifier)
         return {**record, "url": platform().evidence.presigned_url(record["object_key"]),
                 "url_expires_in": platform().settings.evidence_url_seconds}
 
 
 @blp.route("/<string:identifier>/verification")
 class EvidenceVerification(MethodView):
-    def post(self, identifier):
+    @blp.arguments(NoBody, required=False)
+    @blp.response(200, EvidenceOut)
+    def post(self, _nothing, identifier):
         """Recompute the file's sha256 and record whether it still matches"""
-        record = platform().call("inspection", "evidence_to_verify", identifier)
+        record = blp.call("evidence_to_verify", identifier)
         intact = platform().evidence.verify(record["object_key"], record["sha256"])
-        return platform().call("inspection", "record_integrity", identifier, intact)
+        return blp.call("record_integrity", identifier, intact)

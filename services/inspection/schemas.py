@@ -1,5 +1,9 @@
-"""Inspection schemas: what callers may send. Every field is typed and unknown fields are refused."""
-from marshmallow import fields, validate
+"""Inspection schemas: what callers may send, and what they get back.
+
+Every field a caller sends is typed and unknown fields are refused. The answers (the `...Out`
+schemas) document the records as the service sends them; a record may carry further fields.
+"""
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
 from services.kit.pure.schemas import (BoundedInteger, Count, PageSchema, StrictSchema, Year,
@@ -203,3 +207,190 @@ class SuspensionLiftSchema(StrictSchema):
 class IndicatorQuerySchema(StrictSchema):
     region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     year = Year(required=True, strict=False)
+
+
+# --- answers --------------------------------------------------------------------------------
+
+class Out(Schema):
+    """An answer: the fields documented here, and possibly further ones."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class RecordOut(Out):
+    """A stored record as answered: its id, its enterprise and region, and further fields."""
+
+    id = fields.String()
+    uscc = fields.String()
+    region_code = fields.String()
+
+
+class CatalogueOut(Out):
+    on = fields.Date(metadata={"description": "the day whose rules in force are listed"})
+    major_hazard_items = fields.List(fields.Dict(), metadata={
+        "description": "应急管理部令第10号, item by item"})
+    general_checks = fields.List(fields.Dict())
+    failed_device_rule = fields.Dict()
+    exclusions = fields.Dict()
+
+
+class FindingOut(Out):
+    finding_id = fields.String()
+    hazard_id = fields.String()
+    grade = fields.String(validate=validate.OneOf(GRADES))
+    description = fields.String()
+    location = fields.String(allow_none=True)
+    catalogue_item = fields.String(allow_none=True)
+    failed_device = fields.Boolean()
+    raise_reason = fields.String(allow_none=True)
+    deadline = fields.Date(allow_none=True)
+    recorded_at = fields.DateTime()
+    recorded_by = fields.String()
+
+
+class InspectionOut(RecordOut):
+    enterprise_name = fields.String()
+    mode = fields.String(validate=validate.OneOf(MODES))
+    theme = fields.String(allow_none=True)
+    project_id = fields.String(allow_none=True)
+    re_check_of = fields.String(allow_none=True)
+    corrects = fields.String(allow_none=True)
+    agency = fields.String(allow_none=True)
+    place = fields.String()
+    content = fields.String()
+    inspectors = fields.List(fields.String())
+    started_at = fields.DateTime()
+    checklist = fields.Raw(allow_none=True, metadata={
+        "description": "the catalogue items that apply to the enterprise"})
+    findings = fields.List(fields.Nested(FindingOut))
+    handling = fields.String(allow_none=True)
+    signature = fields.Dict(allow_none=True, metadata={"description": "name, signed_at"})
+    signature_refusal = fields.Dict(allow_none=True, metadata={
+        "description": "reason, recorded_at"})
+    state = fields.String(metadata={"description": "open or completed"})
+    completed_at = fields.DateTime(allow_none=True)
+    created_by = fields.String()
+
+
+class AssignmentOut(RecordOut):
+    agency = fields.String()
+    assigned_by = fields.String()
+    assigned_at = fields.DateTime()
+
+
+class SelfInspectionOut(RecordOut):
+    performed_on = fields.Date()
+    month = fields.String(metadata={"description": "YYYY-MM"})
+    led_by_principal = fields.Boolean()
+    leader = fields.String(allow_none=True)
+    content = fields.String()
+    problems_found = fields.Integer()
+    reported_at = fields.DateTime()
+    reported_by = fields.String()
+
+
+class MonthCoverageOut(Out):
+    reports = fields.Integer()
+    principal_led = fields.Boolean()
+
+
+class CoverageOut(Out):
+    uscc = fields.String()
+    year = fields.Integer()
+    months = fields.Dict(keys=fields.String(metadata={"description": "YYYY-MM"}),
+                         values=fields.Nested(MonthCoverageOut))
+
+
+class HazardOut(RecordOut):
+    enterprise_name = fields.String()
+    agency = fields.String(allow_none=True)
+    inspection_id = fields.String(allow_none=True)
+    self_inspection_id = fields.String(allow_none=True)
+    grade = fields.String(validate=validate.OneOf(GRADES))
+    catalogue_item = fields.String(allow_none=True)
+    failed_device = fields.Boolean()
+    description = fields.String()
+    location = fields.String(allow_none=True)
+    found_at = fields.DateTime()
+    found_by = fields.String()
+    state = fields.String()
+    deadline = fields.Date(allow_none=True)
+    plan = fields.Dict(allow_none=True)
+    suspension_order = fields.Dict(allow_none=True)
+    rectifications = fields.List(fields.Dict())
+    extensions = fields.List(fields.Dict())
+    escalations = fields.List(fields.Dict())
+    overdue = fields.Boolean()
+    transitions = fields.List(fields.Dict(), metadata={"description": "every state change"})
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class EvidenceOut(RecordOut):
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    object_key = fields.String()
+    filename = fields.String(allow_none=True)
+    hazard_id = fields.String()
+    captured_at = fields.DateTime(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    uploaded_by = fields.String()
+    uploaded_by_role = fields.String()
+    uploaded_at = fields.DateTime()
+    integrity = fields.String(metadata={"description": "unchecked, intact or mismatch"})
+    checked_at = fields.DateTime()
+    checked_by = fields.String()
+
+
+class EvidenceLinkOut(EvidenceOut):
+    url = fields.String(metadata={"description": "a short-lived download link"})
+    url_expires_in = fields.Integer(metadata={"description": "seconds"})
+
+
+class CaseOut(RecordOut):
+    hazard_ids = fields.List(fields.String())
+    parties = fields.List(fields.Dict())
+    status = fields.String()
+    opened_at = fields.DateTime()
+    opened_by = fields.String()
+    involves_major_hazard = fields.Boolean()
+    continuous_daily_fines = fields.Raw(metadata={"description": "Art. 112, where it applies"})
+    closure_flag = fields.Raw(metadata={"description": "Art. 113"})
+
+
+class AccidentOut(RecordOut):
+    occurred_at = fields.DateTime()
+    place = fields.String()
+    accident_type = fields.String()
+    deaths = fields.Integer()
+    missing = fields.Integer()
+    serious_injuries = fields.Integer()
+    minor_injuries = fields.Integer()
+    direct_loss_yuan = fields.Integer()
+    grade = fields.String(metadata={"description": "国务院令第493号"})
+    reported_at = fields.DateTime()
+    reported_by = fields.String()
+    supplements = fields.List(fields.Dict())
+
+
+class AnnualPlanOut(RecordOut):
+    year = fields.Integer()
+    seed = fields.Integer()
+    sample_size = fields.Integer()
+    priorities = fields.List(fields.Dict())
+    sample = fields.List(fields.Raw())
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class IndicatorsOut(Out):
+    region = fields.String()
+    year = fields.Integer()
+    hazards = fields.Dict(metadata={"description": "general and major: found, closed, overdue"})
+    penalties = fields.Dict()
+    enforcement_actions = fields.Dict()
+    inspections = fields.Dict()
+    project_spot_checks = fields.Integer()
+    accidents = fields.Dict(metadata={"description": "each figure, this year and the previous"})

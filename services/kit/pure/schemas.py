@@ -87,3 +87,36 @@ def load(schema: Schema, data: object, **kwargs: Any) -> Any:
 def page_bounds(page: int, page_size: int) -> tuple[int, int]:
     """skip and limit for a page (both already validated by PageSchema)."""
     return (page - 1) * page_size, page_size
+
+
+class RuleSourceSchema(Schema):
+    document = fields.String()
+    article = fields.String()
+    item = fields.String()
+    url = fields.String()
+    citation = fields.String(metadata={"description": "document, article and item in one line"})
+
+
+class RuleSchema(Schema):
+    """One rule as a service applies it (services/kit/pure/rules.py)."""
+
+    id = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+    value = fields.Raw(metadata={"description": "the parameter or catalogue entry itself"})
+    source = fields.Nested(RuleSourceSchema)
+    effective_from = fields.Date()
+    effective_to = fields.Date(allow_none=True)
+    checked_against = fields.String(metadata={
+        "description": "official (the gazette or ministry site), reprint, or unverified"})
+    local = fields.Boolean(metadata={"description": "from this deployment's rules directory"})
+    note = fields.String()
+
+
+class RuleSetSchema(Schema):
+    service = fields.String()
+    fingerprint = fields.String(metadata={"description": "names this exact set of rules"})
+    local = fields.Integer(metadata={"description": "rules from the deployment's directory"})
+    unverified = fields.List(fields.String(), metadata={
+        "description": "ids of rules not yet checked against the official text"})
+    rules = fields.List(fields.Nested(RuleSchema))

@@ -21,6 +21,7 @@ from services.kit.pure.clock import Clock
 from tests.support.api import COMPANY_PASSWORD, PASSWORD, wait_until_inspection_knows
 from tests.support.factories import enterprise, new_uscc, png
 from tests.support.routes import api_routes
+from services import SERVICE_NAMES
 
 INSPECTORS = ("admin", "regulator", "inspector")
 REVIEWERS = ("admin", "regulator")
@@ -113,8 +114,9 @@ POLICY = {
     ("POST", "/api/v1/accidents/<string:identifier>/supplements"): Rule(
         "write", INSPECTORS, target="accident"),
     ("GET", "/api/v1/indicators/inspection"): Rule("query", (*INSPECTORS, "auditor")),
-    ("GET", "/api/v1/dead-letters/<any(registry, inspection):service>"): Rule("list",
-                                                                              ("admin",)),
+    ("GET", f"/api/v1/dead-letters/<any({', '.join(SERVICE_NAMES)}):service>"): Rule(
+        "list", ("admin",)),
+    ("GET", "/api/v1/rules"): Rule("list"),
     ("POST", "/api/v1/evidence"): Rule("create", ("enterprise", "agency", *INSPECTORS),
                                        implied_own=True),
     ("GET", "/api/v1/evidence/<string:identifier>"): Rule("read", target="evidence"),

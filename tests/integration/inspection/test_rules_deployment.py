@@ -98,3 +98,35 @@ def test_a_wrong_rules_file_stops_the_service_naming_file_line_and_rule(
         refused.stop_all()
     assert process.returncode != 0
     assert message in refused.log("inspection")
+
+
+def rules_of(api, service):
+    reply = api.get("/api/v1/rules", params={"service": service})
+    assert reply.status_code == 200, reply.text
+    [rule_set] = reply.json()["services"]
+    return rule_set
+
+
+def test_the_rules_in_force_are_published_with_their_sources(sign_in, platform):
+    rule_set = rules_of(sign_in("auditor"), "inspection")
+    items = [rule for rule in rule_set["rules"]
+             if rule["id"].startswith("inspection.major_hazard.art")]
+    assert len(items) == 64
+    assert all(rule["source"]["document"] and rule["effective_from"] for rule in items)
+    assert {rule["checked_against"] for rule in items} <= {"official", "reprint", "unverified"}
+    assert set(rule_set["unverified"]) >= {rule["id"] for rule in items
+                                           if rule["checked_against"] != "official"}
+    assert rule_set["local"] == 0
+
+
+def test_the_published_rules_mark_the_deployments_own(sign_in, local_rules):
+    declared = rules_of(sign_in("minle"), "inspection")
+    assert declared["local"] == 2
+    local = {rule["id"]: rule for rule in declared["rules"] if rule["local"]}
+    assert local["inspection.general_check.gen_duty_01"]["version"] == 2
+
+
+def test_an_unknown_service_is_refused(sign_in, platform):
+    reply = sign_in("minle").get("/api/v1/rules", params={"service": "weather"})
+    assert reply.status_code in (400, 422)
+    assert reply.headers["Content-Type"].startswith("application/problem+json")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from gateway.auth import issue_token, read_token
+from gateway.auth import VerifiedTokens, issue_token, read_token
 from services.kit.pure.actor import Actor
 from services.kit.config import Settings
 from services.kit.pure.errors import Unauthenticated
@@ -49,3 +49,16 @@ def test_token_of_another_algorithm_is_refused_even_with_the_right_key():
                        SETTINGS.jwt_secret, algorithm="HS512")
     with pytest.raises(Unauthenticated):
         read_token(token, SETTINGS)
+
+
+def test_remembered_tokens_answer_as_read_and_refuse_what_reading_refuses():
+    tokens = VerifiedTokens(SETTINGS)
+    token = issue_token(MINLE, SETTINGS, datetime.now(timezone.utc))
+    assert tokens.actor(token) == tokens.actor(token) == MINLE
+    forged = issue_token(MINLE, Settings(jwt_secret="another-secret-that-is-also-long-enough"),
+                         datetime.now(timezone.utc))
+    issued = datetime.now(timezone.utc) - timedelta(seconds=SETTINGS.jwt_ttl_seconds + 1)
+    for refused in (forged, issue_token(MINLE, SETTINGS, issued)):
+        with pytest.raises(Unauthenticated):
+            tokens.actor(refused)
+    assert list(tokens.known) == [token]

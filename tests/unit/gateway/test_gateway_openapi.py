@@ -1,0 +1,41 @@
+"""The OpenAPI document describes every route the gateway serves: what it takes and what it
+answers, so clients (and the fuzzing in tests/integration/gateway) can rely on it."""
+import pytest
+
+from gateway.blueprint import PAGINATION_HEADER
+from tests.support.routes import openapi_document
+
+WRITES = ("post", "put", "patch", "delete")
+
+
+def operations():
+    return [(path, method, operation)
+            for path, item in openapi_document()["paths"].items()
+            for method, operation in item.items() if method in ("get", *WRITES)]
+
+
+def schemas(content):
+    return [media["schema"] for media in (content or {}).values() if media.get("schema")]
+
+
+@pytest.mark.parametrize("path,method,operation", operations(),
+                         ids=[f"{method.upper()} {path}" for path, method, _ in operations()])
+def test_every_operation_documents_its_answer_and_body(path, method, operation):
+    answers = {status: response for status, response in operation["responses"].items()
+               if status.startswith("2")}
+    assert answers, "no 2xx response"
+    assert all(schemas(response.get("content")) for response in answers.values()), \
+        "a 2xx response without a schema"
+    if method in WRITES:
+        assert schemas(operation.get("requestBody", {}).get("content")), "no request body schema"
+
+
+def test_every_list_sends_the_one_pagination_header():
+    lists = [(path, response) for path, method, operation in operations() if method == "get"
+             for status, response in operation["responses"].items()
+             if status == "200" and PAGINATION_HEADER in response.get("headers", {})]
+    assert {path for path, _ in lists} == {
+        "/api/v1/enterprises", "/api/v1/inspections", "/api/v1/hazards",
+        "/api/v1/enforcement-cases", "/api/v1/inspection-plans", "/api/v1/accidents"}
+    assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
+        path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists}
