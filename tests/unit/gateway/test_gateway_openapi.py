@@ -36,6 +36,8 @@ def test_every_list_sends_the_one_pagination_header():
              if status == "200" and PAGINATION_HEADER in response.get("headers", {})]
     assert {path for path, _ in lists} == {
         "/api/v1/enterprises", "/api/v1/inspections", "/api/v1/hazards",
-        "/api/v1/enforcement-cases", "/api/v1/inspection-plans", "/api/v1/accidents"}
+        "/api/v1/enforcement-cases", "/api/v1/inspection-plans", "/api/v1/accidents",
+        "/api/v1/persons", "/api/v1/certificates", "/api/v1/training-sessions",
+        "/api/v1/reminders"}
     assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
         path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists}
