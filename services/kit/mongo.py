@@ -15,7 +15,7 @@ from pymongo import ASCENDING, MongoClient
 from pymongo.errors import BulkWriteError, ExecutionTimeout
 
 from services.kit.config import Settings
-from services.kit.pure.errors import Conflict, InvalidInput, TimedOut
+from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound, TimedOut
 from services.kit.inbox import Inbox
 from services.kit.outbox import FIELD as OUTBOX, OutboxPublisher, declare_exchanges
 
@@ -121,6 +121,24 @@ class BaseStore:
             return collection.count_documents(query, maxTimeMS=TOTAL_BUDGET_MS)
         except ExecutionTimeout:
             return None
+
+    def seen(self, collection, identifier, visible, name, projection=None):
+        """The record `identifier` if it satisfies `visible` (the caller's visibility query); one
+        outside the caller's sight looks exactly like a missing one."""
+        document = collection.find_one({"_id": identifier}, projection)
+        if document is None or not matches(visible, document):
+            raise NotFound(f"no {name} {identifier}")
+        return document
+
+    def to_change(self, collection, identifier, visible, name, projection=None):
+        """The record for a command: one that exists but is outside the caller's sight is
+        refused by name (403), not hidden."""
+        document = collection.find_one({"_id": identifier}, projection)
+        if document is None:
+            raise NotFound(f"no {name} {identifier}")
+        if not matches(visible, document):
+            raise Forbidden(f"you may not change {name} {identifier}")
+        return document
 
     @property
     def pending(self):

@@ -1,6 +1,7 @@
 """The training service as a nameko service: entrypoints only, from RPC, timers and events to the
 person, certificate, session, reminder and indicator rules."""
 from services.kit.batching import batched_handler
+from services.kit.copies import RegistryCopy
 from services.kit.mongo import MongoStore
 from services.kit.pii import PiiProtection
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
@@ -40,8 +41,6 @@ from services.training.schemas import (
 )
 from services.training.store import TrainingStore
 
-# What the copy keeps of each registry enterprise.
-ENTERPRISE_FIELDS = ("uscc", "name", "region_code", "industry", "risk_features", "status")
 # A derived record (a person's standing) recomputed after a concurrent change: this many tries.
 REFRESH_ATTEMPTS = 3
 
@@ -53,7 +52,7 @@ def page_of(found, query, view=None):
             "page_size": query["page_size"]}
 
 
-class TrainingService(ServiceBase):
+class TrainingService(RegistryCopy, ServiceBase):
     name = SERVICE
     store = MongoStore(name, TrainingStore)
     rules = Rules(checks=policy.RULE_CHECKS)
@@ -381,26 +380,6 @@ class TrainingService(ServiceBase):
                 **indicators.summary(year_counters, to_date)}
 
     # --- events ----------------------------------------------------------------------------
-
-    # The copy keeps the newest snapshot per enterprise, so a repeated or late event changes
-    # nothing: the handlers need no inbox markers and take their events in batches.
-    @batched_handler(events.REGISTRY, events.ENTERPRISE_REGISTERED)
-    def handle_enterprise_registered(self, received):
-        self._remember(received)
-
-    @batched_handler(events.REGISTRY, events.ENTERPRISE_UPDATED)
-    def handle_enterprise_updated(self, received):
-        self._remember(received)
-
-    @batched_handler(events.REGISTRY, events.ENTERPRISE_STATUS_CHANGED)
-    def handle_enterprise_status_changed(self, received):
-        self.store.remember_statuses([(event["subject"], event["data"]["to"], event["time"])
-                                      for event in received])
-
-    def _remember(self, received):
-        self.store.remember_enterprises([
-            ({key: event["data"].get(key) for key in ENTERPRISE_FIELDS}, event["time"])
-            for event in received])
 
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)

@@ -8,7 +8,7 @@ read of one record checks the document it read against that same query.
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.kit.copies import keep_newest
+from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
 from services.kit.mongo import IDS_PER_QUERY, BaseStore, matches, within_region
 from services.kit.outbox import FIELD as OUTBOX
@@ -39,7 +39,7 @@ def _criteria(query, names):
     return {field: query[name] for name, field in names if query.get(name)}
 
 
-class TrainingStore(BaseStore):
+class TrainingStore(EnterpriseCopy, BaseStore):
     @property
     def persons(self):
         return self.db.persons
@@ -66,10 +66,7 @@ class TrainingStore(BaseStore):
         self.db.pii_reads.create_index("person_id")
         self.counters.ensure_indexes()
 
-    # --- the copy of the registry's enterprises ---
-
-    def enterprise(self, uscc):
-        return self.db.enterprises.find_one({"_id": uscc})
+    # --- the copy of the registry's enterprises (EnterpriseCopy) ---
 
     def enterprise_seen_by(self, uscc, actor):
         enterprise = self.enterprise(uscc)
@@ -77,34 +74,14 @@ class TrainingStore(BaseStore):
             raise NotFound(f"no enterprise {uscc}")
         return enterprise
 
-    def remember_enterprises(self, snapshots):
-        """[(snapshot, event time)]: the newest of each enterprise is kept."""
-        keep_newest(self.db.enterprises, [(snapshot["uscc"], snapshot, when)
-                                          for snapshot, when in snapshots])
-
-    def remember_statuses(self, changes):
-        """[(uscc, status, event time)], for enterprises the copy holds."""
-        keep_newest(self.db.enterprises, [(uscc, {"status": status}, when)
-                                          for uscc, status, when in changes], upsert=False)
-
     # --- every kind of record: read, change, list ---
 
     def _seen(self, kind, identifier, actor):
-        """A record the caller may see; one outside its sight looks exactly like a missing one."""
-        document = self.db[KINDS[kind]].find_one({"_id": identifier}, HIDDEN)
-        if document is None or not matches(visible_to(actor), document):
-            raise NotFound(f"no {kind} {identifier}")
-        return document
+        return self.seen(self.db[KINDS[kind]], identifier, visible_to(actor), kind, HIDDEN)
 
     def _to_change(self, kind, identifier, actor):
-        """A record for a command; writes name the refusal: it exists, but not for this caller."""
         actor.require_can_write()
-        document = self.db[KINDS[kind]].find_one({"_id": identifier}, HIDDEN)
-        if document is None:
-            raise NotFound(f"no {kind} {identifier}")
-        if not matches(visible_to(actor), document):
-            raise Forbidden(f"you may not change {kind} {identifier}")
-        return document
+        return self.to_change(self.db[KINDS[kind]], identifier, visible_to(actor), kind, HIDDEN)
 
     def _save(self, kind, before, after, events):
         collection = self.db[KINDS[kind]]
@@ -266,10 +243,6 @@ class TrainingStore(BaseStore):
         return [found for start in range(0, len(ids), IDS_PER_QUERY)
                 for found in collection.find({"_id": {"$in": ids[start:start + IDS_PER_QUERY]}},
                                              projection)]
-
-    def enterprises_named(self, usccs):
-        return {enterprise["_id"]: enterprise for enterprise in self.db.enterprises.find(
-            {"_id": {"$in": list(usccs)}})}
 
     def add_imported(self, outcome):
         """People first, so a certificate never names a person not stored, then certificates,

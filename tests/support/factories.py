@@ -110,3 +110,31 @@ def staff_member(**overrides):
         "positions": [{"position": "special_operator", "categories": ["welding_cutting"]}],
         **overrides,
     }
+
+
+def certificate_body(person_id, **overrides):
+    """A welding certificate's body (特种作业操作证), issued 400 days ago, with a fresh number;
+    an override of None leaves the field out."""
+    body = {
+        "person_id": person_id,
+        "kind": "special_operation",
+        "category": "welding_cutting",
+        "number": f"T{id_number()}",
+        "issuer": "张掖市应急管理局",
+        "issued_on": day(-400),
+        **overrides,
+    }
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def session_body(person_ids, **overrides):
+    """An 8-hour annual refresher held today for `person_ids`."""
+    return {
+        "topic": "年度安全生产再培训",
+        "kind": "annual_refresher",
+        "held_on": day(0),
+        "hours": 8,
+        "trainer": "市安全生产培训中心",
+        "participants": list(person_ids),
+        **overrides,
+    }

@@ -13,7 +13,7 @@ from typing import Any
 
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event
-from services.kit.pure.errors import DomainError, InvalidInput
+from services.kit.pure.errors import DomainError, Forbidden, InvalidInput
 from services.training.domain import certificates, persons, reminders
 from services.training.domain.common import known_enterprise, require_keeper
 from services.training.domain.policy import Policy
@@ -67,6 +67,11 @@ def prepare(rows: list[dict[str, Any]], load: Callable[[dict[str, Any]], dict[st
 
 
 def _employer(fields: dict[str, Any], actor: Actor, known: Known) -> Document:
+    """A row's employer: an enterprise user's own (a row naming another is refused), or the one
+    the row names."""
+    if actor.role == "enterprise" and fields.get("uscc") not in (None, actor.uscc):
+        raise Forbidden("an enterprise user manages only its own staff",
+                        {"uscc": ["another enterprise"]})
     uscc = actor.uscc if actor.role == "enterprise" else fields.get("uscc")
     if not uscc:
         raise InvalidInput("name the employer", {"uscc": ["required"]})

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from tests.support.api import assert_problem, read, register, wait_until_training_knows
-from tests.support.factories import china_today, id_number, staff_member
+from tests.support.factories import certificate_body, china_today, id_number, staff_member
 
 TODAY = china_today()
 
@@ -24,18 +24,6 @@ def staffed(sign_in, users):
     certificate = company.post("/api/v1/certificates", json=certificate_body(person.json()["id"]))
     assert certificate.status_code == 201, certificate.text
     return body, company, person.json(), certificate.json()
-
-
-def certificate_body(person_id, **overrides):
-    return {
-        "person_id": person_id,
-        "kind": "special_operation",
-        "category": "welding_cutting",
-        "number": f"T{id_number()}",
-        "issuer": "张掖市应急管理局",
-        "issued_on": (TODAY - timedelta(days=400)).isoformat(),
-        **overrides,
-    }
 
 
 def staff_count(company, uscc):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.api import assert_problem, read, register, wait_until_training_knows
 from tests.support.events import EventTap
-from tests.support.factories import china_today, staff_member
+from tests.support.factories import certificate_body, china_today, staff_member
 from tests.support.waiting import wait_until
 
 
@@ -65,20 +65,16 @@ def test_a_special_operators_review_from_reminder_to_indicator(sign_in, users, t
 
     # A certificate due for review in 30 days: inside the 60-day window (令第30号 Art. 22).
     before = indicators(minle, due.year)["reviews_on_time"]
-    certificate = company.post(
+    recorded = company.post(
         "/api/v1/certificates",
-        json={
-            "person_id": person["id"],
-            "kind": "special_operation",
-            "category": "welding_cutting",
-            "number": f"T{person['id'][:12]}",
-            "issuer": "张掖市应急管理局",
-            "issued_on": years_after(due, -3).isoformat(),
-            "review_due_on": due.isoformat(),
-        },
+        json=certificate_body(
+            person["id"],
+            issued_on=years_after(due, -3).isoformat(),
+            review_due_on=due.isoformat(),
+        ),
     )
-    assert certificate.status_code == 201, certificate.text
-    certificate = certificate.json()
+    assert recorded.status_code == 201, recorded.text
+    certificate = recorded.json()
     assert certificate["state"] == "review_due"
 
     # A reminder for the enterprise and for the 民乐县 bureau.

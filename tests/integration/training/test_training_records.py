@@ -3,13 +3,12 @@ administrators (each read audited) and never logged; a change of employer with i
 the ledger exported and imported again; the hours of an enterprise's staff."""
 
 import io
-from datetime import timedelta
 
 import openpyxl
 import pytest
 
 from tests.support.api import assert_problem, read, register, wait_until_training_knows
-from tests.support.factories import china_today, id_number, staff_member
+from tests.support.factories import certificate_body, china_today, staff_member
 from tests.support.waiting import wait_until
 
 TODAY = china_today()
@@ -70,18 +69,8 @@ def test_the_exported_ledger_imports_again_and_shows_full_numbers_only_to_the_em
     staffed, sign_in
 ):
     body, company, member, person = staffed
-    certificate = company.post(
-        "/api/v1/certificates",
-        json={
-            "person_id": person["id"],
-            "kind": "special_operation",
-            "category": "welding_cutting",
-            "number": f"T{id_number()}",
-            "issuer": "张掖市应急管理局",
-            "issued_on": (TODAY - timedelta(days=300)).isoformat(),
-        },
-    )
-    assert certificate.status_code == 201, certificate.text
+    recorded = company.post("/api/v1/certificates", json=certificate_body(person["id"]))
+    assert recorded.status_code == 201, recorded.text
 
     def exported(api):
         reply = api.get("/api/v1/training/export", params={"uscc": body["uscc"]})
@@ -133,13 +122,7 @@ def test_a_principal_counts_as_a_key_person_and_is_certified_with_his_certificat
     assert certification()["numerator"] == before["numerator"]
     issued = company.post(
         "/api/v1/certificates",
-        json={
-            "person_id": principal["id"],
-            "kind": "management_competence",
-            "number": f"A{id_number()}",
-            "issuer": "张掖市应急管理局",
-            "issued_on": (TODAY - timedelta(days=10)).isoformat(),
-        },
+        json=certificate_body(principal["id"], kind="management_competence", category=None),
     )
     assert issued.status_code == 201, issued.text
     wait_until(

@@ -10,7 +10,7 @@ import pytest
 from services.kit.pure.clock import Clock
 from tests.support.api import assert_problem, read, register, wait_until_training_knows
 from tests.support.events import EventTap, publish
-from tests.support.factories import china_today, enterprise, id_number, staff_member
+from tests.support.factories import certificate_body, china_today, enterprise, staff_member
 from tests.support.waiting import wait_until
 from tools.isolated import Components
 
@@ -30,15 +30,11 @@ def certificate_due_soon(company):
     due = TODAY + timedelta(days=20)
     reply = company.post(
         "/api/v1/certificates",
-        json={
-            "person_id": person["id"],
-            "kind": "special_operation",
-            "category": "welding_cutting",
-            "number": f"T{id_number()}",
-            "issuer": "张掖市应急管理局",
-            "issued_on": (due - timedelta(days=3 * 365)).isoformat(),
-            "review_due_on": due.isoformat(),
-        },
+        json=certificate_body(
+            person["id"],
+            issued_on=(due - timedelta(days=3 * 365)).isoformat(),
+            review_due_on=due.isoformat(),
+        ),
     )
     assert reply.status_code == 201, reply.text
     return reply.json()
