@@ -171,6 +171,7 @@ class EmploymentOut(Schema):
 class TrainingEntryOut(Schema):
     session_id = fields.String()
     kind = fields.String()
+    level = fields.String(allow_none=True)
     on = fields.Date()
     hours = fields.Float()
     uscc = fields.String()
@@ -239,6 +240,8 @@ class HoursOut(Schema):
     required = fields.Float()
     gap = fields.Float()
     basis = fields.List(fields.Nested(HoursBasisOut))
+    three_level_missing = fields.List(fields.String(), metadata={
+        "description": "三级安全教育 levels not yet attended for the current job"})
 
 
 class PersonTrainingOut(Schema):

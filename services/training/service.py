@@ -309,7 +309,7 @@ class TrainingService(RegistryCopy, ServiceBase):
                                           self.clock.now())
         saved = self.store.save_session(session, *changed)
         for person in self.store.persons_named(saved["attended"]):
-            credited = persons.record_training(person, saved, True, self.clock.now())
+            credited = persons.record_training(person, saved, self.clock.now())
             self.store.save_person(person, *credited)
             self._refreshed(person["_id"])
         return plain(saved)

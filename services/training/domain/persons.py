@@ -17,12 +17,13 @@ from services.kit.pure.errors import Conflict, Duplicate, InvalidInput
 from services.training.domain import certificates
 from services.training.domain.common import audit, day_of, event, iso, person_id, require_keeper
 from services.training.domain.policy import Policy
-from services.training.vocabulary import CONFINED_SPACE_ROLES, KEY_POSITIONS, POSITIONS
+from services.training.vocabulary import CONFINED_SPACE_ROLES, KEY_POSITIONS, LEVELS, POSITIONS
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 # Session kinds that count as the annual confined-space training of 令第13号 Art. 9.
 CONFINED_SPACE_TRAINING = "confined_space_annual"
 TEAM_LEADER_TRAINING = "team_leader"
+THREE_LEVEL = "three_level"
 
 
 def checked_id_number(raw: Any, today: date) -> str:
@@ -183,14 +184,13 @@ def change_positions(person: Document, fields: dict[str, Any], enterprise: Docum
                            now, {**_identity(changed), "positions": _position_names(changed)})]
 
 
-def record_training(person: Document, session: Document, attended: bool, now: datetime) -> Result:
+def record_training(person: Document, session: Document, now: datetime) -> Result:
     """The person's file gains a session they attended (Safety Law Art. 28); a repeated record
     of the same session changes nothing."""
-    if not attended or any(entry["session_id"] == session["_id"]
-                           for entry in person["training_log"]):
+    if any(entry["session_id"] == session["_id"] for entry in person["training_log"]):
         return person, []
     entry = {"session_id": session["_id"], "kind": session["kind"], "on": session["held_on"],
-             "hours": session["hours"], "uscc": session["uscc"]}
+             "hours": session["hours"], "level": session.get("level"), "uscc": session["uscc"]}
     return {**person, "training_log": [*person["training_log"], entry], "updated_at": now}, []
 
 
@@ -301,7 +301,20 @@ def hours_report(person: Document, year: int, policy: Policy,
             required = max(required, row.annual)
     return {"person_id": person["_id"], "name": person["name"],
             "id_masked": person["id_masked"], "year": year, "hours": done, "required": required,
-            "gap": max(required - done, 0.0), "basis": basis}
+            "gap": max(required - done, 0.0), "basis": basis,
+            "three_level_missing": three_level_missing(person)}
+
+
+def three_level_missing(person: Document) -> list[str]:
+    """三级安全教育 levels the person still lacks for the current job (令第3号): the company
+    level since hire, the workshop and team levels since the latest position started (a job
+    change repeats them)."""
+    hired = person["employment"][-1]["from"]
+    job = max([hired, *(entry["started_on"] for entry in open_positions(person))])
+    attended = [entry for entry in person["training_log"] if entry["kind"] == THREE_LEVEL]
+    done = {entry["level"] for entry in attended
+            if entry["on"] >= (hired if entry["level"] == "company" else job)}
+    return [level for level in LEVELS if level not in done]
 
 
 def ledger_rows(person: Document, held: list[Document], id_number: str, policy: Policy,

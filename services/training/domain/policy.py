@@ -19,7 +19,6 @@ CATEGORIES = "training.special_operation.categories"
 KEY_MANAGER_HOURS = "training.hours.key_managers"
 EMPLOYEE_HOURS = "training.hours.employees"
 TEAM_LEADER_HOURS = "training.hours.team_leader"
-ABSENCE_DAYS = "training.three_level.repeat_after_absence_days"
 CONFINED_SPACE_DAYS = "training.confined_space.training_interval_days"
 HOURS_SHORT_FROM = "training.reminders.hours_short_from"
 
@@ -53,7 +52,6 @@ class Policy:
     kinds: dict[str, CertificateKind]
     categories: dict[str, str]
     hours: tuple[HoursRow, ...]
-    absence_days: int
     # None before 令第13号: no annual confined-space training was required.
     confined_space_days: int | None
     hours_short_from: tuple[int, int]
@@ -114,7 +112,6 @@ def policy_on(rules: RuleSet, on: date) -> Policy:
         hours=(*_rows(value(KEY_MANAGER_HOURS)), *_rows(value(EMPLOYEE_HOURS)),
                HoursRow(("team_leader",), None, float(team_leader["initial"]),
                         float(team_leader["annual"]))),
-        absence_days=int(value(ABSENCE_DAYS)),
         confined_space_days=(int(value(CONFINED_SPACE_DAYS))
                              if _declared(rules, CONFINED_SPACE_DAYS, on) else None),
         hours_short_from=(month, day),
@@ -172,5 +169,4 @@ RULE_CHECKS = {
     "training.special_operation.review_training_hours": _positive,
     "training.management_competence.": _positive,
     "training.confined_space.": _positive,
-    "training.three_level.": _positive,
 }

@@ -7,7 +7,7 @@ import pytest
 from stdnum.cn import ric
 
 from services.kit.pure.errors import Conflict, Duplicate, Forbidden, InvalidInput
-from services.training.domain import persons
+from services.training.domain import persons, reminders
 from tests.unit.training.support import (
     COMPANY,
     ENTERPRISE,
@@ -159,8 +159,8 @@ def test_hours_per_position_follow_the_industry_rule_of_order_no_3():
         "hours": 8.0,
         "uscc": USCC,
     }
-    trained, _ = persons.record_training(principal, session, True, NOW)
-    again, _ = persons.record_training(trained, session, True, NOW)
+    trained, _ = persons.record_training(principal, session, NOW)
+    again, _ = persons.record_training(trained, session, NOW)
     assert again == trained
     report = persons.hours_report(again, 2026, POLICY, [])
     assert (report["hours"], report["gap"]) == (8.0, 4.0)
@@ -181,7 +181,7 @@ def test_confined_space_roles_are_qualified_for_a_year_after_training():
         "hours": 4.0,
         "uscc": USCC,
     }
-    trained, _ = persons.record_training(untrained, session, True, NOW)
+    trained, _ = persons.record_training(untrained, session, NOW)
     refreshed, events = persons.refresh(trained, [], POLICY, NOW, TODAY)
     assert refreshed["competency"] == {
         "sequence": 2,
@@ -196,3 +196,41 @@ def test_confined_space_roles_are_qualified_for_a_year_after_training():
 def test_refreshing_without_a_change_publishes_nothing():
     refreshed, _ = persons.refresh(person([{"position": "employee"}]), [], POLICY, NOW, TODAY)
     assert persons.refresh(refreshed, [], POLICY, NOW, TODAY) == (refreshed, [])
+
+
+def test_three_level_education_before_work_and_again_after_a_job_change():
+    """令第3号: company → workshop → team before work; workshop and team again after a change."""
+    hire = person([{"position": "employee", "started_on": date(2026, 1, 5)}])
+    hire = {**hire, "employment": [{**hire["employment"][0], "from": "2026-01-05"}]}
+    assert persons.three_level_missing(hire) == ["company", "workshop", "team"]
+    for number, level in enumerate(("company", "workshop", "team")):
+        session = {
+            "_id": f"s{number}",
+            "kind": "three_level",
+            "level": level,
+            "held_on": "2026-01-06",
+            "hours": 8.0,
+            "uscc": USCC,
+        }
+        hire, _ = persons.record_training(hire, session, NOW)
+    assert persons.three_level_missing(hire) == []
+    moved, _ = persons.change_positions(
+        hire,
+        {"position": "team_leader", "started_on": date(2026, 3, 1)},
+        ENTERPRISE,
+        POLICY,
+        COMPANY,
+        NOW,
+        TODAY,
+    )
+    assert persons.three_level_missing(moved) == ["workshop", "team"]
+
+
+def test_a_person_short_of_the_years_hours_gets_one_reminder_a_year():
+    principal = person([{"position": "principal"}])
+    report = persons.hours_report(principal, 2026, POLICY, [])
+    first, events = reminders.hours_short(principal, report, NOW)
+    again, _ = reminders.hours_short(principal, report, NOW)
+    assert first["_id"] == again["_id"] == f"{principal['_id']}:hours_short:2026"
+    assert first["required"] == 12 and events[0]["data"]["kind"] == "hours_short"
+    assert {"to": "bureau", "region_code": "620722"} in first["recipients"]
