@@ -16,7 +16,13 @@ from services.kit.pure.schemas import (
     StrictSchema,
     Year,
 )
-from services.training.vocabulary import LEVELS, POSITIONS, RESULTS, SESSION_KINDS
+from services.training.vocabulary import (
+    CERTIFICATE_STATES,
+    LEVELS,
+    POSITIONS,
+    RESULTS,
+    SESSION_KINDS,
+)
 
 NAME = validate.Length(min=1, max=50)
 TEXT = validate.Length(min=1, max=500)
@@ -288,8 +294,7 @@ class CertificateOut(Schema):
     issued_on = fields.Date()
     valid_until = fields.Date()
     review_due_on = fields.Date(allow_none=True)
-    state = fields.String(validate=validate.OneOf(
-        ("valid", "review_due", "overdue", "invalid", "revoked", "suspended")))
+    state = fields.String(validate=validate.OneOf(CERTIFICATE_STATES))
     status = fields.String()
     status_reason = fields.String(allow_none=True)
     reviews = fields.List(fields.Nested(ReviewOut))

@@ -12,3 +12,5 @@ SESSION_KINDS = ("initial", "annual_refresher", "three_level", "special_operator
 # 三级安全教育: company → workshop → team.
 LEVELS = ("company", "workshop", "team")
 RESULTS = ("passed", "failed", "absent")
+# A certificate's state on a day: the first two qualify its holder.
+CERTIFICATE_STATES = ("valid", "review_due", "overdue", "invalid", "revoked", "suspended")

@@ -23,7 +23,6 @@ from services.training.domain.common import (
 )
 from services.training.domain.policy import CertificateKind, Policy
 
-STATES = ("valid", "review_due", "overdue", "invalid", "revoked", "suspended")
 QUALIFYING = ("valid", "review_due")
 # What a reminder is about, by the state a certificate enters.
 REMINDED_STATES = {"review_due": "review_due", "overdue": "review_overdue",

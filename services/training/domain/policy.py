@@ -57,9 +57,6 @@ class Policy:
     hours_short_from: tuple[int, int]
     references: tuple[dict[str, Any], ...]
 
-    def kind(self, kind: str) -> CertificateKind:
-        return self.kinds[kind]
-
     def required_hours(self, position: str, risk_features: list[str]) -> HoursRow | None:
         """The most specific row for a position: one naming a risk feature of the employer
         before the general one."""
