@@ -9,7 +9,13 @@ import openpyxl
 import pytest
 
 from tests.support.api import assert_problem, read, register, wait_until_training_knows
-from tests.support.factories import certificate_body, china_today, id_number, staff_member
+from tests.support.factories import (
+    certificate_body,
+    china_today,
+    id_number,
+    session_body,
+    staff_member,
+)
 
 TODAY = china_today()
 
@@ -81,15 +87,7 @@ def test_a_review_of_a_revoked_certificate_is_refused_and_changes_nothing(staffe
 def test_negative_or_absurd_hours_are_refused(staffed, hours):
     _, company, person, _ = staffed
     reply = company.post(
-        "/api/v1/training-sessions",
-        json={
-            "topic": "年度再培训",
-            "kind": "annual_refresher",
-            "held_on": TODAY.isoformat(),
-            "hours": hours,
-            "trainer": "李老师",
-            "participants": [person["id"]],
-        },
+        "/api/v1/training-sessions", json=session_body([person["id"]], hours=hours)
     )
     assert_problem(reply, 422, "invalid_input", "hours")
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.api import assert_problem, read, register, wait_until_training_knows
 from tests.support.events import EventTap
-from tests.support.factories import certificate_body, china_today, staff_member
+from tests.support.factories import certificate_body, china_today, session_body, staff_member
 from tests.support.waiting import wait_until
 
 
@@ -45,14 +45,9 @@ def test_a_special_operators_review_from_reminder_to_indicator(sign_in, users, t
     # An 8-hour review training, attended and passed.
     session = company.post(
         "/api/v1/training-sessions",
-        json={
-            "topic": "焊接与热切割作业复审培训",
-            "kind": "special_operator_review",
-            "held_on": today.isoformat(),
-            "hours": 8,
-            "trainer": "市安全生产培训中心",
-            "participants": [person["id"]],
-        },
+        json=session_body(
+            [person["id"]], topic="焊接与热切割作业复审培训", kind="special_operator_review"
+        ),
     )
     assert session.status_code == 201, session.text
     results = company.post(
