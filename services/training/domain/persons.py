@@ -163,7 +163,7 @@ def change_positions(person: Document, fields: dict[str, Any], enterprise: Docum
     if ended_on is not None:
         if not current:
             raise Conflict(f"the person holds no {fields['position']} position to end")
-        if ended_on < day_of(current[0]["started_on"]) or ended_on > today:  # type: ignore[operator]
+        if not current[0]["started_on"] <= ended_on.isoformat() <= today.isoformat():
             raise InvalidInput("a position ends between its start and today",
                                {"ended_on": ["before the start or in the future"]})
         positions = [{**entry, "ended_on": ended_on.isoformat()} if entry in current else entry
