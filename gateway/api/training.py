@@ -8,7 +8,8 @@ from flask.views import MethodView
 from marshmallow import RAISE, fields
 
 from gateway.blueprint import Route, ServiceBlueprint
-from services.kit.pure.errors import InvalidInput
+from gateway.platform import platform
+from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.pure.schemas import StrictSchema
 from services.kit.spreadsheets import XLSX_TYPE, send_in_chunks
 from services.training import schemas, spreadsheet
@@ -16,6 +17,17 @@ from services.training import schemas, spreadsheet
 EXPORT_PAGE = 200
 # Rows of one import: a county's ledger, with room to spare.
 MAX_IMPORT_ROWS = 50_000
+
+def _attachments_exist(fields, **_path):
+    """A session's sign-in sheets and photos are evidence the caller uploaded and may see (the
+    inspection service keeps the evidence records)."""
+    for identifier in fields.get("attachments") or ():
+        try:
+            platform().call("inspection", "get_evidence", identifier)
+        except NotFound:
+            raise InvalidInput("an attachment is not evidence you may see",
+                               {"attachments": [identifier]}) from None
+
 
 ROUTES = (
     Route("GET", "/persons", "list_persons",
@@ -29,7 +41,8 @@ ROUTES = (
           "One person: positions, employment history, training file, credentials, competency",
           schemas.PersonRecordOut),
     Route("PATCH", "/persons/<string:identifier>", "update_person",
-          "Change a person's name or phone", schemas.PersonRecordOut, body=schemas.PersonUpdateSchema),
+          "Change a person's name or phone", schemas.PersonRecordOut,
+          body=schemas.PersonUpdateSchema),
     Route("POST", "/persons/<string:identifier>/positions", "change_positions",
           "Start a position (a special operator's categories) or end one (ended_on)",
           schemas.PersonRecordOut, body=schemas.PositionChangeSchema),
@@ -59,7 +72,7 @@ ROUTES = (
     Route("POST", "/training-sessions", "record_session",
           "Record a session held: topic, kind, date, hours, trainer, participants, attachments",
           schemas.SessionOut, 201, body=schemas.SessionCreateSchema,
-          location="/api/v1/training-sessions/{id}"),
+          guard=_attachments_exist, location="/api/v1/training-sessions/{id}"),
     Route("GET", "/training-sessions/<string:identifier>", "get_session", "One session",
           schemas.SessionOut),
     Route("POST", "/training-sessions/<string:identifier>/results", "record_results",

@@ -7,8 +7,14 @@ import io
 import openpyxl
 import pytest
 
-from tests.support.api import assert_problem, read, register, wait_until_training_knows
-from tests.support.factories import certificate_body, china_today, staff_member
+from tests.support.api import assert_problem, read, register, upload, wait_until_training_knows
+from tests.support.factories import (
+    certificate_body,
+    china_today,
+    png,
+    session_body,
+    staff_member,
+)
 from tests.support.waiting import wait_until
 
 TODAY = china_today()
@@ -130,3 +136,19 @@ def test_a_principal_counts_as_a_key_person_and_is_certified_with_his_certificat
         message="the key person to count as certified",
     )
     assert read(company, f"/api/v1/persons/{principal['id']}")["standing"]["certified"] is True
+
+
+def test_a_sessions_attachments_are_evidence_the_caller_uploaded(staffed):
+    _, company, _, person = staffed
+    sheet = upload(company, png(seed=7), name="签到表.png")
+    assert sheet.status_code == 201, sheet.text
+    recorded = company.post(
+        "/api/v1/training-sessions",
+        json=session_body([person["id"]], attachments=[sheet.json()["id"]]),
+    )
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["attachments"] == [sheet.json()["id"]]
+    unknown = company.post(
+        "/api/v1/training-sessions", json=session_body([person["id"]], attachments=["f" * 32])
+    )
+    assert_problem(unknown, 422, "invalid_input", "attachments")
