@@ -329,19 +329,21 @@ def import_file(args):
 
 
 def import_ledger(args):
-    """A training ledger (people and certificates) from .xlsx or .csv, with progress."""
+    """A training ledger (people and certificates) or training records from .xlsx or .csv,
+    with progress."""
     from services.kit.spreadsheets import send_in_chunks
     from services.training import spreadsheet
 
     settings = _settings()
     with open(args.file, "rb") as stream:
-        rows = list(spreadsheet.read_rows(stream, args.file))
+        method, rows = spreadsheet.read_rows(stream, args.file)
+        rows = list(rows)
 
     def progress(done):
         print(f"\r  imported {done}/{len(rows)} rows", end="", file=sys.stderr, flush=True)
 
     with _rpc(settings) as cluster:
-        report = send_in_chunks(rows, cluster.training.import_rows, progress)
+        report = send_in_chunks(rows, getattr(cluster.training, method), progress)
     print(file=sys.stderr)
     for line in report:
         if line["result"] == "invalid":
@@ -457,7 +459,8 @@ def main(argv=None):
     command.add_argument("file")
     command.set_defaults(handler=import_file)
     command = commands.add_parser(
-        "import-ledger", help="import a training ledger (people, certificates) from .xlsx or .csv"
+        "import-ledger",
+        help="import a training ledger (people, certificates) or training records (.xlsx, .csv)",
     )
     command.add_argument("file")
     command.set_defaults(handler=import_ledger)

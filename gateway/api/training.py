@@ -103,13 +103,14 @@ class LedgerImport(MethodView):
     @blp.arguments(LedgerFile, location="files")
     @blp.response(200, schemas.ImportReportOut)
     def post(self, upload):
-        """Import a ledger (.xlsx or .csv, one row a person or a person and a certificate):
-        good rows are stored, bad ones reported with row and column"""
+        """Import a ledger (one row a person, or a person and a certificate) or training records
+        (one row a participant of a session), .xlsx or .csv, told apart by the header: good
+        rows are stored, bad ones reported with row and column"""
         upload = upload["file"]
-        rows = spreadsheet.read_rows(upload.stream, upload.filename or "",
-                                     max_rows=MAX_IMPORT_ROWS)
+        method, rows = spreadsheet.read_rows(upload.stream, upload.filename or "",
+                                             max_rows=MAX_IMPORT_ROWS)
         send = blp.caller()
-        report = send_in_chunks(rows, lambda chunk: send("import_rows", chunk), in_flight=2)
+        report = send_in_chunks(rows, lambda chunk: send(method, chunk), in_flight=2)
         if not report:
             raise InvalidInput("the file holds no rows", {"file": ["no rows"]})
         counts = {result: sum(1 for line in report if line["result"] == result)
@@ -122,8 +123,9 @@ class LedgerImport(MethodView):
 class LedgerExport(MethodView):
     @blp.arguments(schemas.ExportQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX_TYPE,
-                  description="an .xlsx ledger that imports again (full ID numbers only for "
-                              "the employer and administrators)")
+                  description="an .xlsx workbook: the ledger and the training records, each "
+                              "sheet importable again (full ID numbers only for the employer "
+                              "and administrators)")
     def get(self, query):
         """Export the ledger of an enterprise or a jurisdiction to .xlsx"""
         buffer = io.BytesIO()
@@ -137,7 +139,7 @@ def _all_pages(query):
     page = 1
     while True:
         result = blp.call("ledger", query, page, EXPORT_PAGE)
-        yield from result["items"]
+        yield result
         if not result["has_more"]:
             return
         page += 1

@@ -100,11 +100,11 @@ class Table:
         InvalidInput before anything is imported; the rows are read as they are iterated. More
         than `max_rows` rows raises TooLarge.
         """
-        lines = _lines(stream, filename or "")
-        for _, cells in lines:
-            if not all(is_blank(cell) for cell in cells):
-                return self._rows(lines, self._positions(cells), max_rows)
-        raise InvalidInput("the file has no header row", {"file": ["empty"]})
+        return read_table(stream, filename, {None: self}, max_rows=max_rows)[1]
+
+    def recognises(self, header):
+        """Whether every labelled column of `header` is one of this table's."""
+        return all(is_blank(cell) or text(cell).lower() in self._by_header for cell in header)
 
     def _positions(self, header):
         positions, unknown, repeated = {}, [], []
@@ -147,12 +147,32 @@ class Table:
     def write_xlsx(self, rows, stream, title):
         """Write dicts keyed by column key (any iterable, consumed once) as a workbook whose
         first sheet imports again."""
-        workbook = openpyxl.Workbook(write_only=True)
+        write_workbook(stream, [(title, self, rows)])
+
+
+def read_table(stream, filename, tables, *, max_rows=None):
+    """(name, rows) of a file holding one of several kinds of table ({name: Table}): the first
+    whose columns cover the file's header is read (the last one's header errors are reported
+    when none does)."""
+    lines = _lines(stream, filename or "")
+    for _, cells in lines:
+        if not all(is_blank(cell) for cell in cells):
+            name, table = next(((name, table) for name, table in tables.items()
+                                if table.recognises(cells)), list(tables.items())[-1])
+            return name, table._rows(lines, table._positions(cells), max_rows)
+    raise InvalidInput("the file has no header row", {"file": ["empty"]})
+
+
+def write_workbook(stream, sheets):
+    """Write [(title, table, rows)] as the sheets of one workbook, in order; rows are dicts keyed
+    by column key, each iterable consumed once."""
+    workbook = openpyxl.Workbook(write_only=True)
+    for title, table, rows in sheets:
         sheet = workbook.create_sheet(title)
-        sheet.append([column.label for column in self.columns])
+        sheet.append([column.label for column in table.columns])
         for row in rows:
-            sheet.append([_cell(sheet, row.get(column.key)) for column in self.columns])
-        workbook.save(stream)
+            sheet.append([_cell(sheet, row.get(column.key)) for column in table.columns])
+    workbook.save(stream)
 
 
 def _cell(sheet, value):

@@ -402,3 +402,17 @@ class ImportRowSchema(StrictSchema):
     issued_on = fields.Date()
     valid_until = fields.Date()
     review_due_on = fields.Date()
+
+
+class RecordRowSchema(StrictSchema):
+    """One row of a training-records import: a participant of a session and their result."""
+
+    id_number = fields.String(required=True, validate=validate.Length(min=15, max=20))
+    uscc = fields.String(validate=USCC)
+    held_on = fields.Date(required=True)
+    topic = fields.String(required=True, validate=TEXT)
+    kind = fields.String(required=True, validate=validate.OneOf(SESSION_KINDS))
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    hours = fields.Float(required=True, validate=HOURS)
+    trainer = fields.String(required=True, validate=NAME)
+    result = fields.String(load_default="passed", validate=validate.OneOf(RESULTS))

@@ -31,6 +31,7 @@ from services.training.schemas import (
     PersonQuerySchema,
     PersonUpdateSchema,
     PositionChangeSchema,
+    RecordRowSchema,
     ReminderQuerySchema,
     ResultsSchema,
     ReviewSchema,
@@ -308,11 +309,15 @@ class TrainingService(RegistryCopy, ServiceBase):
                                           self.store.enterprise(session["uscc"]), actor,
                                           self.clock.now())
         saved = self.store.save_session(session, *changed)
-        for person in self.store.persons_named(saved["attended"]):
-            credited = persons.record_training(person, saved, self.clock.now())
+        self._credit(saved)
+        return plain(saved)
+
+    def _credit(self, session):
+        """Each who attended gains the session in their training file."""
+        for person in self.store.persons_named(session["attended"]):
+            credited = persons.record_training(person, session, self.clock.now())
             self.store.save_person(person, *credited)
             self._refreshed(person["_id"])
-        return plain(saved)
 
     # --- bulk import and export ------------------------------------------------------------
 
@@ -341,10 +346,34 @@ class TrainingService(RegistryCopy, ServiceBase):
                                raced_certificates)
 
     @rpc
+    def import_records(self, rows):
+        """Training records, one row a participant of a session: each new session is recorded
+        with its results and credited to those who attended; a session imported before is
+        reported as existing."""
+        actor, now, today = self.caller(), self.clock.now(), self.clock.today()
+        actor.require_role(*KEEPERS)
+        schema = RecordRowSchema()
+        prepared = imports.prepare(rows, lambda fields: load(schema, fields),
+                                   self.pii.lookup_key, today)
+        good = [item for item in prepared if item.error is None]
+        known = imports.Known(
+            self.store.persons_with_keys({item.id_key for item in good}), set(),
+            self.store.enterprises_named({actor.uscc or item.fields.get("uscc")
+                                          for item in good} - {None}))
+        existing = self.store.sessions_named({
+            sessions.imported_id(actor.uscc or item.fields.get("uscc") or "", item.fields)
+            for item in good})
+        outcome = imports.apply_records(prepared, known, existing, actor, now, today)
+        self.store.add_imported_sessions(outcome.sessions)
+        for session, _ in outcome.sessions:
+            self._credit(session)
+        return outcome.report
+
+    @rpc
     def ledger(self, query, page, page_size):
-        """A page of the ledger export: a row per certificate, or per person without one. The
-        ID number is full for the employer and administrators (each page's reveal audited),
-        masked for everyone else."""
+        """A page of the ledger export: a row per certificate, or per person without one, and
+        their training records. The ID number is full for the employer and administrators (each
+        page's reveal audited), masked for everyone else."""
         fields = self._listed(ExportQuerySchema(), query)
         actor, today = self.caller(), self.clock.today()
         skip, limit = page_bounds(page, page_size)
@@ -355,11 +384,15 @@ class TrainingService(RegistryCopy, ServiceBase):
                                                         for person in found["items"]],
                                          "user_id": actor.user_id, "role": actor.role,
                                          "purpose": "export", "at": self.clock.now()})
-        rows = [row for person in found["items"] for row in persons.ledger_rows(
-            person, held.get(person["_id"], []),
-            self.pii.reveal(person["id_encrypted"]) if reveal else person["id_masked"],
-            self._policy(today), today)]
-        return plain({"items": rows, "has_more": found["has_more"]})
+        numbers = {person["_id"]: self.pii.reveal(person["id_encrypted"]) if reveal
+                   else person["id_masked"] for person in found["items"]}
+        return plain({
+            "items": [row for person in found["items"] for row in persons.ledger_rows(
+                person, held.get(person["_id"], []), numbers[person["_id"]],
+                self._policy(today), today)],
+            "records": [row for person in found["items"]
+                        for row in persons.record_rows(person, numbers[person["_id"]])],
+            "has_more": found["has_more"]})
 
     # --- reminders and indicators ----------------------------------------------------------
 

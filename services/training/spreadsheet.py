@@ -4,7 +4,16 @@ columns bureaus keep (Chinese headers; the codes are accepted too).
 Export writes the same columns, so an exported file imports again; its ID numbers are full only
 for callers allowed to see them (the employer, administrators), masked for everyone else.
 """
-from services.kit.spreadsheets import Column, Table, iso_date, text, words
+from services.kit.spreadsheets import (
+    Column,
+    Table,
+    iso_date,
+    number,
+    read_table,
+    text,
+    words,
+    write_workbook,
+)
 
 POSITION_NAMES = {
     "principal": "主要负责人", "safety_manager": "安全生产管理人员",
@@ -16,6 +25,11 @@ POSITION_NAMES = {
 }
 KIND_NAMES = {"management_competence": "安全生产知识和管理能力考核合格证",
               "special_operation": "特种作业操作证"}
+SESSION_KIND_NAMES = {"initial": "岗前培训", "annual_refresher": "年度再培训",
+                      "three_level": "三级安全教育", "special_operator_review": "特种作业复审培训",
+                      "confined_space_annual": "有限空间作业培训", "team_leader": "班组长培训"}
+LEVEL_NAMES = {"company": "公司级", "workshop": "车间级", "team": "班组级"}
+RESULT_NAMES = {"passed": "合格", "failed": "不合格", "absent": "缺席"}
 STATE_NAMES = {"valid": "有效", "review_due": "待复审", "overdue": "逾期未复审",
                "invalid": "失效", "revoked": "撤销", "suspended": "暂扣"}
 SEPARATORS = "、，,;；"
@@ -51,11 +65,31 @@ LEDGER = Table([
     # Exported, never read back: the state is the platform's to compute.
     Column("state", "状态", imported=False),
 ])
+# Training records: one row a participant of a session (the training file of Safety Law
+# Art. 28). The rows of one session share its enterprise, day, topic, kind, level, trainer and
+# hours.
+RECORDS = Table([
+    Column("id_number", "身份证号", required=True),
+    Column("name", "姓名", imported=False),
+    Column("uscc", "统一社会信用代码"),
+    Column("held_on", "培训日期", iso_date, required=True),
+    Column("topic", "培训内容", required=True),
+    Column("kind", "培训类别", _by_name(SESSION_KIND_NAMES), required=True),
+    Column("level", "教育级别", _by_name(LEVEL_NAMES)),
+    Column("hours", "学时", number, required=True),
+    Column("trainer", "培训教师", required=True),
+    Column("result", "考核结果", _by_name(RESULT_NAMES)),
+])
 SHEET_TITLE = "人员证书台账"
+RECORDS_TITLE = "培训记录"
+# Which kind of file goes to which import of the training service.
+IMPORTS = {"import_rows": LEDGER, "import_records": RECORDS}
 
 
 def read_rows(stream, filename, max_rows=None):
-    return LEDGER.read_rows(stream, filename, max_rows=max_rows)
+    """(the training service's import for the file, its rows): a ledger or training records,
+    told apart by the header."""
+    return read_table(stream, filename, IMPORTS, max_rows=max_rows)
 
 
 def export_row(row):
@@ -66,5 +100,20 @@ def export_row(row):
             "state": STATE_NAMES.get(row.get("state"), row.get("state"))}
 
 
-def write_xlsx(rows, stream):
-    LEDGER.write_xlsx((export_row(row) for row in rows), stream, SHEET_TITLE)
+def export_record(row):
+    return {**row, "kind": SESSION_KIND_NAMES.get(row["kind"], row["kind"]),
+            "level": LEVEL_NAMES.get(row.get("level"), row.get("level")),
+            "result": RESULT_NAMES.get(row.get("result"), row.get("result"))}
+
+
+def write_xlsx(pages, stream):
+    """The ledger and the training records of `pages` (the service's export pages, consumed
+    once), each on its sheet; either sheet imports again."""
+    records = []
+
+    def ledger():
+        for page in pages:
+            records.extend(export_record(row) for row in page["records"])
+            yield from (export_row(row) for row in page["items"])
+
+    write_workbook(stream, [(SHEET_TITLE, LEDGER, ledger()), (RECORDS_TITLE, RECORDS, records)])

@@ -253,6 +253,15 @@ class TrainingStore(EnterpriseCopy, BaseStore):
         self.insert_new(self.db.reminders, outcome.reminders)
         return raced
 
+    def sessions_named(self, identifiers):
+        """Which of the sessions are recorded already."""
+        return {found["_id"] for found in self._by_ids(self.db.sessions, list(identifiers),
+                                                       {"_id": 1})}
+
+    def add_imported_sessions(self, results):
+        """Insert new sessions of an import, their events as one outbox batch."""
+        return self.insert_new(self.db.sessions, results)
+
     def ledger_page(self, actor, query, skip, limit):
         """People the caller sees (narrowed by region and employer) and their certificates."""
         found = self.page(self.persons, {**_criteria(query, (("uscc", "uscc"),)),

@@ -14,7 +14,7 @@ from typing import Any
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event
 from services.kit.pure.errors import DomainError, Forbidden, InvalidInput
-from services.training.domain import certificates, persons, reminders
+from services.training.domain import certificates, persons, reminders, sessions
 from services.training.domain.common import known_enterprise, require_keeper
 from services.training.domain.policy import Policy
 
@@ -174,3 +174,59 @@ def settled(report: list[dict[str, Any]], prepared: list[Prepared], outcome: Out
                                             item.fields.get("number") in raced_numbers):
             line["result"] = "exists"
     return report
+
+
+@dataclass
+class RecordsOutcome:
+    report: list[dict[str, Any]]
+    # New sessions with their events, results recorded; and for each, who attended.
+    sessions: list[tuple[Document, list[Event]]]
+
+
+def apply_records(prepared: list[Prepared], known: Known, existing_sessions: set[str],
+                  actor: Actor, now: datetime, today: date) -> RecordsOutcome:
+    """Training records, one row a participant of a session: the rows of one session (same
+    enterprise, day, topic, kind, level, trainer, hours) become that session, recorded once."""
+    report: list[dict[str, Any]] = []
+    groups: dict[str, list[tuple[dict[str, Any], Prepared, Document]]] = {}
+    enterprises: dict[str, Document] = {}
+    for item in prepared:
+        line: dict[str, Any] = {"row": item.row, "result": "invalid", "errors": {}}
+        report.append(line)
+        try:
+            if item.error:
+                raise item.error
+            enterprise = _employer(item.fields, actor, known)
+            person = known.persons.get(item.id_key)
+            if person is None or person["uscc"] != enterprise["uscc"]:
+                raise InvalidInput("no one with this ID number is on the enterprise's staff",
+                                   {"id_number": ["not on the staff"]})
+        except DomainError as error:
+            line["errors"] = error.errors or {"_row": [error.message]}
+            continue
+        identifier = sessions.imported_id(enterprise["uscc"], item.fields)
+        enterprises[identifier] = enterprise
+        groups.setdefault(identifier, []).append((line, item, person))
+    created = []
+    for identifier, rows in groups.items():
+        lines = [line for line, _, _ in rows]
+        if identifier in existing_sessions:
+            for line in lines:
+                line["result"] = "exists"
+            continue
+        fields = {**rows[0][1].fields, "participants": [person["_id"] for _, _, person in rows]}
+        try:
+            session, events = sessions.create(fields, enterprises[identifier],
+                                              [person for _, _, person in rows], actor, now,
+                                              today, identifier)
+            session, recorded = sessions.record_results(
+                session, [{"person_id": person["_id"], "result": item.fields["result"]}
+                          for _, item, person in rows], enterprises[identifier], actor, now)
+        except DomainError as error:
+            for line in lines:
+                line["errors"] = error.errors or {"_row": [error.message]}
+            continue
+        created.append((session, [*events, *recorded]))
+        for line in lines:
+            line.update(result="created", errors={})
+    return RecordsOutcome(report, created)

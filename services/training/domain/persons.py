@@ -185,12 +185,15 @@ def change_positions(person: Document, fields: dict[str, Any], enterprise: Docum
 
 
 def record_training(person: Document, session: Document, now: datetime) -> Result:
-    """The person's file gains a session they attended (Safety Law Art. 28); a repeated record
-    of the same session changes nothing."""
+    """The person's file gains a session they attended, with its time, content and their result
+    (Safety Law Art. 28); a repeated record of the same session changes nothing."""
     if any(entry["session_id"] == session["_id"] for entry in person["training_log"]):
         return person, []
+    result = next((row["result"] for row in session.get("participants", ())
+                   if row["person_id"] == person["_id"]), None)
     entry = {"session_id": session["_id"], "kind": session["kind"], "on": session["held_on"],
-             "hours": session["hours"], "level": session.get("level"), "uscc": session["uscc"]}
+             "hours": session["hours"], "level": session.get("level"), "uscc": session["uscc"],
+             "topic": session.get("topic"), "trainer": session.get("trainer"), "result": result}
     return {**person, "training_log": [*person["training_log"], entry], "updated_at": now}, []
 
 
@@ -315,6 +318,15 @@ def three_level_missing(person: Document) -> list[str]:
     done = {entry["level"] for entry in attended
             if entry["on"] >= (hired if entry["level"] == "company" else job)}
     return [level for level in LEVELS if level not in done]
+
+
+def record_rows(person: Document, id_number: str) -> list[dict[str, Any]]:
+    """The person's rows of a training-records export: one per session attended."""
+    return [{"id_number": id_number, "name": person["name"], "uscc": entry["uscc"],
+             "held_on": entry["on"], "topic": entry.get("topic"), "kind": entry["kind"],
+             "level": entry.get("level"), "hours": entry["hours"],
+             "trainer": entry.get("trainer"), "result": entry.get("result")}
+            for entry in person["training_log"]]
 
 
 def ledger_rows(person: Document, held: list[Document], id_number: str, policy: Policy,

@@ -1,5 +1,6 @@
 """The training session aggregate: what was taught, when, for how long, by whom, to whom, and
 each participant's result (the training file of Safety Law Art. 28)."""
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
@@ -13,8 +14,9 @@ HOURS_PER_DAY = 24
 
 
 def create(fields: dict[str, Any], enterprise: Document, participants: list[Document],
-           actor: Actor, now: datetime, today: date) -> Result:
-    """A session the enterprise held; `participants` are the people named, as stored."""
+           actor: Actor, now: datetime, today: date, identifier: str | None = None) -> Result:
+    """A session the enterprise held; `participants` are the people named, as stored. An import
+    names the session by what it is (`identifier`), so importing it again finds it."""
     require_keeper(enterprise, actor)
     held: date = fields["held_on"]
     if held > today:
@@ -37,7 +39,8 @@ def create(fields: dict[str, Any], enterprise: Document, participants: list[Docu
     if len(set(named)) != len(named):
         raise InvalidInput("a participant is named twice", {"participants": ["repeated"]})
     session = {
-        "_id": new_id(), "uscc": enterprise["uscc"], "region_code": enterprise["region_code"],
+        "_id": identifier or new_id(), "uscc": enterprise["uscc"],
+        "region_code": enterprise["region_code"],
         "topic": fields["topic"], "kind": fields["kind"], "level": fields.get("level"),
         "held_on": held.isoformat(), "days": days, "hours": hours,
         "trainer": fields["trainer"], "attachments": fields.get("attachments", []),
@@ -80,3 +83,11 @@ def record_results(session: Document, results: list[dict[str, Any]], enterprise:
                            session["region_code"], now,
                            {**_facts(changed), "attended": len(attended),
                             "passed": sum(row["result"] == "passed" for row in participants)})]
+
+
+def imported_id(uscc: str, fields: dict[str, Any]) -> str:
+    """A session's id from what makes it that session: enterprise, day, topic, kind, level,
+    trainer and hours (the rows of one session in a bureau's records share them)."""
+    parts = [uscc, *(str(fields.get(name)) for name in
+                     ("held_on", "topic", "kind", "level", "trainer", "hours"))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]

@@ -11,6 +11,8 @@ from tests.support.api import assert_problem, read, register, upload, wait_until
 from tests.support.factories import (
     certificate_body,
     china_today,
+    day,
+    id_number,
     png,
     session_body,
     staff_member,
@@ -152,3 +154,53 @@ def test_a_sessions_attachments_are_evidence_the_caller_uploaded(staffed):
         "/api/v1/training-sessions", json=session_body([person["id"]], attachments=["f" * 32])
     )
     assert_problem(unknown, 422, "invalid_input", "attachments")
+
+
+def records_file(rows):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(
+        ["身份证号", "培训日期", "培训内容", "培训类别", "学时", "培训教师", "考核结果"]
+    )
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_training_records_import_once_credit_the_hours_and_export_again(staffed):
+    body, company, member, person = staffed
+    held = day(-3)
+    content = records_file(
+        [
+            [
+                member["id_number"],
+                held,
+                "有限空间作业安全培训",
+                "有限空间作业培训",
+                4,
+                "李老师",
+                "合格",
+            ],
+            [id_number(), held, "有限空间作业安全培训", "有限空间作业培训", 4, "李老师", "合格"],
+        ]
+    )
+    files = {"file": ("培训记录.xlsx", content, "application/octet-stream")}
+    before = read(company, f"/api/v1/persons/{person['id']}/training")["hours"]["hours"]
+    report = company.post("/api/v1/training/import", files=files)
+    assert report.status_code == 200, report.text
+    assert [(line["row"], line["result"]) for line in report.json()["rows"]] == [
+        (2, "created"),
+        (3, "invalid"),
+    ]
+    assert report.json()["rows"][1]["errors"] == {"id_number": ["not on the staff"]}
+    trained = read(company, f"/api/v1/persons/{person['id']}/training")
+    assert trained["hours"]["hours"] == before + 4
+    again = company.post("/api/v1/training/import", files=files).json()
+    assert (again["created"], again["existing"]) == (0, 1)
+    exported = company.get("/api/v1/training/export", params={"uscc": body["uscc"]})
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content))["培训记录"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert [member["id_number"], held, "有限空间作业安全培训"] in [
+        [row[0], row[3], row[4]] for row in rows[1:]
+    ]

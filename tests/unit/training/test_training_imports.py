@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from services.kit.pure.errors import InvalidInput
 from services.training.domain import imports, policy
-from services.training.schemas import ImportRowSchema
+from services.training.schemas import ImportRowSchema, RecordRowSchema
 from tests.unit.training.support import (
     COMPANY,
     ENTERPRISE,
@@ -24,6 +24,13 @@ from tests.unit.training.support import (
 def load(fields):
     try:
         return ImportRowSchema().load(fields)
+    except ValidationError as error:
+        raise InvalidInput("invalid row", error.normalized_messages()) from None
+
+
+def load_record(fields):
+    try:
+        return RecordRowSchema().load(fields)
     except ValidationError as error:
         raise InvalidInput("invalid row", error.normalized_messages()) from None
 
@@ -119,3 +126,60 @@ def test_a_certificate_without_its_issuer_is_refused():
         "errors": {"issuer": ["required with a certificate number"]},
     }
     assert outcome.new_persons == []
+
+
+def test_training_records_become_one_session_per_group_and_once():
+    first = run([row(2), row(3, id_number=OTHER_ID_NUMBER, number="T-2")])
+    people = {person["id_key"]: person for person, _ in first.new_persons}
+    known = imports.Known(people, set(), {USCC: ENTERPRISE})
+
+    def records(existing=frozenset()):
+        lines = [
+            {
+                "row": 2,
+                "fields": {
+                    "id_number": ID_NUMBER,
+                    "held_on": "2026-02-01",
+                    "topic": "年度再培训",
+                    "kind": "annual_refresher",
+                    "hours": 8,
+                    "trainer": "李老师",
+                },
+            },
+            {
+                "row": 3,
+                "fields": {
+                    "id_number": OTHER_ID_NUMBER,
+                    "held_on": "2026-02-01",
+                    "topic": "年度再培训",
+                    "kind": "annual_refresher",
+                    "hours": 8,
+                    "trainer": "李老师",
+                    "result": "absent",
+                },
+            },
+            {
+                "row": 4,
+                "fields": {
+                    "id_number": "622223199001011233",
+                    "held_on": "2026-02-01",
+                    "topic": "年度再培训",
+                    "kind": "annual_refresher",
+                    "hours": 8,
+                    "trainer": "李老师",
+                },
+            },
+        ]
+        prepared = imports.prepare(
+            lines, lambda fields: load_record(fields), PROTECTOR.lookup_key, TODAY
+        )
+        return imports.apply_records(prepared, known, set(existing), COMPANY, NOW, TODAY)
+
+    outcome = records()
+    assert [line["result"] for line in outcome.report] == ["created", "created", "invalid"]
+    [(session, events)] = outcome.sessions
+    assert [person["_id"] for person, _ in first.new_persons][:1] == session["attended"]
+    assert {event["type"].split(".")[4] for event in events} == {"recorded", "results_recorded"}
+    again = records({session["_id"]})
+    assert [line["result"] for line in again.report] == ["exists", "exists", "invalid"]
+    assert again.sessions == []
