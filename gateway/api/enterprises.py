@@ -10,7 +10,6 @@ from services.kit.pure.actor import WRITERS
 from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.pure.schemas import PageSchema, StrictSchema
 from services.registry import spreadsheet
-from services.registry.domain import check_region
 from services.registry.schemas import (
     AuditEntrySchema,
     EnterpriseCreateSchema,
@@ -41,7 +40,7 @@ def _writer_in_region(fields_, **_path):
     """Writers only, and a region_code sent must be a current one in their jurisdiction."""
     _writer()
     if fields_.get("region_code") is not None:
-        check_region(fields_["region_code"], g.actor)
+        g.actor.require_region_writer(fields_["region_code"])
 
 
 def _own_enterprise(_none, uscc):

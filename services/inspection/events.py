@@ -76,9 +76,20 @@ class PartySchema(Schema):
     role = fields.String(required=True, allow_none=True)
 
 
+class RuleReferenceSchema(Schema):
+    """The rule and version a figure applied (GET /api/v1/rules)."""
+
+    id = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
 class PenaltyLineSchema(Schema):
     party_id = fields.String(required=True)
     legal_basis = fields.String(required=True)
+    article = fields.String(required=True, metadata={"description": "e.g. safety_law.art102"})
+    circumstance = fields.String(required=True, allow_none=True)
+    rule = fields.Nested(RuleReferenceSchema, required=True)
+    correction_ordered_on = fields.Date(required=True, allow_none=True)
     amount_yuan = fields.Integer(required=True)
     decision_number = fields.String(required=True)
     decided_on = fields.Date(required=True)

@@ -27,7 +27,9 @@ class InspectionCreateSchema(StrictSchema):
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
     content = fields.String(required=True, validate=TEXT)
     inspectors = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
-                             validate=validate.Length(max=10))
+                             validate=validate.Length(max=10), metadata={
+                                 "description": "the other officers on site (user ids); with "
+                                                "the caller, at least two except third_party"})
 
 
 class AgencyAssignmentSchema(StrictSchema):
@@ -67,6 +69,8 @@ class HazardQuerySchema(PageSchema):
     grade = fields.String(validate=validate.OneOf(GRADES))
     state = fields.String(validate=validate.Length(min=1, max=20))
     overdue = fields.Boolean()
+    escalation_proposed = fields.Boolean(metadata={
+        "description": "true: only hazards with an escalation rung waiting for the bureau"})
 
 
 class RectificationSchema(StrictSchema):
@@ -102,8 +106,17 @@ class ExtensionDecisionSchema(StrictSchema):
 
 class HazardActionSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(
-        ("start_rectification", "apply_resume", "suspend", "raise_to_major")))
+        ("start_rectification", "apply_resume", "suspend", "raise_to_major",
+         "record_defiance")))
     reason = fields.String(validate=REASON)
+
+
+class EscalationDecisionSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"description": "the rung proposed on the hazard"})
+    approve = fields.Boolean(required=True, truthy={True}, falsy={False})
+    reason = fields.String(required=True, validate=REASON)
+    document_number = fields.String(validate=validate.Length(min=1, max=64))
 
 
 class SelfInspectionSchema(StrictSchema):
@@ -169,11 +182,19 @@ class CaseSchema(StrictSchema):
 class PenaltyLineSchema(StrictSchema):
     party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     legal_basis = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    article = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z0-9_]+(\.[a-z0-9_]+)+$", error="a penalty rule id, e.g. safety_law.art102"))
+    circumstance = fields.String(validate=validate.Regexp(
+        r"^[a-z_]{1,40}$", error="a case the article names, e.g. overdue or refused"),
+        metadata={"description": "the article's later case whose range applies (if_<name>)"})
     amount_yuan = Yuan(required=True)
     decision_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     decided_on = fields.Date(required=True)
     order_to_correct = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     correction_deadline = fields.Date(allow_none=True, load_default=None)
+    correction_ordered_on = fields.Date(allow_none=True, load_default=None, metadata={
+        "description": "when the order to correct was made (default: decided_on); Art. 112 "
+                       "counts from the next day"})
 
 
 class PenaltyDecisionSchema(StrictSchema):
@@ -181,10 +202,23 @@ class PenaltyDecisionSchema(StrictSchema):
                         validate=validate.Length(min=1, max=40))
 
 
+class DailyFineDecisionSchema(StrictSchema):
+    party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    impose = fields.Boolean(required=True, truthy={True}, falsy={False})
+    reason = fields.String(required=True, validate=REASON)
+    decision_number = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class ClosureDecisionSchema(StrictSchema):
+    decision_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=REASON)
+
+
 class ComplianceSchema(StrictSchema):
     party_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     status = fields.String(required=True, validate=validate.OneOf(("refused", "corrected")))
-    on = fields.Date(required=True)
+    on = fields.Date(required=True, metadata={
+        "description": "refused: since when; corrected: the re-inspection that confirmed it"})
 
 
 class PlanRequestSchema(StrictSchema):
@@ -321,6 +355,10 @@ class HazardOut(RecordOut):
     rectifications = fields.List(fields.Dict())
     extensions = fields.List(fields.Dict())
     escalations = fields.List(fields.Dict())
+    escalation_proposal = fields.Dict(allow_none=True, metadata={
+        "description": "the next rung, proposed to the bureau: kind, label, proposed_at, rule"})
+    escalation_decisions = fields.List(fields.Dict(), metadata={
+        "description": "the bureau's decisions on proposed rungs"})
     overdue = fields.Boolean()
     transitions = fields.List(fields.Dict(), metadata={"description": "every state change"})
     closed_at = fields.DateTime(allow_none=True)
@@ -356,8 +394,17 @@ class CaseOut(RecordOut):
     opened_at = fields.DateTime()
     opened_by = fields.String()
     involves_major_hazard = fields.Boolean()
-    continuous_daily_fines = fields.Raw(metadata={"description": "Art. 112, where it applies"})
-    closure_flag = fields.Raw(metadata={"description": "Art. 113"})
+    lines = fields.List(fields.Dict(), metadata={
+        "description": "penalty lines, each naming its article and the rule version applied"})
+    continuous_daily_fines = fields.List(fields.Dict(), metadata={
+        "description": "Safety Law Art. 112 proposals for the unit, waiting for the bureau"})
+    daily_fine_decisions = fields.List(fields.Dict(), metadata={
+        "description": "the bureau's decisions on those proposals"})
+    closure_flag = fields.Boolean(metadata={"description": "an Art. 113 condition is met"})
+    closure_grounds = fields.List(fields.Dict(), metadata={
+        "description": "Art. 113 items met, each with the records that show it"})
+    closure_decision = fields.Dict(allow_none=True, metadata={
+        "description": "the bureau's request to close; bans are recorded on the principal"})
 
 
 class AccidentOut(RecordOut):

@@ -5,27 +5,55 @@ import secrets
 from nameko.timer import timer
 
 from services.inspection import events
-from services.inspection.domain import (accidents, enforcement, enterprises, evidence, hazards,
-                                        indicators, inspections, planning)
-from services.inspection.domain import catalogue
+from services.inspection.domain import (
+    RULE_CHECKS,
+    accidents,
+    catalogue,
+    enforcement,
+    enterprises,
+    evidence,
+    hazards,
+    indicators,
+    inspections,
+    planning,
+)
 from services.inspection.domain.common import REVIEWERS, SERVICE, enterprise_named
-from services.inspection.schemas import (AccidentSchema, AgencyAssignmentSchema, AccidentSupplementSchema, CaseSchema,
-                                         ComplianceSchema, CompletionSchema, EvidenceRecordSchema,
-                                         ExtensionDecisionSchema, ExtensionRequestSchema,
-                                         FindingSchema, HazardActionSchema, HazardQuerySchema,
-                                         IndicatorQuerySchema, InspectionCreateSchema,
-                                         InspectionQuerySchema, PenaltyDecisionSchema,
-                                         PlanQuerySchema, PlanRequestSchema, PlanSchema,
-                                         RectificationSchema, SelfInspectionSchema,
-                                         SuspensionLiftSchema, VerificationSchema)
+from services.inspection.schemas import (
+    AccidentSchema,
+    AccidentSupplementSchema,
+    AgencyAssignmentSchema,
+    CaseSchema,
+    ClosureDecisionSchema,
+    CompletionSchema,
+    ComplianceSchema,
+    DailyFineDecisionSchema,
+    EscalationDecisionSchema,
+    EvidenceRecordSchema,
+    ExtensionDecisionSchema,
+    ExtensionRequestSchema,
+    FindingSchema,
+    HazardActionSchema,
+    HazardQuerySchema,
+    IndicatorQuerySchema,
+    InspectionCreateSchema,
+    InspectionQuerySchema,
+    PenaltyDecisionSchema,
+    PlanQuerySchema,
+    PlanRequestSchema,
+    PlanSchema,
+    RectificationSchema,
+    SelfInspectionSchema,
+    SuspensionLiftSchema,
+    VerificationSchema,
+)
 from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import Conflict, Forbidden
 from services.kit.pure.schemas import load
-from services.kit.runtime import SettingTimer, rpc
 from services.kit.rules import Rules
+from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 
@@ -42,7 +70,7 @@ def page_of(found, query):
 class InspectionService(ServiceBase):
     name = SERVICE
     store = MongoStore(name, InspectionStore)
-    rules = Rules(checks=catalogue.RULE_CHECKS)
+    rules = Rules(checks=RULE_CHECKS)
 
     def _catalogue(self, on=None):
         return catalogue.in_force(self.rules, on or self.clock.today())
@@ -194,17 +222,29 @@ class InspectionService(ServiceBase):
                                            self.caller(), self.clock.now())
         return plain(self.store.save_hazard(hazard, *changed))
 
+    @rpc
+    def decide_escalation(self, identifier, payload):
+        """The bureau takes or declines the escalation rung proposed on an overdue hazard."""
+        fields = load(EscalationDecisionSchema(), payload)
+        hazard = self.store.hazard_to_change(identifier, self.caller())
+        changed = hazards.decide_escalation(
+            hazard, fields["kind"], fields["approve"], fields["reason"],
+            fields.get("document_number"),
+            enforcement.Escalation.on(self.rules, self.clock.today()), self.caller(),
+            self.clock.now())
+        return plain(self.store.save_hazard(hazard, *changed))
+
     @SettingTimer.decorator("escalation_check_seconds", eager=True)
     def escalate_overdue(self):
-        """Flag hazards past their deadline, then climb the escalation ladder for each."""
+        """Flag hazards past their deadline, then send each its automatic rung (提醒) or propose
+        the next one to the bureau, by the ladder and interval in force today."""
         now, today = self.clock.now(), self.clock.today()
         for hazard in self.store.overdue_candidates(today.isoformat()):
             self._save_unless_changed_meanwhile(hazard, hazards.mark_overdue(hazard, now, today))
+        escalation = enforcement.Escalation.on(self.rules, today)
         for hazard in self.store.escalation_candidates():
-            kind = hazards.next_escalation(hazard, now)
-            if kind is not None:
-                self._save_unless_changed_meanwhile(hazard,
-                                                    hazards.escalate(hazard, kind, SYSTEM, now))
+            self._save_unless_changed_meanwhile(
+                hazard, hazards.escalate_overdue(hazard, escalation, SYSTEM, now))
 
     def _save_unless_changed_meanwhile(self, hazard, changed):
         try:
@@ -268,7 +308,7 @@ class InspectionService(ServiceBase):
         fields = load(PenaltyDecisionSchema(), payload)
         case = self.store.case_to_change(identifier, self.caller())
         changed = enforcement.decide_penalty(case, fields["lines"], self.caller(),
-                                             self.clock.now(), self.clock.today())
+                                             self.clock.now(), self.clock.today(), self.rules)
         return self._with_sanctions(self.store.save_case(case, *changed))
 
     @rpc
@@ -280,9 +320,34 @@ class InspectionService(ServiceBase):
                                                 self.clock.today())
         return self._with_sanctions(self.store.save_case(case, *changed))
 
+    @rpc
+    def decide_daily_fine(self, identifier, payload):
+        """The bureau imposes or declines the Art. 112 daily fine proposed for the unit."""
+        fields = load(DailyFineDecisionSchema(), payload)
+        case = self.store.case_to_change(identifier, self.caller())
+        today = self.clock.today()
+        changed = enforcement.decide_daily_fine(
+            case, fields["party_id"], fields["impose"], fields["reason"],
+            fields.get("decision_number"), self.caller(), self.clock.now(), today,
+            self.rules.rule(enforcement.DAILY_FINES_RULE, today))
+        return self._with_sanctions(self.store.save_case(case, *changed))
+
+    @rpc
+    def decide_closure(self, identifier, payload):
+        """The bureau asks the government to close the enterprise (Art. 113); bans the principal."""
+        fields = load(ClosureDecisionSchema(), payload)
+        case = self.store.case_to_change(identifier, self.caller())
+        today = self.clock.today()
+        grounds = enforcement.closure_grounds(self.store.closure_facts(case["uscc"]), self.rules,
+                                              today)
+        changed = enforcement.decide_closure(case, grounds, fields["decision_number"],
+                                             fields["reason"], self.caller(), self.clock.now(),
+                                             today, self.rules)
+        return self._with_sanctions(self.store.save_case(case, *changed))
+
     def _with_sanctions(self, case):
-        return plain(enforcement.with_sanctions(
-            case, self.store.penalty_dates_for_major_hazards(case["uscc"]), self.clock.today()))
+        return plain(enforcement.with_sanctions(case, self.store.closure_facts(case["uscc"]),
+                                                self.rules, self.clock.today()))
 
     # --- accidents -------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ Who may see which record is decided here, once per kind of record, as a query (`
 lists use the query, and a read of one record checks the document it read against that same
 query, so the two can never drift apart.
 """
+from datetime import date
+
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -229,8 +231,11 @@ class InspectionStore(BaseStore):
         return self._save("hazard", before, after, events)
 
     def hazards_page(self, actor, query):
-        return self._page("hazard", actor, query,
-                          _criteria(query, ("uscc", "grade", "state", "overdue")))
+        criteria = _criteria(query, ("uscc", "grade", "state", "overdue"))
+        if "escalation_proposed" in query:
+            criteria["escalation_proposal"] = {"$ne" if query["escalation_proposed"] else "$eq":
+                                               None}
+        return self._page("hazard", actor, query, criteria)
 
     def overdue_candidates(self, today_iso, limit=500):
         return list(self.db.hazards.find(
@@ -287,11 +292,19 @@ class InspectionStore(BaseStore):
     def cases_page(self, actor, query):
         return self._page("case", actor, query, _criteria(query, ("uscc",)))
 
-    def penalty_dates_for_major_hazards(self, uscc):
-        """One date per decided case: a dual penalty is one penalty of the enterprise (Art. 113)."""
-        return [min(line["decided_on"] for line in case["lines"])
+    def closure_facts(self, uscc):
+        """What Safety Law Art. 113 is judged on, for one enterprise (see closure_grounds)."""
+        return {
+            # One date per decided case: a dual penalty is one penalty of the enterprise.
+            "penalty_dates": [
+                date.fromisoformat(min(line["decided_on"] for line in case["lines"]))
                 for case in self.db.cases.find({"uscc": uscc, "status": "decided",
-                                                "involves_major_hazard": True}, {"lines": 1})]
+                                                "involves_major_hazard": True}, {"lines": 1})],
+            "suspended_hazards": list(self.db.hazards.find(
+                {"uscc": uscc, "suspension_order": {"$ne": None}},
+                {"suspension_order": 1, "transitions": 1})),
+            "accidents": list(self.db.accidents.find({"uscc": uscc}, {"grade": 1})),
+        }
 
     def accident(self, identifier, actor):
         return self._seen("accident", identifier, actor)

@@ -8,12 +8,14 @@ from services.kit.pure.times import utc_instant
 INTERNAL = ("outbox", "version")
 
 
-def plain(value):
+def plain(value, document=True):
+    """`value` as API data. Bookkeeping fields are dropped from the documents themselves only:
+    a nested `version` (a rule reference's) is data."""
     if isinstance(value, dict):
-        return {("id" if key == "_id" else key): plain(item) for key, item in value.items()
-                if key not in INTERNAL}
+        return {("id" if key == "_id" else key): plain(item, False) for key, item in value.items()
+                if not (document and key in INTERNAL)}
     if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
+        return [plain(item, document) for item in value]
     if isinstance(value, datetime):
         return utc_instant(value)
     if isinstance(value, date):

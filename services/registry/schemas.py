@@ -112,6 +112,8 @@ class EnterpriseSchema(Schema):
     standardization = fields.Nested(StandardizationOut, allow_none=True)
     status = fields.String()
     status_history = fields.List(fields.Nested(StatusEntryOut))
+    open_suspension_orders = fields.List(fields.String(), metadata={
+        "description": "suspension orders not yet lifted; operating resumes when none is left"})
     uscc_override = fields.Dict(allow_none=True)
     created_at = fields.String(metadata={"format": "date-time"})
     updated_at = fields.String(metadata={"format": "date-time"})

@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from tests.support.factories import china_today, enterprise
+from tests.support.factories import SECOND_OFFICER, china_today, enterprise
 from tests.support.waiting import wait_until
 
 # Every account the `users` fixture creates signs in with this password.
@@ -128,7 +128,8 @@ def register(sign_in, users, **overrides):
 def open_visit(sign_in, uscc):
     reply = sign_in("inspector-minle").post(
         "/api/v1/inspections",
-        json={"uscc": uscc, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查"},
+        json={"uscc": uscc, "mode": "routine", "place": "粉碎车间", "content": "日常安全检查",
+              "inspectors": [SECOND_OFFICER]},
     )
     assert reply.status_code == 201, reply.text
     return reply.json()

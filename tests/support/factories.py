@@ -10,6 +10,8 @@ from services.kit.pure.clock import Clock
 from services.kit.pure.uscc import with_check_character
 
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# On-site enforcement needs two officers (行政处罚法 Art. 42): the caller and this one.
+SECOND_OFFICER = "inspector-zhang"
 
 
 def new_uscc(region="620722"):

@@ -6,7 +6,11 @@ loops), `enforcement` (escalation, suspension orders, penalty cases), `accidents
 criteria, read from data), `enterprises` (this service's copy of the registry) and `common`
 (roles, ids and events every module shares). The names below are read by the service's contract.
 """
+from services.inspection.domain import catalogue, enforcement
 from services.inspection.domain.hazards import GRADES
 from services.inspection.domain.inspections import CAMPAIGN_THEMES, MODES
 
-__all__ = ["CAMPAIGN_THEMES", "GRADES", "MODES"]
+# The value checks the service's rule set is loaded with.
+RULE_CHECKS = {**catalogue.RULE_CHECKS, **enforcement.RULE_CHECKS}
+
+__all__ = ["CAMPAIGN_THEMES", "GRADES", "MODES", "RULE_CHECKS"]

@@ -4,19 +4,23 @@ Sources (see DOMAIN.md): 应急管理部令第10号 (major hazards); the closed 
 hazards; Safety Law 2021 Art. 65 (resumption after review). Every command returns
 `(document, events)` (services.kit.pure.commands).
 """
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from services.inspection.domain import enforcement
-from services.inspection.domain.common import INSPECTORS, REVIEWERS, event, require_future
+from services.inspection.domain.common import (
+    INSPECTORS,
+    REVIEWERS,
+    china_day,
+    event,
+    require_future,
+)
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 
 GRADES = ("general", "major")
 CLOSED = "closed"
-# An overdue hazard climbs one rung of the escalation ladder per interval [verify]: local policy.
-ESCALATION_INTERVAL = timedelta(days=7)
 
 # The closed loops as data: (grade, state, action) → next state.
 TRANSITIONS = {
@@ -42,6 +46,9 @@ ACTORS = {
     "suspend": REVIEWERS,
     "verify": INSPECTORS,
     "reject": INSPECTORS,
+    "record_defiance": INSPECTORS,
+    "decide_escalation": REVIEWERS,
+    "decide_extension": REVIEWERS,
 }
 # Hazard events by the action that causes them.
 EVENT_OF_ACTION = {"submit_rectification": "rectification_submitted", "verify": "verified",
@@ -64,6 +71,7 @@ def hazard_from_finding(inspection: Document, finding: dict[str, Any],
         "found_at": finding["recorded_at"], "found_by": finding["recorded_by"],
         "state": first, "deadline": finding["deadline"], "plan": None, "suspension_order": None,
         "rectifications": [], "extensions": [], "escalations": [], "overdue": False,
+        "escalation_proposal": None, "escalation_decisions": [],
         "transitions": [{"from": None, "to": first, "action": "report", "at": now,
                          "by": finding["recorded_by"], "reason": finding.get("raise_reason")}],
         "closed_at": None, "version": 1,
@@ -115,8 +123,7 @@ def transition(hazard: Document, action: str, actor: Actor, now: datetime,
         raise InvalidInput("a rejection gives its reason", {"reason": ["required"]})
     changed = _record(hazard, action, target, actor, now, reason)
     if target == CLOSED:
-        changed["closed_at"] = now
-        changed["overdue"] = False
+        changed.update(closed_at=now, overdue=False, escalation_proposal=None)
     events = []
     verb = EVENT_OF_ACTION.get(action)
     if verb:
@@ -129,12 +136,14 @@ def transition(hazard: Document, action: str, actor: Actor, now: datetime,
 
 def take_action(hazard: Document, action: str, reason: str | None, actor: Actor,
                 now: datetime) -> Result:
-    """An action named by the caller: raising the grade, a suspension order, or a step of the
-    loop."""
+    """An action named by the caller: raising the grade, a suspension order, a refusal to obey
+    it, or a step of the loop."""
     if action == "raise_to_major":
         return raise_grade(hazard, reason, actor, now)
     if action == "suspend":
         return suspend(hazard, reason, actor, now)
+    if action == "record_defiance":
+        return record_defiance(hazard, reason, actor, now)
     return transition(hazard, action, actor, now, reason)
 
 
@@ -199,7 +208,8 @@ def request_extension(hazard: Document, deadline: date, reason: str, actor: Acto
 
 def decide_extension(hazard: Document, approve: bool, reason: str, actor: Actor,
                      now: datetime) -> Result:
-    _require_actor(hazard, "approve_plan", actor)
+    """Extending a deadline is the bureau's decision; the enterprise requests, nobody else."""
+    _require_actor(hazard, "decide_extension", actor)
     pending = [e for e in hazard["extensions"] if e["decision"] is None]
     if not pending:
         raise Conflict("no extension request is waiting for a decision")
@@ -210,8 +220,7 @@ def decide_extension(hazard: Document, approve: bool, reason: str, actor: Actor,
     extensions = [decided if e is pending[0] else e for e in hazard["extensions"]]
     changed = {**hazard, "extensions": extensions}
     if approve:
-        changed["deadline"] = decided["deadline"]
-        changed["overdue"] = False
+        changed.update(deadline=decided["deadline"], overdue=False, escalation_proposal=None)
     return changed, []
 
 
@@ -228,19 +237,79 @@ def mark_overdue(hazard: Document, now: datetime, today: date) -> Result:
     return changed, [hazard_event(changed, "overdue", now)]
 
 
-def next_escalation(hazard: Document, now: datetime) -> str | None:
-    """The rung an overdue hazard climbs now, or None: the ladder is exhausted, or the last rung
-    was taken less than ESCALATION_INTERVAL ago."""
-    taken = hazard.get("escalations") or []
-    if taken and now - taken[-1]["taken_at"] < ESCALATION_INTERVAL:
+def _last_escalation_step(hazard: Document) -> datetime | None:
+    """When the ladder last moved or the bureau last declined a rung: the interval runs from it."""
+    moments = [action["taken_at"] for action in hazard.get("escalations") or []] + [
+        decision["decided_at"] for decision in hazard.get("escalation_decisions") or []]
+    return max(moments, default=None)
+
+
+def next_escalation(hazard: Document, escalation: enforcement.Escalation,
+                    now: datetime) -> dict[str, Any] | None:
+    """The rung an overdue hazard is due to climb now, or None: the ladder is exhausted, or the
+    last step was less than the interval ago."""
+    last = _last_escalation_step(hazard)
+    if last is not None and now - last < escalation.wait:
         return None
-    return enforcement.next_rung([action["kind"] for action in taken])
+    return escalation.next_rung([action["kind"] for action in hazard.get("escalations") or []])
 
 
-def escalate(hazard: Document, kind: str, actor: Actor, now: datetime) -> Result:
+def escalate_overdue(hazard: Document, escalation: enforcement.Escalation, actor: Actor,
+                     now: datetime) -> Result:
+    """The timer's step for an overdue hazard: a rung flagged automatic (提醒) is taken; any
+    other is proposed to the bureau, which decides it (`decide_escalation`)."""
+    rung = next_escalation(hazard, escalation, now)
+    if rung is None or (hazard.get("escalation_proposal") or {}).get("kind") == rung["kind"]:
+        return hazard, []
+    if rung["automatic"]:
+        return escalate(hazard, rung["kind"], actor, now, escalation)
+    return {**hazard, "escalation_proposal": {
+        "kind": rung["kind"], "label": rung["label"], "proposed_at": now,
+        "rule": escalation.ladder.reference(),
+        "interval_rule": escalation.interval.reference()}}, []
+
+
+def decide_escalation(hazard: Document, kind: str, approve: bool, reason: str,
+                      document_number: str | None, escalation: enforcement.Escalation,
+                      actor: Actor, now: datetime) -> Result:
+    """The bureau takes the proposed rung (督办, 通报, 警示, 约谈) or declines it for now; either
+    way the proposal is settled and the interval starts again."""
+    _require_actor(hazard, "decide_escalation", actor)
+    proposal = hazard.get("escalation_proposal")
+    if not proposal:
+        raise Conflict("no escalation is proposed for this hazard")
+    if proposal["kind"] != kind:
+        raise Conflict(f"the rung proposed is {proposal['kind']}, not {kind}")
+    decision = {**proposal, "decision": "taken" if approve else "declined", "reason": reason,
+                "decided_at": now, "decided_by": actor.user_id}
+    settled = {**hazard, "escalation_proposal": None,
+               "escalation_decisions": [*(hazard.get("escalation_decisions") or []), decision]}
+    if not approve:
+        return settled, []
+    return escalate(settled, kind, actor, now, escalation, document_number, reason)
+
+
+def escalate(hazard: Document, kind: str, actor: Actor, now: datetime,
+             escalation: enforcement.Escalation, document_number: str | None = None,
+             note: str | None = None) -> Result:
     """One rung of the escalation ladder, kept with the hazard it is about."""
-    action, events = enforcement.enforcement_action(kind, hazard, actor, now)
+    action, events = enforcement.enforcement_action(kind, hazard, actor, now, escalation,
+                                                    document_number, note)
     return {**hazard, "escalations": [*hazard["escalations"], action]}, events
+
+
+def record_defiance(hazard: Document, reason: str | None, actor: Actor, now: datetime) -> Result:
+    """An inspector finds the enterprise working under an open suspension order: the fact Art. 113
+    item (四) turns on (拒不执行停产停业整顿决定), and Art. 70's ground for cutting power."""
+    _require_actor(hazard, "record_defiance", actor)
+    order = hazard.get("suspension_order")
+    if not order or order.get("lifted_on"):
+        raise Conflict("no open suspension order stands for this hazard")
+    if not reason:
+        raise InvalidInput("recording a refused suspension order gives what was found",
+                           {"reason": ["required"]})
+    defied = {"on": china_day(now).isoformat(), "by": actor.user_id, "reason": reason}
+    return {**hazard, "suspension_order": {**order, "defied": defied}}, []
 
 
 def suspend(hazard: Document, reason: str | None, actor: Actor, now: datetime) -> Result:

@@ -21,6 +21,10 @@ MODES = ("routine", "special_campaign", "unannounced", "third_party", "project_s
 CAMPAIGN_THEMES = ("dust_explosion", "confined_space", "ammonia_refrigeration", "alcohol_storage",
                    "maintenance_work", "outsourced_work")
 OPEN, COMPLETED = "open", "completed"
+# On-site law enforcement needs at least two officers (行政处罚法 Art. 42); a technical agency's
+# third-party inspection enforces nothing.
+MIN_OFFICERS = 2
+ENFORCEMENT_MODES = tuple(mode for mode in MODES if mode != "third_party")
 
 
 class Grading(Protocol):
@@ -58,6 +62,9 @@ def open_inspection(fields: dict[str, Any], enterprise: Document | None,
         raise InvalidInput("a re-check names the inspection it re-checks",
                            {"re_check_of": ["required for re_check"]})
     inspectors = sorted(set(fields.get("inspectors") or []) | {actor.user_id})
+    if mode in ENFORCEMENT_MODES and len(inspectors) < MIN_OFFICERS:
+        raise InvalidInput("on-site enforcement needs at least two officers: name the others",
+                           {"inspectors": [f"at least {MIN_OFFICERS} officers, you included"]})
     return {
         "_id": new_id(), "uscc": enterprise["uscc"], "region_code": enterprise["region_code"],
         "enterprise_name": enterprise["name"], "mode": mode, "theme": fields.get("theme"),

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Self
 
 from services.kit.pure import regions
-from services.kit.pure.errors import Forbidden, Unauthenticated
+from services.kit.pure.errors import Forbidden, InvalidInput, Unauthenticated
 
 ROLES = ("admin", "regulator", "inspector", "enterprise", "agency", "auditor")
 # Roles that may change records; auditors and agencies read (agencies gain writes per assignment).
@@ -97,6 +97,15 @@ class Actor:
                 f"region {region_code} is outside your jurisdiction",
                 {"region_code": ["outside your jurisdiction"]},
             )
+
+    def require_region_writer(self, region_code: str) -> None:
+        """May place a record in this region: a current division code within the jurisdiction."""
+        if not regions.is_current(region_code):
+            raise InvalidInput(
+                f"{region_code} is not a current administrative division code",
+                {"region_code": ["unknown or withdrawn division code"]},
+            )
+        self.require_writer(region_code)
 
 
 SYSTEM = Actor(user_id="system", role="admin", region_scope=regions.NATIONWIDE)

@@ -7,6 +7,8 @@ import builtins
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from services.kit.pure.times import utc_instant
 from marshmallow import INCLUDE, Schema, fields, validate
@@ -15,11 +17,12 @@ SPECVERSION = "1.0"
 TYPE = re.compile(r"^cn\.anjian\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
 
 
-def event_type(service, entity, verb, version=1):
+def event_type(service: str, entity: str, verb: str, version: int = 1) -> str:
     return f"cn.anjian.{service}.{entity}.{verb}.v{version}"
 
 
-def make_event(*, service, entity, verb, subject, data, region_code, now, version=1):
+def make_event(*, service: str, entity: str, verb: str, subject: str, data: dict[str, Any],
+               region_code: str, now: datetime, version: int = 1) -> dict[str, Any]:
     return {
         "specversion": SPECVERSION,
         "id": str(uuid.uuid4()),

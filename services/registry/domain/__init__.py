@@ -3,6 +3,6 @@
 `enterprises` holds the enterprise aggregate's commands and views, `standardization` the grading
 rules it applies. The names below are read by the service's contract (schemas, gateway).
 """
-from services.registry.domain.enterprises import STATUSES, check_region
+from services.registry.domain.enterprises import STATUSES
 
-__all__ = ["STATUSES", "check_region"]
+__all__ = ["STATUSES"]

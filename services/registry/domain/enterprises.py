@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.kit.pure import regions, uscc as uscc_codes
+from services.kit.pure import uscc as uscc_codes
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.envelope import make_event
@@ -44,13 +44,6 @@ def check_uscc(code: str, actor: Actor,
     return None
 
 
-def check_region(code: str, actor: Actor) -> None:
-    if not regions.is_current(code):
-        raise InvalidInput(f"{code} is not a current administrative division code",
-                           {"region_code": ["unknown or withdrawn division code"]})
-    actor.require_writer(code)
-
-
 def _stored(fields: dict[str, Any], today: date) -> dict[str, Any]:
     stored = {key: fields[key] for key in EDITABLE if key in fields}
     if "standardization" in stored:
@@ -80,7 +73,7 @@ def register(fields: dict[str, Any], actor: Actor, now: datetime, today: date,
     """A new enterprise, operating from today, with its first audit entry and `registered`."""
     actor.require_role("admin", "regulator", "inspector")
     override = check_uscc(fields["uscc"], actor, override_reason)
-    check_region(fields["region_code"], actor)
+    actor.require_region_writer(fields["region_code"])
     document = {"_id": fields["uscc"], "uscc": fields["uscc"], "above_scale": False,
                 "risk_features": [], "standardization": None, "safety_manager": None,
                 **_stored(fields, today), "status": "operating",
@@ -139,7 +132,7 @@ def update(document: Document, fields: dict[str, Any], actor: Actor, now: dateti
     """An edit with its audit entry and `updated`; unchanged when nothing actually changes."""
     _require_writer(document, actor)
     if "region_code" in fields and fields["region_code"] != document["region_code"]:
-        check_region(fields["region_code"], actor)
+        actor.require_region_writer(fields["region_code"])
     stored = _stored(fields, today)
     changed = {key: value for key, value in stored.items() if document.get(key) != value}
     if not changed:
@@ -187,23 +180,37 @@ def resynchronisation(document: Document, now: datetime) -> Event:
 
 def apply_suspension_order(document: Document, order: dict[str, Any], actor: Actor,
                            now: datetime) -> Result:
-    """A suspension order (责令停产停业整顿) from inspection suspends an operating enterprise."""
-    if document["status"] != "operating":
+    """A suspension order (责令停产停业整顿) from inspection suspends an operating enterprise.
+
+    Every open order is kept (`open_suspension_orders`): orders for different hazards overlap,
+    and the enterprise may resume only when the last of them is lifted.
+    """
+    open_orders = document.get("open_suspension_orders") or []
+    if order["order_id"] in open_orders:
         return document, []
-    return _status_change(document, "suspended", order.get("reason") or "suspension order",
+    kept = {**document, "open_suspension_orders": [*open_orders, order["order_id"]]}
+    if document["status"] != "operating":
+        return kept, []
+    return _status_change(kept, "suspended", order.get("reason") or "suspension order",
                           date.fromisoformat(order["ordered_on"]), actor, now,
                           cause={"suspension_order": order["order_id"]})
 
 
 def lift_suspension_order(document: Document, order: dict[str, Any], actor: Actor,
                           now: datetime) -> Result:
-    """Lifting the order that suspended the enterprise restores it to operating."""
-    if document["status"] != "suspended":
-        return document, []
-    last = document["status_history"][-1]
-    if (last.get("cause") or {}).get("suspension_order") != order["order_id"]:
-        return document, []
-    return _status_change(document, "operating", order.get("reason") or "suspension order lifted",
+    """Lifting an order restores operating only when no other order is still open, and only a
+    suspension that an order caused (a status set by hand stays as it was set)."""
+    open_orders = document.get("open_suspension_orders") or []
+    last_cause = (document["status_history"][-1].get("cause") or {}).get("suspension_order")
+    if order["order_id"] not in open_orders and last_cause != order["order_id"]:
+        return document, []  # unknown, or lifted already (an order kept before this list was)
+    remaining = {**document, "open_suspension_orders": [
+        order_id for order_id in open_orders if order_id != order["order_id"]]}
+    if remaining["open_suspension_orders"] or document["status"] != "suspended" \
+            or last_cause is None:
+        return remaining, []
+    return _status_change(remaining, "operating",
+                          order.get("reason") or "suspension order lifted",
                           date.fromisoformat(order["lifted_on"]), actor, now,
                           cause={"suspension_order": order["order_id"]})
 
@@ -232,6 +239,7 @@ def view(document: Document, today: date) -> dict[str, Any]:
     return {**body, "status_history": [
         {key: entry[key] for key in ("status", "reason", "effective_on")}
         for entry in document["status_history"]],
+        "open_suspension_orders": document.get("open_suspension_orders") or [],
         "uscc_override": document.get("uscc_override") and {
             "reason": document["uscc_override"]["reason"],
             "by": document["uscc_override"]["by"]},

@@ -26,6 +26,7 @@ from tests.support.api import (
     wait_until_training_knows,
 )
 from tests.support.factories import (
+    SECOND_OFFICER,
     certificate_body,
     enterprise,
     id_number,
@@ -110,6 +111,8 @@ POLICY = {
         "write", ("enterprise", *INSPECTORS), target="major_hazard", visibility="assigned"),
     ("POST", "/api/v1/hazards/<string:identifier>/suspension/lift"): Rule(
         "write", REVIEWERS, target="major_hazard", visibility="assigned"),
+    ("POST", "/api/v1/hazards/<string:identifier>/escalation"): Rule(
+        "write", REVIEWERS, target="general_hazard", visibility="assigned"),
     ("POST", "/api/v1/hazards/<string:identifier>/extension"): Rule(
         "write", ("enterprise",), target="general_hazard", visibility="assigned"),
     ("PUT", "/api/v1/hazards/<string:identifier>/extension"): Rule(
@@ -117,10 +120,16 @@ POLICY = {
     ("GET", "/api/v1/enforcement-cases"): Rule("list"),
     ("POST", "/api/v1/enforcement-cases"): Rule("create", INSPECTORS),
     ("GET", "/api/v1/enforcement-cases/<string:identifier>"): Rule("read", target="case"),
+    # The bureau decides penalties, suspensions, extensions and escalation rungs (行政处罚法);
+    # an inspector records findings and proposes.
     ("POST", "/api/v1/enforcement-cases/<string:identifier>/penalties"): Rule(
-        "write", INSPECTORS, target="case"),
+        "write", REVIEWERS, target="case"),
     ("POST", "/api/v1/enforcement-cases/<string:identifier>/compliance"): Rule(
         "write", INSPECTORS, target="case"),
+    ("POST", "/api/v1/enforcement-cases/<string:identifier>/daily-fines"): Rule(
+        "write", REVIEWERS, target="case"),
+    ("POST", "/api/v1/enforcement-cases/<string:identifier>/closure"): Rule(
+        "write", REVIEWERS, target="case"),
     ("GET", "/api/v1/inspection-plans"): Rule("list", (*INSPECTORS, "auditor")),
     ("POST", "/api/v1/inspection-plans"): Rule("query", REVIEWERS),
     ("GET", "/api/v1/accidents"): Rule("list"),
@@ -226,7 +235,8 @@ def _ok(reply, status=(200, 201)):
 def _inspected(recorder, uscc, mode):
     """An open inspection, and a completed one that found a general and a major hazard."""
     opened = [_ok(recorder.post("/api/v1/inspections", json={
-        "uscc": uscc, "mode": mode, "place": "车间", "content": "安全检查"})) for _ in range(2)]
+        "uscc": uscc, "mode": mode, "place": "车间", "content": "安全检查",
+        "inspectors": [SECOND_OFFICER]})) for _ in range(2)]
     open_visit, done_visit = opened
     path = f"/api/v1/inspections/{done_visit['id']}"
     _ok(recorder.post(path + "/findings", json={"description": "积尘", "deadline": today(30)}))
@@ -319,7 +329,7 @@ def _request(method, rule_path, world, role, account):
             "王伟,13800000000\n").encode())}},
         "/api/v1/inspections": {"json": {"uscc": uscc, "place": "车间", "content": "检查",
                                          "mode": "third_party" if role == "agency"
-                                         else "routine"}},
+                                         else "routine", "inspectors": [SECOND_OFFICER]}},
         "/api/v1/agency-assignments": {"json": {"agency": "agency-elsewhere", "uscc": uscc}},
         "/api/v1/inspections/<string:identifier>/findings": {"json": {
             "description": "通道堵塞", "deadline": today(20)}},
@@ -338,6 +348,8 @@ def _request(method, rule_path, world, role, account):
         "/api/v1/hazards/<string:identifier>/actions": {"json": {
             "action": "start_rectification"}},
         "/api/v1/hazards/<string:identifier>/suspension/lift": {"json": {"reason": "复查合格"}},
+        "/api/v1/hazards/<string:identifier>/escalation": {"json": {
+            "kind": "supervision_order", "approve": True, "reason": "逾期未整改"}},
         "/api/v1/hazards/<string:identifier>/extension": {"json": (
             {"deadline": today(90), "reason": "设备到货延迟"} if method == "POST"
             else {"approve": True, "reason": "理由充分"})},
@@ -345,10 +357,15 @@ def _request(method, rule_path, world, role, account):
             {"kind": "unit", "name": "测试公司"}]}},
         "/api/v1/enforcement-cases/<string:identifier>/penalties": {"json": {"lines": [{
             "party_id": world.records["party"], "legal_basis": "安全生产法第一百零二条",
-            "amount_yuan": 20000, "decision_number": "民应急罚〔2026〕1号",
+            "article": "safety_law.art102", "amount_yuan": 20000,
+            "decision_number": "民应急罚〔2026〕1号",
             "decided_on": today(), "order_to_correct": True}]}},
         "/api/v1/enforcement-cases/<string:identifier>/compliance": {"json": {
             "party_id": world.records["party"], "status": "refused", "on": today()}},
+        "/api/v1/enforcement-cases/<string:identifier>/daily-fines": {"json": {
+            "party_id": world.records["party"], "impose": False, "reason": "暂不按日处罚"}},
+        "/api/v1/enforcement-cases/<string:identifier>/closure": {"json": {
+            "decision_number": "民应急关〔2026〕1号", "reason": "拒不执行停产整顿决定"}},
         "/api/v1/inspection-plans": {"json": {"region": world.region, "year": 2026,
                                               "sample_size": 1, "seed": 7}}
         if method == "POST" else {},

@@ -73,7 +73,8 @@ def test_penalty_amount_beyond_64_bits_is_422_and_changes_nothing(sign_in, recor
     before = read(minle, path)
     reply = minle.post(path + "/penalties", json={"lines": [{
         "party_id": records["case"]["parties"][0]["party_id"], "legal_basis": "第一百零二条",
-        "amount_yuan": value, "decision_number": "民应急罚〔2026〕9号", "decided_on": day(0)}]})
+        "article": "safety_law.art102", "amount_yuan": value,
+        "decision_number": "民应急罚〔2026〕9号", "decided_on": day(0)}]})
     assert_problem(reply, 422, "invalid_input", "amount_yuan")
     assert read(minle, path) == before
 

@@ -338,6 +338,8 @@ def lines_for(case, **overrides):
         line = {
             "party_id": party["party_id"],
             "legal_basis": "《安全生产法》第一百零二条",
+            # Art. 102 fines the unit; Art. 94 its principal, 20000–50000 yuan.
+            "article": "safety_law.art102" if party["kind"] == "unit" else "safety_law.art94",
             "amount_yuan": 50000 if party["kind"] == "unit" else 20000,
             "decision_number": f"民应急罚〔{china_today().year}〕{number}号",
             "decided_on": china_today().isoformat(),
@@ -464,6 +466,7 @@ def test_another_county_cannot_change_a_record_outside_its_jurisdiction(site, si
         ({"grade[$ne]": "x"}, "grade[$ne]"),
         ({"uscc[$gt]": ""}, "uscc[$gt]"),
         ({"state[$regex]": ".*"}, "state[$regex]"),
+        ({"escalation_proposed": "perhaps"}, "escalation_proposed"),
     ],
 )
 def test_operator_filters_are_refused(sign_in, params, field):

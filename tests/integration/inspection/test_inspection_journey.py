@@ -9,7 +9,7 @@ import pytest
 from services.kit.pure.clock import Clock
 from tests.support.api import register
 from tests.support.events import EventTap
-from tests.support.factories import png
+from tests.support.factories import SECOND_OFFICER, png
 from tests.support.waiting import wait_until
 
 
@@ -47,6 +47,7 @@ def test_unannounced_inspection_to_penalty_suspension_and_indicators(
             "mode": "unannounced",
             "place": "粉碎车间及除尘系统",
             "content": "粉尘涉爆专项检查",
+            "inspectors": [SECOND_OFFICER],
         },
     )
     assert visit.status_code == 201, visit.text
@@ -140,7 +141,11 @@ def test_unannounced_inspection_to_penalty_suspension_and_indicators(
     lines = [
         {
             "party_id": party["party_id"],
-            "legal_basis": "《安全生产法》第一百零二条",
+            "legal_basis": "《安全生产法》第一百零二条"
+            if party["kind"] == "unit"
+            else "《安全生产法》第九十四条",
+            # Art. 102 fines the unit; Art. 94 its principal, 20000–50000 yuan.
+            "article": "safety_law.art102" if party["kind"] == "unit" else "safety_law.art94",
             "amount_yuan": 50000 if party["kind"] == "unit" else 20000,
             "decision_number": f"民应急罚〔2026〕{index + 1}号",
             "decided_on": Clock().today().isoformat(),

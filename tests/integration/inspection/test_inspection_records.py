@@ -136,6 +136,7 @@ def test_continuous_daily_fines_follow_a_refusal(sign_in, known_enterprise):
                 {
                     "party_id": unit,
                     "legal_basis": "《安全生产法》第一百零二条",
+                    "article": "safety_law.art102",
                     "amount_yuan": 10000,
                     "decision_number": "民应急罚〔2026〕88号",
                     "decided_on": decided_on.isoformat(),
@@ -186,6 +187,7 @@ def test_compliance_that_is_refused_changes_nothing(sign_in, known_enterprise):
                 {
                     "party_id": unit,
                     "legal_basis": "《安全生产法》第一百零二条",
+                    "article": "safety_law.art102",
                     "amount_yuan": 5000,
                     "decision_number": "民应急罚〔2026〕99号",
                     "decided_on": TODAY.isoformat(),

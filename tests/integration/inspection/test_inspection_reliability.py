@@ -17,7 +17,7 @@ from services.kit.pure.clock import Clock
 from services.kit.pure.envelope import make_event
 from tests.support.api import known_enterprise
 from tests.support.events import publish
-from tests.support.factories import enterprise, png
+from tests.support.factories import SECOND_OFFICER, enterprise, png
 from tests.support.waiting import wait_until
 from tools.isolated import ROOT
 
@@ -203,7 +203,8 @@ def test_inspection_keeps_working_while_the_registry_is_down(sign_in, platform):
         assert minle.get(f"/api/v1/enterprises/{body['uscc']}").status_code == 503
         visit = inspector.post(
             "/api/v1/inspections",
-            json={"uscc": body["uscc"], "mode": "routine", "place": "仓库", "content": "日常检查"},
+            json={"uscc": body["uscc"], "mode": "routine", "place": "仓库", "content": "日常检查",
+                  "inspectors": [SECOND_OFFICER]},
         )
         assert visit.status_code == 201, visit.text
         assert visit.json()["enterprise_name"] == body["name"]

@@ -24,7 +24,7 @@ from services.kit.pure.envelope import make_event
 from services.kit.pure.errors import Conflict
 from tests.support.api import register
 from tests.support.events import EventTap
-from tests.support.factories import enterprise, png
+from tests.support.factories import SECOND_OFFICER, enterprise, png
 from tests.support.waiting import wait_until
 from tools.isolated import Components
 from tools.private_store import PrivateFerretDB
@@ -229,7 +229,8 @@ def second_inspection(settings, platform):
 def open_general_hazards(inspector, uscc, count):
     visit = inspector.post(
         "/api/v1/inspections",
-        json={"uscc": uscc, "mode": "routine", "place": "生产车间", "content": "日常检查"},
+        json={"uscc": uscc, "mode": "routine", "place": "生产车间", "content": "日常检查",
+              "inspectors": [SECOND_OFFICER]},
     )
     assert visit.status_code == 201, visit.text
     deadline = (Clock().today() + timedelta(days=10)).isoformat()

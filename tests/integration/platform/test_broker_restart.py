@@ -20,7 +20,7 @@ from services import COMPONENTS, SERVICE_NAMES
 from services.kit.outbox import PUBLIC_EXCHANGE
 from tests.support.api import PASSWORD, signing_in, wait_until_inspection_knows
 from tests.support.events import EventTap
-from tests.support.factories import enterprise
+from tests.support.factories import SECOND_OFFICER, enterprise
 from tests.support.platform import databases, platform_settings
 from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
 from tests.support.waiting import wait_until
@@ -89,7 +89,8 @@ def open_inspections(regulator, inspector, count):
         wait_until_inspection_knows(regulator, firm["uscc"], timeout=60)
         opened = inspector.post(
             "/api/v1/inspections",
-            json={"uscc": firm["uscc"], "mode": "routine", "place": "车间", "content": "日常检查"},
+            json={"uscc": firm["uscc"], "mode": "routine", "place": "车间", "content": "日常检查",
+                  "inspectors": [SECOND_OFFICER]},
         )
         assert opened.status_code == 201, opened.text
         visit = opened.json()["id"]

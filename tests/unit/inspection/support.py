@@ -3,7 +3,7 @@ moment, an enterprise of 民乐县 and its inspector, a visit and a completed in
 
 from datetime import date, datetime, timezone
 
-from services.inspection.domain import catalogue, hazards, inspections
+from services.inspection.domain import RULE_CHECKS, catalogue, hazards, inspections
 from services.kit.pure.actor import Actor
 from services.kit.rules import load_rules
 
@@ -19,13 +19,16 @@ ENTERPRISE = {
     "status": "operating",
 }
 INSPECTOR = Actor("inspector-minle", "inspector", "620722")
-RULES = load_rules("inspection", checks=catalogue.RULE_CHECKS)
+# On-site enforcement needs two officers (行政处罚法 Art. 42).
+SECOND_OFFICER = "inspector-zhang"
+RULES = load_rules("inspection", checks=RULE_CHECKS)
 CATALOGUE = catalogue.in_force(RULES, TODAY)
 
 
 def visit(mode="unannounced", **fields):
     inspection, _ = inspections.open_inspection(
-        {"mode": mode, "place": "车间", "content": "检查", **fields},
+        {"mode": mode, "place": "车间", "content": "检查", "inspectors": [SECOND_OFFICER],
+         **fields},
         ENTERPRISE,
         None,
         INSPECTOR,

@@ -1,4 +1,5 @@
 """Inspections and the hazard closed loops, without servers."""
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -8,8 +9,17 @@ from services.inspection.store import inspections_visible_to
 from services.kit.mongo import matches
 from services.kit.pure.actor import Actor
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
-from tests.unit.inspection.support import (CATALOGUE, ENTERPRISE, INSPECTOR, NOW, TODAY, USCC,
-                                           completed_with, visit)
+from tests.unit.inspection.support import (
+    CATALOGUE,
+    ENTERPRISE,
+    INSPECTOR,
+    NOW,
+    RULES,
+    TODAY,
+    USCC,
+    completed_with,
+    visit,
+)
 
 MINLE = Actor("minle", "regulator", "620722")
 GANZHOU = Actor("ganzhou", "regulator", "620702")
@@ -180,15 +190,92 @@ def test_extension_requested_by_the_enterprise_and_decided_by_the_bureau():
         hazards.decide_extension(decided, False, "重复", MINLE, NOW)
 
 
-def test_overdue_is_flagged_once_and_escalation_climbs_the_ladder():
+ESCALATION = enforcement.Escalation.on(RULES, TODAY)
+SYSTEM = Actor("system", "admin", "")
+
+
+def overdue_hazard():
+    marked, _ = hazards.mark_overdue(general_hazard(), NOW, TODAY + timedelta(days=1))
+    return marked
+
+
+def test_overdue_is_flagged_once_and_the_reminder_goes_out_by_itself():
     hazard = general_hazard()
     assert hazards.mark_overdue(hazard, NOW, TODAY) == (hazard, [])
     marked, events = hazards.mark_overdue(hazard, NOW, TODAY + timedelta(days=1))
     assert marked["overdue"] and events[0]["type"].endswith("hazard.overdue.v1")
     assert hazards.mark_overdue(marked, NOW, TODAY + timedelta(days=2)) == (marked, [])
-    escalated, events = hazards.escalate(marked, "reminder", MINLE, NOW)
-    assert [a["kind"] for a in escalated["escalations"]] == ["reminder"]
+    reminded, events = hazards.escalate_overdue(marked, ESCALATION, SYSTEM, NOW)
+    assert [a["kind"] for a in reminded["escalations"]] == ["reminder"]
     assert events[0]["type"] == "cn.anjian.inspection.enforcement.action_taken.v1"
+
+
+def test_the_timer_proposes_the_next_rung_to_the_bureau_and_sends_nothing():
+    """The county plan's 督办、通报、警示、约谈 are the bureau's decisions: only proposed."""
+    reminded, _ = hazards.escalate_overdue(overdue_hazard(), ESCALATION, SYSTEM, NOW)
+    too_soon = NOW + timedelta(days=6)
+    assert hazards.escalate_overdue(reminded, ESCALATION, SYSTEM, too_soon) == (reminded, [])
+    week_later = NOW + timedelta(days=7)
+    proposed, events = hazards.escalate_overdue(reminded, ESCALATION, SYSTEM, week_later)
+    assert events == [] and len(proposed["escalations"]) == 1
+    assert proposed["escalation_proposal"] == {
+        "kind": "supervision_order", "label": "督办", "proposed_at": week_later,
+        "rule": {"id": "inspection.escalation.ladder", "version": 1},
+        "interval_rule": {"id": "inspection.escalation.interval_days", "version": 1}}
+    again = week_later + timedelta(days=30)
+    assert hazards.escalate_overdue(proposed, ESCALATION, SYSTEM, again) == (proposed, [])
+
+
+def test_only_the_bureau_decides_a_proposed_rung():
+    reminded, _ = hazards.escalate_overdue(overdue_hazard(), ESCALATION, SYSTEM, NOW)
+    later = NOW + timedelta(days=8)
+    proposed, _ = hazards.escalate_overdue(reminded, ESCALATION, SYSTEM, later)
+    with pytest.raises(Forbidden):
+        hazards.decide_escalation(proposed, "supervision_order", True, "逾期未整改", None,
+                                  ESCALATION, INSPECTOR, later)
+    with pytest.raises(Conflict):
+        hazards.decide_escalation(proposed, "interview", True, "逾期未整改", None, ESCALATION,
+                                  MINLE, later)
+    taken, [event] = hazards.decide_escalation(proposed, "supervision_order", True, "逾期未整改",
+                                               "民应急督〔2026〕3号", ESCALATION, MINLE, later)
+    assert [a["kind"] for a in taken["escalations"]] == ["reminder", "supervision_order"]
+    assert taken["escalations"][-1]["document_number"] == "民应急督〔2026〕3号"
+    assert taken["escalation_proposal"] is None
+    assert taken["escalation_decisions"][0]["decision"] == "taken"
+    assert event["data"]["taken_by"] == "minle"
+    with pytest.raises(Conflict):
+        hazards.decide_escalation(taken, "circular", True, "再次", None, ESCALATION, MINLE, later)
+
+
+def test_a_declined_rung_is_proposed_again_after_the_interval():
+    reminded, _ = hazards.escalate_overdue(overdue_hazard(), ESCALATION, SYSTEM, NOW)
+    later = NOW + timedelta(days=8)
+    proposed, _ = hazards.escalate_overdue(reminded, ESCALATION, SYSTEM, later)
+    declined, events = hazards.decide_escalation(proposed, "supervision_order", False,
+                                                 "企业已提交延期申请", None, ESCALATION, MINLE,
+                                                 later)
+    assert events == [] and declined["escalations"] == reminded["escalations"]
+    assert hazards.escalate_overdue(declined, ESCALATION, SYSTEM,
+                                    later + timedelta(days=6)) == (declined, [])
+    again, _ = hazards.escalate_overdue(declined, ESCALATION, SYSTEM, later + timedelta(days=7))
+    assert again["escalation_proposal"]["kind"] == "supervision_order"
+
+
+def test_the_interval_and_ladder_in_force_on_the_day_apply():
+    """A deployment's interval of 3 days (an override) moves the proposal forward."""
+    short = enforcement.Escalation(ESCALATION.ladder,
+                                   replace(ESCALATION.interval, value=3, version=2))
+    reminded, _ = hazards.escalate_overdue(overdue_hazard(), short, SYSTEM, NOW)
+    proposed, _ = hazards.escalate_overdue(reminded, short, SYSTEM, NOW + timedelta(days=3))
+    assert proposed["escalation_proposal"]["interval_rule"]["version"] == 2
+
+
+def test_closing_the_hazard_withdraws_the_proposal():
+    reminded, _ = hazards.escalate_overdue(overdue_hazard(), ESCALATION, SYSTEM, NOW)
+    proposed, _ = hazards.escalate_overdue(reminded, ESCALATION, SYSTEM, NOW + timedelta(days=7))
+    submitted, _ = hazards.submit_rectification(proposed, [evidence()], None, COMPANY, NOW)
+    closed, _ = hazards.transition(submitted, "verify", INSPECTOR, NOW)
+    assert closed["escalation_proposal"] is None
 
 
 def test_annual_plan_ranks_by_risk_and_samples_reproducibly():
@@ -218,26 +305,28 @@ def test_self_inspections_and_monthly_coverage():
 
 def decided_case(order_to_correct=True):
     return {"_id": "c" * 32, "uscc": USCC, "region_code": "620722", "status": "decided",
+            "parties": [{"party_id": "p1", "kind": "unit"}],
             "lines": [{"party_id": "p1", "legal_basis": "《安全生产法》第一百零二条",
                        "amount_yuan": 10000, "decision_number": "罚〔2026〕1号",
                        "decided_on": "2026-03-01", "order_to_correct": order_to_correct,
-                       "correction_deadline": None}]}
+                       "correction_ordered_on": "2026-03-01", "correction_deadline": None}]}
 
 
 def test_art_112_daily_fines_only_after_refusal_of_an_order_to_correct():
-    case = decided_case()
-    assert enforcement.continuous_daily_fines(case, date(2026, 3, 11)) == []
-    refused, _ = enforcement.record_compliance(case, "p1", "refused", date(2026, 3, 5), MINLE, NOW,
-                                          date(2026, 3, 11))
-    assert enforcement.continuous_daily_fines(refused, date(2026, 3, 11)) == [
-        {"party_id": "p1", "decision_number": "罚〔2026〕1号", "amount_yuan": 100000}]
+    """Safety Law Art. 112: proposed after a refusal, up to the day before the re-inspection."""
+    case, art112 = decided_case(), RULES.rule(enforcement.DAILY_FINES_RULE, TODAY)
+    assert enforcement.continuous_daily_fines(case, date(2026, 3, 11), art112) == []
+    refused, _ = enforcement.record_compliance(case, "p1", "refused", date(2026, 3, 5), INSPECTOR,
+                                               NOW, date(2026, 3, 11))
+    [proposal] = enforcement.continuous_daily_fines(refused, date(2026, 3, 11), art112)
+    assert (proposal["amount_yuan"], proposal["status"]) == (100000, "proposed")
     corrected, _ = enforcement.record_compliance(refused, "p1", "corrected", date(2026, 3, 6),
-                                                 MINLE, NOW, date(2026, 3, 11))
-    [fine] = enforcement.continuous_daily_fines(corrected, date(2026, 3, 11))
-    assert fine["amount_yuan"] == 40000
+                                                 INSPECTOR, NOW, date(2026, 3, 11))
+    [fine] = enforcement.continuous_daily_fines(corrected, date(2026, 3, 11), art112)
+    assert fine["amount_yuan"] == 40000 and fine["through"] == "2026-03-05"
     with pytest.raises(Conflict):
         enforcement.record_compliance(corrected, "p1", "refused", date(2026, 3, 7), MINLE, NOW,
-                                 date(2026, 3, 11))
+                                      date(2026, 3, 11))
     with pytest.raises(InvalidInput):
         enforcement.record_compliance(decided_case(order_to_correct=False), "p1", "refused",
                                  date(2026, 3, 5), MINLE, NOW, date(2026, 3, 11))
@@ -263,3 +352,42 @@ def test_an_agency_records_third_party_inspections_of_assigned_enterprises_only(
         inspections.assign_agency(ENTERPRISE, "agency-1", INSPECTOR, NOW)
     assignment, _ = inspections.assign_agency(ENTERPRISE, "agency-1", MINLE, NOW)
     assert assignment["_id"] == f"agency-1:{USCC}"
+
+
+def test_on_site_enforcement_names_at_least_two_officers():
+    """行政处罚法 Art. 42: 执法人员不得少于两人; the caller counts; a third party enforces
+    nothing."""
+    with pytest.raises(InvalidInput) as refused:
+        visit("routine", inspectors=[])
+    assert refused.value.errors == {"inspectors": ["at least 2 officers, you included"]}
+    with pytest.raises(InvalidInput):
+        visit("unannounced", inspectors=[INSPECTOR.user_id])
+    assert visit("routine")["inspectors"] == ["inspector-minle", "inspector-zhang"]
+
+
+def test_suspension_and_extensions_are_the_bureau_s_decisions():
+    """行政处罚法: 责令停产停业 and a later deadline are decided by the bureau, not an inspector."""
+    major = major_hazard()
+    planned, _ = hazards.approve_plan(major, plan(), MINLE, NOW, TODAY)
+    with pytest.raises(Forbidden):
+        hazards.take_action(planned, "suspend", "拒不整改", INSPECTOR, NOW)
+    asked, _ = hazards.request_extension(general_hazard(), TODAY + timedelta(days=9), "材料未到",
+                                         COMPANY, NOW, TODAY)
+    with pytest.raises(Forbidden):
+        hazards.decide_extension(asked, True, "同意延期", INSPECTOR, NOW)
+
+
+def test_a_refused_suspension_order_is_recorded_by_an_inspector():
+    """Safety Law Art. 113(四) turns on 拒不执行停产停业整顿决定: the inspector records the fact."""
+    planned, _ = hazards.approve_plan(major_hazard(), plan(), MINLE, NOW, TODAY)
+    with pytest.raises(Conflict):
+        hazards.take_action(planned, "record_defiance", "仍在生产", INSPECTOR, NOW)
+    suspended, _ = hazards.take_action(planned, "suspend", "拒不整改", MINLE, NOW)
+    with pytest.raises(InvalidInput):
+        hazards.take_action(suspended, "record_defiance", None, INSPECTOR, NOW)
+    defied, _ = hazards.take_action(suspended, "record_defiance", "复查发现仍在生产", INSPECTOR,
+                                    NOW)
+    assert defied["suspension_order"]["defied"] == {"on": "2026-11-02", "by": "inspector-minle",
+                                                    "reason": "复查发现仍在生产"}
+    with pytest.raises(Forbidden):
+        hazards.take_action(suspended, "record_defiance", "仍在生产", COMPANY, NOW)

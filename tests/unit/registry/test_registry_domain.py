@@ -176,3 +176,35 @@ def test_import_batch_reports_every_row():
     assert "region_code" in report[3]["errors"]
     assert [d["_id"] for d in documents] == [uscc()]
     assert documents[0]["history"][0]["action"] == "imported"
+
+
+def test_overlapping_suspension_orders_keep_the_enterprise_suspended_until_the_last_is_lifted():
+    """Safety Law Art. 65: production resumes only after review, so an enterprise under two
+    orders (one per major hazard) stays suspended until both are lifted."""
+    first = {"order_id": "SO-1", "reason": "除尘系统失效", "ordered_on": "2026-03-01"}
+    second = {"order_id": "SO-2", "reason": "有限空间未审批", "ordered_on": "2026-03-05"}
+    suspended, _ = domain.apply_suspension_order(registered(), first, ADMIN, NOW)
+    both, events = domain.apply_suspension_order(suspended, second, ADMIN, NOW)
+    assert both["status"] == "suspended" and events == []
+    assert both["open_suspension_orders"] == ["SO-1", "SO-2"]
+    one_left, events = domain.lift_suspension_order(both, {**first, "lifted_on": "2026-04-01"},
+                                                    ADMIN, NOW)
+    assert one_left["status"] == "suspended" and events == []
+    assert one_left["open_suspension_orders"] == ["SO-2"]
+    assert domain.lift_suspension_order(one_left, {**first, "lifted_on": "2026-04-01"}, ADMIN,
+                                        NOW) == (one_left, [])
+    resumed, [event] = domain.lift_suspension_order(one_left, {**second, "lifted_on":
+                                                               "2026-04-02"}, ADMIN, NOW)
+    assert resumed["status"] == "operating" and resumed["open_suspension_orders"] == []
+    assert event["data"]["to"] == "operating" and event["data"]["effective_on"] == "2026-04-02"
+
+
+def test_lifting_an_order_does_not_end_a_suspension_set_by_hand():
+    by_hand, _ = domain.change_status(registered(), "suspended", "停产检修", TODAY, MINLE, NOW,
+                                      TODAY)
+    order = {"order_id": "SO-1", "reason": "拒不整改", "ordered_on": "2026-03-01"}
+    ordered, _ = domain.apply_suspension_order(by_hand, order, ADMIN, NOW)
+    lifted, events = domain.lift_suspension_order(ordered, {**order, "lifted_on": "2026-04-01"},
+                                                  ADMIN, NOW)
+    assert lifted["status"] == "suspended" and events == []
+    assert lifted["open_suspension_orders"] == []
