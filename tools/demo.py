@@ -157,14 +157,14 @@ def training_rows(today):
     for enterprise in enterprises():
         if enterprise["region_code"] != ENTERPRISE_USERS_REGION:
             continue
-        uscc = enterprise["uscc"]
+        employer = enterprise["uscc"]
         people = [("principal", enterprise["principal"]["name"], None),
                   ("safety_manager", enterprise["safety_manager"]["name"], None)]
         people += [("special_operator", _person(rng)["name"], rng.choice(OPERATION_CATEGORIES))
                    for _ in range(rng.randint(1, 3))]
         people.append(("team_leader", _person(rng)["name"], None))
         for position, name, category in people:
-            row = {"id_number": id_number(rng), "name": name, "uscc": uscc,
+            row = {"id_number": id_number(rng), "name": name, "uscc": employer,
                    "position": position, "hired_on": _ago(today, rng.randint(400, 4000))}
             if category:
                 # Most in good order; some inside the review window, some overdue.
@@ -187,15 +187,16 @@ def training_sessions(today, staff):
     leaders' training for some. `staff` maps a USCC to [(person id, position)]."""
     rng = random.Random(TRAINING_SEED)
     sessions = []
-    for uscc, people in sorted(staff.items()):
+    for employer, people in sorted(staff.items()):
         held = _ago(today, rng.randint(20, 60))
-        sessions.append(({"uscc": uscc, "topic": "年度安全生产再培训", "kind": "annual_refresher",
+        sessions.append(({"uscc": employer, "topic": "年度安全生产再培训",
+                          "kind": "annual_refresher",
                           "held_on": held, "hours": float(rng.choice((8, 12, 16))),
                           "trainer": "市安全生产培训中心",
                           "participants": [person for person, _ in people]}, "passed"))
         leaders = [person for person, position in people if position == "team_leader"]
         if leaders and rng.random() < 0.6:
-            sessions.append(({"uscc": uscc, "topic": "班组长安全培训", "kind": "team_leader",
+            sessions.append(({"uscc": employer, "topic": "班组长安全培训", "kind": "team_leader",
                               "held_on": held, "hours": 8.0, "trainer": "市安全生产培训中心",
                               "participants": leaders}, "passed"))
     return sessions
