@@ -114,7 +114,7 @@ def training_import_10k_vs_insert_many(platform):
     employers = _register_employers(platform)
     rows = ledger_rows(employers, Clock().today())
     workbook = io.BytesIO()
-    write_xlsx(rows, workbook)
+    write_xlsx([{"items": rows, "records": []}], workbook)
     persons, certificates = stored_documents(platform, rows)
     insert_seconds = _time_insert_many(platform, persons, certificates)
     headers = _headers(platform)
