@@ -25,6 +25,7 @@ from bench.platform import isolated_platform  # noqa: E402
 from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
 from bench.store_update import store_update_patched_vs_unpatched  # noqa: E402
 from bench.throughput import gateway_get_vs_rpc  # noqa: E402
+from bench.training_import import training_import_10k_vs_insert_many  # noqa: E402
 from tools.isolated import PlatformError  # noqa: E402
 
 # Figures that bring their own servers and need no platform.
@@ -44,6 +45,9 @@ FIGURES = {
     "slow_burst_recovery_s": lambda platform, args: slow_burst_recovery_s(platform),
     "import_10k_vs_insert_many": lambda platform, args: import_10k_vs_insert_many(platform),
     "import_10k_propagation_vs_import": lambda platform, args: import_10k_propagation_vs_import(
+        platform
+    ),
+    "training_import_10k_vs_insert_many": lambda platform, args: training_import_10k_vs_insert_many(
         platform
     ),
 }

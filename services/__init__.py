@@ -35,6 +35,7 @@ class ServiceEntry:
 SERVICES = (
     ServiceEntry("registry", gateway_routes="gateway.api.enterprises"),
     ServiceEntry("inspection", gateway_routes="gateway.api.inspection", levels=("county", "city")),
+    ServiceEntry("training", gateway_routes="gateway.api.training", levels=("county", "city")),
 )
 SERVICE_NAMES = tuple(entry.name for entry in SERVICES)
 # Every process `anjian up` supervises: the services, then the gateway in front of them.

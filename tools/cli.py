@@ -7,8 +7,10 @@ imports nameko, pymongo and the services lazily, inside the commands that need t
 import argparse
 import json
 import os
+import secrets
 import signal
 import sys
+import time
 from pathlib import Path
 
 from services import COMPONENTS, SERVICES
@@ -76,10 +78,28 @@ def _supervisor(settings):
     return Supervisor(COMPONENTS, settings.data_dir, _log_dir(settings))
 
 
+def _provide_demo_pii_key(settings):
+    """`run` and `up` start the demo: without ANJIAN_PII_KEY, the services it starts encrypt ID
+    numbers with a random key made once for this data folder (so the demo's data stays readable
+    across restarts). Anything else (`serve`, containers) refuses to start without a key."""
+    if settings.pii_key:
+        return
+    path = Path(settings.data_dir) / "demo-pii.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+        print(
+            f"  made a demo key for personal ID numbers in {path}; set ANJIAN_PII_KEY for real data"
+        )
+    os.environ["ANJIAN_PII_KEY"] = path.read_text().strip()
+
+
 def _start_all(settings, attached):
     """Every component under supervisord, ready to serve; the supervisor is returned."""
     from tools.isolated import PlatformError, wait_until_ready
 
+    _provide_demo_pii_key(settings)
     supervisor = _supervisor(settings)
     started = not supervisor.answers()
     if started:
@@ -237,6 +257,59 @@ def seed(args):
         except Duplicate:
             pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
+    _seed_training(settings)
+
+
+TRAINING_WAIT_SECONDS = 60
+
+
+def _seed_training(settings):
+    """People, certificates and sessions of the demo enterprises of one county, once the
+    training service has learnt of them from the registry's events."""
+    from services.kit.pure.errors import NotFound
+    from tools import demo
+
+    today = settings.clock().today()
+    rows = demo.training_rows(today)
+    last = rows[-1]["fields"]["uscc"]
+    with _rpc(settings) as cluster:
+        deadline = time.monotonic() + TRAINING_WAIT_SECONDS
+        while True:
+            try:
+                known = cluster.training.list_sessions({"uscc": last})
+                break
+            except NotFound:
+                if time.monotonic() > deadline:
+                    print(
+                        "  demo training: the training service does not know the demo "
+                        "enterprises yet; run `anjian seed-demo` again later"
+                    )
+                    return
+                time.sleep(1)
+        if known["items"]:
+            print("  demo training: already there")
+            return
+        counts = _summary(cluster.training.import_rows(rows))
+        staff = {}
+        for uscc in dict.fromkeys(row["fields"]["uscc"] for row in rows):
+            page = cluster.training.list_persons({"uscc": uscc, "page_size": 200})
+            staff[uscc] = [
+                (person["id"], person["positions"][0]["position"])
+                for person in page["items"]
+                if person["positions"]
+            ]
+        sessions = demo.training_sessions(today, staff)
+        for body, result in sessions:
+            session = cluster.training.record_session(body)
+            cluster.training.record_results(
+                session["id"],
+                {
+                    "results": [
+                        {"person_id": person, "result": result} for person in body["participants"]
+                    ]
+                },
+            )
+    print(f"  demo training: {counts['created']} people and certificates, {len(sessions)} sessions")
 
 
 def resynchronise(args):
@@ -261,6 +334,34 @@ def import_file(args):
     counts = _summary(report)
     print(
         f"{counts['created']} created, {counts['exists']} already registered, "
+        f"{counts['invalid']} invalid"
+    )
+    return 1 if counts["invalid"] else 0
+
+
+def import_ledger(args):
+    """A training ledger (people and certificates) or training records from .xlsx or .csv,
+    with progress."""
+    from services.kit.spreadsheets import send_in_chunks
+    from services.training import spreadsheet
+
+    settings = _settings()
+    with open(args.file, "rb") as stream:
+        method, rows = spreadsheet.read_rows(stream, args.file)
+        rows = list(rows)
+
+    def progress(done):
+        print(f"\r  imported {done}/{len(rows)} rows", end="", file=sys.stderr, flush=True)
+
+    with _rpc(settings) as cluster:
+        report = send_in_chunks(rows, getattr(cluster.training, method), progress)
+    print(file=sys.stderr)
+    for line in report:
+        if line["result"] == "invalid":
+            print(f"  row {line['row']}: {json.dumps(line['errors'], ensure_ascii=False)}")
+    counts = _summary(report)
+    print(
+        f"{counts['created']} created, {counts['exists']} already there, "
         f"{counts['invalid']} invalid"
     )
     return 1 if counts["invalid"] else 0
@@ -370,6 +471,12 @@ def main(argv=None):
     command = commands.add_parser("import", help="import enterprises from .xlsx or .csv")
     command.add_argument("file")
     command.set_defaults(handler=import_file)
+    command = commands.add_parser(
+        "import-ledger",
+        help="import a training ledger (people, certificates) or training records (.xlsx, .csv)",
+    )
+    command.add_argument("file")
+    command.set_defaults(handler=import_ledger)
     command = commands.add_parser(
         "load-volume",
         help="add synthetic enterprises and hazards, to try the platform at a city's size",

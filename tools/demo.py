@@ -4,6 +4,7 @@ Deterministic (fixed seed), so every machine shows the same demo and seeding twi
 """
 
 import random
+from datetime import timedelta
 
 from services.kit.pure import regions, uscc
 from services.kit.pure.vocabulary import INDUSTRIES
@@ -123,3 +124,118 @@ def users():
         if e["region_code"] == ENTERPRISE_USERS_REGION
     ]
     return accounts
+
+
+# --- training: people, certificates and sessions of the demo enterprises --------------------
+
+# A county code valid in every year of birth (python-stdnum checks the place against the year).
+BIRTH_PLACE = "620121"
+TRAINING_SEED = 2025
+OPERATION_CATEGORIES = ("electrical", "welding_cutting", "work_at_height", "refrigeration")
+ISSUERS = "张掖市应急管理局"
+
+
+def id_number(rng):
+    """A valid 居民身份证 number of someone born 1965-2000 (demo people only)."""
+    from stdnum.cn import ric
+
+    first = (
+        f"{BIRTH_PLACE}{rng.randint(1965, 2000)}{rng.randint(1, 12):02d}"
+        f"{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    )
+    return first + ric.calc_check_digit(first + "0")
+
+
+def _ago(today, days):
+    return (today - timedelta(days=days)).isoformat()
+
+
+def training_rows(today):
+    """Ledger rows for the demo enterprises of ENTERPRISE_USERS_REGION: their principal and
+    safety manager with management certificates, and special operators whose certificates are
+    valid, due for review soon, or overdue, so reminders and indicators show something real."""
+    rng = random.Random(TRAINING_SEED)
+    rows = []
+    for enterprise in enterprises():
+        if enterprise["region_code"] != ENTERPRISE_USERS_REGION:
+            continue
+        employer = enterprise["uscc"]
+        people = [
+            ("principal", enterprise["principal"]["name"], None),
+            ("safety_manager", enterprise["safety_manager"]["name"], None),
+        ]
+        people += [
+            ("special_operator", _person(rng)["name"], rng.choice(OPERATION_CATEGORIES))
+            for _ in range(rng.randint(1, 3))
+        ]
+        people.append(("team_leader", _person(rng)["name"], None))
+        for position, name, category in people:
+            row = {
+                "id_number": id_number(rng),
+                "name": name,
+                "uscc": employer,
+                "position": position,
+                "hired_on": _ago(today, rng.randint(400, 4000)),
+            }
+            if category:
+                # Most in good order; some inside the review window, some overdue.
+                due_in = rng.choice((400, 600, 800, 25, 45, -20))
+                review_due = today + timedelta(days=due_in)
+                row.update(
+                    categories=[category],
+                    kind="special_operation",
+                    category=category,
+                    issuer=ISSUERS,
+                    review_due_on=review_due.isoformat(),
+                    issued_on=(review_due - timedelta(days=3 * 365)).isoformat(),
+                )
+            elif position != "team_leader" and rng.random() < 0.85:
+                row.update(
+                    kind="management_competence",
+                    issued_on=_ago(today, rng.randint(30, 900)),
+                    issuer=ISSUERS,
+                )
+            if "kind" in row:
+                row["number"] = f"T{rng.randint(10**9, 10**10 - 1)}"
+            rows.append({"row": len(rows) + 2, "fields": row})
+    return rows
+
+
+def training_sessions(today, staff):
+    """One annual refresher per demo enterprise for its staff, held last month; the team
+    leaders' training for some. `staff` maps a USCC to [(person id, position)]."""
+    rng = random.Random(TRAINING_SEED)
+    sessions = []
+    for employer, people in sorted(staff.items()):
+        held = _ago(today, rng.randint(20, 60))
+        sessions.append(
+            (
+                {
+                    "uscc": employer,
+                    "topic": "年度安全生产再培训",
+                    "kind": "annual_refresher",
+                    "held_on": held,
+                    "hours": float(rng.choice((8, 12, 16))),
+                    "trainer": "市安全生产培训中心",
+                    "participants": [person for person, _ in people],
+                },
+                "passed",
+            )
+        )
+        leaders = [person for person, position in people if position == "team_leader"]
+        if leaders and rng.random() < 0.6:
+            sessions.append(
+                (
+                    {
+                        "uscc": employer,
+                        "topic": "班组长安全培训",
+                        "kind": "team_leader",
+                        "held_on": held,
+                        "hours": 8.0,
+                        "trainer": "市安全生产培训中心",
+                        "participants": leaders,
+                    },
+                    "passed",
+                )
+            )
+    return sessions

@@ -47,11 +47,17 @@ class Settings:
     # How often overdue hazards are looked for: deadlines are dates, and each look reads every
     # open hazard on the embedded server, so minutes, not seconds.
     escalation_check_seconds: int = 300
+    # How often certificates entering their review window, overdue or expiring become reminders:
+    # review dates are calendar days, so minutes are soon enough.
+    reminder_check_seconds: int = 600
     # Runs a service's clock ahead by this much: for drills and for testing deadlines end to end.
     clock_offset_seconds: int = 0
     # A deployment's own rules: `<dir>/<service>/*.yaml` add rules or override declared ones.
     rules_dir: str = ""
     data_dir: str = ".data"
+    # The secret that encrypts personal ID numbers and keys their look-up hashes
+    # (services/kit/pii.py). No default: a service holding ID numbers refuses to start without one.
+    pii_key: str = ""
 
     @classmethod
     def from_env(cls, environ=None):

@@ -13,13 +13,13 @@ from datetime import timedelta
 import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, MongoClient
-from pymongo.errors import ExecutionTimeout
+from pymongo.errors import BulkWriteError, ExecutionTimeout
 
 from services.kit.config import Settings
 from services.kit.inbox import Inbox
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.outbox import OutboxPublisher, declare_exchanges
-from services.kit.pure.errors import Conflict, InvalidInput, TimedOut
+from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound, TimedOut
 
 DUPLICATE_KEY = 11000
 # The field naming the batch pointer that announced a bulk-inserted document.
@@ -145,6 +145,24 @@ class BaseStore:
         except ExecutionTimeout:
             return None
 
+    def seen(self, collection, identifier, visible, name, projection=None):
+        """The record `identifier` if it satisfies `visible` (the caller's visibility query); one
+        outside the caller's sight looks exactly like a missing one."""
+        document = collection.find_one({"_id": identifier}, projection)
+        if document is None or not matches(visible, document):
+            raise NotFound(f"no {name} {identifier}")
+        return document
+
+    def to_change(self, collection, identifier, visible, name, projection=None):
+        """The record for a command: one that exists but is outside the caller's sight is
+        refused by name (403), not hidden."""
+        document = collection.find_one({"_id": identifier}, projection)
+        if document is None:
+            raise NotFound(f"no {name} {identifier}")
+        if not matches(visible, document):
+            raise Forbidden(f"you may not change {name} {identifier}")
+        return document
+
     @property
     def pending(self):
         """Pointers to documents that may hold unpublished events, written before the events."""
@@ -199,6 +217,30 @@ class BaseStore:
     @property
     def batches(self):
         return self.db.outbox_batches
+
+    def insert_new(self, collection, results):
+        """Insert the documents of [(document, events)] that are not there yet, in one bulk write
+        with their events as one outbox batch (see `announce_batch`); returns the ids that were
+        there already (a repeated import, or a race with another one), whose events are not
+        published."""
+        if not results:
+            return set()
+        batch = self.announce_batch(
+            collection,
+            [(document["_id"], event) for document, events in results for event in events],
+            written=False,
+        )
+        rows = [{**document, OUTBOX: [], BATCH: batch} for document, _ in results]
+        try:
+            collection.insert_many(rows, ordered=False)
+        except BulkWriteError as error:
+            failures = error.details["writeErrors"]
+            if any(failure["code"] != DUPLICATE_KEY for failure in failures):
+                raise
+            return {rows[failure["index"]]["_id"] for failure in failures}
+        finally:
+            self.batch_written(batch)
+        return set()
 
     def batch_written(self, batch):
         """The bulk write of a batch announced with `written=False` is over: relay it now."""

@@ -93,6 +93,16 @@ def wait_until_inspection_knows(api, uscc, timeout=20.0):
     )
 
 
+def wait_until_training_knows(api, uscc, timeout=20.0):
+    """The training service's copy of the registry, filled from registry events, has the
+    enterprise (its people list is 404 until then)."""
+    wait_until(
+        lambda: api.get("/api/v1/persons", params={"uscc": uscc}).status_code == 200,
+        timeout=timeout,
+        message=f"training to learn of enterprise {uscc} from registry events",
+    )
+
+
 def known_enterprise(api, **overrides):
     """An enterprise registered through `api` (with `overrides` on the factory's body), once
     the inspection service knows it."""

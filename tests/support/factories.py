@@ -100,3 +100,54 @@ def png(seed=0):
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+def id_number(born=None):
+    """A valid 居民身份证 number: born in 永登县 (a code valid in every year), random otherwise."""
+    from stdnum.cn import ric
+
+    born = (
+        born
+        or f"{random.randint(1965, 2000)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
+    )
+    first = f"620121{born}{random.randint(0, 999):03d}"
+    return first + ric.calc_check_digit(first + "0")
+
+
+def staff_member(**overrides):
+    """A person's registration body: a welder (special operator) unless overridden."""
+    return {
+        "id_number": id_number(),
+        "name": f"张{secrets.choice('伟敏静强磊军洋')}",
+        "phone": "13800000000",
+        "positions": [{"position": "special_operator", "categories": ["welding_cutting"]}],
+        **overrides,
+    }
+
+
+def certificate_body(person_id, **overrides):
+    """A welding certificate's body (特种作业操作证), issued 400 days ago, with a fresh number;
+    an override of None leaves the field out."""
+    body = {
+        "person_id": person_id,
+        "kind": "special_operation",
+        "category": "welding_cutting",
+        "number": f"T{id_number()}",
+        "issuer": "张掖市应急管理局",
+        "issued_on": day(-400),
+        **overrides,
+    }
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def session_body(person_ids, **overrides):
+    """An 8-hour annual refresher held today for `person_ids`."""
+    return {
+        "topic": "年度安全生产再培训",
+        "kind": "annual_refresher",
+        "held_on": day(0),
+        "hours": 8,
+        "trainer": "市安全生产培训中心",
+        "participants": list(person_ids),
+        **overrides,
+    }

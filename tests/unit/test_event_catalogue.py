@@ -6,8 +6,9 @@ import re
 from services.inspection import events as inspection_events
 from services.kit.pure.envelope import TYPE
 from services.registry import events as registry_events
+from services.training import events as training_events
 
-CATALOGUES = (registry_events, inspection_events)
+CATALOGUES = (registry_events, inspection_events, training_events)
 PUBLISHED = [declared for catalogue in CATALOGUES for declared in catalogue.PUBLISHED]
 
 

@@ -14,6 +14,11 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+# Shapes every service's schemas check the same way.
+USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
+IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
+REGION_FILTER = validate.Regexp(r"^\d{2,6}$", error="must be a division code or its prefix")
+
 # Upper bounds for every number a caller sends. Stored numbers must fit MongoDB's 64-bit integers,
 # and sums of them (penalty totals, indicator counters, daily fines) must fit too, so each bound
 # sits far below 2**63 while far above anything real: the largest direct loss of a Chinese

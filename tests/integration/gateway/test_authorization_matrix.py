@@ -20,13 +20,29 @@ import pytest
 from services import SERVICE_NAMES
 from services.kit.pure import regions
 from services.kit.pure.clock import Clock
-from tests.support.api import COMPANY_PASSWORD, PASSWORD, wait_until_inspection_knows
-from tests.support.factories import SECOND_OFFICER, enterprise, new_uscc, png
+from tests.support.api import (
+    COMPANY_PASSWORD,
+    PASSWORD,
+    wait_until_inspection_knows,
+    wait_until_training_knows,
+)
+from tests.support.factories import (
+    SECOND_OFFICER,
+    certificate_body,
+    enterprise,
+    id_number,
+    new_uscc,
+    png,
+    session_body,
+    staff_member,
+)
 from tests.support.routes import api_routes
 
 INSPECTORS = ("admin", "regulator", "inspector")
 REVIEWERS = ("admin", "regulator")
 ALL_ROLES = ("admin", "regulator", "inspector", "auditor", "agency", "enterprise")
+KEEPERS = ("enterprise", *INSPECTORS)
+TRAINING_READERS = (*KEEPERS, "auditor")
 # The account that plays each role. The auditor's scope is the city, so other counties of the
 # city are in its jurisdiction: it reads them and writes nothing.
 # The agency has an account of its own, so the records it makes here stay out of other tests'
@@ -152,6 +168,45 @@ POLICY = {
         "list", ("admin",)
     ),
     ("GET", "/api/v1/rules"): Rule("list"),
+    # Training: people's records are kept by their enterprise and the bureaus above it; agencies
+    # have no access; only bureaus revoke; the full ID number is for employers and admins.
+    ("GET", "/api/v1/persons"): Rule("list", TRAINING_READERS),
+    ("POST", "/api/v1/persons"): Rule("create", KEEPERS),
+    ("GET", "/api/v1/persons/<string:identifier>"): Rule("read", TRAINING_READERS, target="person"),
+    ("PATCH", "/api/v1/persons/<string:identifier>"): Rule("write", KEEPERS, target="person"),
+    ("POST", "/api/v1/persons/<string:identifier>/positions"): Rule(
+        "write", KEEPERS, target="person"
+    ),
+    ("GET", "/api/v1/persons/<string:identifier>/training"): Rule(
+        "read", TRAINING_READERS, target="person"
+    ),
+    ("GET", "/api/v1/persons/<string:identifier>/id-number"): Rule(
+        "read", ("admin", "enterprise"), target="person"
+    ),
+    ("GET", "/api/v1/certificates"): Rule("list", TRAINING_READERS),
+    ("POST", "/api/v1/certificates"): Rule("create", KEEPERS),
+    ("GET", "/api/v1/certificates/<string:identifier>"): Rule(
+        "read", TRAINING_READERS, target="certificate"
+    ),
+    ("POST", "/api/v1/certificates/<string:identifier>/review"): Rule(
+        "write", KEEPERS, target="certificate"
+    ),
+    ("POST", "/api/v1/certificates/<string:identifier>/revoke"): Rule(
+        "write", REVIEWERS, target="certificate"
+    ),
+    ("GET", "/api/v1/training-sessions"): Rule("list", TRAINING_READERS),
+    ("POST", "/api/v1/training-sessions"): Rule("create", KEEPERS),
+    ("GET", "/api/v1/training-sessions/<string:identifier>"): Rule(
+        "read", TRAINING_READERS, target="session"
+    ),
+    ("POST", "/api/v1/training-sessions/<string:identifier>/results"): Rule(
+        "write", KEEPERS, target="session"
+    ),
+    ("GET", "/api/v1/training/hours/<string:uscc>"): Rule("read", TRAINING_READERS),
+    ("POST", "/api/v1/training/import"): Rule("list", KEEPERS),
+    ("GET", "/api/v1/training/export"): Rule("list", TRAINING_READERS),
+    ("GET", "/api/v1/reminders"): Rule("list", TRAINING_READERS),
+    ("GET", "/api/v1/indicators/training"): Rule("query", (*INSPECTORS, "auditor")),
     ("POST", "/api/v1/evidence"): Rule(
         "create", ("enterprise", "agency", *INSPECTORS), implied_own=True
     ),
@@ -289,7 +344,19 @@ def _world(relation, sign_in, users):
     records["case"] = case["id"]
     records["party"] = case["parties"][0]["party_id"]
     records["accident"] = _ok(admin.post("/api/v1/accidents", json=accident_body(uscc)))["id"]
+    records.update(_training_records(admin, uscc))
     return World(relation, region, uscc, spare, company, company_user, records)
+
+
+def _training_records(admin, uscc):
+    """A welder of the enterprise, his certificate and a session he attended."""
+    wait_until_training_knows(admin, uscc)
+    person = _ok(admin.post("/api/v1/persons", json=staff_member(uscc=uscc)))["id"]
+    certificate = _ok(admin.post("/api/v1/certificates", json=certificate_body(person)))["id"]
+    session = _ok(admin.post("/api/v1/training-sessions", json=session_body([person], uscc=uscc)))[
+        "id"
+    ]
+    return {"person": person, "certificate": certificate, "session": session}
 
 
 def accident_body(uscc):
@@ -452,6 +519,37 @@ def _request(method, rule_path, world, role, account):
         }
         if method == "POST"
         else {},
+        "/api/v1/persons": {"json": staff_member(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/persons/<string:identifier>": {"json": {"phone": "13900000000"}}
+        if method == "PATCH"
+        else {},
+        "/api/v1/persons/<string:identifier>/positions": {"json": {"position": "team_leader"}},
+        "/api/v1/certificates": {"json": certificate_body(world.records["person"])}
+        if method == "POST"
+        else {},
+        "/api/v1/certificates/<string:identifier>/review": {
+            "json": {"reviewed_on": today(), "hours": 8, "result": "passed"}
+        },
+        "/api/v1/certificates/<string:identifier>/revoke": {
+            "json": {"action": "suspend", "reason": "违章作业，暂扣"}
+        },
+        "/api/v1/training-sessions": {"json": session_body([world.records["person"]], uscc=uscc)}
+        if method == "POST"
+        else {},
+        "/api/v1/training-sessions/<string:identifier>/results": {
+            "json": {"results": [{"person_id": world.records["person"], "result": "passed"}]}
+        },
+        "/api/v1/training/import": {
+            "files": {
+                "file": (
+                    "台账.csv",
+                    (f"身份证号,姓名,统一社会信用代码\n{id_number()},王伟,{uscc}\n").encode(),
+                )
+            }
+        },
+        "/api/v1/indicators/training": {
+            "params": {"region": world.region, "year": Clock().today().year}
+        },
     }
     return bodies.get(rule_path, {})
 

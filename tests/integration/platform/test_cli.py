@@ -41,6 +41,7 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     second = anjian(settings, "seed-demo")
     assert "demo enterprises: already there (300)" in second.stdout
     assert "demo users: 0 new" in second.stdout
+    assert "demo training: already there" in second.stdout, first.stdout + second.stdout
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (

@@ -12,6 +12,7 @@ import time
 import pytest
 import requests
 
+from services import SERVICE_NAMES
 from tests.support.api import PASSWORD, assert_problem
 from tests.support.waiting import wait_until
 from tools.isolated import Components, free_port
@@ -65,6 +66,5 @@ def test_readiness_answers_within_2_seconds_naming_the_database_when_it_is_down(
     assert {name for name, check in checks.items() if check["status"] == "up"} == {
         "broker",
         "object_store",
-        "registry",
-        "inspection",
+        *SERVICE_NAMES,
     }

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from gateway.auth import UserStore
+from services import COMPONENTS
 from services.kit.mongo import connect
 from services.kit.pure.actor import Actor
 from tests.support.api import PASSWORD
@@ -52,7 +53,7 @@ def full_registry(infrastructure, settings, tmp_path_factory):
     UserStore(mongo[private.database("gateway")]).create(ADMIN.user_id, PASSWORD, "admin", "000000")
     platform = Components(private)
     try:
-        for component in ("registry", "inspection", "gateway"):
+        for component in COMPONENTS:
             platform.start(component)
         platform.wait_ready()
         yield platform, mongo[private.database("inspection")], [d["_id"] for d in documents]

@@ -56,6 +56,10 @@ def test_every_list_sends_the_one_pagination_header():
         "/api/v1/enforcement-cases",
         "/api/v1/inspection-plans",
         "/api/v1/accidents",
+        "/api/v1/persons",
+        "/api/v1/certificates",
+        "/api/v1/training-sessions",
+        "/api/v1/reminders",
     }
     assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
         path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists

@@ -1,0 +1,110 @@
+"""A service's copy of another service's records, fed by its events: the newest event wins.
+
+Each copy document remembers the time of the event it was last written from. A write applies only
+where that time is older, so a repeated or late event changes nothing (its filter misses and its
+upsert collides with the newer document), and the handlers need no inbox markers.
+
+`EnterpriseCopy` (a store mixin) and `RegistryCopy` (a service mixin) keep the copy every
+service needs of the registry's enterprises: which exist, where, in which industry, whether open.
+"""
+
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from services.kit.batching import batched_handler
+from services.kit.mongo import DUPLICATE_KEY
+from services.kit.pure.envelope import event_type
+
+REGISTRY = "registry"
+ENTERPRISE_REGISTERED = event_type(REGISTRY, "enterprise", "registered")
+ENTERPRISE_UPDATED = event_type(REGISTRY, "enterprise", "updated")
+ENTERPRISE_STATUS_CHANGED = event_type(REGISTRY, "enterprise", "status_changed")
+# What a copy keeps of each enterprise's snapshot.
+ENTERPRISE_FIELDS = (
+    "uscc",
+    "name",
+    "region_code",
+    "industry",
+    "risk_features",
+    "status",
+    "above_scale",
+)
+
+
+def keep_newest(collection, changes, upsert=True):
+    """[(id, fields, event time)]: each written unless a newer event was, in one round trip."""
+    if not changes:
+        return
+    try:
+        collection.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": identifier, "event_time": {"$lt": when}},
+                    {"$set": {**fields, "event_time": when}},
+                    upsert=upsert,
+                )
+                for identifier, fields, when in changes
+            ],
+            ordered=False,
+        )
+    except BulkWriteError as error:
+        if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
+            raise
+
+
+class EnterpriseCopy:
+    """Mixin for a BaseStore: the copy of the registry's enterprises in `enterprises`."""
+
+    def enterprise(self, uscc):
+        return self.db.enterprises.find_one({"_id": uscc})
+
+    def enterprises_named(self, usccs):
+        return {
+            enterprise["_id"]: enterprise
+            for enterprise in self.db.enterprises.find({"_id": {"$in": list(usccs)}})
+        }
+
+    def remember_enterprises(self, snapshots):
+        """[(snapshot, event time)]: the newest of each enterprise is kept."""
+        keep_newest(
+            self.db.enterprises,
+            [(snapshot["uscc"], snapshot, when) for snapshot, when in snapshots],
+        )
+
+    def remember_statuses(self, changes):
+        """[(uscc, status, event time)], for enterprises the copy holds."""
+        keep_newest(
+            self.db.enterprises,
+            [(uscc, {"status": status}, when) for uscc, status, when in changes],
+            upsert=False,
+        )
+
+
+class RegistryCopy:
+    """Mixin for a service whose store is an EnterpriseCopy: the registry's events keep it.
+
+    The copy keeps the newest snapshot per enterprise, so a repeated or late event changes
+    nothing: the handlers need no inbox markers and take their events in batches.
+    """
+
+    @batched_handler(REGISTRY, ENTERPRISE_REGISTERED)
+    def handle_enterprise_registered(self, received):
+        self._remember(received)
+
+    @batched_handler(REGISTRY, ENTERPRISE_UPDATED)
+    def handle_enterprise_updated(self, received):
+        self._remember(received)
+
+    @batched_handler(REGISTRY, ENTERPRISE_STATUS_CHANGED)
+    def handle_enterprise_status_changed(self, received):
+        self.store.remember_statuses(
+            [(event["subject"], event["data"]["to"], event["time"]) for event in received]
+        )
+
+    def _remember(self, received):
+        self.store.remember_enterprises(
+            [
+                ({key: event["data"].get(key) for key in ENTERPRISE_FIELDS}, event["time"])
+                for event in received
+            ]
+        )

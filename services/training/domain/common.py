@@ -1,0 +1,98 @@
+"""What every training aggregate shares: the service's name, ids, events and who may write about
+an enterprise's people."""
+
+import hashlib
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from services.kit.pure.actor import Actor
+from services.kit.pure.commands import Document, Event
+from services.kit.pure.envelope import make_event
+from services.kit.pure.errors import Forbidden, InvalidInput
+
+SERVICE = "training"
+# Bureaus that may correct any record in their jurisdiction, and revoke certificates.
+REGULATORS = ("admin", "regulator")
+# Who keeps an enterprise's staff records: the enterprise itself and the bureaus above it.
+KEEPERS = ("enterprise", "admin", "regulator", "inspector")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def person_id(id_key: str) -> str:
+    """A person's id, from the keyed hash of their ID number: one id per number, found by it
+    without a scan, and no more revealing than the person key every event carries."""
+    return id_key[:32]
+
+
+def certificate_id(kind: str | None, number: str) -> str:
+    """A certificate's id, from its kind and number: one record per certificate, found by them
+    without a scan."""
+    return hashlib.sha256(f"{kind}\n{number}".encode()).hexdigest()[:32]
+
+
+def event(
+    entity: str, verb: str, subject: str, region_code: str, now: datetime, data: dict[str, Any]
+) -> Event:
+    return make_event(
+        service=SERVICE,
+        entity=entity,
+        verb=verb,
+        subject=subject,
+        data=data,
+        region_code=region_code,
+        now=now,
+    )
+
+
+def audit(actor: Actor, now: datetime, action: str, **details: Any) -> dict[str, Any]:
+    return {"at": now, "user_id": actor.user_id, "role": actor.role, "action": action, **details}
+
+
+def require_keeper(enterprise: Document, actor: Actor) -> None:
+    """Writes about an enterprise's people: its own users, or a bureau whose jurisdiction it is
+    in. Anyone else is refused by name."""
+    actor.require_can_write()
+    if actor.role == "enterprise":
+        if enterprise["uscc"] != actor.uscc:
+            raise Forbidden("an enterprise user manages only its own staff")
+        return
+    actor.require_role(*KEEPERS)
+    if not actor.sees_region(enterprise["region_code"]):
+        raise Forbidden(
+            f"enterprise {enterprise['uscc']} is outside your jurisdiction",
+            {"uscc": ["outside your jurisdiction"]},
+        )
+
+
+def known_enterprise(enterprise: Document | None, uscc: str) -> Document:
+    """The employer a command names, which this service's copy of the registry must hold."""
+    if enterprise is None:
+        raise InvalidInput(
+            f"enterprise {uscc} is not known to the training service",
+            {"uscc": ["unknown enterprise"]},
+        )
+    if enterprise.get("status") == "closed":
+        raise InvalidInput(f"enterprise {uscc} is closed", {"uscc": ["closed enterprise"]})
+    return enterprise
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def day_of(value: str | date | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
