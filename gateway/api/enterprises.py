@@ -1,15 +1,15 @@
 """Enterprise registry routes: scoped by the caller's jurisdiction here and again in the service."""
 
-import io
-
-from flask import g, send_file
+from flask import g
 from flask.views import MethodView
 from marshmallow import RAISE, fields
 
 from gateway.blueprint import Route, ServiceBlueprint
+from gateway.interchange import import_report, xlsx_download
 from services.kit.pure.actor import WRITERS
-from services.kit.pure.errors import InvalidInput, NotFound
+from services.kit.pure.errors import NotFound
 from services.kit.pure.schemas import PageSchema, StrictSchema
+from services.kit.spreadsheets import XLSX_TYPE
 from services.registry import spreadsheet
 from services.registry.schemas import (
     AuditEntrySchema,
@@ -21,7 +21,6 @@ from services.registry.schemas import (
     StatusChangeSchema,
 )
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_PAGE = 200
 
 
@@ -142,22 +141,7 @@ class EnterpriseImport(MethodView):
         _writer()
         upload = upload["file"]
         rows = spreadsheet.read_rows(upload.stream, upload.filename or "")
-        send = blp.caller()
-        report = spreadsheet.send_in_chunks(
-            rows, lambda chunk: send("import_rows", chunk), in_flight=2
-        )
-        if not report:
-            raise InvalidInput("the file holds no enterprise rows", {"file": ["no rows"]})
-        counts = {
-            result: sum(1 for line in report if line["result"] == result)
-            for result in ("created", "exists", "invalid")
-        }
-        return {
-            "created": counts["created"],
-            "existing": counts["exists"],
-            "invalid": counts["invalid"],
-            "rows": report,
-        }
+        return import_report(rows, blp.caller(), "import_rows", "the file holds no enterprise rows")
 
 
 @blp.route("/export")
@@ -171,12 +155,7 @@ class EnterpriseExport(MethodView):
     )
     def get(self, query):
         """Export the enterprises you may see (same filters as the list) to .xlsx"""
-        buffer = io.BytesIO()
-        spreadsheet.write_xlsx(_all_pages(query), buffer)
-        buffer.seek(0)
-        return send_file(
-            buffer, mimetype=XLSX_TYPE, as_attachment=True, download_name="enterprises.xlsx"
-        )
+        return xlsx_download(spreadsheet.write_xlsx, _all_pages(query), "enterprises.xlsx")
 
 
 def _all_pages(query):

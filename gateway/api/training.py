@@ -2,17 +2,15 @@
 hours, reminders, the target-7 indicators, and the ledger's import and export. The training
 service checks every rule again; the gateway authenticates, validates the shape and forwards."""
 
-import io
-
-from flask import send_file
 from flask.views import MethodView
 from marshmallow import RAISE, fields
 
 from gateway.blueprint import Route, ServiceBlueprint
+from gateway.interchange import import_report, xlsx_download
 from gateway.platform import platform
 from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.pure.schemas import StrictSchema
-from services.kit.spreadsheets import XLSX_TYPE, send_in_chunks
+from services.kit.spreadsheets import XLSX_TYPE
 from services.training import schemas, spreadsheet
 
 EXPORT_PAGE = 200
@@ -220,20 +218,7 @@ class LedgerImport(MethodView):
         method, rows = spreadsheet.read_rows(
             upload.stream, upload.filename or "", max_rows=MAX_IMPORT_ROWS
         )
-        send = blp.caller()
-        report = send_in_chunks(rows, lambda chunk: send(method, chunk), in_flight=2)
-        if not report:
-            raise InvalidInput("the file holds no rows", {"file": ["no rows"]})
-        counts = {
-            result: sum(1 for line in report if line["result"] == result)
-            for result in ("created", "exists", "invalid")
-        }
-        return {
-            "created": counts["created"],
-            "existing": counts["exists"],
-            "invalid": counts["invalid"],
-            "rows": report,
-        }
+        return import_report(rows, blp.caller(), method, "the file holds no rows")
 
 
 @blp.route("/training/export")
@@ -249,12 +234,7 @@ class LedgerExport(MethodView):
     )
     def get(self, query):
         """Export the ledger of an enterprise or a jurisdiction to .xlsx"""
-        buffer = io.BytesIO()
-        spreadsheet.write_xlsx(_all_pages(query), buffer)
-        buffer.seek(0)
-        return send_file(
-            buffer, mimetype=XLSX_TYPE, as_attachment=True, download_name="training-ledger.xlsx"
-        )
+        return xlsx_download(spreadsheet.write_xlsx, _all_pages(query), "training-ledger.xlsx")
 
 
 def _all_pages(query):

@@ -50,6 +50,8 @@ from services.inspection.schemas import (
 )
 from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
+from services.kit.copies import RegistryCopy
+from services.kit.counters import event_changes
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import Conflict, Forbidden
@@ -73,7 +75,7 @@ def page_of(found, query):
     }
 
 
-class InspectionService(ServiceBase):
+class InspectionService(RegistryCopy, ServiceBase):
     name = SERVICE
     store = MongoStore(name, InspectionStore)
     rules = Rules(checks=RULE_CHECKS)
@@ -529,40 +531,7 @@ class InspectionService(ServiceBase):
         if self.store.knows_no_enterprise():
             self.store.replace_request(*enterprises.registry_copy_request(self.clock.now()))
 
-    # The read model keeps the newest snapshot per enterprise, so a repeated or late event changes
-    # nothing: the handlers need no inbox markers and take their events in batches.
-    @batched_handler(events.REGISTRY, events.ENTERPRISE_REGISTERED)
-    def handle_enterprise_registered(self, received):
-        self._remember(received)
-
-    @batched_handler(events.REGISTRY, events.ENTERPRISE_UPDATED)
-    def handle_enterprise_updated(self, received):
-        self._remember(received)
-
-    @batched_handler(events.REGISTRY, events.ENTERPRISE_STATUS_CHANGED)
-    def handle_enterprise_status_changed(self, received):
-        self.store.remember_statuses(
-            [(event["subject"], event["data"]["to"], event["time"]) for event in received]
-        )
-
-    def _remember(self, received):
-        self.store.remember_enterprises(
-            [
-                (
-                    {key: event["data"].get(key) for key in enterprises.READ_MODEL_FIELDS},
-                    event["time"],
-                )
-                for event in received
-            ]
-        )
-
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)
     def handle_own_event_for_indicators(self, received):
-        self.store.add_to_counters(
-            [
-                (event["id"], *change)
-                for event in received
-                for change in indicators.counter_deltas(event)
-            ]
-        )
+        self.store.add_to_counters(event_changes(received, indicators.counter_deltas))

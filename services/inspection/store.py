@@ -7,20 +7,16 @@ query, so the two can never drift apart.
 
 from datetime import date
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING
 
-from services.kit.batching import BATCH_PREFETCH
-from services.kit.mongo import DUPLICATE_KEY, BaseStore, matches, prefix_pattern, within_region
+from services.kit.copies import EnterpriseCopy
+from services.kit.counters import Counters
+from services.kit.mongo import BaseStore, matches, prefix_pattern, within_region
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.errors import Forbidden, InvalidInput, NotFound
+from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.pure.schemas import page_bounds
 
 HIDDEN = {OUTBOX: 0}
-# Event ids an indicator document remembers, to skip a redelivered event: more than all the
-# messages its consumers may hold unacknowledged at once (a kill redelivers them all), for up to
-# five copies of the service.
-APPLIED_KEPT = 5 * BATCH_PREFETCH
 OPEN_STATES = {"$ne": "closed"}
 NEWEST_FIRST = (("_id", DESCENDING),)
 
@@ -77,11 +73,15 @@ KINDS = {
 }
 
 
-class InspectionStore(BaseStore):
+class InspectionStore(EnterpriseCopy, BaseStore):
     @property
     def enterprises(self):
         """The read model of registry enterprises, fed by registry events."""
         return self.db.enterprises
+
+    @property
+    def indicators(self):
+        return Counters(self.db.indicators)
 
     def ensure_indexes(self):
         for collection in (
@@ -99,12 +99,9 @@ class InspectionStore(BaseStore):
         self.db.self_inspections.create_index([("uscc", ASCENDING), ("month", ASCENDING)])
         self.db.evidence.create_index("sha256")
         self.db.accidents.create_index([("occurred_region_code", ASCENDING), ("_id", ASCENDING)])
-        self.db.indicators.create_index([("region_code", ASCENDING), ("year", ASCENDING)])
+        self.indicators.ensure_indexes()
 
-    # --- read model of enterprises ---
-
-    def enterprise(self, uscc):
-        return self.enterprises.find_one({"_id": uscc})
+    # --- read model of enterprises (EnterpriseCopy) ---
 
     def replace_request(self, request, events):
         """Store a request to another service with its events, then publish them; a newer one
@@ -125,44 +122,6 @@ class InspectionStore(BaseStore):
             )
         )
 
-    def remember_enterprises(self, snapshots):
-        """Keep the newest snapshot of each enterprise: [(snapshot, event time)], one round trip.
-
-        An older event arriving late changes nothing: a newer copy makes the filter miss and the
-        upsert collide with it.
-        """
-        self._newest_wins(
-            [
-                UpdateOne(
-                    {"_id": snapshot["uscc"], "event_time": {"$lt": when}},
-                    {"$set": {**snapshot, "event_time": when}},
-                    upsert=True,
-                )
-                for snapshot, when in snapshots
-            ]
-        )
-
-    def remember_statuses(self, changes):
-        """[(uscc, status, event time)]: each applied unless a newer event was already."""
-        self._newest_wins(
-            [
-                UpdateOne(
-                    {"_id": uscc, "event_time": {"$lt": when}},
-                    {"$set": {"status": status, "event_time": when}},
-                )
-                for uscc, status, when in changes
-            ]
-        )
-
-    def _newest_wins(self, updates):
-        if not updates:
-            return
-        try:
-            self.enterprises.bulk_write(updates, ordered=False)
-        except BulkWriteError as error:
-            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
-                raise
-
     def enterprise_seen_by(self, uscc, actor):
         document = self.enterprise(uscc)
         if document is None or not matches(records_visible_to(actor), document):
@@ -174,21 +133,13 @@ class InspectionStore(BaseStore):
     def _seen(self, kind, identifier, actor):
         """A record the caller may see; one outside its sight looks exactly like a missing one."""
         collection, visible_to, name = KINDS[kind]
-        document = self.db[collection].find_one({"_id": identifier}, HIDDEN)
-        if document is None or not matches(visible_to(actor), document):
-            raise NotFound(f"no {name} {identifier}")
-        return document
+        return self.seen(self.db[collection], identifier, visible_to(actor), name, HIDDEN)
 
     def _to_change(self, kind, identifier, actor):
         """A record for a command; writes name the refusal: it exists, but not for this caller."""
         actor.require_can_write()
         collection, visible_to, name = KINDS[kind]
-        document = self.db[collection].find_one({"_id": identifier}, HIDDEN)
-        if document is None:
-            raise NotFound(f"no {name} {identifier}")
-        if not matches(visible_to(actor), document):
-            raise Forbidden(f"you may not change {name} {identifier}")
-        return document
+        return self.to_change(self.db[collection], identifier, visible_to(actor), name, HIDDEN)
 
     def _save(self, kind, before, after, events):
         """Store a command's result (a new record when `before` is None); returns the record as
@@ -385,58 +336,8 @@ class InspectionStore(BaseStore):
     # --- indicators ---
 
     def add_to_counters(self, changes):
-        """Apply each event's amounts once: [(event id, county, year, {counter: amount})].
-
-        One write per county and year, whatever the number of events, recording their ids in the
-        same write (see _add_once).
-        """
-        by_document = {}
-        for event_id, county, year, amounts in changes:
-            by_document.setdefault((county, year), {})[event_id] = amounts
-        for (county, year), amounts_by_event in by_document.items():
-            self._add_once(county, year, amounts_by_event)
-
-    def _add_once(self, county, year, amounts_by_event):
-        """Add the amounts of the events not applied yet, and record their ids, in one write.
-
-        If any of the ids is there already the filter matches nothing and the upsert collides with
-        the existing document: the events already applied are dropped and the rest tried again.
-        Only the latest ids are kept, since a redelivery comes within moments and the list must not
-        grow with every event; it is trimmed by a second write once it holds twice that many
-        ($push's $slice is not portable).
-        """
-        key = f"{county}:{year}"
-        while amounts_by_event:
-            totals = {}
-            for amounts in amounts_by_event.values():
-                for name, amount in amounts.items():
-                    totals[f"counters.{name}"] = totals.get(f"counters.{name}", 0) + amount
-            ids = list(amounts_by_event)
-            try:
-                document = self.db.indicators.find_one_and_update(
-                    {"_id": key, "applied": {"$nin": ids}},
-                    {
-                        "$inc": totals,
-                        "$set": {"region_code": county, "year": year},
-                        "$push": {"applied": {"$each": ids}},
-                    },
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-            except DuplicateKeyError:
-                applied = set(self.db.indicators.find_one({"_id": key}, {"applied": 1})["applied"])
-                amounts_by_event = {
-                    event_id: amounts
-                    for event_id, amounts in amounts_by_event.items()
-                    if event_id not in applied
-                }
-                continue
-            applied = document["applied"]
-            if len(applied) >= 2 * APPLIED_KEPT:
-                self.db.indicators.update_one(
-                    {"_id": key}, {"$pullAll": {"applied": applied[:-APPLIED_KEPT]}}
-                )
-            return
+        """Apply each event's amounts once: [(event id, county, year, {counter: amount})]."""
+        self.indicators.add(changes)
 
     def counters_by_county(self, prefix, year):
         """{county: {counter: amount}} for the counties under `prefix`: one document each."""

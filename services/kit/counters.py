@@ -19,6 +19,12 @@ from services.kit.mongo import prefix_pattern
 APPLIED_KEPT = 5 * BATCH_PREFETCH
 
 
+def event_changes(received, counter_deltas):
+    """What a batch of events adds, for `Counters.add`: `counter_deltas(event)` gives an event's
+    [(county, year, {counter: amount})]."""
+    return [(event["id"], *change) for event in received for change in counter_deltas(event)]
+
+
 class Counters:
     def __init__(self, collection):
         self.collection = collection

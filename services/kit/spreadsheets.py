@@ -44,14 +44,15 @@ def text(value):
     return str(value)
 
 
-def iso_date(value):
-    """A date cell, or date text in the forms people type, as YYYY-MM-DD; else the text."""
+def iso_date(value, *, pattern=DATE_TEXT):
+    """A date cell, or date text in the forms people type (`pattern`: year, month, day), as
+    YYYY-MM-DD; else the text."""
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     written = text(value)
-    match = DATE_TEXT.fullmatch(written)
+    match = pattern.fullmatch(written)
     if match:
         try:
             return date(*map(int, match.groups())).isoformat()

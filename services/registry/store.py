@@ -5,11 +5,10 @@ enterprise check the document they read against that same query.
 """
 
 from pymongo import ASCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from services.kit.mongo import (
     BATCH,
-    DUPLICATE_KEY,
     BaseStore,
     literal_pattern,
     matches,
@@ -88,24 +87,7 @@ class RegistryStore(BaseStore):
         The registrations' events go in one batch pointer, not in each document's outbox, so the
         import costs one outbox write and the relay removes nothing document by document.
         """
-        if not registrations:
-            return set()
-        batch = self.announce_batch(
-            self.enterprises,
-            [(document["_id"], event) for document, events in registrations for event in events],
-            written=False,
-        )
-        rows = [{**document, OUTBOX: [], BATCH: batch} for document, _ in registrations]
-        try:
-            self.enterprises.insert_many(rows, ordered=False)
-        except BulkWriteError as error:
-            duplicates = [e for e in error.details["writeErrors"] if e["code"] == DUPLICATE_KEY]
-            if len(duplicates) != len(error.details["writeErrors"]):
-                raise
-            return {rows[e["index"]]["_id"] for e in duplicates}
-        finally:
-            self.batch_written(batch)
-        return set()
+        return self.insert_new(self.enterprises, registrations)
 
     def enterprises_from(self, position, count):
         """`count` enterprises from `position` on, in the store's stable list order."""

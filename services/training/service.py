@@ -3,6 +3,7 @@ person, certificate, session, reminder and indicator rules."""
 
 from services.kit.batching import batched_handler
 from services.kit.copies import RegistryCopy
+from services.kit.counters import event_changes
 from services.kit.mongo import MongoStore
 from services.kit.pii import PiiProtection
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
@@ -522,10 +523,4 @@ class TrainingService(RegistryCopy, ServiceBase):
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)
     def handle_own_event_for_indicators(self, received):
-        self.store.add_to_counters(
-            [
-                (event["id"], *change)
-                for event in received
-                for change in indicators.counter_deltas(event)
-            ]
-        )
+        self.store.add_to_counters(event_changes(received, indicators.counter_deltas))

@@ -1,37 +1,20 @@
 """What every inspection aggregate shares: the service's name, its roles, ids, events, and who
 may write about an enterprise."""
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 
 from services.kit.pure.actor import Actor
 from services.kit.pure.clock import CHINA
-from services.kit.pure.commands import Document, Event
-from services.kit.pure.envelope import make_event
+from services.kit.pure.commands import Document
+from services.kit.pure.commands import new_id as new_id  # re-exported for the aggregates
+from services.kit.pure.envelope import ServiceEvents
 from services.kit.pure.errors import Forbidden, InvalidInput
 
 SERVICE = "inspection"
+event = ServiceEvents(SERVICE)
 INSPECTORS = ("admin", "regulator", "inspector")
 REVIEWERS = ("admin", "regulator")
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def event(
-    entity: str, verb: str, subject: str, region_code: str, now: datetime, data: dict[str, Any]
-) -> Event:
-    return make_event(
-        service=SERVICE,
-        entity=entity,
-        verb=verb,
-        subject=subject,
-        data=data,
-        region_code=region_code,
-        now=now,
-    )
 
 
 def china_day(moment: datetime) -> date:

@@ -6,16 +6,6 @@ from services.inspection.domain.common import event, new_id
 from services.kit.pure.commands import Result
 from services.kit.pure.regions import NATIONWIDE
 
-# What the copy keeps of each enterprise's snapshot.
-READ_MODEL_FIELDS = (
-    "uscc",
-    "name",
-    "region_code",
-    "industry",
-    "risk_features",
-    "status",
-    "above_scale",
-)
 REGISTRY_COPY_REQUEST = "registry-copy"
 
 

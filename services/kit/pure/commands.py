@@ -6,8 +6,14 @@ The store writes both in one document write; a command that changes nothing retu
 as it was and no events, and nothing is written.
 """
 
+import uuid
 from typing import Any
 
 Document = dict[str, Any]
 Event = dict[str, Any]
 Result = tuple[Document, list[Event]]
+
+
+def new_id() -> str:
+    """A new record's id."""
+    return uuid.uuid4().hex

@@ -47,6 +47,32 @@ def make_event(
     }
 
 
+@dataclass(frozen=True)
+class ServiceEvents:
+    """A domain's `event(entity, verb, subject, region_code, now, data)`: events of `service`."""
+
+    service: str
+
+    def __call__(
+        self,
+        entity: str,
+        verb: str,
+        subject: str,
+        region_code: str,
+        now: datetime,
+        data: dict[str, Any],
+    ) -> dict[str, Any]:
+        return make_event(
+            service=self.service,
+            entity=entity,
+            verb=verb,
+            subject=subject,
+            data=data,
+            region_code=region_code,
+            now=now,
+        )
+
+
 class EnvelopeSchema(Schema):
     """Validates envelopes on the way in; unknown extension attributes are tolerated."""
 

@@ -2,24 +2,21 @@
 an enterprise's people."""
 
 import hashlib
-import uuid
 from datetime import date, datetime
 from typing import Any
 
 from services.kit.pure.actor import Actor
-from services.kit.pure.commands import Document, Event
-from services.kit.pure.envelope import make_event
+from services.kit.pure.commands import Document
+from services.kit.pure.commands import new_id as new_id  # re-exported for the aggregates
+from services.kit.pure.envelope import ServiceEvents
 from services.kit.pure.errors import Forbidden, InvalidInput
 
 SERVICE = "training"
+event = ServiceEvents(SERVICE)
 # Bureaus that may correct any record in their jurisdiction, and revoke certificates.
 REGULATORS = ("admin", "regulator")
 # Who keeps an enterprise's staff records: the enterprise itself and the bureaus above it.
 KEEPERS = ("enterprise", "admin", "regulator", "inspector")
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def person_id(id_key: str) -> str:
@@ -32,20 +29,6 @@ def certificate_id(kind: str | None, number: str) -> str:
     """A certificate's id, from its kind and number: one record per certificate, found by them
     without a scan."""
     return hashlib.sha256(f"{kind}\n{number}".encode()).hexdigest()[:32]
-
-
-def event(
-    entity: str, verb: str, subject: str, region_code: str, now: datetime, data: dict[str, Any]
-) -> Event:
-    return make_event(
-        service=SERVICE,
-        entity=entity,
-        verb=verb,
-        subject=subject,
-        data=data,
-        region_code=region_code,
-        now=now,
-    )
 
 
 def audit(actor: Actor, now: datetime, action: str, **details: Any) -> dict[str, Any]:
