@@ -33,6 +33,8 @@ CATEGORY = validate.Regexp(r"^[a-z_]{1,40}$", error="an operation category code"
 # No safety training or review lasts longer than a month of full days.
 MAX_HOURS = 24 * 31
 HOURS = validate.Range(min=0, max=MAX_HOURS, min_inclusive=False)
+# An ID number as sent: checked in full (checksum, birth date, region) by the domain.
+ID_NUMBER = validate.Length(min=15, max=20)
 
 
 class PositionSchema(StrictSchema):
@@ -52,7 +54,7 @@ class PositionChangeSchema(PositionSchema):
 class PersonCreateSchema(StrictSchema):
     id_number = fields.String(
         required=True,
-        validate=validate.Length(min=15, max=20),
+        validate=ID_NUMBER,
         metadata={"description": "居民身份证号码 (18 characters)"},
     )
     name = fields.String(required=True, validate=NAME)
@@ -70,12 +72,22 @@ class PersonUpdateSchema(StrictSchema):
     phone = fields.String(validate=PHONE)
 
 
-class PersonQuerySchema(PageSchema):
+class ScopeQuerySchema(StrictSchema):
+    """Whose records a list or an export covers: a region (or a prefix of one) and an
+    enterprise."""
+
     region = fields.String(validate=REGION_FILTER)
     uscc = fields.String(validate=USCC)
+
+
+class ScopedPageSchema(ScopeQuerySchema, PageSchema):
+    """A page of the records in a scope (the page fields first, as in every paged query)."""
+
+
+class PersonQuerySchema(ScopedPageSchema):
     position = fields.String(validate=validate.OneOf(POSITIONS))
     id_number = fields.String(
-        validate=validate.Length(min=15, max=20),
+        validate=ID_NUMBER,
         metadata={"description": "find one person by ID number (looked up by its keyed hash)"},
     )
 
@@ -95,9 +107,7 @@ class CertificateCreateSchema(StrictSchema):
     review_due_on = fields.Date(metadata={"description": "default: issue date + review cycle"})
 
 
-class CertificateQuerySchema(PageSchema):
-    region = fields.String(validate=REGION_FILTER)
-    uscc = fields.String(validate=USCC)
+class CertificateQuerySchema(ScopedPageSchema):
     person_id = fields.String(validate=IDENTIFIER)
     kind = fields.String(validate=validate.Length(min=1, max=40))
 
@@ -158,15 +168,11 @@ class ResultsSchema(StrictSchema):
     )
 
 
-class SessionQuerySchema(PageSchema):
-    region = fields.String(validate=REGION_FILTER)
-    uscc = fields.String(validate=USCC)
+class SessionQuerySchema(ScopedPageSchema):
     kind = fields.String(validate=validate.OneOf(SESSION_KINDS))
 
 
-class ReminderQuerySchema(PageSchema):
-    region = fields.String(validate=REGION_FILTER)
-    uscc = fields.String(validate=USCC)
+class ReminderQuerySchema(ScopedPageSchema):
     kind = fields.String(validate=validate.Length(min=1, max=40))
 
 
@@ -175,9 +181,8 @@ class TrainingIndicatorQuerySchema(StrictSchema):
     year = Year(required=True, strict=False)
 
 
-class ExportQuerySchema(StrictSchema):
-    region = fields.String(validate=REGION_FILTER)
-    uscc = fields.String(validate=USCC)
+class ExportQuerySchema(ScopeQuerySchema):
+    """An export covers a scope whole: no pages."""
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -260,10 +265,15 @@ class HoursBasisOut(Schema):
     annual = fields.Float()
 
 
-class HoursOut(Schema):
+class PersonNamedOut(Schema):
+    """How an answer names a person: never by the ID number, only its masked form."""
+
     person_id = fields.String()
     name = fields.String()
     id_masked = fields.String()
+
+
+class HoursOut(PersonNamedOut):
     year = fields.Integer()
     hours = fields.Float()
     required = fields.Float()
@@ -332,10 +342,7 @@ class CertificateOut(Schema):
     updated_at = fields.String()
 
 
-class ParticipantOut(Schema):
-    person_id = fields.String()
-    name = fields.String()
-    id_masked = fields.String()
+class ParticipantOut(PersonNamedOut):
     result = fields.String(allow_none=True)
 
 
@@ -422,7 +429,7 @@ class ImportReportOut(Schema):
 class ImportRowSchema(StrictSchema):
     """One row of a ledger import: a person, and optionally one certificate they hold."""
 
-    id_number = fields.String(required=True, validate=validate.Length(min=15, max=20))
+    id_number = fields.String(required=True, validate=ID_NUMBER)
     name = fields.String(required=True, validate=NAME)
     uscc = fields.String(validate=USCC)
     phone = fields.String(validate=PHONE)
@@ -443,7 +450,7 @@ class ImportRowSchema(StrictSchema):
 class RecordRowSchema(StrictSchema):
     """One row of a training-records import: a participant of a session and their result."""
 
-    id_number = fields.String(required=True, validate=validate.Length(min=15, max=20))
+    id_number = fields.String(required=True, validate=ID_NUMBER)
     uscc = fields.String(validate=USCC)
     held_on = fields.Date(required=True)
     topic = fields.String(required=True, validate=TEXT)

@@ -113,16 +113,11 @@ def issue(
         "version": 1,
         "history": [audit(actor, now, "issued")],
     }
-    return certificate, [
-        event(
-            "certificate",
-            "issued",
-            certificate["_id"],
-            certificate["region_code"],
-            now,
-            _facts(certificate),
-        )
-    ]
+    return certificate, [_event(certificate, "issued", now, _facts(certificate))]
+
+
+def _event(certificate: Document, verb: str, now: datetime, data: dict[str, Any]) -> Event:
+    return event("certificate", verb, certificate["_id"], certificate["region_code"], now, data)
 
 
 def _facts(certificate: Document) -> dict[str, Any]:
@@ -247,11 +242,9 @@ def record_review(
         "history": [*certificate["history"], audit(actor, now, "reviewed")],
     }
     return changed, [
-        event(
-            "certificate",
+        _event(
+            certificate,
             "reviewed",
-            certificate["_id"],
-            certificate["region_code"],
             now,
             {
                 **_facts(changed),
@@ -289,11 +282,9 @@ def withdraw(
         "history": [*certificate["history"], audit(actor, now, action, reason=fields["reason"])],
     }
     return changed, [
-        event(
-            "certificate",
+        _event(
+            certificate,
             "status_changed",
-            certificate["_id"],
-            certificate["region_code"],
             now,
             {**_facts(changed), "status": new_status, "reason": fields["reason"]},
         )
@@ -347,11 +338,9 @@ def check(
     # A new certificate's first state is part of its issue, not a change.
     if certificate["state"] is not None and state != certificate["state"]:
         events.append(
-            event(
-                "certificate",
+            _event(
+                certificate,
                 "state_changed",
-                certificate["_id"],
-                certificate["region_code"],
                 now,
                 {**_facts(certificate), "from": certificate["state"], "to": state},
             )

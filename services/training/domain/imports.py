@@ -7,17 +7,19 @@ checked whole before anything is written, so a bad row adds nothing, and good ro
 whatever the bad ones say.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from services.kit.pure.actor import Actor
-from services.kit.pure.commands import Document, Event
+from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import DomainError, Forbidden, InvalidInput
 from services.training.domain import certificates, persons, reminders, sessions
 from services.training.domain.common import known_enterprise, require_keeper
 from services.training.domain.policy import Policy
+
+Checked = TypeVar("Checked")
 
 
 @dataclass
@@ -92,6 +94,33 @@ def _category(value: str | None, policy: Policy) -> str | None:
     return names.get(value, value) if value else None
 
 
+def _errors(error: DomainError) -> dict[str, Any]:
+    """A refused row's errors in its line of the report."""
+    return error.errors or {"_row": [error.message]}
+
+
+def _checked(
+    prepared: list[Prepared],
+    report: list[dict[str, Any]],
+    check: Callable[[Prepared], Checked],
+) -> Iterator[tuple[Prepared, dict[str, Any], Checked]]:
+    """Each row with its line of the report (appended, invalid until the caller says otherwise)
+    and what `check` makes of it. A row that failed its preparation or its check keeps its line
+    invalid with the errors and is not yielded. Lazy: a row is checked only once the caller has
+    dealt with the one before, so `check` sees what earlier rows added."""
+    for item in prepared:
+        line: dict[str, Any] = {"row": item.row, "result": "invalid", "errors": {}}
+        report.append(line)
+        try:
+            if item.error:
+                raise item.error
+            checked = check(item)
+        except DomainError as error:
+            line["errors"] = _errors(error)
+            continue
+        yield item, line, checked
+
+
 def apply(
     prepared: list[Prepared],
     known: Known,
@@ -110,88 +139,87 @@ def apply(
     new_reminders: list[tuple[Document, list[Event]]] = []
     refresh: list[str] = []
     numbers = set(known.certificate_numbers)
-    for item in prepared:
-        line: dict[str, Any] = {"row": item.row, "result": "invalid", "errors": {}}
-        report.append(line)
-        try:
-            if item.error:
-                raise item.error
-            fields = item.fields
-            enterprise = _employer(fields, actor, known)
-            position = (
-                [
-                    {
-                        "position": fields["position"],
-                        "categories": [
-                            _category(value, in_force) for value in fields.get("categories", [])
-                        ],
-                    }
-                ]
-                if fields.get("position")
-                else []
+
+    def check(item: Prepared) -> tuple[Document, Result | None, Result | None, list[Result]]:
+        """The row's person (found or registered) and the certificate it issues, if any."""
+        fields = item.fields
+        enterprise = _employer(fields, actor, known)
+        position = (
+            [
+                {
+                    "position": fields["position"],
+                    "categories": [
+                        _category(value, in_force) for value in fields.get("categories", [])
+                    ],
+                }
+            ]
+            if fields.get("position")
+            else []
+        )
+        person = people.get(item.id_key)
+        new_person = None
+        if person is None:
+            new_person = persons.register(
+                {
+                    "name": fields["name"],
+                    "phone": fields.get("phone"),
+                    "hired_on": fields.get("hired_on"),
+                    "positions": position,
+                },
+                protect(item.number),
+                enterprise,
+                in_force,
+                actor,
+                now,
+                today,
             )
-            person = people.get(item.id_key)
-            new_person = None
-            if person is None:
-                new_person = persons.register(
-                    {
-                        "name": fields["name"],
-                        "phone": fields.get("phone"),
-                        "hired_on": fields.get("hired_on"),
-                        "positions": position,
-                    },
-                    protect(item.number),
+            person = new_person[0]
+        elif person["uscc"] != enterprise["uscc"]:
+            raise InvalidInput(
+                "the person is on another enterprise's staff: register the "
+                "change of employer on its own",
+                {"id_number": ["employed by another enterprise"]},
+            )
+        certificate, reminded = None, []
+        if fields.get("number"):
+            key = (fields.get("kind") or "", fields["number"])
+            if key not in numbers:
+                issued = {
+                    key_: fields[key_]
+                    for key_ in (
+                        "kind",
+                        "number",
+                        "issuer",
+                        "issued_on",
+                        "valid_until",
+                        "review_due_on",
+                    )
+                    if fields.get(key_) is not None
+                }
+                issued["category"] = _category(fields.get("category"), in_force)
+                for name in ("kind", "issuer", "issued_on"):
+                    if name not in issued:
+                        raise InvalidInput(
+                            f"a certificate row names its {name}",
+                            {name: ["required with a certificate number"]},
+                        )
+                made, events = certificates.issue(
+                    issued,
+                    person,
                     enterprise,
-                    in_force,
+                    policy_on(issued["issued_on"]),
                     actor,
                     now,
                     today,
                 )
-                person = new_person[0]
-            elif person["uscc"] != enterprise["uscc"]:
-                raise InvalidInput(
-                    "the person is on another enterprise's staff: register the "
-                    "change of employer on its own",
-                    {"id_number": ["employed by another enterprise"]},
-                )
-            certificate, reminded = None, []
-            if fields.get("number"):
-                key = (fields.get("kind") or "", fields["number"])
-                if key not in numbers:
-                    issued = {
-                        key_: fields[key_]
-                        for key_ in (
-                            "kind",
-                            "number",
-                            "issuer",
-                            "issued_on",
-                            "valid_until",
-                            "review_due_on",
-                        )
-                        if fields.get(key_) is not None
-                    }
-                    issued["category"] = _category(fields.get("category"), in_force)
-                    for name in ("kind", "issuer", "issued_on"):
-                        if name not in issued:
-                            raise InvalidInput(
-                                f"a certificate row names its {name}",
-                                {name: ["required with a certificate number"]},
-                            )
-                    made, events = certificates.issue(
-                        issued,
-                        person,
-                        enterprise,
-                        policy_on(issued["issued_on"]),
-                        actor,
-                        now,
-                        today,
-                    )
-                    checked, moved, due = certificates.check(made, in_force, now, today)
-                    certificate = (checked, [*events, *moved])
-                    reminded = [reminders.about_certificate(item, checked, now) for item in due]
-        except DomainError as error:
-            line["errors"] = error.errors or {"_row": [error.message]}
-            continue
+                checked, moved, due = certificates.check(made, in_force, now, today)
+                certificate = (checked, [*events, *moved])
+                reminded = [reminders.about_certificate(item, checked, now) for item in due]
+        return person, new_person, certificate, reminded
+
+    for item, line, (person, new_person, certificate, reminded) in _checked(
+        prepared, report, check
+    ):
         if new_person is not None:
             people[item.id_key] = person
             created[item.id_key] = (person, new_person[1], [])
@@ -255,22 +283,19 @@ def apply_records(
     report: list[dict[str, Any]] = []
     groups: dict[str, list[tuple[dict[str, Any], Prepared, Document]]] = {}
     enterprises: dict[str, Document] = {}
-    for item in prepared:
-        line: dict[str, Any] = {"row": item.row, "result": "invalid", "errors": {}}
-        report.append(line)
-        try:
-            if item.error:
-                raise item.error
-            enterprise = _employer(item.fields, actor, known)
-            person = known.persons.get(item.id_key)
-            if person is None or person["uscc"] != enterprise["uscc"]:
-                raise InvalidInput(
-                    "no one with this ID number is on the enterprise's staff",
-                    {"id_number": ["not on the staff"]},
-                )
-        except DomainError as error:
-            line["errors"] = error.errors or {"_row": [error.message]}
-            continue
+
+    def check(item: Prepared) -> tuple[Document, Document]:
+        """The row's employer and the person on its staff the row names."""
+        enterprise = _employer(item.fields, actor, known)
+        person = known.persons.get(item.id_key)
+        if person is None or person["uscc"] != enterprise["uscc"]:
+            raise InvalidInput(
+                "no one with this ID number is on the enterprise's staff",
+                {"id_number": ["not on the staff"]},
+            )
+        return enterprise, person
+
+    for item, line, (enterprise, person) in _checked(prepared, report, check):
         identifier = sessions.imported_id(enterprise["uscc"], item.fields)
         enterprises[identifier] = enterprise
         groups.setdefault(identifier, []).append((line, item, person))
@@ -304,7 +329,7 @@ def apply_records(
             )
         except DomainError as error:
             for line in lines:
-                line["errors"] = error.errors or {"_row": [error.message]}
+                line["errors"] = _errors(error)
             continue
         created.append((session, [*events, *recorded]))
         for line in lines:

@@ -99,23 +99,12 @@ def register(
 ) -> Result:
     """A new person employed by `enterprise`, with the positions given."""
     require_keeper(enterprise, actor)
-    positions = [_position(entry, policy, today) for entry in fields.get("positions") or ()]
-    _refuse_repeated([entry["position"] for entry in positions])
+    positions = _positions(fields, policy, today)
     person = {
         "_id": person_id(protected["id_key"]),
         **protected,
-        "name": fields["name"],
-        "phone": fields.get("phone"),
-        "uscc": enterprise["uscc"],
-        "region_code": enterprise["region_code"],
-        "employment": [
-            {
-                "uscc": enterprise["uscc"],
-                "region_code": enterprise["region_code"],
-                "from": (day_of(fields.get("hired_on")) or today).isoformat(),
-                "to": None,
-            }
-        ],
+        **_hired(fields, enterprise),
+        "employment": [_employment(fields, enterprise, today)],
         "positions": positions,
         "training_log": [],
         "standing": _standing(None, [], []),
@@ -137,10 +126,34 @@ def register(
     ]
 
 
-def _refuse_repeated(names: list[str]) -> None:
+def _positions(fields: dict[str, Any], policy: Policy, today: date) -> list[dict[str, Any]]:
+    """The positions a registration starts, each checked, none listed twice."""
+    positions = [_position(entry, policy, today) for entry in fields.get("positions") or ()]
+    names = [entry["position"] for entry in positions]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise InvalidInput("a position is listed twice", {"positions": repeated})
+    return positions
+
+
+def _hired(fields: dict[str, Any], enterprise: Document) -> dict[str, Any]:
+    """What a registration sets on the person: name, phone and the employer."""
+    return {
+        "name": fields["name"],
+        "phone": fields.get("phone"),
+        "uscc": enterprise["uscc"],
+        "region_code": enterprise["region_code"],
+    }
+
+
+def _employment(fields: dict[str, Any], enterprise: Document, today: date) -> dict[str, Any]:
+    """The employment a registration opens: from the day of hire (today unless given)."""
+    return {
+        "uscc": enterprise["uscc"],
+        "region_code": enterprise["region_code"],
+        "from": (day_of(fields.get("hired_on")) or today).isoformat(),
+        "to": None,
+    }
 
 
 def _identity(person: Document) -> dict[str, Any]:
@@ -173,23 +186,13 @@ def employed_by(
             "this person is already on the enterprise's staff",
             {"id_number": ["already registered for this enterprise"]},
         )
-    positions = [_position(entry, policy, today) for entry in fields.get("positions") or ()]
-    _refuse_repeated([entry["position"] for entry in positions])
-    hired = (day_of(fields.get("hired_on")) or today).isoformat()
+    positions = _positions(fields, policy, today)
     changed = {
         **person,
-        "name": fields["name"],
-        "phone": fields.get("phone"),
-        "uscc": enterprise["uscc"],
-        "region_code": enterprise["region_code"],
+        **_hired(fields, enterprise),
         "employment": [
             *_closed(person["employment"], "to", today),
-            {
-                "uscc": enterprise["uscc"],
-                "region_code": enterprise["region_code"],
-                "from": hired,
-                "to": None,
-            },
+            _employment(fields, enterprise, today),
         ],
         "positions": [*_closed(person["positions"], "ended_on", today), *positions],
         "updated_at": now,

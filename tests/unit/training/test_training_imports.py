@@ -116,6 +116,21 @@ def test_a_second_certificate_of_a_known_person_refreshes_them():
     assert more.holders_to_refresh == [person["_id"]]
 
 
+def test_a_row_sees_what_the_rows_before_it_created():
+    outcome = run(
+        [
+            row(2),
+            row(3, number="T-2", category="electrical", issued_on=date(2025, 1, 1)),
+            row(4),
+        ]
+    )
+    assert [line["result"] for line in outcome.report] == ["created", "created", "exists"]
+    [(person, _)] = outcome.new_persons
+    assert sorted(cert["number"] for cert, _ in outcome.new_certificates) == ["T-1", "T-2"]
+    assert {cert["person_id"] for cert, _ in outcome.new_certificates} == {person["_id"]}
+    assert outcome.holders_to_refresh == []
+
+
 def test_a_certificate_without_its_issuer_is_refused():
     fields = row(2)
     del fields["fields"]["issuer"]
