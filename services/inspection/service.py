@@ -436,8 +436,11 @@ class InspectionService(RegistryCopy, ServiceBase):
         )
         return self._answer_accident(self.store.save_accident(None, *reported))
 
+    def _recorded(self, accident):
+        return accidents.recorded(accident, self._accident_rules(accident["occurred_at"]))
+
     def _answer_accident(self, accident):
-        return plain(accidents.as_of(accident, self.clock.now()))
+        return plain(accidents.as_of(self._recorded(accident), self.clock.now()))
 
     @rpc
     def get_accident(self, identifier):
@@ -449,7 +452,10 @@ class InspectionService(RegistryCopy, ServiceBase):
         found = self.store.accidents_page(self.caller(), query)
         now = self.clock.now()
         return page_of(
-            {**found, "items": [accidents.as_of(accident, now) for accident in found["items"]]},
+            {
+                **found,
+                "items": [accidents.as_of(self._recorded(a), now) for a in found["items"]],
+            },
             query,
         )
 
@@ -468,7 +474,7 @@ class InspectionService(RegistryCopy, ServiceBase):
     def _change_accident(self, identifier, fields, command):
         accident = self.store.accident_to_change(identifier, self.caller())
         changed = command(
-            accident,
+            self._recorded(accident),
             fields,
             self._accident_rules(accident["occurred_at"]),
             self.caller(),

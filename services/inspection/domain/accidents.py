@@ -523,6 +523,21 @@ def report_upward(
     return _applied({**document, "reporting": reporting}, rules, now), []
 
 
+def recorded(accident: Document, rules: AccidentRules) -> Document:
+    """The accident as this version records it. One stored before the county of occurrence and
+    the timing of reports were recorded gets them: its registered county, and a unit report at
+    the moment it was recorded."""
+    if "reporting" in accident:
+        return accident
+    older = {
+        **accident,
+        "occurred_region_code": accident.get("occurred_region_code") or accident["region_code"],
+        "road_traffic": accident.get("road_traffic", False),
+        "reporting": {"unit": {"reported_at": accident["reported_at"]}, "levels": []},
+    }
+    return _applied(older, rules, accident["reported_at"])
+
+
 def as_of(accident: Document, now: datetime) -> Document:
     """The accident as answered at `now`: a report up a level still missing after its deadline
     is late already (Art. 11)."""

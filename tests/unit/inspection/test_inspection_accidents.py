@@ -632,3 +632,23 @@ def test_a_supplement_moves_the_counters_by_the_difference_only_grade_included()
     }
     assert accidents.indicator_delta(document, after) == delta
     assert event["data"]["indicator_delta"] == delta
+
+
+def test_an_accident_stored_before_report_timing_was_recorded_answers_and_takes_supplements():
+    """Records kept before the county of occurrence and 493号 Art. 9–11 timing were stored: they
+    count in their registered county, their unit report is the moment they were recorded, and a
+    supplement still applies Art. 13."""
+    document = reported()
+    older = {
+        key: value
+        for key, value in document.items()
+        if key not in ("occurred_region_code", "road_traffic", "reporting", "report_late")
+    }
+    upgraded = accidents.recorded(older, RULES)
+    assert upgraded["occurred_region_code"] == document["region_code"]
+    assert upgraded["reporting"]["unit"]["reported_at"] == document["reported_at"]
+    assert accidents.as_of(upgraded, NOW)["report_late"] is upgraded["report_late"]
+    changed, _, event = supplemented(upgraded, {"serious_injuries": 1, "reason": "伤情核实"})
+    assert changed["serious_injuries"] == 1
+    assert event["type"] == "cn.anjian.inspection.accident.updated.v1"
+    assert accidents.recorded(document, RULES) is document
