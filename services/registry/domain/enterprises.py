@@ -238,51 +238,41 @@ def change_status(
         raise InvalidInput(
             "the effective date is not plausible", {"effective_on": ["out of range"]}
         )
-    return _status_change(document, status, reason, effective_on, actor, now)
+    change = {"status": status, "reason": reason, "effective_on": effective_on.isoformat()}
+    return _status_change(document, change, actor, now)
 
 
 def _status_change(
-    document: Document,
-    status: str,
-    reason: str,
-    effective_on: date,
-    actor: Actor,
-    now: datetime,
-    cause: dict[str, Any] | None = None,
+    document: Document, change: dict[str, Any], actor: Actor, now: datetime
 ) -> Result:
-    entry = {
-        "status": status,
-        "reason": reason,
-        "effective_on": effective_on.isoformat(),
-        "at": now,
-        "user_id": actor.user_id,
-        **({"cause": cause} if cause else {}),
-    }
+    """`change`: the new status, its reason, the day it takes effect (ISO) and, when an order
+    caused it, the cause; kept in the status history and announced as it is."""
     after = {
         **document,
-        "status": status,
+        "status": change["status"],
         "updated_at": now,
-        "status_history": [*document["status_history"], entry],
+        "status_history": [
+            *document["status_history"],
+            {**change, "at": now, "user_id": actor.user_id},
+        ],
         "history": [
             *document["history"],
-            _audit(actor, now, "status_changed", {"status": _change(document["status"], status)}),
+            _audit(
+                actor,
+                now,
+                "status_changed",
+                {"status": _change(document["status"], change["status"])},
+            ),
         ],
     }
+    announced = {"uscc": document["uscc"], "from": document["status"], "to": change["status"]}
     return after, [
-        _event(
-            "status_changed",
-            after,
-            now,
-            {
-                "uscc": document["uscc"],
-                "from": document["status"],
-                "to": status,
-                "reason": reason,
-                "effective_on": effective_on.isoformat(),
-                **({"cause": cause} if cause else {}),
-            },
-        )
+        _event("status_changed", after, now, {**announced, **_without(change, "status")})
     ]
+
+
+def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in mapping.items() if name != key}
 
 
 def resynchronisation(document: Document, now: datetime) -> Event:
@@ -318,16 +308,13 @@ def _ordered(
     document: Document, status: str, order: dict[str, Any], day: str, actor: Actor, now: datetime
 ) -> Result:
     """The status change a suspension order (or its lifting) causes, dated by the order."""
-    reason = order.get("reason") or ORDER_REASONS[status]
-    return _status_change(
-        document,
-        status,
-        reason,
-        date.fromisoformat(order[day]),
-        actor,
-        now,
-        cause={"suspension_order": order["order_id"]},
-    )
+    change = {
+        "status": status,
+        "reason": order.get("reason") or ORDER_REASONS[status],
+        "effective_on": date.fromisoformat(order[day]).isoformat(),
+        "cause": {"suspension_order": order["order_id"]},
+    }
+    return _status_change(document, change, actor, now)
 
 
 def lift_suspension_order(
