@@ -7,6 +7,7 @@ consumers keep their own copy and tolerate fields they do not know.
 
 from marshmallow import Schema, fields
 
+from services.kit.copies import copy_requested
 from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "inspection"
@@ -180,10 +181,6 @@ class SelfInspectionReportedSchema(Schema):
     )
 
 
-class RegistryCopyRequestedSchema(Schema):
-    """No data: the registry announces every enterprise again."""
-
-
 def _hazard(verb: str, schema: type[Schema], description: str) -> Published:
     return Published.of(SERVICE, "hazard", verb, schema, description)
 
@@ -260,13 +257,7 @@ PUBLISHED = (
         SelfInspectionReportedSchema,
         "An enterprise reported a self-inspection.",
     ),
-    Published.of(
-        SERVICE,
-        "registry_copy",
-        "requested",
-        RegistryCopyRequestedSchema,
-        "This service's copy of the registry is empty: announce every enterprise.",
-    ),
+    copy_requested(SERVICE),
 )
 
 # Consumed: the registry's enterprises feed this service's copy of them, and the service's own

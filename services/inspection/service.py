@@ -3,15 +3,12 @@ inspection, hazard, enforcement and accident rules."""
 
 import secrets
 
-from nameko.timer import timer
-
 from services.inspection import events
 from services.inspection.domain import (
     RULE_CHECKS,
     accidents,
     catalogue,
     enforcement,
-    enterprises,
     evidence,
     hazards,
     indicators,
@@ -60,9 +57,6 @@ from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
 from services.kit.service import ServiceBase
-
-# How often an empty copy of the registry asks again (the registry may have been down).
-REGISTRY_COPY_CHECK_SECONDS = 60
 
 
 def page_of(found, query):
@@ -529,13 +523,6 @@ class InspectionService(RegistryCopy, ServiceBase):
         return page_of(self.store.plans_page(self.caller(), query), query)
 
     # --- events ----------------------------------------------------------------------------
-
-    @timer(interval=REGISTRY_COPY_CHECK_SECONDS, eager=True)
-    def request_registry_copy(self):
-        """Deployed after the registry, or started on an emptied database: ask for every
-        enterprise again. The registry announces them in the background."""
-        if self.store.knows_no_enterprise():
-            self.store.replace_request(*enterprises.registry_copy_request(self.clock.now()))
 
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)

@@ -103,18 +103,6 @@ class InspectionStore(EnterpriseCopy, BaseStore):
 
     # --- read model of enterprises (EnterpriseCopy) ---
 
-    def replace_request(self, request, events):
-        """Store a request to another service with its events, then publish them; a newer one
-        replaces the last."""
-        self.announce(self.db.requests, [request["_id"]])
-        self.db.requests.replace_one(
-            {"_id": request["_id"]}, {**request, OUTBOX: events}, upsert=True
-        )
-        self.publish(self.db.requests, request["_id"], events)
-
-    def knows_no_enterprise(self):
-        return self.enterprises.find_one({}, {"_id": 1}) is None
-
     def enterprises_in(self, prefix):
         return list(
             self.enterprises.find(

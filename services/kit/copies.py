@@ -6,19 +6,33 @@ upsert collides with the newer document), and the handlers need no inbox markers
 
 `EnterpriseCopy` (a store mixin) and `RegistryCopy` (a service mixin) keep the copy every
 service needs of the registry's enterprises: which exist, where, in which industry, whether open.
+A service whose copy is empty (deployed after the registry, or started on an emptied database)
+asks the registry to announce every enterprise again, with `cn.anjian.<service>.registry_copy.
+requested.v1`; the registry hears any service's request on the public exchange.
 """
 
+import uuid
+
+from marshmallow import Schema
+from nameko.timer import timer
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from services.kit.batching import batched_handler
 from services.kit.mongo import DUPLICATE_KEY
-from services.kit.pure.envelope import event_type
+from services.kit.outbox import FIELD as OUTBOX
+from services.kit.pure.envelope import Published, event_type, make_event
+from services.kit.pure.regions import NATIONWIDE
 
 REGISTRY = "registry"
 ENTERPRISE_REGISTERED = event_type(REGISTRY, "enterprise", "registered")
 ENTERPRISE_UPDATED = event_type(REGISTRY, "enterprise", "updated")
 ENTERPRISE_STATUS_CHANGED = event_type(REGISTRY, "enterprise", "status_changed")
+# Any service's request for a copy, as the registry binds to it on the public exchange.
+COPY_REQUESTED_BY_ANY = "cn.anjian.*.registry_copy.requested.v1"
+COPY_REQUEST = "registry-copy"
+# How often an empty copy asks again (the registry may have been down).
+COPY_CHECK_SECONDS = 60
 # What a copy keeps of each enterprise's snapshot.
 ENTERPRISE_FIELDS = (
     "uscc",
@@ -52,8 +66,48 @@ def keep_newest(collection, changes, upsert=True):
             raise
 
 
+class RegistryCopyRequestedSchema(Schema):
+    """No data: the registry announces every enterprise again."""
+
+
+def copy_requested(service):
+    """The row of `service`'s events.py for its request of a copy of the registry."""
+    return Published.of(
+        service,
+        "registry_copy",
+        "requested",
+        RegistryCopyRequestedSchema,
+        "This service's copy of the registry is empty: announce every enterprise.",
+    )
+
+
 class EnterpriseCopy:
     """Mixin for a BaseStore: the copy of the registry's enterprises in `enterprises`."""
+
+    def knows_no_enterprise(self):
+        return self.db.enterprises.find_one({}, {"_id": 1}) is None
+
+    def request_copy(self, service, now):
+        """Ask for every enterprise again. One record, replaced by each new request, so asking
+        again and again adds nothing; its event goes out through the outbox like any other."""
+        events = [
+            make_event(
+                service=service,
+                entity="registry_copy",
+                verb="requested",
+                subject=uuid.uuid4().hex,
+                data={},
+                region_code=NATIONWIDE,
+                now=now,
+            )
+        ]
+        self.announce(self.db.requests, [COPY_REQUEST])
+        self.db.requests.replace_one(
+            {"_id": COPY_REQUEST},
+            {"_id": COPY_REQUEST, "requested_at": now, OUTBOX: events},
+            upsert=True,
+        )
+        self.publish(self.db.requests, COPY_REQUEST, events)
 
     def enterprise(self, uscc):
         return self.db.enterprises.find_one({"_id": uscc})
@@ -100,6 +154,11 @@ class RegistryCopy:
         self.store.remember_statuses(
             [(event["subject"], event["data"]["to"], event["time"]) for event in received]
         )
+
+    @timer(interval=COPY_CHECK_SECONDS, eager=True)
+    def request_registry_copy(self):
+        if self.store.knows_no_enterprise():
+            self.store.request_copy(self.name, self.clock.now())
 
     def _remember(self, received):
         self.store.remember_enterprises(

@@ -88,9 +88,11 @@ PUBLISHED = (
     ),
 )
 
-# Consumed: inspection's suspension orders move the enterprise's status; its request for a copy
-# of the registry starts re-announcing every enterprise.
+# Consumed: inspection's suspension orders move the enterprise's status; any service's request for
+# a copy of the registry (heard on the public exchange, whoever sends it) starts re-announcing
+# every enterprise.
 SUSPENSION_ORDERED = event_type("inspection", "suspension", "ordered")
 SUSPENSION_LIFTED = event_type("inspection", "suspension", "lifted")
-REGISTRY_COPY_REQUESTED = event_type("inspection", "registry_copy", "requested")
+PUBLIC_SOURCE = "anjian"  # nameko names a source's exchange `<source>.events`: anjian.events
+REGISTRY_COPY_REQUESTED = "cn.anjian.*.registry_copy.requested.v1"
 CONSUMED = (SUSPENSION_ORDERED, SUSPENSION_LIFTED, REGISTRY_COPY_REQUESTED)

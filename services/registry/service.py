@@ -155,7 +155,7 @@ class RegistryService(ServiceBase):
     def handle_suspension_lifted(self, event):
         self._apply_order(event, enterprises.lift_suspension_order)
 
-    @idempotent_handler("inspection", events.REGISTRY_COPY_REQUESTED)
+    @idempotent_handler(events.PUBLIC_SOURCE, events.REGISTRY_COPY_REQUESTED)
     def handle_registry_copy_requested(self, event):
         self._schedule_resynchronisation()
 

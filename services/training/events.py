@@ -8,6 +8,7 @@ number: a person is named by their key (the keyed hash of the number) and its ma
 
 from marshmallow import Schema, fields, validate
 
+from services.kit.copies import copy_requested
 from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "training"
@@ -221,6 +222,7 @@ PUBLISHED = (
         ReminderSchema,
         "A reminder went to an enterprise and its county bureau.",
     ),
+    copy_requested(SERVICE),
 )
 
 # Consumed: the registry's enterprises (which employers exist, where, in which industry), and

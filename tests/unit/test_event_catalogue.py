@@ -26,5 +26,7 @@ def test_every_consumed_type_is_published_by_the_service_that_owns_it():
     published = {declared.type for declared in PUBLISHED}
     for catalogue in CATALOGUES:
         for consumed in catalogue.CONSUMED:
-            matching = re.compile(re.escape(consumed).replace(r"\#", ".*"))
+            # AMQP topic wildcards: `#` any words, `*` one word.
+            pattern = re.escape(consumed).replace(r"\#", ".*").replace(r"\*", r"[^.]+")
+            matching = re.compile(pattern)
             assert any(matching.fullmatch(type_) for type_ in published), consumed

@@ -3,8 +3,8 @@
 `inspections` (visits, findings, self-inspections, agency assignments), `hazards` (the closed
 loops), `enforcement` (escalation, suspension orders, penalty cases), `accidents`, `evidence`,
 `planning` (the annual plan), `indicators` (counters moved by events), `catalogue` (hazard
-criteria, read from data), `enterprises` (this service's copy of the registry) and `common`
-(roles, ids and events every module shares). The names below are read by the service's contract.
+criteria, read from data) and `common` (roles, ids and events every module shares). The
+names below are read by the service's contract.
 """
 
 from services.inspection.domain import accidents, catalogue, enforcement

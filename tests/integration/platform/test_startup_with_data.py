@@ -56,7 +56,7 @@ def full_registry(infrastructure, settings, tmp_path_factory):
         for component in COMPONENTS:
             platform.start(component)
         platform.wait_ready()
-        yield platform, mongo[private.database("inspection")], [d["_id"] for d in documents]
+        yield platform, mongo, private, [d["_id"] for d in documents]
     finally:
         platform.stop_all()
         drop_databases(mongo, private.database_prefix)
@@ -64,8 +64,12 @@ def full_registry(infrastructure, settings, tmp_path_factory):
         vhost.delete()
 
 
-def test_an_empty_copy_of_the_registry_is_rebuilt_in_the_background(full_registry):
-    platform, inspection, usccs = full_registry
+def test_every_empty_copy_of_the_registry_is_rebuilt_in_the_background(full_registry):
+    """Inspection and training were deployed after the registry: each asks for a copy."""
+    platform, mongo, private, usccs = full_registry
+    copies = [
+        mongo[private.database(service)].enterprises for service in ("inspection", "training")
+    ]
     token = requests.post(
         platform.url + "/api/v1/auth/token",
         timeout=30,
@@ -84,18 +88,18 @@ def test_an_empty_copy_of_the_registry_is_rebuilt_in_the_background(full_registr
             platform.url + f"/api/v1/enterprises/{usccs[-1]}", headers=headers, timeout=30
         )
         assert page.status_code == 200 and read.status_code == 200, (page.text, read.text)
-        return inspection.enterprises.count_documents({}) == ENTERPRISES
+        return all(copy.count_documents({}) == ENTERPRISES for copy in copies)
 
     wait_until(
         rebuilt,
         timeout=120,
         interval=0.5,
-        message=f"inspection to learn all {ENTERPRISES} enterprises again",
+        message=f"inspection and training to learn all {ENTERPRISES} enterprises",
     )
 
 
 def test_resync_of_everything_returns_at_once_and_runs_in_the_background(full_registry):
-    platform, inspection, usccs = full_registry
+    platform = full_registry[0]
     done = subprocess.run(
         [sys.executable, "-m", "tools.cli", "resync"],
         cwd=ROOT,
