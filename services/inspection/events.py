@@ -7,11 +7,10 @@ consumers keep their own copy and tolerate fields they do not know.
 
 from marshmallow import Schema, fields
 
-from services.kit.copies import copy_requested
-from services.kit.pure.envelope import Published, event_type
+from services.kit.copies import REGISTRY_FEED, copy_requested
+from services.kit.pure.envelope import Published
 
 SERVICE = "inspection"
-REGISTRY = "registry"
 
 
 class InspectionCompletedSchema(Schema):
@@ -262,8 +261,5 @@ PUBLISHED = (
 
 # Consumed: the registry's enterprises feed this service's copy of them, and the service's own
 # events move its indicator counters.
-ENTERPRISE_REGISTERED = event_type(REGISTRY, "enterprise", "registered")
-ENTERPRISE_UPDATED = event_type(REGISTRY, "enterprise", "updated")
-ENTERPRISE_STATUS_CHANGED = event_type(REGISTRY, "enterprise", "status_changed")
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
-CONSUMED = (ENTERPRISE_REGISTERED, ENTERPRISE_UPDATED, ENTERPRISE_STATUS_CHANGED, OWN_EVENTS)
+CONSUMED = (*REGISTRY_FEED, OWN_EVENTS)

@@ -28,6 +28,8 @@ REGISTRY = "registry"
 ENTERPRISE_REGISTERED = event_type(REGISTRY, "enterprise", "registered")
 ENTERPRISE_UPDATED = event_type(REGISTRY, "enterprise", "updated")
 ENTERPRISE_STATUS_CHANGED = event_type(REGISTRY, "enterprise", "status_changed")
+# What a copy consumes, for the consuming service's events.py.
+REGISTRY_FEED = (ENTERPRISE_REGISTERED, ENTERPRISE_UPDATED, ENTERPRISE_STATUS_CHANGED)
 # Any service's request for a copy, as the registry binds to it on the public exchange.
 COPY_REQUESTED_BY_ANY = "cn.anjian.*.registry_copy.requested.v1"
 COPY_REQUEST = "registry-copy"

@@ -8,11 +8,10 @@ number: a person is named by their key (the keyed hash of the number) and its ma
 
 from marshmallow import Schema, fields, validate
 
-from services.kit.copies import copy_requested
-from services.kit.pure.envelope import Published, event_type
+from services.kit.copies import REGISTRY_FEED, copy_requested
+from services.kit.pure.envelope import Published
 
 SERVICE = "training"
-REGISTRY = "registry"
 ID_MASKED = validate.Regexp(r"^\d{6}\*{8}[0-9X]{4}$", error="a masked ID number")
 
 
@@ -227,8 +226,5 @@ PUBLISHED = (
 
 # Consumed: the registry's enterprises (which employers exist, where, in which industry), and
 # the service's own events for the indicator counters.
-ENTERPRISE_REGISTERED = event_type(REGISTRY, "enterprise", "registered")
-ENTERPRISE_UPDATED = event_type(REGISTRY, "enterprise", "updated")
-ENTERPRISE_STATUS_CHANGED = event_type(REGISTRY, "enterprise", "status_changed")
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
-CONSUMED = (ENTERPRISE_REGISTERED, ENTERPRISE_UPDATED, ENTERPRISE_STATUS_CHANGED, OWN_EVENTS)
+CONSUMED = (*REGISTRY_FEED, OWN_EVENTS)
