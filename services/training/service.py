@@ -22,7 +22,7 @@ from services.training.domain import (
     reminders,
     sessions,
 )
-from services.training.domain.common import KEEPERS, SERVICE, known_enterprise
+from services.training.domain.common import KEEPERS, SERVICE, Keeping, known_enterprise
 from services.training.schemas import (
     CertificateCreateSchema,
     CertificateQuerySchema,
@@ -119,14 +119,14 @@ class TrainingService(RegistryCopy, ServiceBase):
         if existing is None:
             person = self.store.add_person(
                 *persons.register(
-                    fields, protected, enterprise, self._policy(today), actor, now, today
+                    fields, protected, Keeping(enterprise, self._policy(today), actor, now, today)
                 )
             )
         else:
             person = self.store.save_person(
                 existing,
                 *persons.employed_by(
-                    existing, fields, enterprise, self._policy(today), actor, now, today
+                    existing, fields, Keeping(enterprise, self._policy(today), actor, now, today)
                 ),
             )
             for held in self.store.certificates_of(person["_id"]):
@@ -165,11 +165,13 @@ class TrainingService(RegistryCopy, ServiceBase):
         changed = persons.change_positions(
             person,
             fields,
-            self.store.enterprise(person["uscc"]),
-            self._policy(today),
-            actor,
-            self.clock.now(),
-            today,
+            Keeping(
+                self.store.enterprise(person["uscc"]),
+                self._policy(today),
+                actor,
+                self.clock.now(),
+                today,
+            ),
         )
         self.store.save_person(person, *changed)
         return self._person_out(self._refreshed(identifier))
@@ -237,11 +239,13 @@ class TrainingService(RegistryCopy, ServiceBase):
         issued, made = certificates.issue(
             fields,
             person,
-            self.store.enterprise(person["uscc"]),
-            self._policy(fields["issued_on"]),
-            actor,
-            now,
-            today,
+            Keeping(
+                self.store.enterprise(person["uscc"]),
+                self._policy(fields["issued_on"]),
+                actor,
+                now,
+                today,
+            ),
         )
         checked, moved, due = certificates.check(issued, self._policy(today), now, today)
         certificate = self.store.add_certificate(checked, [*made, *moved])
@@ -271,11 +275,13 @@ class TrainingService(RegistryCopy, ServiceBase):
         reviewed, made = certificates.record_review(
             certificate,
             fields,
-            self.store.enterprise(certificate["uscc"]),
-            self._policy(fields["reviewed_on"]),
-            actor,
-            now,
-            today,
+            Keeping(
+                self.store.enterprise(certificate["uscc"]),
+                self._policy(fields["reviewed_on"]),
+                actor,
+                now,
+                today,
+            ),
         )
         return self._after_change(certificate, reviewed, made)
 

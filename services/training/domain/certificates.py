@@ -14,6 +14,7 @@ from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 from services.training.domain.common import (
     REGULATORS,
+    Keeping,
     add_years,
     audit,
     certificate_id,
@@ -53,13 +54,10 @@ def _kind(policy: Policy, fields: dict[str, Any]) -> CertificateKind:
 def issue(
     fields: dict[str, Any],
     person: Document,
-    enterprise: Document,
-    policy: Policy,
-    actor: Actor,
-    now: datetime,
-    today: date,
+    keeping: Keeping,
 ) -> Result:
     """Record a certificate the person holds. `policy` is the one in force on the issue date."""
+    enterprise, policy, actor, now, today = keeping
     require_keeper(enterprise, actor)
     kind = _kind(policy, fields)
     issued: date = fields["issued_on"]
@@ -172,15 +170,12 @@ def view(certificate: Document, policy: Policy, today: date) -> dict[str, Any]:
 def record_review(
     certificate: Document,
     fields: dict[str, Any],
-    enterprise: Document,
-    policy: Policy,
-    actor: Actor,
-    now: datetime,
-    today: date,
+    keeping: Keeping,
 ) -> Result:
     """A review (复审) with its training hours and result. `policy` is the one in force on the
     review date. Passed, it moves the next review date on by the cycle; at the end of validity
     it is the renewal review (延期复审) and extends the validity too."""
+    enterprise, policy, actor, now, today = keeping
     require_keeper(enterprise, actor)
     kind = policy.kinds.get(certificate["kind"])
     if kind is None or kind.review_years is None:

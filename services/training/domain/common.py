@@ -2,6 +2,8 @@
 an enterprise's people."""
 
 import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +12,7 @@ from services.kit.pure.commands import Document
 from services.kit.pure.commands import new_id as new_id  # re-exported for the aggregates
 from services.kit.pure.envelope import ServiceEvents
 from services.kit.pure.errors import Forbidden, InvalidInput
+from services.training.domain.policy import Policy
 
 SERVICE = "training"
 event = ServiceEvents(SERVICE)
@@ -79,3 +82,18 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Keeping:
+    """What every command on an enterprise's people and certificates is given: the employer, the
+    rules in force on the date of the fact, who acts, and when."""
+
+    enterprise: Document
+    policy: Policy
+    actor: Actor
+    now: datetime
+    today: date
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.enterprise, self.policy, self.actor, self.now, self.today))

@@ -16,7 +16,7 @@ from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import DomainError, Forbidden, InvalidInput
 from services.training.domain import certificates, persons, reminders, sessions
-from services.training.domain.common import known_enterprise, require_keeper
+from services.training.domain.common import Keeping, known_enterprise, require_keeper
 from services.training.domain.policy import Policy
 
 Checked = TypeVar("Checked")
@@ -167,11 +167,7 @@ def apply(
                     "positions": position,
                 },
                 protect(item.number),
-                enterprise,
-                in_force,
-                actor,
-                now,
-                today,
+                Keeping(enterprise, in_force, actor, now, today),
             )
             person = new_person[0]
         elif person["uscc"] != enterprise["uscc"]:
@@ -206,11 +202,7 @@ def apply(
                 made, events = certificates.issue(
                     issued,
                     person,
-                    enterprise,
-                    policy_on(issued["issued_on"]),
-                    actor,
-                    now,
-                    today,
+                    Keeping(enterprise, policy_on(issued["issued_on"]), actor, now, today),
                 )
                 checked, moved, due = certificates.check(made, in_force, now, today)
                 certificate = (checked, [*events, *moved])

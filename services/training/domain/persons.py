@@ -16,7 +16,15 @@ from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import Conflict, Duplicate, InvalidInput
 from services.training.domain import certificates
-from services.training.domain.common import audit, day_of, event, iso, person_id, require_keeper
+from services.training.domain.common import (
+    Keeping,
+    audit,
+    day_of,
+    event,
+    iso,
+    person_id,
+    require_keeper,
+)
 from services.training.domain.policy import Policy
 from services.training.vocabulary import CONFINED_SPACE_ROLES, KEY_POSITIONS, LEVELS, POSITIONS
 
@@ -91,13 +99,10 @@ def open_positions(person: Document) -> list[dict[str, Any]]:
 def register(
     fields: dict[str, Any],
     protected: dict[str, str],
-    enterprise: Document,
-    policy: Policy,
-    actor: Actor,
-    now: datetime,
-    today: date,
+    keeping: Keeping,
 ) -> Result:
     """A new person employed by `enterprise`, with the positions given."""
+    enterprise, policy, actor, now, today = keeping
     require_keeper(enterprise, actor)
     positions = _positions(fields, policy, today)
     person = {
@@ -172,14 +177,11 @@ def _position_names(person: Document) -> list[str]:
 def employed_by(
     person: Document,
     fields: dict[str, Any],
-    enterprise: Document,
-    policy: Policy,
-    actor: Actor,
-    now: datetime,
-    today: date,
+    keeping: Keeping,
 ) -> Result:
     """The person registered again by another employer: the old employment and its positions
     end today, the new ones start; the history stays."""
+    enterprise, policy, actor, now, today = keeping
     require_keeper(enterprise, actor)
     if person["uscc"] == enterprise["uscc"]:
         raise Duplicate(
@@ -242,13 +244,10 @@ def update(
 def change_positions(
     person: Document,
     fields: dict[str, Any],
-    enterprise: Document,
-    policy: Policy,
-    actor: Actor,
-    now: datetime,
-    today: date,
+    keeping: Keeping,
 ) -> Result:
     """Start a position (or change a special operator's categories), or end one."""
+    enterprise, policy, actor, now, today = keeping
     require_keeper(enterprise, actor)
     ended_on = day_of(fields.get("ended_on"))
     current = [

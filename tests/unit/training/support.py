@@ -7,6 +7,7 @@ from services.kit.pii import IdProtector
 from services.kit.pure.actor import Actor
 from services.kit.rules import load_rules
 from services.training.domain import certificates, persons, policy
+from services.training.domain.common import Keeping
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 3, 2)
@@ -34,7 +35,7 @@ PROTECTOR = IdProtector("unit-test-secret-of-at-least-32-characters")
 def person(positions=(), number=ID_NUMBER, enterprise=ENTERPRISE, actor=COMPANY):
     fields = {"name": "张伟", "phone": "13800000000", "positions": list(positions)}
     registered, _ = persons.register(
-        fields, PROTECTOR.protect(number), enterprise, POLICY, actor, NOW, TODAY
+        fields, PROTECTOR.protect(number), Keeping(enterprise, POLICY, actor, NOW, TODAY)
     )
     return registered
 
@@ -52,5 +53,5 @@ def certificate(holder, **fields):
         "issued_on": date(2024, 5, 1),
         **fields,
     }
-    issued, _ = certificates.issue(body, holder, ENTERPRISE, POLICY, COMPANY, NOW, TODAY)
+    issued, _ = certificates.issue(body, holder, Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY))
     return issued

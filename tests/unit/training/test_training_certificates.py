@@ -9,6 +9,7 @@ from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 from services.kit.pure.rules import RuleSet
 from services.kit.rules import _declared_files
 from services.training.domain import certificates, persons, policy
+from services.training.domain.common import Keeping
 from tests.unit.training.support import (
     COMPANY,
     ENTERPRISE,
@@ -83,17 +84,13 @@ def test_another_counties_bureau_may_not_record_a_certificate():
                 "issued_on": date(2025, 1, 1),
             },
             operator("electrical"),
-            ENTERPRISE,
-            POLICY,
-            GANZHOU,
-            NOW,
-            TODAY,
+            Keeping(ENTERPRISE, POLICY, GANZHOU, NOW, TODAY),
         )
 
 
 def review(cert, **fields):
     body = {"reviewed_on": date(2026, 3, 1), "hours": 8.0, "result": "passed", **fields}
-    return certificates.record_review(cert, body, ENTERPRISE, POLICY, COMPANY, NOW, TODAY)
+    return certificates.record_review(cert, body, Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY))
 
 
 def due_soon():
@@ -229,20 +226,16 @@ overrides:
     before, _ = certificates.issue(
         fields,
         holder,
-        ENTERPRISE,
-        policy.policy_on(rules, date(2026, 5, 31)),
-        COMPANY,
-        NOW,
-        date(2026, 7, 1),
+        Keeping(
+            ENTERPRISE, policy.policy_on(rules, date(2026, 5, 31)), COMPANY, NOW, date(2026, 7, 1)
+        ),
     )
     after, _ = certificates.issue(
         {**fields, "issued_on": date(2026, 6, 1)},
         holder,
-        ENTERPRISE,
-        policy.policy_on(rules, date(2026, 6, 1)),
-        COMPANY,
-        NOW,
-        date(2026, 7, 1),
+        Keeping(
+            ENTERPRISE, policy.policy_on(rules, date(2026, 6, 1)), COMPANY, NOW, date(2026, 7, 1)
+        ),
     )
     assert before["valid_until"] == "2032-05-31"
     assert after["valid_until"] == "2031-06-01"

@@ -8,6 +8,7 @@ from stdnum.cn import ric
 
 from services.kit.pure.errors import Conflict, Duplicate, Forbidden, InvalidInput
 from services.training.domain import persons, reminders
+from services.training.domain.common import Keeping
 from tests.unit.training.support import (
     COMPANY,
     ENTERPRISE,
@@ -102,16 +103,14 @@ def test_positions_start_and_end_with_dates():
     registered = person([{"position": "team_leader"}])
     with pytest.raises(Conflict):
         persons.change_positions(
-            registered, {"position": "team_leader"}, ENTERPRISE, POLICY, COMPANY, NOW, TODAY
+            registered,
+            {"position": "team_leader"},
+            Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY),
         )
     ended, _ = persons.change_positions(
         registered,
         {"position": "team_leader", "ended_on": TODAY},
-        ENTERPRISE,
-        POLICY,
-        COMPANY,
-        NOW,
-        TODAY,
+        Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY),
     )
     assert persons.open_positions(ended) == []
     assert ended["positions"][0]["ended_on"] == TODAY.isoformat()
@@ -119,11 +118,7 @@ def test_positions_start_and_end_with_dates():
         persons.change_positions(
             ended,
             {"position": "team_leader", "ended_on": TODAY},
-            ENTERPRISE,
-            POLICY,
-            COMPANY,
-            NOW,
-            TODAY,
+            Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY),
         )
 
 
@@ -131,15 +126,13 @@ def test_a_new_employer_ends_the_old_employment_and_positions_and_keeps_the_hist
     registered = person([{"position": "principal"}])
     new_employer = {**ENTERPRISE, "uscc": "91620702MA01XYW0QX", "region_code": "620702"}
     with pytest.raises(Duplicate):
-        persons.employed_by(registered, {"name": "张伟"}, ENTERPRISE, POLICY, COMPANY, NOW, TODAY)
+        persons.employed_by(
+            registered, {"name": "张伟"}, Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY)
+        )
     moved, _ = persons.employed_by(
         registered,
         {"name": "张伟", "positions": [{"position": "employee"}]},
-        new_employer,
-        POLICY,
-        GANZHOU,
-        NOW,
-        TODAY,
+        Keeping(new_employer, POLICY, GANZHOU, NOW, TODAY),
     )
     assert moved["uscc"] == new_employer["uscc"] and moved["region_code"] == "620702"
     assert [job["to"] for job in moved["employment"]] == [TODAY.isoformat(), None]
@@ -217,11 +210,7 @@ def test_three_level_education_before_work_and_again_after_a_job_change():
     moved, _ = persons.change_positions(
         hire,
         {"position": "team_leader", "started_on": date(2026, 3, 1)},
-        ENTERPRISE,
-        POLICY,
-        COMPANY,
-        NOW,
-        TODAY,
+        Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY),
     )
     assert persons.three_level_missing(moved) == ["workshop", "team"]
 
