@@ -267,12 +267,13 @@ def _status_change(
     }
     announced = {"uscc": document["uscc"], "from": document["status"], "to": change["status"]}
     return after, [
-        _event("status_changed", after, now, {**announced, **_without(change, "status")})
+        _event(
+            "status_changed",
+            after,
+            now,
+            {**announced, **{k: v for k, v in change.items() if k != "status"}},
+        )
     ]
-
-
-def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
-    return {name: value for name, value in mapping.items() if name != key}
 
 
 def resynchronisation(document: Document, now: datetime) -> Event:
