@@ -10,7 +10,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from gateway import problems
-from gateway.api import admin, evidence, health, rules
+from gateway.api import admin, evidence, health, rules, targets
 from gateway.api import auth as auth_api
 from gateway.auth import UserStore, authenticate_request
 from gateway.blueprint import PaginationSchema
@@ -108,6 +108,7 @@ def create_app(settings=None):
     api.register_blueprint(evidence.blp)
     api.register_blueprint(admin.blp)
     api.register_blueprint(rules.blp)
+    api.register_blueprint(targets.blp)
     app.register_blueprint(health.blp)
     # After Api(), so our problem+json handlers replace flask-smorest's default JSON errors.
     problems.register(app)
