@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import g
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 from nameko.exceptions import MethodNotFound
 
 from gateway import targets
@@ -126,7 +126,7 @@ def _answer(anjian, actor, call):
 
 @blp.route("/targets")
 class Targets(MethodView):
-    @blp.arguments(TargetsQuerySchema, location="query")
+    @blp.arguments(TargetsQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, TargetsOut)
     def get(self, query):
         """The eight targets for a jurisdiction and year, composed from the services' counters"""

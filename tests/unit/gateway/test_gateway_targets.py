@@ -58,7 +58,7 @@ def test_a_city_sees_its_counties_side_by_side_and_last_year():
         "高台县",
         "山丹县",
     ]
-    assert certification["records"] == "/api/v1/people?region=620700"
+    assert certification["records"] == "/api/v1/persons?region=620700"
     assert composed["region_name"] == "张掖市"
 
 
