@@ -10,12 +10,13 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from gateway import problems
-from gateway.api import admin, evidence, health, rules
+from gateway.api import admin, evidence, health, rules, targets
 from gateway.api import auth as auth_api
 from gateway.auth import UserStore, authenticate_request
 from gateway.blueprint import PaginationSchema
 from gateway.bodies import JsonProvider, apply_route_limit
 from gateway.platform import Platform
+from gateway.web import register as register_console
 from services import SERVICES
 from services.kit.config import Settings
 from services.kit.mongo import connect
@@ -108,7 +109,9 @@ def create_app(settings=None):
     api.register_blueprint(evidence.blp)
     api.register_blueprint(admin.blp)
     api.register_blueprint(rules.blp)
+    api.register_blueprint(targets.blp)
     app.register_blueprint(health.blp)
+    register_console(app)
     # After Api(), so our problem+json handlers replace flask-smorest's default JSON errors.
     problems.register(app)
     logging.getLogger("gateway").setLevel(logging.INFO)

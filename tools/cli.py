@@ -124,8 +124,9 @@ def _banner(settings):
     from tools import demo
 
     print(
-        f"\nanjian is up.\n  API:      {url}/api/v1\n  API docs: {url}/api/docs\n"
-        f"  health:   {url}/readyz\n\nDemo logins (password {password!r}):"
+        f"\nanjian is up.\n  console:  {url}/\n  API:      {url}/api/v1\n"
+        f"  API docs: {url}/api/docs\n  health:   {url}/readyz\n\n"
+        f"Demo logins (password {password!r}):"
     )
     for name, role, scope in demo.DEMO_USERS:
         print(f"  {name:<16} {role:<10} {scope}")

@@ -2,7 +2,7 @@
 sources and effective dates, so a bureau's legal staff can check each figure against the law."""
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from gateway.blueprint import ServiceBlueprint
 from gateway.platform import platform
@@ -31,7 +31,7 @@ class RulesSchema(Schema):
 
 @blp.route("/rules")
 class Rules(MethodView):
-    @blp.arguments(RulesQuerySchema, location="query")
+    @blp.arguments(RulesQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, RulesSchema)
     def get(self, query):
         """Every rule each deployed service applies, with the deployment's overrides marked"""

@@ -131,11 +131,13 @@ start_detached() {
     echo $! >"$RUN/$name.pid"
 }
 
+# The console speaks Chinese: without a CJK font a browser draws every character as a box.
 install_browser() {
-    if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
-        say "chromium: already installed"
+    if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] \
+        && [ -d /usr/share/fonts/opentype/noto ] && fc-list :lang=zh | grep -q .; then
+        say "chromium and CJK fonts: already installed"
     else
-        apt_install chromium chromium-driver
+        apt_install chromium chromium-driver fonts-noto-cjk
     fi
 }
 

@@ -17,15 +17,17 @@ from services.kit.pure.rules import RuleSet
 log = logging.getLogger(__name__)
 
 
-def _declared_files(service):
+def _declared_files(service, package=None):
+    package = package or f"services.{service}"
     try:
-        folder = resources.files(f"services.{service}").joinpath("rules")
+        folder = resources.files(package).joinpath("rules")
     except ModuleNotFoundError:  # a service outside the services package declares no rules
         return []
     if not folder.is_dir():
         return []
+    where = package.replace(".", "/")
     return [
-        (f"services/{service}/rules/{entry.name}", entry.read_text("utf-8"))
+        (f"{where}/rules/{entry.name}", entry.read_text("utf-8"))
         for entry in sorted(folder.iterdir(), key=lambda entry: entry.name)
         if entry.name.endswith((".yaml", ".yml"))
     ]
@@ -38,9 +40,13 @@ def _deployment_files(rules_dir, service):
     return [(str(path), path.read_text("utf-8")) for path in sorted(folder.glob("*.y*ml"))]
 
 
-def load_rules(service, rules_dir="", checks=None):
+def load_rules(service, rules_dir="", checks=None, package=None):
+    """`service`'s rules: those its package ships (services.<service> unless named), then the
+    deployment's."""
     return RuleSet.from_files(
-        _declared_files(service), _deployment_files(rules_dir, service), checks
+        _declared_files(service, package),
+        _deployment_files(rules_dir, service),
+        checks,
     )
 
 

@@ -168,6 +168,8 @@ POLICY = {
         "list", ("admin",)
     ),
     ("GET", "/api/v1/rules"): Rule("list"),
+    # The targets name a region: one outside the jurisdiction is as unknown as any record.
+    ("GET", "/api/v1/targets"): Rule("read", (*INSPECTORS, "auditor")),
     # Training: people's records are kept by their enterprise and the bureaus above it; agencies
     # have no access; only bureaus revoke; the full ID number is for employers and admins.
     ("GET", "/api/v1/persons"): Rule("list", TRAINING_READERS),
@@ -550,6 +552,7 @@ def _request(method, rule_path, world, role, account):
         "/api/v1/indicators/training": {
             "params": {"region": world.region, "year": Clock().today().year}
         },
+        "/api/v1/targets": {"params": {"region": world.region}},
     }
     return bodies.get(rule_path, {})
 

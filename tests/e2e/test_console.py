@@ -1,0 +1,168 @@
+"""The zh-CN console in a real browser (Playwright driving Debian's Chromium): a bureau head reads
+the targets and drills down to the records, an enterprise user sees only its own enterprise, the
+layout holds on a phone, and Chinese renders as Chinese rather than as boxes.
+
+Screenshots of each page land in test-output/screenshots/ for people to look at."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.support.api import (
+    COMPANY_PASSWORD,
+    PASSWORD,
+    inspected,
+    known_enterprise,
+    register,
+)
+from tests.support.factories import general_finding
+from tests.support.waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Keep a headless Chromium from reaching for Google's services on a closed network.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+PHONE = {"width": 375, "height": 812}
+DESK = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM, "Debian's chromium is missing: `bash infra/local/up.sh --with-browser`"
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page_at(browser, platform):
+    """A fresh page (its own storage) of the console at a viewport size."""
+    opened = []
+
+    def open_page(viewport=DESK):
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        opened.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(platform.url + "/")
+        return page
+
+    yield open_page
+    for context in opened:
+        context.close()
+
+
+def signed_in(page, username, password=PASSWORD):
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#who")).to_contain_text(username)
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def glyph_widths(page, text):
+    """Width of each character of `text` at 40 px in the page's own font: a missing glyph is
+    drawn as a narrow box, a CJK glyph takes the full em."""
+    return page.evaluate(
+        """text => {
+            const probe = document.createElement('span');
+            probe.style.fontSize = '40px';
+            probe.style.whiteSpace = 'nowrap';
+            document.body.append(probe);
+            const widths = [...text].map(ch => {
+                probe.textContent = ch;
+                return probe.getBoundingClientRect().width;
+            });
+            probe.remove();
+            return widths;
+        }""",
+        text,
+    )
+
+
+@pytest.fixture(scope="module")
+def scene(sign_in, users):
+    """A 民乐县 enterprise with its own user and one open general hazard."""
+    body, company = register(sign_in, users)
+    _, hazards = inspected(sign_in, body["uscc"], [general_finding()])
+    return body, hazards["general"][0]
+
+
+def test_the_bureau_head_reads_the_targets_and_drills_down_to_the_records(page_at, scene, sign_in):
+    wait_until(
+        lambda: (
+            sign_in("minle")
+            .get("/api/v1/targets", params={"region": "620722"})
+            .json()["targets"][4]["figures"][1]["denominator"]
+        ),
+        message="the new hazard to reach the indicator counters",
+    )
+    page = page_at()
+    signed_in(page, "zhangye")
+    expect(page.locator("h1")).to_contain_text("张掖市")
+    expect(page.locator("section.tile")).to_have_count(8)
+    general = page.locator('[data-key="hazards.general.rectification"]')
+    expect(general).to_contain_text("一般隐患整改率")
+    expect(general.locator("svg.bars")).to_contain_text("民乐县")
+    shot(page, "dashboard")
+
+    page.locator("select[name=region]").select_option("620722")
+    page.get_by_role("button", name="查看").click()
+    expect(page.locator("h1")).to_contain_text("民乐县")
+    page.locator('[data-key="hazards.general.rectification"]').get_by_role(
+        "link", name="查看记录"
+    ).click()
+    expect(page.locator("h1")).to_have_text("一般隐患整改率")
+    expect(page.locator("table")).to_contain_text(scene[0]["uscc"])
+    expect(page.locator("table")).to_contain_text("整改中")
+    shot(page, "records")
+
+
+def test_chinese_renders_with_a_cjk_font_not_as_boxes(page_at, scene):
+    page = page_at()
+    expect(page.locator("h1")).to_have_text("登录")
+    widths = glyph_widths(page, "安全生产监管")
+    assert min(widths) >= 36, f"CJK glyphs missing (character widths {widths})"
+    shot(page, "sign-in")
+
+
+def test_an_enterprise_user_sees_only_its_own_enterprise(page_at, scene, sign_in):
+    body, _ = scene
+    page = page_at()
+    signed_in(page, body["uscc"], COMPANY_PASSWORD)
+    expect(page.locator("h1")).to_have_text(body["name"])
+    expect(page.locator("#nav")).not_to_contain_text("目标任务")
+    expect(page.locator("section.card").first).to_contain_text("整改中")
+    shot(page, "enterprise-profile")
+
+    stranger = known_enterprise(sign_in("minle"))["uscc"]
+    page.goto(f"{page.url.split('#')[0]}#/enterprises/{stranger}")
+    expect(page.locator("[role=alert]")).to_have_text("未找到该记录，或不在您的辖区内。")
+    page.goto(f"{page.url.split('#')[0]}#/dashboard")
+    expect(page.locator("[role=alert]")).to_have_text("您没有权限查看或办理此项。")
+
+
+def test_the_dashboard_fits_a_phone(page_at):
+    page = page_at(PHONE)
+    signed_in(page, "minle")
+    expect(page.locator("section.tile")).to_have_count(8)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than a 375 px phone"
+    shot(page, "dashboard-phone")
