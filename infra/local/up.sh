@@ -141,6 +141,9 @@ install_browser() {
     fi
 }
 
+# The Chinese font the gateway embeds in printed documents (settings: document_font).
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || apt_install fonts-wqy-zenhei
+
 # ---------------------------------------------------------------- docker mode
 mode="${ANJIAN_INFRA:-auto}"
 case "$mode" in
@@ -161,8 +164,6 @@ fi
 say "mode: native, data in $DATA"
 mkdir -p "$DATA/rabbitmq" "$DATA/ferretdb" "$DATA/minio" "$LOG" "$RUN"
 command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
-# The Chinese font the gateway embeds in printed documents (settings: document_font).
-[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || apt_install fonts-wqy-zenhei
 if [ "$with_browser" = 1 ]; then install_browser; fi
 
 # ------------------------------------------------------------------- RabbitMQ
