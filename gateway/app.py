@@ -10,7 +10,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from gateway import problems
-from gateway.api import admin, evidence, health, rules, targets
+from gateway.api import admin, documents, evidence, exports, health, rules, targets
 from gateway.api import auth as auth_api
 from gateway.auth import UserStore, authenticate_request
 from gateway.blueprint import PaginationSchema
@@ -110,6 +110,8 @@ def create_app(settings=None):
     api.register_blueprint(admin.blp)
     api.register_blueprint(rules.blp)
     api.register_blueprint(targets.blp)
+    api.register_blueprint(documents.blp)
+    api.register_blueprint(exports.blp)
     app.register_blueprint(health.blp)
     register_console(app)
     # After Api(), so our problem+json handlers replace flask-smorest's default JSON errors.

@@ -1,5 +1,5 @@
-"""Spreadsheet import and export views' shared steps: a file's rows sent to a service chunk by
-chunk and counted, and a workbook handed back as a download."""
+"""Import and export views' shared steps: a file's rows sent to a service chunk by chunk and
+counted, and a workbook or a printed document handed back as a download."""
 
 import io
 
@@ -9,6 +9,7 @@ from services.kit.pure.errors import InvalidInput
 from services.kit.spreadsheets import XLSX_TYPE, send_in_chunks
 
 RESULTS = ("created", "exists", "invalid")
+PDF_TYPE = "application/pdf"
 
 
 def import_report(rows, send, method, empty):
@@ -32,3 +33,10 @@ def xlsx_download(write_xlsx, rows, filename):
     write_xlsx(rows, buffer)
     buffer.seek(0)
     return send_file(buffer, mimetype=XLSX_TYPE, as_attachment=True, download_name=filename)
+
+
+def pdf_download(content, filename):
+    """A printed document's bytes as an attachment named `filename`."""
+    return send_file(
+        io.BytesIO(content), mimetype=PDF_TYPE, as_attachment=True, download_name=filename
+    )

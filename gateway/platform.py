@@ -8,6 +8,7 @@ from gateway.auth import VerifiedTokens
 from gateway.rpc import RpcPool
 from services.kit.evidence import EvidenceStore
 from services.kit.pure.clock import Clock
+from services.kit.rules import load_rules
 
 
 class Platform:
@@ -18,6 +19,9 @@ class Platform:
         self.tokens = VerifiedTokens(settings)
         self.rpc = RpcPool(settings)
         self.evidence = EvidenceStore(settings, Clock())
+        # The gateway's own rules (targets, printed documents' wording), read once: a wrong file
+        # stops it at start-up, as it stops a service.
+        self.rules = load_rules("gateway", settings.rules_dir, package="gateway")
 
     def call(self, service, method, *args, actor=None, **kwargs):
         """Call `service.method` as the current caller (or `actor`)."""

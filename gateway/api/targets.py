@@ -11,15 +11,14 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 from nameko.exceptions import MethodNotFound
 
-from gateway import targets
+from gateway import documents, targets
 from gateway.blueprint import ServiceBlueprint
+from gateway.interchange import PDF_TYPE, pdf_download
 from gateway.platform import platform
 from gateway.rpc import ServiceTimeout
 from services.kit.pure import regions
-from services.kit.pure.clock import Clock
 from services.kit.pure.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR, StrictSchema
-from services.kit.rules import load_rules
 
 blp = ServiceBlueprint(
     "targets",
@@ -93,13 +92,6 @@ class TargetsOut(Schema):
     targets = fields.List(fields.Nested(TargetOut))
 
 
-def _rules():
-    anjian = platform()
-    if not hasattr(anjian, "target_rules"):
-        anjian.target_rules = load_rules("gateway", anjian.settings.rules_dir, package="gateway")
-    return anjian.target_rules
-
-
 def _region(query, actor):
     region = query.get("region") or actor.region_scope
     if region != regions.NATIONWIDE and not regions.is_current(region):
@@ -124,21 +116,39 @@ def _answer(anjian, actor, call):
         return targets.Missing(targets.UNAVAILABLE, f"{call.service} 服务未按时答复")
 
 
+def composed(query):
+    """The targets for the query's region (the caller's by default) and year, as answered."""
+    actor = g.actor
+    if actor.role not in READERS:
+        raise Forbidden("the targets are for the bureaus")
+    region = _region(query, actor)
+    anjian = platform()
+    today = anjian.settings.clock().today()
+    year = query.get("year", today.year)
+    defined = targets.in_force(anjian.rules, today)
+    needed = targets.calls(defined, region, year)
+    found = _calls.map(lambda call: _answer(anjian, actor, call), needed)
+    return targets.compose(defined, dict(zip(needed, found, strict=True)), region, year)
+
+
 @blp.route("/targets")
 class Targets(MethodView):
     @blp.arguments(TargetsQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, TargetsOut)
     def get(self, query):
         """The eight targets for a jurisdiction and year, composed from the services' counters"""
-        actor = g.actor
-        if actor.role not in READERS:
-            raise Forbidden("the targets are for the bureaus")
-        region = _region(query, actor)
-        today = Clock().today()
-        year = query.get("year", today.year)
-        defined = targets.in_force(_rules(), today)
-        needed = targets.calls(defined, region, year)
+        return composed(query)
+
+
+@blp.route("/targets/report.pdf")
+class TargetsReport(MethodView):
+    @blp.arguments(TargetsQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=PDF_TYPE)
+    def get(self, query):
+        """The year's targets of a jurisdiction as a printable report (PDF)"""
         anjian = platform()
-        found = _calls.map(lambda call: _answer(anjian, actor, call), needed)
-        answers = dict(zip(needed, found, strict=True))
-        return targets.compose(defined, answers, region, year)
+        report = composed(query)
+        made = documents.targets_report(
+            anjian.settings.document_font, report, anjian.settings.clock().today().isoformat()
+        )
+        return pdf_download(made, f"targets-{report['region']}-{report['year']}.pdf")

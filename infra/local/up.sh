@@ -141,6 +141,9 @@ install_browser() {
     fi
 }
 
+# The Chinese font the gateway embeds in printed documents (settings: document_font).
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || apt_install fonts-wqy-zenhei
+
 # ---------------------------------------------------------------- docker mode
 mode="${ANJIAN_INFRA:-auto}"
 case "$mode" in

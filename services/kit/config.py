@@ -58,6 +58,9 @@ class Settings:
     # The secret that encrypts personal ID numbers and keys their look-up hashes
     # (services/kit/pii.py). No default: a service holding ID numbers refuses to start without one.
     pii_key: str = ""
+    # A TrueType font with Chinese glyphs, embedded in printed documents (Debian's
+    # fonts-wqy-zenhei; infra/local/up.sh installs it).
+    document_font: str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
     @classmethod
     def from_env(cls, environ=None):

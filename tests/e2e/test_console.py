@@ -17,7 +17,7 @@ from tests.support.api import (
     known_enterprise,
     register,
 )
-from tests.support.factories import general_finding
+from tests.support.factories import SECOND_OFFICER, general_finding, png
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,13 +49,15 @@ def browser():
 
 @pytest.fixture
 def page_at(browser, platform):
-    """A fresh page (its own storage) of the console at a viewport size."""
-    opened = []
+    """A fresh page (its own storage) of the console at a viewport size; a script error on any
+    page fails the test."""
+    opened, errors = [], []
 
     def open_page(viewport=DESK):
         context = browser.new_context(viewport=viewport, locale="zh-CN")
         opened.append(context)
         page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
         page.set_default_timeout(20_000)
         page.goto(platform.url + "/")
         return page
@@ -63,6 +65,7 @@ def page_at(browser, platform):
     yield open_page
     for context in opened:
         context.close()
+    assert not errors, f"script errors in the console: {errors}"
 
 
 def signed_in(page, username, password=PASSWORD):
@@ -166,3 +169,56 @@ def test_the_dashboard_fits_a_phone(page_at):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow} px wider than a 375 px phone"
     shot(page, "dashboard-phone")
+
+
+def test_an_inspector_records_an_inspection_with_a_photo_on_a_phone(page_at, scene, tmp_path):
+    body, _ = scene
+    photo = tmp_path / "现场.png"
+    photo.write_bytes(png(seed=7))
+    page = page_at(PHONE)
+    signed_in(page, "inspector-minle")
+    page.get_by_role("link", name="现场检查").click()
+    page.get_by_label("统一社会信用代码").fill(body["uscc"])
+    page.get_by_label("检查地点").fill("粉碎车间")
+    page.get_by_label("检查内容").fill("粉尘防爆专项检查")
+    page.get_by_label("同行执法人员（账号）").fill(SECOND_OFFICER)
+    page.get_by_role("button", name="开始检查").click()
+    expect(page.locator("h1")).to_contain_text("现场检查")
+
+    page.get_by_label("问题描述").fill("除尘器积灰未及时清理")
+    page.get_by_label("现场照片").set_input_files(str(photo))
+    page.get_by_role("button", name="记录").click()
+    expect(page.locator("ol.findings li")).to_have_count(1)
+    expect(page.locator("main")).to_contain_text("1 张照片将在完成检查后上传")
+    shot(page, "inspection-phone")
+
+    page.get_by_label("处理决定").fill("责令限期整改")
+    page.get_by_label("被检查单位负责人签字").fill("王伟")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/evidence")) as uploaded:
+        page.get_by_role("button", name="完成").click()
+    assert uploaded.value.status == 201, uploaded.value.text()
+    assert uploaded.value.json()["hazard_id"]
+    expect(page.locator("dl.facts")).to_contain_text("已完成")
+    with page.expect_download() as record:
+        page.get_by_role("button", name="现场检查记录（PDF）").click()
+    assert record.value.suggested_filename.endswith(".pdf")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the form is {overflow} px wider than a 375 px phone"
+
+
+def test_an_enterprise_user_rectifies_a_hazard_and_uploads_evidence(
+    page_at, scene, sign_in, tmp_path
+):
+    body, _ = scene
+    _, hazards = inspected(sign_in, body["uscc"], [general_finding("消防通道堆放杂物")])
+    photo = tmp_path / "整改后.png"
+    photo.write_bytes(png(seed=11))
+    page = page_at(PHONE)
+    signed_in(page, body["uscc"], COMPANY_PASSWORD)
+    page.goto(f"{page.url.split('#')[0]}#/hazards/{hazards['general'][0]}")
+    expect(page.locator("dl.facts")).to_contain_text("整改中")
+    page.get_by_label("整改照片").set_input_files(str(photo))
+    page.get_by_label("整改说明").fill("杂物已清理，通道畅通")
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator("dl.facts")).to_contain_text("整改待验收")
+    shot(page, "hazard-rectified")

@@ -170,6 +170,16 @@ POLICY = {
     ("GET", "/api/v1/rules"): Rule("list"),
     # The targets name a region: one outside the jurisdiction is as unknown as any record.
     ("GET", "/api/v1/targets"): Rule("read", (*INSPECTORS, "auditor")),
+    ("GET", "/api/v1/targets/report.pdf"): Rule("read", (*INSPECTORS, "auditor")),
+    # A document is read where its inspection is.
+    ("GET", "/api/v1/inspections/<string:identifier>/record.pdf"): Rule(
+        "read", target="completed_inspection", visibility="assigned"
+    ),
+    ("GET", "/api/v1/inspections/<string:identifier>/rectification-order.pdf"): Rule(
+        "read", target="completed_inspection", visibility="assigned"
+    ),
+    # An export reads its list as the caller: the list's own scope applies.
+    ("GET", "/api/v1/exports/xlsx"): Rule("list"),
     # Training: people's records are kept by their enterprise and the bureaus above it; agencies
     # have no access; only bureaus revoke; the full ID number is for employers and admins.
     ("GET", "/api/v1/persons"): Rule("list", TRAINING_READERS),
@@ -307,6 +317,7 @@ def _inspected(recorder, uscc, mode):
     grades = {finding["grade"]: finding["hazard_id"] for finding in done["findings"]}
     return {
         "inspection": open_visit["id"],
+        "completed_inspection": done["id"],
         "general_hazard": grades["general"],
         "major_hazard": grades["major"],
     }
@@ -553,6 +564,8 @@ def _request(method, rule_path, world, role, account):
             "params": {"region": world.region, "year": Clock().today().year}
         },
         "/api/v1/targets": {"params": {"region": world.region}},
+        "/api/v1/targets/report.pdf": {"params": {"region": world.region}},
+        "/api/v1/exports/xlsx": {"params": {"path": "/api/v1/hazards"}},
     }
     return bodies.get(rule_path, {})
 
