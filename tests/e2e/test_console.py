@@ -17,7 +17,7 @@ from tests.support.api import (
     known_enterprise,
     register,
 )
-from tests.support.factories import SECOND_OFFICER, general_finding, png
+from tests.support.factories import SECOND_OFFICER, general_finding, id_number, png
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +35,8 @@ FLAGS = [
     "--disable-dev-shm-usage",
 ]
 PHONE = {"width": 375, "height": 812}
+# The machine may be busy with the whole suite; a page that answers within this is not slow.
+expect.set_options(timeout=20_000)
 DESK = {"width": 1440, "height": 900}
 
 
@@ -222,3 +224,21 @@ def test_an_enterprise_user_rectifies_a_hazard_and_uploads_evidence(
     page.get_by_role("button", name="提交").click()
     expect(page.locator("dl.facts")).to_contain_text("整改待验收")
     shot(page, "hazard-rectified")
+
+
+def test_an_enterprise_imports_its_ledger_and_reads_each_row_s_fate(page_at, scene, tmp_path):
+    body, _ = scene
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(f"身份证号,姓名\n{id_number()},王伟\n12345,李四\n", "utf-8")
+    page = page_at()
+    signed_in(page, body["uscc"], COMPANY_PASSWORD)
+    page.get_by_role("link", name="导入").click()
+    form = page.locator('[data-import="/api/v1/training/import"]')
+    form.get_by_label("文件（.xlsx 或 .csv）").set_input_files(str(ledger))
+    form.get_by_role("button", name="导入").click()
+    expect(form.locator("[role=status]")).to_contain_text("新增 1 行，已存在 0 行，有误 1 行")
+    expect(form.locator("table")).to_contain_text("3")
+    shot(page, "import")
+
+    page.get_by_role("link", name="培训台账").click()
+    expect(page.locator("main")).to_contain_text("王伟")

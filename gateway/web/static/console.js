@@ -1,9 +1,11 @@
 // The console's shell: sign-in, the menu for the signed-in role, and the page for each address.
 
 import { dashboard } from "./dashboard.js";
-import { BUREAU_ROLES, ROLE_NAMES, api, go, h, readable, session, show } from "./dom.js";
+import { BUREAU_ROLES, ROLE_NAMES, api, go, h, readable, session, page } from "./dom.js";
+import { imports } from "./imports.js";
 import { inspection, newInspection } from "./inspection.js";
 import { enterprises, hazard, hazards, profile, records } from "./records.js";
+import { ledger } from "./training.js";
 
 const nav = document.getElementById("nav");
 const who = document.getElementById("who");
@@ -11,6 +13,7 @@ const who = document.getElementById("who");
 // --- sign-in ---------------------------------------------------------------------------------
 
 function login() {
+  const show = page();
   const status = h("p", { class: "error", role: "alert" });
   const form = h(
     "form",
@@ -75,11 +78,19 @@ function menu(current) {
         ["#/dashboard", "目标任务"],
         ["#/enterprises", "企业"],
         ["#/hazards", "隐患看板"],
-        ...(current.role === "auditor" ? [] : [["#/inspections/new", "现场检查"]]),
+        ["#/training", "培训台账"],
+        ...(current.role === "auditor"
+          ? []
+          : [
+              ["#/inspections/new", "现场检查"],
+              ["#/imports", "导入"],
+            ]),
       ]
     : [
         [`#/enterprises/${current.uscc}`, "本企业"],
         ["#/hazards", "隐患"],
+        ["#/training", "培训台账"],
+        ["#/imports", "导入"],
       ];
   nav.replaceChildren(...links.map(([href, title]) => h("a", { href }, title)));
   who.replaceChildren(
@@ -102,13 +113,15 @@ async function route() {
   const parts = (path && path !== "/" ? path : home).split("/").filter(Boolean);
   if (parts[0] === "dashboard") return dashboard();
   if (parts[0] === "records") return records();
+  if (parts[0] === "training") return ledger();
+  if (parts[0] === "imports") return imports();
   if (parts[0] === "hazards" && parts[1]) return hazard(decodeURIComponent(parts[1]));
   if (parts[0] === "hazards") return hazards();
   if (parts[0] === "inspections" && parts[1] === "new") return newInspection();
   if (parts[0] === "inspections" && parts[1]) return inspection(decodeURIComponent(parts[1]));
   if (parts[0] === "enterprises" && parts[1]) return profile(decodeURIComponent(parts[1]));
   if (parts[0] === "enterprises") return enterprises();
-  show(h("h1", {}, "页面不存在"), h("p", {}, h("a", { href: "#/" }, "返回首页")));
+  page()(h("h1", {}, "页面不存在"), h("p", {}, h("a", { href: "#/" }, "返回首页")));
 }
 
 window.addEventListener("hashchange", route);

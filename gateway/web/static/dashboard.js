@@ -1,6 +1,6 @@
 // The targets dashboard: the eight targets of the work plan for a jurisdiction and a year.
 
-import { api, failure, go, h, params, percent, session, show, STATE_NAMES } from "./dom.js";
+import { api, failure, go, h, params, percent, session, page, STATE_NAMES } from "./dom.js";
 
 function bars(figure) {
   // One bar per division, the rate (or the count against the largest) as its length.
@@ -118,6 +118,7 @@ function counts(figures) {
 }
 
 export async function dashboard() {
+  const show = page();
   const query = params();
   const current = session();
   const region = query.get("region") || current.region;

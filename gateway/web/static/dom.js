@@ -104,8 +104,15 @@ export function go(hash) {
   else location.hash = hash;
 }
 
-export function show(...nodes) {
-  main.replaceChildren(...nodes.flat(Infinity));
+let latest = 0;
+
+// A page's way to put itself on screen. Pages load asynchronously, so one the user has already
+// left may finish after the next has started: only the newest page's output is shown.
+export function page() {
+  const generation = ++latest;
+  return (...nodes) => {
+    if (generation === latest) main.replaceChildren(...nodes.flat(Infinity));
+  };
 }
 
 export function failure(error) {
@@ -126,6 +133,7 @@ const COLUMNS = [
   ["name", "名称"],
   ["enterprise_name", "企业"],
   ["uscc", "统一社会信用代码"],
+  ["id_masked", "身份证号"],
   ["region_code", "地区"],
   ["description", "描述"],
   ["place", "地点"],

@@ -11,7 +11,7 @@ import {
   h,
   params,
   readable,
-  show,
+  page,
   upload,
 } from "./dom.js";
 
@@ -41,6 +41,7 @@ function field(label, control) {
 }
 
 export function newInspection() {
+  const show = page();
   const status = h("p", { class: "error", role: "alert" });
   const form = h(
     "form",
@@ -219,6 +220,7 @@ function documents(inspection) {
 }
 
 export async function inspection(identifier) {
+  const show = page();
   const refresh = () => inspection(identifier);
   let found;
   try {

@@ -14,7 +14,7 @@ import {
   readable,
   recordLink,
   session,
-  show,
+  page,
   table,
   upload,
 } from "./dom.js";
@@ -35,14 +35,14 @@ function exportButton(path, filename) {
   return h("div", { class: "actions" }, button, status);
 }
 
-async function listPage(title, path, filters = null) {
+async function listPage(show, title, path, filters = null) {
   try {
-    const page = await api(path);
+    const listed = await api(path);
     show(
       h("h1", {}, title),
       filters,
       exportButton(path, `${title}.xlsx`),
-      table(page.items || [], recordLink(path)),
+      table(listed.items || [], recordLink(path)),
     );
   } catch (error) {
     show(h("h1", {}, title), filters, failure(error));
@@ -50,6 +50,7 @@ async function listPage(title, path, filters = null) {
 }
 
 export async function records() {
+  const show = page();
   const query = params();
   const path = query.get("path") || "";
   const title = query.get("title") || "记录";
@@ -57,10 +58,11 @@ export async function records() {
     show(h("h1", {}, title), h("p", { class: "error" }, "链接无效。"));
     return;
   }
-  await listPage(title, path);
+  await listPage(show, title, path);
 }
 
 export async function enterprises() {
+  const show = page();
   const query = params();
   const filters = h(
     "form",
@@ -73,18 +75,23 @@ export async function enterprises() {
     go(`#/enterprises?q=${encodeURIComponent(new FormData(filters).get("q"))}`);
   });
   const q = query.get("q");
-  await listPage("企业", `/api/v1/enterprises${q ? `?q=${encodeURIComponent(q)}` : ""}`, filters);
+  await listPage(
+    show,
+    "企业",
+    `/api/v1/enterprises${q ? `?q=${encodeURIComponent(q)}` : ""}`,
+    filters,
+  );
 }
 
 // One part of a profile; a service this deployment does not run leaves a note, not a failure.
 async function section(title, path) {
   try {
-    const page = await api(path);
+    const listed = await api(path);
     return h(
       "section",
       { class: "card" },
       h("h2", {}, title),
-      table(page.items || [], recordLink(path)),
+      table(listed.items || [], recordLink(path)),
     );
   } catch (error) {
     const note = [503, 504].includes(error.status) ? "未部署或暂不可用" : readable(error);
@@ -93,6 +100,7 @@ async function section(title, path) {
 }
 
 export async function profile(uscc) {
+  const show = page();
   let enterprise;
   try {
     enterprise = await api(`/api/v1/enterprises/${encodeURIComponent(uscc)}`);
@@ -125,11 +133,12 @@ export async function profile(uscc) {
 }
 
 export async function hazards() {
+  const show = page();
   const path = "/api/v1/hazards?page_size=200";
   try {
-    const page = await api(path);
+    const listed = await api(path);
     const groups = Object.entries(HAZARD_STATES)
-      .map(([state, title]) => [title, page.items.filter((item) => item.state === state)])
+      .map(([state, title]) => [title, listed.items.filter((item) => item.state === state)])
       .filter(([, items]) => items.length)
       .map(([title, items]) =>
         h(
@@ -198,6 +207,7 @@ function rectificationForm(hazard, done) {
 }
 
 export async function hazard(identifier) {
+  const show = page();
   let found;
   try {
     found = await api(`/api/v1/hazards/${encodeURIComponent(identifier)}`);
