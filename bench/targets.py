@@ -1,8 +1,8 @@
 """The targets page: its fan-out against the slowest call it makes, and its cost as data grows.
 
 targets_fanout_vs_slowest: the median of `GET /api/v1/targets` for the city (every indicator of
-every deployed service, for the city, last year and each county, called in parallel) against the
-median of the slowest single indicator RPC among those it makes, called straight over RPC.
+every deployed service, for the city, last year and each county, one call per indicator method,
+the calls in parallel) against the median of the slowest of those calls made straight over RPC.
 
 targets_10x_data: the median of the same page with ten times the enterprises and hazards against
 the median before, in the same run: the page reads counters, so it must not grow with the data.
@@ -21,6 +21,7 @@ from bench.figures import Figure
 from bench.platform import REGULATOR_SCOPE, BenchError
 from gateway import targets
 from services.kit.pure.clock import Clock
+from services.kit.pure.errors import NotFound
 from services.kit.rules import load_rules
 from tools.volume import create_payloads, general_hazards, stored_documents
 
@@ -82,33 +83,39 @@ def _remove(platform, inserted):
 
 
 def targets_fanout_vs_slowest(platform):
-    query = {"region": REGULATOR_SCOPE, "year": date.today().year}
+    """Each call is timed as the page makes it: one `indicators_together` per indicator method,
+    for the city, its year before and its counties."""
+    defined = _defined()
+    year = date.today().year
+    grouped = {}
+    for call in targets.calls(defined, REGULATOR_SCOPE, year):
+        grouped.setdefault((call.service, call.method), []).append(
+            {"region": call.region, "year": call.year}
+        )
     medians = {}
     with ClusterRpcProxy(
         platform.rpc_config(),
         timeout=platform.settings.rpc_timeout_seconds,
         context_data=platform.regulator.to_context(),
     ) as rpc:
-        defined = _defined()
-        for service, method in sorted(
-            {(f["service"], f["method"]) for t in defined for f in t["figures"]}
-        ):
-            call = getattr(getattr(rpc, service), method)
+        for (service, method), queries in grouped.items():
+            together = getattr(rpc, service).indicators_together
             try:
-                call(query)
-            except (UnknownService, MethodNotFound):
+                together(method, queries)
+            except (UnknownService, MethodNotFound, NotFound):
                 continue  # not deployed here: the page does not wait for it either
-            medians[f"{service}.{method}"] = _median_ms(lambda call=call: call(query))
+            medians[f"{service}.{method} x{len(queries)}"] = _median_ms(
+                lambda together=together, method=method, queries=queries: together(method, queries)
+            )
     if not medians:
         raise BenchError("no indicator service answered")
-    slowest = max(medians, key=medians.get)
+    slowest = max(medians.values())
     page = _median_ms(_page(platform))
-    calls = len(targets.calls(defined, REGULATOR_SCOPE, query["year"]))
     details = [
         f"{name}: {ms:.1f} ms (median of {SAMPLES}, raw RPC)" for name, ms in medians.items()
     ]
-    details.append(f"GET /api/v1/targets for {REGULATOR_SCOPE}: {page:.1f} ms ({calls} calls)")
-    return Figure(FANOUT, f"{page / medians[slowest]:.2f}", f"<= {FANOUT_TARGET}", details)
+    details.append(f"GET /api/v1/targets for {REGULATOR_SCOPE}: {page:.1f} ms")
+    return Figure(FANOUT, f"{page / slowest:.2f}", f"<= {FANOUT_TARGET}", details)
 
 
 def targets_10x_data(platform):

@@ -34,6 +34,7 @@ TABLE = {
     errors.TooLarge: (413, "Too large"),
     errors.Unavailable: (503, "Service unavailable"),
     errors.Busy: (503, "Service busy"),
+    errors.NotDeployed: (503, "Service not deployed here"),
     errors.TimedOut: (504, "Gateway timeout"),
 }
 

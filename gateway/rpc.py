@@ -25,7 +25,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.kit.pure.errors import Unavailable
+from services.kit.pure.errors import NotDeployed, Unavailable
 from services.kit.runtime import DEADLINE  # importing it registers the domain errors too
 
 log = logging.getLogger(__name__)
@@ -141,8 +141,9 @@ class RpcPool:
             self._discard(standalone)
             raise self._timed_out(service) from None
         except UnknownService as error:
+            # No queue for it on this broker: the service was never deployed here.
             self._give_back(standalone)
-            raise Unavailable(f"the {error} service is not running") from None
+            raise NotDeployed(f"the {error} service is not deployed here") from None
         except BROKEN as error:
             self._discard(standalone)
             # The idle proxies lost the same broker: drop them now rather than fail on each.

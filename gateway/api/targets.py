@@ -17,7 +17,13 @@ from gateway.interchange import PDF_TYPE, pdf_download
 from gateway.platform import platform
 from gateway.rpc import ServiceTimeout
 from services.kit.pure import regions
-from services.kit.pure.errors import Forbidden, InvalidInput, NotFound, Unavailable
+from services.kit.pure.errors import (
+    Forbidden,
+    InvalidInput,
+    NotDeployed,
+    NotFound,
+    Unavailable,
+)
 from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR, StrictSchema
 
 blp = ServiceBlueprint(
@@ -28,7 +34,8 @@ blp = ServiceBlueprint(
 )
 
 READERS = ("admin", "regulator", "inspector", "auditor")
-# Calls of one page run side by side; more than the RPC pool holds would only queue.
+# Each indicator method is asked once, for every region and year the page shows; the methods'
+# calls run side by side.
 _calls = ThreadPoolExecutor(max_workers=16, thread_name_prefix="targets")
 
 
@@ -101,19 +108,22 @@ def _region(query, actor):
     return region
 
 
-def _answer(anjian, actor, call):
+def _answers(anjian, actor, calls):
+    """The answers to calls of one indicator method, asked in one call to its service; where
+    the service cannot answer, each call's `Missing` reason."""
+    service, method = calls[0].service, calls[0].method
+    queries = [{"region": call.region, "year": call.year} for call in calls]
     try:
-        return anjian.call(
-            call.service, call.method, {"region": call.region, "year": call.year}, actor=actor
-        )
-    except MethodNotFound:
-        return targets.Missing(targets.NOT_DEPLOYED, f"{call.service} 服务未提供该指标")
-    except Unavailable:
-        if anjian.rpc.serving(call.service):
-            return targets.Missing(targets.UNAVAILABLE, f"{call.service} 服务暂不可用")
-        return targets.Missing(targets.NOT_DEPLOYED, f"本级未部署 {call.service} 服务")
-    except ServiceTimeout:
-        return targets.Missing(targets.UNAVAILABLE, f"{call.service} 服务未按时答复")
+        answered = anjian.call(service, "indicators_together", method, queries, actor=actor)
+    except (MethodNotFound, NotFound):
+        missing = targets.Missing(targets.NOT_DEPLOYED, f"{service} 服务未提供该指标")
+    except NotDeployed:
+        missing = targets.Missing(targets.NOT_DEPLOYED, f"本级未部署 {service} 服务")
+    except (Unavailable, ServiceTimeout):
+        missing = targets.Missing(targets.UNAVAILABLE, f"{service} 服务暂不可用")
+    else:
+        return dict(zip(calls, answered, strict=True))
+    return {call: missing for call in calls}
 
 
 def composed(query):
@@ -126,9 +136,13 @@ def composed(query):
     today = anjian.settings.clock().today()
     year = query.get("year", today.year)
     defined = targets.in_force(anjian.rules, today)
-    needed = targets.calls(defined, region, year)
-    found = _calls.map(lambda call: _answer(anjian, actor, call), needed)
-    return targets.compose(defined, dict(zip(needed, found, strict=True)), region, year)
+    grouped = {}
+    for call in targets.calls(defined, region, year):
+        grouped.setdefault((call.service, call.method), []).append(call)
+    answers = {}
+    for found in _calls.map(lambda calls: _answers(anjian, actor, calls), grouped.values()):
+        answers.update(found)
+    return targets.compose(defined, answers, region, year)
 
 
 @blp.route("/targets")

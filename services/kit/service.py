@@ -8,14 +8,23 @@ A service reads
 
 plus its entrypoints. The base brings the caller and the clock, the rules in force (its
 `rules/*.yaml` with the deployment's overrides), the outbox relay, the administrators' view of
-parked events, the pruning of old bookkeeping, and the `health` and `rules` RPCs.
+parked events, the pruning of old bookkeeping, and the `health`, `rules_in_force` and
+`indicators_together` RPCs.
 """
+
+from eventlet import GreenPool
 
 from services.kit.housekeeping import Housekeeping
 from services.kit.inbox import DeadLetterAccess
 from services.kit.outbox import OutboxRelay
+from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.rules import Rules
 from services.kit.runtime import Caller, ClockProvider, rpc
+
+# An indicator entrypoint is named `<something>_indicators` and takes {region, year}.
+INDICATORS = "_indicators"
+# The targets page of a province asks for itself, its year before and each of its cities.
+MAX_TOGETHER = 64
 
 
 class ServiceBase(OutboxRelay, DeadLetterAccess, Housekeeping):
@@ -35,3 +44,17 @@ class ServiceBase(OutboxRelay, DeadLetterAccess, Housekeeping):
         """Every rule this service applies: source, dates, what it was checked against, and the
         fingerprint of the whole set (public reference data)."""
         return {"service": self.name, **self.rules.describe()}
+
+    @rpc
+    def indicators_together(self, method, queries):
+        """The answers of one of this service's indicator entrypoints to several queries, in one
+        call: the targets page asks for a region, its year before and each division below, and
+        one round trip for them all costs less than one each."""
+        if not method.endswith(INDICATORS) or not callable(getattr(type(self), method, None)):
+            raise NotFound(f"the {self.name} service has no indicator {method!r}")
+        if not isinstance(queries, list) or not 0 < len(queries) <= MAX_TOGETHER:
+            raise InvalidInput(
+                f"queries must be a list of 1 to {MAX_TOGETHER}", {"queries": ["not a list"]}
+            )
+        # Side by side: each answer waits on the database, not on the processor.
+        return list(GreenPool(len(queries)).imap(getattr(self, method), queries))

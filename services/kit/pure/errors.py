@@ -64,6 +64,12 @@ class Busy(Unavailable):
     RETRY_AFTER_SECONDS = 1
 
 
+class NotDeployed(Unavailable):
+    """The deployment runs no such service at all (as opposed to one that is down for now)."""
+
+    code = "service_not_deployed"
+
+
 class TimedOut(DomainError):
     """The caller's time ran out before the work was done; the work stopped there."""
 
@@ -79,6 +85,7 @@ ALL_ERRORS = (
     Forbidden,
     Unauthenticated,
     TooLarge,
+    NotDeployed,
     Unavailable,
     Busy,
     TimedOut,
