@@ -24,10 +24,8 @@ from urllib.parse import quote
 import filetype
 import urllib3
 from minio import Minio
-from minio.commonconfig import ENABLED, Filter
 from minio.datatypes import Part
 from minio.error import S3Error
-from minio.lifecycleconfig import AbortIncompleteMultipartUpload, LifecycleConfig, Rule
 from nameko.extensions import DependencyProvider
 from PIL import Image, UnidentifiedImageError
 
@@ -168,20 +166,8 @@ class EvidenceStore:
                     # Services start together; another one may have just created it.
                     if error.code != "BucketAlreadyOwnedByYou":
                         raise
-            # Parts of an upload that crashed with its sweeper are dropped by the store itself.
-            self.client.set_bucket_lifecycle(
-                self.bucket,
-                LifecycleConfig(
-                    [
-                        Rule(
-                            ENABLED,
-                            rule_filter=Filter(prefix=PREFIX),
-                            rule_id="abort-stale-parts",
-                            abort_incomplete_multipart_upload=AbortIncompleteMultipartUpload(2),
-                        )
-                    ]
-                ),
-            )
+            # No lifecycle rule: the sweeper removes what was never confirmed, and MinIO drops
+            # the parts of unfinished uploads after a day itself (its stale_uploads_expiry).
         self.bucket_ready = True
 
     def _ready(self):

@@ -11,7 +11,9 @@ import pytest
 
 from services import COMPONENTS
 from services.kit.config import Settings
+from services.kit.evidence import EvidenceStore
 from services.kit.mongo import connect
+from services.kit.pure.clock import Clock
 from tests.support.api import PASSWORD, Api, signing_in
 from tools.isolated import Components, VirtualHost, drop_databases, free_port
 
@@ -19,11 +21,16 @@ from tools.isolated import Components, VirtualHost, drop_databases, free_port
 def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
     """Settings for a platform of one's own on the shared infrastructure: its own database prefix,
     gateway port, token secret and key for personal data, with `overrides`."""
-    overrides = {"pii_key": secrets.token_hex(32), **overrides}
+    run = secrets.token_hex(4)
+    overrides = {
+        "pii_key": secrets.token_hex(32),
+        "evidence_bucket": f"test-{run}-evidence",
+        **overrides,
+    }
     return Settings(
         amqp_uri=amqp_uri,
         mongo_uri=infrastructure["mongo_uri"],
-        database_prefix=f"test_{secrets.token_hex(4)}_",
+        database_prefix=f"test_{run}_",
         minio_endpoint=infrastructure["minio_endpoint"],
         minio_access_key=infrastructure["minio_access_key"],
         minio_secret_key=infrastructure["minio_secret_key"],
@@ -37,13 +44,27 @@ def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
 
 @contextmanager
 def databases(settings):
-    """A MongoDB client for the platform of `settings`, whose databases are dropped after."""
+    """A MongoDB client for the platform of `settings`, whose databases and evidence bucket are
+    dropped after."""
     client = connect(settings)
     try:
         yield client
     finally:
         drop_databases(client, settings.database_prefix)
         client.close()
+        remove_bucket(settings)
+
+
+def remove_bucket(settings):
+    """The run's evidence bucket, with every object and unfinished upload in it."""
+    store = EvidenceStore(settings, Clock())
+    if not store.client.bucket_exists(store.bucket):
+        return
+    for item in store.client.list_objects(store.bucket, recursive=True):
+        store.client.remove_object(store.bucket, item.object_name)
+    for upload in store.client._list_multipart_uploads(store.bucket).uploads:
+        store.discard(upload.object_name, upload.upload_id)
+    store.client.remove_bucket(store.bucket)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from services.inspection.domain.common import (
 )
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Event, Result
-from services.kit.pure.errors import InvalidInput, TooLarge
+from services.kit.pure.errors import Forbidden, InvalidInput, TooLarge
 
 UPLOADERS = ("enterprise", "agency", *INSPECTORS)
 
@@ -32,6 +32,8 @@ def record_evidence(
 ) -> Result:
     """A new evidence record about a known enterprise and, if named, one of its hazards the
     caller sees (`hazard` is None when it is missing or out of the caller's sight)."""
+    if actor.role == "enterprise" and fields.get("uscc", actor.uscc) != actor.uscc:
+        raise Forbidden("an enterprise user uploads evidence only for its own enterprise")
     enterprise = known_enterprise(enterprise)
     require_enterprise_writer(enterprise, actor, UPLOADERS)
     if fields.get("hazard_id") and (hazard is None or hazard["uscc"] != enterprise["uscc"]):
