@@ -11,11 +11,9 @@ import pytest
 
 from services import COMPONENTS
 from services.kit.config import Settings
-from services.kit.evidence import EvidenceStore
 from services.kit.mongo import connect
-from services.kit.pure.clock import Clock
 from tests.support.api import PASSWORD, Api, signing_in
-from tools.isolated import Components, VirtualHost, drop_databases, free_port
+from tools.isolated import Components, VirtualHost, drop_databases, free_port, remove_bucket
 
 
 def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
@@ -53,18 +51,6 @@ def databases(settings):
         drop_databases(client, settings.database_prefix)
         client.close()
         remove_bucket(settings)
-
-
-def remove_bucket(settings):
-    """The run's evidence bucket, with every object and unfinished upload in it."""
-    store = EvidenceStore(settings, Clock())
-    if not store.client.bucket_exists(store.bucket):
-        return
-    for item in store.client.list_objects(store.bucket, recursive=True):
-        store.client.remove_object(store.bucket, item.object_name)
-    for upload in store.client._list_multipart_uploads(store.bucket).uploads:
-        store.discard(upload.object_name, upload.upload_id)
-    store.client.remove_bucket(store.bucket)
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,9 @@ def put(target, body):
 def send_parts(upload, file, targets=None):
     """Send the bytes of every target (by default, all the upload's) and fail on any refusal."""
     for target in targets or upload["targets"]:
-        body = file.part(target["part"], upload["parts"]) if "part" in target else file.open()
+        body = (
+            file.part(target["part"], upload["parts"]) if "part" in target else file.open().read()
+        )
         reply = put(target, body)
         assert reply.status_code == 200, reply.text
 
