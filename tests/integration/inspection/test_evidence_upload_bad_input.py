@@ -18,10 +18,12 @@ from tests.support.uploads import (
     nothing_left,
     object_store,
     open_upload,
+    parts_pending,
     put,
     send_parts,
     stored,
 )
+from tests.support.waiting import wait_until
 
 MIB = 1024 * 1024
 PDF = b"%PDF-1.7\n"
@@ -251,3 +253,31 @@ def test_a_direct_post_refused_by_the_service_removes_its_object(site, store):
     )
     assert_problem(reply, 422, "invalid_input", "hazard_id")
     assert objects(store) == before
+
+
+@pytest.mark.slow
+def test_uploads_never_confirmed_are_swept_with_their_bytes(site, store, settings, platform):
+    company = site["company"]
+    whole = File(png(14))
+    single = open_upload(company, whole, "image/png")
+    send_parts(single, whole)
+    large = File(PDF + os.urandom(settings.evidence_part_bytes + MIB))
+    in_parts = open_upload(company, large, "application/pdf")
+    send_parts(in_parts, large, in_parts["targets"][:1])
+    assert stored(store, single["object_key"]) and parts_pending(store, in_parts["object_key"])
+    try:
+        # Two hours on, both uploads are past their time; the sweep runs every second.
+        platform.restart(
+            "inspection",
+            clock_offset_seconds=settings.evidence_upload_seconds + 3600,
+            evidence_sweep_seconds=1,
+        )
+        for upload in (single, in_parts):
+            wait_until(
+                lambda upload=upload: company.get(f"{UPLOADS}/{upload['id']}").status_code == 404,
+                timeout=60,
+                message="the sweep to end the upload",
+            )
+            nothing_left(company, store, upload)
+    finally:
+        platform.restart("inspection")
