@@ -14,7 +14,7 @@ from gateway.api import admin, evidence, health, rules
 from gateway.api import auth as auth_api
 from gateway.auth import UserStore, authenticate_request
 from gateway.blueprint import PaginationSchema
-from gateway.bodies import JsonProvider, apply_route_limit
+from gateway.bodies import GatewayRequest, JsonProvider, apply_route_limit
 from gateway.platform import Platform
 from services import SERVICES
 from services.kit.config import Settings
@@ -55,6 +55,7 @@ class DocumentedApi(Api):
 def create_app(settings=None):
     settings = settings or Settings.from_env()
     app = Flask("gateway")
+    app.request_class = GatewayRequest
     app.config.update(
         ANJIAN=settings,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

@@ -11,7 +11,7 @@ and type-sniffed in one pass); only then is its record written, and if that is r
 object is removed. If the store is down the caller gets 503 and nothing is recorded anywhere.
 """
 
-from flask import g, request
+from flask import g
 from flask.views import MethodView
 from marshmallow import fields
 
@@ -105,21 +105,18 @@ class EvidenceUploads(MethodView):
         page = {"page": 1, "page_size": max(len(items), 1)}
         return paginated({"items": items, "has_more": False, "total": len(items)}, page)
 
-    # The file itself is held to the same setting while it streams to the object store.
+    # The file goes to the object store while the form is parsed, held to the same setting.
+    @blp.files_to(lambda filename: platform().evidence.sink(filename))
     @blp.body_limit("evidence_max_bytes", allowance=FORM_ALLOWANCE)
     @blp.arguments(EvidenceForm, location="form")
     @blp.arguments(EvidenceUpload, location="files")
     @blp.response(201, EvidenceOut)
     def post(self, form, upload):
-        """Upload one file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes)"""
+        """Upload one small file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes) in one
+        request; larger ones go straight to the object store (/uploads)"""
         g.actor.require_role(*UPLOADERS)
         upload = upload["file"]
-        files = platform().evidence
-        stored = files.put(
-            upload.stream, declared_size=request.content_length, filename=upload.filename
-        )
         record = {
-            **stored,
             "filename": upload.filename or None,
             **{key: value for key, value in form.items() if value != ""},
         }
@@ -128,12 +125,13 @@ class EvidenceUploads(MethodView):
                 try:
                     record[key] = float(record[key])
                 except ValueError:
-                    files.discard(stored["object_key"])
                     raise InvalidInput(f"{key} must be a number", {key: ["not a number"]}) from None
+        # Refused before this point, the request's end removes whatever of the file was sent.
+        stored = upload.stream.stored()
         try:
-            return blp.call("record_evidence", record)
+            return blp.call("record_evidence", {**record, **stored})
         except DomainError:
-            files.discard(stored["object_key"])
+            platform().evidence.discard(stored["object_key"])
             raise
 
 

@@ -358,7 +358,7 @@ class InspectionService(RegistryCopy, ServiceBase):
     def confirm_upload(self, identifier):
         """The upload recorded as evidence if the stored object is exactly as declared; any
         refusal ends the upload and removes its object."""
-        upload = self.store.upload(identifier, self.caller())
+        upload = self.store.upload_to_confirm(identifier, self.caller())
         key = upload["object_key"]
         if upload["parts"]:
             self._join_parts(upload)

@@ -13,7 +13,7 @@ from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
 from services.kit.mongo import BaseStore, matches, prefix_pattern, within_region
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.errors import Conflict, InvalidInput, NotFound
+from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.kit.pure.schemas import page_bounds
 
 HIDDEN = {OUTBOX: 0}
@@ -271,13 +271,25 @@ class InspectionStore(EnterpriseCopy, BaseStore):
         return upload
 
     def upload(self, identifier, actor):
-        """An upload the caller opened. Confirmed already: a Conflict; otherwise NotFound."""
-        found = self.db.uploads.find_one({"_id": identifier, "uploaded_by": actor.user_id})
-        if found is not None:
-            return found
-        if self.db.evidence.find_one({"_id": identifier, "uploaded_by": actor.user_id}, {"_id": 1}):
-            raise Conflict(f"upload {identifier} is already recorded as evidence")
-        raise NotFound(f"no upload {identifier}")
+        """An upload the caller opened; anyone else's looks missing."""
+        found = self.db.uploads.find_one({"_id": identifier})
+        if found is None or found["uploaded_by"] != actor.user_id:
+            raise NotFound(f"no upload {identifier}")
+        return found
+
+    def upload_to_confirm(self, identifier, actor):
+        """An upload the caller opened. Another's is refused by name, as every write is; one
+        already recorded as evidence is a Conflict."""
+        found = self.db.uploads.find_one({"_id": identifier})
+        if found is None:
+            found = self.db.evidence.find_one({"_id": identifier}, {"uploaded_by": 1})
+            if found is None:
+                raise NotFound(f"no upload {identifier}")
+            if found["uploaded_by"] == actor.user_id:
+                raise Conflict(f"upload {identifier} is already recorded as evidence")
+        if found["uploaded_by"] != actor.user_id:
+            raise Forbidden("only its uploader confirms an upload")
+        return found
 
     def end_upload(self, identifier):
         self.db.uploads.delete_one({"_id": identifier})

@@ -75,38 +75,6 @@ def new_object_key():
     return PREFIX + uuid.uuid4().hex
 
 
-class _HashingReader:
-    """Serves the sniffed head and then the rest of the source, hashing and counting as it goes."""
-
-    def __init__(self, head, source, max_bytes):
-        self.pending = head
-        self.source = source
-        self.max_bytes = max_bytes
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def read(self, size=CHUNK):
-        if self.pending:
-            data, self.pending = self.pending[:size], self.pending[size:]
-        else:
-            data = self.source.read(size)
-        self.size += len(data)
-        if self.size > self.max_bytes:
-            raise TooLarge(f"the file is larger than the limit of {self.max_bytes} bytes")
-        self.sha256.update(data)
-        return data
-
-
-def _read_head(stream):
-    head = b""
-    while len(head) < SNIFF_BYTES:
-        data = stream.read(SNIFF_BYTES - len(head))
-        if not data:
-            break
-        head += data
-    return head
-
-
 @contextmanager
 def _reachable():
     try:
@@ -140,6 +108,7 @@ class EvidenceStore:
                 total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
             ),
         )
+        self.http = http
         self.client = Minio(
             settings.minio_endpoint,
             access_key=settings.minio_access_key,
@@ -176,35 +145,31 @@ class EvidenceStore:
 
     # --- through the gateway, in one request ---
 
+    def sink(self, filename=None):
+        """A writable file that goes to the object store as it is written (see _Sink)."""
+        return _Sink(self, filename or "the file")
+
     def put(self, stream, declared_size=None, filename=None):
         """Store the bytes read from `stream` at a new key; `filename` only names the file in
-        refusals. Hashing, measuring and sniffing happen in the one pass that uploads."""
+        refusals."""
         name = filename or "the file"
         if declared_size is not None and declared_size > self.max_bytes:
             raise TooLarge(f"{name} is larger than the limit of {self.max_bytes} bytes")
-        head = _read_head(stream)
-        content_type = sniff(head, name)
-        reader = _HashingReader(head, stream, min(self.max_bytes, self.limit(content_type)))
-        object_key = new_object_key()
-        self._ready()
+        with self.sink(filename) as sink:
+            while chunk := stream.read(CHUNK):
+                sink.write(chunk)
+            return sink.stored()
+
+    def _send(self, target, body):
+        """PUT `body` to a target this store signed; the ETag the store answers."""
         with _reachable():
-            # An unknown length streams part by part; a refusal raised while reading aborts
-            # the multipart upload, so nothing of it becomes visible.
-            self.client.put_object(
-                self.bucket,
-                object_key,
-                reader,
-                length=-1,
-                content_type=content_type,
-                part_size=self.settings.evidence_part_bytes,
-                num_parallel_uploads=1,
+            response = self.http.urlopen(
+                target["method"], target["url"], body=body, headers=target["headers"]
             )
-        return {
-            "sha256": reader.sha256.hexdigest(),
-            "size": reader.size,
-            "content_type": content_type,
-            "object_key": object_key,
-        }
+        if response.status != 200:
+            log.warning("evidence store refused a PUT: %s %s", response.status, response.data)
+            raise Unavailable("the evidence store refused the file, try again shortly")
+        return response.headers["ETag"]
 
     # --- straight to the object store ---
 
@@ -419,6 +384,95 @@ class EvidenceStore:
                 self.bucket, key, io.BytesIO(small.getvalue()), small.tell(), "image/jpeg"
             )
         return key
+
+
+class _Sink(io.RawIOBase):
+    """A file that goes to the object store while it is written (a request body being parsed):
+    sniffed from its first bytes, hashed and measured in the same pass, sent in parts of
+    `evidence_part_bytes` (in one PUT if no larger), never spooled to disk. The PUTs are signed
+    like an upload straight to the store, with the sha256 computed here, so the store checks
+    the bytes it keeps. Closed before `stored()`, it removes whatever it sent."""
+
+    def __init__(self, store, name):
+        super().__init__()
+        self.store, self.name = store, name
+        self.key = new_object_key()
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+        self.buffer = bytearray()
+        self.content_type = None
+        self.limit = store.max_bytes
+        self.upload_id = None
+        self.parts = {}
+        self.finished = False
+
+    def writable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        # The form parser rewinds each file it has written; nothing here is read back.
+        return 0
+
+    def write(self, data):
+        self.size += len(data)
+        if self.size > self.limit:
+            raise TooLarge(f"{self.name} is larger than the limit of {self.limit} bytes")
+        self.sha256.update(data)
+        self.buffer += data
+        if self.content_type is None and len(self.buffer) >= SNIFF_BYTES:
+            self._sniff()
+        if len(self.buffer) >= self.store.settings.evidence_part_bytes:
+            self._send_part()
+        return len(data)
+
+    def _sniff(self):
+        self.content_type = sniff(bytes(self.buffer[:SNIFF_BYTES]), self.name)
+        self.limit = min(self.store.max_bytes, self.store.limit(self.content_type))
+        if self.size > self.limit:
+            raise TooLarge(f"{self.name} is larger than the limit of {self.limit} bytes")
+
+    def _until(self):
+        return self.store.clock.now() + self.store.url_lifetime
+
+    def _send_part(self):
+        if self.upload_id is None:
+            self.upload_id = self.store.start_parts(self.key, self.content_type)
+        number = len(self.parts) + 1
+        target = self.store.part_target(
+            self.key, self.upload_id, number, len(self.buffer), self._until()
+        )
+        self.parts[number] = (len(self.buffer), self.store._send(target, bytes(self.buffer)))
+        self.buffer = bytearray()
+
+    def stored(self):
+        """The file, finished: {sha256, size, content_type, object_key}."""
+        if self.content_type is None:
+            self._sniff()
+        if self.upload_id is None:
+            target = self.store.upload_target(
+                self.key, self.size, self.content_type, self.sha256.hexdigest(), self._until()
+            )
+            self.store._send(target, bytes(self.buffer))
+        else:
+            if self.buffer:
+                self._send_part()
+            self.store.finish_parts(self.key, self.upload_id, self.parts)
+        self.finished = True
+        return {
+            "sha256": self.sha256.hexdigest(),
+            "size": self.size,
+            "content_type": self.content_type,
+            "object_key": self.key,
+        }
+
+    def close(self):
+        if not self.finished and (self.upload_id or self.size):
+            self.store.discard(self.key, self.upload_id)
+        self.finished = True
+        super().close()
 
 
 class EvidenceFiles(DependencyProvider):

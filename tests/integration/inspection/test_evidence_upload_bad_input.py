@@ -224,7 +224,7 @@ def test_an_upload_is_the_uploaders_alone(site, store):
     other = site["other_company"]
 
     assert_problem(other.get(f"{UPLOADS}/{upload['id']}"), 404, "not_found")
-    assert_problem(confirm(other, upload), 404, "not_found")
+    assert_problem(confirm(other, upload), 403, "forbidden")
     assert confirm(site["company"], upload).status_code == 201
 
 

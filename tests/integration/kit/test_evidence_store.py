@@ -162,6 +162,7 @@ def test_oversize_is_refused_while_streaming_and_leaves_nothing(
 
     assert upload.consumed < size
     assert stored_keys(store) == before
+    assert not store.client._list_multipart_uploads(store.bucket).uploads
 
 
 def test_upload_exactly_at_the_limit_is_accepted(store, evidence_settings):
