@@ -230,7 +230,7 @@ def gateway_rss_mb_during_500mb_upload(platform):
         gateway = platform.processes["gateway"].pid
         started = time.perf_counter()
         with _peak_rss(gateway) as measured:
-            record = user.upload(video.open, "video/mp4")
+            record = user.upload(lambda: video.open("rb"), "video/mp4")
         seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(directory, ignore_errors=True)
