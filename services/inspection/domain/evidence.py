@@ -107,7 +107,7 @@ def open_upload(
     the evidence, for a file no larger than `limit` (its type's), open for `lifetime`."""
     if fields["size"] > limit:
         raise TooLarge(
-            f"a {fields['content_type']} file may be at most {limit} bytes",
+            f"{fields['content_type']} files may be at most {limit} bytes",
             {"size": [f"at most {limit}"]},
         )
     record, _ = record_evidence(fields, enterprise, hazard, actor, now)
