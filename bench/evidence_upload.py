@@ -71,6 +71,8 @@ class BenchUser:
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.store = requests.Session()
+        # Seconds spent in each step of `upload`, summed: where the platform's time goes.
+        self.steps = dict.fromkeys(("hash", "open", "put", "confirm"), 0.0)
         self._wait_until_known(body["uscc"])
 
     def _wait_until_known(self, uscc):
@@ -87,19 +89,26 @@ class BenchUser:
             raise PlatformError(f"POST {path}: {reply.status_code} {reply.text[:500]}")
         return reply.json()
 
+    @contextmanager
+    def _step(self, name):
+        started = time.perf_counter()
+        yield
+        self.steps[name] += time.perf_counter() - started
+
     def upload(self, opener, content_type):
         """Hash, open, PUT straight to the store (in parts if told), confirm: the record."""
         sha256, size = hashlib.sha256(), 0
-        with opener() as stream:
+        with self._step("hash"), opener() as stream:
             while chunk := stream.read(READ):
                 sha256.update(chunk)
                 size += len(chunk)
         declared = {"size": size, "sha256": sha256.hexdigest(), "content_type": content_type}
-        upload = self.post("/api/v1/evidence/uploads", json=declared)
+        with self._step("open"):
+            upload = self.post("/api/v1/evidence/uploads", json=declared)
         offsets = [0]
         for part in upload["parts"]:
             offsets.append(offsets[-1] + part)
-        with opener() as stream:
+        with self._step("put"), opener() as stream:
             for target in upload["targets"]:
                 # Bytes, not a stream: http.client sends a stream in 8 KiB writes. A part, or a
                 # file sent whole (no larger than a part), is read into memory first.
@@ -113,7 +122,8 @@ class BenchUser:
                 )
                 if reply.status_code != 200:
                     raise PlatformError(f"PUT to the store: {reply.status_code} {reply.text}")
-        record = self.post(f"/api/v1/evidence/uploads/{upload['id']}/confirmation")
+        with self._step("confirm"):
+            record = self.post(f"/api/v1/evidence/uploads/{upload['id']}/confirmation")
         if record["sha256"] != declared["sha256"]:
             raise PlatformError("the evidence was recorded with another sha256")
         return record
@@ -149,6 +159,7 @@ def evidence_upload_vs_raw_minio(platform):
         # One of each first, so connections and buckets exist before anything is timed.
         user.upload(lambda: io.BytesIO(files[0]), "application/pdf")
         store.client.put_object(raw_bucket, "warm", io.BytesIO(files[0]), FILE_BYTES)
+        user.steps = dict.fromkeys(user.steps, 0.0)
         raw, platform_seconds, direct = _timed_in_turns(
             [
                 lambda data: store.client.put_object(
@@ -170,7 +181,11 @@ def evidence_upload_vs_raw_minio(platform):
         f">= {RATIO_TARGET}",
         [
             f"raw put_object: {total / raw:.1f} MB/s ({FILES} files of 15 MB)",
-            f"platform, straight to the store: {total / platform_seconds:.1f} MB/s",
+            f"platform, straight to the store: {total / platform_seconds:.1f} MB/s; per file "
+            + ", ".join(
+                f"{name} {seconds / FILES * 1000:.0f} ms" for name, seconds in user.steps.items()
+            )
+            + f" (raw put_object {raw / FILES * 1000:.0f} ms)",
             f"platform, one POST through the gateway: {total / direct:.1f} MB/s "
             f"({raw / direct:.2f} of raw)",
         ],
