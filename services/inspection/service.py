@@ -365,8 +365,7 @@ class InspectionService(RegistryCopy, ServiceBase):
         try:
             found = self.files.examine(key)
             if found is not None and found["sha256"] is None:
-                # Joined parts carry no whole-file checksum: hash them once, from the store.
-                found["sha256"] = self.files.sha256(key)
+                found["sha256"] = self.files.joined_sha256(key)
             record = evidence.confirmed_upload(upload, found, self.clock.now())
         except DomainError:
             self.files.discard(key)

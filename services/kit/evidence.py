@@ -24,6 +24,7 @@ from urllib.parse import quote
 import filetype
 import urllib3
 from minio import Minio
+from minio.commonconfig import Tags
 from minio.datatypes import Part
 from minio.error import S3Error
 from nameko.extensions import DependencyProvider
@@ -333,6 +334,21 @@ class EvidenceStore:
                 response.close()
                 response.release_conn()
         return sha256.hexdigest()
+
+    def joined_sha256(self, object_key):
+        """The sha256 of an object joined from parts (the store keeps none for the whole), read
+        once from the store and kept as a tag: a confirmation that ran out of time and is asked
+        again does not read hundreds of megabytes again."""
+        with _reachable():
+            tags = self.client.get_object_tags(self.bucket, object_key)
+        if tags and "sha256" in tags:
+            return tags["sha256"]
+        sha256 = self.sha256(object_key)
+        tags = Tags.new_object_tags()
+        tags["sha256"] = sha256
+        with _reachable():
+            self.client.set_object_tags(self.bucket, object_key, tags)
+        return sha256
 
     def discard(self, object_key, upload_id=None):
         """Remove an upload's object and its parts, if any; what fails here the sweeper (or the

@@ -293,7 +293,10 @@ def test_parts_take_their_length_only_and_join_into_the_file(store):
 
     found = store.examine(key)
     assert found["size"] == len(original) and found["content_type"] == "application/pdf"
-    assert store.sha256(key) == hashlib.sha256(original).hexdigest()
+    sha256 = hashlib.sha256(original).hexdigest()
+    assert store.joined_sha256(key) == sha256
+    # Kept with the object, so a confirmation asked again does not read it all again.
+    assert store.client.get_object_tags(store.bucket, key)["sha256"] == sha256
     with pytest.raises(NotFound):
         store.received_parts(key, upload_id)
 
