@@ -20,6 +20,10 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
+from bench.evidence_upload import (  # noqa: E402
+    evidence_upload_vs_raw_minio,
+    gateway_rss_mb_during_500mb_upload,
+)
 from bench.list_pages import list_page_10x_data, slow_burst_recovery_s  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
 from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
@@ -52,6 +56,10 @@ FIGURES = {
         platform
     ),
     "training_import_10k_vs_insert_many": lambda platform, args: training_import_10k_vs_insert_many(
+        platform
+    ),
+    "evidence_upload_vs_raw_minio": lambda platform, args: evidence_upload_vs_raw_minio(platform),
+    "gateway_rss_mb_during_500mb_upload": lambda platform, args: gateway_rss_mb_during_500mb_upload(
         platform
     ),
 }

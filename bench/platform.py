@@ -20,7 +20,14 @@ from services import COMPONENTS
 from services.kit.config import Settings
 from services.kit.mongo import connect
 from services.kit.pure.actor import Actor
-from tools.isolated import Components, PlatformError, VirtualHost, drop_databases, free_port
+from tools.isolated import (
+    Components,
+    PlatformError,
+    VirtualHost,
+    drop_databases,
+    free_port,
+    remove_bucket,
+)
 
 READY_SECONDS = 90
 # The bench signs in as a regulator of Zhangye city, whose counties hold every bench enterprise.
@@ -93,10 +100,12 @@ def isolated_platform(management_url):
         teardown.callback(_best_effort(f"delete the vhost {broker.vhost}", broker.delete))
         logs = tempfile.mkdtemp(prefix="anjian-bench-")
         teardown.callback(shutil.rmtree, logs, ignore_errors=True)
+        run = secrets.token_hex(4)
         settings = dataclasses.replace(
             base,
             amqp_uri=broker.amqp_uri,
-            database_prefix=f"bench_{secrets.token_hex(4)}_",
+            database_prefix=f"bench_{run}_",
+            evidence_bucket=f"bench-{run}-evidence",
             gateway_host="127.0.0.1",
             gateway_port=free_port(),
             data_dir=logs,
@@ -113,6 +122,9 @@ def isolated_platform(management_url):
                 mongo,
                 settings.database_prefix,
             )
+        )
+        teardown.callback(
+            _best_effort(f"remove the bucket {settings.evidence_bucket}", remove_bucket, settings)
         )
         platform = Platform(settings, mongo)
         teardown.callback(platform.stop_all)

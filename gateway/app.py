@@ -14,7 +14,7 @@ from gateway.api import admin, documents, evidence, exports, health, rules, targ
 from gateway.api import auth as auth_api
 from gateway.auth import UserStore, authenticate_request
 from gateway.blueprint import PaginationSchema
-from gateway.bodies import JsonProvider, apply_route_limit
+from gateway.bodies import GatewayRequest, JsonProvider, apply_route_limit
 from gateway.platform import Platform
 from gateway.web import register as register_console
 from services import SERVICES
@@ -56,6 +56,7 @@ class DocumentedApi(Api):
 def create_app(settings=None):
     settings = settings or Settings.from_env()
     app = Flask("gateway")
+    app.request_class = GatewayRequest
     app.config.update(
         ANJIAN=settings,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

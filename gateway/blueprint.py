@@ -25,7 +25,7 @@ from flask_smorest.utils import set_status_and_headers_in_response, unpack_tuple
 from marshmallow import RAISE, Schema, fields
 from werkzeug import Response
 
-from gateway.bodies import LIMIT, BodyLimit, BodyParser
+from gateway.bodies import FILES, LIMIT, BodyLimit, BodyParser
 from gateway.platform import platform
 
 PAGINATION_HEADER = "X-Pagination"
@@ -133,6 +133,16 @@ class ServiceBlueprint(Blueprint):
             return self.doc(
                 responses={"413": {"description": f"The body is larger than {limit.describe()}."}}
             )(method)
+
+        return decorator
+
+    def files_to(self, sink):
+        """Declare where this route's file parts go while the body is parsed: `sink(filename)`
+        answers a writable file (gateway/bodies.py)."""
+
+        def decorator(method):
+            setattr(method, FILES, sink)
+            return method
 
         return decorator
 

@@ -1,14 +1,19 @@
-"""Request bodies: how large each route lets them be, and JSON parsed without unbounded nesting.
+"""Request bodies: how large each route lets them be, where their files go, and JSON parsed
+without unbounded nesting.
 
 Every route has one body limit. Most take the platform-wide `max_body_bytes`; a route that needs
 another declares it where it is declared, with `@blp.body_limit(...)` (gateway/blueprint.py), and
 the limit is written into its OpenAPI description.
+
+A file part of a form body is spooled to a temporary file by default. A route that streams its
+files declares where they go instead (`@blp.files_to(...)`), and they go there while the body is
+parsed, in the same pass.
 """
 
 import functools
 import json
 
-from flask import current_app, request
+from flask import Request, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from marshmallow import missing
 from webargs import core as webargs_core
@@ -16,6 +21,8 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 # A route's declared limit, kept on its view method.
 LIMIT = "_anjian_body_limit"
+# A route's file sink: called with a file's name, it answers a writable file.
+FILES = "_anjian_file_sink"
 
 
 def parse_json(data, loads=json.loads):
@@ -66,15 +73,43 @@ class BodyLimit:
 DEFAULT_LIMIT = BodyLimit("max_body_bytes")
 
 
+def _handler(app, endpoint, method):
+    view = app.view_functions.get(endpoint)
+    return getattr(getattr(view, "view_class", None), method.lower(), view)
+
+
 def route_limit(app, endpoint, method):
     """The BodyLimit of the view that serves `method` on `endpoint`."""
-    view = app.view_functions.get(endpoint)
-    handler = getattr(getattr(view, "view_class", None), method.lower(), view)
-    return getattr(handler, LIMIT, DEFAULT_LIMIT)
+    return getattr(_handler(app, endpoint, method), LIMIT, DEFAULT_LIMIT)
 
 
 def apply_route_limit():
-    """before_request: set this request's body limit to its route's."""
+    """before_request: set this request's body limit, and its file sink, to its route's."""
     if request.endpoint is not None:
-        limit = route_limit(current_app, request.endpoint, request.method)
+        handler = _handler(current_app, request.endpoint, request.method)
+        limit = getattr(handler, LIMIT, DEFAULT_LIMIT)
         request.max_content_length = limit.bytes(current_app.config["ANJIAN"])
+        request.file_sink = getattr(handler, FILES, None)
+
+
+class GatewayRequest(Request):
+    """Flask's request, with each file part written to its route's sink, if it has one; the
+    sinks are closed with the request, so a body that fails half-way leaves nothing."""
+
+    file_sink = None
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        if self.file_sink is None:
+            return super()._get_file_stream(
+                total_content_length, content_type, filename, content_length
+            )
+        sink = self.file_sink(filename)
+        self.__dict__.setdefault("sinks", []).append(sink)
+        return sink
+
+    def close(self):
+        for sink in self.__dict__.get("sinks", ()):
+            sink.close()
+        super().close()

@@ -18,6 +18,9 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from services.kit.evidence import EvidenceStore
+from services.kit.pure.clock import Clock
+
 ROOT = Path(__file__).resolve().parents[1]
 LOG_TAIL_CHARS = 3000
 STOP_SECONDS = 20
@@ -38,6 +41,18 @@ def drop_databases(client, prefix):
     for name in client.list_database_names():
         if name.startswith(prefix):
             client.drop_database(name)
+
+
+def remove_bucket(settings):
+    """Remove a private platform's evidence bucket, with every object and unfinished upload."""
+    store = EvidenceStore(settings, Clock())
+    if not store.client.bucket_exists(store.bucket):
+        return
+    for item in store.client.list_objects(store.bucket, recursive=True):
+        store.client.remove_object(store.bucket, item.object_name)
+    for upload in store.client._list_multipart_uploads(store.bucket).uploads:
+        store.discard(upload.object_name, upload.upload_id)
+    store.client.remove_bucket(store.bucket)
 
 
 def environment(settings):

@@ -1,19 +1,52 @@
-"""Evidence files: streamed to the object store by the gateway, recorded by the inspection service.
+"""Evidence files, recorded by the inspection service, two ways.
 
-The file goes to MinIO first (hashed, measured and type-sniffed on the way); only then is its
-record written. If the store is down the caller gets 503 and nothing is recorded anywhere.
+Straight to the object store (any size up to its type's limit, resumable): open an upload with
+the file's size, type and sha256, PUT the bytes to the target(s) answered (a file larger than
+one part goes in parts; after a dropped connection, GET the upload for the parts still missing),
+then confirm. The evidence is recorded only once the stored object is found as declared; a
+refused or abandoned upload leaves no object and no record.
+
+Through the gateway in one request (small files): the file goes to MinIO first (hashed, measured
+and type-sniffed in one pass); only then is its record written, and if that is refused the
+object is removed. If the store is down the caller gets 503 and nothing is recorded anywhere.
 """
 
-from flask import g, request
+from flask import g
 from flask.views import MethodView
 from marshmallow import fields
 
-from gateway.blueprint import ServiceBlueprint
+from gateway.blueprint import PAGINATION_HEADER, Route, ServiceBlueprint, page_of, paginated
 from gateway.platform import platform
-from services.inspection.schemas import EvidenceLinkOut, EvidenceOut
+from services.inspection.schemas import (
+    IDENTIFIER,
+    EvidenceLinkOut,
+    EvidenceOut,
+    UploadOut,
+    UploadSchema,
+)
 from services.kit.pure.actor import WRITERS
-from services.kit.pure.errors import InvalidInput
+from services.kit.pure.errors import DomainError, InvalidInput
 from services.kit.pure.schemas import StrictSchema
+
+ROUTES = (
+    Route(
+        "POST",
+        "/uploads",
+        "open_upload",
+        "Open an upload straight to the object store: where to PUT the file (or each part)",
+        UploadOut,
+        status=201,
+        body=UploadSchema,
+        location="/api/v1/evidence/uploads/{id}",
+    ),
+    Route(
+        "GET",
+        "/uploads/<string:identifier>",
+        "upload_state",
+        "The upload, the parts already stored, and fresh targets for the rest (to resume)",
+        UploadOut,
+    ),
+)
 
 blp = ServiceBlueprint(
     "evidence",
@@ -21,9 +54,9 @@ blp = ServiceBlueprint(
     service="inspection",
     url_prefix="/api/v1/evidence",
     description="Evidence photos, scans and videos for hazards",
+    routes=ROUTES,
 )
 
-ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "video/mp4")
 # Room for the multipart boundaries and the small form fields sent beside the file.
 FORM_ALLOWANCE = 64 * 1024
 UPLOADERS = ("enterprise", "agency", *WRITERS)
@@ -45,25 +78,45 @@ class NoBody(StrictSchema):
     """Nothing to send: the record is named by the path."""
 
 
+class HazardEvidenceQuery(StrictSchema):
+    hazard_id = fields.String(required=True, validate=IDENTIFIER)
+
+
+def with_links(record):
+    """The record with short-lived links to the file and, once made, its thumbnail."""
+    evidence = platform().evidence
+    links = {
+        "url": evidence.presigned_url(record["object_key"]),
+        "url_expires_in": platform().settings.evidence_url_seconds,
+    }
+    if record.get("thumbnail_key"):
+        links["thumbnail_url"] = evidence.presigned_url(record["thumbnail_key"])
+    return {**record, **links}
+
+
 @blp.route("")
 class EvidenceUploads(MethodView):
-    # The file itself is held to the same setting while it streams to the object store.
+    @blp.arguments(HazardEvidenceQuery, location="query")
+    @blp.response(200, page_of(EvidenceLinkOut), headers={PAGINATION_HEADER: "PAGINATION"})
+    def get(self, query):
+        """The evidence about one hazard, each with links to its file and thumbnail"""
+        items = [with_links(record) for record in blp.call("hazard_evidence", query["hazard_id"])]
+        # A hazard's evidence is a handful of photos and scans: one page holds it all.
+        page = {"page": 1, "page_size": max(len(items), 1)}
+        return paginated({"items": items, "has_more": False, "total": len(items)}, page)
+
+    # The file goes to the object store while the form is parsed, held to the same setting.
+    @blp.files_to(lambda filename: platform().evidence.sink(filename))
     @blp.body_limit("evidence_max_bytes", allowance=FORM_ALLOWANCE)
     @blp.arguments(EvidenceForm, location="form")
     @blp.arguments(EvidenceUpload, location="files")
     @blp.response(201, EvidenceOut)
     def post(self, form, upload):
-        """Upload one file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes)"""
+        """Upload one small file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes) in one
+        request; larger ones go straight to the object store (/uploads)"""
         g.actor.require_role(*UPLOADERS)
         upload = upload["file"]
-        stored = platform().evidence.put(
-            upload.stream,
-            declared_size=request.content_length,
-            filename=upload.filename,
-            allowed_types=ALLOWED_TYPES,
-        )
         record = {
-            **stored,
             "filename": upload.filename or None,
             **{key: value for key, value in form.items() if value != ""},
         }
@@ -73,7 +126,13 @@ class EvidenceUploads(MethodView):
                     record[key] = float(record[key])
                 except ValueError:
                     raise InvalidInput(f"{key} must be a number", {key: ["not a number"]}) from None
-        return blp.call("record_evidence", record)
+        # Refused before this point, the request's end removes whatever of the file was sent.
+        stored = upload.stream.stored()
+        try:
+            return blp.call("record_evidence", {**record, **stored})
+        except DomainError:
+            platform().evidence.discard(stored["object_key"])
+            raise
 
 
 @blp.route("/<string:identifier>")
@@ -81,12 +140,17 @@ class Evidence(MethodView):
     @blp.response(200, EvidenceLinkOut)
     def get(self, identifier):
         """The evidence record and a short-lived download link, if you may see it"""
-        record = blp.call("get_evidence", identifier)
-        return {
-            **record,
-            "url": platform().evidence.presigned_url(record["object_key"]),
-            "url_expires_in": platform().settings.evidence_url_seconds,
-        }
+        return with_links(blp.call("get_evidence", identifier))
+
+
+@blp.route("/uploads/<string:identifier>/confirmation")
+class UploadConfirmation(MethodView):
+    @blp.arguments(NoBody, required=False)
+    @blp.response(201, EvidenceOut)
+    def post(self, _nothing, identifier):
+        """Record the uploaded file as evidence once it is found as declared; any refusal ends
+        the upload and removes its object"""
+        return blp.call("confirm_upload", identifier)
 
 
 @blp.route("/<string:identifier>/verification")

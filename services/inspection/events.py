@@ -8,7 +8,7 @@ consumers keep their own copy and tolerate fields they do not know.
 from marshmallow import Schema, fields
 
 from services.kit.copies import REGISTRY_FEED, copy_requested
-from services.kit.pure.envelope import Published
+from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "inspection"
 
@@ -184,6 +184,16 @@ def _hazard(verb: str, schema: type[Schema], description: str) -> Published:
     return Published.of(SERVICE, "hazard", verb, schema, description)
 
 
+class EvidenceRecordedSchema(Schema):
+    evidence_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    hazard_id = fields.String(required=True, allow_none=True)
+    content_type = fields.String(required=True, metadata={"description": "sniffed from content"})
+    size = fields.Integer(required=True)
+
+
+EVIDENCE_RECORDED = event_type(SERVICE, "evidence", "recorded")
+
 PUBLISHED = (
     Published.of(
         SERVICE,
@@ -256,10 +266,17 @@ PUBLISHED = (
         SelfInspectionReportedSchema,
         "An enterprise reported a self-inspection.",
     ),
+    Published.of(
+        SERVICE,
+        "evidence",
+        "recorded",
+        EvidenceRecordedSchema,
+        "A file (photo, scan, video) was stored and recorded as evidence.",
+    ),
     copy_requested(SERVICE),
 )
 
 # Consumed: the registry's enterprises feed this service's copy of them, and the service's own
-# events move its indicator counters.
+# events move its indicator counters and make thumbnails of photos.
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
 CONSUMED = (*REGISTRY_FEED, OWN_EVENTS)

@@ -7,6 +7,7 @@ schemas) document the records as the service sends them; a record may carry furt
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
+from services.kit.evidence import ACCEPTED
 from services.kit.pure.schemas import BoundedInteger, Count, PageSchema, StrictSchema, Year, Yuan
 
 USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
@@ -169,19 +170,30 @@ class SelfInspectionSchema(StrictSchema):
     )
 
 
-class EvidenceRecordSchema(StrictSchema):
-    """What the gateway records after streaming a file to the object store."""
+class UploadSchema(StrictSchema):
+    """A file to be sent straight to the object store, as declared before it is sent: the
+    store refuses any other length, type or content."""
 
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     size = BoundedInteger(2**53, minimum=1, required=True)
-    content_type = fields.String(required=True)
-    object_key = fields.String(required=True)
+    content_type = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(ACCEPTED)),
+        metadata={"description": "checked against the file's content once it is stored"},
+    )
     filename = fields.String(validate=validate.Length(max=255), allow_none=True)
     uscc = fields.String(validate=USCC)
     hazard_id = fields.String(validate=IDENTIFIER)
     captured_at = fields.AwareDateTime(allow_none=True)
     latitude = fields.Float(validate=validate.Range(min=-90, max=90), allow_none=True)
     longitude = fields.Float(validate=validate.Range(min=-180, max=180), allow_none=True)
+
+
+class EvidenceRecordSchema(UploadSchema):
+    """What the gateway records after streaming a file to the object store."""
+
+    content_type = fields.String(required=True)
+    object_key = fields.String(required=True)
 
 
 class AccidentSchema(StrictSchema):
@@ -494,11 +506,41 @@ class EvidenceOut(RecordOut):
     integrity = fields.String(metadata={"description": "unchecked, intact or mismatch"})
     checked_at = fields.DateTime()
     checked_by = fields.String()
+    thumbnail_key = fields.String()
 
 
 class EvidenceLinkOut(EvidenceOut):
     url = fields.String(metadata={"description": "a short-lived download link"})
+    thumbnail_url = fields.String(
+        metadata={"description": "a short-lived link to a small JPEG, for photos, once made"}
+    )
     url_expires_in = fields.Integer(metadata={"description": "seconds"})
+
+
+class TargetOut(Out):
+    """Where and how to send bytes: the store refuses any other header value."""
+
+    part = fields.Integer(metadata={"description": "the part's number, for a file in parts"})
+    method = fields.String()
+    url = fields.String()
+    headers = fields.Dict(metadata={"description": "to send exactly as given"})
+
+
+class UploadOut(RecordOut):
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    filename = fields.String(allow_none=True)
+    hazard_id = fields.String()
+    expires_at = fields.DateTime()
+    parts = fields.List(fields.Integer(), metadata={"description": "part sizes; [] for one PUT"})
+    received = fields.List(
+        fields.Integer(), metadata={"description": "the numbers of the parts already stored"}
+    )
+    targets = fields.List(
+        fields.Nested(TargetOut),
+        metadata={"description": "one PUT of the whole file, or one per part still missing"},
+    )
 
 
 class CaseOut(RecordOut):

@@ -2,6 +2,7 @@
 inspection, hazard, enforcement and accident rules."""
 
 import secrets
+from datetime import timedelta
 
 from services.inspection import events
 from services.inspection.domain import (
@@ -43,15 +44,18 @@ from services.inspection.schemas import (
     RectificationSchema,
     SelfInspectionSchema,
     SuspensionLiftSchema,
+    UploadSchema,
     VerificationSchema,
 )
 from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
 from services.kit.copies import RegistryCopy
 from services.kit.counters import event_changes
+from services.kit.evidence import PICTURES, EvidenceFiles, new_object_key
+from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
-from services.kit.pure.errors import Conflict, Forbidden
+from services.kit.pure.errors import Conflict, DomainError, Forbidden, NotFound
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
@@ -72,6 +76,7 @@ def page_of(found, query):
 class InspectionService(RegistryCopy, ServiceBase):
     name = SERVICE
     store = MongoStore(name, InspectionStore)
+    files = EvidenceFiles()
     rules = Rules(checks=RULE_CHECKS)
 
     def _catalogue(self, on=None):
@@ -288,14 +293,123 @@ class InspectionService(RegistryCopy, ServiceBase):
 
     # --- evidence --------------------------------------------------------------------------
 
-    @rpc
-    def record_evidence(self, payload):
-        fields = load(EvidenceRecordSchema(), payload)
+    def _evidence_fields(self, schema, payload):
+        """The fields, and the enterprise and hazard they name, as the caller sees them."""
+        fields = load(schema, payload)
         actor = self.caller()
         enterprise = self.store.enterprise(enterprise_named(fields, actor))
-        hazard = self.store.hazard_seen_by(fields.get("hazard_id"), actor)
-        recorded, _ = evidence.record_evidence(fields, enterprise, hazard, actor, self.clock.now())
-        return plain(self.store.add_evidence(recorded))
+        return fields, enterprise, self.store.hazard_seen_by(fields.get("hazard_id"), actor)
+
+    @rpc
+    def record_evidence(self, payload):
+        """A file the gateway has stored, recorded."""
+        now = self.clock.now()
+        record, _ = evidence.record_evidence(
+            *self._evidence_fields(EvidenceRecordSchema(), payload), self.caller(), now
+        )
+        return plain(self.store.add_evidence(*evidence.recorded(record, now)))
+
+    @rpc
+    def open_upload(self, payload):
+        """An upload straight to the object store, with where to send the file."""
+        fields, enterprise, hazard = self._evidence_fields(UploadSchema(), payload)
+        settings = self.files.settings
+        upload = evidence.open_upload(
+            fields,
+            enterprise,
+            hazard,
+            self.caller(),
+            self.clock.now(),
+            self.files.limit(fields["content_type"]),
+            timedelta(seconds=settings.evidence_upload_seconds),
+            settings.evidence_part_bytes,
+        )
+        upload["object_key"] = new_object_key()
+        if upload["parts"]:
+            upload["upload_id"] = self.files.start_parts(
+                upload["object_key"], upload["content_type"]
+            )
+        return self._with_targets(self.store.add_upload(upload))
+
+    @rpc
+    def upload_state(self, identifier):
+        """The upload, the parts the store holds, and fresh targets for the rest: how an
+        interrupted upload resumes."""
+        return self._with_targets(self.store.upload(identifier, self.caller()))
+
+    def _with_targets(self, upload):
+        key, expires_at = upload["object_key"], upload["expires_at"]
+        if not upload["parts"]:
+            target = self.files.upload_target(
+                key, upload["size"], upload["content_type"], upload["sha256"], expires_at
+            )
+            return plain({**upload, "received": [], "targets": [target]})
+        received = self.files.received_parts(key, upload["upload_id"])
+        targets = [
+            {
+                "part": number,
+                **self.files.part_target(key, upload["upload_id"], number, size, expires_at),
+            }
+            for number, size in evidence.missing_parts(upload, received)
+        ]
+        return plain({**upload, "received": sorted(received), "targets": targets})
+
+    @rpc
+    def confirm_upload(self, identifier):
+        """The upload recorded as evidence if the stored object is exactly as declared; any
+        refusal ends the upload and removes its object."""
+        upload = self.store.upload_to_confirm(identifier, self.caller())
+        key = upload["object_key"]
+        if upload["parts"]:
+            self._join_parts(upload)
+        try:
+            found = self.files.examine(key)
+            if found is not None and found["sha256"] is None:
+                found["sha256"] = self.files.joined_sha256(key)
+            record = evidence.confirmed_upload(upload, found, self.clock.now())
+        except DomainError:
+            self.files.discard(key)
+            self.store.end_upload(identifier)
+            raise
+        return plain(self.store.record_upload(*record))
+
+    def _join_parts(self, upload):
+        try:
+            received = self.files.received_parts(upload["object_key"], upload["upload_id"])
+        except NotFound:
+            return  # joined by a confirmation that went no further
+        missing = [number for number, _ in evidence.missing_parts(upload, received)]
+        if missing:
+            # The parts sent so far stay: the client resumes with the targets of the rest.
+            raise Conflict(
+                f"parts {missing} have not arrived; send them and confirm again",
+                {"parts": missing},
+            )
+        self.files.finish_parts(upload["object_key"], upload["upload_id"], received)
+
+    @SettingTimer.decorator("evidence_sweep_seconds")
+    def sweep_uploads(self):
+        """Remove the objects and parts of uploads that were never confirmed in time."""
+        for upload, became_evidence in self.store.expired_uploads(self.clock.now()):
+            if not became_evidence:
+                self.files.discard(upload["object_key"], upload.get("upload_id"))
+            self.store.end_upload(upload["_id"])
+
+    @idempotent_handler(SERVICE, events.EVIDENCE_RECORDED)
+    def handle_evidence_recorded(self, event):
+        """Photos get a thumbnail, so the hazard board shows evidence without the originals."""
+        data = event["data"]
+        if data["content_type"] in PICTURES:
+            record = self.store.evidence_record(data["evidence_id"])
+            thumbnail = record and self.files.thumbnail(record["object_key"], record["_id"])
+            if thumbnail:
+                self.store.set_thumbnail(record["_id"], thumbnail)
+
+    @rpc
+    def hazard_evidence(self, hazard_id):
+        """The evidence about a hazard, for callers who see it."""
+        hazard = self.store.hazard(hazard_id, self.caller())
+        return plain(self.store.hazard_evidence(hazard["_id"], self.caller()))
 
     @rpc
     def get_evidence(self, identifier):

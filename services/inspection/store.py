@@ -13,7 +13,7 @@ from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
 from services.kit.mongo import BaseStore, matches, prefix_pattern, within_region
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.errors import InvalidInput, NotFound
+from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.kit.pure.schemas import page_bounds
 
 HIDDEN = {OUTBOX: 0}
@@ -98,6 +98,8 @@ class InspectionStore(EnterpriseCopy, BaseStore):
         self.db.hazards.create_index("grade")
         self.db.self_inspections.create_index([("uscc", ASCENDING), ("month", ASCENDING)])
         self.db.evidence.create_index("sha256")
+        self.db.evidence.create_index("hazard_id")
+        self.db.uploads.create_index("expires_at")
         self.db.accidents.create_index([("occurred_region_code", ASCENDING), ("_id", ASCENDING)])
         self.indicators.ensure_indexes()
 
@@ -248,8 +250,67 @@ class InspectionStore(EnterpriseCopy, BaseStore):
 
     # --- evidence ---
 
-    def add_evidence(self, record):
-        return self._save("evidence", None, record, [])
+    def add_evidence(self, record, events):
+        return self._save("evidence", None, record, events)
+
+    def hazard_evidence(self, hazard_id, actor):
+        """The evidence about a hazard that the caller may see, oldest first."""
+        found = {"$and": [{"hazard_id": hazard_id}, records_visible_to(actor)]}
+        return list(self.db.evidence.find(found, HIDDEN).sort("_id", ASCENDING).limit(500))
+
+    def evidence_record(self, identifier):
+        return self.db.evidence.find_one({"_id": identifier}, HIDDEN)
+
+    def set_thumbnail(self, identifier, thumbnail_key):
+        self.db.evidence.update_one({"_id": identifier}, {"$set": {"thumbnail_key": thumbnail_key}})
+
+    # --- uploads straight to the object store: no evidence until confirmed ---
+
+    def add_upload(self, upload):
+        self.db.uploads.insert_one(upload)
+        return upload
+
+    def upload(self, identifier, actor):
+        """An upload the caller opened; anyone else's looks missing."""
+        found = self.db.uploads.find_one({"_id": identifier})
+        if found is None or found["uploaded_by"] != actor.user_id:
+            raise NotFound(f"no upload {identifier}")
+        return found
+
+    def upload_to_confirm(self, identifier, actor):
+        """An upload the caller opened. Another's is refused by name, as every write is; one
+        already recorded as evidence is a Conflict."""
+        found = self.db.uploads.find_one({"_id": identifier})
+        if found is None:
+            found = self.db.evidence.find_one({"_id": identifier}, {"uploaded_by": 1})
+            if found is None:
+                raise NotFound(f"no upload {identifier}")
+            if found["uploaded_by"] == actor.user_id:
+                raise Conflict(f"upload {identifier} is already recorded as evidence")
+        if found["uploaded_by"] != actor.user_id:
+            raise Forbidden("only its uploader confirms an upload")
+        return found
+
+    def end_upload(self, identifier):
+        self.db.uploads.delete_one({"_id": identifier})
+
+    def record_upload(self, record, events):
+        """The evidence an upload became; the upload ends with it."""
+        self._save("evidence", None, record, events)
+        self.end_upload(record["_id"])
+        return record
+
+    def expired_uploads(self, now):
+        """Uploads past their time, each with whether it became evidence meanwhile (a confirmation
+        interrupted between recording the evidence and ending the upload)."""
+        expired = list(self.db.uploads.find({"expires_at": {"$lt": now}}).limit(1000))
+        recorded = {
+            item["_id"]
+            for item in self.db.evidence.find(
+                {"_id": {"$in": [upload["_id"] for upload in expired]}}, {"_id": 1}
+            )
+        }
+        return [(upload, upload["_id"] in recorded) for upload in expired]
 
     def evidence(self, identifier, actor):
         return self._seen("evidence", identifier, actor)

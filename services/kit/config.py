@@ -21,8 +21,17 @@ class Settings:
     minio_secret_key: str = "anjian-secret"
     minio_secure: bool = False
     evidence_bucket: str = "anjian-evidence"
+    # The one-request upload through the gateway (POST /api/v1/evidence): for small files.
     evidence_max_bytes: int = 50 * 1024 * 1024
     evidence_url_seconds: int = 300
+    # Per-type limits of an upload straight to the object store: photos and scans, and videos.
+    evidence_document_max_bytes: int = 20 * 1024 * 1024
+    evidence_video_max_bytes: int = 500 * 1024 * 1024
+    # How long an upload may take before it is swept, its targets signed for as long.
+    evidence_upload_seconds: int = 3600
+    # Larger files go up in parts of this size, each resent alone after a dropped connection.
+    evidence_part_bytes: int = 16 * 1024 * 1024
+    evidence_sweep_seconds: int = 300
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     # gunicorn processes, of gateway_threads each. Half the cores: the services, broker and database

@@ -1,65 +1,79 @@
-"""Evidence files (photos, scans, PDFs) in a MinIO bucket, addressed by their sha256.
+"""Evidence files (photos, scans, PDFs, videos) in a MinIO bucket.
 
-An upload is streamed, never held whole: it is hashed and measured while it goes to a temporary
-key, then copied server-side to `sha256/<hex>`, so identical content is stored once. The type is
-sniffed from the content itself. Refusals happen while reading, before the upload completes, and
-the temporary object is removed on every path; a lifecycle rule sweeps what a crashed process left.
+Two ways in. A client may send a small file through the gateway in one request (`put`): it is
+hashed, measured and type-sniffed in the one pass that streams it to its object. Or it uploads
+straight to the object store (`upload_target`, or `start_parts` and `part_target` for a large
+file sent in parts that can each be resent): the gateway signs a PUT whose length, content type
+and sha256 are part of the signature, so MinIO itself refuses any other bytes while they arrive,
+and the platform records the evidence only after `examine` found the object as declared.
+
+The type is always sniffed from the content, never taken from a name or a header. Objects live at
+`evidence/<id>` and are never copied: a server-side copy costs as much as the upload itself.
 """
 
+import base64
 import hashlib
+import hmac
+import io
 import logging
 import uuid
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import timedelta, timezone
+from urllib.parse import quote
 
 import filetype
 import urllib3
 from minio import Minio
-from minio.commonconfig import ENABLED, CopySource, Filter
+from minio.commonconfig import Tags
+from minio.datatypes import Part
 from minio.error import S3Error
-from minio.helpers import MIN_PART_SIZE
-from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
+from nameko.extensions import DependencyProvider
+from PIL import Image, UnidentifiedImageError
 
+from services.kit.config import Settings
 from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailable
 
-CHUNK = 64 * 1024
+# Reads of a megabyte: a request body read in small pieces spent its time in Python, not in I/O.
+CHUNK = 1024 * 1024
 # filetype recognises every type it knows from this many leading bytes.
 SNIFF_BYTES = 8192
-INCOMING = "incoming/"
+PREFIX = "evidence/"
+THUMBNAILS = "thumbnails/"
+THUMBNAIL_PIXELS = (320, 320)
+# The types accepted as evidence, and the setting that limits the size of each.
+ACCEPTED = {
+    "image/jpeg": "evidence_document_max_bytes",
+    "image/png": "evidence_document_max_bytes",
+    "image/webp": "evidence_document_max_bytes",
+    "application/pdf": "evidence_document_max_bytes",
+    "video/mp4": "evidence_video_max_bytes",
+}
+# What a thumbnail is made of: the photos, not scans or videos.
+PICTURES = ("image/jpeg", "image/png", "image/webp")
 
 log = logging.getLogger(__name__)
 
 
-class _HashingReader:
-    """Serves the sniffed head and then the rest of the source, hashing and counting as it goes."""
-
-    def __init__(self, head, source, max_bytes):
-        self.pending = head
-        self.source = source
-        self.max_bytes = max_bytes
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def read(self, size=CHUNK):
-        if self.pending:
-            data, self.pending = self.pending[:size], self.pending[size:]
-        else:
-            data = self.source.read(min(size, CHUNK))
-        self.size += len(data)
-        if self.size > self.max_bytes:
-            raise TooLarge(f"the file is larger than the limit of {self.max_bytes} bytes")
-        self.sha256.update(data)
-        return data
+def sniff(head, name="the file"):
+    """The accepted type of a file, judged by its first bytes; InvalidInput for any other."""
+    if not head:
+        raise InvalidInput(f"{name} is empty", {"file": ["is empty"]})
+    kind = filetype.guess(head)
+    if kind is None:
+        raise InvalidInput(
+            f"the type of {name} could not be recognised from its content",
+            {"file": ["unrecognised file type"]},
+        )
+    if kind.mime not in ACCEPTED:
+        raise InvalidInput(
+            f"{name} is {kind.mime}; accepted types are {', '.join(sorted(ACCEPTED))}",
+            {"file": [f"type {kind.mime} is not accepted"]},
+        )
+    return kind.mime
 
 
-def _read_head(stream):
-    head = b""
-    while len(head) < SNIFF_BYTES:
-        data = stream.read(SNIFF_BYTES - len(head))
-        if not data:
-            break
-        head += data
-    return head
+def new_object_key():
+    return PREFIX + uuid.uuid4().hex
 
 
 @contextmanager
@@ -71,8 +85,17 @@ def _reachable():
         raise Unavailable("the evidence store is not reachable, try again shortly") from None
 
 
+def _hmac(key, text):
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def _uri_encode(text, safe="-_.~"):
+    return quote(text, safe=safe)
+
+
 class EvidenceStore:
     def __init__(self, settings, clock):
+        self.settings = settings
         self.bucket = settings.evidence_bucket
         self.max_bytes = settings.evidence_max_bytes
         self.url_lifetime = timedelta(seconds=settings.evidence_url_seconds)
@@ -86,6 +109,7 @@ class EvidenceStore:
                 total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
             ),
         )
+        self.http = http
         self.client = Minio(
             settings.minio_endpoint,
             access_key=settings.minio_access_key,
@@ -93,6 +117,10 @@ class EvidenceStore:
             secure=settings.minio_secure,
             http_client=http,
         )
+
+    def limit(self, content_type):
+        """The size limit of a file of this (accepted) type, from the settings."""
+        return getattr(self.settings, ACCEPTED[content_type])
 
     def ping(self):
         """Raises Unavailable unless the object store answers."""
@@ -108,76 +136,189 @@ class EvidenceStore:
                     # Services start together; another one may have just created it.
                     if error.code != "BucketAlreadyOwnedByYou":
                         raise
-            self.client.set_bucket_lifecycle(
-                self.bucket,
-                LifecycleConfig(
-                    [
-                        Rule(
-                            ENABLED,
-                            rule_filter=Filter(prefix=INCOMING),
-                            rule_id="sweep-incoming",
-                            expiration=Expiration(days=1),
-                        )
-                    ]
-                ),
-            )
+            # No lifecycle rule: the sweeper removes what was never confirmed, and MinIO drops
+            # the parts of unfinished uploads after a day itself (its stale_uploads_expiry).
+        self.bucket_ready = True
 
-    def put(self, stream, declared_size=None, filename=None, allowed_types=None):
-        """Store the bytes read from `stream`; `filename` only names the file in refusals."""
+    def _ready(self):
+        if not self.bucket_ready:
+            self.ensure_bucket()
+
+    # --- through the gateway, in one request ---
+
+    def sink(self, filename=None):
+        """A writable file that goes to the object store as it is written (see _Sink)."""
+        return _Sink(self, filename or "the file")
+
+    def put(self, stream, declared_size=None, filename=None):
+        """Store the bytes read from `stream` at a new key; `filename` only names the file in
+        refusals."""
         name = filename or "the file"
         if declared_size is not None and declared_size > self.max_bytes:
             raise TooLarge(f"{name} is larger than the limit of {self.max_bytes} bytes")
-        head = _read_head(stream)
-        if not head:
-            raise InvalidInput(f"{name} is empty", {"file": ["is empty"]})
-        kind = filetype.guess(head)
-        if kind is None:
-            raise InvalidInput(
-                f"the type of {name} could not be recognised from its content",
-                {"file": ["unrecognised file type"]},
-            )
-        if allowed_types is not None and kind.mime not in allowed_types:
-            raise InvalidInput(
-                f"{name} is {kind.mime}; accepted types are {', '.join(sorted(allowed_types))}",
-                {"file": [f"type {kind.mime} is not accepted"]},
-            )
-        reader = _HashingReader(head, stream, self.max_bytes)
-        incoming = INCOMING + uuid.uuid4().hex
-        if not self.bucket_ready:
-            self.ensure_bucket()
-            self.bucket_ready = True
+        with self.sink(filename) as sink:
+            while chunk := stream.read(CHUNK):
+                sink.write(chunk)
+            return sink.stored()
+
+    def _send(self, target, body):
+        """PUT `body` to a target this store signed; the ETag the store answers."""
         with _reachable():
-            try:
-                # An unknown length streams part by part; a refusal raised while reading aborts
-                # the multipart upload, so nothing of it becomes visible.
-                self.client.put_object(
-                    self.bucket,
-                    incoming,
-                    reader,
-                    length=-1,
-                    content_type=kind.mime,
-                    part_size=MIN_PART_SIZE,
-                    num_parallel_uploads=1,
-                )
-                object_key = "sha256/" + reader.sha256.hexdigest()
-                self.client.copy_object(self.bucket, object_key, CopySource(self.bucket, incoming))
-            finally:
-                self._remove_quietly(incoming)
+            response = self.http.urlopen(
+                target["method"], target["url"], body=body, headers=target["headers"]
+            )
+        if response.status != 200:
+            log.warning("evidence store refused a PUT: %s %s", response.status, response.data)
+            raise Unavailable("the evidence store refused the file, try again shortly")
+        return response.headers["ETag"]
+
+    # --- straight to the object store ---
+
+    def _signed_put(self, object_key, headers, expires_at, query=None):
+        """A PUT to `object_key` that MinIO accepts only with exactly these `headers` (their
+        values are signed, AWS signature version 4), until `expires_at`."""
+        now = self.clock.now().astimezone(timezone.utc)
+        seconds = int((expires_at - now).total_seconds())
+        if seconds <= 0:
+            raise InvalidInput("the upload has expired; start it again", {"upload": ["expired"]})
+        with _reachable():
+            region = self.client._get_region(self.bucket)
+        day, stamp = now.strftime("%Y%m%d"), now.strftime("%Y%m%dT%H%M%SZ")
+        scope = f"{day}/{region}/s3/aws4_request"
+        signed = {"host": self.settings.minio_endpoint, **headers}
+        names = ";".join(sorted(signed))
+        params = {
+            **(query or {}),
+            "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+            "X-Amz-Credential": f"{self.settings.minio_access_key}/{scope}",
+            "X-Amz-Date": stamp,
+            "X-Amz-Expires": str(min(seconds, 7 * 24 * 3600)),
+            "X-Amz-SignedHeaders": names,
+        }
+        canonical_query = "&".join(
+            f"{_uri_encode(key)}={_uri_encode(value)}" for key, value in sorted(params.items())
+        )
+        path = f"/{self.bucket}/{_uri_encode(object_key, safe='/-_.~')}"
+        request = "\n".join(
+            [
+                "PUT",
+                path,
+                canonical_query,
+                *(f"{name}:{signed[name]}" for name in sorted(signed)),
+                "",
+                names,
+                "UNSIGNED-PAYLOAD",
+            ]
+        )
+        to_sign = "\n".join(
+            ["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(request.encode()).hexdigest()]
+        )
+        key = ("AWS4" + self.settings.minio_secret_key).encode()
+        for part in (day, region, "s3", "aws4_request"):
+            key = _hmac(key, part)
+        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        scheme = "https" if self.settings.minio_secure else "http"
         return {
-            "sha256": reader.sha256.hexdigest(),
-            "size": reader.size,
-            "content_type": kind.mime,
-            "object_key": object_key,
+            "method": "PUT",
+            "url": f"{scheme}://{signed['host']}{path}?{canonical_query}&X-Amz-Signature={signature}",
+            "headers": headers,
         }
 
-    def presigned_url(self, object_key):
+    def upload_target(self, object_key, size, content_type, sha256, expires_at):
+        """Where the client PUTs the whole file: any other length, type or content is refused
+        by the store while it arrives, and the store keeps the sha256 it checked."""
+        self._ready()
+        return self._signed_put(
+            object_key,
+            {
+                "content-length": str(size),
+                "content-type": content_type,
+                "x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(sha256)).decode(),
+            },
+            expires_at,
+        )
+
+    def start_parts(self, object_key, content_type):
+        """A multipart upload to `object_key`; its id."""
+        self._ready()
         with _reachable():
-            return self.client.presigned_get_object(
-                self.bucket, object_key, expires=self.url_lifetime, request_date=self.clock.now()
+            return self.client._create_multipart_upload(
+                self.bucket, object_key, {"Content-Type": content_type}
             )
 
-    def verify(self, object_key, expected_sha256):
-        """True when the stored bytes still hash to `expected_sha256`; NotFound if they are gone."""
+    def part_target(self, object_key, upload_id, number, size, expires_at):
+        """Where the client PUTs part `number`, of exactly `size` bytes."""
+        return self._signed_put(
+            object_key,
+            {"content-length": str(size)},
+            expires_at,
+            {"partNumber": str(number), "uploadId": upload_id},
+        )
+
+    def received_parts(self, object_key, upload_id):
+        """{part number: (size, etag)} of the parts the store holds; NotFound once the
+        upload is gone (completed or aborted)."""
+        parts, marker = {}, None
+        with _reachable():
+            while True:
+                try:
+                    listed = self.client._list_parts(
+                        self.bucket, object_key, upload_id, part_number_marker=marker
+                    )
+                except S3Error as error:
+                    if error.code == "NoSuchUpload":
+                        raise NotFound("the upload's parts are gone") from None
+                    raise
+                parts.update({part.part_number: (part.size, part.etag) for part in listed.parts})
+                if not listed.is_truncated:
+                    return parts
+                marker = listed.next_part_number_marker
+
+    def finish_parts(self, object_key, upload_id, parts):
+        """Join the parts {number: (size, etag)} into the object."""
+        with _reachable():
+            self.client._complete_multipart_upload(
+                self.bucket,
+                object_key,
+                upload_id,
+                [Part(number, etag) for number, (_, etag) in sorted(parts.items())],
+            )
+
+    def examine(self, object_key):
+        """{size, sha256 (as the store checked it at upload, or None), content_type (sniffed
+        from the first bytes, fetched alone)} of a stored object; None if there is none.
+        Raises InvalidInput if its type is not accepted."""
+        with _reachable():
+            try:
+                response = self.client._execute(
+                    "HEAD",
+                    self.bucket,
+                    object_key,
+                    headers={"x-amz-checksum-mode": "ENABLED"},
+                )
+            except S3Error as error:
+                if error.code in ("NoSuchKey", "ResponseHeadError"):
+                    return None
+                raise
+            checksum = response.headers.get("x-amz-checksum-sha256")
+            size = int(response.headers["content-length"])
+            head = self._read(object_key, length=min(size, SNIFF_BYTES)) if size else b""
+        return {
+            "size": size,
+            "sha256": base64.b64decode(checksum).hex() if checksum else None,
+            "content_type": sniff(head),
+        }
+
+    def _read(self, object_key, **span):
+        response = self.client.get_object(self.bucket, object_key, **span)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def sha256(self, object_key):
+        """The sha256 of the stored bytes, read once from the store; NotFound if they are gone."""
         sha256 = hashlib.sha256()
         with _reachable():
             try:
@@ -192,15 +333,170 @@ class EvidenceStore:
             finally:
                 response.close()
                 response.release_conn()
-        return sha256.hexdigest() == expected_sha256
+        return sha256.hexdigest()
+
+    def joined_sha256(self, object_key):
+        """The sha256 of an object joined from parts (the store keeps none for the whole), read
+        once from the store and kept as a tag: a confirmation that ran out of time and is asked
+        again does not read hundreds of megabytes again."""
+        with _reachable():
+            tags = self.client.get_object_tags(self.bucket, object_key)
+        if tags and "sha256" in tags:
+            return tags["sha256"]
+        sha256 = self.sha256(object_key)
+        tags = Tags.new_object_tags()
+        tags["sha256"] = sha256
+        with _reachable():
+            self.client.set_object_tags(self.bucket, object_key, tags)
+        return sha256
+
+    def discard(self, object_key, upload_id=None):
+        """Remove an upload's object and its parts, if any; what fails here the sweeper (or the
+        store's lifecycle rule, for parts) retries."""
+        try:
+            if upload_id:
+                self.client._abort_multipart_upload(self.bucket, object_key, upload_id)
+        except (urllib3.exceptions.HTTPError, S3Error):
+            pass
+        try:
+            self.client.remove_object(self.bucket, object_key)
+        except (urllib3.exceptions.HTTPError, S3Error):
+            pass
+
+    # --- reading back ---
+
+    def presigned_url(self, object_key):
+        with _reachable():
+            return self.client.presigned_get_object(
+                self.bucket, object_key, expires=self.url_lifetime, request_date=self.clock.now()
+            )
+
+    def verify(self, object_key, expected_sha256):
+        """True when the stored bytes still hash to `expected_sha256`; NotFound if they are gone."""
+        return self.sha256(object_key) == expected_sha256
 
     def delete(self, object_key):
         with _reachable():
             self.client.remove_object(self.bucket, object_key)
 
-    def _remove_quietly(self, object_key):
-        # Runs while another error may be propagating; the lifecycle rule covers a failure here.
+    def thumbnail(self, object_key, identifier):
+        """A small JPEG of a stored photo, at `thumbnails/<identifier>.jpg`; its key, or None
+        when the bytes are not a picture Pillow can draw."""
+        with _reachable():
+            original = self._read(object_key)
         try:
-            self.client.remove_object(self.bucket, object_key)
-        except (urllib3.exceptions.HTTPError, S3Error):
-            pass
+            with Image.open(io.BytesIO(original)) as image:
+                # A JPEG decodes at a fraction of its size when only a thumbnail is wanted.
+                image.draft("RGB", THUMBNAIL_PIXELS)
+                image.thumbnail(THUMBNAIL_PIXELS)
+                small = io.BytesIO()
+                image.convert("RGB").save(small, "JPEG", quality=80)
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+            log.warning("no thumbnail for %s: %s", object_key, error)
+            return None
+        key = f"{THUMBNAILS}{identifier}.jpg"
+        with _reachable():
+            self.client.put_object(
+                self.bucket, key, io.BytesIO(small.getvalue()), small.tell(), "image/jpeg"
+            )
+        return key
+
+
+class _Sink(io.RawIOBase):
+    """A file that goes to the object store while it is written (a request body being parsed):
+    sniffed from its first bytes, hashed and measured in the same pass, sent in parts of
+    `evidence_part_bytes` (in one PUT if no larger), never spooled to disk. The PUTs are signed
+    like an upload straight to the store, with the sha256 computed here, so the store checks
+    the bytes it keeps. Closed before `stored()`, it removes whatever it sent."""
+
+    def __init__(self, store, name):
+        super().__init__()
+        self.store, self.name = store, name
+        self.key = new_object_key()
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+        self.buffer = bytearray()
+        self.content_type = None
+        self.limit = store.max_bytes
+        self.upload_id = None
+        self.parts = {}
+        self.finished = False
+
+    def writable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        # The form parser rewinds each file it has written; nothing here is read back.
+        return 0
+
+    def write(self, data):
+        self.size += len(data)
+        if self.size > self.limit:
+            raise TooLarge(f"{self.name} is larger than the limit of {self.limit} bytes")
+        self.sha256.update(data)
+        self.buffer += data
+        if self.content_type is None and len(self.buffer) >= SNIFF_BYTES:
+            self._sniff()
+        if len(self.buffer) >= self.store.settings.evidence_part_bytes:
+            self._send_part()
+        return len(data)
+
+    def _sniff(self):
+        self.content_type = sniff(bytes(self.buffer[:SNIFF_BYTES]), self.name)
+        self.limit = min(self.store.max_bytes, self.store.limit(self.content_type))
+        if self.size > self.limit:
+            raise TooLarge(f"{self.name} is larger than the limit of {self.limit} bytes")
+
+    def _until(self):
+        return self.store.clock.now() + self.store.url_lifetime
+
+    def _send_part(self):
+        if self.upload_id is None:
+            self.upload_id = self.store.start_parts(self.key, self.content_type)
+        number = len(self.parts) + 1
+        target = self.store.part_target(
+            self.key, self.upload_id, number, len(self.buffer), self._until()
+        )
+        self.parts[number] = (len(self.buffer), self.store._send(target, bytes(self.buffer)))
+        self.buffer = bytearray()
+
+    def stored(self):
+        """The file, finished: {sha256, size, content_type, object_key}."""
+        if self.content_type is None:
+            self._sniff()
+        if self.upload_id is None:
+            target = self.store.upload_target(
+                self.key, self.size, self.content_type, self.sha256.hexdigest(), self._until()
+            )
+            self.store._send(target, bytes(self.buffer))
+        else:
+            if self.buffer:
+                self._send_part()
+            self.store.finish_parts(self.key, self.upload_id, self.parts)
+        self.finished = True
+        return {
+            "sha256": self.sha256.hexdigest(),
+            "size": self.size,
+            "content_type": self.content_type,
+            "object_key": self.key,
+        }
+
+    def close(self):
+        if not self.finished and (self.upload_id or self.size):
+            self.store.discard(self.key, self.upload_id)
+        self.finished = True
+        super().close()
+
+
+class EvidenceFiles(DependencyProvider):
+    """Injects the evidence store into a service that checks uploads and sweeps them."""
+
+    def setup(self):
+        settings = Settings.from_nameko(self.container.config)
+        self.files = EvidenceStore(settings, settings.clock())
+
+    def get_dependency(self, worker_ctx):
+        return self.files

@@ -13,17 +13,22 @@ from services import COMPONENTS
 from services.kit.config import Settings
 from services.kit.mongo import connect
 from tests.support.api import PASSWORD, Api, signing_in
-from tools.isolated import Components, VirtualHost, drop_databases, free_port
+from tools.isolated import Components, VirtualHost, drop_databases, free_port, remove_bucket
 
 
 def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
     """Settings for a platform of one's own on the shared infrastructure: its own database prefix,
     gateway port, token secret and key for personal data, with `overrides`."""
-    overrides = {"pii_key": secrets.token_hex(32), **overrides}
+    run = secrets.token_hex(4)
+    overrides = {
+        "pii_key": secrets.token_hex(32),
+        "evidence_bucket": f"test-{run}-evidence",
+        **overrides,
+    }
     return Settings(
         amqp_uri=amqp_uri,
         mongo_uri=infrastructure["mongo_uri"],
-        database_prefix=f"test_{secrets.token_hex(4)}_",
+        database_prefix=f"test_{run}_",
         minio_endpoint=infrastructure["minio_endpoint"],
         minio_access_key=infrastructure["minio_access_key"],
         minio_secret_key=infrastructure["minio_secret_key"],
@@ -37,13 +42,15 @@ def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
 
 @contextmanager
 def databases(settings):
-    """A MongoDB client for the platform of `settings`, whose databases are dropped after."""
+    """A MongoDB client for the platform of `settings`, whose databases and evidence bucket are
+    dropped after."""
     client = connect(settings)
     try:
         yield client
     finally:
         drop_databases(client, settings.database_prefix)
         client.close()
+        remove_bucket(settings)
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,7 @@ from tests.support.factories import (
     staff_member,
 )
 from tests.support.routes import api_routes
+from tests.support.uploads import UPLOADS, File, declaration, open_upload, send_parts
 
 INSPECTORS = ("admin", "regulator", "inspector")
 REVIEWERS = ("admin", "regulator")
@@ -66,8 +67,9 @@ class Rule:
     jurisdiction is 403), read (a record by id), write (a change to a record by id), create (a
     new record about the target enterprise).
     target: which record of the world the path or body names.
-    visibility: "region" (the jurisdiction; an enterprise sees its own) or "assigned" (as region,
-    but an agency sees only the records of its assignment).
+    visibility: "region" (the jurisdiction; an enterprise sees its own), "assigned" (as region,
+    but an agency sees only the records of its assignment) or "uploader" (only the user who
+    opened the upload, whatever their role).
     implied_own: an enterprise user always acts on its own enterprise, whatever the body says.
     """
 
@@ -219,8 +221,14 @@ POLICY = {
     ("GET", "/api/v1/training/export"): Rule("list", TRAINING_READERS),
     ("GET", "/api/v1/reminders"): Rule("list", TRAINING_READERS),
     ("GET", "/api/v1/indicators/training"): Rule("query", (*INSPECTORS, "auditor")),
-    ("POST", "/api/v1/evidence"): Rule(
-        "create", ("enterprise", "agency", *INSPECTORS), implied_own=True
+    ("POST", "/api/v1/evidence"): Rule("create", ("enterprise", "agency", *INSPECTORS)),
+    ("GET", "/api/v1/evidence"): Rule("read", target="general_hazard", visibility="assigned"),
+    ("POST", "/api/v1/evidence/uploads"): Rule("create", ("enterprise", "agency", *INSPECTORS)),
+    ("GET", "/api/v1/evidence/uploads/<string:identifier>"): Rule(
+        "read", target="upload", visibility="uploader"
+    ),
+    ("POST", "/api/v1/evidence/uploads/<string:identifier>/confirmation"): Rule(
+        "write", target="sent_upload", visibility="uploader"
     ),
     ("GET", "/api/v1/evidence/<string:identifier>"): Rule("read", target="evidence"),
     ("POST", "/api/v1/evidence/<string:identifier>/verification"): Rule(
@@ -238,6 +246,8 @@ def test_every_route_has_a_policy_row_and_every_row_a_route():
 
 
 def sees(rule, role, scope, relation):
+    if rule.visibility == "uploader":
+        return role == "enterprise" and relation == "own"
     if role == "enterprise":
         return relation == "own" or rule.implied_own
     if role == "agency" and rule.visibility == "assigned":
@@ -348,6 +358,10 @@ def _world(relation, sign_in, users):
             "/api/v1/evidence", files={"file": ("fix.png", io.BytesIO(png()), "image/png")}
         )
     )["id"]
+    records["upload"] = _ok(company.post(UPLOADS, json=declaration(File(png()), "image/png")))["id"]
+    sent = open_upload(company, File(png(1)), "image/png")
+    send_parts(sent, File(png(1)))
+    records["sent_upload"] = sent["id"]
     case = _ok(
         admin.post(
             "/api/v1/enforcement-cases",
@@ -531,7 +545,8 @@ def _request(method, rule_path, world, role, account):
             "files": {"file": ("photo.png", io.BytesIO(png()), "image/png")},
         }
         if method == "POST"
-        else {},
+        else {"params": {"hazard_id": world.records["general_hazard"]}},
+        "/api/v1/evidence/uploads": {"json": declaration(File(png(2)), "image/png", uscc=uscc)},
         "/api/v1/persons": {"json": staff_member(uscc=uscc)} if method == "POST" else {},
         "/api/v1/persons/<string:identifier>": {"json": {"phone": "13900000000"}}
         if method == "PATCH"

@@ -7,16 +7,19 @@ import socket
 import urllib.request
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
+import requests
 
 from services.kit.config import Settings
-from services.kit.evidence import EvidenceStore
-from services.kit.pure.clock import Clock
+from services.kit.evidence import PREFIX, EvidenceStore, new_object_key
+from services.kit.pure.clock import Clock, FixedClock
 from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailable
+from tests.support.factories import png
 
-IMAGES_AND_PDF = {"image/png", "image/jpeg", "application/pdf"}
 MIB = 1024 * 1024
+HOUR = timedelta(hours=1)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 PDF = b"%PDF-1.7\n"
@@ -46,6 +49,8 @@ def evidence_settings(infrastructure):
         minio_access_key=infrastructure["minio_access_key"],
         minio_secret_key=infrastructure["minio_secret_key"],
         evidence_bucket=f"test-evidence-{uuid.uuid4().hex[:12]}",
+        # The smallest part S3 allows, so that a dozen megabytes go up in several parts.
+        evidence_part_bytes=5 * MIB,
     )
 
 
@@ -79,39 +84,40 @@ def content(header, size):
 def test_round_trip(store, header, size, mime):
     original = content(header, size)
 
-    stored = store.put(UploadStream(original), filename="evidence", allowed_types=IMAGES_AND_PDF)
+    stored = store.put(UploadStream(original), filename="evidence")
 
     sha256 = hashlib.sha256(original).hexdigest()
     assert stored == {
         "sha256": sha256,
         "size": size,
         "content_type": mime,
-        "object_key": f"sha256/{sha256}",
+        "object_key": stored["object_key"],
     }
+    assert stored["object_key"].startswith(PREFIX)
     with urllib.request.urlopen(store.presigned_url(stored["object_key"]), timeout=30) as response:
         assert response.headers["Content-Type"] == mime
         assert response.read() == original
     assert store.verify(stored["object_key"], sha256)
 
 
-def test_identical_content_is_stored_once(store):
+def test_each_upload_is_an_object_of_its_own(store):
     original = content(PDF, 5000)
     before = stored_keys(store)
 
     first = store.put(UploadStream(original), filename="report.pdf")
     second = store.put(UploadStream(original), filename="copy of report.pdf")
+    store.delete(first["object_key"])
 
-    assert first == second
-    assert stored_keys(store) - before == {first["object_key"]}
+    assert first["sha256"] == second["sha256"]
+    assert stored_keys(store) - before == {second["object_key"]}
+    assert store.verify(second["object_key"], second["sha256"])
 
 
 def test_executable_renamed_as_image_is_refused(store):
     before = stored_keys(store)
 
     with pytest.raises(InvalidInput, match="application/x-executable") as refused:
-        store.put(
-            UploadStream(content(ELF, 4096)), filename="photo.jpg", allowed_types=IMAGES_AND_PDF
-        )
+        store.put(UploadStream(content(ELF, 4096)), filename="photo.jpg")
 
     assert "photo.jpg" in refused.value.message
     assert stored_keys(store) == before
@@ -152,10 +158,11 @@ def test_oversize_is_refused_while_streaming_and_leaves_nothing(
     before = stored_keys(store)
 
     with pytest.raises(TooLarge):
-        small.put(upload, allowed_types=IMAGES_AND_PDF)
+        small.put(upload)
 
     assert upload.consumed < size
     assert stored_keys(store) == before
+    assert not store.client._list_multipart_uploads(store.bucket).uploads
 
 
 def test_upload_exactly_at_the_limit_is_accepted(store, evidence_settings):
@@ -201,3 +208,117 @@ def test_unreachable_store_is_unavailable(evidence_settings):
         unreachable.put(UploadStream(content(PDF, 3000)))
     with pytest.raises(Unavailable):
         unreachable.verify("sha256/" + "0" * 64, "0" * 64)
+
+
+def test_a_photo_over_its_types_limit_is_refused_while_streaming(store, evidence_settings):
+    strict = EvidenceStore(replace(evidence_settings, evidence_document_max_bytes=3000), Clock())
+    upload = UploadStream(content(JPEG, 50_000))
+    before = stored_keys(store)
+
+    with pytest.raises(TooLarge):
+        strict.put(upload)
+
+    assert upload.consumed < 50_000
+    assert stored_keys(store) == before
+
+
+def sent(target, body, **headers):
+    return requests.put(
+        target["url"], data=body, headers={**target["headers"], **headers}, timeout=30
+    )
+
+
+def test_a_signed_target_takes_exactly_the_declared_file(store):
+    original = content(PDF, 70_000)
+    sha256 = hashlib.sha256(original).hexdigest()
+    key = new_object_key()
+    target = store.upload_target(
+        key, len(original), "application/pdf", sha256, Clock().now() + HOUR
+    )
+
+    assert sent(target, content(PDF, 70_000)).status_code == 400  # other bytes
+    assert sent(target, original, **{"content-type": "image/png"}).status_code == 403
+    assert sent(target, original + b"x", **{"content-length": str(70_001)}).status_code == 403
+    assert store.examine(key) is None
+    assert sent(target, original).status_code == 200
+
+    assert store.examine(key) == {
+        "size": 70_000,
+        "sha256": sha256,
+        "content_type": "application/pdf",
+    }
+
+
+def test_an_expired_target_takes_nothing(store):
+    original = content(PNG, 2000)
+    an_hour_ago = FixedClock(Clock().now() - HOUR - timedelta(minutes=1))
+    stale = EvidenceStore(store.settings, an_hour_ago)
+    key = new_object_key()
+    target = stale.upload_target(
+        key,
+        len(original),
+        "image/png",
+        hashlib.sha256(original).hexdigest(),
+        an_hour_ago.now() + HOUR,
+    )
+
+    refused = sent(target, original)
+
+    assert refused.status_code == 403 and "expired" in refused.text.lower()
+    assert store.examine(key) is None
+
+
+def test_a_target_is_not_signed_past_the_uploads_end(store):
+    with pytest.raises(InvalidInput, match="expired"):
+        store.upload_target(new_object_key(), 10, "image/png", "0" * 64, Clock().now() - HOUR)
+
+
+def test_parts_take_their_length_only_and_join_into_the_file(store):
+    original = content(PDF, 5 * MIB + 1000)
+    key = new_object_key()
+    upload_id = store.start_parts(key, "application/pdf")
+    until = Clock().now() + HOUR
+    first, second = original[: 5 * MIB], original[5 * MIB :]
+    first_target = store.part_target(key, upload_id, 1, len(first), until)
+    second_target = store.part_target(key, upload_id, 2, len(second), until)
+
+    assert (
+        sent(first_target, first[:-1], **{"content-length": str(len(first) - 1)}).status_code == 403
+    )
+    assert sent(first_target, first).status_code == 200
+    assert sent(second_target, second).status_code == 200
+    received = store.received_parts(key, upload_id)
+    assert {number: size for number, (size, _) in received.items()} == {1: len(first), 2: 1000}
+    store.finish_parts(key, upload_id, received)
+
+    found = store.examine(key)
+    assert found["size"] == len(original) and found["content_type"] == "application/pdf"
+    sha256 = hashlib.sha256(original).hexdigest()
+    assert store.joined_sha256(key) == sha256
+    # Kept with the object, so a confirmation asked again does not read it all again.
+    assert store.client.get_object_tags(store.bucket, key)["sha256"] == sha256
+    with pytest.raises(NotFound):
+        store.received_parts(key, upload_id)
+
+
+def test_discarding_removes_the_object_and_unfinished_parts(store):
+    key = new_object_key()
+    upload_id = store.start_parts(key, "video/mp4")
+    target = store.part_target(key, upload_id, 1, 5 * MIB, Clock().now() + HOUR)
+    assert sent(target, content(PDF, 5 * MIB)).status_code == 200
+
+    store.discard(key, upload_id)
+
+    with pytest.raises(NotFound):
+        store.received_parts(key, upload_id)
+    assert store.examine(key) is None
+
+
+def test_a_photo_gets_a_small_jpeg_and_a_scan_none(store):
+    photo = store.put(UploadStream(png(3)))
+    scan = store.put(UploadStream(content(PDF, 3000)))
+
+    key = store.thumbnail(photo["object_key"], "photo")
+
+    assert key == "thumbnails/photo.jpg" and key in stored_keys(store)
+    assert store.thumbnail(scan["object_key"], "scan") is None
