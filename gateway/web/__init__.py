@@ -6,7 +6,7 @@ its script signs in through `/api/v1/auth/token` and reads the same JSON routes 
 client uses, so the console can do nothing the API would not let the same user do.
 """
 
-from flask import Blueprint, redirect, render_template
+from flask import Blueprint, current_app, redirect, render_template
 
 web = Blueprint(
     "console",
@@ -16,17 +16,23 @@ web = Blueprint(
     static_folder="static",
 )
 
-# Only this origin's own scripts, styles and images; no inline script.
-POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+
+def policy(settings):
+    """Only this origin's own scripts and styles, no inline script; images also from the object
+    store, whose short-lived links show evidence thumbnails."""
+    store = f"{'https' if settings.minio_secure else 'http'}://{settings.minio_endpoint}"
+    return (
+        f"default-src 'self'; img-src 'self' data: blob: {store}; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'"
+    )
 
 
 @web.get("/")
 def console():
     page = render_template("console.html")
-    return page, 200, {"Content-Security-Policy": POLICY, "Cache-Control": "no-cache"}
+    headers = {"Content-Security-Policy": policy(current_app.config["ANJIAN"])}
+    return page, 200, {**headers, "Cache-Control": "no-cache"}
 
 
 def register(app):

@@ -223,6 +223,14 @@ def test_an_enterprise_user_rectifies_a_hazard_and_uploads_evidence(
     page.get_by_label("整改说明").fill("杂物已清理，通道畅通")
     page.get_by_role("button", name="提交").click()
     expect(page.locator("dl.facts")).to_contain_text("整改待验收")
+    # The thumbnail is made after the upload by an event handler, then shown from the store.
+    wait_until(
+        lambda: page.reload() or page.locator(".gallery img").count() > 0,
+        message="the photo's thumbnail on the hazard's page",
+    )
+    expect(page.locator(".gallery img").first).to_have_js_property("complete", True)
+    assert page.locator(".gallery img").first.evaluate("img => img.naturalWidth") > 0
+    expect(page.locator("main")).not_to_contain_text("null")
     shot(page, "hazard-rectified")
 
 

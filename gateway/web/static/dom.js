@@ -111,7 +111,13 @@ let latest = 0;
 export function page() {
   const generation = ++latest;
   return (...nodes) => {
-    if (generation === latest) main.replaceChildren(...nodes.flat(Infinity));
+    if (generation === latest) {
+      main.replaceChildren(
+        ...nodes
+          .flat(Infinity)
+          .filter((node) => node !== null && node !== undefined && node !== false),
+      );
+    }
   };
 }
 

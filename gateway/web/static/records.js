@@ -206,6 +206,34 @@ function rectificationForm(hazard, done) {
   return form;
 }
 
+// The evidence about a hazard: thumbnails of photos, links to other files.
+async function evidence(hazardId) {
+  try {
+    const listed = await api(`/api/v1/evidence?hazard_id=${encodeURIComponent(hazardId)}`);
+    if (!listed.items.length) return null;
+    return h(
+      "section",
+      { class: "card" },
+      h("h2", {}, `证据（${listed.items.length}）`),
+      h(
+        "div",
+        { class: "gallery" },
+        listed.items.map((item) =>
+          h(
+            "a",
+            { href: item.url, target: "_blank", rel: "noopener" },
+            item.thumbnail_url
+              ? h("img", { src: item.thumbnail_url, alt: item.filename || "现场照片" })
+              : item.filename || item.content_type,
+          ),
+        ),
+      ),
+    );
+  } catch (error) {
+    return h("p", { class: "muted" }, readable(error));
+  }
+}
+
 export async function hazard(identifier) {
   const show = page();
   let found;
@@ -226,6 +254,7 @@ export async function hazard(identifier) {
   ];
   const current = session();
   const rectifiable = current.role === "enterprise" && found.state === "rectifying";
+  const gallery = await evidence(found.id);
   show(
     h("h1", { class: found.overdue ? "overdue" : null }, found.overdue ? "隐患（已逾期）" : "隐患"),
     h(
@@ -233,6 +262,7 @@ export async function hazard(identifier) {
       { class: "card facts" },
       facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value ?? "")]),
     ),
+    gallery,
     rectifiable ? rectificationForm(found, () => hazard(identifier)) : null,
     BUREAU_ROLES.includes(current.role)
       ? null
