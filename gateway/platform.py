@@ -1,21 +1,21 @@
-"""What the gateway talks to: services over RPC, its own user database. One per app."""
+"""What the gateway talks to: services over RPC, the object store. One per app."""
 
 import functools
 
 from flask import current_app, g
 
-from gateway.auth import VerifiedTokens
+from gateway.auth import AccountStates, VerifiedTokens, registry_state
 from gateway.rpc import RpcPool
 from services.kit.evidence import EvidenceStore
 from services.kit.pure.clock import Clock
 
 
 class Platform:
-    def __init__(self, settings, mongo_client, users):
+    def __init__(self, settings, mongo_client):
         self.settings = settings
         self.mongo = mongo_client
-        self.users = users
         self.tokens = VerifiedTokens(settings)
+        self.accounts = AccountStates(settings, registry_state(self))
         self.rpc = RpcPool(settings)
         self.evidence = EvidenceStore(settings, Clock())
 

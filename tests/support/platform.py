@@ -79,12 +79,23 @@ def mongo(settings):
         yield client
 
 
-@pytest.fixture(scope="session")
-def users(mongo, settings, platform):
-    """Sign-in accounts for every role the tests need."""
-    from gateway.auth import UserStore
+class Accounts:
+    """Creates sign-in accounts through the registry, as `anjian create-user` does (an
+    administrator types the password, so it need not be changed at first sign-in)."""
 
-    store = UserStore(mongo[settings.database("gateway")])
+    def __init__(self, settings):
+        self.settings = settings
+
+    def create(self, username, password, role, region_scope=None, uscc=None):
+        from tools.cli import add_account
+
+        add_account(self.settings, username, password, role, region_scope, uscc)
+
+
+@pytest.fixture(scope="session")
+def users(settings, platform):
+    """Sign-in accounts for every role the tests need."""
+    store = Accounts(settings)
     accounts = {
         "admin": ("admin", "000000"),
         "province": ("regulator", "620000"),

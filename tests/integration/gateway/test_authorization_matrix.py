@@ -574,7 +574,7 @@ def test_cell(worlds, sign_in, users, anonymous, method, path, role, relation):
         scope = worlds["own"].region
     else:
         account, api = ACCOUNTS[role], sign_in(ACCOUNTS[role])
-        scope = users.users.find_one({"_id": account})["region_scope"]
+        scope = api.get("/api/v1/me").json()["region_scope"]
     if rule.kind == "public":
         api = anonymous
     reply = getattr(api, method.lower())(
