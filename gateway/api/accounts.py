@@ -165,7 +165,7 @@ account_audit = ServiceBlueprint(
             "GET",
             "",
             "account_trail",
-            """The audit trail of the accounts of your jurisdiction, newest first
+            """The audit trail of the accounts of your jurisdiction, oldest first
 
             Every account change (who, when) and every refused sign-in or lockout (the user
             name tried and the client's address). A name that is no account is in the

@@ -5,7 +5,7 @@ Who may see which account is decided here, once, as a query (`visible_to`): an a
 every account, a bureau or auditor those of its jurisdiction. The same query scopes the trail.
 """
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.mongo import BaseStore, matches, within_region
@@ -36,7 +36,7 @@ class AccountStore(BaseStore):
     def ensure_indexes(self):
         self.accounts.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
         self.accounts.create_index("uscc")
-        self.trail.create_index([("region_code", ASCENDING), ("at", DESCENDING)])
+        self.trail.create_index([("region_code", ASCENDING), ("at", ASCENDING)])
 
     def account(self, username):
         """The account, whoever asks (sign-in, the gateway's token check), or None."""
@@ -74,12 +74,18 @@ class AccountStore(BaseStore):
         self.trail.insert_one({"_id": new_id(), **entry})
 
     def trail_page(self, actor, criteria, skip, limit, with_total):
-        """The trail of the caller's jurisdiction, newest first, optionally of one account."""
+        """The trail of the caller's jurisdiction, optionally of one account, in the order it was
+        written (by time on MongoDB; the embedded server's insertion order is the same)."""
         query = within_region(actor.narrow(criteria.get("region")))
         if criteria.get("account"):
             query["account"] = criteria["account"]
         return self.page(
-            self.trail, query, skip, limit, order=(("at", DESCENDING),), with_total=with_total
+            self.trail,
+            query,
+            skip,
+            limit,
+            order=(("at", ASCENDING), ("_id", ASCENDING)),
+            with_total=with_total,
         )
 
     # --- the sign-in throttle ---------------------------------------------------------------

@@ -62,9 +62,10 @@ class TooManyAttempts(DomainError):
         self, message: str, errors: dict[str, Any] | None = None, retry_after: int = 1
     ) -> None:
         super().__init__(message, errors)
-        # In the arguments too, so the value crosses RPC with the error.
-        self.args = (message, self.errors, retry_after)
-        self.retry_after = retry_after
+        # In the arguments too, so the value crosses RPC with the error (as text: nameko
+        # serialises exception arguments that way).
+        self.retry_after = int(retry_after)
+        self.args = (message, self.errors, self.retry_after)
 
 
 class TooLarge(DomainError):
