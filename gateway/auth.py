@@ -15,9 +15,10 @@ from datetime import timedelta
 import jwt
 from flask import current_app, g, request
 
+from gateway.rpc import ServiceTimeout
 from services.kit.pure import regions
 from services.kit.pure.actor import ROLES, SYSTEM, Actor
-from services.kit.pure.errors import PasswordChangeRequired, Unauthenticated
+from services.kit.pure.errors import PasswordChangeRequired, Unauthenticated, Unavailable
 from services.kit.pure.uscc import UsccCheck
 from services.kit.pure.uscc import check as check_uscc
 
@@ -156,23 +157,33 @@ class AccountStates:
 
     Every request's token is checked against it, so a disabled account or a changed password
     stops earlier tokens within `account_check_seconds` on every gateway process, and at once on
-    the process that made the change (it forgets the account then).
+    the process that made the change (it forgets the account then). While the registry does not
+    answer, what it said last stands for `account_grace_seconds` more, so the other services stay
+    usable through a registry restart; an account never seen in that time is refused (503).
     """
 
     def __init__(self, settings, ask, size=10_000):
         self.seconds = settings.account_check_seconds
+        self.grace = settings.account_grace_seconds
         self.ask = ask
         self.size = size
+        # username → (state, until when it is trusted, when the registry said it)
         self.known = {}
 
     def state(self, username):
+        now = time.monotonic()
         known = self.known.get(username)
-        if known is not None and time.monotonic() < known[1]:
+        if known is not None and now < known[1]:
             return known[0]
-        state = self.ask(username)
+        try:
+            state, said = self.ask(username), now
+        except (Unavailable, ServiceTimeout):
+            if known is None or now - known[2] > self.grace:
+                raise
+            state, said = known[0], known[2]
         if len(self.known) >= self.size:
             self.known.clear()
-        self.known[username] = (state, time.monotonic() + self.seconds)
+        self.known[username] = (state, now + self.seconds, said)
         return state
 
     def check(self, bearer):

@@ -41,6 +41,8 @@ class Settings:
     # How long a gateway process trusts the registry's word that an account still stands at a
     # token's version: a disabled account's tokens stop within this on every process.
     account_check_seconds: float = 5.0
+    # How long that word stands while the registry does not answer (a restart, an outage).
+    account_grace_seconds: float = 300.0
     max_body_bytes: int = 20 * 1024 * 1024
     demo_password: str = "demo1234"
     handler_max_attempts: int = 5

@@ -21,7 +21,7 @@ from gateway.auth import (
 )
 from services.kit.config import Settings
 from services.kit.pure.actor import Actor
-from services.kit.pure.errors import Unauthenticated
+from services.kit.pure.errors import Unauthenticated, Unavailable
 
 SETTINGS = Settings(jwt_secret=secrets.token_urlsafe(48), jwt_ttl_seconds=900)
 OTHER = Settings(jwt_secret=secrets.token_urlsafe(48))
@@ -177,3 +177,22 @@ def test_the_gateway_refuses_to_start_with_no_secret_or_a_known_or_weak_one(secr
 
 def test_a_random_secret_is_accepted():
     check_secret(secrets.token_urlsafe(48))
+
+
+def test_while_the_registry_is_down_its_last_word_stands_for_the_grace_period_only():
+    answers = [{"token_version": 3, "active": True}]
+
+    def ask(username):
+        if not answers:
+            raise Unavailable("the registry service is not running")
+        return answers.pop()
+
+    states = AccountStates(Settings(account_check_seconds=0, account_grace_seconds=60), ask)
+    bearer = Bearer(Actor("minle", "regulator", "620722"), 3, False, 0)
+    states.check(bearer)
+    states.check(bearer)
+    with pytest.raises(Unavailable):
+        states.check(Bearer(Actor("zhangye", "regulator", "620700"), 1, False, 0))
+    states.grace = 0
+    with pytest.raises(Unavailable):
+        states.check(bearer)
