@@ -41,21 +41,26 @@ PUBLISHED_SECRETS = (
 REVOKED = "the token was revoked (the account was disabled or its password changed); sign in again"
 
 
+class WeakSecret(RuntimeError):
+    """The token secret is missing, published or weak. An exception, not an exit, so that
+    gunicorn stops (a worker that fails to boot) instead of starting the worker again."""
+
+
 def check_secret(secret):
     """Refuse a token secret anyone could know or guess: the gateway does not start with one."""
     if not secret:
-        raise SystemExit(
+        raise WeakSecret(
             "ANJIAN_JWT_SECRET is not set: give the gateway a random secret of at least "
             f"{MIN_SECRET_LENGTH} characters (`anjian run`/`up` make one in the data directory)"
         )
     if secret.lower() in PUBLISHED_SECRETS or len(secret) < MIN_SECRET_LENGTH:
-        raise SystemExit(
+        raise WeakSecret(
             "ANJIAN_JWT_SECRET is a published or weak value: use a random secret of at least "
             f"{MIN_SECRET_LENGTH} characters, e.g. `python -c 'import secrets; "
             "print(secrets.token_urlsafe(48))'`"
         )
     if len(set(secret)) < 8:
-        raise SystemExit("ANJIAN_JWT_SECRET repeats too few characters to be random")
+        raise WeakSecret("ANJIAN_JWT_SECRET repeats too few characters to be random")
 
 
 @dataclass(frozen=True)

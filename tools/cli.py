@@ -34,6 +34,12 @@ def _log_dir(settings):
 def serve(args):
     settings = _settings()
     if args.component == "gateway":
+        from gateway.auth import WeakSecret, check_secret
+
+        try:
+            check_secret(settings.jwt_secret)
+        except WeakSecret as error:
+            raise SystemExit(f"anjian: {error}") from None
         os.execvp(
             sys.executable,
             [

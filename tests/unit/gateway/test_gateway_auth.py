@@ -3,11 +3,14 @@ account version they were issued at; and the secret they are signed with."""
 
 import base64
 import json
+import os
 import secrets
+import stat
 from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
+import yaml
 
 from gateway.auth import (
     AUDIENCE,
@@ -15,6 +18,7 @@ from gateway.auth import (
     AccountStates,
     Bearer,
     VerifiedTokens,
+    WeakSecret,
     check_secret,
     issue_token,
     read_token,
@@ -22,6 +26,8 @@ from gateway.auth import (
 from services.kit.config import Settings
 from services.kit.pure.actor import Actor
 from services.kit.pure.errors import Unauthenticated, Unavailable
+from tools import cli
+from tools.isolated import ROOT
 
 SETTINGS = Settings(jwt_secret=secrets.token_urlsafe(48), jwt_ttl_seconds=900)
 OTHER = Settings(jwt_secret=secrets.token_urlsafe(48))
@@ -171,7 +177,7 @@ def test_a_token_older_than_its_account_or_of_a_disabled_account_is_refused():
     ],
 )
 def test_the_gateway_refuses_to_start_with_no_secret_or_a_known_or_weak_one(secret):
-    with pytest.raises(SystemExit):
+    with pytest.raises(WeakSecret):
         check_secret(secret)
 
 
@@ -196,3 +202,29 @@ def test_while_the_registry_is_down_its_last_word_stands_for_the_grace_period_on
     states.grace = 0
     with pytest.raises(Unavailable):
         states.check(bearer)
+
+
+def test_compose_requires_the_secret_and_publishes_none():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    given = {
+        name: block.get("environment", {}).get("ANJIAN_JWT_SECRET")
+        for name, block in compose.items()
+    }
+    assert given.pop("gateway").startswith("${ANJIAN_JWT_SECRET:?")
+    assert set(given.values()) == {None}
+
+
+def test_run_and_up_make_a_secret_once_readable_by_its_owner_only(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANJIAN_JWT_SECRET", raising=False)
+    monkeypatch.delenv("ANJIAN_PII_KEY", raising=False)
+    cli._provide_secrets(Settings(data_dir=str(tmp_path)))
+    path = tmp_path / "jwt.secret"
+    secret = os.environ["ANJIAN_JWT_SECRET"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == secret
+    check_secret(secret)
+    cli._provide_secrets(Settings(data_dir=str(tmp_path)))
+    assert os.environ["ANJIAN_JWT_SECRET"] == secret
+    given = secrets.token_urlsafe(48)
+    other = tmp_path / "other"
+    cli._provide_secrets(Settings(data_dir=str(other), jwt_secret=given, pii_key=given))
+    assert not other.exists()
