@@ -103,7 +103,7 @@ def from_timeout(error):
 
 
 def from_unreachable_database(error):
-    """The gateway's own database (users) is down: the caller may retry, it is not their fault."""
+    """The gateway's own database is down: the caller may retry, it is not their fault."""
     current_app.logger.warning("database unreachable: %s", error)
     return from_domain_error(errors.Unavailable("the database is not reachable, try again shortly"))
 
