@@ -2,12 +2,13 @@
 
 import functools
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 
 from gateway.auth import AccountStates, VerifiedTokens, registry_state
 from gateway.rpc import RpcPool
 from services.kit.evidence import EvidenceStore
 from services.kit.pure.clock import Clock
+from services.kit.runtime import CLIENT_ADDRESS
 
 
 class Platform:
@@ -20,8 +21,12 @@ class Platform:
         self.evidence = EvidenceStore(settings, Clock())
 
     def call(self, service, method, *args, actor=None, **kwargs):
-        """Call `service.method` as the current caller (or `actor`)."""
-        return self.rpc.call(_context(actor or g.actor), service, method, *args, **kwargs)
+        """Call `service.method` as the current caller (or `actor`), from the request's client
+        address when there is a request."""
+        context = _context(actor or g.actor)
+        if has_request_context():
+            context = {**context, CLIENT_ADDRESS: request.remote_addr}
+        return self.rpc.call(context, service, method, *args, **kwargs)
 
 
 @functools.lru_cache(maxsize=4096)

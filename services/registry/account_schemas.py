@@ -80,7 +80,6 @@ class PasswordChangeSchema(StrictSchema):
 class SignInSchema(StrictSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = _password()
-    address = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 class AccountSchema(Schema):

@@ -41,18 +41,15 @@ RESYNCHRONISATION_CHUNK = 500
 RESYNCHRONISATION_TICK_SECONDS = 1
 
 
-def _page(schema, query, page, page_size, with_total):
-    return (
-        load(schema, query),
-        load(PageSchema(), {"page": page, "page_size": page_size, "with_total": with_total}),
-    )
-
-
 class AccountEntrypoints:
     """Accounts, kept by the registry: the enterprises an account may belong to are in the same
     database, so "registered in the creator's jurisdiction" is checked against the record itself."""
 
     accounts = MongoStore(enterprises.SERVICE, AccountStore)
+
+    def _from_client(self, entry):
+        """An account change's trail entry, with where its request came from."""
+        return {**entry, "address": self.caller.address()}
 
     def _policy(self):
         return self.rules.value(accounts.PASSWORD_POLICY, self.clock.today())
@@ -70,7 +67,7 @@ class AccountEntrypoints:
         )
         now = self.clock.now()
         account, entry = accounts.create(fields, actor, now, self._policy(), enterprise)
-        self.accounts.add_account(account, entry)
+        self.accounts.add_account(account, self._from_client(entry))
         return AccountSchema().dump(accounts.view(account))
 
     @rpc
@@ -79,13 +76,23 @@ class AccountEntrypoints:
         actor.require_role(*accounts.READERS)
         return AccountSchema().dump(accounts.view(self.accounts.account_seen(username, actor)))
 
-    @rpc
-    def list_accounts(self, query, page=1, page_size=20, with_total=False):
+    def _readers_page(self, schema, query, page, page_size, with_total, find):
+        """A page of what `find(actor, criteria, skip, limit, with_total)` finds for a reader of
+        accounts."""
         actor = self.caller()
         actor.require_role(*accounts.READERS)
-        criteria, paging = _page(AccountQuerySchema(), query, page, page_size, with_total)
+        criteria = load(schema, query)
+        paging = load(
+            PageSchema(), {"page": page, "page_size": page_size, "with_total": with_total}
+        )
         skip, limit = page_bounds(paging["page"], paging["page_size"])
-        found = self.accounts.accounts_page(actor, criteria, skip, limit, paging["with_total"])
+        return find(actor, criteria, skip, limit, paging["with_total"])
+
+    @rpc
+    def list_accounts(self, query, page=1, page_size=20, with_total=False):
+        found = self._readers_page(
+            AccountQuerySchema(), query, page, page_size, with_total, self.accounts.accounts_page
+        )
         return {**found, "items": [AccountSchema().dump(accounts.view(a)) for a in found["items"]]}
 
     def _command(self, username, command, *arguments):
@@ -93,9 +100,8 @@ class AccountEntrypoints:
         accounts.require_manager(actor)
         account = self.accounts.account_seen(username, actor)
         changed, entry = command(account, *arguments, actor, self.clock.now())
-        return AccountSchema().dump(
-            accounts.view(self.accounts.save_account(account, changed, entry))
-        )
+        saved = self.accounts.save_account(account, changed, self._from_client(entry))
+        return AccountSchema().dump(accounts.view(saved))
 
     @rpc
     def disable_account(self, username, payload):
@@ -138,17 +144,14 @@ class AccountEntrypoints:
             self.clock.now(),
             self._policy(),
         )
-        return AccountSchema().dump(
-            accounts.view(self.accounts.save_account(account, changed, entry))
-        )
+        saved = self.accounts.save_account(account, changed, self._from_client(entry))
+        return AccountSchema().dump(accounts.view(saved))
 
     @rpc
     def account_trail(self, query, page=1, page_size=20, with_total=False):
-        actor = self.caller()
-        actor.require_role(*accounts.READERS)
-        criteria, paging = _page(TrailQuerySchema(), query, page, page_size, with_total)
-        skip, limit = page_bounds(paging["page"], paging["page_size"])
-        found = self.accounts.trail_page(actor, criteria, skip, limit, paging["with_total"])
+        found = self._readers_page(
+            TrailQuerySchema(), query, page, page_size, with_total, self.accounts.trail_page
+        )
         return {**found, "items": AccountAuditEntrySchema(many=True).dump(found["items"])}
 
     @rpc
@@ -165,9 +168,11 @@ class AccountEntrypoints:
     @rpc
     def authenticate(self, payload):
         """The account of a user name and password, unless either is wrong, the account is
-        disabled, or sign-in is locked for the name or the client's address."""
+        disabled, or sign-in is locked for the name or the client's address (which the gateway
+        sends with every call)."""
         fields = load(SignInSchema(), payload)
-        username, address, now = fields["username"], fields["address"], self.clock.now()
+        username, now = fields["username"], self.clock.now()
+        address = self.caller.address() or "unknown"
         account = self.accounts.account(username)
         throttles = self.accounts.throttles(username, address)
         wait = max(accounts.locked_seconds(record, now) for record in throttles)

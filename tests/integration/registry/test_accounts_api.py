@@ -10,6 +10,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
 from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import TooManyAttempts, Unauthenticated
+from services.kit.runtime import CLIENT_ADDRESS
 from tests.support.api import assert_problem, read
 from tests.support.factories import enterprise, new_uscc
 
@@ -208,34 +209,41 @@ def test_the_ladder_holds_for_disabling_and_enabling(sign_in):
 
 
 @pytest.fixture
-def registry_as_shipped(settings, platform):
-    """The session's registry restarted on the rules it ships with (the session's platform lets
-    127.0.0.1 fail without limit), called as the gateway calls it at sign-in."""
+def sign_in_from(settings, platform):
+    """Sign-in as the gateway asks the registry for it, from any client address, with the
+    registry restarted on the rules it ships with (the session's platform lets 127.0.0.1 fail
+    without limit)."""
     platform.restart("registry", rules_dir="")
     config = {"AMQP_URI": settings.amqp_uri, "SERIALIZER": "json"}
+
+    def authenticate(address, username, password):
+        context = {**SYSTEM.to_context(), CLIENT_ADDRESS: address}
+        with ClusterRpcProxy(config, context_data=context, timeout=30) as cluster:
+            return cluster.registry.authenticate({"username": username, "password": password})
+
     try:
-        with ClusterRpcProxy(config, context_data=SYSTEM.to_context(), timeout=30) as cluster:
-            yield cluster.registry
+        yield authenticate
     finally:
         platform.restart("registry")
 
 
 @pytest.mark.slow
 def test_one_address_guessing_many_names_is_locked_out_even_for_a_right_password(
-    sign_in, registry_as_shipped
+    sign_in, sign_in_from
 ):
     body = created(sign_in("minle"))
     address = f"198.51.100.{secrets.randbelow(250) + 1}"
     for attempt in range(30):
-        guess = {"username": f"guess-{attempt}-{secrets.token_hex(3)}", "password": "Wrong-1a"}
         with pytest.raises(Unauthenticated):
-            registry_as_shipped.authenticate({**guess, "address": address})
-    right = {"username": body["username"], "password": FIRST}
+            sign_in_from(address, f"guess-{attempt}-{secrets.token_hex(3)}", "Wrong-1a")
     with pytest.raises(TooManyAttempts) as locked:
-        registry_as_shipped.authenticate({**right, "address": address})
+        sign_in_from(address, body["username"], FIRST)
     assert locked.value.retry_after == 60
-    elsewhere = registry_as_shipped.authenticate({**right, "address": "192.0.2.1"})
-    assert elsewhere["username"] == body["username"]
+    assert sign_in_from("192.0.2.1", body["username"], FIRST)["username"] == body["username"]
+    trail = read(sign_in("admin"), f"/api/v1/account-audit?account={body['username']}")
+    assert [entry["action"] for entry in trail["items"]][-1] == "refused_while_locked"
+    assert trail["items"][-1]["address"] == address
+    assert trail["items"][0]["action"] == "created" and trail["items"][0]["address"] == "127.0.0.1"
 
 
 def test_account_changes_and_refused_sign_ins_are_in_the_trail_of_the_jurisdiction(
