@@ -10,9 +10,9 @@ from marshmallow import Schema, fields, validate
 from services.kit.pure.actor import ROLES
 from services.kit.pure.schemas import USCC, StrictSchema
 
-# Who may manage and who may read accounts, for the gateway's early checks.
-from services.registry.domain.accounts import MANAGERS as MANAGERS
-from services.registry.domain.accounts import READERS as READERS
+# Who manages and who reads accounts, for the gateway's early checks.
+from services.registry.domain import MANAGERS as MANAGERS
+from services.registry.domain import READERS as READERS
 
 USERNAME = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$",

@@ -254,10 +254,6 @@ def change_password(
     return changed, _entry(None, now, "password_changed", changed)
 
 
-def actor_of(account: Document) -> Actor:
-    return Actor(account["_id"], account["role"], account["region_code"], account["uscc"])
-
-
 def view(account: Document) -> dict[str, Any]:
     """An account as shown: never its password hashes."""
     return {
