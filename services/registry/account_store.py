@@ -117,5 +117,9 @@ class AccountStore(BaseStore):
             == 1
         )
 
+    def forget_failures(self, before):
+        """Delete the throttle records whose last failure is older than `before`."""
+        return self.throttle.delete_many({"last_failure": {"$lt": before}}).deleted_count
+
     def clear_throttle(self, username):
         self.throttle.delete_one({"_id": ACCOUNT + username})

@@ -7,7 +7,7 @@ from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import TooManyAttempts, Unauthenticated
 from services.kit.pure.schemas import PageSchema, load, page_bounds
-from services.kit.runtime import rpc
+from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 from services.registry import events
@@ -153,6 +153,12 @@ class AccountEntrypoints:
             TrailQuerySchema(), query, page, page_size, with_total, self.accounts.trail_page
         )
         return {**found, "items": AccountAuditEntrySchema(many=True).dump(found["items"])}
+
+    @SettingTimer.decorator("prune_interval_seconds")
+    def forget_old_sign_in_failures(self):
+        """Names and addresses that failed long ago are not kept (nor counted) any more."""
+        limits = self.rules.value(accounts.SIGN_IN_FAILURES, self.clock.today())
+        self.accounts.forget_failures(accounts.forget_before(self.clock.now(), limits))
 
     @rpc
     def account_state(self, username):

@@ -280,10 +280,15 @@ def locked_seconds(record: Document | None, now: datetime) -> int:
     return max(1, int((until - now).total_seconds() + 0.999))
 
 
+def forget_before(now: datetime, policy: Mapping[str, Any]) -> datetime:
+    """Failures before this count no more."""
+    return now - timedelta(hours=policy["forget_after_hours"])
+
+
 def forgotten(record: Document | None, now: datetime, policy: Mapping[str, Any]) -> bool:
-    """Failures long past count no more: a record untouched this long starts afresh."""
+    """A throttle record whose last failure is forgotten starts afresh."""
     last = (record or {}).get("last_failure")
-    return last is not None and now - last > timedelta(hours=policy["forget_after_hours"])
+    return last is not None and last < forget_before(now, policy)
 
 
 def lockout(record: Document, now: datetime, limits: Mapping[str, Any]) -> Document | None:
