@@ -15,11 +15,11 @@ from contextlib import ExitStack, contextmanager
 
 import requests
 
-from gateway.auth import UserStore
 from services import COMPONENTS
 from services.kit.config import Settings
 from services.kit.mongo import connect
 from services.kit.pure.actor import Actor
+from tools.cli import add_account
 from tools.isolated import (
     Components,
     PlatformError,
@@ -131,7 +131,8 @@ def isolated_platform(management_url):
         for component in COMPONENTS:
             platform.start(component)
         platform.wait_ready()
-        UserStore(platform.database("gateway")).create(
+        add_account(
+            settings,
             REGULATOR_NAME,
             platform.regulator_password,
             platform.regulator.role,

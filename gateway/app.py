@@ -10,9 +10,10 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from gateway import problems
+from gateway.api import accounts as accounts_api
 from gateway.api import admin, documents, evidence, exports, health, rules, targets
 from gateway.api import auth as auth_api
-from gateway.auth import UserStore, authenticate_request
+from gateway.auth import authenticate_request, check_secret
 from gateway.blueprint import PaginationSchema
 from gateway.bodies import GatewayRequest, JsonProvider, apply_route_limit
 from gateway.platform import Platform
@@ -55,6 +56,7 @@ class DocumentedApi(Api):
 
 def create_app(settings=None):
     settings = settings or Settings.from_env()
+    check_secret(settings.jwt_secret)
     app = Flask("gateway")
     app.request_class = GatewayRequest
     app.config.update(
@@ -88,9 +90,7 @@ def create_app(settings=None):
     app.json.ensure_ascii = False  # names and addresses are Chinese; send them readable
     api = DocumentedApi(app)
     client = connect(settings)
-    app.extensions["anjian"] = Platform(
-        settings, client, UserStore(client[settings.database("gateway")])
-    )
+    app.extensions["anjian"] = Platform(settings, client)
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename):
@@ -105,6 +105,8 @@ def create_app(settings=None):
             authenticate_request()
 
     api.register_blueprint(auth_api.blp)
+    for blueprint in (accounts_api.users, accounts_api.me, accounts_api.account_audit):
+        api.register_blueprint(blueprint)
     for entry in SERVICES:
         api.register_blueprint(importlib.import_module(entry.gateway_routes).blp)
     api.register_blueprint(evidence.blp)

@@ -1,83 +1,90 @@
-"""Users, passwords and bearer tokens.
+"""Bearer tokens: issued at sign-in, checked on every request.
 
-Users live hashed in the gateway's own database. Tokens are short-lived HS256 JWTs; the algorithm
-is pinned when decoding, so `alg: none` and algorithm-confusion tokens are refused.
+Accounts live in the registry (services/registry/domain/accounts.py); the gateway asks it to
+authenticate a sign-in and, on every request, whether the token's account still stands at the
+version the token carries, so disabling an account or changing its password refuses every token
+issued before. Tokens are short-lived HS256 JWTs; the algorithm is pinned when decoding, so
+`alg: none` and algorithm-confusion tokens are refused, and issuer, audience, times and the
+claims' agreement with each other are checked.
 """
 
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
 from flask import current_app, g, request
-from pymongo.errors import DuplicateKeyError
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from gateway.rpc import ServiceTimeout
 from services.kit.pure import regions
-from services.kit.pure.actor import ROLES, Actor
-from services.kit.pure.errors import Duplicate, InvalidInput, Unauthenticated
+from services.kit.pure.actor import ROLES, SYSTEM, Actor
+from services.kit.pure.errors import PasswordChangeRequired, Unauthenticated, Unavailable
 from services.kit.pure.uscc import UsccCheck
 from services.kit.pure.uscc import check as check_uscc
 
 ALGORITHM = "HS256"
 ISSUER = "anjian"
-# Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
-_ABSENT = generate_password_hash("absent-user-placeholder")
+AUDIENCE = "anjian-api"
+# The only routes a caller who must change their password may use.
+PASSWORD_CHANGE_PATHS = ("/api/v1/me", "/api/v1/me/password")
+MIN_SECRET_LENGTH = 32
+# Secrets that were ever written down (in this project's history or its examples) or that
+# anyone would guess: a gateway given one refuses to start.
+PUBLISHED_SECRETS = (
+    "change-me",
+    "change-me-in-production-anjian-demo-secret",
+    "changeme",
+    "secret",
+    "anjian",
+    "jwt-secret",
+)
+REVOKED = "the token was revoked (the account was disabled or its password changed); sign in again"
 
 
-class UserStore:
-    def __init__(self, db):
-        self.users = db.users
-
-    def ensure_indexes(self):
-        self.users.create_index("role")
-
-    def create(self, username, password, role, region_scope, uscc=None):
-        problems = {}
-        if not isinstance(username, str) or not 2 <= len(username) <= 64:
-            problems["username"] = ["2 to 64 characters"]
-        if not isinstance(password, str) or len(password) < 8:
-            problems["password"] = ["at least 8 characters"]
-        if role not in ROLES:
-            problems["role"] = [f"one of {', '.join(ROLES)}"]
-        if region_scope != regions.NATIONWIDE and not regions.is_current(region_scope):
-            problems["region_scope"] = ["a current division code, or 000000 for nationwide"]
-        if role == "enterprise" and check_uscc(uscc) is UsccCheck.MALFORMED:
-            problems["uscc"] = ["an enterprise user needs its enterprise's USCC"]
-        if problems:
-            raise InvalidInput("the user cannot be created", problems)
-        if self.users.find_one({"_id": username}, {"_id": 1}):
-            raise Duplicate(f"user {username} exists", {"username": ["taken"]})
-        try:
-            self.users.insert_one(
-                {
-                    "_id": username,
-                    "password": generate_password_hash(password),
-                    "role": role,
-                    "region_scope": region_scope,
-                    "uscc": uscc if role == "enterprise" else None,
-                }
-            )
-        except DuplicateKeyError:
-            raise Duplicate(f"user {username} exists", {"username": ["taken"]}) from None
-
-    def authenticate(self, username, password):
-        user = self.users.find_one({"_id": username}) if isinstance(username, str) else None
-        stored = user["password"] if user else _ABSENT
-        if (
-            not check_password_hash(stored, password if isinstance(password, str) else "")
-            or user is None
-        ):
-            raise Unauthenticated("wrong username or password")
-        return Actor(user["_id"], user["role"], user["region_scope"], user.get("uscc"))
+class WeakSecret(RuntimeError):
+    """The token secret is missing, published or weak. An exception, not an exit, so that
+    gunicorn stops (a worker that fails to boot) instead of starting the worker again."""
 
 
-def issue_token(actor, settings, now):
+def check_secret(secret):
+    """Refuse a token secret anyone could know or guess: the gateway does not start with one."""
+    if not secret:
+        raise WeakSecret(
+            "ANJIAN_JWT_SECRET is not set: give the gateway a random secret of at least "
+            f"{MIN_SECRET_LENGTH} characters (`anjian run`/`up` make one in the data directory)"
+        )
+    if secret.lower() in PUBLISHED_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise WeakSecret(
+            "ANJIAN_JWT_SECRET is a published or weak value: use a random secret of at least "
+            f"{MIN_SECRET_LENGTH} characters, e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`"
+        )
+    if len(set(secret)) < 8:
+        raise WeakSecret("ANJIAN_JWT_SECRET repeats too few characters to be random")
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """A verified token: who it speaks for, the account version it was issued at, whether the
+    password must be changed first, and its expiry (POSIX time)."""
+
+    actor: Actor
+    version: int
+    must_change_password: bool
+    expires: float
+
+
+def issue_token(signed_in, settings, now):
+    """A token for `signed_in`, the registry's answer to a sign-in."""
     claims = {
         "iss": ISSUER,
-        "sub": actor.user_id,
-        "role": actor.role,
-        "region": actor.region_scope,
-        "uscc": actor.uscc,
+        "aud": AUDIENCE,
+        "sub": signed_in["username"],
+        "role": signed_in["role"],
+        "region": signed_in["region_scope"],
+        "uscc": signed_in["uscc"],
+        "ver": signed_in["token_version"],
+        "pwc": signed_in["must_change_password"],
         "iat": now,
         "exp": now + timedelta(seconds=settings.jwt_ttl_seconds),
     }
@@ -85,30 +92,47 @@ def issue_token(actor, settings, now):
 
 
 def read_token(token, settings):
-    return _verified(token, settings)[0]
-
-
-def _verified(token, settings):
-    """(actor, expiry as a POSIX time) of a token whose signature and claims hold."""
+    """The verified token's Bearer; Unauthenticated when anything about it is wrong."""
     try:
         claims = jwt.decode(
             token,
             settings.jwt_secret,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss"]},
+            audience=AUDIENCE,
+            options={"require": ["exp", "iat", "sub", "iss", "aud", "ver"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired; sign in again") from None
     except jwt.InvalidTokenError:
         raise Unauthenticated("the token is not valid") from None
-    if claims.get("role") not in ROLES:
+    if not _consistent(claims):
         raise Unauthenticated("the token is not valid")
-    return Actor(claims["sub"], claims["role"], claims["region"], claims.get("uscc")), claims["exp"]
+    actor = Actor(claims["sub"], claims["role"], claims["region"], claims.get("uscc"))
+    return Bearer(actor, claims["ver"], claims.get("pwc") is True, claims["exp"])
+
+
+def _consistent(claims):
+    """The claims agree with each other: a known role, a jurisdiction for every role, a USCC for
+    an enterprise and for nobody else."""
+    uscc = claims.get("uscc")
+    return (
+        isinstance(claims["sub"], str)
+        and claims.get("role") in ROLES
+        and isinstance(claims.get("region"), str)
+        and regions.CODE.match(claims["region"]) is not None
+        and isinstance(claims["ver"], int)
+        and not isinstance(claims["ver"], bool)
+        and (
+            check_uscc(uscc) is not UsccCheck.MALFORMED
+            if claims["role"] == "enterprise"
+            else uscc is None
+        )
+    )
 
 
 class VerifiedTokens:
-    """Tokens already verified, each with its caller, until it expires.
+    """Tokens already verified, each with its Bearer, until it expires.
 
     A client sends the same token with every request for its whole lifetime; checking its
     signature and claims again each time was a sixth of the gateway's work on a read. A token
@@ -121,16 +145,64 @@ class VerifiedTokens:
         self.size = size
         self.known = {}
 
-    def actor(self, token):
+    def bearer(self, token):
         known = self.known.get(token)
-        if known is not None and time.time() < known[1]:
-            return known[0]
-        actor, expires = _verified(token, self.settings)
+        if known is not None and time.time() < known.expires:
+            return known
+        bearer = read_token(token, self.settings)
         if len(self.known) >= self.size:
             # Forgetting all at once keeps the bound without bookkeeping on every hit.
             self.known.clear()
-        self.known[token] = (actor, expires)
-        return actor
+        self.known[token] = bearer
+        return bearer
+
+
+class AccountStates:
+    """Each account's token version and standing, as the registry last said, for a few seconds.
+
+    Every request's token is checked against it, so a disabled account or a changed password
+    stops earlier tokens within `account_check_seconds` on every gateway process, and at once on
+    the process that made the change (it forgets the account then). While the registry does not
+    answer, what it said last stands for `account_grace_seconds` more, so the other services stay
+    usable through a registry restart; an account never seen in that time is refused (503).
+    """
+
+    def __init__(self, settings, ask, size=10_000):
+        self.seconds = settings.account_check_seconds
+        self.grace = settings.account_grace_seconds
+        self.ask = ask
+        self.size = size
+        # username → (state, until when it is trusted, when the registry said it)
+        self.known = {}
+
+    def state(self, username):
+        now = time.monotonic()
+        known = self.known.get(username)
+        if known is not None and now < known[1]:
+            return known[0]
+        try:
+            state, said = self.ask(username), now
+        except (Unavailable, ServiceTimeout):
+            if known is None or now - known[2] > self.grace:
+                raise
+            state, said = known[0], known[2]
+        if len(self.known) >= self.size:
+            self.known.clear()
+        self.known[username] = (state, now + self.seconds, said)
+        return state
+
+    def check(self, bearer):
+        state = self.state(bearer.actor.user_id)
+        if not state["active"] or state["token_version"] != bearer.version:
+            raise Unauthenticated(REVOKED)
+
+    def forget(self, username):
+        self.known.pop(username, None)
+
+
+def registry_state(platform):
+    """How AccountStates asks the registry about an account."""
+    return lambda username: platform.call("registry", "account_state", username, actor=SYSTEM)
 
 
 def authenticate_request():
@@ -139,5 +211,13 @@ def authenticate_request():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send an Authorization: Bearer <token> header")
-    g.actor = current_app.extensions["anjian"].tokens.actor(token.strip())
+    anjian = current_app.extensions["anjian"]
+    bearer = anjian.tokens.bearer(token.strip())
+    anjian.accounts.check(bearer)
+    if bearer.must_change_password and request.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired(
+            "your password was set by someone else: change it (POST /api/v1/me/password), "
+            "then sign in again"
+        )
+    g.actor = bearer.actor
     return g.actor

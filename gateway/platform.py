@@ -1,22 +1,23 @@
-"""What the gateway talks to: services over RPC, its own user database. One per app."""
+"""What the gateway talks to: services over RPC, the object store. One per app."""
 
 import functools
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 
-from gateway.auth import VerifiedTokens
+from gateway.auth import AccountStates, VerifiedTokens, registry_state
 from gateway.rpc import RpcPool
 from services.kit.evidence import EvidenceStore
 from services.kit.pure.clock import Clock
 from services.kit.rules import load_rules
+from services.kit.runtime import CLIENT_ADDRESS
 
 
 class Platform:
-    def __init__(self, settings, mongo_client, users):
+    def __init__(self, settings, mongo_client):
         self.settings = settings
         self.mongo = mongo_client
-        self.users = users
         self.tokens = VerifiedTokens(settings)
+        self.accounts = AccountStates(settings, registry_state(self))
         self.rpc = RpcPool(settings)
         self.evidence = EvidenceStore(settings, Clock())
         # The gateway's own rules (targets, printed documents' wording), read once: a wrong file
@@ -24,8 +25,12 @@ class Platform:
         self.rules = load_rules("gateway", settings.rules_dir, package="gateway")
 
     def call(self, service, method, *args, actor=None, **kwargs):
-        """Call `service.method` as the current caller (or `actor`)."""
-        return self.rpc.call(_context(actor or g.actor), service, method, *args, **kwargs)
+        """Call `service.method` as the current caller (or `actor`), from the request's client
+        address when there is a request."""
+        context = _context(actor or g.actor)
+        if has_request_context():
+            context = {**context, CLIENT_ADDRESS: request.remote_addr}
+        return self.rpc.call(context, service, method, *args, **kwargs)
 
 
 @functools.lru_cache(maxsize=4096)

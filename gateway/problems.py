@@ -30,7 +30,9 @@ TABLE = {
     errors.Duplicate: (409, "Already exists"),
     errors.Conflict: (409, "Conflict with the current state"),
     errors.Forbidden: (403, "Forbidden"),
+    errors.PasswordChangeRequired: (403, "Change your password first"),
     errors.Unauthenticated: (401, "Authentication required"),
+    errors.TooManyAttempts: (429, "Too many attempts"),
     errors.TooLarge: (413, "Too large"),
     errors.Unavailable: (503, "Service unavailable"),
     errors.Busy: (503, "Service busy"),
@@ -78,6 +80,8 @@ def from_domain_error(error):
     response = problem(status, error.code, title, error.message, error.errors or None)
     if isinstance(error, errors.Busy):
         response.headers["Retry-After"] = str(errors.Busy.RETRY_AFTER_SECONDS)
+    if isinstance(error, errors.TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -100,7 +104,7 @@ def from_timeout(error):
 
 
 def from_unreachable_database(error):
-    """The gateway's own database (users) is down: the caller may retry, it is not their fault."""
+    """The gateway's own database is down: the caller may retry, it is not their fault."""
     current_app.logger.warning("database unreachable: %s", error)
     return from_domain_error(errors.Unavailable("the database is not reachable, try again shortly"))
 

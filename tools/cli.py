@@ -34,6 +34,12 @@ def _log_dir(settings):
 def serve(args):
     settings = _settings()
     if args.component == "gateway":
+        from gateway.auth import WeakSecret, check_secret
+
+        try:
+            check_secret(settings.jwt_secret)
+        except WeakSecret as error:
+            raise SystemExit(f"anjian: {error}") from None
         os.execvp(
             sys.executable,
             [
@@ -78,28 +84,35 @@ def _supervisor(settings):
     return Supervisor(COMPONENTS, settings.data_dir, _log_dir(settings))
 
 
-def _provide_demo_pii_key(settings):
-    """`run` and `up` start the demo: without ANJIAN_PII_KEY, the services it starts encrypt ID
-    numbers with a random key made once for this data folder (so the demo's data stays readable
-    across restarts). Anything else (`serve`, containers) refuses to start without a key."""
-    if settings.pii_key:
-        return
-    path = Path(settings.data_dir) / "demo-pii.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-        print(
-            f"  made a demo key for personal ID numbers in {path}; set ANJIAN_PII_KEY for real data"
-        )
-    os.environ["ANJIAN_PII_KEY"] = path.read_text().strip()
+# (setting, file in the data folder, what it is) of the secrets `run` and `up` provide.
+DATA_SECRETS = (
+    ("pii_key", "demo-pii.key", "a demo key for personal ID numbers"),
+    ("jwt_secret", "jwt.secret", "the secret that signs sign-in tokens"),
+)
+
+
+def _provide_secrets(settings):
+    """`run` and `up` start the platform on one machine: a secret not given in the environment is
+    made at random once for this data folder, readable only by its owner, and kept there (so the
+    data stays readable and tokens stay valid across restarts). Anything else (`serve`,
+    containers) refuses to start without them; nothing is published as a default."""
+    for setting, filename, what in DATA_SECRETS:
+        if getattr(settings, setting):
+            continue
+        path = Path(settings.data_dir) / filename
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+            print(f"  made {what} in {path}; set ANJIAN_{setting.upper()} to use your own")
+        os.environ[f"ANJIAN_{setting.upper()}"] = path.read_text().strip()
 
 
 def _start_all(settings, attached):
     """Every component under supervisord, ready to serve; the supervisor is returned."""
     from tools.isolated import PlatformError, wait_until_ready
 
-    _provide_demo_pii_key(settings)
+    _provide_secrets(settings)
     supervisor = _supervisor(settings)
     started = not supervisor.answers()
     if started:
@@ -203,11 +216,18 @@ def _rpc(settings):
     )
 
 
-def _users(settings):
-    from gateway.auth import UserStore
-    from services.kit.mongo import connect
+def create_account(cluster, username, password, role, region, uscc=None):
+    """An account through the registry, as an administrator creates one: the same rules as the
+    API's, except that the password typed here need not be changed at first sign-in."""
+    payload = {"username": username, "password": password, "role": role}
+    payload.update({"uscc": uscc} if uscc else {"region_scope": region})
+    cluster.registry.create_account({**payload, "must_change_password": False})
 
-    return UserStore(connect(settings)[settings.database("gateway")])
+
+def add_account(settings, username, password, role, region=None, uscc=None):
+    """One account, as `create-user` makes it, in the platform of `settings`."""
+    with _rpc(settings) as cluster:
+        create_account(cluster, username, password, role, region, uscc)
 
 
 def _import_rows(settings, rows, total=None):
@@ -249,14 +269,14 @@ def seed(args):
             f"  demo enterprises: {counts['created']} new, {counts['exists']} already there, "
             f"{counts['invalid']} invalid"
         )
-    users = _users(settings)
     created = 0
-    for username, role, scope, uscc in demo.users():
-        try:
-            users.create(username, settings.demo_password, role, scope, uscc)
-            created += 1
-        except Duplicate:
-            pass
+    with _rpc(settings) as cluster:
+        for username, role, scope, uscc in demo.users():
+            try:
+                create_account(cluster, username, settings.demo_password, role, scope, uscc)
+                created += 1
+            except Duplicate:
+                pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
     _seed_training(settings)
 
@@ -444,7 +464,7 @@ def create_user(args):
         import getpass
 
         password = getpass.getpass(f"password for {args.username}: ")
-    _users(settings).create(args.username, password, args.role, args.region, args.uscc)
+    add_account(settings, args.username, password, args.role, args.region, args.uscc)
     print(f"created {args.role} {args.username} ({args.region})")
 
 
@@ -500,7 +520,9 @@ def main(argv=None):
     command = commands.add_parser("create-user", help="create a user who can sign in")
     command.add_argument("username")
     command.add_argument("--role", required=True)
-    command.add_argument("--region", required=True, help="division code of the user's scope")
+    command.add_argument(
+        "--region", help="division code of the user's scope (an enterprise user takes its own)"
+    )
     command.add_argument("--uscc", help="the enterprise, for enterprise users")
     command.add_argument("--password", help="else ANJIAN_NEW_USER_PASSWORD or a prompt")
     command.set_defaults(handler=create_user)

@@ -1,4 +1,8 @@
-"""Sign-in: username and password for a short-lived bearer token."""
+"""Sign-in: username and password for a short-lived bearer token.
+
+The registry checks the password and keeps the count of failures per user name and per client
+address; after too many it answers 429 with Retry-After, the right password included.
+"""
 
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -6,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from gateway.auth import issue_token
 from gateway.blueprint import ServiceBlueprint
 from gateway.platform import platform
+from services.kit.pure.actor import SYSTEM
 from services.kit.pure.clock import Clock
 from services.kit.pure.schemas import StrictSchema
 
@@ -17,7 +22,7 @@ blp = ServiceBlueprint(
 class Credentials(StrictSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(
-        required=True, validate=validate.Length(min=1, max=256), load_only=True
+        required=True, validate=validate.Length(min=1, max=128), load_only=True
     )
 
 
@@ -28,6 +33,9 @@ class Token(Schema):
     role = fields.String()
     region_scope = fields.String()
     uscc = fields.String(allow_none=True)
+    must_change_password = fields.Boolean(
+        metadata={"description": "every other route answers 403 until the password is changed"}
+    )
 
 
 @blp.route("/token")
@@ -37,13 +45,14 @@ class TokenResource(MethodView):
     @blp.response(200, Token)
     def post(self, credentials):
         """Exchange a username and password for a bearer token"""
-        settings = platform().settings
-        actor = platform().users.authenticate(credentials["username"], credentials["password"])
+        anjian = platform()
+        signed_in = anjian.call("registry", "authenticate", credentials, actor=SYSTEM)
         return {
-            "access_token": issue_token(actor, settings, Clock().now()),
+            "access_token": issue_token(signed_in, anjian.settings, Clock().now()),
             "token_type": "Bearer",
-            "expires_in": settings.jwt_ttl_seconds,
-            "role": actor.role,
-            "region_scope": actor.region_scope,
-            "uscc": actor.uscc,
+            "expires_in": anjian.settings.jwt_ttl_seconds,
+            **{
+                key: signed_in[key]
+                for key in ("role", "region_scope", "uscc", "must_change_password")
+            },
         }

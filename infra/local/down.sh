@@ -31,6 +31,8 @@ if [ "$mode" = auto ]; then
 fi
 
 if [ "$mode" = docker ]; then
+    # As in up.sh: compose reads the gateway's required secret even to stop the infrastructure.
+    export ANJIAN_JWT_SECRET="${ANJIAN_JWT_SECRET:-infrastructure-only}"
     if [ "$purge" = 1 ]; then
         docker compose -f "$ROOT/docker-compose.yml" down --volumes
     else

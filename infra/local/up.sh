@@ -156,7 +156,10 @@ esac
 if [ "$mode" = docker ]; then
     say "mode: docker (docker compose, file $ROOT/docker-compose.yml)"
     if [ "$with_browser" = 1 ]; then install_browser; fi
-    docker compose -f "$ROOT/docker-compose.yml" up -d --wait rabbitmq mongodb minio
+    # Compose reads the whole file, and the gateway requires a token secret; the infrastructure
+    # alone never uses it, so a placeholder (too weak for any gateway to accept) stands in.
+    ANJIAN_JWT_SECRET="${ANJIAN_JWT_SECRET:-infrastructure-only}" \
+        docker compose -f "$ROOT/docker-compose.yml" up -d --wait rabbitmq mongodb minio
     say "ready in $((SECONDS - started_at))s"
     exit 0
 fi

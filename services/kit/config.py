@@ -43,8 +43,15 @@ class Settings:
     gateway_access_log: bool = False
     rpc_timeout_seconds: float = 10.0
     rpc_pool_size: int = 16
-    jwt_secret: str = "change-me-in-production-anjian-demo-secret"
+    # No default: the gateway refuses to start without a random secret (gateway/auth.py), and
+    # `anjian run`/`up` make one in the data directory.
+    jwt_secret: str = ""
     jwt_ttl_seconds: int = 900
+    # How long a gateway process trusts the registry's word that an account still stands at a
+    # token's version: a disabled account's tokens stop within this on every process.
+    account_check_seconds: float = 5.0
+    # How long that word stands while the registry does not answer (a restart, an outage).
+    account_grace_seconds: float = 300.0
     max_body_bytes: int = 20 * 1024 * 1024
     demo_password: str = "demo1234"
     handler_max_attempts: int = 5

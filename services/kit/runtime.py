@@ -39,6 +39,8 @@ for _error in ALL_ERRORS:
 
 # Context data key: when (epoch seconds) the caller gives up waiting for the answer.
 DEADLINE = "deadline"
+# Context data key: the address the caller's request came from, as the gateway saw it.
+CLIENT_ADDRESS = "client_address"
 # RPC requests delivered beyond those running, per worker: as many wait, the rest are refused.
 RPC_PREFETCH_PER_WORKER = 4
 
@@ -186,6 +188,10 @@ class CallerContext:
         """Until the caller gives up; None when the caller set no deadline."""
         deadline = self.data.get(DEADLINE)
         return None if deadline is None else float(deadline) - time.time()
+
+    def address(self):
+        """Where the caller's request came from, for audit trails; None outside a request."""
+        return self.data.get(CLIENT_ADDRESS)
 
 
 class Caller(DependencyProvider):

@@ -112,7 +112,9 @@ def docker_compose_file():
 
 @pytest.fixture(scope="session")
 def docker_setup():
-    """pytest-docker: start only the infrastructure, not the project's services."""
+    """pytest-docker: start only the infrastructure, not the project's services (compose still
+    reads the gateway's required token secret, which the infrastructure never uses)."""
+    os.environ.setdefault("ANJIAN_JWT_SECRET", "infrastructure-only")
     return [f"up -d --wait {' '.join(DOCKER_SERVICES)}"]
 
 

@@ -5,6 +5,7 @@ route is covered (or fails for want of a policy) without anyone listing it.
 """
 
 import functools
+import secrets
 
 from gateway.app import create_app
 from services.kit.config import Settings
@@ -12,7 +13,7 @@ from services.kit.config import Settings
 
 @functools.cache
 def gateway_app():
-    app = create_app(Settings())
+    app = create_app(Settings(jwt_secret=secrets.token_urlsafe(48)))
     app.extensions["anjian"].mongo.close()  # only its tables are read; it never connects
     return app
 

@@ -46,6 +46,28 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The caller signed in with a password someone else set, and must change it first."""
+
+    code = "password_change_required"
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in is locked for a while after repeated failures; try again after `retry_after`
+    seconds."""
+
+    code = "too_many_attempts"
+
+    def __init__(
+        self, message: str, errors: dict[str, Any] | None = None, retry_after: int = 1
+    ) -> None:
+        super().__init__(message, errors)
+        # In the arguments too, so the value crosses RPC with the error (as text: nameko
+        # serialises exception arguments that way).
+        self.retry_after = int(retry_after)
+        self.args = (message, self.errors, self.retry_after)
+
+
 class TooLarge(DomainError):
     code = "too_large"
 
@@ -84,6 +106,8 @@ ALL_ERRORS = (
     Conflict,
     Forbidden,
     Unauthenticated,
+    PasswordChangeRequired,
+    TooManyAttempts,
     TooLarge,
     NotDeployed,
     Unavailable,

@@ -12,6 +12,7 @@ inspection takes no more findings); authorization is always decided before state
 
 import io
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,6 +45,7 @@ REVIEWERS = ("admin", "regulator")
 ALL_ROLES = ("admin", "regulator", "inspector", "auditor", "agency", "enterprise")
 KEEPERS = ("enterprise", *INSPECTORS)
 TRAINING_READERS = (*KEEPERS, "auditor")
+ACCOUNT_READERS = (*REVIEWERS, "auditor")
 # The account that plays each role. The auditor's scope is the city, so other counties of the
 # city are in its jurisdiction: it reads them and writes nothing.
 # The agency has an account of its own, so the records it makes here stay out of other tests'
@@ -71,6 +73,10 @@ class Rule:
     but an agency sees only the records of its assignment) or "uploader" (only the user who
     opened the upload, whatever their role).
     implied_own: an enterprise user always acts on its own enterprise, whatever the body says.
+    hides_writes: a write to a record outside the jurisdiction answers 404 like a read (accounts:
+    no bureau learns another's user names).
+    The kind "own" acts on the caller's own account: every role may, and the request sent (a
+    wrong current password) is refused for what it says, 422, without changing the account.
     """
 
     kind: str
@@ -78,6 +84,7 @@ class Rule:
     target: str = "enterprise"
     visibility: str = "region"
     implied_own: bool = False
+    hides_writes: bool = False
 
 
 POLICY = {
@@ -182,6 +189,22 @@ POLICY = {
     ),
     # An export reads its list as the caller: the list's own scope applies.
     ("GET", "/api/v1/exports/xlsx"): Rule("list"),
+    # Accounts: bureaus manage those of their jurisdiction, auditors read them and their trail.
+    ("GET", "/api/v1/users"): Rule("list", ACCOUNT_READERS),
+    ("POST", "/api/v1/users"): Rule("create", REVIEWERS),
+    ("GET", "/api/v1/users/<string:username>"): Rule("read", ACCOUNT_READERS, target="account"),
+    ("POST", "/api/v1/users/<string:username>/disable"): Rule(
+        "write", REVIEWERS, target="account", hides_writes=True
+    ),
+    ("POST", "/api/v1/users/<string:username>/enable"): Rule(
+        "write", REVIEWERS, target="account", hides_writes=True
+    ),
+    ("POST", "/api/v1/users/<string:username>/password"): Rule(
+        "write", REVIEWERS, target="account", hides_writes=True
+    ),
+    ("GET", "/api/v1/me"): Rule("list"),
+    ("POST", "/api/v1/me/password"): Rule("own"),
+    ("GET", "/api/v1/account-audit"): Rule("query", ACCOUNT_READERS),
     # Training: people's records are kept by their enterprise and the bureaus above it; agencies
     # have no access; only bureaus revoke; the full ID number is for employers and admins.
     ("GET", "/api/v1/persons"): Rule("list", TRAINING_READERS),
@@ -259,12 +282,14 @@ def expected(rule, role, scope, relation):
     """The statuses a cell may answer, from the policy row alone."""
     if rule.kind == "public":
         return {200}
+    if rule.kind == "own":
+        return {422}
     if role not in rule.roles:
         return {403}
     if rule.kind == "list":
         return {200}
     if not sees(rule, role, scope, relation):
-        return {404} if rule.kind == "read" else {403}
+        return {404} if rule.kind == "read" or rule.hides_writes else {403}
     return {200} if rule.kind == "read" else ALLOWED_WRITE
 
 
@@ -372,6 +397,8 @@ def _world(relation, sign_in, users):
     records["party"] = case["parties"][0]["party_id"]
     records["accident"] = _ok(admin.post("/api/v1/accidents", json=accident_body(uscc)))["id"]
     records.update(_training_records(admin, uscc))
+    records["account"] = f"matrix-{relation}-{secrets.token_hex(3)}".replace("_", "-")
+    users.create(records["account"], PASSWORD, "inspector", region)
     return World(relation, region, uscc, spare, company, company_user, records)
 
 
@@ -411,6 +438,7 @@ def _path(rule_path, world, rule):
     values = {
         "uscc": world.spare if rule.target == "spare" else world.uscc,
         "identifier": world.records.get(rule.target),
+        "username": world.records.get("account"),
         "year": Clock().today().year,
         "service": "inspection",
     }
@@ -422,6 +450,23 @@ def _request(method, rule_path, world, role, account):
     """The request a caller in `role` would send to this route about `world`."""
     uscc = world.uscc
     bodies = {
+        "/api/v1/users": {
+            "json": {
+                "username": f"matrix-new-{secrets.token_hex(4)}",
+                "role": "inspector",
+                "region_scope": world.region,
+                "password": PASSWORD,
+            }
+        },
+        "/api/v1/users/<string:username>/disable": {"json": {"reason": "矩阵测试"}},
+        "/api/v1/users/<string:username>/enable": {"json": {"reason": "矩阵测试"}},
+        "/api/v1/users/<string:username>/password": {
+            "json": {"password": f"Matrix-{secrets.token_hex(4)}"}
+        },
+        "/api/v1/me/password": {
+            "json": {"old_password": "Not-the-password-1", "new_password": "Matrix-new-pass-1"}
+        },
+        "/api/v1/account-audit": {"params": {"region": world.region}},
         "/api/v1/auth/token": {
             "json": {
                 "username": account,
@@ -605,7 +650,7 @@ def test_cell(worlds, sign_in, users, anonymous, method, path, role, relation):
         scope = worlds["own"].region
     else:
         account, api = ACCOUNTS[role], sign_in(ACCOUNTS[role])
-        scope = users.users.find_one({"_id": account})["region_scope"]
+        scope = api.get("/api/v1/me").json()["region_scope"]
     if rule.kind == "public":
         api = anonymous
     reply = getattr(api, method.lower())(

@@ -198,17 +198,45 @@ def unsigned(claims):
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
-def test_tokens_that_are_missing_expired_forged_or_unsigned_are_401(anonymous, settings):
+def test_tokens_that_are_missing_expired_forged_unsigned_or_inconsistent_are_401(
+    anonymous, settings, users
+):
     now = int(time.time())
     claims = {
         "iss": "anjian",
+        "aud": "anjian-api",
         "sub": "admin",
         "role": "admin",
         "region": "000000",
+        "ver": 1,
         "iat": now,
         "exp": now + 600,
     }
+    minle = {**claims, "sub": "minle", "role": "regulator", "region": "620722"}
+    # The complete claims signed with the platform's secret pass: each token below fails for
+    # the one thing it changes.
+    valid = forge(claims, settings.jwt_secret)
+    assert (
+        anonymous.get(
+            "/api/v1/enterprises", headers={"Authorization": f"Bearer {valid}"}
+        ).status_code
+        == 200
+    )
     tokens = {
+        "other issuer": forge({**claims, "iss": "elsewhere"}, settings.jwt_secret),
+        "other audience": forge({**claims, "aud": "another-api"}, settings.jwt_secret),
+        "no audience": forge({k: v for k, v in claims.items() if k != "aud"}, settings.jwt_secret),
+        "no issue time": forge(
+            {k: v for k, v in claims.items() if k != "iat"}, settings.jwt_secret
+        ),
+        "an older account version": forge({**claims, "ver": 0}, settings.jwt_secret),
+        "enterprise without a USCC": forge({**claims, "role": "enterprise"}, settings.jwt_secret),
+        "regulator without a region": forge(
+            {k: v for k, v in minle.items() if k != "region"}, settings.jwt_secret
+        ),
+        "regulator with a USCC": forge(
+            {**minle, "uscc": "91620722MA01XYW0QX"}, settings.jwt_secret
+        ),
         "expired": forge({**claims, "iat": now - 7200, "exp": now - 3600}, settings.jwt_secret),
         "forged": forge(claims),
         "alg none": unsigned(claims),

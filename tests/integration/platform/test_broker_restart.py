@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from gateway.auth import UserStore
 from services import COMPONENTS, SERVICE_NAMES
 from services.kit.outbox import PUBLIC_EXCHANGE
 from tests.support.api import PASSWORD, signing_in, wait_until_inspection_knows
@@ -24,6 +23,7 @@ from tests.support.factories import SECOND_OFFICER, enterprise
 from tests.support.platform import databases, platform_settings
 from tests.support.rabbitmq import private_broker  # noqa: F401 (this module's broker)
 from tests.support.waiting import wait_until
+from tools.cli import add_account
 from tools.isolated import environment, wait_until_ready
 from tools.supervision import Supervisor
 
@@ -70,10 +70,9 @@ def mongo(settings):
 
 
 @pytest.fixture(scope="module")
-def clients(supervised, settings, mongo):
-    users = UserStore(mongo[settings.database("gateway")])
-    users.create("minle", PASSWORD, "regulator", "620722")
-    users.create("inspector-minle", PASSWORD, "inspector", "620722")
+def clients(supervised, settings):
+    add_account(settings, "minle", PASSWORD, "regulator", "620722")
+    add_account(settings, "inspector-minle", PASSWORD, "inspector", "620722")
 
     signed_in = signing_in(supervised.url)
     return signed_in("minle"), signed_in("inspector-minle")

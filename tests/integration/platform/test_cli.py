@@ -10,6 +10,7 @@ import requests
 from tests.support.api import inspection_knows, signing_in, wait_until_inspection_knows
 from tests.support.factories import enterprise
 from tools import demo
+from tools.cli import CLI_USER
 from tools.isolated import ROOT, environment
 
 
@@ -49,6 +50,12 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     )
     assert [e["uscc"] for e in listed["items"]] == [company]
     assert named_ganzhou() == before + demo.ENTERPRISES_PER_COUNTY["620702"]
+    # Ordinary accounts, made by the registry's rules and in its trail like any other.
+    account = sign_in("admin").get(f"/api/v1/users/{company}").json()
+    assert account["created_by"] == CLI_USER and account["uscc"] == company
+    assert not account["must_change_password"]
+    trail = sign_in("auditor").get("/api/v1/account-audit", params={"account": company}).json()
+    assert [(entry["action"], entry["by"]) for entry in trail["items"]] == [("created", CLI_USER)]
 
 
 def test_import_and_export_files(platform, settings, tmp_path):
@@ -82,20 +89,24 @@ def test_import_and_export_files(platform, settings, tmp_path):
     assert {row["uscc"] for row in rows} <= usccs
 
 
-def test_create_user_refuses_an_unknown_role(platform, settings):
-    refused = anjian(
-        settings,
-        "create-user",
-        "someone",
-        "--role",
-        "root",
-        "--region",
-        "620722",
-        "--password",
-        "long-enough-1",
-    )
-    assert refused.returncode != 0
-    assert "role" in refused.stderr
+def test_create_user_refuses_an_unknown_role_or_a_weak_password(platform, settings):
+    for role, password, named in (
+        ("root", "long-enough-1", "role"),
+        ("inspector", "12345678", "password"),
+    ):
+        refused = anjian(
+            settings,
+            "create-user",
+            "someone",
+            "--role",
+            role,
+            "--region",
+            "620722",
+            "--password",
+            password,
+        )
+        assert refused.returncode != 0
+        assert named in refused.stderr
     made = anjian(
         settings,
         "create-user",

@@ -15,12 +15,12 @@ import sys
 import pytest
 import requests
 
-from gateway.auth import UserStore
 from services import COMPONENTS
 from services.kit.mongo import connect
 from services.kit.pure.actor import Actor
 from tests.support.api import PASSWORD
 from tests.support.waiting import wait_until
+from tools.cli import add_account
 from tools.isolated import ROOT, Components, VirtualHost, drop_databases, environment, free_port
 from tools.volume import create_payloads, stored_documents
 
@@ -50,12 +50,12 @@ def full_registry(infrastructure, settings, tmp_path_factory):
     mongo[private.database("registry")].enterprises.insert_many(
         [{**document, "outbox": []} for document in documents]
     )
-    UserStore(mongo[private.database("gateway")]).create(ADMIN.user_id, PASSWORD, "admin", "000000")
     platform = Components(private)
     try:
         for component in COMPONENTS:
             platform.start(component)
         platform.wait_ready()
+        add_account(private, ADMIN.user_id, PASSWORD, "admin", "000000")
         yield platform, mongo, private, [d["_id"] for d in documents]
     finally:
         platform.stop_all()

@@ -61,7 +61,53 @@ def test_every_list_sends_the_one_pagination_header():
         "/api/v1/training-sessions",
         "/api/v1/reminders",
         "/api/v1/evidence",
+        "/api/v1/users",
+        "/api/v1/account-audit",
     }
     assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
         path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists
     }
+
+
+ACCOUNT_OPERATIONS = {
+    ("/api/v1/users", "get"): None,
+    ("/api/v1/users", "post"): {"username", "role", "password"},
+    ("/api/v1/users/{username}", "get"): None,
+    ("/api/v1/users/{username}/disable", "post"): {"reason"},
+    ("/api/v1/users/{username}/enable", "post"): {"reason"},
+    ("/api/v1/users/{username}/password", "post"): {"password"},
+    ("/api/v1/me", "get"): None,
+    ("/api/v1/me/password", "post"): {"old_password", "new_password"},
+    ("/api/v1/account-audit", "get"): None,
+}
+
+
+def _resolved(schema, document):
+    if "$ref" in schema:
+        return document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _properties(schema, document):
+    schema = _resolved(schema, document)
+    if schema.get("type") == "array":
+        schema = _resolved(schema["items"], document)
+    found = set(schema.get("properties", {}))
+    for name, value in schema.get("properties", {}).items():
+        if name == "items":
+            found |= _properties(value, document)
+    return found
+
+
+@pytest.mark.parametrize("path,method", ACCOUNT_OPERATIONS, ids=repr)
+def test_account_routes_document_what_they_take_and_never_answer_a_password(path, method):
+    document = openapi_document()
+    operation = document["paths"][path][method]
+    required = ACCOUNT_OPERATIONS[(path, method)]
+    if required:
+        (body,) = schemas(operation["requestBody"]["content"])
+        assert required <= set(_resolved(body, document)["required"])
+    status = "201" if (path, method) == ("/api/v1/users", "post") else "200"
+    (answer,) = schemas(operation["responses"][status]["content"])
+    answered = _properties(answer, document)
+    assert answered and not any("password" in name for name in answered - {"must_change_password"})
