@@ -511,6 +511,7 @@ INDEX_OPTIONS = ("unique", "sparse", "expireAfterSeconds", "partialFilterExpress
 def copy_database(source, target, progress):
     """Every collection of `source` into `target`, indexes first, in raw BSON."""
     for name in sorted(source.list_collection_names()):
+        target.create_collection(name)  # an empty collection too
         for index, spec in source[name].index_information().items():
             if index != "_id_":
                 options = {key: spec[key] for key in INDEX_OPTIONS if key in spec}
@@ -523,7 +524,6 @@ def copy_database(source, target, progress):
                 batch = []
         if batch:
             target[name].insert_many(batch)
-        target[name].estimated_document_count()  # creates an empty collection too
         progress.advance()
 
 
