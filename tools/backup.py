@@ -28,9 +28,11 @@ import shutil
 import sqlite3
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 from packaging.version import Version
 
@@ -42,6 +44,8 @@ BROKER, EVENTS, RULES = "broker.json", "events.json", "rules.json"
 CHUNK = 1024 * 1024
 # Long enough for every event published before the tap was bound to have been consumed.
 SETTLE_SECONDS = 3.0
+# Messages read from one queue's backlog (and left there) at most.
+BACKLOG_LIMIT = 1_000_000
 
 
 class BackupError(Exception):
@@ -62,6 +66,13 @@ def sha256_of(path):
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextmanager
+def timed(timings, part):
+    started = time.monotonic()
+    yield
+    timings[part] = round(time.monotonic() - started, 2)
 
 
 class Progress:
@@ -208,12 +219,16 @@ class Backup:
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(self.folder / MANIFEST, manifest)
         started = time.monotonic()
+        timings = manifest["seconds_by_part"] = {}
         try:
-            manifest[BROKER] = self._write(BROKER, self.broker.definitions())
-            manifest[RULES] = self._write(RULES, self.rules())
-            events, manifest[DATABASES] = self._databases()
-            manifest[EVENTS] = {**self._write(EVENTS, events), "count": len(events)}
-            manifest[OBJECTS] = self._objects(previous.get(OBJECTS, {}).get("items", {}))
+            with timed(timings, "broker and rules"):
+                manifest[BROKER] = self._write(BROKER, self.broker.definitions())
+                manifest[RULES] = self._write(RULES, self.rules())
+            with timed(timings, "databases"):
+                events, manifest[DATABASES] = self._databases()
+                manifest[EVENTS] = {**self._write(EVENTS, events), "count": len(events)}
+            with timed(timings, "objects"):
+                manifest[OBJECTS] = self._objects(previous.get(OBJECTS, {}).get("items", {}))
         except (OSError, sqlite3.Error) as error:
             manifest.update(status=INCOMPLETE, reason=str(error), failed_at=now_text())
             try:
@@ -253,9 +268,10 @@ class Backup:
         (self.folder / DATABASES).mkdir(exist_ok=True)
         with self.broker.tap() as tap:
             time.sleep(self.settle)
+            waiting = self.broker.backlog()
             tap.close()
             pinned = self.databases.pin()
-            events = tap.drain()
+            events = list({event["id"]: event for event in waiting + tap.drain()}.values())
         described = {}
         progress = Progress("databases", len(pinned))
         try:
@@ -469,20 +485,16 @@ class Broker:
     """The deployment's virtual host, through RabbitMQ's management API."""
 
     def __init__(self, amqp_uri, management_url):
-        from urllib.parse import unquote, urlsplit
-
         parts = urlsplit(amqp_uri)
         self.amqp_uri = amqp_uri
         self.vhost = unquote(parts.path[1:]) or "/"
         self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
         self.api = management_url.rstrip("/") + "/api"
 
-    def _call(self, method, path, **kwargs):
-        from urllib.parse import quote
-
+    def _call(self, method, path, vhost=True, **kwargs):
         import requests
 
-        url = f"{self.api}/{path}/{quote(self.vhost, safe='')}"
+        url = f"{self.api}/{path}/{quote(self.vhost, safe='')}" if vhost else f"{self.api}/{path}"
         try:
             reply = requests.request(method, url, auth=self.auth, timeout=60, **kwargs)
             reply.raise_for_status()
@@ -493,6 +505,31 @@ class Broker:
     def definitions(self):
         """Exchanges, queues, bindings and policies of the virtual host."""
         return self._call("GET", "definitions").json()
+
+    def backlog(self):
+        """The events waiting in the virtual host's queues, left there: what a consumer that is
+        down or behind has yet to apply."""
+        events = []
+        for queue in self._call("GET", "queues").json():
+            if queue.get("exclusive"):
+                continue  # reply queues and taps: no consumer's work
+            name = quote(queue["name"], safe="")
+            waiting = self._call(
+                "POST",
+                f"queues/{quote(self.vhost, safe='')}/{name}/get",
+                vhost=False,
+                json={"count": BACKLOG_LIMIT, "ackmode": "ack_requeue_true", "encoding": "auto"},
+            ).json()
+            for message in waiting:
+                if message["payload_encoding"] != "string":
+                    continue
+                try:
+                    body = json.loads(message["payload"])
+                except ValueError:
+                    continue
+                if isinstance(body, dict) and "specversion" in body and "id" in body:
+                    events.append(body)
+        return events
 
     def load(self, definitions):
         self._call("PUT", "vhosts")
@@ -534,6 +571,7 @@ class Restore:
         self.folder = Path(folder)
         self.settings = settings
         self.objects, self.broker = objects, broker
+        self.timings = {}
 
     def occupied(self, client):
         """What the deployment already holds: its databases with documents, its bucket."""
@@ -555,6 +593,7 @@ class Restore:
         from pymongo import MongoClient
 
         manifest = restorable(self.folder)
+        self.timings = {}
         client = MongoClient(
             self.settings.mongo_uri, document_class=RawBSONDocument, serverSelectionTimeoutMS=5000
         )
@@ -569,10 +608,12 @@ class Restore:
                 if name.startswith(self.settings.database_prefix):
                     client.drop_database(name)
             self.broker.load(json.loads((self.folder / BROKER).read_text()))
-            self._databases(manifest, client)
+            with timed(self.timings, "databases"):
+                self._databases(manifest, client)
         finally:
             client.close()
-        self._objects(manifest)
+        with timed(self.timings, "objects"):
+            self._objects(manifest)
         return manifest, self._publish(json.loads((self.folder / EVENTS).read_text()))
 
     def _databases(self, manifest, client):

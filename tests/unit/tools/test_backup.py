@@ -80,6 +80,13 @@ class Broker:
     def tap(self):
         return Tap([{"id": "e-1", "source": "/anjian/inspection"}])
 
+    def backlog(self):
+        """An event also in the tap, and one waiting for a consumer that is down."""
+        return [
+            {"id": "e-1", "source": "/anjian/inspection"},
+            {"id": "e-0", "source": "/anjian/registry"},
+        ]
+
 
 def stored(data):
     return "sha256/" + hashlib.sha256(data).hexdigest()
@@ -118,7 +125,7 @@ def test_a_backup_holds_the_deployment_s_databases_objects_and_recent_events(tmp
     }
     assert set(manifest["databases"]) == {"registry", "inspection"}  # not another deployment's
     assert manifest["objects"]["count"] == 1 and manifest["objects"]["bytes"] == len(PHOTO)
-    assert manifest["events.json"]["count"] == 1
+    assert manifest["events.json"]["count"] == 2
     assert backup.problems(tmp_path / "b") == []
     assert backup.restorable(tmp_path / "b")["status"] == backup.COMPLETE
 
