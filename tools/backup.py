@@ -44,6 +44,8 @@ BROKER, EVENTS, RULES = "broker.json", "events.json", "rules.json"
 CHUNK = 1024 * 1024
 # Long enough for every event published before the tap was bound to have been consumed.
 SETTLE_SECONDS = 3.0
+# Evidence objects are stored under their content's hash.
+EVIDENCE_KEY = "sha256/"
 # Messages read from one queue's backlog (and left there) at most.
 BACKLOG_LIMIT = 1_000_000
 
@@ -88,8 +90,9 @@ class Progress:
         self.bytes += size
         if time.monotonic() - self.shown > 0.5 or self.done == self.total:
             self.shown = time.monotonic()
+            size = f" ({self.bytes / 1e6:.1f} MB)" if self.bytes else ""
             print(
-                f"\r  {self.label}: {self.done}/{self.total} ({self.bytes / 1e6:.1f} MB)",
+                f"\r  {self.label}: {self.done}/{self.total}{size}",
                 end="\n" if self.done == self.total else "",
                 file=self.stream,
                 flush=True,
@@ -195,8 +198,9 @@ class Backup:
     """Takes a backup of a deployment into `folder`.
 
     `databases` is an EmbeddedDatabases; `objects` lists and fetches evidence objects
-    (`listing()` of (key, size, etag), `fetch(key, path)`); `broker` gives the definitions and the
-    event tap (`definitions()`, `tap()`); `rules` returns the rules in force.
+    (`listing()` of (key, size, etag), `fetch(key, path)`, `content_type(key)`); `broker` gives
+    the definitions, the event tap and the events waiting in queues (`definitions()`, `tap()`,
+    `backlog()`); `rules` returns the rules in force.
     """
 
     def __init__(
@@ -229,7 +233,7 @@ class Backup:
                 manifest[EVENTS] = {**self._write(EVENTS, events), "count": len(events)}
             with timed(timings, "objects"):
                 manifest[OBJECTS] = self._objects(previous.get(OBJECTS, {}).get("items", {}))
-        except (OSError, sqlite3.Error) as error:
+        except Exception as error:  # a full disk, a server gone: whatever it is, it is recorded
             manifest.update(status=INCOMPLETE, reason=str(error), failed_at=now_text())
             try:
                 write_json(self.folder / MANIFEST, manifest)
@@ -342,17 +346,21 @@ def problems(folder):
             return True
         return False
 
-    for part in (BROKER, RULES, EVENTS):
-        check(manifest[part]["file"], manifest[part]["sha256"])
-    for described in manifest[DATABASES].values():
-        if check(described["file"], described["sha256"]):
-            problem = sqlite_problem(folder / described["file"])
-            if problem:
-                found.append((described["file"], f"not a readable database: {problem}"))
-    for key, item in manifest[OBJECTS]["items"].items():
-        name = f"{OBJECTS}/{key}"
-        if check(name, item["sha256"]) and key.startswith("sha256/") and key[7:] != item["sha256"]:
-            found.append((name, "its content does not hash to the name it is stored under"))
+    try:
+        for part in (BROKER, RULES, EVENTS):
+            check(manifest[part]["file"], manifest[part]["sha256"])
+        for described in manifest[DATABASES].values():
+            if check(described["file"], described["sha256"]):
+                problem = sqlite_problem(folder / described["file"])
+                if problem:
+                    found.append((described["file"], f"not a readable database: {problem}"))
+        for key, item in manifest[OBJECTS]["items"].items():
+            name = f"{OBJECTS}/{key}"
+            named = key[len(EVIDENCE_KEY) :] if key.startswith(EVIDENCE_KEY) else item["sha256"]
+            if check(name, item["sha256"]) and named != item["sha256"]:
+                found.append((name, "its content does not hash to the name it is stored under"))
+    except (KeyError, TypeError, AttributeError) as error:
+        found.append((MANIFEST, f"lacks or garbles what a complete backup records ({error!r})"))
     return found
 
 
@@ -546,13 +554,10 @@ INDEX_OPTIONS = ("unique", "sparse", "expireAfterSeconds", "partialFilterExpress
 
 
 def copy_database(source, target, progress):
-    """Every collection of `source` into `target`, indexes first, in raw BSON."""
+    """Every collection of `source` into `target`, in raw BSON, then its indexes (built once
+    over the documents rather than kept up to date through every insert)."""
     for name in sorted(source.list_collection_names()):
         target.create_collection(name)  # an empty collection too
-        for index, spec in source[name].index_information().items():
-            if index != "_id_":
-                options = {key: spec[key] for key in INDEX_OPTIONS if key in spec}
-                target[name].create_index(spec["key"], name=index, **options)
         batch = []
         for document in source[name].find(batch_size=DOCUMENTS_PER_WRITE):
             batch.append(document)
@@ -561,6 +566,10 @@ def copy_database(source, target, progress):
                 batch = []
         if batch:
             target[name].insert_many(batch)
+        for index, spec in source[name].index_information().items():
+            if index != "_id_":
+                options = {key: spec[key] for key in INDEX_OPTIONS if key in spec}
+                target[name].create_index(spec["key"], name=index, **options)
         progress.advance()
 
 

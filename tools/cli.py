@@ -488,7 +488,7 @@ def take_backup(args):
         f"backup complete in {time.monotonic() - started:.1f}s: {len(manifest['databases'])} "
         f"databases, {documents} documents; {objects['count']} evidence objects "
         f"({objects['bytes'] / 1e6:.1f} MB, {objects['copied']} copied now); "
-        f"{manifest['events.json']['count']} recent events kept\n"
+        f"{manifest[backup.EVENTS]['count']} recent events kept\n"
         f"  {_seconds_by_part(manifest['seconds_by_part'])}\n"
         f"  manifest sha256 {backup.sha256_of(folder / backup.MANIFEST)}"
     )

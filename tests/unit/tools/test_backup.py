@@ -258,3 +258,12 @@ def test_pruning_keeps_the_newest_complete_backups_of_the_deployment(tmp_path, d
     deleted = backup.prune(parent, DEPLOYMENT, keep=2)
     assert sorted(Path(path).name for path in deleted) == ["0", "1"]
     assert sorted(path.name for path in parent.iterdir()) == ["2", "3", "notes"]
+
+
+def test_a_manifest_that_lacks_what_a_complete_backup_records_is_reported(tmp_path, deployment):
+    folder = tmp_path / "b"
+    take(folder, deployment)
+    manifest = json.loads((folder / backup.MANIFEST).read_text())
+    del manifest["databases"]
+    (folder / backup.MANIFEST).write_text(json.dumps(manifest))
+    assert [name for name, _ in backup.problems(folder)] == [backup.MANIFEST]
