@@ -33,7 +33,33 @@ def ferretdb_binary(upstream=False):
     return result.stdout.strip().splitlines()[-1]
 
 
-class PrivateFerretDB:
+class PrivateServer:
+    """A server process of its own: subclasses start it; it is stopped, killed or used in `with`."""
+
+    process = None
+
+    def kill(self):
+        """kill -9: no chance to flush or close anything."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+
+class PrivateFerretDB(PrivateServer):
     """One FerretDB process on SQLite in `folder`: start, kill -9, start again on the same data."""
 
     def __init__(self, folder, upstream=False):
@@ -95,28 +121,8 @@ class PrivateFerretDB:
                 return False
         return True
 
-    def kill(self):
-        """kill -9: no chance to flush or close anything."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
-
-class PrivateMinio:
+class PrivateMinio(PrivateServer):
     """One MinIO process on `folder`, with the keys given; stopped and started on the same data."""
 
     def __init__(self, folder, access_key, secret_key):
@@ -166,12 +172,3 @@ class PrivateMinio:
                 raise PrivateStoreError(f"MinIO on {self.endpoint} did not come up")
             time.sleep(0.2)
         return self
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
