@@ -9,6 +9,7 @@ is there, its evidence intact, its indicators equal to a recount, and new writes
 """
 
 import dataclasses
+import json
 import shutil
 import subprocess
 import sys
@@ -307,6 +308,11 @@ def test_indicator_counters_equal_a_recount_of_the_restored_records(restored):
 
 def test_events_left_in_outboxes_are_published_after_the_restore(restored):
     settings = restored["settings"]
+    manifest = json.loads((restored["backup"] / "manifest.json").read_text())
+    pending = sum(
+        entry["collections"].get("outbox_pending", 0) for entry in manifest["databases"].values()
+    )
+    assert pending, "writes went on during the backup: some outboxes were not settled yet"
     with connect(settings) as mongo:
         wait_until(
             lambda: (
@@ -362,3 +368,20 @@ def test_the_backup_verifies_and_is_not_restored_over_a_deployment_with_data(res
     refused, _ = anjian(settings, "restore", str(restored["backup"]))
     assert refused.returncode == 2
     assert "not empty" in refused.stderr
+
+
+def test_a_tampered_backup_is_reported_and_not_restored_even_when_forced(restored, tmp_path):
+    settings = restored["settings"]
+    tampered = tmp_path / "tampered"
+    shutil.copytree(restored["backup"], tampered)
+    photo = next((tampered / "objects" / "sha256").iterdir())
+    altered = bytearray(photo.read_bytes())
+    altered[-1] ^= 0xFF
+    photo.write_bytes(bytes(altered))
+    name = f"objects/sha256/{photo.name}"
+    verified, _ = anjian(settings, "verify-backup", str(tampered))
+    assert verified.returncode == 1 and name in verified.stdout, verified.stdout
+    refused, _ = anjian(settings, "restore", "--force", str(tampered))
+    assert refused.returncode == 2 and name in refused.stderr, refused.stderr
+    firm = next(key for kind, key, *_ in restored["before"] if kind == "enterprise")
+    assert restored["sign_in"]("minle").get(f"/api/v1/enterprises/{firm}").status_code == 200
