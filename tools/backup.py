@@ -6,7 +6,7 @@ A backup is a folder:
     databases/*.sqlite  each service's database, copied online from the embedded store
     objects/sha256/...  the evidence objects, named by their hash as in the bucket
     broker.json         the broker's definitions for the deployment's virtual host
-    events.json         events published just before the copy and perhaps not yet consumed
+    events.json         events perhaps not yet applied by every consumer at the moment of the copy
     rules.json          each service's rules in force (its `rules_in_force` answer)
 
 The manifest is written first with status "in progress" and rewritten "complete" only once every
@@ -14,11 +14,12 @@ file is in place, so a backup cut short (a full disk, a crash) never passes for 
 
 Consistency while the platform keeps writing: every database is pinned in a read transaction at
 one moment (SQLite's WAL lets writers go on) and copied from that snapshot. An event a service had
-published but another had not yet applied at that moment lives only in the broker; a queue of our
+published but another had not yet applied at that moment lives only in the broker: a queue of our
 own, bound to the public exchange for a settling period before the moment and unbound just before
-it, keeps every such event. A restore publishes them again, and the consumers, whose inboxes are
-restored too, apply only those they had not applied. Events still in outboxes are in the databases
-and the outbox relay publishes them once the platform starts.
+it, keeps those published meanwhile, and the events waiting in every queue (for a consumer that is
+down or behind) are read, and left, just before it too. A restore publishes them again, and the
+consumers, whose inboxes are restored too, apply only those they had not applied. Events still in
+outboxes are in the databases and the outbox relay publishes them once the platform starts.
 """
 
 import hashlib
