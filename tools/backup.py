@@ -37,6 +37,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from packaging.version import Version
 
+from services import COMPONENTS
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 COMPLETE, IN_PROGRESS, INCOMPLETE = "complete", "in progress", "incomplete"
@@ -145,17 +147,20 @@ def sqlite_problem(path):
 
 
 class EmbeddedDatabases:
-    """The deployment's databases in FerretDB's SQLite folder: one `<name>.sqlite` each."""
+    """The deployment's databases in FerretDB's SQLite folder: one `<prefix><component>.sqlite`
+    for each service and the gateway. Named one by one, not matched by prefix: another
+    deployment's prefix may begin with this one's."""
 
-    def __init__(self, folder, prefix):
+    def __init__(self, folder, prefix, components=COMPONENTS):
         self.folder = Path(folder)
         self.prefix = prefix
+        self.components = components
 
     def names(self):
         names = sorted(
-            path.name[: -len(".sqlite")]
-            for path in self.folder.glob(f"{self.prefix}*.sqlite")
-            if path.is_file()
+            self.prefix + component
+            for component in self.components
+            if (self.folder / f"{self.prefix}{component}.sqlite").is_file()
         )
         if not names:
             raise BackupError(

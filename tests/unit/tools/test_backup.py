@@ -99,6 +99,7 @@ def deployment(tmp_path):
     ferretdb_file(store / f"{PREFIX}registry.sqlite", {"enterprises": 12, "outbox_pending": 1})
     ferretdb_file(store / f"{PREFIX}inspection.sqlite", {"hazards": 30, "indicators": 2})
     ferretdb_file(store / "other_registry.sqlite", {"enterprises": 5})
+    ferretdb_file(store / f"{PREFIX}county_registry.sqlite", {"enterprises": 5})
     return store, Objects({stored(PHOTO): PHOTO})
 
 
