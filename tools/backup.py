@@ -169,17 +169,22 @@ class EmbeddedDatabases:
             )
         return names
 
-    def pin(self):
-        """{name: connection} each in a read transaction: the snapshot that will be copied."""
-        pinned = {}
-        for name in self.names():
-            connection = sqlite3.connect(
+    def connect(self):
+        """{name: connection}, read-only."""
+        return {
+            name: sqlite3.connect(
                 f"file:{self.folder / name}.sqlite?mode=ro", uri=True, isolation_level=None
             )
-            connection.execute("BEGIN")
-            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            pinned[name] = connection
-        return pinned
+            for name in self.names()
+        }
+
+
+def pin(connections):
+    """Start a read transaction on each connection: the snapshots that will be copied. Only a
+    statement each, so all are taken within moments of one another."""
+    for connection in connections.values():
+        connection.execute("BEGIN")
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
 def copy_snapshot(connection, target):
@@ -274,32 +279,38 @@ class Backup:
         return {"file": name, "sha256": sha256_of(path)}
 
     def _databases(self):
-        """Pin every database, collect the tapped events, then copy the snapshots."""
+        """Pin every database, collect the events kept for it, then copy the snapshots."""
         (self.folder / DATABASES).mkdir(exist_ok=True)
-        with self.broker.tap() as tap:
-            time.sleep(self.settle)
-            waiting = self.broker.backlog()
-            tap.close()
-            pinned = self.databases.pin()
-            events = list({event["id"]: event for event in waiting + tap.drain()}.values())
+        connections = self.databases.connect()
+        try:
+            with self.broker.tap() as tap:
+                time.sleep(self.settle)
+                waiting = self.broker.backlog()
+                # The moment. An event published after the tap closes has its write after the
+                # snapshots, or still in an outbox in them: they are taken at once.
+                tap.close()
+                pin(connections)
+                events = list({event["id"]: event for event in waiting + tap.drain()}.values())
+            return events, self._copy(connections)
+        finally:
+            for connection in connections.values():
+                connection.close()
+
+    def _copy(self, pinned):
         described = {}
         progress = Progress("databases", len(pinned))
-        try:
-            for name, connection in pinned.items():
-                target = self.folder / DATABASES / f"{name}.sqlite"
-                copy_snapshot(connection, target)
-                size = target.stat().st_size
-                described[name[len(self.databases.prefix) :]] = {
-                    "file": f"{DATABASES}/{target.name}",
-                    "sha256": sha256_of(target),
-                    "bytes": size,
-                    "collections": sqlite_counts(target),
-                }
-                progress.advance(size)
-        finally:
-            for connection in pinned.values():
-                connection.close()
-        return events, described
+        for name, connection in pinned.items():
+            target = self.folder / DATABASES / f"{name}.sqlite"
+            copy_snapshot(connection, target)
+            size = target.stat().st_size
+            described[name[len(self.databases.prefix) :]] = {
+                "file": f"{DATABASES}/{target.name}",
+                "sha256": sha256_of(target),
+                "bytes": size,
+                "collections": sqlite_counts(target),
+            }
+            progress.advance(size)
+        return described
 
     def _objects(self, held):
         listing = self.objects.listing()

@@ -268,3 +268,18 @@ def test_a_manifest_that_lacks_what_a_complete_backup_records_is_reported(tmp_pa
     del manifest["databases"]
     (folder / backup.MANIFEST).write_text(json.dumps(manifest))
     assert [name for name, _ in backup.problems(folder)] == [backup.MANIFEST]
+
+
+def test_the_copy_is_the_snapshot_pinned_whatever_is_written_after(tmp_path, deployment):
+    store, _ = deployment
+    databases = backup.EmbeddedDatabases(store, PREFIX)
+    connections = databases.connect()
+    backup.pin(connections)
+    with sqlite3.connect(store / f"{PREFIX}registry.sqlite") as writer:
+        writer.executemany('INSERT INTO "enterprises_0001" VALUES (?)', [("{}",) for _ in range(5)])
+    copy = tmp_path / "copy.sqlite"
+    backup.copy_snapshot(connections[f"{PREFIX}registry"], copy)
+    for connection in connections.values():
+        connection.close()
+    assert backup.sqlite_counts(copy)["enterprises"] == 12
+    assert backup.sqlite_counts(store / f"{PREFIX}registry.sqlite")["enterprises"] == 17
