@@ -18,6 +18,7 @@ import warnings
 # nameko imports eventlet, which announces its deprecation on every start.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
+from bench.backup_restore import backup_city_vs_raw_copy  # noqa: E402
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
 from bench.evidence_upload import (  # noqa: E402
@@ -36,6 +37,7 @@ from tools.isolated import PlatformError  # noqa: E402
 # Figures that bring their own servers and need no platform.
 STANDALONE = {
     "store_update_patched_vs_unpatched": lambda args: store_update_patched_vs_unpatched(),
+    "backup_city_vs_raw_copy": lambda args: backup_city_vs_raw_copy(args.rabbitmq_management),
 }
 
 FIGURES = {

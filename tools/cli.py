@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from services import COMPONENTS, SERVICES
+from services import COMPONENTS, SERVICE_NAMES, SERVICES
 from services.kit.config import Settings
+from tools.backup import SETTLE_SECONDS, BackupError
 
 READY_SECONDS = 90
 CLI_USER = "anjian-cli"
@@ -457,6 +458,103 @@ def export_file(args):
     print(f"\nwrote {args.file}", file=sys.stderr)
 
 
+# --- backup --------------------------------------------------------------------------------
+
+
+def _rules_in_force(settings):
+    """{service: its rules_in_force answer}, or why it did not answer."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    answers = {}
+    with ClusterRpcProxy(
+        {"AMQP_URI": settings.amqp_uri, "SERIALIZER": "json"},
+        context_data=_cli_actor().to_context(),
+        timeout=settings.rpc_timeout_seconds,
+    ) as cluster:
+        # Asked together, so services that are down cost one timeout, not one each.
+        asked = {name: getattr(cluster, name).rules_in_force.call_async() for name in SERVICE_NAMES}
+        for name, reply in asked.items():
+            try:
+                answers[name] = reply.result()
+            except Exception as error:  # a service that is down: the backup says so
+                answers[name] = {"unavailable": f"{type(error).__name__}: {error}"}
+    return answers
+
+
+def _seconds_by_part(timings):
+    return ", ".join(f"{part} {seconds:.1f}s" for part, seconds in timings.items())
+
+
+def take_backup(args):
+    from tools import backup
+
+    settings = _settings()
+    deployment = backup.deployment_of(settings)
+    folder = Path(args.dir)
+    started = time.monotonic()
+    manifest = backup.Backup(
+        folder,
+        deployment,
+        backup.EmbeddedDatabases(
+            args.sqlite_dir or Path(settings.data_dir) / "ferretdb", settings.database_prefix
+        ),
+        backup.BucketObjects(settings),
+        backup.Broker(settings.amqp_uri, settings.broker_management_url),
+        lambda: _rules_in_force(settings),
+        settle=args.settle,
+    ).take(incremental=args.incremental)
+    documents = sum(sum(entry["collections"].values()) for entry in manifest["databases"].values())
+    objects = manifest["objects"]
+    print(
+        f"backup complete in {time.monotonic() - started:.1f}s: {len(manifest['databases'])} "
+        f"databases, {documents} documents; {objects['count']} evidence objects "
+        f"({objects['bytes'] / 1e6:.1f} MB, {objects['copied']} copied now); "
+        f"{manifest[backup.EVENTS]['count']} recent events kept\n"
+        f"  {_seconds_by_part(manifest['seconds_by_part'])}\n"
+        f"  manifest sha256 {backup.sha256_of(folder / backup.MANIFEST)}"
+    )
+    if args.keep:
+        for pruned in backup.prune(folder.resolve().parent, deployment, args.keep):
+            print(f"  pruned {pruned}")
+
+
+def verify_backup(args):
+    from tools import backup
+
+    found = backup.problems(args.dir)
+    for name, why in found:
+        print(f"  {name}: {why}")
+    if found:
+        print(f"the backup in {args.dir} is NOT sound ({len(found)} problems)")
+        return 1
+    manifest = backup.read_manifest(args.dir)
+    print(
+        f"the backup in {args.dir} is sound: taken {manifest['started_at']} by version "
+        f"{manifest['platform_version']}, {len(manifest['databases'])} databases, "
+        f"{manifest['objects']['count']} evidence objects"
+    )
+    return 0
+
+
+def restore_backup(args):
+    from tools import backup
+
+    settings = _settings()
+    started = time.monotonic()
+    restore = backup.Restore(
+        args.dir,
+        settings,
+        backup.BucketObjects(settings),
+        backup.Broker(settings.amqp_uri, settings.broker_management_url),
+    )
+    manifest, republished = restore.run(force=args.force)
+    print(
+        f"restored the backup of {manifest['started_at']} in {time.monotonic() - started:.1f}s "
+        f"({_seconds_by_part(restore.timings)}); {republished} recent events published again."
+        "\nStart the platform: anjian up"
+    )
+
+
 def create_user(args):
     settings = _settings()
     password = args.password or os.environ.get("ANJIAN_NEW_USER_PASSWORD")
@@ -517,6 +615,40 @@ def main(argv=None):
     command.add_argument("--region")
     command.add_argument("--industry")
     command.set_defaults(handler=export_file)
+    command = commands.add_parser(
+        "backup", help="copy the running deployment's data into an empty folder"
+    )
+    command.add_argument("dir")
+    command.add_argument(
+        "--incremental",
+        action="store_true",
+        help="update a backup of this deployment in DIR: evidence already there is not copied",
+    )
+    command.add_argument(
+        "--keep", type=int, help="then delete this deployment's backups beside DIR but the newest N"
+    )
+    command.add_argument(
+        "--sqlite-dir", help="FerretDB's SQLite folder (default: $ANJIAN_DATA_DIR/ferretdb)"
+    )
+    command.add_argument(
+        "--settle",
+        type=float,
+        default=SETTLE_SECONDS,
+        help="seconds events are collected before the databases are copied "
+        f"(default {SETTLE_SECONDS:g})",
+    )
+    command.set_defaults(handler=take_backup)
+    command = commands.add_parser(
+        "verify-backup", help="check a backup's checksums and files without restoring it"
+    )
+    command.add_argument("dir")
+    command.set_defaults(handler=verify_backup)
+    command = commands.add_parser("restore", help="restore a backup into an empty deployment")
+    command.add_argument("dir")
+    command.add_argument(
+        "--force", action="store_true", help="replace what the deployment holds already"
+    )
+    command.set_defaults(handler=restore_backup)
     command = commands.add_parser("create-user", help="create a user who can sign in")
     command.add_argument("username")
     command.add_argument("--role", required=True)
@@ -531,6 +663,9 @@ def main(argv=None):
 
     try:
         return args.handler(args) or 0
+    except BackupError as error:
+        print(f"anjian: {error}", file=sys.stderr)
+        return 2
     except DomainError as error:
         details = "".join(f"\n  {field}: {messages}" for field, messages in error.errors.items())
         print(f"anjian: {error.message}{details}", file=sys.stderr)

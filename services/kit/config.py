@@ -14,6 +14,8 @@ from services.kit.pure.clock import Clock
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # The broker's management API, for backups of its definitions (same user as amqp_uri).
+    broker_management_url: str = "http://127.0.0.1:15672"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
     database_prefix: str = "anjian_"
     minio_endpoint: str = "127.0.0.1:9000"

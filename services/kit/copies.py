@@ -16,7 +16,7 @@ import uuid
 from marshmallow import Schema
 from nameko.timer import timer
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.batching import batched_handler
 from services.kit.mongo import DUPLICATE_KEY
@@ -51,21 +51,26 @@ def keep_newest(collection, changes, upsert=True):
     """[(id, fields, event time)]: each written unless a newer event was, in one round trip."""
     if not changes:
         return
+    writes = [
+        ({"_id": identifier, "event_time": {"$lt": when}}, {"$set": {**fields, "event_time": when}})
+        for identifier, fields, when in changes
+    ]
     try:
         collection.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": identifier, "event_time": {"$lt": when}},
-                    {"$set": {**fields, "event_time": when}},
-                    upsert=upsert,
-                )
-                for identifier, fields, when in changes
-            ],
-            ordered=False,
+            [UpdateOne(query, update, upsert=upsert) for query, update in writes], ordered=False
         )
     except BulkWriteError as error:
         if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
             raise
+    except KeyError:
+        # FerretDB answers a batch in which an upsert collided without the count of modified
+        # documents, which pymongo fails to read. Every write was tried; trying them again one
+        # at a time changes nothing already written and meets each collision on its own.
+        for query, update in writes:
+            try:
+                collection.update_one(query, update, upsert=upsert)
+            except DuplicateKeyError:
+                pass
 
 
 class RegistryCopyRequestedSchema(Schema):
