@@ -25,9 +25,9 @@ from pathlib import Path
 import requests
 
 from bench.figures import Figure
-from gateway.auth import UserStore
 from services.kit.evidence import EvidenceStore
 from services.kit.pure.clock import Clock
+from tools.cli import add_account
 from tools.isolated import PlatformError
 from tools.volume import COUNTIES, create_payloads
 
@@ -60,8 +60,13 @@ class BenchUser:
         if reply.status_code not in (201, 409):
             raise PlatformError(f"registering an enterprise: {reply.status_code} {reply.text}")
         password = secrets.token_hex(16)
-        UserStore(platform.database("gateway")).create(
-            body["uscc"], password, "enterprise", body["region_code"], body["uscc"]
+        add_account(
+            platform.settings,
+            body["uscc"],
+            password,
+            "enterprise",
+            body["region_code"],
+            body["uscc"],
         )
         token = requests.post(
             self.url + "/api/v1/auth/token",

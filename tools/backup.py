@@ -4,7 +4,7 @@ A backup is a folder:
 
     manifest.json       status, times, platform version, what every other file must hash to
     databases/*.sqlite  each service's database, copied online from the embedded store
-    objects/sha256/...  the evidence objects, named by their hash as in the bucket
+    objects/...         the evidence objects and thumbnails, under their keys in the bucket
     broker.json         the broker's definitions for the deployment's virtual host
     events.json         events perhaps not yet applied by every consumer at the moment of the copy
     rules.json          each service's rules in force (its `rules_in_force` answer)
@@ -444,15 +444,14 @@ class BucketObjects:
         self.client, self.bucket = self.store.client, self.store.bucket
 
     def listing(self):
-        """[(key, size, etag)] of every object but uploads still under way."""
-        from services.kit.evidence import INCOMING
-
+        """[(key, size, etag)] of every whole object. An upload not yet confirmed is taken with
+        the rest: its upload record is in the database copy, so after a restore it is confirmed
+        or swept like any other; parts of a multipart upload are not objects yet."""
         if not self.client.bucket_exists(self.bucket):
             return []
         return [
             (entry.object_name, entry.size, entry.etag)
             for entry in self.client.list_objects(self.bucket, recursive=True)
-            if not entry.object_name.startswith(INCOMING)
         ]
 
     def fetch(self, key, path):

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from gateway.auth import UserStore
 from services import COMPONENTS
 from services.kit.mongo import connect
 from tests.support.api import PASSWORD, inspected, signing_in, upload, wait_until_inspection_knows
 from tests.support.factories import SECOND_OFFICER, china_today, day, enterprise, png
-from tests.support.platform import platform_settings
+from tests.support.platform import Accounts, platform_settings
 from tests.support.waiting import wait_until
 from tools.isolated import ROOT, Components, VirtualHost, environment
 from tools.private_store import PrivateFerretDB, PrivateMinio
@@ -193,21 +192,20 @@ def start(platform):
 def restored(deployment):
     settings, platform, store, wipe, folder = deployment
     start(platform)
-    with connect(settings) as mongo:
-        users = UserStore(mongo[settings.database("gateway")])
-        users.create("minle", PASSWORD, "regulator", COUNTY)
-        users.create("inspector-minle", PASSWORD, "inspector", COUNTY)
-        sign_in = signing_in(platform.url)
-        regulator = sign_in("minle")
-        firms, companies = [], []
-        for _ in range(FIRMS):
-            body = enterprise(region_code=COUNTY)
-            assert regulator.post("/api/v1/enterprises", json=body).status_code == 201
-            users.create(body["uscc"], COMPANY_PASSWORD, "enterprise", COUNTY, body["uscc"])
-            firms.append(body)
-            companies.append((body["uscc"], sign_in(body["uscc"], COMPANY_PASSWORD)))
-        for body in firms:
-            wait_until_inspection_knows(regulator, body["uscc"], timeout=60)
+    users = Accounts(settings)
+    users.create("minle", PASSWORD, "regulator", COUNTY)
+    users.create("inspector-minle", PASSWORD, "inspector", COUNTY)
+    sign_in = signing_in(platform.url)
+    regulator = sign_in("minle")
+    firms, companies = [], []
+    for _ in range(FIRMS):
+        body = enterprise(region_code=COUNTY)
+        assert regulator.post("/api/v1/enterprises", json=body).status_code == 201
+        users.create(body["uscc"], COMPANY_PASSWORD, "enterprise", COUNTY, body["uscc"])
+        firms.append(body)
+        companies.append((body["uscc"], sign_in(body["uscc"], COMPANY_PASSWORD)))
+    for body in firms:
+        wait_until_inspection_knows(regulator, body["uscc"], timeout=60)
 
     writes = Writes()
     threads = [
@@ -374,11 +372,11 @@ def test_a_tampered_backup_is_reported_and_not_restored_even_when_forced(restore
     settings = restored["settings"]
     tampered = tmp_path / "tampered"
     shutil.copytree(restored["backup"], tampered)
-    photo = next((tampered / "objects" / "sha256").iterdir())
+    photo = next((tampered / "objects" / "evidence").iterdir())
     altered = bytearray(photo.read_bytes())
     altered[-1] ^= 0xFF
     photo.write_bytes(bytes(altered))
-    name = f"objects/sha256/{photo.name}"
+    name = f"objects/evidence/{photo.name}"
     verified, _ = anjian(settings, "verify-backup", str(tampered))
     assert verified.returncode == 1 and name in verified.stdout, verified.stdout
     refused, _ = anjian(settings, "restore", "--force", str(tampered))
