@@ -1,8 +1,10 @@
 """Credit records built through the domain rules, for the credit unit tests: a fixed moment, an
 enterprise of 民乐县, the bureaus around it, and a case moved step by step."""
 
+import json
 from datetime import date, datetime, timedelta, timezone
 
+from examples.credit_platform_consumer import validators
 from services.credit import events
 from services.credit.domain import cases, policy
 from services.kit.pure.actor import SYSTEM, Actor
@@ -21,10 +23,18 @@ RULES = load_rules("credit", checks=policy.RULE_CHECKS)
 POLICY = policy.policy_on(RULES, NOW.date())
 
 
+PUBLIC_SCHEMAS = validators()
+
+
 def checked(result):
-    """A command's result, its events held to the declared contract."""
+    """A command's result, its events held to the declared contract, and its public events to
+    the AsyncAPI document external platforms read."""
     _, made = result
     assert contract_problems(made, events.PUBLISHED) == []
+    for item in made:
+        if item["type"] in events.PUBLIC_TYPES:
+            as_sent = json.loads(json.dumps(item, default=str))
+            assert PUBLIC_SCHEMAS[item["type"]].is_valid(as_sent), item
     return result
 
 
