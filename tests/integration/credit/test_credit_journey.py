@@ -1,0 +1,95 @@
+"""The acceptance journey of the untrustworthy list, through the gateway and AMQP only: a major
+accident → a candidate case for the county bureau → notice → the deadline passes → listing
+decided and published → the reference platform consumer receives the listing, valid against
+docs/asyncapi.yaml → the public disclosure finds it without login → repair too early is refused,
+approved a year later → the removal arrives → the enterprise is no longer listed publicly."""
+
+import pytest
+
+from tests.support.api import assert_problem, known_enterprise, read
+from tests.support.credit import (
+    LISTING,
+    NOTICE,
+    candidate_for,
+    move,
+    platform_consumer,
+    received,
+)
+from tests.support.factories import accident
+
+DAY = 86400
+
+
+@pytest.fixture
+def credit_clock(platform):
+    """Moves the credit service's clock (a restart with the offset); back to now after."""
+    yield lambda days: platform.restart("credit", clock_offset_seconds=days * DAY)
+    platform.restart("credit")
+
+
+def test_a_major_accident_goes_from_candidate_to_published_listing_and_out_by_repair(
+    sign_in, anonymous, settings, credit_clock, tmp_path
+):
+    minle = sign_in("minle")
+    site = known_enterprise(minle)
+    uscc = site["uscc"]
+    with platform_consumer(settings.amqp_uri, tmp_path) as consumer:
+        reply = minle.post("/api/v1/accidents", json=accident(uscc, deaths=12))
+        assert reply.status_code == 201, reply.text
+        assert reply.json()["grade"] == "major"
+
+        case = candidate_for(minle, uscc)
+        assert case["status"] == "candidate" and case["authority"] == "620722"
+        assert case["rule"]["case"] == "especially_serious_accident"
+        assert case["triggers"][0]["kind"] == "accident"
+
+        notified = move(minle, case["id"], "notice", NOTICE)
+        assert notified["notice"]["representation_deadline"] > notified["notice"]["notified_on"]
+        assert_problem(
+            minle.post(f"/api/v1/credit/cases/{case['id']}/decision", json=LISTING),
+            409,
+            "conflict",
+        )
+
+        credit_clock(20)  # the representation deadline has passed
+        assert move(minle, case["id"], "decision", LISTING)["status"] == "decided"
+        listed = move(minle, case["id"], "publication", {"measures": ["frequent_inspection"]})
+        assert listed["status"] == "published" and listed["listed"]
+
+        event = received(
+            consumer,
+            lambda e: (
+                e["type"] == "cn.anjian.credit.entity.listed.v1" and e["data"]["uscc"] == uscc
+            ),
+        )
+        # Stored only because it matched docs/asyncapi.yaml; nothing was rejected.
+        assert consumer.rejected == 0
+        assert event["data"]["decision_number"] == LISTING["decision_number"]
+        assert event["data"]["authority"] == "620722"
+
+        public = anonymous.get("/api/v1/public/untrustworthy", params={"uscc": uscc})
+        assert public.status_code == 200, public.text
+        (shown,) = public.json()["items"]
+        assert shown["unit_name"] == site["name"] and "steps" not in shown
+
+        too_early = minle.post(
+            f"/api/v1/credit/cases/{case['id']}/repair",
+            json={"step": "apply", "reasons": "已完成整改"},
+        )
+        assert_problem(too_early, 409, "conflict")
+        assert read(minle, f"/api/v1/credit/cases/{case['id']}")["status"] == "published"
+
+        credit_clock(20 + 400)  # more than 12 months after the decision
+        move(minle, case["id"], "repair", {"step": "apply", "reasons": "已完成整改"})
+        removed = move(minle, case["id"], "repair", {"step": "approve", "reasons": "符合修复条件"})
+        assert removed["status"] == "removed" and not removed["listed"]
+
+        gone = received(
+            consumer,
+            lambda e: (
+                e["type"] == "cn.anjian.credit.entity.removed.v1" and e["data"]["uscc"] == uscc
+            ),
+        )
+        assert gone["data"]["reason"] == "repaired"
+        after = anonymous.get("/api/v1/public/untrustworthy", params={"uscc": uscc})
+        assert after.status_code == 200 and after.json()["items"] == []
