@@ -21,6 +21,20 @@ def candidate_for(api, uscc, timeout=30.0):
     )[0]
 
 
+def opened_by_hand(api, body):
+    """A case opened by hand with `body`, once the credit service has learned of the
+    enterprise from the registry's events."""
+    replies = []
+    wait_until(
+        lambda: (
+            replies.append(api.post("/api/v1/credit/cases", json=body))
+            or replies[-1].status_code == 201
+        ),
+        message=f"credit to learn of enterprise {body['uscc']}",
+    )
+    return replies[-1].json()
+
+
 def move(api, case_id, step, body, status=200):
     reply = api.post(f"/api/v1/credit/cases/{case_id}/{step}", json=body)
     assert reply.status_code == status, reply.text

@@ -16,6 +16,7 @@ from tests.support.credit import (
     received,
 )
 from tests.support.factories import accident
+from tests.support.waiting import wait_until
 
 DAY = 86400
 
@@ -93,3 +94,10 @@ def test_a_major_accident_goes_from_candidate_to_published_listing_and_out_by_re
         assert gone["data"]["reason"] == "repaired"
         after = anonymous.get("/api/v1/public/untrustworthy", params={"uscc": uscc})
         assert after.status_code == 200 and after.json()["items"] == []
+
+    def counted(year):
+        return read(minle, f"/api/v1/indicators/credit?region=620722&year={year}")
+
+    listed_year, removed_year = int(event["data"]["term_start"][:4]), int(gone["time"][:4])
+    wait_until(lambda: counted(listed_year)["listed"] >= 1, message="the listing counted")
+    wait_until(lambda: counted(removed_year)["removed_repaired"] >= 1, message="removal counted")

@@ -26,6 +26,7 @@ from tests.support.api import (
     wait_until_inspection_knows,
     wait_until_training_knows,
 )
+from tests.support.credit import opened_by_hand
 from tests.support.factories import (
     SECOND_OFFICER,
     certificate_body,
@@ -37,7 +38,6 @@ from tests.support.factories import (
     staff_member,
 )
 from tests.support.routes import api_routes
-from tests.support.waiting import wait_until
 
 INSPECTORS = ("admin", "regulator", "inspector")
 REVIEWERS = ("admin", "regulator")
@@ -391,7 +391,7 @@ def _training_records(admin, uscc):
 
 
 def _credit_case(admin, uscc, region):
-    """A case opened by hand, once the credit service knows the enterprise."""
+    """A case opened by hand about the world's enterprise, decided in its county."""
     body = {
         "uscc": uscc,
         "rule": "other_by_law",
@@ -399,15 +399,7 @@ def _credit_case(admin, uscc, region):
         "records": [f"matrix-{uscc}"],
         "authority": region,
     }
-    replies = []
-    wait_until(
-        lambda: (
-            replies.append(admin.post("/api/v1/credit/cases", json=body))
-            or replies[-1].status_code == 201
-        ),
-        message=f"credit to learn of enterprise {uscc} from registry events",
-    )
-    return replies[-1].json()["id"]
+    return opened_by_hand(admin, body)["id"]
 
 
 def accident_body(uscc):
