@@ -19,6 +19,7 @@ import warnings
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
+from bench.credit_events import credit_public_events_vs_raw_kombu  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
 from bench.list_pages import list_page_10x_data, slow_burst_recovery_s  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
@@ -38,6 +39,9 @@ FIGURES = {
     # Before the import: its ten thousand registry events keep the inspection service busy.
     "event_pipeline_vs_raw_kombu": lambda platform, args: event_pipeline_vs_raw_kombu(
         platform, args.events
+    ),
+    "credit_public_events_vs_raw_kombu": lambda platform, args: credit_public_events_vs_raw_kombu(
+        platform
     ),
     # Before the import, which starts from an empty registry.
     "list_page_10x_data": lambda platform, args: list_page_10x_data(platform),

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import jsonschema_rs
@@ -23,6 +24,9 @@ import yaml
 
 EXCHANGE = "anjian.public"
 DEFAULT_URI = "amqp://credit-platform:credit-platform-local@127.0.0.1:5672/%2F"
+# Messages held unacknowledged at most, and the lull after which what arrived is committed.
+PREFETCH = 100
+LULL_SECONDS = 0.05
 ASYNCAPI = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
 
 
@@ -49,8 +53,9 @@ class PlatformConsumer:
         # Durable: events wait here while the platform is down, and survive a broker restart.
         self.channel.queue_declare(self.queue, durable=True)
         self.channel.queue_bind(self.queue, EXCHANGE, routing_key=binding)
-        self.channel.basic_qos(prefetch_count=100)
+        self.channel.basic_qos(prefetch_count=PREFETCH)
         self.rejected = 0
+        self.last_tag = None
 
     def problems(self, event):
         validator = self.validators.get(event.get("type"))
@@ -58,31 +63,51 @@ class PlatformConsumer:
             return [f"unknown type {event.get('type')!r}"]
         return [error.message for error in validator.iter_errors(event)]
 
-    def handle(self, channel, method, properties, body):
+    def _take(self, method, body):
+        """Store a valid event (uncommitted yet); reject an invalid one at once."""
         try:
             event = json.loads(body)
         except ValueError:
             event = {}
         if not isinstance(event, dict) or self.problems(event):
             self.rejected += 1
-            channel.basic_reject(method.delivery_tag, requeue=False)
+            self.channel.basic_reject(method.delivery_tag, requeue=False)
             return
-        with self.store:  # committed before the acknowledgement
-            self.store.execute(
-                "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)",
-                (event["id"], event["type"], event["subject"], event["time"], body.decode()),
-            )
-        channel.basic_ack(method.delivery_tag)
+        self.store.execute(
+            "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)",
+            (event["id"], event["type"], event["subject"], event["time"], body.decode()),
+        )
+        self.last_tag = method.delivery_tag
 
-    def run(self, idle_seconds=None):
-        """Consume until stopped, or until no message came for `idle_seconds`."""
-        for method, properties, body in self.channel.consume(
-            self.queue, inactivity_timeout=idle_seconds
-        ):
+    def _settle(self):
+        """Commit what was stored, then acknowledge it all with one multiple ack: nothing is
+        acknowledged before it is on disk."""
+        self.store.commit()
+        if self.last_tag is not None:
+            self.channel.basic_ack(self.last_tag, multiple=True)
+            self.last_tag = None
+
+    def run(self, idle_seconds=None, limit=None):
+        """Consume until stopped, until no message came for `idle_seconds`, or once `limit`
+        messages were handled; returns how many were. What arrives together is stored in one
+        commit and acknowledged at once (at most the prefetch, or after a short lull)."""
+        handled, idle_since = 0, time.monotonic()
+        for method, _, body in self.channel.consume(self.queue, inactivity_timeout=LULL_SECONDS):
             if method is None:
+                self._settle()
+                if idle_seconds is not None and time.monotonic() - idle_since >= idle_seconds:
+                    break
+                continue
+            idle_since = time.monotonic()
+            self._take(method, body)
+            handled += 1
+            if handled % PREFETCH == 0:
+                self._settle()
+            if limit is not None and handled >= limit:
                 break
-            self.handle(self.channel, method, properties, body)
+        self._settle()
         self.channel.cancel()
+        return handled
 
     def stored(self):
         return [

@@ -2,6 +2,7 @@
 
 from nameko.timer import timer
 
+from services.kit.copies import ListingFeed
 from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
@@ -26,7 +27,7 @@ RESYNCHRONISATION_CHUNK = 500
 RESYNCHRONISATION_TICK_SECONDS = 1
 
 
-class RegistryService(ServiceBase):
+class RegistryService(ListingFeed, ServiceBase):
     name = enterprises.SERVICE
     store = MongoStore(name, RegistryStore)
 
@@ -48,7 +49,12 @@ class RegistryService(ServiceBase):
 
     @rpc
     def get(self, uscc):
-        return self._view(self.store.enterprise(uscc, self.caller()))
+        """The profile, with the enterprise's standing on the untrustworthy list."""
+        listed = self.store.listed_units([uscc])
+        return {
+            **self._view(self.store.enterprise(uscc, self.caller())),
+            "credit_status": "untrustworthy" if listed else "clear",
+        }
 
     @rpc
     def update(self, uscc, payload):

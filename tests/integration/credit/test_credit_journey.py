@@ -19,6 +19,17 @@ from tests.support.factories import accident
 from tests.support.waiting import wait_until
 
 DAY = 86400
+# The annual plan's weight of a listed unit (services/inspection/domain/planning.py).
+PRIORITY_WEIGHTS = {"untrustworthy": 5}
+
+
+def plan_priority(api, uscc):
+    reply = api.post(
+        "/api/v1/inspection-plans",
+        json={"region": "620722", "year": 2026, "sample_size": 1, "seed": 7},
+    )
+    assert reply.status_code == 201, reply.text
+    return next(row["priority"] for row in reply.json()["priorities"] if row["uscc"] == uscc)
 
 
 @pytest.fixture
@@ -52,6 +63,7 @@ def test_a_major_accident_goes_from_candidate_to_published_listing_and_out_by_re
             "conflict",
         )
 
+        unlisted_priority = plan_priority(minle, uscc)
         credit_clock(20)  # the representation deadline has passed
         assert move(minle, case["id"], "decision", LISTING)["status"] == "decided"
         listed = move(minle, case["id"], "publication", {"measures": ["frequent_inspection"]})
@@ -67,6 +79,18 @@ def test_a_major_accident_goes_from_candidate_to_published_listing_and_out_by_re
         assert consumer.rejected == 0
         assert event["data"]["decision_number"] == LISTING["decision_number"]
         assert event["data"]["authority"] == "620722"
+
+        # Inside the platform: the profile shows the listing, the annual plan ranks it higher.
+        wait_until(
+            lambda: read(minle, f"/api/v1/enterprises/{uscc}")["credit_status"] == "untrustworthy",
+            message="the registry to mark the listed enterprise",
+        )
+        wait_until(
+            lambda: (
+                plan_priority(minle, uscc) == unlisted_priority + PRIORITY_WEIGHTS["untrustworthy"]
+            ),
+            message="the annual plan to rank the listed enterprise higher",
+        )
 
         public = anonymous.get("/api/v1/public/untrustworthy", params={"uscc": uscc})
         assert public.status_code == 200, public.text
@@ -94,6 +118,10 @@ def test_a_major_accident_goes_from_candidate_to_published_listing_and_out_by_re
         assert gone["data"]["reason"] == "repaired"
         after = anonymous.get("/api/v1/public/untrustworthy", params={"uscc": uscc})
         assert after.status_code == 200 and after.json()["items"] == []
+        wait_until(
+            lambda: read(minle, f"/api/v1/enterprises/{uscc}")["credit_status"] == "clear",
+            message="the registry to clear the removed listing",
+        )
 
     def counted(year):
         return read(minle, f"/api/v1/indicators/credit?region=620722&year={year}")
