@@ -50,11 +50,9 @@ class RegistryService(ListingFeed, ServiceBase):
     @rpc
     def get(self, uscc):
         """The profile, with the enterprise's standing on the untrustworthy list."""
+        profile = self._view(self.store.enterprise(uscc, self.caller()))
         listed = self.store.listed_units([uscc])
-        return {
-            **self._view(self.store.enterprise(uscc, self.caller())),
-            "credit_status": "untrustworthy" if listed else "clear",
-        }
+        return {**profile, "credit_status": "untrustworthy" if listed else "clear"}
 
     @rpc
     def update(self, uscc, payload):
