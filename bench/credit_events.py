@@ -17,9 +17,10 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu import Connection, Consumer, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from bench.event_pipeline import confirming_connection, publish_confirmed
 from bench.figures import Figure
 from bench.platform import BenchError
 from examples.credit_platform_consumer import PlatformConsumer
@@ -66,24 +67,13 @@ def _penalty(index, clock):
     )
 
 
-def _publish(connection, exchange, events):
-    producer = Producer(connection.default_channel)
-    for event in events:
-        producer.publish(
-            event,
-            exchange=exchange,
-            routing_key=event["type"],
-            serializer="json",
-            delivery_mode="persistent",
-            message_id=event["id"],
-        )
-
-
 def _listings(platform, count):
     """`count` published listings: candidates from penalty events, moved on by RPC."""
     clock = platform.settings.clock()
-    with Connection(platform.settings.amqp_uri, transport_options={"confirm_publish": True}) as c:
-        _publish(c, "inspection.events", [_penalty(index, clock) for index in range(count)])
+    with confirming_connection(platform) as connection:
+        publish_confirmed(
+            connection, "inspection.events", [_penalty(index, clock) for index in range(count)]
+        )
     with ClusterRpcProxy(
         platform.rpc_config(), context_data=SYSTEM.to_context(), timeout=60
     ) as cluster:
@@ -146,15 +136,16 @@ def _time_raw(platform, events):
         if len(received) == len(events):
             done.set()
 
-    uri = platform.settings.amqp_uri
     with (
-        Connection(uri) as consuming,
-        Connection(uri, transport_options={"confirm_publish": True}) as publishing,
+        Connection(platform.settings.amqp_uri) as consuming,
+        confirming_connection(platform) as publishing,
     ):
         queue(consuming.default_channel).declare()
         with Consumer(consuming, [queue], callbacks=[on_message], prefetch_count=100):
             started = time.perf_counter()
-            sender = threading.Thread(target=_publish, args=(publishing, exchange.name, events))
+            sender = threading.Thread(
+                target=publish_confirmed, args=(publishing, exchange.name, events)
+            )
             sender.start()
             deadline = time.monotonic() + TIMEOUT_SECONDS
             while not done.is_set() and time.monotonic() < deadline:
