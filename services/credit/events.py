@@ -116,6 +116,7 @@ PUBLISHED = (
 # Consumed: inspection's accidents and penalties open candidate cases; the registry's enterprises
 # feed this service's copy of them; its own events move the indicator counters.
 ACCIDENT_REPORTED = event_type("inspection", "accident", "reported")
+ACCIDENT_UPDATED = event_type("inspection", "accident", "updated")
 PENALTY_DECIDED = event_type("inspection", "penalty", "decided")
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
-CONSUMED = (ACCIDENT_REPORTED, PENALTY_DECIDED, *REGISTRY_FEED, OWN_EVENTS)
+CONSUMED = (ACCIDENT_REPORTED, ACCIDENT_UPDATED, PENALTY_DECIDED, *REGISTRY_FEED, OWN_EVENTS)

@@ -159,7 +159,14 @@ class CreditService(RegistryCopy, ServiceBase):
 
     @idempotent_handler("inspection", events.ACCIDENT_REPORTED)
     def handle_accident_reported(self, event):
-        data = event["data"]
+        self._accident(event["data"])
+
+    @idempotent_handler("inspection", events.ACCIDENT_UPDATED)
+    def handle_accident_updated(self, event):
+        """A supplement may raise the grade (casualties found later): evaluated again."""
+        self._accident(event["data"])
+
+    def _accident(self, data):
         self.store.remember_accident(
             {
                 "_id": data["accident_id"],

@@ -122,11 +122,8 @@ class CreditStore(EnterpriseCopy, BaseStore):
     # --- accidents seen, for the rolling window ---
 
     def remember_accident(self, accident):
-        """Each accident once, by its id (a repeated event changes nothing)."""
-        try:
-            self.db.accidents.insert_one(accident)
-        except DuplicateKeyError:
-            pass
+        """Each accident once, by its id, with its latest grade (a supplement may raise it)."""
+        self.db.accidents.replace_one({"_id": accident["_id"]}, accident, upsert=True)
 
     def accidents_of(self, uscc):
         return list(self.db.accidents.find({"uscc": uscc}))

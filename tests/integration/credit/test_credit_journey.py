@@ -4,6 +4,8 @@ decided and published → the reference platform consumer receives the listing, 
 docs/asyncapi.yaml → the public disclosure finds it without login → repair too early is refused,
 approved a year later → the removal arrives → the enterprise is no longer listed publicly."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from tests.support.api import assert_problem, known_enterprise, read
@@ -12,6 +14,7 @@ from tests.support.credit import (
     NOTICE,
     candidate_for,
     move,
+    opened_by_hand,
     platform_consumer,
     received,
 )
@@ -129,3 +132,70 @@ def test_a_major_accident_goes_from_candidate_to_published_listing_and_out_by_re
     listed_year, removed_year = int(event["data"]["term_start"][:4]), int(gone["time"][:4])
     wait_until(lambda: counted(listed_year)["listed"] >= 1, message="the listing counted")
     wait_until(lambda: counted(removed_year)["removed_repaired"] >= 1, message="removal counted")
+
+
+def test_an_accident_raised_to_major_by_a_supplement_opens_a_candidate(sign_in):
+    minle = sign_in("minle")
+    site = known_enterprise(minle)
+    reported = minle.post("/api/v1/accidents", json=accident(site["uscc"], deaths=1))
+    assert reported.status_code == 201, reported.text
+    supplement = minle.post(
+        f"/api/v1/accidents/{reported.json()['id']}/supplements",
+        json={"deaths": 11, "reason": "遇难人数核实"},
+    )
+    assert supplement.status_code == 201, supplement.text
+    assert supplement.json()["grade"] == "major"
+    case = candidate_for(minle, site["uscc"])
+    assert case["triggers"][0]["id"] == reported.json()["id"]
+
+
+def test_a_listing_leaves_at_the_end_of_its_term_and_a_replay_is_stored_once(
+    sign_in, settings, credit_clock, tmp_path
+):
+    minle, admin = sign_in("minle"), sign_in("admin")
+    site = known_enterprise(minle)
+    body = {
+        "uscc": site["uscc"],
+        "rule": "other_by_law",
+        "legal_basis": "应急管理部令第11号第五条第（八）项",
+        "records": ["民应急罚〔2026〕21号"],
+    }
+    with platform_consumer(settings.amqp_uri, tmp_path) as consumer:
+        case = opened_by_hand(minle, body)
+        move(minle, case["id"], "notice", NOTICE)
+        move(minle, case["id"], "representation", {"text": "无异议"})
+        move(minle, case["id"], "decision", LISTING)
+        move(minle, case["id"], "publication", {"measures": ["industry_ban"]})
+        listed = received(
+            consumer,
+            lambda e: (
+                e["type"] == "cn.anjian.credit.entity.listed.v1"
+                and e["data"]["uscc"] == site["uscc"]
+            ),
+        )
+
+        now = datetime.now(timezone.utc)
+        replay = admin.post(
+            "/api/v1/credit/public-events/replay",
+            json={
+                "since": (now - timedelta(hours=1)).isoformat(),
+                "until": (now + timedelta(hours=1)).isoformat(),
+            },
+        )
+        assert replay.status_code == 200 and replay.json()["replayed"] >= 1, replay.text
+        consumer.run(idle_seconds=2)
+        ids = [event["id"] for event in consumer.stored()]
+        assert ids.count(listed["id"]) == 1 and len(ids) == len(set(ids))
+        assert consumer.rejected == 0
+
+        credit_clock(3 * 366 + 2)  # past the three-year term; the timer looks at start
+        expired = received(
+            consumer,
+            lambda e: (
+                e["type"] == "cn.anjian.credit.entity.removed.v1"
+                and e["data"]["uscc"] == site["uscc"]
+            ),
+            timeout=60,
+        )
+        assert expired["data"]["reason"] == "expired"
+        assert read(minle, f"/api/v1/credit/cases/{case['id']}")["status"] == "removed"
