@@ -18,6 +18,8 @@ from services.credit import schemas
 CASE = "/credit/cases/<string:identifier>"
 # Public look-ups per client address and minute, per gateway process.
 PUBLIC_REQUESTS_PER_MINUTE = 60
+# Addresses the limit keeps before it forgets those idle for a minute.
+REMEMBERED_ADDRESSES = 10_000
 
 ROUTES = (
     Route(
@@ -134,8 +136,10 @@ class RateLimit:
             if len(recent) >= self.limit:
                 raise TooManyRequests("too many look-ups from your address; wait a minute")
             recent.append(now)
-            if len(self.seen) > 10_000:  # forget idle clients rather than grow without bound
-                self.seen = {key: value for key, value in self.seen.items() if value}
+            if len(self.seen) > REMEMBERED_ADDRESSES:  # forget idle ones, not grow unbounded
+                self.seen = {
+                    key: value for key, value in self.seen.items() if now - value[-1] <= 60
+                }
 
 
 PUBLIC_LIMIT = RateLimit(PUBLIC_REQUESTS_PER_MINUTE)
