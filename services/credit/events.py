@@ -114,9 +114,18 @@ PUBLISHED = (
 )
 
 # Consumed: inspection's accidents and penalties open candidate cases; the registry's enterprises
-# feed this service's copy of them; its own events move the indicator counters.
+# feed this service's copy of them; its own events move the indicator counters, and its own public
+# events are kept for replays.
 ACCIDENT_REPORTED = event_type("inspection", "accident", "reported")
 ACCIDENT_UPDATED = event_type("inspection", "accident", "updated")
 PENALTY_DECIDED = event_type("inspection", "penalty", "decided")
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
-CONSUMED = (ACCIDENT_REPORTED, ACCIDENT_UPDATED, PENALTY_DECIDED, *REGISTRY_FEED, OWN_EVENTS)
+OWN_PUBLIC_EVENTS = f"cn.anjian.{SERVICE}.entity.#"
+CONSUMED = (
+    ACCIDENT_REPORTED,
+    ACCIDENT_UPDATED,
+    PENALTY_DECIDED,
+    *REGISTRY_FEED,
+    OWN_EVENTS,
+    OWN_PUBLIC_EVENTS,
+)

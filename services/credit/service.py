@@ -212,6 +212,11 @@ class CreditService(RegistryCopy, ServiceBase):
                 )
             )
 
+    # Each public event is kept once by its id, so a repeat changes nothing: no inbox markers.
+    @batched_handler(SERVICE, events.OWN_PUBLIC_EVENTS)
+    def handle_own_public_event_for_replays(self, received):
+        self.store.log_public(received)
+
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)
     def handle_own_event_for_indicators(self, received):

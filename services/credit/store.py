@@ -8,11 +8,11 @@ Who may see which case is decided here, once, as a query (`visible_to`).
 import uuid
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
-from services.kit.mongo import BaseStore, literal_pattern, within_region
+from services.kit.mongo import DUPLICATE_KEY, BaseStore, literal_pattern, within_region
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.errors import Duplicate, Forbidden
 from services.kit.pure.schemas import page_bounds
@@ -49,6 +49,7 @@ class CreditStore(EnterpriseCopy, BaseStore):
         self.cases.create_index("status")
         self.cases.create_index("listing.term_end")
         self.db.accidents.create_index("uscc")
+        self.db.public_log.create_index("time")
         self.counters.ensure_indexes()
 
     # --- cases ---
@@ -130,22 +131,26 @@ class CreditStore(EnterpriseCopy, BaseStore):
 
     # --- public events ---
 
+    def log_public(self, events):
+        """Keep the service's public events, as published, for replays: each once, by its id."""
+        if not events:
+            return
+        try:
+            self.db.public_log.insert_many(
+                [{"_id": event["id"], "time": event["time"], "event": event} for event in events],
+                ordered=False,
+            )
+        except BulkWriteError as error:
+            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
+                raise
+
     def public_events_between(self, since, until):
-        """The public events of every case, published between the two instants, oldest first."""
-        # Events write their time as UTC text with a `Z`, which sorts as the instants do.
-        low, high = utc_instant(since), utc_instant(until)
-        found = self.cases.find(
-            {"public_events.time": {"$gte": low, "$lte": high}}, {"public_events": 1}
-        )
-        return sorted(
-            (
-                item
-                for case in found
-                for item in case.get("public_events", [])
-                if low <= item["time"] <= high
-            ),
-            key=lambda item: item["time"],
-        )
+        """The public events published between the two instants, oldest first, as sent."""
+        found = self.db.public_log.find({"time": {"$gte": since, "$lte": until}}, {"event": 1})
+        return [
+            {**entry["event"], "time": utc_instant(entry["event"]["time"])}
+            for entry in sorted(found, key=lambda entry: entry["event"]["time"])
+        ]
 
     def replay(self, events, now):
         """Publish `events` again through the outbox, as a replay record of their own."""

@@ -4,7 +4,8 @@ public contract cannot drift from the declarations."""
 import json
 
 from examples.credit_platform_consumer import validators
-from tests.unit.credit.support import published
+from services.credit.domain import cases
+from tests.unit.credit.support import MINLE, NOW, POLICY, decided
 from tools import asyncapi
 
 
@@ -23,7 +24,8 @@ def test_every_public_type_and_only_those_has_a_channel_on_the_public_exchange()
 
 
 def test_a_listing_event_validates_and_one_missing_a_required_field_does_not():
-    event = json.loads(json.dumps(published()["public_events"][0], default=str))
+    _, made = cases.publish(decided(), {"measures": []}, POLICY, MINLE, NOW)
+    event = json.loads(json.dumps(made[0], default=str))
     validator = validators()[event["type"]]
     assert validator.is_valid(event)
     del event["data"]["uscc"]

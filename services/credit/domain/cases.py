@@ -109,12 +109,6 @@ def _public(verb: str, case: Document, now: datetime, **extra: Any) -> Event:
     )
 
 
-def _with_public(case: Document, events: list[Event]) -> Document:
-    """The case keeps its public events, so an administrator can replay them."""
-    public = [item for item in events if item["type"].split(".")[3] == "entity"]
-    return {**case, "public_events": [*case.get("public_events", []), *public]}
-
-
 def _require_authority(case: Document, actor: Actor) -> None:
     actor.require_role(*DECIDERS)
     if not actor.sees_region(case["authority"]):
@@ -182,7 +176,6 @@ def open_case(
         "repair": None,
         "removal": None,
         "steps": [_step(actor, now, "opened", listing_case=listing.case)],
-        "public_events": [],
     }
     return case, [_internal("opened", case, now)]
 
@@ -437,8 +430,7 @@ def publish(
         },
         "steps": [*case["steps"], _step(actor, now, "published", fields.get("documents"))],
     }
-    events = [_public("listed", changed, now)]
-    return _with_public(changed, events), events
+    return changed, [_public("listed", changed, now)]
 
 
 def expire(case: Document, now: datetime) -> Result:
@@ -465,7 +457,7 @@ def expire(case: Document, now: datetime) -> Result:
             "removed", changed, now, reason="expired", removed_on=changed["removal"]["removed_on"]
         )
     ]
-    return _with_public(changed, events), events
+    return changed, events
 
 
 def repair(
@@ -518,7 +510,7 @@ def repair(
         "removal": {"reason": "repaired", "removed_on": today.isoformat()},
     }
     events = [_public("removed", changed, now, reason="repaired", removed_on=today.isoformat())]
-    return _with_public(changed, events), events
+    return changed, events
 
 
 def restore(case: Document, fields: dict[str, Any], actor: Actor, now: datetime) -> Result:
@@ -552,14 +544,13 @@ def restore(case: Document, fields: dict[str, Any], actor: Actor, now: datetime)
         ],
     }
     events = [_public("restored", changed, now, reason=fields["reasons"])]
-    return _with_public(changed, events), events
+    return changed, events
 
 
 def view(case: Document, today: date) -> Document:
     """A case as regulators read it."""
-    shown = {key: value for key, value in case.items() if key != "public_events"}
     listed = case["status"] in LISTED and case["listing"]["term_end"] >= today.isoformat()
-    return {**shown, "id": case["_id"], "listed": listed}
+    return {**case, "id": case["_id"], "listed": listed}
 
 
 def public_view(case: Document) -> Document:

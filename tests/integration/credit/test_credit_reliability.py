@@ -3,9 +3,9 @@ started again on its data: every event, confirmed before the crash or still in t
 the reference platform consumer, which stores each exactly once.
 
 The broker is a private RabbitMQ node (the shared one serves everyone else). The 1,000 published
-listings are written straight into the credit service's database, built by its own domain
-commands (moving 1,000 cases through five requests each would take minutes and prove nothing
-more); the administrators' replay then publishes their public events through the outbox.
+listings and their public events are written straight into the credit service's database, built
+by its own domain commands (moving 1,000 cases through five requests each would take minutes and
+prove nothing more); the administrators' replay then publishes the events through the outbox.
 """
 
 import threading
@@ -69,10 +69,11 @@ def _answers(rpc):
 
 
 def _published_listings(count, now):
-    """`count` listings as the domain's commands leave them after publication."""
+    """`count` listings as the domain's commands leave them after publication, and their
+    listing events."""
     in_force = policy.policy_on(load_rules("credit", checks=policy.RULE_CHECKS), now.date())
     listing = in_force.cases["other_by_law"]
-    made = []
+    made, announced = [], []
     for index in range(count):
         code = with_check_character(f"91620722{index:09d}")
         enterprise = {"uscc": code, "name": f"测试企业{index}", "region_code": "620722"}
@@ -90,9 +91,10 @@ def _published_listings(count, now):
         case, _ = cases.decide(
             case, {"outcome": "list", "decision_number": f"n{index}", "reasons": "r"}, SYSTEM, now
         )
-        case, _ = cases.publish(case, {"measures": []}, in_force, SYSTEM, now)
+        case, (listed,) = cases.publish(case, {"measures": []}, in_force, SYSTEM, now)
         made.append({**case, "outbox": []})
-    return made
+        announced.append(listed)
+    return made, announced
 
 
 def _queued(amqp_uri, queue):
@@ -108,9 +110,13 @@ def test_a_broker_killed_mid_publish_loses_and_doubles_no_public_event(
 ):
     rpc, database = credit
     now = Clock().now()
-    listings = _published_listings(LISTINGS, now)
+    listings, announced = _published_listings(LISTINGS, now)
     database.cases.insert_many(listings)
-    expected = {case["public_events"][0]["id"] for case in listings}
+    # What the service's own handler keeps of each public event it published (store.log_public).
+    database.public_log.insert_many(
+        [{"_id": event["id"], "time": now, "event": {**event, "time": now}} for event in announced]
+    )
+    expected = {event["id"] for event in announced}
     store = str(tmp_path / "platform.sqlite")
     consumer = PlatformConsumer(broker.amqp_uri, store, name="chaos")
     queue = consumer.queue
