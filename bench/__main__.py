@@ -20,6 +20,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from bench.backup_restore import backup_city_vs_raw_copy  # noqa: E402
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
+from bench.credit_events import credit_public_events_vs_raw_kombu  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
 from bench.evidence_upload import (  # noqa: E402
     evidence_upload_vs_raw_minio,
@@ -48,6 +49,9 @@ FIGURES = {
     # Before the import: its ten thousand registry events keep the inspection service busy.
     "event_pipeline_vs_raw_kombu": lambda platform, args: event_pipeline_vs_raw_kombu(
         platform, args.events
+    ),
+    "credit_public_events_vs_raw_kombu": lambda platform, args: credit_public_events_vs_raw_kombu(
+        platform
     ),
     # Before the import, which starts from an empty registry.
     "list_page_10x_data": lambda platform, args: list_page_10x_data(platform),

@@ -64,11 +64,11 @@ def _hazard_events(count, clock):
     ]
 
 
-def _connection(platform):
+def confirming_connection(platform):
     return Connection(platform.settings.amqp_uri, transport_options={"confirm_publish": True})
 
 
-def _publish(connection, exchange_name, events):
+def publish_confirmed(connection, exchange_name, events):
     """Each publish returns once the broker has confirmed it, as the platform's relays do."""
     producer = Producer(connection.default_channel)
     for event in events:
@@ -111,9 +111,9 @@ def _time_pipeline(platform, events, year):
         )
 
     target = found() + len(events)
-    with _connection(platform) as connection:
+    with confirming_connection(platform) as connection:
         started = time.monotonic()
-        _publish(connection, PIPELINE_EXCHANGE, events)
+        publish_confirmed(connection, PIPELINE_EXCHANGE, events)
     deadline = started + HANDLED_TIMEOUT_SECONDS
     while found() < target:
         if time.monotonic() > deadline:
@@ -161,7 +161,10 @@ def _time_raw(platform, events):
     exchange = Exchange("bench.raw." + uuid.uuid4().hex, type="topic", durable=True)
     # Durable with persistent messages, like the service's event queue.
     queue = Queue(exchange.name, exchange=exchange, routing_key=OWN_EVENTS, durable=True)
-    with _connection(platform) as consuming, _connection(platform) as publishing:
+    with (
+        confirming_connection(platform) as consuming,
+        confirming_connection(platform) as publishing,
+    ):
         queue(consuming.default_channel).declare()
         drain = _Drain(consuming, queue, len(events))
         consumer = threading.Thread(
@@ -170,7 +173,7 @@ def _time_raw(platform, events):
         consumer.start()
         drain.consuming.wait()
         started = time.perf_counter()
-        _publish(publishing, exchange.name, events)
+        publish_confirmed(publishing, exchange.name, events)
         consumer.join()
         queue(consuming.default_channel).delete()
     if drain.error is not None:

@@ -23,6 +23,8 @@ from services.kit.config import Settings
 from services.kit.mongo import connect
 
 PUBLIC_PATHS = ("/api/v1/auth/token",)
+# Public disclosure: read by anyone, without signing in (rate-limited by its routes).
+PUBLIC_PREFIX = "/api/v1/public/"
 
 
 class DocumentedApi(Api):
@@ -101,7 +103,11 @@ def create_app(settings=None):
     @app.before_request
     def require_token():
         g.actor = None
-        if request.path.startswith("/api/v1/") and request.path not in PUBLIC_PATHS:
+        if (
+            request.path.startswith("/api/v1/")
+            and request.path not in PUBLIC_PATHS
+            and not request.path.startswith(PUBLIC_PREFIX)
+        ):
             authenticate_request()
 
     api.register_blueprint(auth_api.blp)

@@ -280,6 +280,7 @@ def seed(args):
                 pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
     _seed_training(settings)
+    _seed_credit(settings)
 
 
 TRAINING_WAIT_SECONDS = 60
@@ -332,6 +333,46 @@ def _seed_training(settings):
                 },
             )
     print(f"  demo training: {counts['created']} people and certificates, {len(sessions)} sessions")
+
+
+def _seed_credit(settings):
+    """The demo's untrustworthy-list cases, moved to their outcome, once the credit service has
+    learnt of the enterprises from the registry's events."""
+    from services.kit.pure.errors import Duplicate, InvalidInput
+    from tools import demo
+
+    opened = 0
+    with _rpc(settings) as cluster:
+        for body, outcome in demo.credit_cases():
+            deadline = time.monotonic() + TRAINING_WAIT_SECONDS
+            while True:
+                try:
+                    case = cluster.credit.open_case(body)
+                    break
+                except Duplicate:
+                    case = None
+                    break
+                except InvalidInput:
+                    if time.monotonic() > deadline:
+                        print("  demo credit: the credit service does not know the enterprises yet")
+                        return
+                    time.sleep(1)
+            if case is None:
+                continue
+            opened += 1
+            cluster.credit.notify(case["id"], {"reasons": "演示：严重违法失信行为"})
+            cluster.credit.receive_representation(case["id"], {"text": "演示：当事人陈述"})
+            cluster.credit.decide(
+                case["id"],
+                {
+                    "outcome": outcome,
+                    "decision_number": body["records"][0].replace("罚", "信"),
+                    "reasons": "演示：事实清楚，证据确凿",
+                },
+            )
+            if outcome == "list":
+                cluster.credit.publish(case["id"], {"measures": ["frequent_inspection"]})
+    print(f"  demo credit: {opened} new cases")
 
 
 def resynchronise(args):

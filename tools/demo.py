@@ -239,3 +239,28 @@ def training_sessions(today, staff):
                 )
             )
     return sessions
+
+
+# --- credit: a few untrustworthy-list cases of 民乐县 ------------------------------------------
+
+CREDIT_COUNTY = "620722"
+
+
+def credit_cases():
+    """[(case body, outcome)]: cases opened by hand about the first demo enterprises of 民乐县,
+    one dismissed and the others published, so the list and its public page show something."""
+    county = [e for e in enterprises() if e["region_code"] == CREDIT_COUNTY][:3]
+    outcomes = ("list", "list", "dismiss")
+    return [
+        (
+            {
+                "uscc": enterprise["uscc"],
+                "rule": "other_by_law",
+                "legal_basis": "应急管理部令第11号第五条第（八）项",
+                "records": [f"民应急罚〔2026〕{number}号"],
+                "authority": CREDIT_COUNTY,
+            },
+            outcome,
+        )
+        for number, (enterprise, outcome) in enumerate(zip(county, outcomes, strict=True), 1)
+    ]

@@ -229,6 +229,23 @@ EOF
     say "rabbitmq: ready (amqp://guest:guest@127.0.0.1:5672/, http://127.0.0.1:15672)"
 fi
 
+# The broker user external platforms consume public events with: it may declare and use
+# only queues named platform.* and bind them only to the public exchange anjian.public, never
+# to anjian.events or a service's exchange. Idempotent (management API PUTs).
+PUBLIC_USER="${ANJIAN_PUBLIC_AMQP_USER:-credit-platform}"
+PUBLIC_PASSWORD="${ANJIAN_PUBLIC_AMQP_PASSWORD:-credit-platform-local}"
+rabbitmq_api() {
+    curl -fsS -o /dev/null --max-time 5 -u guest:guest -H 'content-type: application/json' \
+        -X PUT "http://127.0.0.1:15672/api/$1" -d "$2"
+}
+rabbitmq_api "exchanges/%2F/anjian.public" '{"type":"topic","durable":true}' \
+    && rabbitmq_api "users/$PUBLIC_USER" "{\"password\":\"$PUBLIC_PASSWORD\",\"tags\":\"\"}" \
+    && rabbitmq_api "permissions/%2F/$PUBLIC_USER" \
+        '{"configure":"^platform\\..*$","write":"^platform\\..*$","read":"^(platform\\..*|anjian\\.public)$"}' \
+    && rabbitmq_api "topic-permissions/%2F/$PUBLIC_USER" '{"exchange":"anjian.public","write":"^$","read":".*"}' \
+    || die "could not create the public-events broker user $PUBLIC_USER"
+say "rabbitmq: public-events user $PUBLIC_USER (queues platform.*, bound to anjian.public only)"
+
 # ------------------------------------------------------------- Go-built tools
 go_bin_dir() {
     command -v go >/dev/null 2>&1 || die "the Go toolchain is needed to build FerretDB and MinIO; install Go and re-run"

@@ -7,7 +7,7 @@ consumers keep their own copy and tolerate fields they do not know.
 
 from marshmallow import Schema, fields
 
-from services.kit.copies import REGISTRY_FEED, copy_requested
+from services.kit.copies import CREDIT_FEED, REGISTRY_FEED, copy_requested
 from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "inspection"
@@ -276,7 +276,8 @@ PUBLISHED = (
     copy_requested(SERVICE),
 )
 
-# Consumed: the registry's enterprises feed this service's copy of them, and the service's own
-# events move its indicator counters and make thumbnails of photos.
+# Consumed: the registry's enterprises feed this service's copy of them, the credit service's
+# listings its priorities, and the service's own events move its indicator counters and make
+# thumbnails of photos.
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
-CONSUMED = (*REGISTRY_FEED, OWN_EVENTS)
+CONSUMED = (*REGISTRY_FEED, *CREDIT_FEED, OWN_EVENTS)

@@ -49,7 +49,7 @@ from services.inspection.schemas import (
 )
 from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
-from services.kit.copies import RegistryCopy
+from services.kit.copies import ListingFeed, RegistryCopy
 from services.kit.counters import event_changes
 from services.kit.evidence import PICTURES, EvidenceFiles, new_object_key
 from services.kit.inbox import idempotent_handler
@@ -73,7 +73,7 @@ def page_of(found, query):
     }
 
 
-class InspectionService(RegistryCopy, ServiceBase):
+class InspectionService(RegistryCopy, ListingFeed, ServiceBase):
     name = SERVICE
     store = MongoStore(name, InspectionStore)
     files = EvidenceFiles()
@@ -611,18 +611,15 @@ class InspectionService(RegistryCopy, ServiceBase):
 
     @rpc
     def create_plan(self, payload):
-        """双随机 annual plan: risk priorities and a random sample whose seed is recorded.
-
-        No untrustworthy list reaches this service yet (the credit service is to come), so that
-        part of the priority is empty for now.
-        """
+        """双随机 annual plan: risk priorities (units on the untrustworthy list among them, as
+        the credit service's events report them) and a random sample whose seed is recorded."""
         fields = load(PlanRequestSchema(), payload)
         actor = self.caller()
         prefix = actor.narrow(fields["region"])
         plan, _ = planning.create_plan(
             plain(self.store.enterprises_in(prefix)),
             self.store.open_major_counts(prefix),
-            set(),
+            self.store.listed_units(),
             fields,
             fields.get("seed", secrets.randbelow(2**31)),
             actor,

@@ -9,7 +9,7 @@ from datetime import date
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.kit.copies import EnterpriseCopy
+from services.kit.copies import EnterpriseCopy, ListingCopy
 from services.kit.counters import Counters
 from services.kit.mongo import BaseStore, matches, prefix_pattern, within_region
 from services.kit.outbox import FIELD as OUTBOX
@@ -73,7 +73,7 @@ KINDS = {
 }
 
 
-class InspectionStore(EnterpriseCopy, BaseStore):
+class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
     @property
     def enterprises(self):
         """The read model of registry enterprises, fed by registry events."""

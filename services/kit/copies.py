@@ -174,3 +174,61 @@ class RegistryCopy:
                 for event in received
             ]
         )
+
+
+# --- the untrustworthy list, as other services keep it ------------------------------------------
+
+CREDIT = "credit"
+ENTITY_LISTED = event_type(CREDIT, "entity", "listed")
+ENTITY_REMOVED = event_type(CREDIT, "entity", "removed")
+ENTITY_RESTORED = event_type(CREDIT, "entity", "restored")
+# What a copy of the list consumes, for the consuming service's events.py.
+CREDIT_FEED = (ENTITY_LISTED, ENTITY_REMOVED, ENTITY_RESTORED)
+
+
+class ListingCopy:
+    """Mixin for a BaseStore: which units stand on the untrustworthy list, one document per
+    listing in `credit_listings`, the newest event of each winning."""
+
+    def remember_listings(self, changes):
+        """[(listing event, whether it stands)]."""
+        keep_newest(
+            self.db.credit_listings,
+            [
+                (
+                    event["data"]["case_id"],
+                    {
+                        "uscc": event["data"]["uscc"],
+                        "subject_kind": event["data"]["subject_kind"],
+                        "listed": listed,
+                    },
+                    event["time"],
+                )
+                for event, listed in changes
+            ],
+        )
+
+    def listed_units(self, usccs=None):
+        """The USCCs of units listed now (of those named, when named). A person's listing (a
+        principal) does not list the unit."""
+        query = {"listed": True, "subject_kind": "unit"}
+        if usccs is not None:
+            query["uscc"] = {"$in": list(usccs)}
+        return {listing["uscc"] for listing in self.db.credit_listings.find(query, {"uscc": 1})}
+
+
+class ListingFeed:
+    """Mixin for a service whose store is a ListingCopy: the credit service's public events keep
+    it. Newest event wins, so a repeat changes nothing and no inbox markers are needed."""
+
+    @batched_handler(CREDIT, ENTITY_LISTED)
+    def handle_entity_listed(self, received):
+        self.store.remember_listings([(event, True) for event in received])
+
+    @batched_handler(CREDIT, ENTITY_REMOVED)
+    def handle_entity_removed(self, received):
+        self.store.remember_listings([(event, False) for event in received])
+
+    @batched_handler(CREDIT, ENTITY_RESTORED)
+    def handle_entity_restored(self, received):
+        self.store.remember_listings([(event, True) for event in received])

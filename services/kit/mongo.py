@@ -385,15 +385,17 @@ def expired_ids(documents, age_field, cutoff):
 class MongoStore(DependencyProvider):
     """Injects the service's store: its database, and the publisher of the events it saves."""
 
-    def __init__(self, service_name, store_class):
+    def __init__(self, service_name, store_class, public_types=()):
         self.service_name = service_name
         self.store_class = store_class
+        # The event types that also go to the external exchange (see services/kit/outbox.py).
+        self.public_types = tuple(public_types)
 
     def setup(self):
         settings = Settings.from_nameko(self.container.config)
         self.client = connect(settings)
         publisher = OutboxPublisher(self.service_name, settings, settings.clock())
-        declare_exchanges(publisher.exchange, settings.amqp_uri)
+        declare_exchanges(publisher.exchange, settings.amqp_uri, self.public_types)
         self.store = self.store_class(
             self.client[settings.database(self.service_name)], settings, publisher=publisher
         )

@@ -7,8 +7,12 @@ handlers bind to) and pulls each confirmed event from the array. Anything left b
 process killed) is published by the relay timer, oldest first, keeping each aggregate's order.
 Delivery is at least once; consumers are idempotent by event id.
 
-Every service exchange is also bound to the public exchange `anjian.events`, so an external system
-can bind one queue there and see every service's facts.
+Every service exchange is also bound to the platform-wide exchange `anjian.events`, so a system
+inside the platform can bind one queue there and see every service's facts. External parties bind
+to `anjian.public` instead, which receives only the types a service declares public (its
+`events.PUBLIC`) through exchange-to-exchange bindings by routing key. A public event is therefore
+published like any other (through the outbox, persistent, confirmed, routing key = type), and the
+broker confirms it only once every queue it reaches, public ones included, has taken it.
 """
 
 import logging
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 
 FIELD = "outbox"
 PUBLIC_EXCHANGE = "anjian.events"
+# What platforms outside ours may bind to: only the types services declare public.
+EXTERNAL_EXCHANGE = "anjian.public"
 # Let the command's own flush go first; the relay only takes events older than this.
 RELAY_GRACE = timedelta(seconds=5)
 # Pointers followed per relay tick; one pointer may name a whole import batch.
@@ -201,8 +207,9 @@ class OutboxPublisher:
         return confirmed
 
 
-def declare_exchanges(exchange, amqp_uri):
-    """Declare a service's exchange, bound to the public one, waiting for the broker if need be."""
+def declare_exchanges(exchange, amqp_uri, public_types=()):
+    """Declare a service's exchange, bound to the platform-wide one and, for each of
+    `public_types`, to the external one; waits for the broker if need be."""
     with broker_connection(amqp_uri) as connection:
         channel = connection.channel()
         own = exchange(channel)
@@ -210,6 +217,11 @@ def declare_exchanges(exchange, amqp_uri):
         public = Exchange(PUBLIC_EXCHANGE, type="topic", durable=True)(channel)
         public.declare()
         public.bind_to(own, routing_key="#")
+        if public_types:
+            external = Exchange(EXTERNAL_EXCHANGE, type="topic", durable=True)(channel)
+            external.declare()
+            for event_type in public_types:
+                external.bind_to(own, routing_key=event_type)
 
 
 class OutboxRelay:

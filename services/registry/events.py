@@ -6,6 +6,7 @@ consumers keep their own copy and tolerate fields they do not know.
 
 from marshmallow import Schema, fields, validate
 
+from services.kit.copies import CREDIT_FEED
 from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "registry"
@@ -90,9 +91,9 @@ PUBLISHED = (
 
 # Consumed: inspection's suspension orders move the enterprise's status; any service's request for
 # a copy of the registry (heard on the public exchange, whoever sends it) starts re-announcing
-# every enterprise.
+# every enterprise; the credit service's listings mark the profile.
 SUSPENSION_ORDERED = event_type("inspection", "suspension", "ordered")
 SUSPENSION_LIFTED = event_type("inspection", "suspension", "lifted")
 PUBLIC_SOURCE = "anjian"  # nameko names a source's exchange `<source>.events`: anjian.events
 REGISTRY_COPY_REQUESTED = "cn.anjian.*.registry_copy.requested.v1"
-CONSUMED = (SUSPENSION_ORDERED, SUSPENSION_LIFTED, REGISTRY_COPY_REQUESTED)
+CONSUMED = (SUSPENSION_ORDERED, SUSPENSION_LIFTED, REGISTRY_COPY_REQUESTED, *CREDIT_FEED)

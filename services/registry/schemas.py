@@ -126,6 +126,12 @@ class EnterpriseSchema(Schema):
         },
     )
     uscc_override = fields.Dict(allow_none=True)
+    credit_status = fields.String(
+        metadata={
+            "description": "untrustworthy while the unit is on the credit service's published "
+            "list, else clear (on the profile only)"
+        }
+    )
     created_at = fields.String(metadata={"format": "date-time"})
     updated_at = fields.String(metadata={"format": "date-time"})
 

@@ -2,6 +2,7 @@
 
 from nameko.timer import timer
 
+from services.kit.copies import ListingFeed
 from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
@@ -222,7 +223,7 @@ class AccountEntrypoints:
                 )
 
 
-class RegistryService(AccountEntrypoints, ServiceBase):
+class RegistryService(AccountEntrypoints, ListingFeed, ServiceBase):
     name = enterprises.SERVICE
     store = MongoStore(name, RegistryStore)
 
@@ -244,7 +245,10 @@ class RegistryService(AccountEntrypoints, ServiceBase):
 
     @rpc
     def get(self, uscc):
-        return self._view(self.store.enterprise(uscc, self.caller()))
+        """The profile, with the enterprise's standing on the untrustworthy list."""
+        profile = self._view(self.store.enterprise(uscc, self.caller()))
+        listed = self.store.listed_units([uscc])
+        return {**profile, "credit_status": "untrustworthy" if listed else "clear"}
 
     @rpc
     def update(self, uscc, payload):

@@ -7,6 +7,7 @@ enterprise check the document they read against that same query.
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.kit.copies import ListingCopy
 from services.kit.mongo import (
     BATCH,
     BaseStore,
@@ -32,7 +33,7 @@ def visible_to(actor):
     return within_region(actor.scope_prefix)
 
 
-class RegistryStore(BaseStore):
+class RegistryStore(ListingCopy, BaseStore):
     @property
     def enterprises(self):
         return self.db.enterprises

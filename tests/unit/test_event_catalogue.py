@@ -3,12 +3,13 @@ from."""
 
 import re
 
+from services.credit import events as credit_events
 from services.inspection import events as inspection_events
 from services.kit.pure.envelope import TYPE
 from services.registry import events as registry_events
 from services.training import events as training_events
 
-CATALOGUES = (registry_events, inspection_events, training_events)
+CATALOGUES = (registry_events, inspection_events, training_events, credit_events)
 PUBLISHED = [declared for catalogue in CATALOGUES for declared in catalogue.PUBLISHED]
 
 

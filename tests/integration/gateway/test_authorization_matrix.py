@@ -27,6 +27,7 @@ from tests.support.api import (
     wait_until_inspection_knows,
     wait_until_training_knows,
 )
+from tests.support.credit import opened_by_hand
 from tests.support.factories import (
     SECOND_OFFICER,
     certificate_body,
@@ -46,6 +47,7 @@ ALL_ROLES = ("admin", "regulator", "inspector", "auditor", "agency", "enterprise
 KEEPERS = ("enterprise", *INSPECTORS)
 TRAINING_READERS = (*KEEPERS, "auditor")
 ACCOUNT_READERS = (*REVIEWERS, "auditor")
+CREDIT_READERS = (*KEEPERS, "auditor")
 # The account that plays each role. The auditor's scope is the city, so other counties of the
 # city are in its jurisdiction: it reads them and writes nothing.
 # The agency has an account of its own, so the records it makes here stay out of other tests'
@@ -244,6 +246,34 @@ POLICY = {
     ("GET", "/api/v1/training/export"): Rule("list", TRAINING_READERS),
     ("GET", "/api/v1/reminders"): Rule("list", TRAINING_READERS),
     ("GET", "/api/v1/indicators/training"): Rule("query", (*INSPECTORS, "auditor")),
+    ("GET", "/api/v1/credit/cases"): Rule("list", CREDIT_READERS),
+    ("POST", "/api/v1/credit/cases"): Rule("create", REVIEWERS),
+    ("GET", "/api/v1/credit/cases/<string:identifier>"): Rule(
+        "read", CREDIT_READERS, target="credit_case"
+    ),
+    # The deciding authority (or a bureau above it) moves a case; the party itself may make
+    # representations and apply for credit repair.
+    ("POST", "/api/v1/credit/cases/<string:identifier>/notice"): Rule(
+        "write", REVIEWERS, target="credit_case"
+    ),
+    ("POST", "/api/v1/credit/cases/<string:identifier>/representation"): Rule(
+        "write", ("enterprise", *REVIEWERS), target="credit_case"
+    ),
+    ("POST", "/api/v1/credit/cases/<string:identifier>/decision"): Rule(
+        "write", REVIEWERS, target="credit_case"
+    ),
+    ("POST", "/api/v1/credit/cases/<string:identifier>/publication"): Rule(
+        "write", REVIEWERS, target="credit_case"
+    ),
+    ("POST", "/api/v1/credit/cases/<string:identifier>/repair"): Rule(
+        "write", ("enterprise", *REVIEWERS), target="credit_case"
+    ),
+    ("POST", "/api/v1/credit/cases/<string:identifier>/restore"): Rule(
+        "write", REVIEWERS, target="credit_case"
+    ),
+    ("POST", "/api/v1/credit/public-events/replay"): Rule("list", ("admin",)),
+    ("GET", "/api/v1/indicators/credit"): Rule("query", (*INSPECTORS, "auditor")),
+    ("GET", "/api/v1/public/untrustworthy"): Rule("public"),
     ("POST", "/api/v1/evidence"): Rule("create", ("enterprise", "agency", *INSPECTORS)),
     ("GET", "/api/v1/evidence"): Rule("read", target="general_hazard", visibility="assigned"),
     ("POST", "/api/v1/evidence/uploads"): Rule("create", ("enterprise", "agency", *INSPECTORS)),
@@ -399,6 +429,7 @@ def _world(relation, sign_in, users):
     records.update(_training_records(admin, uscc))
     records["account"] = f"matrix-{relation}-{secrets.token_hex(3)}".replace("_", "-")
     users.create(records["account"], PASSWORD, "inspector", region)
+    records["credit_case"] = _credit_case(admin, uscc, region)
     return World(relation, region, uscc, spare, company, company_user, records)
 
 
@@ -411,6 +442,18 @@ def _training_records(admin, uscc):
         "id"
     ]
     return {"person": person, "certificate": certificate, "session": session}
+
+
+def _credit_case(admin, uscc, region):
+    """A case opened by hand about the world's enterprise, decided in its county."""
+    body = {
+        "uscc": uscc,
+        "rule": "other_by_law",
+        "legal_basis": "应急管理部令第11号第五条",
+        "records": [f"matrix-{uscc}"],
+        "authority": region,
+    }
+    return opened_by_hand(admin, body)["id"]
 
 
 def accident_body(uscc):
@@ -626,6 +669,40 @@ def _request(method, rule_path, world, role, account):
         "/api/v1/targets": {"params": {"region": world.region}},
         "/api/v1/targets/report.pdf": {"params": {"region": world.region}},
         "/api/v1/exports/xlsx": {"params": {"path": "/api/v1/hazards"}},
+        "/api/v1/credit/cases": {
+            "json": {
+                "uscc": uscc,
+                "rule": "other_by_law",
+                "legal_basis": "应急管理部令第11号第五条",
+                "records": [f"{role}-{account}"],
+                "authority": world.region,
+            }
+        }
+        if method == "POST"
+        else {},
+        "/api/v1/credit/cases/<string:identifier>/notice": {"json": {"reasons": "严重失信"}},
+        "/api/v1/credit/cases/<string:identifier>/representation": {"json": {"text": "申辩"}},
+        "/api/v1/credit/cases/<string:identifier>/decision": {
+            "json": {
+                "outcome": "dismiss",
+                "decision_number": "民应急信〔2026〕1号",
+                "reasons": "不予列入",
+            }
+        },
+        "/api/v1/credit/cases/<string:identifier>/publication": {"json": {"measures": []}},
+        "/api/v1/credit/cases/<string:identifier>/repair": {
+            "json": {"step": "apply", "reasons": "已整改"}
+        },
+        "/api/v1/credit/cases/<string:identifier>/restore": {
+            "json": {"decision_number": "民应急信〔2026〕2号", "reasons": "虚假材料"}
+        },
+        "/api/v1/credit/public-events/replay": {
+            "json": {"since": Clock().now().isoformat(), "until": Clock().now().isoformat()}
+        },
+        "/api/v1/indicators/credit": {
+            "params": {"region": world.region, "year": Clock().today().year}
+        },
+        "/api/v1/public/untrustworthy": {"params": {"q": "测试"}},
     }
     return bodies.get(rule_path, {})
 

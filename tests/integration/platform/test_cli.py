@@ -43,6 +43,14 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     assert "demo enterprises: already there (300)" in second.stdout
     assert "demo users: 0 new" in second.stdout
     assert "demo training: already there" in second.stdout, first.stdout + second.stdout
+    assert "demo credit: 3 new cases" in first.stdout, first.stdout
+    assert "demo credit: 0 new cases" in second.stdout, second.stdout
+    (listed_case, _), _, (dismissed_case, _) = demo.credit_cases()
+    for body, shown in ((listed_case, 1), (dismissed_case, 0)):
+        public = requests.get(
+            platform.url + "/api/v1/public/untrustworthy", params={"uscc": body["uscc"]}, timeout=30
+        )
+        assert len(public.json()["items"]) == shown, public.text
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (

@@ -63,6 +63,8 @@ def test_every_list_sends_the_one_pagination_header():
         "/api/v1/evidence",
         "/api/v1/users",
         "/api/v1/account-audit",
+        "/api/v1/credit/cases",
+        "/api/v1/public/untrustworthy",
     }
     assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
         path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists

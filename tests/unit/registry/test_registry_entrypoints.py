@@ -31,6 +31,11 @@ class EnterpriseStore:
         self.documents = {}
         self.added = []
         self.searches = []
+        # Units the credit service's events report listed.
+        self.listed = set()
+
+    def listed_units(self, usccs):
+        return self.listed & set(usccs)
 
     def add_enterprise(self, document, events):
         self.added.append((document, events))
@@ -73,6 +78,14 @@ def test_an_invalid_registration_stores_and_announces_nothing():
         registry(store, MINLE).register(enterprise(region_code="620799"))
     assert "region_code" in refused.value.errors
     assert store.added == []
+
+
+def test_the_profile_shows_whether_the_unit_is_on_the_untrustworthy_list():
+    store, body = EnterpriseStore(), enterprise()
+    registry(store, MINLE).register(body)
+    assert registry(store, MINLE).get(body["uscc"])["credit_status"] == "clear"
+    store.listed.add(body["uscc"])
+    assert registry(store, MINLE).get(body["uscc"])["credit_status"] == "untrustworthy"
 
 
 def test_an_enterprise_the_store_does_not_show_the_caller_reads_as_missing():
