@@ -78,28 +78,38 @@ def _supervisor(settings):
     return Supervisor(COMPONENTS, settings.data_dir, _log_dir(settings))
 
 
-def _provide_demo_pii_key(settings):
-    """`run` and `up` start the demo: without ANJIAN_PII_KEY, the services it starts encrypt ID
-    numbers with a random key made once for this data folder (so the demo's data stays readable
-    across restarts). Anything else (`serve`, containers) refuses to start without a key."""
-    if settings.pii_key:
-        return
-    path = Path(settings.data_dir) / "demo-pii.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-        print(
-            f"  made a demo key for personal ID numbers in {path}; set ANJIAN_PII_KEY for real data"
-        )
-    os.environ["ANJIAN_PII_KEY"] = path.read_text().strip()
+# The secrets the demo makes for itself when they are not set: setting, file, what it keys.
+DEMO_KEYS = (
+    ("pii_key", "demo-pii.key", "personal ID numbers"),
+    ("qr_key", "demo-qr.key", "the QR codes at confined-space entrances"),
+)
+
+
+def _provide_demo_keys(settings):
+    """`run` and `up` start the demo: without ANJIAN_PII_KEY (ANJIAN_QR_KEY), the services it
+    starts encrypt ID numbers (sign QR codes) with a random key made once for this data folder
+    (so the demo's data and labels stay good across restarts). Anything else (`serve`,
+    containers) refuses to start without a key."""
+    for setting, filename, purpose in DEMO_KEYS:
+        if getattr(settings, setting):
+            continue
+        path = Path(settings.data_dir) / filename
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+            print(
+                f"  made a demo key for {purpose} in {path}; "
+                f"set ANJIAN_{setting.upper()} for real data"
+            )
+        os.environ[f"ANJIAN_{setting.upper()}"] = path.read_text().strip()
 
 
 def _start_all(settings, attached):
     """Every component under supervisord, ready to serve; the supervisor is returned."""
     from tools.isolated import PlatformError, wait_until_ready
 
-    _provide_demo_pii_key(settings)
+    _provide_demo_keys(settings)
     supervisor = _supervisor(settings)
     started = not supervisor.answers()
     if started:

@@ -12,7 +12,7 @@ from gateway.blueprint import ServiceBlueprint
 from gateway.platform import platform
 from services.inspection.schemas import EvidenceLinkOut, EvidenceOut
 from services.kit.pure.actor import WRITERS
-from services.kit.pure.errors import InvalidInput
+from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.pure.schemas import StrictSchema
 
 blp = ServiceBlueprint(
@@ -27,6 +27,18 @@ ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "vi
 # Room for the multipart boundaries and the small form fields sent beside the file.
 FORM_ALLOWANCE = 64 * 1024
 UPLOADERS = ("enterprise", "agency", *WRITERS)
+
+
+def require_evidence(identifiers, field):
+    """Each id names evidence the caller uploaded and may see (the inspection service keeps the
+    evidence records); anything else is invalid input naming `field`."""
+    for identifier in identifiers:
+        try:
+            platform().call("inspection", "get_evidence", identifier)
+        except NotFound:
+            raise InvalidInput(
+                f"{field} names evidence you may not see", {field: [identifier]}
+            ) from None
 
 
 class EvidenceUpload(StrictSchema):

@@ -58,6 +58,14 @@ class Settings:
     # The secret that encrypts personal ID numbers and keys their look-up hashes
     # (services/kit/pii.py). No default: a service holding ID numbers refuses to start without one.
     pii_key: str = ""
+    # The secret that signs the tokens of the QR codes at confined-space entrances
+    # (services/permits/domain/tokens.py). No default: the permits service refuses to start
+    # without one. A new key makes new labels and voids the old ones.
+    qr_key: str = ""
+    # The scan page a space's QR code opens, with `?token=` appended.
+    scan_url: str = "http://127.0.0.1:8000/scan"
+    # How often permits whose window has passed are looked for.
+    permit_expiry_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ=None):

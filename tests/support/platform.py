@@ -18,8 +18,8 @@ from tools.isolated import Components, VirtualHost, drop_databases, free_port
 
 def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
     """Settings for a platform of one's own on the shared infrastructure: its own database prefix,
-    gateway port, token secret and key for personal data, with `overrides`."""
-    overrides = {"pii_key": secrets.token_hex(32), **overrides}
+    gateway port, token secret and keys for personal data and QR codes, with `overrides`."""
+    overrides = {"pii_key": secrets.token_hex(32), "qr_key": secrets.token_hex(32), **overrides}
     return Settings(
         amqp_uri=amqp_uri,
         mongo_uri=infrastructure["mongo_uri"],
