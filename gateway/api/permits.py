@@ -72,6 +72,15 @@ ROUTES = (
     ),
     Route(
         "GET",
+        "/confined-space-staff",
+        "list_staff",
+        "People who may be named on a permit, with their confined-space roles valid today",
+        schemas.StaffOut,
+        query=schemas.StaffQuerySchema,
+        paginated=True,
+    ),
+    Route(
+        "GET",
         "/permits",
         "list_permits",
         "Permits you may see; with state=in_progress the live view of the work under way: "

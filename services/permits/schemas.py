@@ -184,6 +184,11 @@ class ScanSchema(StrictSchema):
     )
 
 
+class StaffQuerySchema(PageSchema):
+    region = fields.String(validate=REGION_FILTER)
+    uscc = fields.String(validate=USCC)
+
+
 class ScanQuerySchema(PageSchema):
     region = fields.String(validate=REGION_FILTER)
     uscc = fields.String(validate=USCC)
@@ -359,6 +364,21 @@ class ScanOut(Schema):
     result = fields.String(validate=validate.OneOf(("allow", "deny")))
     reasons = fields.List(fields.Nested(ReasonOut))
     work_started = fields.Boolean()
+
+
+class StaffRoleOut(Schema):
+    role = fields.String()
+    qualified = fields.Boolean(metadata={"description": "as the training service last said"})
+    until = fields.String(allow_none=True)
+    valid = fields.Boolean(metadata={"description": "qualified and still in date today"})
+
+
+class StaffOut(Schema):
+    id = fields.String(metadata={"description": "the training service's person id"})
+    uscc = fields.String()
+    region_code = fields.String(allow_none=True)
+    roles = fields.List(fields.Nested(StaffRoleOut))
+    principal = fields.Boolean()
 
 
 class TargetRateOut(Schema):

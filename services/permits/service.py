@@ -34,6 +34,7 @@ from services.permits.schemas import (
     SpaceCreateSchema,
     SpaceQuerySchema,
     SpaceUpdateSchema,
+    StaffQuerySchema,
     StepSchema,
     SubmitSchema,
 )
@@ -153,6 +154,21 @@ class PermitsService(RegistryCopy, ServiceBase):
                 for space in self.store.spaces_in_use(uscc)
             ],
         }
+
+    @rpc
+    def list_staff(self, query):
+        """The people who may be named on a permit, as this service knows them from the training
+        service's events: their confined-space roles and whether each is valid today."""
+        query = load(StaffQuerySchema(), query)
+        found = self.store.staff_page(self.caller(), query)
+        positions = self.store.people(person["_id"] for person in found["items"])[1]
+        return page_of(
+            found,
+            query,
+            lambda person: permits.staff_view(
+                person, positions.get(person["_id"]), self.clock.today()
+            ),
+        )
 
     # --- permits ---------------------------------------------------------------------------
 
@@ -330,7 +346,10 @@ class PermitsService(RegistryCopy, ServiceBase):
             [
                 (
                     event["subject"],
-                    {key: event["data"][key] for key in ("person_key", "uscc", "roles")},
+                    {
+                        **{key: event["data"][key] for key in ("person_key", "uscc", "roles")},
+                        "region_code": event["regioncode"],
+                    },
                     event["data"]["sequence"],
                 )
                 for event in received

@@ -19,7 +19,7 @@ from services.kit.pure.vocabulary import RISK_FEATURES
 
 HIDDEN = {OUTBOX: 0}
 NEWEST_FIRST = (("_id", DESCENDING),)
-KINDS = {"space": "spaces", "permit": "permits", "scan": "scans"}
+KINDS = {"space": "spaces", "permit": "permits", "scan": "scans", "staff": "competencies"}
 CONFINED_SPACE = RISK_FEATURES[RISK_FEATURES.index("confined_space")]
 # Permits looked at per expiry round: a bounded read however many there are.
 EXPIRY_BATCH = 200
@@ -58,7 +58,7 @@ class PermitsStore(EnterpriseCopy, BaseStore):
         return Counters(self.db.indicators)
 
     def ensure_indexes(self):
-        for collection in (self.spaces, self.permits, self.scans):
+        for collection in (self.spaces, self.permits, self.scans, self.db.competencies):
             collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
             collection.create_index("uscc")
         # One space per number in an enterprise's ledger.
@@ -93,6 +93,9 @@ class PermitsStore(EnterpriseCopy, BaseStore):
             {found["_id"]: found for found in collection.find({"_id": {"$in": ids}})}
             for collection in (self.db.competencies, self.db.positions)
         )
+
+    def staff_page(self, actor, query):
+        return self._page("staff", actor, query, _criteria(query, (("uscc", "uscc"),)))
 
     # --- every kind of record: read, change, list ---
 
@@ -228,7 +231,10 @@ class PermitsStore(EnterpriseCopy, BaseStore):
         have their warning sign."""
         region = within_region(prefix)
         in_use = {**region, "status": "in_use"}
-        on_file = set(self.spaces.distinct("uscc", in_use))
+        on_file = {
+            group["_id"]
+            for group in self.spaces.aggregate([{"$match": in_use}, {"$group": {"_id": "$uscc"}}])
+        }
         flagged = [
             enterprise["_id"]
             for enterprise in self.db.enterprises.find(

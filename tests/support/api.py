@@ -8,7 +8,13 @@ import json
 import pytest
 import requests
 
-from tests.support.factories import SECOND_OFFICER, china_today, enterprise
+from tests.support.factories import (
+    SECOND_OFFICER,
+    china_today,
+    enterprise,
+    session_body,
+    staff_member,
+)
 from tests.support.waiting import wait_until
 
 # Every account the `users` fixture creates signs in with this password.
@@ -101,6 +107,59 @@ def wait_until_training_knows(api, uscc, timeout=20.0):
         timeout=timeout,
         message=f"training to learn of enterprise {uscc} from registry events",
     )
+
+
+def wait_until_permits_knows(api, uscc, timeout=20.0):
+    """The permits service's copy of the registry has the enterprise (its label sheet is 404
+    until then)."""
+    wait_until(
+        lambda: (
+            api.get("/api/v1/confined-spaces/labels.pdf", params={"uscc": uscc}).status_code == 200
+        ),
+        timeout=timeout,
+        message=f"permits to learn of enterprise {uscc} from registry events",
+    )
+
+
+def confined_space_crew(company, uscc, *roles, timeout=30.0):
+    """People of the enterprise in confined-space positions (a tuple of positions each), trained
+    today in the annual confined-space course, once the permits service knows them as valid:
+    their training person ids, in order."""
+    ids = []
+    for positions in roles:
+        reply = company.post(
+            "/api/v1/persons",
+            json=staff_member(positions=[{"position": position} for position in positions]),
+        )
+        assert reply.status_code == 201, reply.text
+        ids.append(reply.json()["id"])
+    session = company.post(
+        "/api/v1/training-sessions",
+        json=session_body(ids, topic="有限空间作业专项培训", kind="confined_space_annual"),
+    )
+    assert session.status_code == 201, session.text
+    results = company.post(
+        f"/api/v1/training-sessions/{session.json()['id']}/results",
+        json={"results": [{"person_id": person, "result": "passed"} for person in ids]},
+    )
+    assert results.status_code == 200, results.text
+
+    def all_valid():
+        items = company.get(
+            "/api/v1/confined-space-staff", params={"uscc": uscc, "page_size": 200}
+        ).json()["items"]
+        valid = {
+            item["id"]
+            for item in items
+            if item["roles"]
+            and all(
+                role["valid"] for role in item["roles"] if role["role"].startswith("confined_space")
+            )
+        }
+        return set(ids) <= valid
+
+    wait_until(all_valid, timeout=timeout, message="permits to learn the crew's training")
+    return ids
 
 
 def known_enterprise(api, **overrides):

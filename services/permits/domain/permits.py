@@ -78,6 +78,25 @@ class Staff:
         return record is not None and record["uscc"] == uscc and "principal" in record["positions"]
 
 
+def staff_view(competency: Document, positions: Document | None, today: date) -> dict:
+    """A person as the permits service knows them: each confined-space role and whether it is
+    valid today, and whether they are the enterprise's principal."""
+    staff = Staff(
+        {competency["_id"]: competency}, {competency["_id"]: positions} if positions else {}
+    )
+    uscc = competency["uscc"]
+    return {
+        "_id": competency["_id"],
+        "uscc": uscc,
+        "region_code": competency.get("region_code"),
+        "roles": [
+            {**held, "valid": staff.trained(competency["_id"], held["role"], uscc, today)}
+            for held in competency["roles"]
+        ],
+        "principal": staff.principal(competency["_id"], uscc),
+    }
+
+
 def people(permit: Document) -> dict[str, list[str]]:
     """Everyone a permit names, by group."""
     return {
