@@ -12,7 +12,8 @@ from gateway.blueprint import Route, ServiceBlueprint
 from services.permits import labels, schemas
 
 
-def _photo_on_file(fields, **_path):
+def _photo_on_file(fields, identifier):
+    blp.call("may_change_space", identifier)
     require_evidence([fields["photo"]], "photo")
 
 

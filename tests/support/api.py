@@ -12,7 +12,10 @@ from tests.support.factories import (
     SECOND_OFFICER,
     china_today,
     enterprise,
+    gas_readings,
+    permit_body,
     session_body,
+    space_body,
     staff_member,
 )
 from tests.support.waiting import wait_until
@@ -160,6 +163,39 @@ def confined_space_crew(company, uscc, *roles, timeout=30.0):
 
     wait_until(all_valid, timeout=timeout, message="permits to learn the crew's training")
     return ids
+
+
+def ready_permit(company, principal, guardian, entrant, rescuer, uscc=None):
+    """An approved permit for a new space with H2S risk, ventilated, tested (passing), briefed
+    and checked: (its path, the body of a scan at the space's entrance that lets them in)."""
+    space = company.post(
+        "/api/v1/confined-spaces", json=space_body(**({"uscc": uscc} if uscc else {}))
+    )
+    assert space.status_code == 201, space.text
+    space = space.json()
+    permit = company.post(
+        "/api/v1/permits", json=permit_body(space["id"], principal, guardian, [entrant], [rescuer])
+    )
+    assert permit.status_code == 201, permit.text
+    path = f"/api/v1/permits/{permit.json()['id']}"
+    steps = [
+        ("submit", {}),
+        ("approve", {}),
+        ("steps", {"step": "ventilation"}),
+        ("gas-tests", gas_readings()),
+        ("steps", {"step": "briefing"}),
+        ("steps", {"step": "checklist", "items": [{"item": "救援器材到位", "checked": True}]}),
+    ]
+    for action, body in steps:
+        reply = company.post(f"{path}/{action}", json=body)
+        assert reply.status_code in (200, 201), reply.text
+    scan = {
+        "token": space["scan_url"].split("token=")[1],
+        "guardian": guardian,
+        "entrants": [entrant],
+        "device_time": china_today().isoformat() + "T08:00:00+08:00",
+    }
+    return path, scan
 
 
 def known_enterprise(api, **overrides):

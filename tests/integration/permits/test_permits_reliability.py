@@ -4,24 +4,22 @@ while training and the registry are down."""
 
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 
 import pytest
 
 from tests.support.api import (
     confined_space_crew,
     read,
+    ready_permit,
     register,
     wait_until_permits_knows,
     wait_until_training_knows,
 )
 from tests.support.events import EventTap, publish
-from tests.support.factories import gas_readings, permit_body, space_body
 from tests.support.waiting import wait_until
 from tools.isolated import Components
 
 COMPETENCY = "cn.anjian.training.competency.changed.v1"
-CHECKLIST = [{"item": "救援器材到位", "checked": True}]
 
 
 @pytest.fixture(scope="module")
@@ -49,31 +47,6 @@ def site(sign_in, users, broker):
     finally:
         tap.close()
     return body["uscc"], company, crew, entrant_event
-
-
-def ready_permit(company, crew):
-    """An approved permit of a new space, ventilated, tested, briefed and checked: (its path,
-    the scan body at its entrance)."""
-    principal, guardian, entrant, rescuer = crew
-    space = company.post("/api/v1/confined-spaces", json=space_body()).json()
-    permit = company.post(
-        "/api/v1/permits",
-        json=permit_body(space["id"], principal, guardian, [entrant], [rescuer]),
-    ).json()
-    path = f"/api/v1/permits/{permit['id']}"
-    company.post(f"{path}/submit", json={})
-    assert company.post(f"{path}/approve", json={}).status_code == 200
-    company.post(f"{path}/steps", json={"step": "ventilation"})
-    assert company.post(f"{path}/gas-tests", json=gas_readings()).status_code == 201
-    company.post(f"{path}/steps", json={"step": "briefing"})
-    company.post(f"{path}/steps", json={"step": "checklist", "items": CHECKLIST})
-    scan = {
-        "token": space["scan_url"].split("token=")[1],
-        "guardian": guardian,
-        "entrants": [entrant],
-        "device_time": datetime.now(timezone.utc).isoformat(),
-    }
-    return path, scan
 
 
 def staff(company, uscc):
@@ -112,7 +85,7 @@ def test_competency_events_late_or_twice_leave_the_newest_state(site, broker):
 @pytest.mark.slow
 def test_two_copies_never_start_one_permit_twice(site, settings):
     _, company, crew, _ = site
-    path, scan = ready_permit(company, crew)
+    path, scan = ready_permit(company, *crew)
     second = Components(settings)
     second.start("permits")
     try:
@@ -133,7 +106,7 @@ def test_two_copies_never_start_one_permit_twice(site, settings):
 @pytest.mark.slow
 def test_the_gate_answers_while_training_and_the_registry_are_down(site, platform):
     _, company, crew, _ = site
-    path, scan = ready_permit(company, crew)
+    path, scan = ready_permit(company, *crew)
     platform.stop("training")
     platform.stop("registry")
     try:

@@ -42,6 +42,9 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     assert "demo enterprises: already there (300)" in second.stdout
     assert "demo users: 0 new" in second.stdout
     assert "demo training: already there" in second.stdout, first.stdout + second.stdout
+    assert "demo permits: already there" in second.stdout, first.stdout + second.stdout
+    spaces = sum(len(demo.spaces(e)) for e in demo.confined_space_enterprises())
+    assert f"demo permits: {spaces} spaces" in first.stdout, first.stdout
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (
