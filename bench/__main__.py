@@ -23,6 +23,7 @@ from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # 
 from bench.list_pages import list_page_10x_data, slow_burst_recovery_s  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
 from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
+from bench.scan_gate import scan_p99_vs_raw_rpc  # noqa: E402
 from bench.store_update import store_update_patched_vs_unpatched  # noqa: E402
 from bench.throughput import gateway_get_vs_rpc  # noqa: E402
 from bench.training_import import training_import_10k_vs_insert_many  # noqa: E402
@@ -35,6 +36,7 @@ STANDALONE = {
 
 FIGURES = {
     "gateway_get_vs_rpc": lambda platform, args: gateway_get_vs_rpc(platform, args.seconds),
+    "scan_p99_vs_raw_rpc": lambda platform, args: scan_p99_vs_raw_rpc(platform, args.seconds),
     # Before the import: its ten thousand registry events keep the inspection service busy.
     "event_pipeline_vs_raw_kombu": lambda platform, args: event_pipeline_vs_raw_kombu(
         platform, args.events

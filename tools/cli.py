@@ -304,7 +304,7 @@ def _seed_training(settings):
         counts = _summary(cluster.training.import_rows(rows))
         staff = {}
         for uscc in dict.fromkeys(row["fields"]["uscc"] for row in rows):
-            page = cluster.training.list_persons({"uscc": uscc, "page_size": 200})
+            page = _patiently(cluster.training.list_persons, {"uscc": uscc, "page_size": 200})
             staff[uscc] = [
                 (person["id"], person["positions"][0]["position"])
                 for person in page["items"]
@@ -322,6 +322,23 @@ def _seed_training(settings):
                 },
             )
     print(f"  demo training: {counts['created']} people and certificates, {len(sessions)} sessions")
+
+
+# Reads the seeding makes while the services are still digesting its imports: tried this often.
+BUSY_ATTEMPTS = 5
+
+
+def _patiently(call, *args):
+    """A read that a database busy with the demo's own imports may time out: tried again."""
+    from services.kit.pure.errors import TimedOut, Unavailable
+
+    for attempt in range(BUSY_ATTEMPTS):
+        try:
+            return call(*args)
+        except (TimedOut, Unavailable):
+            if attempt == BUSY_ATTEMPTS - 1:
+                raise
+            time.sleep(2)
 
 
 def _wait_for(what, answer, seconds=TRAINING_WAIT_SECONDS):
@@ -353,7 +370,7 @@ def _seed_permits(settings):
 
         if not chosen or not _wait_for("the permits service to learn of them", permits_know_them):
             return
-        if cluster.permits.list_spaces({"uscc": chosen[0]["uscc"]})["items"]:
+        if _patiently(cluster.permits.list_spaces, {"uscc": chosen[0]["uscc"]})["items"]:
             print("  demo permits: already there")
             return
         made = {"spaces": 0, "permits": 0}
@@ -405,7 +422,7 @@ def _demo_crew(settings, cluster, enterprise):
 
 def _crew_known(cluster, uscc, size):
     """The permits service knows `size` people of the enterprise, each trained."""
-    staff = cluster.permits.list_staff({"uscc": uscc, "page_size": 50})["items"]
+    staff = _patiently(cluster.permits.list_staff, {"uscc": uscc, "page_size": 50})["items"]
     return (
         len([person for person in staff if all(role["valid"] for role in person["roles"])]) >= size
     )
