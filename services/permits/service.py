@@ -12,7 +12,7 @@ from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
-from services.kit.serialize import plain
+from services.kit.serialize import page_of, plain
 from services.kit.service import ServiceBase
 from services.kit.signing import SigningKey
 from services.permits import events
@@ -42,11 +42,6 @@ from services.permits.store import PermitsStore
 
 # A scan that loses the race to start a permit looks again this many times.
 SCAN_ATTEMPTS = 3
-
-
-def page_of(found, query, view=None):
-    items = [view(item) for item in found["items"]] if view else found["items"]
-    return {**found, "items": plain(items), "page": query["page"], "page_size": query["page_size"]}
 
 
 class PermitsService(RegistryCopy, ServiceBase):

@@ -6,19 +6,17 @@ Who may see which record is decided here, once, as a query (`visible_to`): lists
 read of one record checks the document it read against that same query.
 """
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy, keep_newest
 from services.kit.counters import Counters
-from services.kit.mongo import BaseStore, matches, within_region
+from services.kit.mongo import BaseStore, RecordKinds, within_region
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.errors import Duplicate, Forbidden, NotFound
-from services.kit.pure.schemas import page_bounds
+from services.kit.pure.errors import Duplicate, Forbidden
 from services.kit.pure.vocabulary import RISK_FEATURES
 
 HIDDEN = {OUTBOX: 0}
-NEWEST_FIRST = (("_id", DESCENDING),)
 KINDS = {"space": "spaces", "permit": "permits", "scan": "scans", "staff": "competencies"}
 CONFINED_SPACE = RISK_FEATURES[RISK_FEATURES.index("confined_space")]
 # Permits looked at per expiry round: a bounded read however many there are.
@@ -40,7 +38,10 @@ def _criteria(query, names):
     return {field: query[name] for name, field in names if query.get(name) is not None}
 
 
-class PermitsStore(EnterpriseCopy, BaseStore):
+class PermitsStore(EnterpriseCopy, RecordKinds, BaseStore):
+    KINDS = KINDS
+    visible_to = staticmethod(visible_to)
+
     @property
     def spaces(self):
         return self.db.spaces
@@ -68,14 +69,6 @@ class PermitsStore(EnterpriseCopy, BaseStore):
         self.scans.create_index([("space_id", ASCENDING), ("day", ASCENDING)])
         self.counters.ensure_indexes()
 
-    # --- the copy of the registry's enterprises (EnterpriseCopy) ---
-
-    def enterprise_seen_by(self, uscc, actor):
-        enterprise = self.enterprise(uscc)
-        if enterprise is None or not matches(visible_to(actor), enterprise):
-            raise NotFound(f"no enterprise {uscc}")
-        return enterprise
-
     # --- the read models of the training service's people ---
 
     def remember_competencies(self, changes):
@@ -96,34 +89,6 @@ class PermitsStore(EnterpriseCopy, BaseStore):
 
     def staff_page(self, actor, query):
         return self._page("staff", actor, query, _criteria(query, (("uscc", "uscc"),)))
-
-    # --- every kind of record: read, change, list ---
-
-    def _seen(self, kind, identifier, actor):
-        return self.seen(self.db[KINDS[kind]], identifier, visible_to(actor), kind, HIDDEN)
-
-    def _to_change(self, kind, identifier, actor):
-        actor.require_can_write()
-        return self.to_change(self.db[KINDS[kind]], identifier, visible_to(actor), kind, HIDDEN)
-
-    def _save(self, kind, before, after, events):
-        collection = self.db[KINDS[kind]]
-        self.save(collection, before, after, events)
-        if before is None:
-            return after
-        return collection.find_one({"_id": after["_id"]}, HIDDEN)
-
-    def _page(self, kind, actor, query, criteria, projection=HIDDEN):
-        skip, limit = page_bounds(query["page"], query["page_size"])
-        return self.page(
-            self.db[KINDS[kind]],
-            {**criteria, **visible_to(actor, query.get("region"))},
-            skip,
-            limit,
-            projection,
-            order=NEWEST_FIRST,
-            with_total=query["with_total"],
-        )
 
     # --- spaces ---
 

@@ -98,6 +98,23 @@ class Actor:
                 {"region_code": ["outside your jurisdiction"]},
             )
 
+    def require_enterprise_writer(
+        self, enterprise: Mapping[str, Any], roles: tuple[str, ...], what: str
+    ) -> None:
+        """Writes about an enterprise's records (`what`): its own users, or one of `roles` whose
+        jurisdiction it is in. Anyone else is refused by name."""
+        self.require_can_write()
+        if self.role == "enterprise":
+            if enterprise["uscc"] != self.uscc:
+                raise Forbidden(f"an enterprise user manages only its own {what}")
+            return
+        self.require_role(*roles)
+        if not self.sees_region(enterprise["region_code"]):
+            raise Forbidden(
+                f"enterprise {enterprise['uscc']} is outside your jurisdiction",
+                {"uscc": ["outside your jurisdiction"]},
+            )
+
     def require_region_writer(self, region_code: str) -> None:
         """May place a record in this region: a current division code within the jurisdiction."""
         if not regions.is_current(region_code):

@@ -8,8 +8,9 @@ from typing import Any
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document
 from services.kit.pure.commands import new_id as new_id  # re-exported for the aggregates
+from services.kit.pure.enterprises import known_enterprise as kit_known_enterprise
 from services.kit.pure.envelope import ServiceEvents
-from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
+from services.kit.pure.errors import Conflict
 
 SERVICE = "permits"
 event = ServiceEvents(SERVICE)
@@ -25,29 +26,12 @@ def audit(actor: Actor, now: datetime, action: str, **details: Any) -> dict[str,
 def require_manager(enterprise: Document, actor: Actor) -> None:
     """Writes about an enterprise's spaces and permits: its own users, or a bureau whose
     jurisdiction it is in."""
-    actor.require_can_write()
-    if actor.role == "enterprise":
-        if enterprise["uscc"] != actor.uscc:
-            raise Forbidden("an enterprise user manages only its own spaces and permits")
-        return
-    actor.require_role(*MANAGERS)
-    if not actor.sees_region(enterprise["region_code"]):
-        raise Forbidden(
-            f"enterprise {enterprise['uscc']} is outside your jurisdiction",
-            {"uscc": ["outside your jurisdiction"]},
-        )
+    actor.require_enterprise_writer(enterprise, MANAGERS, "spaces and permits")
 
 
 def known_enterprise(enterprise: Document | None, uscc: str) -> Document:
     """The enterprise a command names, which the service's copy of the registry must hold."""
-    if enterprise is None:
-        raise InvalidInput(
-            f"enterprise {uscc} is not known to the permits service",
-            {"uscc": ["unknown enterprise"]},
-        )
-    if enterprise.get("status") == "closed":
-        raise InvalidInput(f"enterprise {uscc} is closed", {"uscc": ["closed enterprise"]})
-    return enterprise
+    return kit_known_enterprise(enterprise, uscc, SERVICE)
 
 
 def moved(

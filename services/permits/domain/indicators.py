@@ -7,6 +7,7 @@ from typing import Any
 
 from services.kit.pure.clock import CHINA
 from services.kit.pure.commands import Event
+from services.kit.pure.indicators import rate
 
 Change = tuple[str, int, dict[str, int]]
 
@@ -32,15 +33,6 @@ def counter_deltas(event: Event) -> list[Change]:
             amounts[f"refused_{code}"] = 1
         return [(county, year, amounts)]
     return []
-
-
-def rate(numerator: int, denominator: int) -> dict[str, Any]:
-    """A rate shows both numbers; with nothing to count it is None, not 100 %."""
-    return {
-        "numerator": numerator,
-        "denominator": denominator,
-        "rate": round(numerator / denominator, 4) if denominator else None,
-    }
 
 
 def summary(counters: dict[str, int], ledger: dict[str, int], codes: list[str]) -> dict[str, Any]:
