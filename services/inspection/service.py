@@ -51,7 +51,7 @@ from services.kit.copies import RegistryCopy
 from services.kit.counters import event_changes
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
-from services.kit.pure.errors import Conflict, Forbidden
+from services.kit.pure.errors import Conflict
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
@@ -481,10 +481,7 @@ class InspectionService(RegistryCopy, ServiceBase):
     @rpc
     def inspection_indicators(self, query):
         fields = load(IndicatorQuerySchema(), query)
-        actor = self.caller()
-        if actor.role in ("enterprise", "agency"):
-            raise Forbidden("indicators are for the bureaus")
-        prefix = actor.narrow(fields["region"])
+        prefix = self.caller().indicator_scope(fields["region"])
         return {
             "region": fields["region"],
             "year": fields["year"],

@@ -324,10 +324,7 @@ class PermitsService(RegistryCopy, ServiceBase):
     @rpc
     def permit_indicators(self, query):
         fields = load(PermitIndicatorQuerySchema(), query)
-        actor = self.caller()
-        if actor.role in ("enterprise", "agency"):
-            raise Forbidden("indicators are for the bureaus")
-        prefix = actor.narrow(fields["region"])
+        prefix = self.caller().indicator_scope(fields["region"])
         return {
             "region": fields["region"],
             "year": fields["year"],

@@ -506,11 +506,8 @@ class TrainingService(RegistryCopy, ServiceBase):
     @rpc
     def training_indicators(self, query):
         fields = load(TrainingIndicatorQuerySchema(), query)
-        actor = self.caller()
-        if actor.role in ("enterprise", "agency"):
-            raise Forbidden("indicators are for the bureaus")
         year_counters, to_date = self.store.indicator_counters(
-            actor.narrow(fields["region"]), fields["year"]
+            self.caller().indicator_scope(fields["region"]), fields["year"]
         )
         return {
             "region": fields["region"],

@@ -82,6 +82,13 @@ class Actor:
             {"region": ["outside your jurisdiction"]},
         )
 
+    def indicator_scope(self, region: str) -> str:
+        """The code prefix an indicator reading may cover: indicators are for the bureaus (and
+        auditors), within their jurisdiction."""
+        if self.role in ("enterprise", "agency"):
+            raise Forbidden("indicators are for the bureaus")
+        return self.narrow(region)
+
     def require_role(self, *roles: str) -> None:
         if self.role not in roles:
             raise Forbidden(f"the role {self.role!r} may not do this")
