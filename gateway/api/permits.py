@@ -12,13 +12,16 @@ from gateway.blueprint import Route, ServiceBlueprint
 from services.permits import labels, schemas
 
 
-def _photo_on_file(fields, identifier):
-    blp.call("may_change_space", identifier)
-    require_evidence([fields["photo"]], "photo")
+def _evidence_on_file(kind, field):
+    """A guard: the caller may change the record (asked first, so authorization decides before
+    anything else), and the evidence the body names in `field` is on file and theirs to see."""
 
+    def guard(fields, identifier):
+        if fields.get(field):
+            blp.call("may_change", kind, identifier)
+            require_evidence([fields[field]], field)
 
-def _delegation_on_file(fields, **_path):
-    require_evidence([fields["delegation"]] if fields.get("delegation") else [], "delegation")
+    return guard
 
 
 def _permit_route(action, rpc, summary, body):
@@ -69,7 +72,7 @@ ROUTES = (
         "The warning sign at the entrance is installed (Art. 11), with its photo as evidence",
         schemas.SpaceOut,
         body=schemas.SignageSchema,
-        guard=_photo_on_file,
+        guard=_evidence_on_file("space", "photo"),
     ),
     Route(
         "GET",
@@ -118,7 +121,7 @@ ROUTES = (
         "principal's written delegation; everyone trained within the year (Art. 9)",
         schemas.PermitOut,
         body=schemas.ApprovalSchema,
-        guard=_delegation_on_file,
+        guard=_evidence_on_file("permit", "delegation"),
     ),
     Route(
         "POST",

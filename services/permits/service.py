@@ -63,8 +63,8 @@ class PermitsService(RegistryCopy, ServiceBase):
             raise InvalidInput("name the enterprise", {"uscc": ["required"]})
         return known_enterprise(self.store.enterprise(uscc), uscc)
 
-    def _staff(self, person_ids):
-        return permits.Staff(*self.store.people(person_ids))
+    def _staff(self, person_ids, positions=False):
+        return permits.Staff(*self.store.people(person_ids, positions))
 
     def _scan_url(self, space_id):
         token = tokens.sign(self.qr_key, space_id)
@@ -118,10 +118,13 @@ class PermitsService(RegistryCopy, ServiceBase):
         return self._space_out(space)
 
     @rpc
-    def may_change_space(self, identifier):
-        """Whether the caller may change the space: the gateway asks before it looks at the
-        evidence a change names, so authorization is decided first."""
-        return {"id": self.store.space_to_change(identifier, self.caller())["_id"]}
+    def may_change(self, kind, identifier):
+        """Whether the caller may change a space or a permit: the gateway asks before it looks at
+        the evidence a change names, so authorization is decided first."""
+        to_change = {"space": self.store.space_to_change, "permit": self.store.permit_to_change}
+        if kind not in to_change:
+            raise InvalidInput(f"no kind of record {kind!r}", {"kind": ["space or permit"]})
+        return {"id": to_change[kind](identifier, self.caller())["_id"]}
 
     @rpc
     def record_signage(self, identifier, payload):
@@ -162,7 +165,7 @@ class PermitsService(RegistryCopy, ServiceBase):
         service's events: their confined-space roles and whether each is valid today."""
         query = load(StaffQuerySchema(), query)
         found = self.store.staff_page(self.caller(), query)
-        positions = self.store.people(person["_id"] for person in found["items"])[1]
+        positions = self.store.people([person["_id"] for person in found["items"]])[1]
         return page_of(
             found,
             query,
@@ -236,7 +239,7 @@ class PermitsService(RegistryCopy, ServiceBase):
             permit,
             fields,
             self.store.enterprise(permit["uscc"]),
-            self._staff([*named, fields.get("approver")]),
+            self._staff([*named, fields.get("approver")], positions=True),
             self._policy(),
             actor,
             self.clock.now(),

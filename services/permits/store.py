@@ -79,13 +79,16 @@ class PermitsStore(EnterpriseCopy, RecordKinds, BaseStore):
         """[(person id, {uscc, positions}, event time)]: the newest is kept."""
         keep_newest(self.db.positions, changes)
 
-    def people(self, person_ids):
-        """(competencies, positions) of these people, by person id."""
+    def people(self, person_ids, positions=True):
+        """(competencies, positions) of these people, by person id; positions only when asked
+        (only an approval needs them: the gate reads one collection)."""
         ids = sorted({person for person in person_ids if person})
-        return tuple(
-            {found["_id"]: found for found in collection.find({"_id": {"$in": ids}})}
-            for collection in (self.db.competencies, self.db.positions)
-        )
+        collections = (self.db.competencies, self.db.positions)[: 2 if positions else 1]
+        found = [
+            {record["_id"]: record for record in collection.find({"_id": {"$in": ids}})}
+            for collection in collections
+        ]
+        return found[0], found[1] if positions else {}
 
     def staff_page(self, actor, query):
         return self._page("staff", actor, query, _criteria(query, (("uscc", "uscc"),)))

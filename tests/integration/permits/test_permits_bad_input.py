@@ -43,6 +43,7 @@ def site(sign_in, users):
     return {
         "uscc": body["uscc"],
         "company": company,
+        "other_company": other_company,
         "crew": dict(
             zip(("principal", "approver", "guardian", "entrant", "rescuer"), crew, strict=True)
         ),
@@ -201,6 +202,18 @@ def test_approval_without_the_principal_where_toxic_gas_may_be_present_is_refuse
     approved = company.post(f"{path}/approve", json={"delegation": letter.json()["id"]})
     assert approved.status_code == 200, approved.text
     assert approved.json()["approval"]["as"] == "delegate"
+
+
+def test_another_enterprise_naming_evidence_is_refused_for_who_it_is_first(site):
+    """Authorization is decided before the evidence a change names is looked at."""
+    path = new_permit(site, "submitted")
+    other = site["other_company"]
+    letter = upload(other, b"%PDF-1.4\n%delegation\n", name="委托书.pdf", mime="application/pdf")
+    delegated = other.post(f"{path}/approve", json={"delegation": letter.json()["id"]})
+    assert_problem(delegated, 403, "forbidden")
+    signage = f"/api/v1/confined-spaces/{site['space']['id']}/signage"
+    assert_problem(other.post(signage, json={"photo": letter.json()["id"]}), 403, "forbidden")
+    assert read(site["company"], path)["state"] == "submitted"
 
 
 def test_illegal_moves_are_conflicts_and_change_nothing(site):
