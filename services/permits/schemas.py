@@ -209,6 +209,7 @@ class AuditOut(Schema):
     user_id = fields.String()
     role = fields.String()
     action = fields.String()
+    note = fields.String(allow_none=True)
     before = fields.Dict()
     after = fields.Dict()
     scan_id = fields.String()
