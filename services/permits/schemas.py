@@ -26,9 +26,6 @@ TEXT = validate.Length(min=1, max=500)
 NUMBER = validate.Regexp(r"^[0-9A-Za-z\-_]{1,40}$", error="letters, digits, - and _")
 # Nobody measures a gas past this in any unit (ppm of pure gas is a million).
 MAX_READING = 1_000_000
-PERSON = fields.String(
-    validate=IDENTIFIER, metadata={"description": "the training service's person id"}
-)
 
 
 def _people(maximum):
