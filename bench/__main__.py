@@ -29,6 +29,7 @@ from bench.evidence_upload import (  # noqa: E402
 from bench.list_pages import list_page_10x_data, slow_burst_recovery_s  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
 from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
+from bench.scan_gate import scan_p99_vs_raw_rpc  # noqa: E402
 from bench.store_update import store_update_patched_vs_unpatched  # noqa: E402
 from bench.targets import targets_10x_data, targets_fanout_vs_slowest  # noqa: E402
 from bench.throughput import gateway_get_vs_rpc  # noqa: E402
@@ -46,6 +47,7 @@ FIGURES = {
     # Before the lists, which keep the records they load; these remove theirs.
     "targets_fanout_vs_slowest": lambda platform, args: targets_fanout_vs_slowest(platform),
     "targets_10x_data": lambda platform, args: targets_10x_data(platform),
+    "scan_p99_vs_raw_rpc": lambda platform, args: scan_p99_vs_raw_rpc(platform, args.seconds),
     # Before the import: its ten thousand registry events keep the inspection service busy.
     "event_pipeline_vs_raw_kombu": lambda platform, args: event_pipeline_vs_raw_kombu(
         platform, args.events

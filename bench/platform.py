@@ -111,6 +111,7 @@ def isolated_platform(management_url):
             data_dir=logs,
             jwt_secret=secrets.token_hex(32),
             pii_key=base.pii_key or secrets.token_hex(32),
+            qr_key=base.qr_key or secrets.token_hex(32),
         )
         mongo = connect(settings)
         teardown.callback(mongo.close)

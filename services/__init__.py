@@ -36,6 +36,7 @@ SERVICES = (
     ServiceEntry("registry", gateway_routes="gateway.api.enterprises"),
     ServiceEntry("inspection", gateway_routes="gateway.api.inspection", levels=("county", "city")),
     ServiceEntry("training", gateway_routes="gateway.api.training", levels=("county", "city")),
+    ServiceEntry("permits", gateway_routes="gateway.api.permits", levels=("county", "city")),
     ServiceEntry("credit", gateway_routes="gateway.api.credit"),
 )
 SERVICE_NAMES = tuple(entry.name for entry in SERVICES)

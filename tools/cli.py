@@ -5,6 +5,7 @@ imports nameko, pymongo and the services lazily, inside the commands that need t
 """
 
 import argparse
+import functools
 import json
 import os
 import secrets
@@ -88,6 +89,7 @@ def _supervisor(settings):
 # (setting, file in the data folder, what it is) of the secrets `run` and `up` provide.
 DATA_SECRETS = (
     ("pii_key", "demo-pii.key", "a demo key for personal ID numbers"),
+    ("qr_key", "demo-qr.key", "a demo key for the QR codes at confined-space entrances"),
     ("jwt_secret", "jwt.secret", "the secret that signs sign-in tokens"),
 )
 
@@ -281,6 +283,7 @@ def seed(args):
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
     _seed_training(settings)
     _seed_credit(settings)
+    _seed_permits(settings)
 
 
 TRAINING_WAIT_SECONDS = 60
@@ -315,7 +318,7 @@ def _seed_training(settings):
         counts = _summary(cluster.training.import_rows(rows))
         staff = {}
         for uscc in dict.fromkeys(row["fields"]["uscc"] for row in rows):
-            page = cluster.training.list_persons({"uscc": uscc, "page_size": 200})
+            page = _patiently(cluster.training.list_persons, {"uscc": uscc, "page_size": 200})
             staff[uscc] = [
                 (person["id"], person["positions"][0]["position"])
                 for person in page["items"]
@@ -373,6 +376,190 @@ def _seed_credit(settings):
             if outcome == "list":
                 cluster.credit.publish(case["id"], {"measures": ["frequent_inspection"]})
     print(f"  demo credit: {opened} new cases")
+
+
+# Reads the seeding makes while the services are still digesting its imports: tried this often.
+BUSY_ATTEMPTS = 5
+
+
+def _patiently(call, *args):
+    """A read that a database busy with the demo's own imports may time out: tried again."""
+    from services.kit.pure.errors import TimedOut, Unavailable
+
+    for attempt in range(BUSY_ATTEMPTS):
+        try:
+            return call(*args)
+        except (TimedOut, Unavailable):
+            if attempt == BUSY_ATTEMPTS - 1:
+                raise
+            time.sleep(2)
+
+
+def _wait_for(what, answer, seconds=TRAINING_WAIT_SECONDS):
+    """`answer()` once it is truthy, or None after `seconds` (saying what was waited for)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = answer()
+        if found:
+            return found
+        time.sleep(1)
+    print(f"  demo permits: {what} did not happen in time; run `anjian seed-demo` again later")
+    return None
+
+
+def _seed_permits(settings):
+    """Confined spaces (some with their sign photographed), trained crews, and permits in several
+    states with gas tests, for some demo enterprises of one county."""
+    from services.kit.pure.errors import NotFound
+    from tools import demo
+
+    chosen = demo.confined_space_enterprises()
+    with _rpc(settings) as cluster:
+
+        def permits_know_them():
+            try:
+                return all(cluster.permits.space_labels({"uscc": e["uscc"]}) for e in chosen)
+            except NotFound:
+                return False
+
+        if not chosen or not _wait_for("the permits service to learn of them", permits_know_them):
+            return
+        if _patiently(cluster.permits.list_spaces, {"uscc": chosen[0]["uscc"]})["items"]:
+            print("  demo permits: already there")
+            return
+        made = {"spaces": 0, "permits": 0}
+        for index, enterprise in enumerate(chosen):
+            crew = _demo_crew(settings, cluster, enterprise)
+            spaces = []
+            for body, signed in demo.spaces(enterprise):
+                space = cluster.permits.register_space(body)
+                if signed:
+                    photo = _evidence_photo(settings, cluster, enterprise["uscc"], space)
+                    cluster.permits.record_signage(space["id"], {"photo": photo})
+                spaces.append((space, body))
+                made["spaces"] += 1
+            if not _wait_for(
+                "the permits service to learn of the crews' training",
+                functools.partial(_crew_known, cluster, enterprise["uscc"], len(crew)),
+            ):
+                return
+            state = demo.PERMIT_STATES[index % len(demo.PERMIT_STATES)]
+            _demo_permit(settings, cluster, spaces[0], crew, state)
+            made["permits"] += 1
+    print(f"  demo permits: {made['spaces']} spaces, {made['permits']} permits")
+
+
+def _demo_crew(settings, cluster, enterprise):
+    """An enterprise's confined-space crew on its staff, trained a month ago: their ids."""
+    from tools import demo
+
+    crew = [_registered(cluster, body) for body in demo.confined_space_crew(enterprise)]
+    session = cluster.training.record_session(
+        {
+            "uscc": enterprise["uscc"],
+            "topic": "有限空间作业专项培训",
+            "kind": "confined_space_annual",
+            "held_on": _today_minus(settings, 30),
+            "hours": 8.0,
+            "trainer": "市安全生产培训中心",
+            "participants": crew,
+        }
+    )
+    cluster.training.record_results(
+        session["id"], {"results": [{"person_id": person, "result": "passed"} for person in crew]}
+    )
+    return crew
+
+
+def _registered(cluster, body):
+    """The person's id, registering them unless an earlier, interrupted seeding did."""
+    from services.kit.pure.errors import Duplicate
+
+    try:
+        return cluster.training.register_person(body)["id"]
+    except Duplicate:
+        query = {"uscc": body["uscc"], "id_number": body["id_number"]}
+        return cluster.training.list_persons(query)["items"][0]["id"]
+
+
+def _crew_known(cluster, uscc, size):
+    """The permits service knows `size` people of the enterprise, each trained."""
+    staff = _patiently(cluster.permits.list_staff, {"uscc": uscc, "page_size": 50})["items"]
+    return (
+        len([person for person in staff if all(role["valid"] for role in person["roles"])]) >= size
+    )
+
+
+def _today_minus(settings, days):
+    from datetime import timedelta
+
+    return (settings.clock().today() - timedelta(days=days)).isoformat()
+
+
+def _evidence_photo(settings, cluster, uscc, space):
+    """The photo of a space's warning sign, as evidence on file (here: its printed label)."""
+    import io
+
+    from services.kit.evidence import EvidenceStore
+    from services.permits import labels
+
+    picture = labels.png(space["scan_url"])
+    stored = EvidenceStore(settings, settings.clock()).put(
+        io.BytesIO(picture), len(picture), "警示标志.png", ("image/png",)
+    )
+    return cluster.inspection.record_evidence({**stored, "filename": "警示标志.png", "uscc": uscc})[
+        "id"
+    ]
+
+
+def _demo_permit(settings, cluster, chosen, crew, state):
+    """A permit of the space taken to `state` through the same commands a user sends."""
+    from datetime import timedelta
+
+    from tools import demo
+
+    space, body = chosen
+    principal, guardian, first, second, rescuer = crew
+    now = settings.clock().now()
+    permit = cluster.permits.apply_permit(
+        {
+            "space_id": space["id"],
+            "purpose": f"{space['name']}清理检修",
+            "window_start": (now - timedelta(minutes=30)).isoformat(),
+            "window_end": (now + timedelta(hours=8)).isoformat(),
+            "approver": principal,
+            "guardian": guardian,
+            "entrants": [first, second],
+            "rescuers": [rescuer],
+        }
+    )
+    order = ("submitted", "approved", "in_progress", "interrupted", "finished")
+    reached = order[: order.index(state) + 1] if state in order else ()
+    permits = cluster.permits
+    if "submitted" in reached:
+        permits.submit_permit(permit["id"], {})
+    if "approved" in reached:
+        permits.approve_permit(permit["id"], {})
+        permits.record_step(permit["id"], {"step": "ventilation"})
+        permits.record_gas_test(permit["id"], demo.gas_test(body))
+        permits.record_step(permit["id"], {"step": "briefing"})
+        permits.record_step(
+            permit["id"],
+            {
+                "step": "checklist",
+                "items": [{"item": "隔离、通风、检测、救援器材到位", "checked": True}],
+            },
+        )
+    if "in_progress" in reached:
+        token = space["scan_url"].split("token=")[1]
+        scan = {"token": token, "guardian": guardian, "device_time": now.isoformat()}
+        # One refusal first (an entrant not on the permit), then the crew goes in.
+        permits.scan({**scan, "entrants": [first, rescuer]})
+        permits.scan({**scan, "entrants": [first, second]})
+    if "interrupted" in reached:
+        permits.interrupt_permit(permit["id"], {"reason": "检测仪报警，人员撤出"})
+    if "finished" in reached:
+        permits.finish_permit(permit["id"], {"note": "作业完成，人员全部撤出"})
 
 
 def resynchronise(args):

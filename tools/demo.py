@@ -241,6 +241,98 @@ def training_sessions(today, staff):
     return sessions
 
 
+# --- permits: confined spaces, crews and permits of the demo enterprises --------------------
+
+PERMITS_SEED = 2026
+# Demo enterprises (of ENTERPRISE_USERS_REGION, flagged confined_space) given spaces; the rest
+# of the flagged ones stay without, so the ledger rate has something to show.
+ENTERPRISES_WITH_SPACES = 6
+SPACE_KINDS = (
+    ("pool", "污水处理池", ["h2s", "oxygen_deficiency"]),
+    ("tank", "原料储罐", ["co2", "oxygen_deficiency", "flammable"]),
+    ("silo", "料仓", ["engulfment", "oxygen_deficiency"]),
+    ("flue", "烟道", ["co", "heat"]),
+    ("sewer", "排水井", ["h2s", "drowning"]),
+)
+CREW = (
+    ("principal", "confined_space_approver"),
+    ("confined_space_guardian",),
+    ("confined_space_entrant",),
+    ("confined_space_entrant",),
+    ("confined_space_rescuer",),
+)
+# The state each demo enterprise's first permit is taken to, in order.
+PERMIT_STATES = ("finished", "in_progress", "approved", "submitted", "draft", "interrupted")
+
+
+def confined_space_enterprises():
+    """The demo enterprises that get confined spaces on file."""
+    flagged = [
+        enterprise
+        for enterprise in enterprises()
+        if enterprise["region_code"] == ENTERPRISE_USERS_REGION
+        and "confined_space" in enterprise["risk_features"]
+    ]
+    return flagged[:ENTERPRISES_WITH_SPACES]
+
+
+def confined_space_crew(enterprise):
+    """Person bodies of an enterprise's confined-space crew: its principal (who approves) first."""
+    rng = random.Random(f"{PERMITS_SEED}-{enterprise['uscc']}")
+    crew = []
+    for index, positions in enumerate(CREW):
+        name = enterprise["principal"]["name"] if index == 0 else _person(rng)["name"]
+        crew.append(
+            {
+                "uscc": enterprise["uscc"],
+                "id_number": id_number(rng),
+                "name": name,
+                "phone": _person(rng)["phone"],
+                "positions": [{"position": position} for position in positions],
+            }
+        )
+    return crew
+
+
+def spaces(enterprise):
+    """Two or three spaces of an enterprise; the first has its warning sign, the others may
+    not."""
+    rng = random.Random(f"{PERMITS_SEED}-spaces-{enterprise['uscc']}")
+    chosen = rng.sample(SPACE_KINDS, rng.randint(2, 3))
+    return [
+        (
+            {
+                "uscc": enterprise["uscc"],
+                "number": f"YXKJ-{index + 1:02d}",
+                "name": name,
+                "location": f"厂区{rng.choice('东南西北')}侧{rng.randint(1, 9)}号",
+                "kind": kind,
+                "hazards": hazards,
+                "isolation": rng.choice(("locked", "fenced")),
+            },
+            index == 0 or rng.random() < 0.4,
+        )
+        for index, (kind, name, hazards) in enumerate(chosen)
+    ]
+
+
+def gas_test(space):
+    """A passing test of every gas the space's hazards call for."""
+    readings = [{"gas": "o2", "value": 20.8, "unit": "%vol"}]
+    typical = {
+        "h2s": (1.5, "ppm"),
+        "co": (4.0, "ppm"),
+        "co2": (1200.0, "mg/m3"),
+        "nh3": (3.0, "ppm"),
+        "lel": (2.0, "%LEL"),
+    }
+    for hazard in space["hazards"]:
+        if hazard in typical:
+            value, unit = typical[hazard]
+            readings.append({"gas": hazard, "value": value, "unit": unit})
+    return {"tester": "安全员", "instrument": "四合一气体检测仪", "readings": readings}
+
+
 # --- credit: a few untrustworthy-list cases of 民乐县 ------------------------------------------
 
 CREDIT_COUNTY = "620722"

@@ -25,7 +25,7 @@ from services.inspection.schemas import (
     UploadSchema,
 )
 from services.kit.pure.actor import WRITERS
-from services.kit.pure.errors import DomainError, InvalidInput
+from services.kit.pure.errors import DomainError, InvalidInput, NotFound
 from services.kit.pure.schemas import StrictSchema
 
 ROUTES = (
@@ -60,6 +60,18 @@ blp = ServiceBlueprint(
 # Room for the multipart boundaries and the small form fields sent beside the file.
 FORM_ALLOWANCE = 64 * 1024
 UPLOADERS = ("enterprise", "agency", *WRITERS)
+
+
+def require_evidence(identifiers, field):
+    """Each id names evidence the caller uploaded and may see (the inspection service keeps the
+    evidence records); anything else is invalid input naming `field`."""
+    for identifier in identifiers:
+        try:
+            platform().call("inspection", "get_evidence", identifier)
+        except NotFound:
+            raise InvalidInput(
+                f"{field} names evidence you may not see", {field: [identifier]}
+            ) from None
 
 
 class EvidenceUpload(StrictSchema):

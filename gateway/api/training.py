@@ -5,10 +5,9 @@ service checks every rule again; the gateway authenticates, validates the shape 
 from flask.views import MethodView
 from marshmallow import RAISE, fields
 
+from gateway.api.evidence import require_evidence
 from gateway.blueprint import Route, ServiceBlueprint
 from gateway.interchange import import_report, xlsx_download
-from gateway.platform import platform
-from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.pure.schemas import StrictSchema
 from services.kit.spreadsheets import XLSX_TYPE
 from services.training import schemas, spreadsheet
@@ -19,15 +18,8 @@ MAX_IMPORT_ROWS = 50_000
 
 
 def _attachments_exist(fields, **_path):
-    """A session's sign-in sheets and photos are evidence the caller uploaded and may see (the
-    inspection service keeps the evidence records)."""
-    for identifier in fields.get("attachments") or ():
-        try:
-            platform().call("inspection", "get_evidence", identifier)
-        except NotFound:
-            raise InvalidInput(
-                "an attachment is not evidence you may see", {"attachments": [identifier]}
-            ) from None
+    """A session's sign-in sheets and photos are evidence the caller uploaded and may see."""
+    require_evidence(fields.get("attachments") or (), "attachments")
 
 
 ROUTES = (

@@ -55,7 +55,7 @@ from services.kit.evidence import PICTURES, EvidenceFiles, new_object_key
 from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
-from services.kit.pure.errors import Conflict, DomainError, Forbidden, NotFound
+from services.kit.pure.errors import Conflict, DomainError, NotFound
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
@@ -595,10 +595,7 @@ class InspectionService(RegistryCopy, ListingFeed, ServiceBase):
     @rpc
     def inspection_indicators(self, query):
         fields = load(IndicatorQuerySchema(), query)
-        actor = self.caller()
-        if actor.role in ("enterprise", "agency"):
-            raise Forbidden("indicators are for the bureaus")
-        prefix = actor.narrow(fields["region"])
+        prefix = self.caller().indicator_scope(fields["region"])
         return {
             "region": fields["region"],
             "year": fields["year"],

@@ -79,6 +79,14 @@ class Settings:
     # A TrueType font with Chinese glyphs, embedded in printed documents (Debian's
     # fonts-wqy-zenhei; infra/local/up.sh installs it).
     document_font: str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    # The secret that signs the tokens of the QR codes at confined-space entrances
+    # (services/permits/domain/tokens.py). No default: the permits service refuses to start
+    # without one. A new key makes new labels and voids the old ones.
+    qr_key: str = ""
+    # The scan page a space's QR code opens, with `?token=` appended.
+    scan_url: str = "http://127.0.0.1:8000/scan"
+    # How often permits whose window has passed are looked for.
+    permit_expiry_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ=None):

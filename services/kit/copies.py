@@ -47,12 +47,13 @@ ENTERPRISE_FIELDS = (
 )
 
 
-def keep_newest(collection, changes, upsert=True):
-    """[(id, fields, event time)]: each written unless a newer event was, in one round trip."""
+def keep_newest(collection, changes, upsert=True, order="event_time"):
+    """[(id, fields, event time)]: each written unless a newer event was, in one round trip.
+    `order` names the field that says which is newer (a sequence the source keeps, say)."""
     if not changes:
         return
     writes = [
-        ({"_id": identifier, "event_time": {"$lt": when}}, {"$set": {**fields, "event_time": when}})
+        ({"_id": identifier, order: {"$lt": when}}, {"$set": {**fields, order: when}})
         for identifier, fields, when in changes
     ]
     try:

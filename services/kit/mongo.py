@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pymongo
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, MongoClient
+from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.errors import BulkWriteError, ExecutionTimeout
 
 from services.kit.config import Settings
@@ -20,6 +20,7 @@ from services.kit.inbox import Inbox
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.outbox import OutboxPublisher, declare_exchanges
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound, TimedOut
+from services.kit.pure.schemas import page_bounds
 
 DUPLICATE_KEY = 11000
 # The field naming the batch pointer that announced a bulk-inserted document.
@@ -347,6 +348,58 @@ class BaseStore:
 
     def relay_outbox(self):
         return self.publisher.relay(self)
+
+
+class RecordKinds:
+    """Mixin for a BaseStore whose kinds of record share one rule of who sees what: `KINDS` maps
+    a kind (`person`) to its collection (`persons`), `visible_to(actor, region=None)` is the rule
+    as a query. Reads, changes, saves and pages of every kind go through it, so the rule is
+    written once and a single read checks the document it read against that same query."""
+
+    KINDS: dict = {}
+    HIDDEN = {OUTBOX: 0}
+    NEWEST_FIRST = (("_id", DESCENDING),)
+
+    @staticmethod
+    def visible_to(actor, region=None):
+        raise NotImplementedError
+
+    def _seen(self, kind, identifier, actor):
+        return self.seen(
+            self.db[self.KINDS[kind]], identifier, self.visible_to(actor), kind, self.HIDDEN
+        )
+
+    def _to_change(self, kind, identifier, actor):
+        actor.require_can_write()
+        return self.to_change(
+            self.db[self.KINDS[kind]], identifier, self.visible_to(actor), kind, self.HIDDEN
+        )
+
+    def _save(self, kind, before, after, events):
+        collection = self.db[self.KINDS[kind]]
+        self.save(collection, before, after, events)
+        if before is None:
+            return after
+        return collection.find_one({"_id": after["_id"]}, self.HIDDEN)
+
+    def _page(self, kind, actor, query, criteria, projection=None):
+        skip, limit = page_bounds(query["page"], query["page_size"])
+        return self.page(
+            self.db[self.KINDS[kind]],
+            {**criteria, **self.visible_to(actor, query.get("region"))},
+            skip,
+            limit,
+            self.HIDDEN if projection is None else projection,
+            order=self.NEWEST_FIRST,
+            with_total=query["with_total"],
+        )
+
+    def enterprise_seen_by(self, uscc, actor):
+        """The enterprise (from the store's copy of the registry) if the caller sees it."""
+        enterprise = self.enterprise(uscc)
+        if enterprise is None or not matches(self.visible_to(actor), enterprise):
+            raise NotFound(f"no enterprise {uscc}")
+        return enterprise
 
 
 # Fields a save never writes from the document: the key, the guard and the relay's outbox.

@@ -209,6 +209,9 @@ class TrainingEntryOut(Schema):
     on = fields.Date()
     hours = fields.Float()
     uscc = fields.String()
+    topic = fields.String(allow_none=True)
+    trainer = fields.String(allow_none=True)
+    result = fields.String(allow_none=True, metadata={"description": "passed, failed or absent"})
 
 
 class CredentialOut(Schema):
@@ -346,6 +349,13 @@ class ParticipantOut(PersonNamedOut):
     result = fields.String(allow_none=True)
 
 
+class SessionAuditOut(Schema):
+    at = fields.String()
+    user_id = fields.String()
+    role = fields.String()
+    action = fields.String()
+
+
 class SessionOut(Schema):
     id = fields.String()
     uscc = fields.String()
@@ -361,6 +371,7 @@ class SessionOut(Schema):
     participants = fields.List(fields.Nested(ParticipantOut))
     attended = fields.List(fields.String())
     created_at = fields.String()
+    history = fields.List(fields.Nested(SessionAuditOut))
 
 
 class RecipientOut(Schema):

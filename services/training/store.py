@@ -6,19 +6,17 @@ Who may see which record is decided here, once, as a query (`visible_to`): lists
 read of one record checks the document it read against that same query.
 """
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
-from services.kit.mongo import IDS_PER_QUERY, BaseStore, matches, within_region
+from services.kit.mongo import IDS_PER_QUERY, BaseStore, RecordKinds, within_region
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.errors import Duplicate, Forbidden, NotFound
-from services.kit.pure.schemas import page_bounds
+from services.kit.pure.errors import Duplicate, Forbidden
 from services.training.domain.common import certificate_id, person_id
 
 HIDDEN = {OUTBOX: 0}
-NEWEST_FIRST = (("_id", DESCENDING),)
 # Records looked at per timer tick: a bounded read however many there are.
 CHECK_BATCH = 500
 KINDS = {
@@ -44,7 +42,10 @@ def _criteria(query, names):
     return {field: query[name] for name, field in names if query.get(name)}
 
 
-class TrainingStore(EnterpriseCopy, BaseStore):
+class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
+    KINDS = KINDS
+    visible_to = staticmethod(visible_to)
+
     @property
     def persons(self):
         return self.db.persons
@@ -69,43 +70,6 @@ class TrainingStore(EnterpriseCopy, BaseStore):
         self.db.sessions.create_index("attended")
         self.db.pii_reads.create_index("person_id")
         self.counters.ensure_indexes()
-
-    # --- the copy of the registry's enterprises (EnterpriseCopy) ---
-
-    def enterprise_seen_by(self, uscc, actor):
-        enterprise = self.enterprise(uscc)
-        if enterprise is None or not matches(visible_to(actor), enterprise):
-            raise NotFound(f"no enterprise {uscc}")
-        return enterprise
-
-    # --- every kind of record: read, change, list ---
-
-    def _seen(self, kind, identifier, actor):
-        return self.seen(self.db[KINDS[kind]], identifier, visible_to(actor), kind, HIDDEN)
-
-    def _to_change(self, kind, identifier, actor):
-        actor.require_can_write()
-        return self.to_change(self.db[KINDS[kind]], identifier, visible_to(actor), kind, HIDDEN)
-
-    def _save(self, kind, before, after, events):
-        collection = self.db[KINDS[kind]]
-        self.save(collection, before, after, events)
-        if before is None:
-            return after
-        return collection.find_one({"_id": after["_id"]}, HIDDEN)
-
-    def _page(self, kind, actor, query, criteria, projection=HIDDEN):
-        skip, limit = page_bounds(query["page"], query["page_size"])
-        visible = visible_to(actor, query.get("region"))
-        return self.page(
-            self.db[KINDS[kind]],
-            {**criteria, **visible},
-            skip,
-            limit,
-            projection,
-            order=NEWEST_FIRST,
-            with_total=query["with_total"],
-        )
 
     # --- people ---
 

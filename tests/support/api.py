@@ -8,7 +8,16 @@ import json
 import pytest
 import requests
 
-from tests.support.factories import SECOND_OFFICER, china_today, enterprise
+from tests.support.factories import (
+    SECOND_OFFICER,
+    china_today,
+    enterprise,
+    gas_readings,
+    permit_body,
+    session_body,
+    space_body,
+    staff_member,
+)
 from tests.support.waiting import wait_until
 
 # Every account the `users` fixture creates signs in with this password.
@@ -101,6 +110,92 @@ def wait_until_training_knows(api, uscc, timeout=20.0):
         timeout=timeout,
         message=f"training to learn of enterprise {uscc} from registry events",
     )
+
+
+def wait_until_permits_knows(api, uscc, timeout=20.0):
+    """The permits service's copy of the registry has the enterprise (its label sheet is 404
+    until then)."""
+    wait_until(
+        lambda: (
+            api.get("/api/v1/confined-spaces/labels.pdf", params={"uscc": uscc}).status_code == 200
+        ),
+        timeout=timeout,
+        message=f"permits to learn of enterprise {uscc} from registry events",
+    )
+
+
+def confined_space_crew(company, uscc, *roles, timeout=30.0):
+    """People of the enterprise in confined-space positions (a tuple of positions each), trained
+    today in the annual confined-space course, once the permits service knows them as valid:
+    their training person ids, in order."""
+    ids = []
+    for positions in roles:
+        reply = company.post(
+            "/api/v1/persons",
+            json=staff_member(positions=[{"position": position} for position in positions]),
+        )
+        assert reply.status_code == 201, reply.text
+        ids.append(reply.json()["id"])
+    session = company.post(
+        "/api/v1/training-sessions",
+        json=session_body(ids, topic="有限空间作业专项培训", kind="confined_space_annual"),
+    )
+    assert session.status_code == 201, session.text
+    results = company.post(
+        f"/api/v1/training-sessions/{session.json()['id']}/results",
+        json={"results": [{"person_id": person, "result": "passed"} for person in ids]},
+    )
+    assert results.status_code == 200, results.text
+
+    def all_valid():
+        items = company.get(
+            "/api/v1/confined-space-staff", params={"uscc": uscc, "page_size": 200}
+        ).json()["items"]
+        valid = {
+            item["id"]
+            for item in items
+            if item["roles"]
+            and all(
+                role["valid"] for role in item["roles"] if role["role"].startswith("confined_space")
+            )
+        }
+        return set(ids) <= valid
+
+    wait_until(all_valid, timeout=timeout, message="permits to learn the crew's training")
+    return ids
+
+
+def ready_permit(company, principal, guardian, entrant, rescuer, uscc=None):
+    """An approved permit for a new space with H2S risk, ventilated, tested (passing), briefed
+    and checked: (its path, the body of a scan at the space's entrance that lets them in)."""
+    space = company.post(
+        "/api/v1/confined-spaces", json=space_body(**({"uscc": uscc} if uscc else {}))
+    )
+    assert space.status_code == 201, space.text
+    space = space.json()
+    permit = company.post(
+        "/api/v1/permits", json=permit_body(space["id"], principal, guardian, [entrant], [rescuer])
+    )
+    assert permit.status_code == 201, permit.text
+    path = f"/api/v1/permits/{permit.json()['id']}"
+    steps = [
+        ("submit", {}),
+        ("approve", {}),
+        ("steps", {"step": "ventilation"}),
+        ("gas-tests", gas_readings()),
+        ("steps", {"step": "briefing"}),
+        ("steps", {"step": "checklist", "items": [{"item": "救援器材到位", "checked": True}]}),
+    ]
+    for action, body in steps:
+        reply = company.post(f"{path}/{action}", json=body)
+        assert reply.status_code in (200, 201), reply.text
+    scan = {
+        "token": space["scan_url"].split("token=")[1],
+        "guardian": guardian,
+        "entrants": [entrant],
+        "device_time": china_today().isoformat() + "T08:00:00+08:00",
+    }
+    return path, scan
 
 
 def known_enterprise(api, **overrides):

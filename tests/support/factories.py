@@ -151,3 +151,45 @@ def session_body(person_ids, **overrides):
         "participants": list(person_ids),
         **overrides,
     }
+
+
+def space_body(**overrides):
+    """A sewage pit where hydrogen sulphide may gather (toxic gas: the principal approves)."""
+    return {
+        "number": f"CS-{secrets.token_hex(3)}",
+        "name": "污水处理池",
+        "location": "厂区东侧污水站",
+        "kind": "pool",
+        "hazards": ["h2s", "oxygen_deficiency"],
+        "isolation": "fenced",
+        **overrides,
+    }
+
+
+def permit_body(space_id, approver, guardian, entrants, rescuers, **overrides):
+    """Work from now for four hours."""
+    start = datetime.now(timezone.utc) - timedelta(minutes=1)
+    return {
+        "space_id": space_id,
+        "purpose": "清理污水池底部淤泥",
+        "window_start": start.isoformat(),
+        "window_end": (start + timedelta(hours=4)).isoformat(),
+        "approver": approver,
+        "guardian": guardian,
+        "entrants": list(entrants),
+        "rescuers": list(rescuers),
+        **overrides,
+    }
+
+
+def gas_readings(**overrides):
+    """A passing test of a hydrogen-sulphide space: oxygen normal, H2S at 2 ppm (2.79 mg/m³)."""
+    return {
+        "tester": "赵检测",
+        "instrument": "四合一气体检测仪 MX4",
+        "readings": [
+            {"gas": "o2", "value": 20.9, "unit": "%vol"},
+            {"gas": "h2s", "value": 2, "unit": "ppm"},
+        ],
+        **overrides,
+    }

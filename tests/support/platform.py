@@ -44,10 +44,12 @@ def loopback_rules_dir(data_dir):
 
 def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
     """Settings for a platform of one's own on the shared infrastructure: its own database prefix,
-    gateway port, token secret, key for personal data and sign-in rules, with `overrides`."""
+    gateway port, token secret, keys for personal data and QR codes, and sign-in rules, with
+    `overrides`."""
     run = secrets.token_hex(4)
     overrides = {
         "pii_key": secrets.token_hex(32),
+        "qr_key": secrets.token_hex(32),
         "evidence_bucket": f"test-{run}-evidence",
         "rules_dir": loopback_rules_dir(data_dir),
         **overrides,

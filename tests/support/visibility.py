@@ -8,6 +8,7 @@ in a scratch collection, `seen_by_query` and `seen_by_predicate` give the two fa
 from contextlib import contextmanager
 
 from services.kit.mongo import matches
+from services.kit.pure.actor import Actor
 
 # Callers of every kind, named for the tables of the tests.
 COUNTY = "620722"  # 民乐县
@@ -17,6 +18,31 @@ PROVINCE = "620000"  # 甘肃省
 ELSEWHERE = "440105"  # a district of Guangzhou, another province
 OWN_USCC = "91620722MA01XYW0QX"
 OTHER_USCC = "91620722MA01XYW1QX"
+
+
+# Records of an enterprise of the county, another of it, one of the neighbouring county and one
+# of another province; and who sees which of them where an enterprise sees its own and everyone
+# else their jurisdiction (training, permits).
+ENTERPRISE_RECORDS = [
+    {"_id": "own", "uscc": OWN_USCC, "region_code": COUNTY},
+    {"_id": "other", "uscc": OTHER_USCC, "region_code": COUNTY},
+    {"_id": "neighbour", "uscc": "91620702MA01XYW0QX", "region_code": NEIGHBOUR},
+    {"_id": "elsewhere", "uscc": "91440105MA01XYW0QX", "region_code": ELSEWHERE},
+]
+IN_COUNTY = {"own", "other"}
+IN_CITY = IN_COUNTY | {"neighbour"}
+# (caller, the records it sees) for ENTERPRISE_RECORDS.
+OWN_OR_JURISDICTION = [
+    (Actor("admin", "admin", "000000"), IN_CITY | {"elsewhere"}),
+    (Actor("gansu", "regulator", PROVINCE), IN_CITY),
+    (Actor("zhangye", "regulator", CITY), IN_CITY),
+    (Actor("minle", "regulator", COUNTY), IN_COUNTY),
+    (Actor("ganzhou", "regulator", NEIGHBOUR), {"neighbour"}),
+    (Actor("inspector-minle", "inspector", COUNTY), IN_COUNTY),
+    (Actor("auditor", "auditor", CITY), IN_CITY),
+    (Actor(OWN_USCC, "enterprise", COUNTY, OWN_USCC), {"own"}),
+    (Actor(OTHER_USCC, "enterprise", NEIGHBOUR, OTHER_USCC), {"other"}),
+]
 
 
 def seen_by_query(collection, query):

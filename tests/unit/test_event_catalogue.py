@@ -6,10 +6,17 @@ import re
 from services.credit import events as credit_events
 from services.inspection import events as inspection_events
 from services.kit.pure.envelope import TYPE
+from services.permits import events as permits_events
 from services.registry import events as registry_events
 from services.training import events as training_events
 
-CATALOGUES = (registry_events, inspection_events, training_events, credit_events)
+CATALOGUES = (
+    registry_events,
+    inspection_events,
+    training_events,
+    permits_events,
+    credit_events,
+)
 PUBLISHED = [declared for catalogue in CATALOGUES for declared in catalogue.PUBLISHED]
 
 

@@ -82,6 +82,13 @@ class Actor:
             {"region": ["outside your jurisdiction"]},
         )
 
+    def indicator_scope(self, region: str) -> str:
+        """The code prefix an indicator reading may cover: indicators are for the bureaus (and
+        auditors), within their jurisdiction."""
+        if self.role in ("enterprise", "agency"):
+            raise Forbidden("indicators are for the bureaus")
+        return self.narrow(region)
+
     def require_role(self, *roles: str) -> None:
         if self.role not in roles:
             raise Forbidden(f"the role {self.role!r} may not do this")
@@ -96,6 +103,23 @@ class Actor:
             raise Forbidden(
                 f"region {region_code} is outside your jurisdiction",
                 {"region_code": ["outside your jurisdiction"]},
+            )
+
+    def require_enterprise_writer(
+        self, enterprise: Mapping[str, Any], roles: tuple[str, ...], what: str
+    ) -> None:
+        """Writes about an enterprise's records (`what`): its own users, or one of `roles` whose
+        jurisdiction it is in. Anyone else is refused by name."""
+        self.require_can_write()
+        if self.role == "enterprise":
+            if enterprise["uscc"] != self.uscc:
+                raise Forbidden(f"an enterprise user manages only its own {what}")
+            return
+        self.require_role(*roles)
+        if not self.sees_region(enterprise["region_code"]):
+            raise Forbidden(
+                f"enterprise {enterprise['uscc']} is outside your jurisdiction",
+                {"uscc": ["outside your jurisdiction"]},
             )
 
     def require_region_writer(self, region_code: str) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document
 from services.kit.pure.commands import new_id as new_id  # re-exported for the aggregates
+from services.kit.pure.enterprises import known_enterprise as kit_known_enterprise
 from services.kit.pure.envelope import ServiceEvents
-from services.kit.pure.errors import Forbidden, InvalidInput
 from services.training.domain.policy import Policy
 
 SERVICE = "training"
@@ -41,29 +41,12 @@ def audit(actor: Actor, now: datetime, action: str, **details: Any) -> dict[str,
 def require_keeper(enterprise: Document, actor: Actor) -> None:
     """Writes about an enterprise's people: its own users, or a bureau whose jurisdiction it is
     in. Anyone else is refused by name."""
-    actor.require_can_write()
-    if actor.role == "enterprise":
-        if enterprise["uscc"] != actor.uscc:
-            raise Forbidden("an enterprise user manages only its own staff")
-        return
-    actor.require_role(*KEEPERS)
-    if not actor.sees_region(enterprise["region_code"]):
-        raise Forbidden(
-            f"enterprise {enterprise['uscc']} is outside your jurisdiction",
-            {"uscc": ["outside your jurisdiction"]},
-        )
+    actor.require_enterprise_writer(enterprise, KEEPERS, "staff")
 
 
 def known_enterprise(enterprise: Document | None, uscc: str) -> Document:
     """The employer a command names, which this service's copy of the registry must hold."""
-    if enterprise is None:
-        raise InvalidInput(
-            f"enterprise {uscc} is not known to the training service",
-            {"uscc": ["unknown enterprise"]},
-        )
-    if enterprise.get("status") == "closed":
-        raise InvalidInput(f"enterprise {uscc} is closed", {"uscc": ["closed enterprise"]})
-    return enterprise
+    return kit_known_enterprise(enterprise, uscc, SERVICE)
 
 
 def iso(day: date | None) -> str | None:

@@ -21,7 +21,17 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.support.api import FUZZING_TALLY, inspected, open_visit, register, upload
+from tests.support.api import (
+    FUZZING_TALLY,
+    confined_space_crew,
+    inspected,
+    open_visit,
+    ready_permit,
+    register,
+    upload,
+    wait_until_permits_knows,
+    wait_until_training_knows,
+)
 from tests.support.factories import accident, general_finding, png
 from tests.support.routes import openapi_document
 
@@ -57,6 +67,17 @@ def known(sign_in, users):
         json={"uscc": uscc, "parties": [{"kind": "unit", "name": body["name"]}]},
     ).json()["id"]
     reported = admin.post("/api/v1/accidents", json=accident(uscc)).json()["id"]
+    wait_until_training_knows(admin, uscc)
+    wait_until_permits_knows(admin, uscc)
+    crew = confined_space_crew(
+        company,
+        uscc,
+        ("principal", "confined_space_approver"),
+        ("confined_space_guardian",),
+        ("confined_space_entrant",),
+        ("confined_space_rescuer",),
+    )
+    permit, scan = ready_permit(company, *crew)
     return {
         "uscc": uscc,
         "inspections": open_visit(sign_in, uscc)["id"],
@@ -64,6 +85,8 @@ def known(sign_in, users):
         "evidence": evidence,
         "enforcement-cases": case,
         "accidents": reported,
+        "confined-spaces": scan["token"].split(".")[0],
+        "permits": permit.rsplit("/", 1)[1],
     }
 
 

@@ -24,7 +24,10 @@ from services.kit.pure.clock import Clock
 from tests.support.api import (
     COMPANY_PASSWORD,
     PASSWORD,
+    confined_space_crew,
+    ready_permit,
     wait_until_inspection_knows,
+    wait_until_permits_knows,
     wait_until_training_knows,
 )
 from tests.support.credit import opened_by_hand
@@ -32,10 +35,13 @@ from tests.support.factories import (
     SECOND_OFFICER,
     certificate_body,
     enterprise,
+    gas_readings,
     id_number,
     new_uscc,
+    permit_body,
     png,
     session_body,
+    space_body,
     staff_member,
 )
 from tests.support.routes import api_routes
@@ -48,6 +54,9 @@ KEEPERS = ("enterprise", *INSPECTORS)
 TRAINING_READERS = (*KEEPERS, "auditor")
 ACCOUNT_READERS = (*REVIEWERS, "auditor")
 CREDIT_READERS = (*KEEPERS, "auditor")
+# Permits: an enterprise runs its own, bureaus read (and may correct) their jurisdiction's,
+# auditors read, agencies have no part.
+PERMIT_READERS = TRAINING_READERS
 # The account that plays each role. The auditor's scope is the city, so other counties of the
 # city are in its jurisdiction: it reads them and writes nothing.
 # The agency has an account of its own, so the records it makes here stay out of other tests'
@@ -246,6 +255,50 @@ POLICY = {
     ("GET", "/api/v1/training/export"): Rule("list", TRAINING_READERS),
     ("GET", "/api/v1/reminders"): Rule("list", TRAINING_READERS),
     ("GET", "/api/v1/indicators/training"): Rule("query", (*INSPECTORS, "auditor")),
+    ("GET", "/api/v1/confined-spaces"): Rule("list", PERMIT_READERS),
+    ("POST", "/api/v1/confined-spaces"): Rule("create", KEEPERS),
+    ("GET", "/api/v1/confined-spaces/<string:identifier>"): Rule(
+        "read", PERMIT_READERS, target="space"
+    ),
+    ("PATCH", "/api/v1/confined-spaces/<string:identifier>"): Rule(
+        "write", KEEPERS, target="space"
+    ),
+    ("POST", "/api/v1/confined-spaces/<string:identifier>/signage"): Rule(
+        "write", KEEPERS, target="space"
+    ),
+    ("GET", "/api/v1/confined-spaces/<string:identifier>/qr.svg"): Rule(
+        "read", PERMIT_READERS, target="space"
+    ),
+    ("GET", "/api/v1/confined-spaces/<string:identifier>/qr.png"): Rule(
+        "read", PERMIT_READERS, target="space"
+    ),
+    ("GET", "/api/v1/confined-spaces/labels.pdf"): Rule("read", PERMIT_READERS),
+    ("GET", "/api/v1/confined-space-staff"): Rule("list", PERMIT_READERS),
+    ("GET", "/api/v1/permits"): Rule("list", PERMIT_READERS),
+    ("POST", "/api/v1/permits"): Rule("create", KEEPERS),
+    ("GET", "/api/v1/permits/<string:identifier>"): Rule("read", PERMIT_READERS, target="permit"),
+    ("POST", "/api/v1/permits/<string:identifier>/submit"): Rule("write", KEEPERS, target="permit"),
+    ("POST", "/api/v1/permits/<string:identifier>/approve"): Rule(
+        "write", KEEPERS, target="submitted_permit"
+    ),
+    ("POST", "/api/v1/permits/<string:identifier>/gas-tests"): Rule(
+        "write", KEEPERS, target="approved_permit"
+    ),
+    ("POST", "/api/v1/permits/<string:identifier>/steps"): Rule(
+        "write", KEEPERS, target="approved_permit"
+    ),
+    ("POST", "/api/v1/permits/<string:identifier>/interrupt"): Rule(
+        "write", KEEPERS, target="working_permit"
+    ),
+    ("POST", "/api/v1/permits/<string:identifier>/finish"): Rule(
+        "write", KEEPERS, target="finishing_permit"
+    ),
+    ("POST", "/api/v1/permits/<string:identifier>/cancel"): Rule(
+        "write", KEEPERS, target="cancelled_permit"
+    ),
+    ("POST", "/api/v1/permits/scan"): Rule("create", KEEPERS),
+    ("GET", "/api/v1/permit-scans"): Rule("list", PERMIT_READERS),
+    ("GET", "/api/v1/indicators/permits"): Rule("query", (*INSPECTORS, "auditor")),
     ("GET", "/api/v1/credit/cases"): Rule("list", CREDIT_READERS),
     ("POST", "/api/v1/credit/cases"): Rule("create", REVIEWERS),
     ("GET", "/api/v1/credit/cases/<string:identifier>"): Rule(
@@ -430,6 +483,7 @@ def _world(relation, sign_in, users):
     records["account"] = f"matrix-{relation}-{secrets.token_hex(3)}".replace("_", "-")
     users.create(records["account"], PASSWORD, "inspector", region)
     records["credit_case"] = _credit_case(admin, uscc, region)
+    records.update(_permit_records(admin, company, uscc))
     return World(relation, region, uscc, spare, company, company_user, records)
 
 
@@ -454,6 +508,43 @@ def _credit_case(admin, uscc, region):
         "authority": region,
     }
     return opened_by_hand(admin, body)["id"]
+
+
+def _permit_records(admin, company, uscc):
+    """A trained crew, a space, and permits in each state a route acts on: a draft, a submitted
+    one, an approved and ventilated one, two under way (each in a space of its own)."""
+    wait_until_permits_knows(admin, uscc)
+    crew = confined_space_crew(
+        company,
+        uscc,
+        ("principal", "confined_space_approver"),
+        ("confined_space_guardian",),
+        ("confined_space_entrant",),
+        ("confined_space_rescuer",),
+    )
+    space = _ok(company.post("/api/v1/confined-spaces", json=space_body()))
+    principal, guardian, entrant, rescuer = crew
+    body = permit_body(space["id"], principal, guardian, [entrant], [rescuer])
+    records = {"space": space["id"], "crew": crew, "token": space["scan_url"].split("=")[1]}
+    for name, actions in (
+        ("permit", ()),
+        ("cancelled_permit", ()),
+        ("submitted_permit", ("submit",)),
+        ("approved_permit", ("submit", "approve", "steps")),
+    ):
+        path = f"/api/v1/permits/{_ok(company.post('/api/v1/permits', json=body))['id']}"
+        for action in actions:
+            _ok(
+                company.post(
+                    f"{path}/{action}", json={"step": "ventilation"} if action == "steps" else {}
+                )
+            )
+        records[name] = path.rsplit("/", 1)[1]
+    for name in ("working_permit", "finishing_permit"):
+        path, scan = ready_permit(company, *crew)
+        assert _ok(company.post("/api/v1/permits/scan", json=scan))["work_started"]
+        records[name] = path.rsplit("/", 1)[1]
+    return records
 
 
 def accident_body(uscc):
@@ -703,6 +794,43 @@ def _request(method, rule_path, world, role, account):
             "params": {"region": world.region, "year": Clock().today().year}
         },
         "/api/v1/public/untrustworthy": {"params": {"q": "测试"}},
+        "/api/v1/confined-spaces": {"json": space_body(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/confined-spaces/<string:identifier>": {"json": {"location": "厂区西侧"}}
+        if method == "PATCH"
+        else {},
+        "/api/v1/confined-spaces/<string:identifier>/signage": {
+            "json": {"photo": world.records["evidence"]}
+        },
+        "/api/v1/confined-spaces/labels.pdf": {"params": {"uscc": uscc}},
+        "/api/v1/permits": {
+            "json": permit_body(
+                world.records["space"],
+                world.records["crew"][0],
+                world.records["crew"][1],
+                [world.records["crew"][2]],
+                [world.records["crew"][3]],
+            )
+        }
+        if method == "POST"
+        else {},
+        "/api/v1/permits/<string:identifier>/submit": {"json": {}},
+        "/api/v1/permits/<string:identifier>/approve": {"json": {}},
+        "/api/v1/permits/<string:identifier>/gas-tests": {"json": gas_readings()},
+        "/api/v1/permits/<string:identifier>/steps": {"json": {"step": "ventilation"}},
+        "/api/v1/permits/<string:identifier>/interrupt": {"json": {"reason": "检查中断"}},
+        "/api/v1/permits/<string:identifier>/finish": {"json": {}},
+        "/api/v1/permits/<string:identifier>/cancel": {"json": {"reason": "改期"}},
+        "/api/v1/permits/scan": {
+            "json": {
+                "token": world.records["token"],
+                "guardian": world.records["crew"][1],
+                "entrants": [world.records["crew"][2]],
+                "device_time": Clock().now().isoformat(),
+            }
+        },
+        "/api/v1/indicators/permits": {
+            "params": {"region": world.region, "year": Clock().today().year}
+        },
     }
     return bodies.get(rule_path, {})
 

@@ -51,6 +51,9 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
             platform.url + "/api/v1/public/untrustworthy", params={"uscc": body["uscc"]}, timeout=30
         )
         assert len(public.json()["items"]) == shown, public.text
+    assert "demo permits: already there" in second.stdout, first.stdout + second.stdout
+    spaces = sum(len(demo.spaces(e)) for e in demo.confined_space_enterprises())
+    assert f"demo permits: {spaces} spaces" in first.stdout, first.stdout
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (

@@ -10,48 +10,29 @@ from services.training.store import visible_to
 from tests.support.visibility import (
     CITY,
     COUNTY,
-    ELSEWHERE,
-    NEIGHBOUR,
-    OTHER_USCC,
-    OWN_USCC,
-    PROVINCE,
+    ENTERPRISE_RECORDS,
+    IN_COUNTY,
+    OWN_OR_JURISDICTION,
     scratch_collection,
     seen_by_predicate,
     seen_by_query,
 )
 
-DOCUMENTS = [
-    {"_id": "own", "uscc": OWN_USCC, "region_code": COUNTY},
-    {"_id": "other", "uscc": OTHER_USCC, "region_code": COUNTY},
-    {"_id": "neighbour", "uscc": "91620702MA01XYW0QX", "region_code": NEIGHBOUR},
-    {"_id": "elsewhere", "uscc": "91440105MA01XYW0QX", "region_code": ELSEWHERE},
-]
-IN_COUNTY = {"own", "other"}
-IN_CITY = IN_COUNTY | {"neighbour"}
-
-TABLE = [
-    (Actor("admin", "admin", "000000"), IN_CITY | {"elsewhere"}),
-    (Actor("gansu", "regulator", PROVINCE), IN_CITY),
-    (Actor("zhangye", "regulator", CITY), IN_CITY),
-    (Actor("minle", "regulator", COUNTY), IN_COUNTY),
-    (Actor("ganzhou", "regulator", NEIGHBOUR), {"neighbour"}),
-    (Actor("inspector-minle", "inspector", COUNTY), IN_COUNTY),
-    (Actor("auditor", "auditor", CITY), IN_CITY),
-    (Actor(OWN_USCC, "enterprise", COUNTY, OWN_USCC), {"own"}),
-    (Actor(OTHER_USCC, "enterprise", NEIGHBOUR, OTHER_USCC), {"other"}),
-]
-
 
 @pytest.fixture(scope="module")
 def collection(mongo, settings):
-    with scratch_collection(mongo, settings, "training_visibility", DOCUMENTS) as records:
+    with scratch_collection(mongo, settings, "training_visibility", ENTERPRISE_RECORDS) as records:
         yield records
 
 
-@pytest.mark.parametrize("actor, expected", TABLE, ids=lambda value: getattr(value, "user_id", ""))
+@pytest.mark.parametrize(
+    "actor, expected", OWN_OR_JURISDICTION, ids=lambda value: getattr(value, "user_id", "")
+)
 def test_query_and_predicate_agree_with_the_table(collection, actor, expected):
     query = visible_to(actor)
-    assert seen_by_query(collection, query) == seen_by_predicate(DOCUMENTS, query) == expected
+    assert (
+        seen_by_query(collection, query) == seen_by_predicate(ENTERPRISE_RECORDS, query) == expected
+    )
 
 
 def test_an_agency_is_refused_personal_records():
@@ -61,4 +42,8 @@ def test_an_agency_is_refused_personal_records():
 
 def test_a_list_narrowed_to_a_county_stays_inside_the_callers_sight(collection):
     query = visible_to(Actor("zhangye", "regulator", CITY), COUNTY)
-    assert seen_by_query(collection, query) == seen_by_predicate(DOCUMENTS, query) == IN_COUNTY
+    assert (
+        seen_by_query(collection, query)
+        == seen_by_predicate(ENTERPRISE_RECORDS, query)
+        == IN_COUNTY
+    )

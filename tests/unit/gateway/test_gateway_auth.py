@@ -217,6 +217,7 @@ def test_compose_requires_the_secret_and_publishes_none():
 def test_run_and_up_make_a_secret_once_readable_by_its_owner_only(tmp_path, monkeypatch):
     monkeypatch.delenv("ANJIAN_JWT_SECRET", raising=False)
     monkeypatch.delenv("ANJIAN_PII_KEY", raising=False)
+    monkeypatch.delenv("ANJIAN_QR_KEY", raising=False)
     cli._provide_secrets(Settings(data_dir=str(tmp_path)))
     path = tmp_path / "jwt.secret"
     secret = os.environ["ANJIAN_JWT_SECRET"]
@@ -226,5 +227,7 @@ def test_run_and_up_make_a_secret_once_readable_by_its_owner_only(tmp_path, monk
     assert os.environ["ANJIAN_JWT_SECRET"] == secret
     given = secrets.token_urlsafe(48)
     other = tmp_path / "other"
-    cli._provide_secrets(Settings(data_dir=str(other), jwt_secret=given, pii_key=given))
+    cli._provide_secrets(
+        Settings(data_dir=str(other), jwt_secret=given, pii_key=given, qr_key=given)
+    )
     assert not other.exists()

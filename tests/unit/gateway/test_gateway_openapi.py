@@ -65,6 +65,10 @@ def test_every_list_sends_the_one_pagination_header():
         "/api/v1/account-audit",
         "/api/v1/credit/cases",
         "/api/v1/public/untrustworthy",
+        "/api/v1/confined-spaces",
+        "/api/v1/permits",
+        "/api/v1/permit-scans",
+        "/api/v1/confined-space-staff",
     }
     assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
         path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists

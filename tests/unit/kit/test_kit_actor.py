@@ -110,3 +110,35 @@ def test_narrow_keeps_queries_inside_the_jurisdiction():
         city.narrow("620100")
     with pytest.raises(Forbidden):
         Actor("minle", "regulator", "620722").narrow("620702")
+
+
+ENTERPRISE = {"uscc": "91620722MA01XYW0QX", "region_code": "620722"}
+
+
+def test_an_enterprises_records_are_written_by_its_own_users_and_the_bureaus_above_it():
+    keepers = ("regulator", "inspector")
+    Actor("u", "enterprise", "620722", ENTERPRISE["uscc"]).require_enterprise_writer(
+        ENTERPRISE, keepers, "spaces"
+    )
+    Actor("zhangye", "regulator", "620700").require_enterprise_writer(ENTERPRISE, keepers, "x")
+    refused = [
+        Actor("u", "enterprise", "620722", "91620722MA01XYW1QX"),
+        Actor("ganzhou", "regulator", "620702"),
+        Actor("auditor", "auditor", "620700"),
+        Actor("agency", "agency", "620722"),
+    ]
+    for actor in refused:
+        with pytest.raises(Forbidden):
+            actor.require_enterprise_writer(ENTERPRISE, keepers, "spaces")
+
+
+def test_indicators_are_for_the_bureaus_within_their_jurisdiction():
+    assert Actor("zhangye", "regulator", "620700").indicator_scope("620722") == "620722"
+    for actor in (
+        Actor("u", "enterprise", "620722", ENTERPRISE["uscc"]),
+        Actor("a", "agency", "620722"),
+    ):
+        with pytest.raises(Forbidden):
+            actor.indicator_scope("620722")
+    with pytest.raises(Forbidden):
+        Actor("ganzhou", "regulator", "620702").indicator_scope("620722")
