@@ -104,7 +104,8 @@ def create_app(settings=None):
 
     api.register_blueprint(auth_api.blp)
     for entry in SERVICES:
-        api.register_blueprint(importlib.import_module(entry.gateway_routes).blp)
+        for module in entry.route_modules:
+            api.register_blueprint(importlib.import_module(module).blp)
     api.register_blueprint(evidence.blp)
     api.register_blueprint(admin.blp)
     api.register_blueprint(rules.blp)

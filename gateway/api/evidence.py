@@ -12,7 +12,7 @@ from gateway.blueprint import ServiceBlueprint
 from gateway.platform import platform
 from services.inspection.schemas import EvidenceLinkOut, EvidenceOut
 from services.kit.pure.actor import WRITERS
-from services.kit.pure.errors import InvalidInput
+from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.pure.schemas import StrictSchema
 
 blp = ServiceBlueprint(
@@ -98,3 +98,20 @@ class EvidenceVerification(MethodView):
         record = blp.call("evidence_to_verify", identifier)
         intact = platform().evidence.verify(record["object_key"], record["sha256"])
         return blp.call("record_integrity", identifier, intact)
+
+
+def evidence_exists(field):
+    """A route guard: the ids in the body's `field` name evidence the caller uploaded and may
+    see (a session's sign-in sheets, a project stage's reports; the inspection service keeps the
+    evidence records)."""
+
+    def guard(fields, **_path):
+        for identifier in fields.get(field) or ():
+            try:
+                platform().call("inspection", "get_evidence", identifier)
+            except NotFound:
+                raise InvalidInput(
+                    "a document is not evidence you may see", {field: [identifier]}
+                ) from None
+
+    return guard

@@ -8,7 +8,7 @@ consumers keep their own copy and tolerate fields they do not know.
 from marshmallow import Schema, fields
 
 from services.kit.copies import REGISTRY_FEED, copy_requested
-from services.kit.pure.envelope import Published
+from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "inspection"
 
@@ -259,7 +259,9 @@ PUBLISHED = (
     copy_requested(SERVICE),
 )
 
-# Consumed: the registry's enterprises feed this service's copy of them, and the service's own
-# events move its indicator counters.
+# Consumed: the registry's enterprises feed this service's copy of them, the service's own
+# events move its indicator counters, and the registry's project spot checks open hazards.
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
-CONSUMED = (*REGISTRY_FEED, OWN_EVENTS)
+# The registry's spot check of a construction project opens the hazards its findings name.
+PROJECT_SPOT_CHECKED = event_type("registry", "project", "spot_checked")
+CONSUMED = (*REGISTRY_FEED, OWN_EVENTS, PROJECT_SPOT_CHECKED)

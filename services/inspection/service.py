@@ -49,6 +49,7 @@ from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
 from services.kit.copies import RegistryCopy
 from services.kit.counters import event_changes
+from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import Conflict, Forbidden
@@ -523,6 +524,13 @@ class InspectionService(RegistryCopy, ServiceBase):
         return page_of(self.store.plans_page(self.caller(), query), query)
 
     # --- events ----------------------------------------------------------------------------
+
+    @idempotent_handler("registry", events.PROJECT_SPOT_CHECKED)
+    def handle_project_spot_checked(self, event):
+        for hazard, reported in hazards.found_in_spot_check(
+            event["data"], event["regioncode"], self.clock.now()
+        ):
+            self.store.add_hazard_once(hazard, reported)
 
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)

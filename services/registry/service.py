@@ -11,6 +11,7 @@ from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 from services.registry import events
 from services.registry.domain import enterprises
+from services.registry.project_service import ProjectEntrypoints
 from services.registry.schemas import (
     AuditEntrySchema,
     EnterpriseCreateSchema,
@@ -19,6 +20,7 @@ from services.registry.schemas import (
     EnterpriseUpdateSchema,
     StatusChangeSchema,
 )
+from services.registry.standardization_service import StandardizationEntrypoints
 from services.registry.store import RegistryStore
 
 # Re-announcing every enterprise: this many per tick.
@@ -26,7 +28,7 @@ RESYNCHRONISATION_CHUNK = 500
 RESYNCHRONISATION_TICK_SECONDS = 1
 
 
-class RegistryService(ServiceBase):
+class RegistryService(ProjectEntrypoints, StandardizationEntrypoints, ServiceBase):
     name = enterprises.SERVICE
     store = MongoStore(name, RegistryStore)
 
@@ -41,6 +43,7 @@ class RegistryService(ServiceBase):
             self.caller(),
             self.clock.now(),
             self.clock.today(),
+            self._terms(),
             fields.get("uscc_override_reason"),
         )
         self.store.add_enterprise(document, announced)
@@ -55,7 +58,7 @@ class RegistryService(ServiceBase):
         fields = load(EnterpriseUpdateSchema(), payload)
         document = self.store.enterprise_to_change(uscc, self.caller())
         changed = enterprises.update(
-            document, fields, self.caller(), self.clock.now(), self.clock.today()
+            document, fields, self.caller(), self.clock.now(), self.clock.today(), self._terms()
         )
         return self._view(self.store.save_enterprise(document, *changed))
 
@@ -98,7 +101,12 @@ class RegistryService(ServiceBase):
         actor.require_role("admin", "regulator", "inspector")
         schema = EnterpriseCreateSchema()
         report, registrations = enterprises.import_batch(
-            rows, actor, self.clock.now(), self.clock.today(), lambda payload: load(schema, payload)
+            rows,
+            actor,
+            self.clock.now(),
+            self.clock.today(),
+            self._terms(),
+            lambda payload: load(schema, payload),
         )
         # Inserting is the existence check: a repeated USCC comes back as a duplicate key.
         already = self.store.add_enterprises(registrations)

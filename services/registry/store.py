@@ -16,10 +16,21 @@ from services.kit.mongo import (
 )
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.errors import Duplicate, Forbidden, NotFound
+from services.registry.domain.standardization import CHECK_ON, HISTORY
+from services.registry.project_store import ProjectStore
 
 RESYNCHRONISATION = "resynchronisation"
 # Heavy fields a list or export never needs.
-SUMMARY = {"history": 0, OUTBOX: 0, BATCH: 0}
+SUMMARY = {"history": 0, HISTORY: 0, OUTBOX: 0, BATCH: 0}
+# What the standardization indicators read of an enterprise.
+GRADING_FIELDS = {
+    "industry": 1,
+    "above_scale": 1,
+    "risk_features": 1,
+    "status": 1,
+    "standardization": 1,
+    HISTORY: 1,
+}
 # Fields a list may filter on, by query parameter.
 FILTERS = (("industry", "industry"), ("risk_feature", "risk_features"), ("status", "status"))
 
@@ -32,7 +43,7 @@ def visible_to(actor):
     return within_region(actor.scope_prefix)
 
 
-class RegistryStore(BaseStore):
+class RegistryStore(ProjectStore, BaseStore):
     @property
     def enterprises(self):
         return self.db.enterprises
@@ -42,6 +53,8 @@ class RegistryStore(BaseStore):
         self.enterprises.create_index("industry")
         self.enterprises.create_index("risk_features")
         self.enterprises.create_index("status")
+        self.enterprises.create_index(CHECK_ON)
+        self.ensure_project_indexes()
 
     def enterprise(self, uscc, actor, with_history=False):
         """An enterprise the caller may see; one outside its sight looks exactly like a missing
@@ -131,3 +144,13 @@ class RegistryStore(BaseStore):
         if criteria.get("q"):
             query["name"] = literal_pattern(criteria["q"])
         return self.page(self.enterprises, query, skip, limit, SUMMARY, with_total=with_total)
+
+    # --- standardization ---
+
+    def enterprises_for_grading(self, prefix):
+        """Every enterprise under `prefix` with what the standardization rates read."""
+        return list(self.enterprises.find(within_region(prefix), GRADING_FIELDS))
+
+    def grades_to_check(self, today_iso, limit=500):
+        """Enterprises whose grade the daily timer has something to do for today."""
+        return list(self.enterprises.find({CHECK_ON: {"$lte": today_iso}}, limit=limit))

@@ -15,6 +15,7 @@ from nameko.testing.services import worker_factory
 from services.kit.pure.actor import Actor
 from services.kit.pure.clock import FixedClock
 from services.kit.pure.errors import InvalidInput, NotFound
+from services.kit.rules import load_rules
 from services.kit.runtime import CallerContext
 from services.registry.service import RegistryService
 from tests.support.factories import enterprise
@@ -52,6 +53,7 @@ def registry(store, actor):
         store=store,
         caller=CallerContext(actor.to_context()),
         clock=FixedClock(NOW),
+        rules=load_rules("registry"),
     )
 
 

@@ -1,0 +1,92 @@
+"""Construction-project routes (三同时): projects and their stages, the bureaus' spot-check plans
+and spot checks, and the registry's indicators (targets 3 and 6). The registry checks every rule
+again; the gateway authenticates, validates the shape and forwards."""
+
+from gateway.api.evidence import evidence_exists
+from gateway.blueprint import Route, ServiceBlueprint
+from services.registry import project_schemas as schemas
+
+ROUTES = (
+    Route(
+        "GET",
+        "/projects",
+        "list_projects",
+        "Construction projects you may see; filters: region, uscc, metal_smelting, accepted",
+        schemas.ProjectOut,
+        query=schemas.ProjectQuerySchema,
+        paginated=True,
+    ),
+    Route(
+        "POST",
+        "/projects",
+        "register_project",
+        "Register a construction project of an enterprise with the planned day of each stage",
+        schemas.ProjectOut,
+        201,
+        body=schemas.ProjectCreateSchema,
+        location="/api/v1/projects/{id}",
+    ),
+    Route(
+        "GET",
+        "/projects/<string:identifier>",
+        "get_project",
+        "One project: stages done, the next one, overdue stages, spot checks",
+        schemas.ProjectOut,
+    ),
+    Route(
+        "POST",
+        "/projects/<string:identifier>/stages",
+        "record_stage",
+        "Record the project's next stage (409 out of order; a rejected design review is "
+        "reviewed again), dated, with its documents",
+        schemas.ProjectOut,
+        body=schemas.StageSchema,
+        guard=evidence_exists("documents"),
+    ),
+    Route(
+        "POST",
+        "/projects/<string:identifier>/spot-checks",
+        "record_spot_check",
+        "The bureau's spot check of an accepted project; a finding with a hazard opens it in "
+        "the inspection service",
+        schemas.ProjectOut,
+        body=schemas.SpotCheckSchema,
+        guard=evidence_exists("documents"),
+    ),
+    Route(
+        "GET",
+        "/project-spot-check-plans",
+        "list_spot_check_plans",
+        "The bureaus' annual spot-check samples of accepted projects",
+        schemas.SpotCheckPlanOut,
+        query=schemas.SpotCheckPlanQuerySchema,
+        paginated=True,
+    ),
+    Route(
+        "POST",
+        "/project-spot-check-plans",
+        "draw_spot_check_plan",
+        "Draw a county's annual sample of the projects accepted in a year (seed recorded)",
+        schemas.SpotCheckPlanOut,
+        201,
+        body=schemas.SpotCheckPlanSchema,
+    ),
+    Route(
+        "GET",
+        "/indicators/registry",
+        "registry_indicators",
+        "Targets 3 (三同时, spot checks) and 6 (standardization, re-assessment) for a region and "
+        "year, with numerators and denominators",
+        schemas.RegistryIndicatorsOut,
+        query=schemas.IndicatorQuerySchema,
+    ),
+)
+
+blp = ServiceBlueprint(
+    "projects",
+    __name__,
+    service="registry",
+    url_prefix="/api/v1",
+    description="Construction projects (三同时), spot checks and the registry's indicators",
+    routes=ROUTES,
+)

@@ -1,0 +1,58 @@
+"""Standardization routes: an enterprise's current grade derived from its grade history,
+grades, self-assessment reports and re-assessment applications."""
+
+from gateway.blueprint import Route, ServiceBlueprint
+from services.registry import standardization_schemas as schemas
+
+ROUTES = (
+    Route(
+        "GET",
+        "/<string:uscc>/standardization",
+        "get_standardization",
+        "The current grade (derived from the history) with its state, and the history",
+        schemas.EnterpriseStandardizationOut,
+    ),
+    Route(
+        "GET",
+        "/<string:uscc>/standardization/history",
+        "standardization_history",
+        "The same answer: the grade history with the current grade",
+        schemas.EnterpriseStandardizationOut,
+    ),
+    Route(
+        "POST",
+        "/<string:uscc>/standardization",
+        "record_grade",
+        "Record a grade awarded (validity by rule when not given); it becomes the current grade",
+        schemas.EnterpriseStandardizationOut,
+        201,
+        body=schemas.GradeSchema,
+    ),
+    Route(
+        "POST",
+        "/<string:uscc>/standardization/self-assessments",
+        "record_self_assessment",
+        "File the enterprise's annual self-assessment report",
+        schemas.EnterpriseStandardizationOut,
+        201,
+        body=schemas.SelfAssessmentSchema,
+    ),
+    Route(
+        "POST",
+        "/<string:uscc>/standardization/reassessment",
+        "apply_for_reassessment",
+        "Apply for re-assessment of the current grade",
+        schemas.EnterpriseStandardizationOut,
+        201,
+        body=schemas.ReassessmentSchema,
+    ),
+)
+
+blp = ServiceBlueprint(
+    "standardization",
+    __name__,
+    service="registry",
+    url_prefix="/api/v1/enterprises",
+    description="Safety production standardization grades (安全生产标准化)",
+    routes=ROUTES,
+)
