@@ -192,10 +192,12 @@ class RegistryIndicatorsOut(Schema):
         RegistryRateOut, metadata={"description": "spot-checked / projects accepted in the year"}
     )
     standardization = fields.Nested(
-        RegistryRateOut, metadata={"description": "enterprises with a valid grade / required to hold one"}
+        RegistryRateOut,
+        metadata={"description": "enterprises with a valid grade / required to hold one"},
     )
     reassessment = fields.Nested(
-        RegistryRateOut, metadata={"description": "grades re-assessed on time / expiring in the year"}
+        RegistryRateOut,
+        metadata={"description": "grades re-assessed on time / expiring in the year"},
     )
 
 
