@@ -176,6 +176,11 @@ def record_stage(
             "a stage cannot be dated before the one recorded before it",
             {"on": [f"before {project['stages'][-1]['on']}"]},
         )
+    trial_end = next((r["ends_on"] for r in project["stages"] if r["stage"] == "trial_run"), None)
+    if stage == "acceptance" and trial_end and on.isoformat() < trial_end:
+        raise InvalidInput(
+            "the acceptance follows the end of the trial run", {"on": [f"before {trial_end}"]}
+        )
     record = {
         "id": new_id(),
         "stage": stage,

@@ -314,7 +314,8 @@ def reassessment_counts(history: list[dict[str, Any]], year: int) -> tuple[int, 
     later grade replaced no later than their expiry."""
     awarded = sorted(grades({HISTORY: history}), key=lambda entry: entry["graded_on"])
     due = on_time = 0
-    for earlier, later in zip(awarded, [*awarded[1:], None], strict=True):
+    for position, earlier in enumerate(awarded):
+        later = awarded[position + 1] if position + 1 < len(awarded) else None
         if int(earlier["expires_on"][:4]) != year:
             continue
         due += 1
