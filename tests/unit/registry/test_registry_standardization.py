@@ -1,5 +1,5 @@
-"""Standardization grades (安全生产标准化, 应急〔2021〕83号 [secondary]), without servers: the history,
-the current grade derived from it, reminders and lapses, and the rates."""
+"""Standardization grades (安全生产标准化, 应急〔2021〕83号 [secondary]), without servers: the
+history, the current grade derived from it, reminders and lapses, and the rates."""
 
 from datetime import date, datetime, timedelta, timezone
 
