@@ -30,7 +30,7 @@ class ProjectEntrypoints:
     def register_project(self, payload):
         fields = load(ProjectCreateSchema(), payload)
         actor = self.caller()
-        enterprise = self.store.enterprise(fields["uscc"], actor)
+        enterprise = self.store.enterprise_to_change(fields["uscc"], actor)
         project = self.store.add_project(
             *projects.register(
                 fields, enterprise, self._regime(), actor, self.clock.now(), self.clock.today()
