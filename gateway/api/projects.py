@@ -2,9 +2,20 @@
 and spot checks, and the registry's indicators (targets 3 and 6). The registry checks every rule
 again; the gateway authenticates, validates the shape and forwards."""
 
+from flask import g
+from flask.views import MethodView
+from marshmallow import fields
+
 from gateway.api.evidence import evidence_exists
 from gateway.blueprint import Route, ServiceBlueprint
+from gateway.interchange import import_report
+from services.kit.pure.actor import WRITERS
+from services.kit.pure.schemas import StrictSchema
 from services.registry import project_schemas as schemas
+from services.registry import project_spreadsheet
+
+# Rows of one import: a city's projects, with room to spare.
+MAX_IMPORT_ROWS = 20_000
 
 ROUTES = (
     Route(
@@ -90,3 +101,22 @@ blp = ServiceBlueprint(
     description="Construction projects (三同时), spot checks and the registry's indicators",
     routes=ROUTES,
 )
+
+
+class ProjectFile(StrictSchema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+@blp.route("/projects/import")
+class ProjectImport(MethodView):
+    @blp.arguments(ProjectFile, location="files")
+    @blp.response(200, schemas.ImportReportOut)
+    def post(self, upload):
+        """Import construction projects from .xlsx or .csv: good rows are registered, bad ones
+        reported with their row and fields"""
+        g.actor.require_role(*WRITERS)
+        upload = upload["file"]
+        rows = project_spreadsheet.read_rows(
+            upload.stream, upload.filename or "", max_rows=MAX_IMPORT_ROWS
+        )
+        return import_report(rows, blp.caller(), "import_projects", "the file holds no projects")

@@ -2,6 +2,7 @@
 
 import secrets
 
+from services.kit.pure.actor import WRITERS
 from services.kit.pure.errors import Conflict, Forbidden
 from services.kit.pure.schemas import load
 from services.kit.runtime import rpc
@@ -37,6 +38,23 @@ class ProjectEntrypoints:
             )
         )
         return self._project_view(project)
+
+    @rpc
+    def import_projects(self, rows):
+        """Register every valid row of a project list; report each row's outcome."""
+        actor = self.caller()
+        actor.require_role(*WRITERS)
+        schema, regime = ProjectCreateSchema(), self._regime()
+        now, today = self.clock.now(), self.clock.today()
+
+        def register_row(payload):
+            fields = load(schema, payload)
+            enterprise = self.store.enterprise_to_change(fields["uscc"], actor)
+            return projects.register(fields, enterprise, regime, actor, now, today)
+
+        report, registrations = projects.import_batch(rows, register_row)
+        self.store.add_projects(registrations)
+        return report
 
     @rpc
     def get_project(self, identifier):

@@ -54,6 +54,10 @@ class ProjectStore:
         self.save(self.projects, None, project, events)
         return project
 
+    def add_projects(self, registrations):
+        """Insert the projects of an import, [(project, events)], in one bulk write."""
+        self.insert_new(self.projects, registrations)
+
     def save_project(self, before, after, events):
         self.save(self.projects, before, after, events)
         return self.projects.find_one({"_id": before["_id"]})

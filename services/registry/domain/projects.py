@@ -6,13 +6,14 @@ which order, and how long a trial run may last are rule data (rules/projects.yam
 command returns `(document, events)` (services.kit.pure.commands).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from services.kit.pure.actor import WRITERS, Actor
 from services.kit.pure.commands import Document, Event, Result, new_id
-from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
+from services.kit.pure.errors import Conflict, DomainError, Forbidden, InvalidInput
 from services.kit.pure.sampling import seeded_sample
 from services.registry.domain.common import event
 
@@ -123,6 +124,27 @@ def register(
         }
     )
     return project, [_event("registered", project, now, _summary(project))]
+
+
+def import_batch(
+    rows: list[dict[str, Any]], register_row: Callable[[dict[str, Any]], Result]
+) -> tuple[list[dict[str, Any]], list[Result]]:
+    """Every row of an import registered by `register_row` (which loads and registers one
+    row's fields); returns the per-row report and the registrations. A bad row is reported with
+    its errors and does not stop the others."""
+    report: list[dict[str, Any]] = []
+    registrations: list[Result] = []
+    for row in rows:
+        line: dict[str, Any] = {"row": row.get("row"), "id": None, "result": "invalid"}
+        report.append(line)
+        try:
+            project, events = register_row(row.get("fields") or {})
+        except DomainError as error:
+            line["errors"] = error.errors or {"_row": [error.message]}
+            continue
+        registrations.append((project, events))
+        line.update(id=project["_id"], result="created", errors={})
+    return report, registrations
 
 
 def _summary(project: Document) -> dict[str, Any]:

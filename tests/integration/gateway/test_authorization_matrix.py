@@ -212,6 +212,7 @@ POLICY = {
     # the enterprise files its own reports and applications.
     ("GET", "/api/v1/projects"): Rule("list"),
     ("POST", "/api/v1/projects"): Rule("create", KEEPERS),
+    ("POST", "/api/v1/projects/import"): Rule("list", INSPECTORS),
     ("GET", "/api/v1/projects/<string:identifier>"): Rule("read", target="project"),
     ("POST", "/api/v1/projects/<string:identifier>/stages"): Rule(
         "write", KEEPERS, target="project"
@@ -590,6 +591,14 @@ def _request(method, rule_path, world, role, account):
             }
         },
         "/api/v1/projects": {"json": project_body(uscc)} if method == "POST" else {},
+        "/api/v1/projects/import": {
+            "files": {
+                "file": (
+                    "项目.csv",
+                    f"统一社会信用代码,项目名称,项目类型,金属冶炼项目\n{uscc},仓库扩建项目,扩建,否\n".encode(),
+                )
+            }
+        },
         "/api/v1/projects/<string:identifier>/stages": {
             "json": {"stage": "acceptance", "on": today()}
         },

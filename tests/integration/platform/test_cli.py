@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 import requests
 
+from services.kit.pure.clock import Clock
 from tests.support.api import inspection_knows, signing_in, wait_until_inspection_knows
 from tests.support.factories import enterprise
 from tools import demo
@@ -37,11 +38,17 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
 
     before = named_ganzhou()
     first = anjian(settings, "seed-demo")
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 0, first.stdout + first.stderr
     second = anjian(settings, "seed-demo")
     assert "demo enterprises: already there (300)" in second.stdout
     assert "demo users: 0 new" in second.stdout
     assert "demo training: already there" in second.stdout, first.stdout + second.stdout
+    assert "demo projects: already there" in second.stdout, first.stdout + second.stdout
+    city = sign_in("zhangye").get(
+        "/api/v1/indicators/registry", params={"region": "620700", "year": Clock().today().year}
+    )
+    for rate in ("three_simultaneities", "project_spot_checks", "standardization"):
+        assert city.json()[rate]["numerator"] > 0, city.text
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (

@@ -1,6 +1,10 @@
 """Bad input to projects, spot-check plans and standardization grades: a clear problem+json with
 a stable code, and nothing written."""
 
+import io
+from datetime import date
+
+import openpyxl
 import pytest
 
 from services.kit.pure.clock import Clock
@@ -174,3 +178,31 @@ def test_grade_refusals_change_nothing(sign_in, smelter):
     assert read(minle, path) == before
     assert_problem(sign_in("ganzhou").post(path, json={"grade": 1, "graded_on": day(-1)}), 403)
     assert_problem(sign_in("ganzhou").get(path), 404)
+
+
+def test_a_project_list_imports_its_good_rows_and_reports_each_bad_one(sign_in, smelter):
+    minle = sign_in("minle")
+    other_county = enterprise(region_code="620702")
+    assert sign_in("ganzhou").post("/api/v1/enterprises", json=other_county).status_code == 201
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["统一社会信用代码", "项目名称", "项目类型", "金属冶炼项目", "计划安全预评价日期"])
+    sheet.append([smelter["uscc"], "电解铝扩建项目", "扩建", "是", date.fromisoformat(day(30))])
+    sheet.append([smelter["uscc"], "仓库改建项目", "拆除", "否", None])
+    sheet.append([other_county["uscc"], "外县项目", "新建", "否", None])
+    sheet.append([smelter["uscc"], "无计划项目", "新建", "是", "2026-02-30"])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    reply = minle.post("/api/v1/projects/import", files={"file": ("项目.xlsx", stream.getvalue())})
+    assert reply.status_code == 200, reply.text
+    report = reply.json()
+    assert (report["created"], report["invalid"]) == (1, 3)
+    rows = {line["row"]: line for line in report["rows"]}
+    assert rows[2]["result"] == "created"
+    assert "kind" in rows[3]["errors"]
+    assert rows[4]["errors"] == {"_row": [f"you may not change enterprise {other_county['uscc']}"]}
+    assert "pre_evaluation" in str(rows[5]["errors"])
+    created = read(minle, f"/api/v1/projects/{rows[2]['id']}")
+    assert created["planned"] == {"pre_evaluation": day(30)}
+    listed = read(minle, f"/api/v1/projects?uscc={smelter['uscc']}&page_size=100")
+    assert "仓库改建项目" not in [project["name"] for project in listed["items"]]
