@@ -257,10 +257,8 @@ def seed(args):
         except Duplicate:
             pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
-    _seed_training(settings)
-    # After training's: the re-assessed grades announce enterprises again, which every copy of
-    # the registry takes in while the training ledger is imported otherwise.
     _seed_projects(settings)
+    _seed_training(settings)
 
 
 def _seed_projects(settings):
