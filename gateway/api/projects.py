@@ -110,7 +110,7 @@ class ProjectFile(StrictSchema):
 @blp.route("/projects/import")
 class ProjectImport(MethodView):
     @blp.arguments(ProjectFile, location="files")
-    @blp.response(200, schemas.ImportReportOut)
+    @blp.response(200, schemas.ProjectImportReportOut)
     def post(self, upload):
         """Import construction projects from .xlsx or .csv: good rows are registered, bad ones
         reported with their row and fields"""

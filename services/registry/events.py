@@ -107,6 +107,7 @@ class SpotCheckedSchema(ProjectFactSchema):
     enterprise_name = fields.String(required=True)
     project_name = fields.String(required=True)
     checked_on = fields.Date(required=True)
+    accepted_on = fields.Date(required=True)
     first = fields.Boolean(required=True)
     findings = fields.List(fields.Nested(SpotCheckFindingSchema), required=True)
     by = fields.String(required=True)
@@ -134,6 +135,9 @@ class GradedSchema(GradeFactSchema):
     certificate_number = fields.String(required=True, allow_none=True)
     reassessment = fields.String(
         required=True, validate=validate.OneOf(("first", "on_time", "late"))
+    )
+    previous_expires_on = fields.Date(
+        required=True, allow_none=True, metadata={"description": "the grade this one replaced"}
     )
 
 
@@ -249,4 +253,13 @@ SUSPENSION_ORDERED = event_type("inspection", "suspension", "ordered")
 SUSPENSION_LIFTED = event_type("inspection", "suspension", "lifted")
 PUBLIC_SOURCE = "anjian"  # nameko names a source's exchange `<source>.events`: anjian.events
 REGISTRY_COPY_REQUESTED = "cn.anjian.*.registry_copy.requested.v1"
-CONSUMED = (SUSPENSION_ORDERED, SUSPENSION_LIFTED, REGISTRY_COPY_REQUESTED)
+# The registry's own project and grade facts move its indicator counters.
+PROJECT_EVENTS = f"cn.anjian.{SERVICE}.project.#"
+STANDARDIZATION_EVENTS = f"cn.anjian.{SERVICE}.standardization.#"
+CONSUMED = (
+    SUSPENSION_ORDERED,
+    SUSPENSION_LIFTED,
+    REGISTRY_COPY_REQUESTED,
+    PROJECT_EVENTS,
+    STANDARDIZATION_EVENTS,
+)

@@ -201,15 +201,15 @@ class RegistryIndicatorsOut(Schema):
     )
 
 
-class ImportLineOut(Schema):
+class ProjectImportLineOut(Schema):
     row = fields.Integer()
     id = fields.String(allow_none=True)
     result = fields.String(metadata={"description": "created or invalid"})
     errors = fields.Dict()
 
 
-class ImportReportOut(Schema):
+class ProjectImportReportOut(Schema):
     created = fields.Integer()
     existing = fields.Integer()
     invalid = fields.Integer()
-    rows = fields.List(fields.Nested(ImportLineOut))
+    rows = fields.List(fields.Nested(ProjectImportLineOut))

@@ -2,12 +2,16 @@
 
 import secrets
 
+from services.kit.batching import batched_handler
+from services.kit.counters import event_changes
 from services.kit.pure.actor import WRITERS
 from services.kit.pure.errors import Conflict, Forbidden
 from services.kit.pure.schemas import load
 from services.kit.runtime import rpc
 from services.kit.serialize import plain
+from services.registry import events
 from services.registry.domain import indicators, projects
+from services.registry.domain.common import SERVICE
 from services.registry.domain.standardization import Terms
 from services.registry.project_schemas import (
     IndicatorQuerySchema,
@@ -124,16 +128,27 @@ class ProjectEntrypoints:
         if actor.role in ("enterprise", "agency"):
             raise Forbidden("indicators are for the bureaus")
         prefix, year, today = actor.narrow(fields["region"]), fields["year"], self.clock.today()
+        flows = self.store.year_counters(prefix, year)
         return {
             "region": fields["region"],
             "year": year,
             **indicators.projects(
-                self.store.projects_under_way(prefix, year), self._regime(), year, today
+                self.store.projects_under_way(prefix, year), self._regime(), year, today, flows
             ),
             **indicators.standardization(
                 self.store.enterprises_for_grading(prefix),
                 Terms.from_rules(self.rules.value, today),
                 year,
                 today,
+                flows,
             ),
         }
+
+    # Counters move in batches; the counter write records the event ids, so no inbox markers.
+    @batched_handler(SERVICE, events.PROJECT_EVENTS)
+    def handle_project_event_for_indicators(self, received):
+        self.store.add_to_counters(event_changes(received, indicators.counter_deltas))
+
+    @batched_handler(SERVICE, events.STANDARDIZATION_EVENTS)
+    def handle_grade_event_for_indicators(self, received):
+        self.store.add_to_counters(event_changes(received, indicators.counter_deltas))

@@ -7,6 +7,7 @@ enterprise check the document they read against that same query.
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.kit.counters import Counters
 from services.kit.mongo import (
     BATCH,
     BaseStore,
@@ -29,7 +30,6 @@ GRADING_FIELDS = {
     "risk_features": 1,
     "status": 1,
     "standardization": 1,
-    HISTORY: 1,
 }
 # Fields a list may filter on, by query parameter.
 FILTERS = (("industry", "industry"), ("risk_feature", "risk_features"), ("status", "status"))
@@ -48,6 +48,17 @@ class RegistryStore(ProjectStore, BaseStore):
     def enterprises(self):
         return self.db.enterprises
 
+    @property
+    def counters(self):
+        """Indicator counters per county and year (targets 3 and 6)."""
+        return Counters(self.db.indicators)
+
+    def add_to_counters(self, changes):
+        self.counters.add(changes)
+
+    def year_counters(self, prefix, year):
+        return self.counters.totals(prefix, year)
+
     def ensure_indexes(self):
         self.enterprises.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
         self.enterprises.create_index("industry")
@@ -55,6 +66,7 @@ class RegistryStore(ProjectStore, BaseStore):
         self.enterprises.create_index("status")
         self.enterprises.create_index(CHECK_ON)
         self.ensure_project_indexes()
+        self.counters.ensure_indexes()
 
     def enterprise(self, uscc, actor, with_history=False):
         """An enterprise the caller may see; one outside its sight looks exactly like a missing

@@ -111,30 +111,32 @@ def _graded(
     actor: Actor,
     now: datetime,
     today: date,
-) -> Document:
+) -> Result:
     """The enterprise with the grade sent among its fields added to its grade history (a grade
-    equal to the current one changes nothing); the current grade is always the history's."""
+    equal to the current one changes nothing) and its `graded` event; the current grade is
+    always the history's."""
     sent = fields.get("standardization")
     if "standardization" in fields and sent is None:
         if document.get("standardization") is None:
-            return document
+            return document, []
         raise InvalidInput(
             "the current grade follows from the grade history and cannot be removed",
             {"standardization": ["record grades at /standardization"]},
         )
     if sent is None:
-        return document
+        return document, []
     current = document.get("standardization")
     if (
         current
         and current["grade"] == sent["grade"]
         and current["graded_on"] == str(sent["graded_on"])
     ):
-        return document
+        return document, []
     try:
-        return standardization.with_grade(document, sent, terms, today, actor, now)[0]
+        after, record = standardization.with_grade(document, sent, terms, today, actor, now)
     except DomainError as error:
         raise type(error)(error.message, {"standardization": error.errors}) from None
+    return after, [standardization.graded_event(after, record, now)]
 
 
 def register(
@@ -173,7 +175,7 @@ def register(
         "updated_at": now,
         "version": 1,
     }
-    document = _graded(document, fields, terms, actor, now, today)
+    document, graded = _graded(document, fields, terms, actor, now, today)
     stored = {**_stored(fields), "standardization": document["standardization"]}
     document["history"] = [
         _audit(
@@ -183,7 +185,7 @@ def register(
             {key: _change(None, value) for key, value in stored.items() if value is not None},
         )
     ]
-    return document, [_event("registered", document, now, snapshot(document))]
+    return document, [_event("registered", document, now, snapshot(document)), *graded]
 
 
 def import_batch(
@@ -249,7 +251,7 @@ def update(
     _require_writer(document, actor)
     if "region_code" in fields and fields["region_code"] != document["region_code"]:
         actor.require_region_writer(fields["region_code"])
-    graded = _graded(document, fields, terms, actor, now, today)
+    graded, facts = _graded(document, fields, terms, actor, now, today)
     stored = {
         **_stored(fields),
         "standardization": graded["standardization"],
@@ -257,7 +259,8 @@ def update(
         standardization.CHECK_ON: graded.get(standardization.CHECK_ON),
     }
     changed = {key: value for key, value in stored.items() if document.get(key) != value}
-    return announce_update(document, changed, actor, now)
+    after, updated = announce_update(document, changed, actor, now)
+    return after, [*facts, *updated]
 
 
 def announce_update(

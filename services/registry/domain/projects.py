@@ -366,6 +366,7 @@ def record_spot_check(
         "enterprise_name": project["enterprise_name"],
         "project_name": project["name"],
         "checked_on": check["checked_on"],
+        "accepted_on": project["accepted_on"],
         "first": project["spot_checked_on"] is None,
         "findings": findings,
         "by": actor.user_id,

@@ -121,6 +121,7 @@ def with_grade(
             {"graded_on": [f"not after the current grade's {latest['graded_on']}"]},
         )
     record["reassessment"] = _reassessment(latest, record)
+    record["previous_expires_on"] = latest and latest["expires_on"]
     history = [*(document.get(HISTORY) or []), record]
     grade = current(history)
     after = {**document, HISTORY: history, "standardization": grade, CHECK_ON: _check_on(grade)}
@@ -181,8 +182,11 @@ def record_grade(
     _require_bureau(document, actor)
     after, record = with_grade(document, fields, terms, today, actor, now)
     after["updated_at"] = now
-    published = {key: record[key] for key in GRADED_FIELDS}
-    return after, [_event("graded", after, now, published)]
+    return after, [graded_event(after, record, now)]
+
+
+def graded_event(document: Document, record: dict[str, Any], now: datetime) -> Event:
+    return _event("graded", document, now, {key: record[key] for key in GRADED_FIELDS})
 
 
 GRADED_FIELDS = (
@@ -193,6 +197,7 @@ GRADED_FIELDS = (
     "grading_body",
     "certificate_number",
     "reassessment",
+    "previous_expires_on",
 )
 
 
@@ -307,20 +312,6 @@ def state(standardization: dict[str, Any] | None, today: date) -> str | None:
     if today >= date.fromisoformat(standardization["review_due_on"]):
         return "review_due"
     return "valid"
-
-
-def reassessment_counts(history: list[dict[str, Any]], year: int) -> tuple[int, int]:
-    """(re-assessed on time, due) in `year`: grades expiring in the year, and those of them a
-    later grade replaced no later than their expiry."""
-    awarded = sorted(grades({HISTORY: history}), key=lambda entry: entry["graded_on"])
-    due = on_time = 0
-    for position, earlier in enumerate(awarded):
-        later = awarded[position + 1] if position + 1 < len(awarded) else None
-        if int(earlier["expires_on"][:4]) != year:
-            continue
-        due += 1
-        on_time += bool(later and later["graded_on"] <= earlier["expires_on"])
-    return on_time, due
 
 
 def view(document: Document, today: date) -> dict[str, Any]:

@@ -61,12 +61,13 @@ def test_register_hands_the_store_the_enterprise_with_its_registered_event():
     store, body = EnterpriseStore(), enterprise()
     view = registry(store, MINLE).register(body)
     assert (view["uscc"], view["status"]) == (body["uscc"], "operating")
-    [(document, [event])] = store.added
+    [(document, [event, graded])] = store.added
     assert document["_id"] == body["uscc"]
     assert (event["type"], event["subject"]) == (
         "cn.anjian.registry.enterprise.registered.v1",
         body["uscc"],
     )
+    assert graded["type"] == "cn.anjian.registry.standardization.graded.v1"
 
 
 def test_an_invalid_registration_stores_and_announces_nothing():

@@ -235,10 +235,28 @@ def test_spot_check_refusals():
 def test_the_rates_count_compliant_projects_and_spot_checked_acceptances():
     late = project(planned={"pre_evaluation": day(-3)})
     on_time = project()
-    done = accepted()
-    checked, _ = projects.record_spot_check(
+    done = project()
+    for name in REGIME.stages_of(done)[:-1]:
+        extra = {"outcome": "approved"} if name == "design_review" else {}
+        if name == "trial_run":
+            extra["ends_on"] = day(-100)
+        done = stage(done, name, day(-200), **extra)
+    done, [acceptance] = projects.record_stage(
+        done, {"stage": "acceptance", "on": day(0)}, REGIME, MINLE, NOW, TODAY
+    )
+    checked, [spot_check] = projects.record_spot_check(
         done, {"checked_on": day(0), "conclusion": "符合", "findings": []}, MINLE, NOW, TODAY
     )
-    rates = indicators.projects([late, on_time, done, checked], REGIME, 2026, TODAY)
-    assert rates["three_simultaneities"] == {"numerator": 3, "denominator": 4, "rate": 0.75}
-    assert rates["project_spot_checks"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
+    _, [again] = projects.record_spot_check(
+        checked, {"checked_on": day(0), "conclusion": "复查", "findings": []}, MINLE, NOW, TODAY
+    )
+    flows = {}
+    for event in (acceptance, spot_check, again):
+        for county, year, amounts in indicators.counter_deltas(event):
+            assert (county, year) == ("620722", 2026)
+            for name, amount in amounts.items():
+                flows[name] = flows.get(name, 0) + amount
+    assert flows == {"projects_accepted": 1, "projects_spot_checked": 1}
+    rates = indicators.projects([late, on_time, checked], REGIME, 2026, TODAY, flows)
+    assert rates["three_simultaneities"] == {"numerator": 2, "denominator": 3, "rate": 0.6667}
+    assert rates["project_spot_checks"] == {"numerator": 1, "denominator": 1, "rate": 1.0}

@@ -140,14 +140,57 @@ def test_the_standardization_rate_drops_when_a_grade_expires():
     without = enterprise()
     not_required = enterprise(above_scale=False)
     group = [valid, without, not_required]
-    rates = indicators.standardization(group, TERMS, 2026, TODAY)
+    rates = indicators.standardization(group, TERMS, 2026, TODAY, {})
     assert rates["standardization"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
-    later = indicators.standardization(group, TERMS, 2027, date(2027, 1, 11))
+    later = indicators.standardization(group, TERMS, 2027, date(2027, 1, 11), {})
     assert later["standardization"]["numerator"] == 0
 
 
-def test_reassessment_rate_counts_grades_expiring_in_the_year():
-    on_time = graded(graded(enterprise(), date(2023, 3, 1)), date(2026, 2, 20))
-    late = graded(graded(enterprise(), date(2023, 3, 1)), date(2026, 3, 5))
-    rates = indicators.standardization([on_time, late], TERMS, 2026, TODAY)
+def counted(*events):
+    """The counters the events move, by (county, year)."""
+    totals = {}
+    for event in events:
+        for county, year, amounts in indicators.counter_deltas(event):
+            for name, amount in amounts.items():
+                key = (county, year, name)
+                totals[key] = totals.get(key, 0) + amount
+    return totals
+
+
+def grade_events(document, graded_on):
+    fields = {"grade": 2, "graded_on": graded_on}
+    return enterprises.record_grade(document, fields, TERMS, MINLE, NOW, TODAY)
+
+
+def test_a_grade_is_due_for_reassessment_in_its_expiry_year_and_counted_on_time_then():
+    first, [awarded, _] = grade_events(enterprise(), date(2023, 3, 1))
+    _, [on_time, _] = grade_events(first, date(2026, 2, 20))
+    late_first, [late_awarded, _] = grade_events(enterprise(), date(2023, 3, 1))
+    _, [late, _] = grade_events(late_first, date(2026, 3, 5))
+    assert counted(awarded, on_time, late_awarded, late) == {
+        ("620722", 2026, "reassessments_due"): 2,
+        ("620722", 2029, "reassessments_due"): 2,
+        ("620722", 2026, "reassessments_on_time"): 1,
+    }
+    rates = indicators.standardization(
+        [], TERMS, 2026, TODAY, {"reassessments_due": 2, "reassessments_on_time": 1}
+    )
     assert rates["reassessment"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
+
+
+def test_a_grade_sent_with_the_enterprise_is_announced_as_graded_too():
+    fields = {
+        "uscc": with_check_character("91620722MA01XYW5Q"),
+        "name": "民乐县祁连冶炼有限公司",
+        "region_code": "620722",
+        "address": "民乐县工业园区1号",
+        "industry": "metallurgy",
+        "principal": {"name": "王伟", "phone": "13800000000"},
+        "standardization": {"grade": 3, "graded_on": date(2024, 5, 1)},
+    }
+    _, facts = enterprises.register(fields, MINLE, NOW, TODAY, TERMS)
+    assert [event["type"].split(".")[3:5] for event in facts] == [
+        ["enterprise", "registered"],
+        ["standardization", "graded"],
+    ]
+    assert facts[1]["data"]["reassessment"] == "first"
