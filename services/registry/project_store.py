@@ -7,7 +7,11 @@ check the document they read against it.
 
 from pymongo import ASCENDING
 
-from services.kit.mongo import within_region
+from services.kit.mongo import BATCH, within_region
+from services.kit.outbox import FIELD as OUTBOX
+
+# The relay's bookkeeping, which no answer shows.
+HIDDEN = {OUTBOX: 0, BATCH: 0}
 
 # Fields the indicators read of a project.
 INDICATOR_FIELDS = {
@@ -45,10 +49,12 @@ class ProjectStore:
         self.spot_check_plans.create_index([("region_code", ASCENDING), ("year", ASCENDING)])
 
     def project(self, identifier, actor):
-        return self.seen(self.projects, identifier, projects_visible_to(actor), "project")
+        return self.seen(self.projects, identifier, projects_visible_to(actor), "project", HIDDEN)
 
     def project_to_change(self, identifier, actor):
-        return self.to_change(self.projects, identifier, projects_visible_to(actor), "project")
+        return self.to_change(
+            self.projects, identifier, projects_visible_to(actor), "project", HIDDEN
+        )
 
     def add_project(self, project, events):
         self.save(self.projects, None, project, events)
@@ -60,7 +66,7 @@ class ProjectStore:
 
     def save_project(self, before, after, events):
         self.save(self.projects, before, after, events)
-        return self.projects.find_one({"_id": before["_id"]})
+        return self.projects.find_one({"_id": before["_id"]}, HIDDEN)
 
     def projects_page(self, actor, query):
         criteria = {
@@ -75,7 +81,12 @@ class ProjectStore:
             criteria["accepted_on"] = {"$ne": None} if query["accepted"] else None
         skip = (query["page"] - 1) * query["page_size"]
         return self.page(
-            self.projects, criteria, skip, query["page_size"], with_total=query["with_total"]
+            self.projects,
+            criteria,
+            skip,
+            query["page_size"],
+            HIDDEN,
+            with_total=query["with_total"],
         )
 
     def accepted_project_ids(self, region, year):
@@ -107,7 +118,7 @@ class ProjectStore:
 
     def spot_check_plan(self, identifier, actor):
         return self.seen(
-            self.spot_check_plans, identifier, within_region(actor.scope_prefix), "plan"
+            self.spot_check_plans, identifier, within_region(actor.scope_prefix), "plan", HIDDEN
         )
 
     def spot_check_plans_page(self, actor, query):
@@ -120,6 +131,7 @@ class ProjectStore:
             criteria,
             skip,
             query["page_size"],
+            HIDDEN,
             with_total=query["with_total"],
         )
 

@@ -269,7 +269,7 @@ def overdue_stages(project: Document, regime: Regime, today: date) -> list[str]:
 def view(project: Document, regime: Regime, today: date) -> dict[str, Any]:
     overdue = overdue_stages(project, regime, today)
     return {
-        **{key: value for key, value in project.items() if key not in ("outbox", "version")},
+        **project,
         "stage_order": regime.stages_of(project),
         "next_stage": next_stage(project, regime),
         "overdue_stages": overdue,
