@@ -1,6 +1,7 @@
 """Standardization routes: an enterprise's current grade derived from its grade history,
 grades, self-assessment reports and re-assessment applications."""
 
+from gateway.api.evidence import evidence_exists
 from gateway.blueprint import Route, ServiceBlueprint
 from services.registry import standardization_schemas as schemas
 
@@ -36,6 +37,7 @@ ROUTES = (
         schemas.EnterpriseStandardizationOut,
         201,
         body=schemas.SelfAssessmentSchema,
+        guard=evidence_exists("documents"),
     ),
     Route(
         "POST",
