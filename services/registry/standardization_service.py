@@ -2,6 +2,8 @@
 applications, and the daily timer that reminds before expiry and records lapses. Mixed into
 RegistryService."""
 
+from nameko.timer import timer
+
 from services.kit.pure.errors import Conflict
 from services.kit.pure.schemas import load
 from services.kit.runtime import SettingTimer, rpc
@@ -12,6 +14,10 @@ from services.registry.standardization_schemas import (
     ReassessmentSchema,
     SelfAssessmentSchema,
 )
+
+# Enterprises given a grade history per read, and how often the service looks for more.
+UPGRADE_CHUNK = 500
+UPGRADE_TICK_SECONDS = 86400
 
 
 class StandardizationEntrypoints:
@@ -68,6 +74,22 @@ class StandardizationEntrypoints:
             *command(document, fields, self.caller(), self.clock.now(), self.clock.today()),
         )
         return self._standardization(uscc)
+
+    @timer(interval=UPGRADE_TICK_SECONDS, eager=True)
+    def upgrade_grades(self):
+        """Give enterprises stored before grades had a history their history, in chunks, when
+        the service starts (and daily, for a copy of the data restored from before)."""
+        terms, now = self._terms(), self.clock.now()
+        while True:
+            chunk = self.store.enterprises_without_grade_history(UPGRADE_CHUNK)
+            for document in chunk:
+                try:
+                    upgraded = standardization.upgraded(document, terms, now)
+                    self.store.save_enterprise(document, upgraded, [])
+                except Conflict:
+                    pass  # changed meanwhile: the change gave it a history already
+            if len(chunk) < UPGRADE_CHUNK:
+                return
 
     @SettingTimer.decorator("reminder_check_seconds", eager=True)
     def check_grades(self):

@@ -163,6 +163,10 @@ class RegistryStore(ProjectStore, BaseStore):
         """Every enterprise under `prefix` with what the standardization rates read."""
         return list(self.enterprises.find(within_region(prefix), GRADING_FIELDS))
 
+    def enterprises_without_grade_history(self, limit):
+        """Enterprises stored before grades had a history (no history field at all)."""
+        return list(self.enterprises.find({HISTORY: None}, limit=limit))
+
     def grades_to_check(self, today_iso, limit=500):
         """Enterprises whose grade the daily timer has something to do for today."""
         return list(self.enterprises.find({CHECK_ON: {"$lte": today_iso}}, limit=limit))

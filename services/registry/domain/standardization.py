@@ -88,6 +88,38 @@ def _grade_record(
     }
 
 
+def upgraded(document: Document, terms: Terms, now: datetime) -> Document:
+    """An enterprise stored before grades had a history: its grade becomes the history's first
+    record (its dates kept), from which the current grade is derived as for any other."""
+    grade = document.get("standardization")
+    if HISTORY in document:
+        return document
+    if not grade:
+        return {**document, HISTORY: [], CHECK_ON: None}
+    expires_on = date.fromisoformat(grade["expires_on"])
+    record = {
+        "id": new_id(),
+        "kind": "graded",
+        "grade": grade["grade"],
+        "graded_on": grade["graded_on"],
+        "expires_on": grade["expires_on"],
+        "review_due_on": (expires_on - timedelta(days=terms.review_lead_days)).isoformat(),
+        "grading_body": None,
+        "certificate_number": None,
+        "reassessment": "first",
+        "previous_expires_on": None,
+        "at": now,
+        "by": "system",
+    }
+    current_grade = current([record])
+    return {
+        **document,
+        HISTORY: [record],
+        "standardization": current_grade,
+        CHECK_ON: _check_on(current_grade),
+    }
+
+
 def grades(document: Document) -> list[dict[str, Any]]:
     return [entry for entry in document.get(HISTORY) or () if entry["kind"] == "graded"]
 

@@ -194,3 +194,18 @@ def test_a_grade_sent_with_the_enterprise_is_announced_as_graded_too():
         ["standardization", "graded"],
     ]
     assert facts[1]["data"]["reassessment"] == "first"
+
+
+def test_a_grade_stored_before_the_history_becomes_its_first_record():
+    legacy = enterprise()
+    for field in (standardization.HISTORY, standardization.CHECK_ON):
+        legacy.pop(field, None)
+    legacy["standardization"] = {"grade": 3, "graded_on": "2024-05-01", "expires_on": "2027-05-01"}
+    upgraded = standardization.upgraded(legacy, TERMS, NOW)
+    assert upgraded["standardization"] == {
+        **legacy["standardization"],
+        "review_due_on": "2027-01-31",
+    }
+    assert [entry["kind"] for entry in upgraded[standardization.HISTORY]] == ["graded"]
+    assert upgraded[standardization.CHECK_ON] == "2027-01-31"
+    assert standardization.upgraded(upgraded, TERMS, NOW) is upgraded
