@@ -175,6 +175,8 @@ def record_stage(
     the project waiting for another review."""
     _require_writer_of(project, actor)
     stage = fields["stage"]
+    if stage in BUREAU_STAGES and actor.role not in WRITERS:
+        raise Forbidden("the bureau reviews the safety-facility design")
     if stage not in regime.stages_of(project):
         raise InvalidInput(
             f"a {'metal-smelting' if project['metal_smelting'] else '工贸'} project has no stage "
@@ -189,8 +191,6 @@ def record_stage(
             f"the next stage of this project is {expected}, not {stage}",
             {"stage": [f"expected {expected}"]},
         )
-    if stage in BUREAU_STAGES and actor.role not in WRITERS:
-        raise Forbidden("the bureau reviews the safety-facility design")
     on: date = fields["on"]
     _not_future(on, today, "on")
     if project["stages"] and on.isoformat() < project["stages"][-1]["on"]:
