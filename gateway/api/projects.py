@@ -84,11 +84,11 @@ ROUTES = (
     ),
     Route(
         "GET",
-        "/indicators/registry",
-        "registry_indicators",
-        "Targets 3 (三同时, spot checks) and 6 (standardization, re-assessment) for a region and "
-        "year, with numerators and denominators",
-        schemas.RegistryIndicatorsOut,
+        "/indicators/projects",
+        "project_indicators",
+        "Target 3 for a region and year: 三同时 and spot-check rates, with numerators and "
+        "denominators",
+        schemas.ProjectIndicatorsOut,
         query=schemas.IndicatorQuerySchema,
     ),
 )

@@ -182,22 +182,28 @@ class RegistryRateOut(Schema):
     rate = fields.Float(allow_none=True)
 
 
-class RegistryIndicatorsOut(Schema):
+class ProjectIndicatorsOut(Schema):
     region = fields.String()
     year = fields.Integer()
     three_simultaneities = fields.Nested(
-        RegistryRateOut, metadata={"description": "projects with every due stage done / projects"}
+        RegistryRateOut,
+        metadata={"description": "projects under way with every due stage done / projects"},
     )
-    project_spot_checks = fields.Nested(
+    spot_checks = fields.Nested(
         RegistryRateOut, metadata={"description": "spot-checked / projects accepted in the year"}
     )
-    standardization = fields.Nested(
+
+
+class StandardizationIndicatorsOut(Schema):
+    region = fields.String()
+    year = fields.Integer()
+    valid_grade = fields.Nested(
         RegistryRateOut,
         metadata={"description": "enterprises with a valid grade / required to hold one"},
     )
-    reassessment = fields.Nested(
+    reassessed_on_time = fields.Nested(
         RegistryRateOut,
-        metadata={"description": "grades re-assessed on time / expiring in the year"},
+        metadata={"description": "grades re-assessed by their expiry / expiring in the year"},
     )
 
 

@@ -5,16 +5,14 @@ import secrets
 from services.kit.batching import batched_handler
 from services.kit.counters import event_changes
 from services.kit.pure.actor import WRITERS
-from services.kit.pure.errors import Conflict, Forbidden
+from services.kit.pure.errors import Conflict
 from services.kit.pure.schemas import load
 from services.kit.runtime import rpc
 from services.kit.serialize import plain
 from services.registry import events
 from services.registry.domain import indicators, projects
 from services.registry.domain.common import SERVICE
-from services.registry.domain.standardization import Terms
 from services.registry.project_schemas import (
-    IndicatorQuerySchema,
     ProjectCreateSchema,
     ProjectQuerySchema,
     SpotCheckPlanQuerySchema,
@@ -121,26 +119,19 @@ class ProjectEntrypoints:
         return {**found, "items": plain(found["items"])}
 
     @rpc
-    def registry_indicators(self, query):
-        """Targets 3 and 6 for a jurisdiction and year, with numerators and denominators."""
-        fields = load(IndicatorQuerySchema(), query)
-        actor = self.caller()
-        if actor.role in ("enterprise", "agency"):
-            raise Forbidden("indicators are for the bureaus")
-        prefix, year, today = actor.narrow(fields["region"]), fields["year"], self.clock.today()
-        flows = self.store.year_counters(prefix, year)
+    def project_indicators(self, query):
+        """Target 3 for a jurisdiction and year, with numerators and denominators."""
+        fields, prefix, today = self._indicator_query(query)
+        year = fields["year"]
         return {
             "region": fields["region"],
             "year": year,
             **indicators.projects(
-                self.store.projects_under_way(prefix, year), self._regime(), year, today, flows
-            ),
-            **indicators.standardization(
-                self.store.enterprises_for_grading(prefix),
-                Terms.from_rules(self.rules.value, today),
+                self.store.projects_under_way(prefix, year),
+                self._regime(),
                 year,
                 today,
-                flows,
+                self.store.year_counters(prefix, year),
             ),
         }
 

@@ -5,12 +5,14 @@ from nameko.timer import timer
 from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
+from services.kit.pure.errors import Forbidden
 from services.kit.pure.schemas import PageSchema, load, page_bounds
 from services.kit.runtime import rpc
 from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 from services.registry import events
 from services.registry.domain import enterprises
+from services.registry.project_schemas import IndicatorQuerySchema
 from services.registry.project_service import ProjectEntrypoints
 from services.registry.schemas import (
     AuditEntrySchema,
@@ -31,6 +33,14 @@ RESYNCHRONISATION_TICK_SECONDS = 1
 class RegistryService(ProjectEntrypoints, StandardizationEntrypoints, ServiceBase):
     name = enterprises.SERVICE
     store = MongoStore(name, RegistryStore)
+
+    def _indicator_query(self, query):
+        """The prefix, year and day an indicator (target 3 or 6) reads, for a bureau only."""
+        fields = load(IndicatorQuerySchema(), query)
+        actor = self.caller()
+        if actor.role in ("enterprise", "agency"):
+            raise Forbidden("indicators are for the bureaus")
+        return fields, actor.narrow(fields["region"]), self.clock.today()
 
     def _view(self, document):
         return EnterpriseSchema().dump(enterprises.view(document, self.clock.today()))

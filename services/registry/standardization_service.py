@@ -8,7 +8,7 @@ from services.kit.pure.errors import Conflict
 from services.kit.pure.schemas import load
 from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
-from services.registry.domain import enterprises, standardization
+from services.registry.domain import enterprises, indicators, standardization
 from services.registry.standardization_schemas import (
     GradeSchema,
     ReassessmentSchema,
@@ -74,6 +74,23 @@ class StandardizationEntrypoints:
             *command(document, fields, self.caller(), self.clock.now(), self.clock.today()),
         )
         return self._standardization(uscc)
+
+    @rpc
+    def standardization_indicators(self, query):
+        """Target 6 for a jurisdiction and year, with numerators and denominators."""
+        fields, prefix, today = self._indicator_query(query)
+        year = fields["year"]
+        return {
+            "region": fields["region"],
+            "year": year,
+            **indicators.standardization(
+                self.store.enterprises_for_grading(prefix),
+                standardization.Terms.from_rules(self.rules.value, today),
+                year,
+                today,
+                self.store.year_counters(prefix, year),
+            ),
+        }
 
     @timer(interval=UPGRADE_TICK_SECONDS, eager=True)
     def upgrade_grades(self):

@@ -56,7 +56,7 @@ def projects(
     compliant = sum(not project_rules.overdue_stages(p, regime, day) for p in records)
     return {
         "three_simultaneities": rate(compliant, len(records)),
-        "project_spot_checks": rate(
+        "spot_checks": rate(
             flows.get("projects_spot_checked", 0), flows.get("projects_accepted", 0)
         ),
     }
@@ -70,8 +70,8 @@ def standardization(
     holding = ("valid", "review_due")
     valid = sum(grading.state(e.get("standardization"), day) in holding for e in required)
     return {
-        "standardization": rate(valid, len(required)),
-        "reassessment": rate(
+        "valid_grade": rate(valid, len(required)),
+        "reassessed_on_time": rate(
             flows.get("reassessments_on_time", 0), flows.get("reassessments_due", 0)
         ),
     }

@@ -222,7 +222,8 @@ POLICY = {
     ),
     ("GET", "/api/v1/project-spot-check-plans"): Rule("list", (*INSPECTORS, "auditor")),
     ("POST", "/api/v1/project-spot-check-plans"): Rule("query", REVIEWERS),
-    ("GET", "/api/v1/indicators/registry"): Rule("query", (*INSPECTORS, "auditor")),
+    ("GET", "/api/v1/indicators/projects"): Rule("query", (*INSPECTORS, "auditor")),
+    ("GET", "/api/v1/indicators/standardization"): Rule("query", (*INSPECTORS, "auditor")),
     ("GET", "/api/v1/enterprises/<string:uscc>/standardization"): Rule("read"),
     ("GET", "/api/v1/enterprises/<string:uscc>/standardization/history"): Rule("read"),
     ("POST", "/api/v1/enterprises/<string:uscc>/standardization"): Rule("write", INSPECTORS),
@@ -610,7 +611,10 @@ def _request(method, rule_path, world, role, account):
         }
         if method == "POST"
         else {},
-        "/api/v1/indicators/registry": {
+        "/api/v1/indicators/projects": {
+            "params": {"region": world.region, "year": Clock().today().year}
+        },
+        "/api/v1/indicators/standardization": {
             "params": {"region": world.region, "year": Clock().today().year}
         },
         "/api/v1/enterprises/<string:uscc>/standardization": {

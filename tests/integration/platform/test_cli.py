@@ -44,11 +44,15 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     assert "demo users: 0 new" in second.stdout
     assert "demo training: already there" in second.stdout, first.stdout + second.stdout
     assert "demo projects: already there" in second.stdout, first.stdout + second.stdout
-    city = sign_in("zhangye").get(
-        "/api/v1/indicators/registry", params={"region": "620700", "year": Clock().today().year}
-    )
-    for rate in ("three_simultaneities", "project_spot_checks", "standardization"):
-        assert city.json()[rate]["numerator"] > 0, city.text
+    city = {"region": "620700", "year": Clock().today().year}
+    for path, rate in (
+        ("projects", "three_simultaneities"),
+        ("projects", "spot_checks"),
+        ("standardization", "valid_grade"),
+        ("standardization", "reassessed_on_time"),
+    ):
+        shown = sign_in("zhangye").get(f"/api/v1/indicators/{path}", params=city)
+        assert shown.json()[rate]["numerator"] > 0, shown.text
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (

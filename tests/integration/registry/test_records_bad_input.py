@@ -151,7 +151,9 @@ def test_operator_objects_in_queries_are_refused(sign_in):
     minle = sign_in("minle")
     for query in ("uscc[$gt]=", "region[$ne]=1", "accepted=maybe"):
         assert_problem(minle.get(f"/api/v1/projects?{query}"), 422, "invalid_input")
-    assert_problem(minle.get("/api/v1/indicators/registry?region=6207&year=x"), 422)
+    for path in ("projects", "standardization"):
+        assert_problem(minle.get(f"/api/v1/indicators/{path}?region=6207&year=x"), 422)
+        assert_problem(minle.get(f"/api/v1/indicators/{path}?region=6207&year=2026&x=1"), 422)
 
 
 def test_grade_refusals_change_nothing(sign_in, smelter):

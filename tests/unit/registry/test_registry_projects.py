@@ -259,4 +259,4 @@ def test_the_rates_count_compliant_projects_and_spot_checked_acceptances():
     assert flows == {"projects_accepted": 1, "projects_spot_checked": 1}
     rates = indicators.projects([late, on_time, checked], REGIME, 2026, TODAY, flows)
     assert rates["three_simultaneities"] == {"numerator": 2, "denominator": 3, "rate": 0.6667}
-    assert rates["project_spot_checks"] == {"numerator": 1, "denominator": 1, "rate": 1.0}
+    assert rates["spot_checks"] == {"numerator": 1, "denominator": 1, "rate": 1.0}

@@ -141,9 +141,9 @@ def test_the_standardization_rate_drops_when_a_grade_expires():
     not_required = enterprise(above_scale=False)
     group = [valid, without, not_required]
     rates = indicators.standardization(group, TERMS, 2026, TODAY, {})
-    assert rates["standardization"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
+    assert rates["valid_grade"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
     later = indicators.standardization(group, TERMS, 2027, date(2027, 1, 11), {})
-    assert later["standardization"]["numerator"] == 0
+    assert later["valid_grade"]["numerator"] == 0
 
 
 def counted(*events):
@@ -175,7 +175,7 @@ def test_a_grade_is_due_for_reassessment_in_its_expiry_year_and_counted_on_time_
     rates = indicators.standardization(
         [], TERMS, 2026, TODAY, {"reassessments_due": 2, "reassessments_on_time": 1}
     )
-    assert rates["reassessment"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
+    assert rates["reassessed_on_time"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
 
 
 def test_a_grade_sent_with_the_enterprise_is_announced_as_graded_too():
