@@ -51,6 +51,9 @@ class HistoryEntryOut(Schema):
     grading_body = fields.String(allow_none=True)
     certificate_number = fields.String(allow_none=True)
     reassessment = fields.String(metadata={"description": "first, on_time or late"})
+    previous_expires_on = fields.String(
+        allow_none=True, metadata={"description": "when the grade this one replaced expired"}
+    )
     year = fields.Integer()
     submitted_on = fields.String()
     score = fields.Float(allow_none=True)
