@@ -85,7 +85,7 @@ class StandardizationEntrypoints:
             "year": year,
             **indicators.standardization(
                 self.store.enterprises_for_grading(prefix),
-                standardization.Terms.from_rules(self.rules.value, today),
+                self._terms(),
                 year,
                 today,
                 self.store.year_counters(prefix, year),
