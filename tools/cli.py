@@ -277,17 +277,26 @@ def _seed_projects(settings):
         ]:
             print("  demo projects: already there")
             return
-        accepted = []
-        for body, stages in planned:
-            project = cluster.registry.register_project(body)
-            for stage in stages:
-                project = cluster.registry.record_stage(project["id"], stage)
-            if project["accepted_on"]:
-                accepted.append(project)
+        registry = cluster.registry
+        # Independent calls go out together (the registry's workers take them side by side);
+        # each project's stages follow one another, round by round.
+        projects = _together(registry.register_project, [(body,) for body, _ in planned])
+        for round_ in range(max(len(stages) for _, stages in planned)):
+            due = [
+                (index, stages[round_])
+                for index, (_, stages) in enumerate(planned)
+                if round_ < len(stages)
+            ]
+            recorded = _together(
+                registry.record_stage, [(projects[index]["id"], stage) for index, stage in due]
+            )
+            for (index, _), project in zip(due, recorded, strict=True):
+                projects[index] = project
+        accepted = [project for project in projects if project["accepted_on"]]
         spot_checked = 0
         for county in sorted({project["region_code"] for project in accepted}):
             population = {p["id"]: p for p in accepted if p["region_code"] == county}
-            plan = cluster.registry.draw_spot_check_plan(
+            plan = registry.draw_spot_check_plan(
                 {
                     "region": county,
                     "year": today.year,
@@ -295,27 +304,50 @@ def _seed_projects(settings):
                     "seed": demo.PROJECT_SEED,
                 }
             )
-            for identifier in plan["sample"]:
-                cluster.registry.record_spot_check(
-                    identifier,
-                    {
-                        "checked_on": population[identifier]["accepted_on"],
-                        "plan_id": plan["id"],
-                        "conclusion": "安全设施与主体工程同时设计、同时施工、同时投入使用",
-                    },
+            conclusion = "安全设施与主体工程同时设计、同时施工、同时投入使用"
+            spot_checked += len(
+                _together(
+                    registry.record_spot_check,
+                    [
+                        (
+                            identifier,
+                            {
+                                "checked_on": population[identifier]["accepted_on"],
+                                "plan_id": plan["id"],
+                                "conclusion": conclusion,
+                            },
+                        )
+                        for identifier in plan["sample"]
+                    ],
                 )
-                spot_checked += 1
-        regraded = 0
-        for uscc, grade in demo.reassessments(today):
-            try:
-                cluster.registry.record_grade(uscc, grade)
-                regraded += 1
-            except Conflict:
-                pass  # seeded before, in a run stopped halfway
+            )
+        regraded = _together(registry.record_grade, demo.reassessments(today), Conflict)
     print(
         f"  demo projects: {len(planned)}, {spot_checked} spot-checked; "
-        f"{regraded} grades re-assessed"
+        f"{len(regraded)} grades re-assessed"
     )
+
+
+# Calls in flight at once: fewer than a service has workers, which refuses more as busy.
+IN_FLIGHT = 8
+
+
+def _together(method, argument_lists, skipped=()):
+    """Call an RPC method once per argument list, IN_FLIGHT at a time; the answers in order,
+    without those refused with one of the `skipped` errors (a run stopped halfway left them
+    done)."""
+    argument_lists = list(argument_lists)
+    answers = []
+    for start in range(0, len(argument_lists), IN_FLIGHT):
+        pending = [
+            method.call_async(*arguments) for arguments in argument_lists[start : start + IN_FLIGHT]
+        ]
+        for reply in pending:
+            try:
+                answers.append(reply.result())
+            except skipped:
+                pass
+    return answers
 
 
 TRAINING_WAIT_SECONDS = 60
