@@ -114,7 +114,8 @@ def create_app(settings=None):
     for blueprint in (accounts_api.users, accounts_api.me, accounts_api.account_audit):
         api.register_blueprint(blueprint)
     for entry in SERVICES:
-        api.register_blueprint(importlib.import_module(entry.gateway_routes).blp)
+        for module in entry.route_modules:
+            api.register_blueprint(importlib.import_module(module).blp)
     api.register_blueprint(evidence.blp)
     api.register_blueprint(admin.blp)
     api.register_blueprint(rules.blp)

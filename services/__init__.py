@@ -13,10 +13,16 @@ LEVELS = ("county", "city", "province")
 @dataclass(frozen=True)
 class ServiceEntry:
     name: str
-    # The gateway module whose `blp` carries the service's HTTP routes.
-    gateway_routes: str
+    # The gateway module whose `blp` carries the service's HTTP routes, or several such modules.
+    gateway_routes: str | tuple[str, ...]
     # The levels (county, city, province) whose deployments run it unless told otherwise.
     levels: tuple[str, ...] = LEVELS
+
+    @property
+    def route_modules(self):
+        if isinstance(self.gateway_routes, str):
+            return (self.gateway_routes,)
+        return self.gateway_routes
 
     @property
     def rpc_module(self):
@@ -33,7 +39,14 @@ class ServiceEntry:
 
 
 SERVICES = (
-    ServiceEntry("registry", gateway_routes="gateway.api.enterprises"),
+    ServiceEntry(
+        "registry",
+        gateway_routes=(
+            "gateway.api.enterprises",
+            "gateway.api.projects",
+            "gateway.api.standardization",
+        ),
+    ),
     ServiceEntry("inspection", gateway_routes="gateway.api.inspection", levels=("county", "city")),
     ServiceEntry("training", gateway_routes="gateway.api.training", levels=("county", "city")),
     ServiceEntry("permits", gateway_routes="gateway.api.permits", levels=("county", "city")),

@@ -4,7 +4,7 @@ Deterministic (fixed seed), so every machine shows the same demo and seeding twi
 """
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from services.kit.pure import regions, uscc
 from services.kit.pure.vocabulary import INDUSTRIES
@@ -356,3 +356,87 @@ def credit_cases():
         )
         for number, (enterprise, outcome) in enumerate(zip(county, outcomes, strict=True), 1)
     ]
+
+
+# --- construction projects (三同时) and standardization re-assessments -----------------------
+
+PROJECT_SEED = 13
+PROJECT_WORDS = ("生产线技术改造项目", "扩建项目", "新建车间项目", "环保升级改造项目")
+SMELTING_STAGES = ("pre_evaluation", "design_review", "construction", "trial_run", "acceptance")
+OTHER_STAGES = ("safety_analysis", "construction", "acceptance")
+
+
+def _day(today, days_ago):
+    return (today - timedelta(days=days_ago)).isoformat()
+
+
+def projects(today):
+    """About one construction project per eight demo enterprises: (create body, stage bodies).
+    Some are accepted this year, some under
+    way, some behind their plan (overdue), one metal-smelting design review rejected first."""
+    rng = random.Random(PROJECT_SEED)
+    # Acceptances fall in the current year, however early in it today is.
+    this_year = (today - today.replace(month=1, day=1)).days
+    chosen = []
+    for enterprise in enterprises():
+        if rng.random() >= 0.125:
+            continue
+        smelting = "metal_smelting" in enterprise["risk_features"]
+        stages = SMELTING_STAGES if smelting else OTHER_STAGES
+        accepted_ago = rng.randint(0, min(this_year, 150))
+        done = len(stages) if rng.random() < 0.5 else rng.randint(0, len(stages) - 1)
+        behind = done < len(stages) and rng.random() < 0.3
+        # Stage dates run back from the acceptance (or from today), oldest first.
+        days_ago = [accepted_ago + 15 * (len(stages) - 1 - n) for n in range(len(stages))]
+        if "trial_run" in stages:
+            days_ago = [
+                ago + (90 if n < stages.index("trial_run") + 1 else 0)
+                for n, ago in enumerate(days_ago)
+            ]
+        if done < len(stages):
+            # The next stage is planned ahead, or (behind its plan) due before today.
+            shift = days_ago[done] - (30 if behind else -10)
+            days_ago = [ago - shift for ago in days_ago]
+        planned = {
+            stage: _day(today, ago - 10) for stage, ago in zip(stages, days_ago, strict=True)
+        }
+        body = {
+            "uscc": enterprise["uscc"],
+            "name": enterprise["name"][:-3] + rng.choice(PROJECT_WORDS),
+            "kind": rng.choice(("new", "extension", "renovation")),
+            "metal_smelting": smelting,
+            "planned": planned,
+        }
+        recorded = []
+        for stage, ago in list(zip(stages, days_ago, strict=True))[:done]:
+            entry = {"stage": stage, "on": _day(today, ago)}
+            if stage == "design_review":
+                if rng.random() < 0.3:
+                    recorded.append(
+                        {**entry, "outcome": "rejected", "reasons": "安全设施设计专篇不完整"}
+                    )
+                entry["outcome"] = "approved"
+            if stage == "trial_run":
+                entry["ends_on"] = _day(today, ago - 90)
+            recorded.append(entry)
+        chosen.append((body, recorded))
+    return chosen
+
+
+def reassessments(today):
+    """(uscc, grade body) for most demo enterprises whose grade expired or is due for
+    re-assessment: the new grade awarded before, or after, the old one expired."""
+    rng = random.Random(PROJECT_SEED + 1)
+    regraded = []
+    for enterprise in enterprises():
+        grade = enterprise.get("standardization")
+        if not grade or rng.random() < 0.3:
+            continue
+        graded = date.fromisoformat(grade["graded_on"])
+        expires = graded.replace(year=graded.year + 3, day=min(graded.day, 28))
+        awarded = expires + timedelta(days=rng.choice((-40, -20, -5, 15)))
+        if expires - timedelta(days=90) <= today and awarded <= today:
+            regraded.append(
+                (enterprise["uscc"], {"grade": grade["grade"], "graded_on": awarded.isoformat()})
+            )
+    return regraded

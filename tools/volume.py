@@ -12,7 +12,9 @@ from services.inspection.domain import hazards as inspection_domain
 from services.kit.pure import uscc
 from services.kit.pure.clock import Clock
 from services.kit.pure.schemas import load
+from services.kit.rules import load_rules
 from services.registry.domain import enterprises as registry_domain
+from services.registry.domain.standardization import Terms
 from services.registry.schemas import EnterpriseCreateSchema
 from tools import demo
 
@@ -50,8 +52,10 @@ def stored_documents(payloads, actor):
     clock = Clock()
     schema = EnterpriseCreateSchema()
     rows = [{"row": number, "fields": payload} for number, payload in enumerate(payloads, 2)]
+    today = clock.today()
+    terms = Terms.from_rules(load_rules("registry").value, today)
     report, registrations = registry_domain.import_batch(
-        rows, actor, clock.now(), clock.today(), lambda payload: load(schema, payload)
+        rows, actor, clock.now(), today, terms, lambda payload: load(schema, payload)
     )
     if len(registrations) != len(payloads):
         rejected = next(line for line in report if line["result"] != "created")

@@ -174,3 +174,13 @@ class EvidenceVerification(MethodView):
         record = blp.call("evidence_to_verify", identifier)
         intact = platform().evidence.verify(record["object_key"], record["sha256"])
         return blp.call("record_integrity", identifier, intact)
+
+
+def evidence_exists(field):
+    """A route guard: the ids in the body's `field` name evidence the caller uploaded and may
+    see (a session's sign-in sheets, a project stage's reports)."""
+
+    def guard(fields, **_path):
+        require_evidence(fields.get(field) or (), field)
+
+    return guard

@@ -5,7 +5,7 @@ service checks every rule again; the gateway authenticates, validates the shape 
 from flask.views import MethodView
 from marshmallow import RAISE, fields
 
-from gateway.api.evidence import require_evidence
+from gateway.api.evidence import evidence_exists
 from gateway.blueprint import Route, ServiceBlueprint
 from gateway.interchange import import_report, xlsx_download
 from services.kit.pure.schemas import StrictSchema
@@ -15,11 +15,6 @@ from services.training import schemas, spreadsheet
 EXPORT_PAGE = 200
 # Rows of one import: a county's ledger, with room to spare.
 MAX_IMPORT_ROWS = 50_000
-
-
-def _attachments_exist(fields, **_path):
-    """A session's sign-in sheets and photos are evidence the caller uploaded and may see."""
-    require_evidence(fields.get("attachments") or (), "attachments")
 
 
 ROUTES = (
@@ -139,7 +134,7 @@ ROUTES = (
         schemas.SessionOut,
         201,
         body=schemas.SessionCreateSchema,
-        guard=_attachments_exist,
+        guard=evidence_exists("attachments"),
         location="/api/v1/training-sessions/{id}",
     ),
     Route(

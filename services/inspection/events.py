@@ -277,7 +277,9 @@ PUBLISHED = (
 )
 
 # Consumed: the registry's enterprises feed this service's copy of them, the credit service's
-# listings its priorities, and the service's own events move its indicator counters and make
-# thumbnails of photos.
+# listings its priorities, the service's own events move its indicator counters and make
+# thumbnails of photos, and the registry's project spot checks open hazards.
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
-CONSUMED = (*REGISTRY_FEED, *CREDIT_FEED, OWN_EVENTS)
+# The registry's spot check of a construction project opens the hazards its findings name.
+PROJECT_SPOT_CHECKED = event_type("registry", "project", "spot_checked")
+CONSUMED = (*REGISTRY_FEED, *CREDIT_FEED, OWN_EVENTS, PROJECT_SPOT_CHECKED)

@@ -6,7 +6,7 @@ schemas) document the records as the service sends them; a record may carry furt
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
+from services.inspection.domain import CAMPAIGN_THEMES, GRADES, HAZARD_SOURCES, MODES
 from services.kit.evidence import ACCEPTED
 from services.kit.pure.schemas import BoundedInteger, Count, PageSchema, StrictSchema, Year, Yuan
 
@@ -82,7 +82,7 @@ class HazardQuerySchema(PageSchema):
     grade = fields.String(validate=validate.OneOf(GRADES))
     state = fields.String(validate=validate.Length(min=1, max=20))
     overdue = fields.Boolean()
-    source = fields.String(validate=validate.OneOf(("inspection", "self_inspection")))
+    source = fields.String(validate=validate.OneOf(HAZARD_SOURCES))
     escalation_proposed = fields.Boolean(
         metadata={
             "description": "true: only hazards with an escalation rung waiting for the bureau"
@@ -457,9 +457,10 @@ class CoverageOut(Out):
 
 
 class HazardOut(RecordOut):
+    spot_check_id = fields.String(allow_none=True)
     enterprise_name = fields.String()
     agency = fields.String(allow_none=True)
-    source = fields.String(validate=validate.OneOf(("inspection", "self_inspection")))
+    source = fields.String(validate=validate.OneOf(HAZARD_SOURCES))
     inspection_id = fields.String(allow_none=True)
     self_inspection_id = fields.String(allow_none=True)
     grade = fields.String(validate=validate.OneOf(GRADES))

@@ -632,6 +632,13 @@ class InspectionService(RegistryCopy, ListingFeed, ServiceBase):
 
     # --- events ----------------------------------------------------------------------------
 
+    @idempotent_handler("registry", events.PROJECT_SPOT_CHECKED)
+    def handle_project_spot_checked(self, event):
+        for hazard, reported in hazards.found_in_spot_check(
+            event["data"], event["regioncode"], self.clock.now()
+        ):
+            self.store.add_hazard_once(hazard, reported)
+
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)
     def handle_own_event_for_indicators(self, received):

@@ -6,7 +6,7 @@ from services.kit.copies import ListingFeed
 from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
-from services.kit.pure.errors import TooManyAttempts, Unauthenticated
+from services.kit.pure.errors import Forbidden, TooManyAttempts, Unauthenticated
 from services.kit.pure.schemas import PageSchema, load, page_bounds
 from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
@@ -27,6 +27,8 @@ from services.registry.account_schemas import (
 )
 from services.registry.account_store import ACCOUNT, ADDRESS, AccountStore
 from services.registry.domain import accounts, enterprises
+from services.registry.project_schemas import IndicatorQuerySchema
+from services.registry.project_service import ProjectEntrypoints
 from services.registry.schemas import (
     AuditEntrySchema,
     EnterpriseCreateSchema,
@@ -35,6 +37,7 @@ from services.registry.schemas import (
     EnterpriseUpdateSchema,
     StatusChangeSchema,
 )
+from services.registry.standardization_service import StandardizationEntrypoints
 from services.registry.store import RegistryStore
 
 # Re-announcing every enterprise: this many per tick.
@@ -223,9 +226,19 @@ class AccountEntrypoints:
                 )
 
 
-class RegistryService(AccountEntrypoints, ListingFeed, ServiceBase):
+class RegistryService(
+    AccountEntrypoints, ProjectEntrypoints, StandardizationEntrypoints, ListingFeed, ServiceBase
+):
     name = enterprises.SERVICE
     store = MongoStore(name, RegistryStore)
+
+    def _indicator_query(self, query):
+        """The prefix, year and day an indicator (target 3 or 6) reads, for a bureau only."""
+        fields = load(IndicatorQuerySchema(), query)
+        actor = self.caller()
+        if actor.role in ("enterprise", "agency"):
+            raise Forbidden("indicators are for the bureaus")
+        return fields, actor.narrow(fields["region"]), self.clock.today()
 
     def _view(self, document):
         return EnterpriseSchema().dump(enterprises.view(document, self.clock.today()))
@@ -238,6 +251,7 @@ class RegistryService(AccountEntrypoints, ListingFeed, ServiceBase):
             self.caller(),
             self.clock.now(),
             self.clock.today(),
+            self._terms(),
             fields.get("uscc_override_reason"),
         )
         self.store.add_enterprise(document, announced)
@@ -255,7 +269,7 @@ class RegistryService(AccountEntrypoints, ListingFeed, ServiceBase):
         fields = load(EnterpriseUpdateSchema(), payload)
         document = self.store.enterprise_to_change(uscc, self.caller())
         changed = enterprises.update(
-            document, fields, self.caller(), self.clock.now(), self.clock.today()
+            document, fields, self.caller(), self.clock.now(), self.clock.today(), self._terms()
         )
         return self._view(self.store.save_enterprise(document, *changed))
 
@@ -298,7 +312,12 @@ class RegistryService(AccountEntrypoints, ListingFeed, ServiceBase):
         actor.require_role("admin", "regulator", "inspector")
         schema = EnterpriseCreateSchema()
         report, registrations = enterprises.import_batch(
-            rows, actor, self.clock.now(), self.clock.today(), lambda payload: load(schema, payload)
+            rows,
+            actor,
+            self.clock.now(),
+            self.clock.today(),
+            self._terms(),
+            lambda payload: load(schema, payload),
         )
         # Inserting is the existence check: a repeated USCC comes back as a duplicate key.
         already = self.store.add_enterprises(registrations)

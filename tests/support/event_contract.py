@@ -14,16 +14,19 @@ from services.kit.pure import envelope
 def record_emitted(monkeypatch, domain_package):
     """Make the modules of `domain_package` record the events they make; returns the record."""
     emitted = []
+    make_event = envelope.make_event
 
     def make_and_record(**attributes):
-        event = envelope.make_event(**attributes)
+        event = make_event(**attributes)
         emitted.append(event)
         return event
 
+    # The envelope's own, for events a domain makes through ServiceEvents.
+    monkeypatch.setattr(envelope, "make_event", make_and_record)
     package = importlib.import_module(domain_package)
     for module_info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{domain_package}.{module_info.name}")
-        if getattr(module, "make_event", None) is envelope.make_event:
+        if getattr(module, "make_event", None) is make_event:
             monkeypatch.setattr(module, "make_event", make_and_record)
     return emitted
 

@@ -25,4 +25,5 @@ def test_every_listed_service_has_its_entrypoints_and_gateway_routes():
     for entry in SERVICES:
         assert entry.service_class().name == entry.name
         assert set(entry.levels) <= set(LEVELS)
-        __import__(entry.gateway_routes)
+        for module in entry.route_modules:
+            __import__(module)

@@ -21,6 +21,9 @@ from services.kit.pure.commands import Document, Event, Result
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 
 GRADES = ("general", "major")
+# Where a hazard was found: an inspection, a self-inspection, a spot check of a construction
+# project (the registry's, announced by event).
+SOURCES = ("inspection", "self_inspection", "project_spot_check")
 CLOSED = "closed"
 
 # The closed loops as data: (grade, state, action) → next state.
@@ -76,6 +79,7 @@ def hazard_from_finding(
         "source": source,
         "inspection_id": record["_id"] if source == "inspection" else None,
         "self_inspection_id": record["_id"] if source == "self_inspection" else None,
+        "spot_check_id": record["_id"] if source == "project_spot_check" else None,
         "grade": grade,
         "catalogue_item": finding["catalogue_item"],
         "failed_device": finding["failed_device"],
@@ -113,6 +117,34 @@ def found_in(record: Document, now: datetime, source: str = "inspection") -> lis
     `reported`."""
     hazards = [hazard_from_finding(record, finding, now, source) for finding in record["findings"]]
     return [(hazard, [hazard_event(hazard, "reported", now)]) for hazard in hazards]
+
+
+def found_in_spot_check(check: dict[str, Any], region_code: str, now: datetime) -> list[Result]:
+    """The hazards a project spot check's findings open (the registry's `spot_checked` data): the
+    ids come with the event, so a redelivery finds them stored already."""
+    findings = [
+        {
+            "hazard_id": finding["hazard"]["hazard_id"],
+            "grade": finding["hazard"]["grade"],
+            "deadline": finding["hazard"]["deadline"],
+            "catalogue_item": None,
+            "failed_device": False,
+            "description": finding["description"],
+            "location": finding.get("location"),
+            "recorded_at": now,
+            "recorded_by": check["by"],
+        }
+        for finding in check["findings"]
+        if finding.get("hazard")
+    ]
+    record = {
+        "_id": check["spot_check_id"],
+        "uscc": check["uscc"],
+        "region_code": region_code,
+        "enterprise_name": check["enterprise_name"],
+        "findings": findings,
+    }
+    return found_in(record, now, "project_spot_check")
 
 
 def hazard_event(hazard: Document, verb: str, now: datetime, **extra: Any) -> Event:

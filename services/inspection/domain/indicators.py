@@ -19,6 +19,7 @@ from services.inspection.domain.accidents import INDICATORS as ACCIDENT_FIGURES
 from services.inspection.domain.hazards import GRADES as HAZARD_GRADES
 from services.kit.pure.clock import CHINA
 from services.kit.pure.commands import Event
+from services.kit.pure.rates import rate
 
 # The "year" of counters that tell the present state rather than a year's flow.
 STANDING = "now"
@@ -100,15 +101,6 @@ def counter_deltas(event: Event) -> list[tuple[str, int | str, dict[str, int]]]:
             amounts["project_spot_checks"] = 1
         return [(county, when, amounts)]
     return []
-
-
-def rate(numerator: int, denominator: int) -> dict[str, Any]:
-    """A rate shows both numbers; with nothing to count it is None, not 100 %."""
-    return {
-        "numerator": numerator,
-        "denominator": denominator,
-        "rate": round(numerator / denominator, 4) if denominator else None,
-    }
 
 
 def summary(

@@ -1,12 +1,12 @@
 """双随机 annual inspection plans: risk-based priorities and a reproducible random sample."""
 
-import random
 from datetime import datetime
 from typing import Any
 
 from services.inspection.domain.common import REVIEWERS, new_id
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Result
+from services.kit.pure.sampling import seeded_sample
 
 PRIORITY_WEIGHTS = {"risk_feature": 1, "open_major_hazard": 3, "untrustworthy": 5}
 
@@ -39,8 +39,7 @@ def annual_plan(
         )
 
     ranked = sorted(enterprises, key=lambda e: (-ranked_priority(e), e["uscc"]))
-    pool = sorted(e["uscc"] for e in enterprises)
-    sample = sorted(random.Random(seed).sample(pool, min(sample_size, len(pool))))
+    sample = seeded_sample((e["uscc"] for e in enterprises), sample_size, seed)
     return {
         "year": year,
         "seed": seed,

@@ -37,6 +37,8 @@ EDITABLE = (
     "risk_features",
     "standardization",
 )
+# Fields the grade history keeps; the audit records the grade they derive, not them.
+BOOKKEEPING = (standardization.HISTORY, standardization.CHECK_ON)
 
 
 def check_uscc(
@@ -66,10 +68,10 @@ def check_uscc(
     return None
 
 
-def _stored(fields: dict[str, Any], today: date) -> dict[str, Any]:
-    stored = {key: fields[key] for key in EDITABLE if key in fields}
-    if "standardization" in stored:
-        stored["standardization"] = standardization.normalise(stored["standardization"], today)
+def _stored(fields: dict[str, Any]) -> dict[str, Any]:
+    """The editable fields as stored; the standardization grade goes to its history instead
+    (`_graded`)."""
+    stored = {key: fields[key] for key in EDITABLE if key in fields and key != "standardization"}
     if "risk_features" in stored:
         stored["risk_features"] = sorted(set(stored["risk_features"]))
     return stored
@@ -102,11 +104,47 @@ def _event(verb: str, document: Document, now: datetime, data: dict[str, Any]) -
     )
 
 
+def _graded(
+    document: Document,
+    fields: dict[str, Any],
+    terms: standardization.Terms,
+    actor: Actor,
+    now: datetime,
+    today: date,
+) -> Result:
+    """The enterprise with the grade sent among its fields added to its grade history (a grade
+    equal to the current one changes nothing) and its `graded` event; the current grade is
+    always the history's."""
+    sent = fields.get("standardization")
+    if "standardization" in fields and sent is None:
+        if document.get("standardization") is None:
+            return document, []
+        raise InvalidInput(
+            "the current grade follows from the grade history and cannot be removed",
+            {"standardization": ["record grades at /standardization"]},
+        )
+    if sent is None:
+        return document, []
+    current = document.get("standardization")
+    if (
+        current
+        and current["grade"] == sent["grade"]
+        and current["graded_on"] == str(sent["graded_on"])
+    ):
+        return document, []
+    try:
+        after, record = standardization.with_grade(document, sent, terms, today, actor, now)
+    except DomainError as error:
+        raise type(error)(error.message, {"standardization": error.errors}) from None
+    return after, [standardization.graded_event(after, record, now)]
+
+
 def register(
     fields: dict[str, Any],
     actor: Actor,
     now: datetime,
     today: date,
+    terms: standardization.Terms,
     override_reason: str | None = None,
 ) -> Result:
     """A new enterprise, operating from today, with its first audit entry and `registered`."""
@@ -119,8 +157,9 @@ def register(
         "above_scale": False,
         "risk_features": [],
         "standardization": None,
+        standardization.HISTORY: [],
         "safety_manager": None,
-        **_stored(fields, today),
+        **_stored(fields),
         "status": "operating",
         "status_history": [
             {
@@ -136,15 +175,17 @@ def register(
         "updated_at": now,
         "version": 1,
     }
+    document, graded = _graded(document, fields, terms, actor, now, today)
+    stored = {**_stored(fields), "standardization": document["standardization"]}
     document["history"] = [
         _audit(
             actor,
             now,
             "registered",
-            {key: _change(None, value) for key, value in _stored(fields, today).items()},
+            {key: _change(None, value) for key, value in stored.items() if value is not None},
         )
     ]
-    return document, [_event("registered", document, now, snapshot(document))]
+    return document, [_event("registered", document, now, snapshot(document)), *graded]
 
 
 def import_batch(
@@ -152,6 +193,7 @@ def import_batch(
     actor: Actor,
     now: datetime,
     today: date,
+    terms: standardization.Terms,
     load: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], list[Result]]:
     """Check every row of an import; returns the per-row report and the registrations.
@@ -178,7 +220,7 @@ def import_batch(
                     "repeated in this file", {"uscc": [f"already on row {seen[loaded['uscc']]}"]}
                 )
             document, events = register(
-                loaded, actor, now, today, loaded.get("uscc_override_reason")
+                loaded, actor, now, today, terms, loaded.get("uscc_override_reason")
             )
         except DomainError as error:
             line["errors"] = error.errors or {"_row": [error.message]}
@@ -198,17 +240,41 @@ def _require_writer(document: Document, actor: Actor) -> None:
 
 
 def update(
-    document: Document, fields: dict[str, Any], actor: Actor, now: datetime, today: date
+    document: Document,
+    fields: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    today: date,
+    terms: standardization.Terms,
 ) -> Result:
     """An edit with its audit entry and `updated`; unchanged when nothing actually changes."""
     _require_writer(document, actor)
     if "region_code" in fields and fields["region_code"] != document["region_code"]:
         actor.require_region_writer(fields["region_code"])
-    stored = _stored(fields, today)
+    graded, facts = _graded(document, fields, terms, actor, now, today)
+    stored = {
+        **_stored(fields),
+        "standardization": graded["standardization"],
+        standardization.HISTORY: graded.get(standardization.HISTORY) or [],
+        standardization.CHECK_ON: graded.get(standardization.CHECK_ON),
+    }
     changed = {key: value for key, value in stored.items() if document.get(key) != value}
+    after, updated = announce_update(document, changed, actor, now)
+    return after, [*facts, *updated]
+
+
+def announce_update(
+    document: Document, changed: dict[str, Any], actor: Actor, now: datetime
+) -> Result:
+    """The enterprise with `changed` applied, audited and announced as `updated` (the grade
+    history is recorded but not announced field by field: its grade is)."""
     if not changed:
         return document, []
-    changes = {key: _change(document.get(key), value) for key, value in changed.items()}
+    changes = {
+        key: _change(document.get(key), value)
+        for key, value in changed.items()
+        if key not in BOOKKEEPING
+    }
     after = {
         **document,
         **changed,
@@ -355,8 +421,7 @@ def snapshot(document: Document) -> dict[str, Any]:
         "principal": document["principal"],
         "safety_manager": document.get("safety_manager"),
         "risk_features": document["risk_features"],
-        "standardization": grade
-        and {**grade, "review_due_on": standardization.review_due_on(grade)},
+        "standardization": grade,
         "status": document["status"],
     }
 
@@ -365,7 +430,10 @@ def view(document: Document, today: date) -> dict[str, Any]:
     """The API representation: the snapshot plus dates and derived standardization state."""
     body = snapshot(document)
     if body["standardization"]:
-        body["standardization"]["state"] = standardization.state(document["standardization"], today)
+        body["standardization"] = {
+            **body["standardization"],
+            "state": standardization.state(document["standardization"], today),
+        }
     return {
         **body,
         "status_history": [
@@ -382,3 +450,19 @@ def view(document: Document, today: date) -> dict[str, Any]:
 
 def audit_trail(document: Document) -> list[dict[str, Any]]:
     return [{**entry, "at": utc_instant(entry["at"])} for entry in document["history"]]
+
+
+def record_grade(
+    document: Document,
+    fields: dict[str, Any],
+    terms: standardization.Terms,
+    actor: Actor,
+    now: datetime,
+    today: date,
+) -> Result:
+    """A grade recorded at /standardization: `graded`, and `updated` for the copies of the
+    enterprise other services keep, since its current grade changed."""
+    graded, facts = standardization.record_grade(document, fields, terms, actor, now, today)
+    changed = {key: graded[key] for key in ("standardization", *BOOKKEEPING)}
+    after, updated = announce_update(document, changed, actor, now)
+    return after, [*facts, *updated]

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.kit.pure.clock import CHINA
 from services.kit.pure.commands import Event
+from services.kit.pure.rates import rate
 
 STOCKS = ("key_persons", "certified_key_persons", "team_leaders")
 FLOWS = ("reviews_due", "reviews_on_time", "team_leaders_trained")
@@ -71,15 +72,6 @@ def counter_deltas(event: Event) -> list[Change]:
         for (county, year), totals in net.items()
         if any(totals.values())
     ]
-
-
-def rate(numerator: int, denominator: int) -> dict[str, Any]:
-    """A rate shows both numbers; with nothing to count it is None, not 100 %."""
-    return {
-        "numerator": numerator,
-        "denominator": denominator,
-        "rate": round(numerator / denominator, 4) if denominator else None,
-    }
 
 
 def summary(year_counters: dict[str, int], to_date: dict[str, int]) -> dict[str, Any]:

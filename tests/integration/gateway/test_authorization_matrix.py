@@ -255,6 +255,32 @@ POLICY = {
     ("GET", "/api/v1/training/export"): Rule("list", TRAINING_READERS),
     ("GET", "/api/v1/reminders"): Rule("list", TRAINING_READERS),
     ("GET", "/api/v1/indicators/training"): Rule("query", (*INSPECTORS, "auditor")),
+    # Construction projects: kept by their enterprise and its bureau; the bureau reviews designs,
+    # draws spot-check samples and spot-checks. Standardization grades are the bureau's record;
+    # the enterprise files its own reports and applications.
+    ("GET", "/api/v1/projects"): Rule("list"),
+    ("POST", "/api/v1/projects"): Rule("create", KEEPERS),
+    ("POST", "/api/v1/projects/import"): Rule("list", INSPECTORS),
+    ("GET", "/api/v1/projects/<string:identifier>"): Rule("read", target="project"),
+    ("POST", "/api/v1/projects/<string:identifier>/stages"): Rule(
+        "write", KEEPERS, target="project"
+    ),
+    ("POST", "/api/v1/projects/<string:identifier>/spot-checks"): Rule(
+        "write", INSPECTORS, target="project"
+    ),
+    ("GET", "/api/v1/project-spot-check-plans"): Rule("list", (*INSPECTORS, "auditor")),
+    ("POST", "/api/v1/project-spot-check-plans"): Rule("query", REVIEWERS),
+    ("GET", "/api/v1/indicators/projects"): Rule("query", (*INSPECTORS, "auditor")),
+    ("GET", "/api/v1/indicators/standardization"): Rule("query", (*INSPECTORS, "auditor")),
+    ("GET", "/api/v1/enterprises/<string:uscc>/standardization"): Rule("read"),
+    ("GET", "/api/v1/enterprises/<string:uscc>/standardization/history"): Rule("read"),
+    ("POST", "/api/v1/enterprises/<string:uscc>/standardization"): Rule("write", INSPECTORS),
+    ("POST", "/api/v1/enterprises/<string:uscc>/standardization/self-assessments"): Rule(
+        "write", KEEPERS
+    ),
+    ("POST", "/api/v1/enterprises/<string:uscc>/standardization/reassessment"): Rule(
+        "write", KEEPERS
+    ),
     ("GET", "/api/v1/confined-spaces"): Rule("list", PERMIT_READERS),
     ("POST", "/api/v1/confined-spaces"): Rule("create", KEEPERS),
     ("GET", "/api/v1/confined-spaces/<string:identifier>"): Rule(
@@ -484,6 +510,7 @@ def _world(relation, sign_in, users):
     users.create(records["account"], PASSWORD, "inspector", region)
     records["credit_case"] = _credit_case(admin, uscc, region)
     records.update(_permit_records(admin, company, uscc))
+    records["project"] = _accepted_project(admin, uscc)
     return World(relation, region, uscc, spare, company, company_user, records)
 
 
@@ -545,6 +572,23 @@ def _permit_records(admin, company, uscc):
         assert _ok(company.post("/api/v1/permits/scan", json=scan))["work_started"]
         records[name] = path.rsplit("/", 1)[1]
     return records
+
+
+def project_body(uscc):
+    return {"uscc": uscc, "name": "包装车间扩建项目", "kind": "extension", "metal_smelting": False}
+
+
+def _accepted_project(admin, uscc):
+    """A project accepted today, so the county has a population to draw a spot-check sample
+    from."""
+    project = _ok(admin.post("/api/v1/projects", json=project_body(uscc)))["id"]
+    for stage, offset in (("safety_analysis", -10), ("construction", -5), ("acceptance", 0)):
+        _ok(
+            admin.post(
+                f"/api/v1/projects/{project}/stages", json={"stage": stage, "on": today(offset)}
+            )
+        )
+    return project
 
 
 def accident_body(uscc):
@@ -753,6 +797,43 @@ def _request(method, rule_path, world, role, account):
                     (f"身份证号,姓名,统一社会信用代码\n{id_number()},王伟,{uscc}\n").encode(),
                 )
             }
+        },
+        "/api/v1/projects": {"json": project_body(uscc)} if method == "POST" else {},
+        "/api/v1/projects/import": {
+            "files": {
+                "file": (
+                    "项目.csv",
+                    f"统一社会信用代码,项目名称,项目类型,金属冶炼项目\n{uscc},仓库扩建项目,扩建,否\n".encode(),
+                )
+            }
+        },
+        "/api/v1/projects/<string:identifier>/stages": {
+            "json": {"stage": "acceptance", "on": today()}
+        },
+        "/api/v1/projects/<string:identifier>/spot-checks": {
+            "json": {"checked_on": today(), "conclusion": "安全设施与主体工程同时投用"}
+        },
+        "/api/v1/project-spot-check-plans": {
+            "json": {"region": world.region, "year": Clock().today().year, "sample_size": 1}
+        }
+        if method == "POST"
+        else {},
+        "/api/v1/indicators/projects": {
+            "params": {"region": world.region, "year": Clock().today().year}
+        },
+        "/api/v1/indicators/standardization": {
+            "params": {"region": world.region, "year": Clock().today().year}
+        },
+        "/api/v1/enterprises/<string:uscc>/standardization": {
+            "json": {"grade": 2, "graded_on": today()}
+        }
+        if method == "POST"
+        else {},
+        "/api/v1/enterprises/<string:uscc>/standardization/self-assessments": {
+            "json": {"year": Clock().today().year, "submitted_on": today()}
+        },
+        "/api/v1/enterprises/<string:uscc>/standardization/reassessment": {
+            "json": {"applied_on": today()}
         },
         "/api/v1/indicators/training": {
             "params": {"region": world.region, "year": Clock().today().year}

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 import requests
 
+from services.kit.pure.clock import Clock
 from tests.support.api import inspection_knows, signing_in, wait_until_inspection_knows
 from tests.support.factories import enterprise
 from tools import demo
@@ -38,7 +39,7 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
 
     before = named_ganzhou()
     first = anjian(settings, "seed-demo")
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 0, first.stdout + first.stderr
     second = anjian(settings, "seed-demo")
     assert "demo enterprises: already there (300)" in second.stdout
     assert "demo users: 0 new" in second.stdout
@@ -54,6 +55,16 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     assert "demo permits: already there" in second.stdout, first.stdout + second.stdout
     spaces = sum(len(demo.spaces(e)) for e in demo.confined_space_enterprises())
     assert f"demo permits: {spaces} spaces" in first.stdout, first.stdout
+    assert "demo projects: already there" in second.stdout, first.stdout + second.stdout
+    city = {"region": "620700", "year": Clock().today().year}
+    for path, rate in (
+        ("projects", "three_simultaneities"),
+        ("projects", "spot_checks"),
+        ("standardization", "valid_grade"),
+        ("standardization", "reassessed_on_time"),
+    ):
+        shown = sign_in("zhangye").get(f"/api/v1/indicators/{path}", params=city)
+        assert shown.json()[rate]["numerator"] > 0, shown.text
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (

@@ -69,6 +69,8 @@ def test_every_list_sends_the_one_pagination_header():
         "/api/v1/permits",
         "/api/v1/permit-scans",
         "/api/v1/confined-space-staff",
+        "/api/v1/projects",
+        "/api/v1/project-spot-check-plans",
     }
     assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
         path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists

@@ -9,6 +9,7 @@ from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 from services.kit.pure.uscc import with_check_character
 from services.registry.domain import enterprises as domain
 from services.registry.domain import standardization
+from services.registry.domain.standardization import Terms
 
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 3, 1)
@@ -17,6 +18,8 @@ CITY = Actor("zhangye", "regulator", "620700")
 MINLE = Actor("minle", "regulator", "620722")
 GANZHOU = Actor("ganzhou", "regulator", "620702")
 AUDITOR = Actor("auditor", "auditor", "620700")
+REQUIRED = {"industries": ["machinery"], "above_scale": True, "risk_features": ["metal_smelting"]}
+TERMS = Terms(valid_years=3, review_lead_days=90, required=REQUIRED)
 
 
 def uscc(region="620722", tail="MA01XYW0Q"):
@@ -36,7 +39,7 @@ def fields(**overrides):
 
 
 def registered(**overrides):
-    document, _ = domain.register(fields(**overrides), MINLE, NOW, TODAY)
+    document, _ = domain.register(fields(**overrides), MINLE, NOW, TODAY, TERMS)
     return document
 
 
@@ -46,6 +49,7 @@ def test_registration_starts_operating_with_history_and_one_event():
         MINLE,
         NOW,
         TODAY,
+        TERMS,
     )
     assert document["status"] == "operating"
     assert document["risk_features"] == ["confined_space", "dust_explosion"]
@@ -60,7 +64,7 @@ def test_registration_starts_operating_with_history_and_one_event():
 @pytest.mark.parametrize("code", ["91620722MA01XYW0Q", "91620722MA01XYW0QI", "abc"])
 def test_malformed_uscc_is_refused_even_for_an_administrator(code):
     with pytest.raises(InvalidInput) as refused:
-        domain.register(fields(uscc=code), ADMIN, NOW, TODAY, "legacy pilot code")
+        domain.register(fields(uscc=code), ADMIN, NOW, TODAY, TERMS, "legacy pilot code")
     assert "uscc" in refused.value.errors
 
 
@@ -71,11 +75,11 @@ def bad_checksum():
 
 def test_checksum_failure_needs_an_administrator_and_a_reason():
     with pytest.raises(InvalidInput):
-        domain.register(fields(uscc=bad_checksum()), MINLE, NOW, TODAY, "pilot region code")
+        domain.register(fields(uscc=bad_checksum()), MINLE, NOW, TODAY, TERMS, "pilot region code")
     with pytest.raises(InvalidInput):
-        domain.register(fields(uscc=bad_checksum()), ADMIN, NOW, TODAY)
+        domain.register(fields(uscc=bad_checksum()), ADMIN, NOW, TODAY, TERMS)
     document, _ = domain.register(
-        fields(uscc=bad_checksum()), ADMIN, NOW, TODAY, "pilot region code"
+        fields(uscc=bad_checksum()), ADMIN, NOW, TODAY, TERMS, "pilot region code"
     )
     assert document["uscc_override"]["reason"] == "pilot region code"
     assert document["uscc_override"]["by"] == "admin"
@@ -84,19 +88,19 @@ def test_checksum_failure_needs_an_administrator_and_a_reason():
 def test_unknown_or_withdrawn_region_is_refused():
     for code in ("620799", "110103"):
         with pytest.raises(InvalidInput):
-            domain.register(fields(region_code=code), ADMIN, NOW, TODAY)
+            domain.register(fields(region_code=code), ADMIN, NOW, TODAY, TERMS)
 
 
 def test_a_county_cannot_register_in_another_county_but_its_city_can():
     with pytest.raises(Forbidden):
-        domain.register(fields(region_code="620702"), MINLE, NOW, TODAY)
-    assert domain.register(fields(), CITY, NOW, TODAY)[0]["region_code"] == "620722"
+        domain.register(fields(region_code="620702"), MINLE, NOW, TODAY, TERMS)
+    assert domain.register(fields(), CITY, NOW, TODAY, TERMS)[0]["region_code"] == "620722"
 
 
 @pytest.mark.parametrize("actor", [AUDITOR, Actor("e", "enterprise", "620722", uscc())])
 def test_readers_cannot_register(actor):
     with pytest.raises(Forbidden):
-        domain.register(fields(), actor, NOW, TODAY)
+        domain.register(fields(), actor, NOW, TODAY, TERMS)
 
 
 def test_standardization_expiry_and_review_due_are_derived():
@@ -105,8 +109,9 @@ def test_standardization_expiry_and_review_due_are_derived():
         "grade": 2,
         "graded_on": "2024-02-29",
         "expires_on": "2027-02-28",
+        "review_due_on": "2026-11-30",
     }
-    assert standardization.review_due_on(document["standardization"]) == "2026-11-30"
+    assert [entry["kind"] for entry in document["standardization_history"]] == ["graded"]
     assert standardization.state(document["standardization"], date(2026, 12, 1)) == "review_due"
     assert standardization.state(document["standardization"], date(2027, 3, 1)) == "expired"
     assert domain.view(document, TODAY)["standardization"]["state"] == "valid"
@@ -133,13 +138,14 @@ def test_update_records_old_and_new_values_and_skips_no_change():
         MINLE,
         NOW,
         TODAY,
+        TERMS,
     )
     assert changed["name"] == "民乐县祁连重工有限公司"
     assert changed["history"][-1]["changes"] == {
         "name": {"from": document["name"], "to": "民乐县祁连重工有限公司"}
     }
     assert event["data"]["changed"] == ["name"]
-    assert domain.update(document, {"address": document["address"]}, MINLE, NOW, TODAY) == (
+    assert domain.update(document, {"address": document["address"]}, MINLE, NOW, TODAY, TERMS) == (
         document,
         [],
     )
@@ -148,16 +154,16 @@ def test_update_records_old_and_new_values_and_skips_no_change():
 def test_writes_outside_the_jurisdiction_are_forbidden():
     document = registered()
     with pytest.raises(Forbidden):
-        domain.update(document, {"name": "另一个名字公司"}, GANZHOU, NOW, TODAY)
+        domain.update(document, {"name": "另一个名字公司"}, GANZHOU, NOW, TODAY, TERMS)
     with pytest.raises(Forbidden):
-        domain.update(document, {"region_code": "620702"}, MINLE, NOW, TODAY)
+        domain.update(document, {"region_code": "620702"}, MINLE, NOW, TODAY, TERMS)
 
 
 def test_enterprise_user_changes_nothing():
     document = registered()
     own = Actor(document["uscc"], "enterprise", "620722", document["uscc"])
     with pytest.raises(Forbidden):
-        domain.update(document, {"name": "自己改名有限公司"}, own, NOW, TODAY)
+        domain.update(document, {"name": "自己改名有限公司"}, own, NOW, TODAY, TERMS)
 
 
 def test_status_transitions_are_dated_reasoned_and_closing_is_final():
@@ -205,7 +211,7 @@ def test_import_batch_reports_every_row():
     def load(payload):
         return payload
 
-    report, registrations = domain.import_batch(rows, MINLE, NOW, TODAY, load)
+    report, registrations = domain.import_batch(rows, MINLE, NOW, TODAY, TERMS, load)
     documents = [document for document, _ in registrations]
     assert [line["result"] for line in report] == ["created", "invalid", "invalid", "invalid"]
     assert "uscc" in report[1]["errors"] and "uscc" in report[2]["errors"]

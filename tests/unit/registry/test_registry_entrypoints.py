@@ -15,6 +15,7 @@ from nameko.testing.services import worker_factory
 from services.kit.pure.actor import Actor
 from services.kit.pure.clock import FixedClock
 from services.kit.pure.errors import InvalidInput, NotFound
+from services.kit.rules import load_rules
 from services.kit.runtime import CallerContext
 from services.registry.service import RegistryService
 from tests.support.factories import enterprise
@@ -57,6 +58,7 @@ def registry(store, actor):
         store=store,
         caller=CallerContext(actor.to_context()),
         clock=FixedClock(NOW),
+        rules=load_rules("registry"),
     )
 
 
@@ -64,12 +66,13 @@ def test_register_hands_the_store_the_enterprise_with_its_registered_event():
     store, body = EnterpriseStore(), enterprise()
     view = registry(store, MINLE).register(body)
     assert (view["uscc"], view["status"]) == (body["uscc"], "operating")
-    [(document, [event])] = store.added
+    [(document, [event, graded])] = store.added
     assert document["_id"] == body["uscc"]
     assert (event["type"], event["subject"]) == (
         "cn.anjian.registry.enterprise.registered.v1",
         body["uscc"],
     )
+    assert graded["type"] == "cn.anjian.registry.standardization.graded.v1"
 
 
 def test_an_invalid_registration_stores_and_announces_nothing():

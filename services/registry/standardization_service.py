@@ -1,0 +1,122 @@
+"""The registry's standardization entrypoints: grade history, self-assessments, re-assessment
+applications, and the daily timer that reminds before expiry and records lapses. Mixed into
+RegistryService."""
+
+from nameko.timer import timer
+
+from services.kit.pure.errors import Conflict
+from services.kit.pure.schemas import load
+from services.kit.runtime import SettingTimer, rpc
+from services.kit.serialize import plain
+from services.registry.domain import enterprises, indicators, standardization
+from services.registry.standardization_schemas import (
+    GradeSchema,
+    ReassessmentSchema,
+    SelfAssessmentSchema,
+)
+
+# Enterprises given a grade history per read, and how often the service looks for more.
+UPGRADE_CHUNK = 500
+UPGRADE_TICK_SECONDS = 86400
+
+
+class StandardizationEntrypoints:
+    def _terms(self):
+        return standardization.Terms.from_rules(self.rules.value, self.clock.today())
+
+    def _standardization(self, uscc):
+        document = self.store.enterprise(uscc, self.caller(), with_history=True)
+        return plain(standardization.view(document, self.clock.today()))
+
+    @rpc
+    def get_standardization(self, uscc):
+        return self._standardization(uscc)
+
+    @rpc
+    def standardization_history(self, uscc):
+        """The grade history, newest last (the same answer as `get_standardization`, which a
+        client reading only the history may ask for by this name)."""
+        return self._standardization(uscc)
+
+    @rpc
+    def record_grade(self, uscc, payload):
+        fields = load(GradeSchema(), payload)
+        document = self.store.enterprise_to_change(uscc, self.caller())
+        self.store.save_enterprise(
+            document,
+            *enterprises.record_grade(
+                document,
+                fields,
+                self._terms(),
+                self.caller(),
+                self.clock.now(),
+                self.clock.today(),
+            ),
+        )
+        return self._standardization(uscc)
+
+    @rpc
+    def record_self_assessment(self, uscc, payload):
+        return self._grading_command(
+            uscc, load(SelfAssessmentSchema(), payload), standardization.record_self_assessment
+        )
+
+    @rpc
+    def apply_for_reassessment(self, uscc, payload):
+        return self._grading_command(
+            uscc, load(ReassessmentSchema(), payload), standardization.apply_for_reassessment
+        )
+
+    def _grading_command(self, uscc, fields, command):
+        document = self.store.enterprise_to_change(uscc, self.caller())
+        self.store.save_enterprise(
+            document,
+            *command(document, fields, self.caller(), self.clock.now(), self.clock.today()),
+        )
+        return self._standardization(uscc)
+
+    @rpc
+    def standardization_indicators(self, query):
+        """Target 6 for a jurisdiction and year, with numerators and denominators."""
+        fields, prefix, today = self._indicator_query(query)
+        year = fields["year"]
+        return {
+            "region": fields["region"],
+            "year": year,
+            **indicators.standardization(
+                self.store.enterprises_for_grading(prefix),
+                self._terms(),
+                year,
+                today,
+                self.store.year_counters(prefix, year),
+            ),
+        }
+
+    @timer(interval=UPGRADE_TICK_SECONDS, eager=True)
+    def upgrade_grades(self):
+        """Give enterprises stored before grades had a history their history, in chunks, when
+        the service starts (and daily, for a copy of the data restored from before)."""
+        terms, now = self._terms(), self.clock.now()
+        while True:
+            chunk = self.store.enterprises_without_grade_history(UPGRADE_CHUNK)
+            for document in chunk:
+                try:
+                    upgraded = standardization.upgraded(document, terms, now)
+                    self.store.save_enterprise(document, upgraded, [])
+                except Conflict:
+                    pass  # changed meanwhile: the change gave it a history already
+            if len(chunk) < UPGRADE_CHUNK:
+                return
+
+    @SettingTimer.decorator("reminder_check_seconds", eager=True)
+    def check_grades(self):
+        """Remind enterprises whose re-assessment is due; record grades that lapsed. Each step is
+        recorded once per grade, so every copy of the service may run it."""
+        now, today = self.clock.now(), self.clock.today()
+        for document in self.store.grades_to_check(today.isoformat()):
+            try:
+                self.store.save_enterprise(
+                    document, *standardization.timer_step(document, now, today)
+                )
+            except Conflict:
+                pass  # changed meanwhile; the next tick looks again
