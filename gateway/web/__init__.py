@@ -37,6 +37,8 @@ def console():
 
 def register(app):
     app.register_blueprint(web)
+    # The page a confined-space QR code opens (the permits service's `scan_url`).
+    app.add_url_rule("/scan", "scan_page", console)
 
     @app.get("/")
     def home():

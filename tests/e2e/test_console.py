@@ -13,9 +13,12 @@ from playwright.sync_api import expect, sync_playwright
 from tests.support.api import (
     COMPANY_PASSWORD,
     PASSWORD,
+    confined_space_crew,
     inspected,
     known_enterprise,
+    ready_permit,
     register,
+    wait_until_permits_knows,
 )
 from tests.support.factories import SECOND_OFFICER, general_finding, id_number, png
 from tests.support.waiting import wait_until
@@ -250,3 +253,39 @@ def test_an_enterprise_imports_its_ledger_and_reads_each_row_s_fate(page_at, sce
 
     page.get_by_role("link", name="培训台账").click()
     expect(page.locator("main")).to_contain_text("王伟")
+
+
+def test_a_code_at_the_entrance_denies_then_allows_entry(page_at, platform, sign_in, users):
+    body, company = register(sign_in, users, risk_features=["confined_space"])
+    wait_until_permits_knows(company, body["uscc"])
+    principal, guardian, entrant, rescuer = confined_space_crew(
+        company,
+        body["uscc"],
+        ("principal", "confined_space_approver"),
+        ("confined_space_guardian",),
+        ("confined_space_entrant",),
+        ("confined_space_rescuer",),
+    )
+    _, at_entrance = ready_permit(company, principal, guardian, entrant, rescuer)
+    page = page_at(PHONE)
+    page.goto(f"{platform.url}/scan?token={at_entrance['token']}")
+    signed_in(page, body["uscc"], COMPANY_PASSWORD)
+    expect(page.locator("h1")).to_have_text("先扫码、后作业")
+
+    # The guardian going in too: refused, with the reason in Chinese.
+    page.locator(f'input[name=guardian][value="{guardian}"]').check()
+    page.locator(f'input[name=entrants][value="{guardian}"]').check()
+    page.locator(f'input[name=entrants][value="{entrant}"]').check()
+    page.get_by_role("button", name="核验并进入").click()
+    verdict = page.locator("#verdict .verdict")
+    expect(verdict).to_contain_text("禁止作业")
+    expect(verdict.locator('[data-code="guardian_is_entrant"]')).to_have_count(1)
+    shot(page, "scan-denied")
+
+    page.locator(f'input[name=entrants][value="{guardian}"]').uncheck()
+    page.get_by_role("button", name="核验并进入").click()
+    expect(verdict).to_contain_text("允许作业")
+    expect(verdict).to_contain_text("作业已开始")
+    shot(page, "scan-allowed")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the scan page is {overflow} px wider than a 375 px phone"

@@ -5,6 +5,7 @@ import { BUREAU_ROLES, ROLE_NAMES, api, go, h, readable, session, page } from ".
 import { imports } from "./imports.js";
 import { inspection, newInspection } from "./inspection.js";
 import { enterprises, hazard, hazards, profile, records } from "./records.js";
+import { scan } from "./scan.js";
 import { ledger } from "./training.js";
 
 const nav = document.getElementById("nav");
@@ -109,6 +110,7 @@ async function route() {
     return;
   }
   menu(current);
+  if (location.pathname.endsWith("/scan")) return scan();
   const home = BUREAU_ROLES.includes(current.role) ? "/dashboard" : `/enterprises/${current.uscc}`;
   const parts = (path && path !== "/" ? path : home).split("/").filter(Boolean);
   if (parts[0] === "dashboard") return dashboard();
