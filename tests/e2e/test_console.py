@@ -4,6 +4,7 @@ layout holds on a phone, and Chinese renders as Chinese rather than as boxes.
 
 Screenshots of each page land in test-output/screenshots/ for people to look at."""
 
+import secrets
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.support.api import (
     register,
     wait_until_permits_knows,
 )
+from tests.support.credit import LISTING, NOTICE, move, opened_by_hand
 from tests.support.factories import SECOND_OFFICER, general_finding, id_number, png
 from tests.support.waiting import wait_until
 
@@ -289,3 +291,57 @@ def test_a_code_at_the_entrance_denies_then_allows_entry(page_at, platform, sign
     shot(page, "scan-allowed")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the scan page is {overflow} px wider than a 375 px phone"
+
+
+def test_the_public_finds_a_published_listing_without_signing_in(page_at, sign_in):
+    minle = sign_in("minle")
+    body = known_enterprise(minle)
+    case = opened_by_hand(
+        minle,
+        {
+            "uscc": body["uscc"],
+            "rule": "other_by_law",
+            "legal_basis": "应急管理部令第11号第五条",
+            "records": [f"民应急罚〔2026〕{secrets.randbelow(10_000)}号"],
+            "authority": "620722",
+        },
+    )
+    move(minle, case["id"], "notice", NOTICE)
+    move(minle, case["id"], "representation", {"text": "当事人陈述"})
+    move(minle, case["id"], "decision", LISTING)
+    move(minle, case["id"], "publication", {"measures": []})
+
+    page = page_at(PHONE)
+    page.get_by_role("link", name="严重失信主体名单公示（无需登录）").click()
+    page.get_by_label("企业名称或统一社会信用代码").fill(body["uscc"])
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#listings")).to_contain_text(body["name"])
+    expect(page.locator("#listings")).to_contain_text(LISTING["decision_number"])
+    shot(page, "public-disclosure")
+
+
+def test_a_bureau_creates_an_enterprise_account_which_signs_in(page_at, sign_in):
+    body = known_enterprise(sign_in("minle"))
+    username = f"firm-{secrets.token_hex(3)}"
+    first, chosen = "Chushi-mima-2026", "Anquan-shengchan-88"
+    page = page_at()
+    signed_in(page, "minle")
+    page.get_by_role("link", name="账号").click()
+    form = page.locator("#new-account")
+    form.get_by_label("用户名").fill(username)
+    form.get_by_label("角色").select_option("enterprise")
+    form.get_by_label("统一社会信用代码（企业账号）").fill(body["uscc"])
+    form.get_by_label("初始密码（首次登录须修改）").fill(first)
+    form.get_by_role("button", name="创建").click()
+    expect(page.locator("main table")).to_contain_text(username)
+    shot(page, "accounts")
+    page.get_by_role("button", name="退出").click()
+
+    signed_in(page, username, first)
+    expect(page.locator("h1")).to_have_text("修改密码")
+    page.get_by_label("原密码").fill(first)
+    page.get_by_label("新密码").fill(chosen)
+    page.get_by_role("button", name="修改").click()
+    expect(page.locator("h1")).to_have_text("登录")
+    signed_in(page, username, chosen)
+    expect(page.locator("h1")).to_have_text(body["name"])

@@ -1,5 +1,7 @@
 // The console's shell: sign-in, the menu for the signed-in role, and the page for each address.
 
+import { accounts, changePassword } from "./accounts.js";
+import { creditCases, disclosure } from "./credit.js";
 import { dashboard } from "./dashboard.js";
 import { BUREAU_ROLES, ROLE_NAMES, api, go, h, readable, session, page } from "./dom.js";
 import { imports } from "./imports.js";
@@ -38,6 +40,7 @@ function login() {
       }),
     ),
     h("button", { type: "submit" }, "登录"),
+    h("p", {}, h("a", { href: "#/public" }, "严重失信主体名单公示（无需登录）")),
     status,
   );
   form.addEventListener("submit", async (event) => {
@@ -56,11 +59,15 @@ function login() {
           region: token.region_scope,
           uscc: token.uscc,
           username: data.get("username"),
+          must_change_password: Boolean(token.must_change_password),
         }),
       );
       go("#/");
     } catch (error) {
       status.textContent = error.status === 401 ? "用户名或密码错误。" : readable(error);
+      // A lockout answers 429 with the wait: say how long.
+      if (error.status === 429 && error.body?.detail)
+        status.textContent += `（${error.body.detail}）`;
     }
   });
   show(form);
@@ -80,6 +87,8 @@ function menu(current) {
         ["#/enterprises", "企业"],
         ["#/hazards", "隐患看板"],
         ["#/training", "培训台账"],
+        ["#/credit", "失信名单"],
+        ...(["admin", "regulator"].includes(current.role) ? [["#/accounts", "账号"]] : []),
         ...(current.role === "auditor"
           ? []
           : [
@@ -92,6 +101,7 @@ function menu(current) {
         ["#/hazards", "隐患"],
         ["#/training", "培训台账"],
         ["#/imports", "导入"],
+        ["#/password", "修改密码"],
       ];
   nav.replaceChildren(...links.map(([href, title]) => h("a", { href }, title)));
   who.replaceChildren(
@@ -103,6 +113,11 @@ function menu(current) {
 async function route() {
   const current = session();
   const [path] = location.hash.slice(1).split("?");
+  if (path === "/public") {
+    // The disclosure is for everyone: no sign-in, no menu.
+    if (!current) nav.replaceChildren(h("a", { href: "#/login" }, "登录"));
+    return disclosure();
+  }
   if (!current || path === "/login") {
     nav.replaceChildren();
     who.replaceChildren();
@@ -110,6 +125,8 @@ async function route() {
     return;
   }
   menu(current);
+  // A password a bureau set must be changed before anything else (the API refuses the rest).
+  if (current.must_change_password || path === "/password") return changePassword();
   if (location.pathname.endsWith("/scan")) return scan();
   const home = BUREAU_ROLES.includes(current.role) ? "/dashboard" : `/enterprises/${current.uscc}`;
   const parts = (path && path !== "/" ? path : home).split("/").filter(Boolean);
@@ -117,6 +134,8 @@ async function route() {
   if (parts[0] === "records") return records();
   if (parts[0] === "training") return ledger();
   if (parts[0] === "imports") return imports();
+  if (parts[0] === "accounts") return accounts();
+  if (parts[0] === "credit") return creditCases();
   if (parts[0] === "hazards" && parts[1]) return hazard(decodeURIComponent(parts[1]));
   if (parts[0] === "hazards") return hazards();
   if (parts[0] === "inspections" && parts[1] === "new") return newInspection();

@@ -139,6 +139,7 @@ const COLUMNS = [
   ["name", "名称"],
   ["enterprise_name", "企业"],
   ["uscc", "统一社会信用代码"],
+  ["credit_code", "统一社会信用代码"],
   ["id_masked", "身份证号"],
   ["region_code", "地区"],
   ["description", "描述"],
