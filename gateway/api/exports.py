@@ -13,6 +13,7 @@ from flask import current_app, request, send_file
 from flask.views import MethodView
 from marshmallow import RAISE, fields, validate
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from gateway.blueprint import ServiceBlueprint
@@ -89,6 +90,12 @@ def _rows(path, query):
         page += 1
 
 
+def _cell(value):
+    """A value as a worksheet takes it: control characters (which a record's text may hold) have
+    no place in a cell."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _workbook(rows):
     """The rows' plain fields as columns, in the order they first appear."""
     columns = []
@@ -100,7 +107,7 @@ def _workbook(rows):
     sheet = book.create_sheet("列表")
     sheet.append([TITLES.get(column, column) for column in columns])
     for row in rows:
-        sheet.append([row.get(column) for column in columns])
+        sheet.append([_cell(row.get(column)) for column in columns])
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)

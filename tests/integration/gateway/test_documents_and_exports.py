@@ -101,3 +101,14 @@ def test_a_list_exports_every_row_the_caller_sees_and_no_other(sign_in, complete
 )
 def test_an_export_of_something_that_is_not_a_readable_list_is_refused(sign_in, path):
     assert_problem(sign_in("minle").get("/api/v1/exports/xlsx", params={"path": path}), 422)
+
+
+def test_text_with_control_characters_exports_without_them(sign_in, users):
+    body, _ = register(sign_in, users)
+    inspected(sign_in, body["uscc"], [general_finding("配电箱\x01门未关闭\x0b")])
+    reply = sign_in("minle").get(
+        "/api/v1/exports/xlsx", params={"path": f"/api/v1/hazards?uscc={body['uscc']}"}
+    )
+    assert reply.status_code == 200, reply.text
+    rows = list(load_workbook(io.BytesIO(reply.content)).active.iter_rows(values_only=True))
+    assert rows[1][rows[0].index("描述")] == "配电箱门未关闭"
