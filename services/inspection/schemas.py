@@ -619,6 +619,13 @@ class IndicatorsOut(Out):
     enforcement_actions = fields.Dict()
     inspections = fields.Dict()
     project_spot_checks = fields.Integer()
+    preparedness = fields.Dict(
+        metadata={
+            "description": "rates over the open enterprises: dual_prevention (a current risk "
+            "register and a self-inspection in the year), emergency_plans_on_file, "
+            "principal_led_drills (each_half, first_half, second_half)"
+        }
+    )
     accidents = fields.Dict(
         metadata={
             "description": "count, deaths (the missing included), missing, injuries, direct loss "

@@ -14,6 +14,7 @@ from services.inspection.domain import (
     indicators,
     inspections,
     planning,
+    risk_points,
 )
 from services.inspection.domain.common import REVIEWERS, SERVICE, china_day, enterprise_named
 from services.inspection.schemas import (
@@ -45,31 +46,22 @@ from services.inspection.schemas import (
     SuspensionLiftSchema,
     VerificationSchema,
 )
+from services.inspection.service_prevention import PreventionEntrypoints
 from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
 from services.kit.copies import RegistryCopy
 from services.kit.counters import event_changes
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
-from services.kit.pure.errors import Conflict, Forbidden
+from services.kit.pure.errors import Conflict
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
-from services.kit.serialize import plain
+from services.kit.serialize import page_of, plain
 from services.kit.service import ServiceBase
 
 
-def page_of(found, query):
-    """A store's page of records as API data, with the page asked for."""
-    return {
-        **found,
-        "items": plain(found["items"]),
-        "page": query["page"],
-        "page_size": query["page_size"],
-    }
-
-
-class InspectionService(RegistryCopy, ServiceBase):
+class InspectionService(PreventionEntrypoints, RegistryCopy, ServiceBase):
     name = SERVICE
     store = MongoStore(name, InspectionStore)
     rules = Rules(checks=RULE_CHECKS)
@@ -92,9 +84,15 @@ class InspectionService(RegistryCopy, ServiceBase):
         enterprise = self.store.enterprise(fields["uscc"])
         if fields.get("corrects"):
             inspections.correction_of(self.store.inspection_record(fields["corrects"]), actor)
-        checklist = enterprise and self._catalogue(today).checklist(
-            enterprise["industry"], enterprise.get("risk_features") or []
-        )
+        checklist = enterprise and {
+            **self._catalogue(today).checklist(
+                enterprise["industry"], enterprise.get("risk_features") or []
+            ),
+            # The enterprise's red and orange risk points, a red one without measures a finding.
+            "risk_points": risk_points.checklist_entries(
+                self.store.risk_points_of(enterprise["uscc"]), self._levels()
+            ),
+        }
         assigned = actor.role == "agency" and self.store.assigned(actor.user_id, fields["uscc"])
         opened = inspections.open_inspection(
             fields, enterprise, checklist, actor, self.clock.now(), today, assigned=assigned
@@ -481,10 +479,7 @@ class InspectionService(RegistryCopy, ServiceBase):
     @rpc
     def inspection_indicators(self, query):
         fields = load(IndicatorQuerySchema(), query)
-        actor = self.caller()
-        if actor.role in ("enterprise", "agency"):
-            raise Forbidden("indicators are for the bureaus")
-        prefix = actor.narrow(fields["region"])
+        prefix = self._require_bureau().narrow(fields["region"])
         return {
             "region": fields["region"],
             "year": fields["year"],
@@ -493,6 +488,7 @@ class InspectionService(RegistryCopy, ServiceBase):
                 self.store.counters(prefix, fields["year"] - 1),
                 self.store.counters_by_county(prefix, indicators.STANDING),
             ),
+            "preparedness": self._preparedness(prefix, fields["year"]),
         }
 
     @rpc
@@ -528,3 +524,4 @@ class InspectionService(RegistryCopy, ServiceBase):
     @batched_handler(SERVICE, events.OWN_EVENTS)
     def handle_own_event_for_indicators(self, received):
         self.store.add_to_counters(event_changes(received, indicators.counter_deltas))
+        self.store.note_self_inspections(indicators.self_inspection_facts(received))

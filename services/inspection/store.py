@@ -9,6 +9,7 @@ from datetime import date
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.inspection.store_prevention import PREVENTION_KINDS, PreventionStore
 from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
 from services.kit.mongo import BaseStore, matches, prefix_pattern, within_region
@@ -70,10 +71,16 @@ KINDS = {
     "evidence": ("evidence", records_visible_to, "evidence"),
     "self_inspection": ("self_inspections", records_visible_to, "self-inspection"),
     "plan": ("plans", records_visible_to, "plan"),
+    **{
+        kind: (collection, records_visible_to, name)
+        for kind, (collection, name) in PREVENTION_KINDS.items()
+    },
 }
 
 
-class InspectionStore(EnterpriseCopy, BaseStore):
+class InspectionStore(PreventionStore, EnterpriseCopy, BaseStore):
+    hidden = HIDDEN
+
     @property
     def enterprises(self):
         """The read model of registry enterprises, fed by registry events."""
@@ -100,6 +107,7 @@ class InspectionStore(EnterpriseCopy, BaseStore):
         self.db.evidence.create_index("sha256")
         self.db.accidents.create_index([("occurred_region_code", ASCENDING), ("_id", ASCENDING)])
         self.indicators.ensure_indexes()
+        self.ensure_prevention_indexes()
 
     # --- read model of enterprises (EnterpriseCopy) ---
 
@@ -153,6 +161,11 @@ class InspectionStore(EnterpriseCopy, BaseStore):
             with_total=query["with_total"],
         )
 
+    @staticmethod
+    def criteria(query, names):
+        """The filters a list query sets, among `names` (stored under the same names)."""
+        return {name: query[name] for name in names if name in query}
+
     # --- inspections ---
 
     def inspection(self, identifier, actor):
@@ -169,7 +182,9 @@ class InspectionStore(EnterpriseCopy, BaseStore):
         return self._save("inspection", before, after, events)
 
     def inspections_page(self, actor, query):
-        return self._page("inspection", actor, query, _criteria(query, ("uscc", "mode", "state")))
+        return self._page(
+            "inspection", actor, query, self.criteria(query, ("uscc", "mode", "state"))
+        )
 
     def assigned(self, agency, uscc):
         return self.db.agency_assignments.find_one({"_id": f"{agency}:{uscc}"}) is not None
@@ -216,7 +231,7 @@ class InspectionStore(EnterpriseCopy, BaseStore):
         return self._save("hazard", before, after, events)
 
     def hazards_page(self, actor, query):
-        criteria = _criteria(query, ("uscc", "grade", "state", "overdue", "source"))
+        criteria = self.criteria(query, ("uscc", "grade", "state", "overdue", "source"))
         if "escalation_proposed" in query:
             criteria["escalation_proposal"] = {
                 "$ne" if query["escalation_proposed"] else "$eq": None
@@ -282,7 +297,7 @@ class InspectionStore(EnterpriseCopy, BaseStore):
         return self._save("case", before, after, events)
 
     def cases_page(self, actor, query):
-        return self._page("case", actor, query, _criteria(query, ("uscc",)))
+        return self._page("case", actor, query, self.criteria(query, ("uscc",)))
 
     def closure_facts(self, uscc):
         """What Safety Law Art. 113 is judged on, for one enterprise (see closure_grounds)."""
@@ -313,13 +328,13 @@ class InspectionStore(EnterpriseCopy, BaseStore):
         return self._save("accident", before, after, events)
 
     def accidents_page(self, actor, query):
-        return self._page("accident", actor, query, _criteria(query, ("uscc",)))
+        return self._page("accident", actor, query, self.criteria(query, ("uscc",)))
 
     def add_plan(self, plan):
         return self._save("plan", None, plan, [])
 
     def plans_page(self, actor, query):
-        return self._page("plan", actor, query, _criteria(query, ("year",)))
+        return self._page("plan", actor, query, self.criteria(query, ("year",)))
 
     # --- indicators ---
 
@@ -353,8 +368,3 @@ def _flatten(nested, prefix=""):
         else:
             flat[name] = value
     return flat
-
-
-def _criteria(query, names):
-    """The filters a list query sets, among `names` (stored under the same names)."""
-    return {name: query[name] for name in names if name in query}

@@ -27,3 +27,9 @@ def plain(value, document=True):
     if isinstance(value, ObjectId):
         return str(value)
     return value
+
+
+def page_of(found, query, view=None):
+    """A store's page as API data, with the page asked for; each item through `view`."""
+    items = [view(item) for item in found["items"]] if view else found["items"]
+    return {**found, "items": plain(items), "page": query["page"], "page_size": query["page_size"]}

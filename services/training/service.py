@@ -10,7 +10,7 @@ from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 from services.kit.pure.schemas import load, page_bounds
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
-from services.kit.serialize import plain
+from services.kit.serialize import page_of, plain
 from services.kit.service import ServiceBase
 from services.training import events
 from services.training.domain import (
@@ -46,12 +46,6 @@ from services.training.store import TrainingStore
 
 # A derived record (a person's standing) recomputed after a concurrent change: this many tries.
 REFRESH_ATTEMPTS = 3
-
-
-def page_of(found, query, view=None):
-    """A store's page as API data, with the page asked for; each item through `view`."""
-    items = [view(item) for item in found["items"]] if view else found["items"]
-    return {**found, "items": plain(items), "page": query["page"], "page_size": query["page_size"]}
 
 
 class TrainingService(RegistryCopy, ServiceBase):
