@@ -479,16 +479,17 @@ class InspectionService(PreventionEntrypoints, RegistryCopy, ServiceBase):
     @rpc
     def inspection_indicators(self, query):
         fields = load(IndicatorQuerySchema(), query)
-        prefix = self._require_bureau().narrow(fields["region"])
+        prefix, year = self._require_bureau().narrow(fields["region"]), fields["year"]
+        year_counters = self.store.counters(prefix, year)
         return {
             "region": fields["region"],
-            "year": fields["year"],
+            "year": year,
             **indicators.summary(
-                self.store.counters(prefix, fields["year"]),
-                self.store.counters(prefix, fields["year"] - 1),
+                year_counters,
+                self.store.counters(prefix, year - 1),
                 self.store.counters_by_county(prefix, indicators.STANDING),
             ),
-            "preparedness": self._preparedness(prefix, fields["year"]),
+            "preparedness": self._preparedness(prefix, year, year_counters),
         }
 
     @rpc

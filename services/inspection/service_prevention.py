@@ -230,12 +230,13 @@ class PreventionEntrypoints:
 
     # --- the preparedness rates ------------------------------------------------------------
 
-    def _preparedness(self, prefix, year):
+    def _preparedness(self, prefix, year, year_counters):
+        """Target 4 as of the year's end (or today, within it) and the preparedness rates."""
         as_of = min(self.clock.today(), date(year, 12, 31))
         since = risk_points.current_since(as_of, self._review_interval(as_of))
         return indicators.preparedness(
-            self.store.indicators.totals(prefix, year),
-            self.store.indicators.totals(prefix, {"$lte": year}),
+            year_counters,
+            self.store.counters(prefix, {"$lte": year}),
             self.store.open_enterprise_count(prefix),
             self.store.dual_prevention_count(prefix, year, since.isoformat()),
         )

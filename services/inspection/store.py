@@ -342,19 +342,24 @@ class InspectionStore(PreventionStore, EnterpriseCopy, BaseStore):
         """Apply each event's amounts once: [(event id, county, year, {counter: amount})]."""
         self.indicators.add(changes)
 
+    def _counter_documents(self, prefix, years):
+        return self.db.indicators.find(
+            {"region_code": prefix_pattern(prefix), "year": years}, {"applied": 0}
+        )
+
     def counters_by_county(self, prefix, year):
         """{county: {counter: amount}} for the counties under `prefix`: one document each."""
         return {
             document["region_code"]: _flatten(document.get("counters", {}))
-            for document in self.db.indicators.find(
-                {"region_code": prefix_pattern(prefix), "year": year}, {"applied": 0}
-            )
+            for document in self._counter_documents(prefix, year)
         }
 
-    def counters(self, prefix, year):
+    def counters(self, prefix, years):
+        """The counters summed over the counties under `prefix` and the years matched by
+        `years` (a year, or a condition such as {"$lte": 2026} for the stocks at its end)."""
         totals = {}
-        for amounts in self.counters_by_county(prefix, year).values():
-            for name, amount in amounts.items():
+        for document in self._counter_documents(prefix, years):
+            for name, amount in _flatten(document.get("counters", {})).items():
                 totals[name] = totals.get(name, 0) + amount
         return totals
 

@@ -65,8 +65,10 @@ def record_drill(
     held_on = fields["held_on"]
     if held_on > today:
         raise InvalidInput("a drill cannot be recorded before it is held", {"held_on": ["future"]})
-    if plan is not None and plan["uscc"] != enterprise["uscc"]:
-        raise InvalidInput("the plan is another enterprise's", {"plan_id": ["not this enterprise"]})
+    if fields.get("plan_id") and (plan is None or plan["uscc"] != enterprise["uscc"]):
+        raise InvalidInput(
+            "the drill names no plan of this enterprise", {"plan_id": ["unknown plan"]}
+        )
     follow_ups = []
     for index, follow_up in enumerate(fields.get("follow_ups", [])):
         try:

@@ -29,10 +29,13 @@ from tests.support.api import (
 from tests.support.factories import (
     SECOND_OFFICER,
     certificate_body,
+    drill,
+    emergency_plan,
     enterprise,
     id_number,
     new_uscc,
     png,
+    risk_point,
     session_body,
     staff_member,
 )
@@ -164,6 +167,31 @@ POLICY = {
         "write", INSPECTORS, target="accident"
     ),
     ("GET", "/api/v1/indicators/inspection"): Rule("query", (*INSPECTORS, "auditor")),
+    # Dual prevention and preparedness: the enterprise keeps its risk register, plans and drills
+    # (or the bureau records them for it); only the bureau files a plan.
+    ("GET", "/api/v1/risk-points"): Rule("list"),
+    ("POST", "/api/v1/risk-points"): Rule("create", KEEPERS, implied_own=True),
+    ("GET", "/api/v1/risk-points/<string:identifier>"): Rule("read", target="risk_point"),
+    ("PUT", "/api/v1/risk-points/<string:identifier>"): Rule("write", KEEPERS, target="risk_point"),
+    ("GET", "/api/v1/enterprises/<string:uscc>/risk-register"): Rule("read"),
+    ("POST", "/api/v1/enterprises/<string:uscc>/risk-register"): Rule("write", KEEPERS),
+    ("GET", "/api/v1/emergency-plans"): Rule("list"),
+    ("POST", "/api/v1/emergency-plans"): Rule("create", KEEPERS, implied_own=True),
+    ("GET", "/api/v1/emergency-plans/<string:identifier>"): Rule("read", target="emergency_plan"),
+    ("POST", "/api/v1/emergency-plans/<string:identifier>/steps"): Rule(
+        "write", KEEPERS, target="emergency_plan"
+    ),
+    ("POST", "/api/v1/emergency-plans/<string:identifier>/filing"): Rule(
+        "write", INSPECTORS, target="emergency_plan"
+    ),
+    ("GET", "/api/v1/drills"): Rule("list"),
+    ("POST", "/api/v1/drills"): Rule("create", KEEPERS, implied_own=True),
+    ("GET", "/api/v1/drills/<string:identifier>"): Rule("read", target="drill"),
+    (
+        "POST",
+        "/api/v1/drills/<string:identifier>/follow-ups/<string:follow_up_id>/closure",
+    ): Rule("write", KEEPERS, target="drill"),
+    ("GET", "/api/v1/drill-reminders"): Rule("list"),
     ("GET", f"/api/v1/dead-letters/<any({', '.join(SERVICE_NAMES)}):service>"): Rule(
         "list", ("admin",)
     ),
@@ -345,6 +373,7 @@ def _world(relation, sign_in, users):
     records["party"] = case["parties"][0]["party_id"]
     records["accident"] = _ok(admin.post("/api/v1/accidents", json=accident_body(uscc)))["id"]
     records.update(_training_records(admin, uscc))
+    records.update(_preparedness_records(admin, uscc))
     return World(relation, region, uscc, spare, company, company_user, records)
 
 
@@ -357,6 +386,19 @@ def _training_records(admin, uscc):
         "id"
     ]
     return {"person": person, "certificate": certificate, "session": session}
+
+
+def _preparedness_records(admin, uscc):
+    """A red risk point, a drafted plan and a drill with a follow-up of the enterprise."""
+    recorded = _ok(admin.post("/api/v1/drills", json=drill(uscc=uscc)))
+    return {
+        "risk_point": _ok(admin.post("/api/v1/risk-points", json=risk_point(uscc=uscc)))["id"],
+        "emergency_plan": _ok(
+            admin.post("/api/v1/emergency-plans", json=emergency_plan(uscc=uscc))
+        )["id"],
+        "drill": recorded["id"],
+        "follow_up": recorded["follow_ups"][0]["follow_up_id"],
+    }
 
 
 def accident_body(uscc):
@@ -384,6 +426,7 @@ def _path(rule_path, world, rule):
     values = {
         "uscc": world.spare if rule.target == "spare" else world.uscc,
         "identifier": world.records.get(rule.target),
+        "follow_up_id": world.records.get("follow_up"),
         "year": Clock().today().year,
         "service": "inspection",
     }
@@ -546,6 +589,24 @@ def _request(method, rule_path, world, role, account):
                     (f"身份证号,姓名,统一社会信用代码\n{id_number()},王伟,{uscc}\n").encode(),
                 )
             }
+        },
+        "/api/v1/risk-points": {"json": risk_point(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/risk-points/<string:identifier>": {"json": risk_point()}
+        if method == "PUT"
+        else {},
+        "/api/v1/enterprises/<string:uscc>/risk-register": {"json": {"reviewed_on": today()}}
+        if method == "POST"
+        else {},
+        "/api/v1/emergency-plans": {"json": emergency_plan(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/emergency-plans/<string:identifier>/steps": {
+            "json": {"step": "review", "on": today()}
+        },
+        "/api/v1/emergency-plans/<string:identifier>/filing": {
+            "json": {"number": "备案-2026-001", "filed_on": today()}
+        },
+        "/api/v1/drills": {"json": drill(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/drills/<string:identifier>/follow-ups/<string:follow_up_id>/closure": {
+            "json": {"closed_on": today(), "evidence": [world.records["evidence"]]}
         },
         "/api/v1/indicators/training": {
             "params": {"region": world.region, "year": Clock().today().year}
