@@ -3,6 +3,8 @@ an enterprise records a red risk point with measures, reviews its register and r
 self-inspection, and the dual-prevention rate rises; it files its emergency plan with the bureau
 and records a principal-led tabletop drill, and both rates move."""
 
+from datetime import date, timedelta
+
 import pytest
 
 from tests.support.api import assert_problem, read, register, upload
@@ -13,6 +15,8 @@ from tests.support.waiting import wait_until
 
 YEAR = china_today().year
 HALF = "first_half" if china_today().month <= 6 else "second_half"
+# The default of rules/emergency.yaml (inspection.emergency.principal_drill).
+REMIND_AFTER_DAYS = 120
 
 
 @pytest.fixture
@@ -191,3 +195,43 @@ def test_a_filed_plan_and_a_principal_led_tabletop_drill_move_both_rates(sign_in
     )
     assert closed.status_code == 200, closed.text
     assert closed.json()["follow_ups"][0]["state"] == "closed"
+
+
+def days_into_the_reminder_window():
+    """Seconds to move the clock so that today is past the reminder day of its half year (the
+    rule's default: 120 days in), or 0 when it is already."""
+    today = china_today()
+    start = date(today.year, 1 if today.month <= 6 else 7, 1)
+    reminder_day = start + timedelta(days=REMIND_AFTER_DAYS)
+    return max(0, (reminder_day - today).days + 1) * 86400
+
+
+def test_an_enterprise_without_a_principal_led_drill_this_half_is_reminded_once(
+    sign_in, users, platform, tap
+):
+    _, idle = register(sign_in, users)
+    drilled_body, drilled = register(sign_in, users)
+    assert drilled.post("/api/v1/drills", json=drill()).status_code == 201
+    # The timer runs when the service starts; moved into the window if today is not in it.
+    platform.restart("inspection", clock_offset_seconds=days_into_the_reminder_window())
+    try:
+        reminders = wait_until(
+            lambda: read(idle, "/api/v1/drill-reminders")["items"],
+            timeout=30,
+            message="the drill reminder",
+        )
+    finally:
+        platform.restart("inspection")
+    assert len(reminders) == 1
+    assert reminders[0]["reason"].startswith("主要负责人每半年")
+    tap.wait_for(
+        lambda event: (
+            event["type"] == "cn.anjian.inspection.drill.due.v1"
+            and event["subject"] == reminders[0]["uscc"]
+        )
+    )
+    assert read(drilled, "/api/v1/drill-reminders")["items"] == []
+    assert (
+        read(sign_in("minle"), f"/api/v1/drill-reminders?uscc={drilled_body['uscc']}")["items"]
+        == []
+    )
