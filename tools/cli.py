@@ -258,6 +258,7 @@ def seed(args):
             pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
     _seed_training(settings)
+    _seed_preparedness(settings)
 
 
 TRAINING_WAIT_SECONDS = 60
@@ -310,6 +311,84 @@ def _seed_training(settings):
                 },
             )
     print(f"  demo training: {counts['created']} people and certificates, {len(sessions)} sessions")
+
+
+def _seed_preparedness(settings):
+    """Risk registers, self-inspections, emergency plans and drills of the demo enterprises of
+    one county, once the inspection service has learnt of them from the registry's events."""
+    from services.kit.pure.errors import NotFound
+    from tools import demo
+
+    today = settings.clock().today()
+    records = demo.preparedness(today)
+    with _rpc(settings) as cluster:
+        inspection = cluster.inspection
+        deadline = time.monotonic() + TRAINING_WAIT_SECONDS
+        while True:
+            try:
+                inspection.risk_register(records[-1]["uscc"])
+                break
+            except NotFound:
+                if time.monotonic() > deadline:
+                    print(
+                        "  demo preparedness: the inspection service does not know the demo "
+                        "enterprises yet; run `anjian seed-demo` again later"
+                    )
+                    return
+                time.sleep(1)
+        if inspection.list_emergency_plans({"uscc": records[-1]["uscc"]})["items"]:
+            print("  demo preparedness: already there")
+            return
+        points = [point for record in records for point in record["risk_points"]]
+        inspection.import_risk_points(
+            [{"row": index + 2, "fields": point} for index, point in enumerate(points)]
+        )
+        for record in records:
+            _record_preparedness(inspection, record)
+    print(f"  demo preparedness: {len(records)} enterprises' registers, plans and drills")
+
+
+def _record_preparedness(inspection, record):
+    uscc = record["uscc"]
+    if record["risk_points"] and record["reviewed_on"]:
+        inspection.review_risk_register(uscc, {"reviewed_on": record["reviewed_on"]})
+    if record["self_inspected_on"]:
+        inspection.report_self_inspection(
+            {
+                "uscc": uscc,
+                "performed_on": record["self_inspected_on"],
+                "led_by_principal": True,
+                "leader": record["leader"],
+                "content": "主要负责人带队月度检查",
+            }
+        )
+    drafted_on = record["plan_drafted_on"]
+    plan = inspection.draft_emergency_plan(
+        {
+            "uscc": uscc,
+            "kind": "comprehensive",
+            "title": "生产安全事故综合应急预案",
+            "drafted_on": drafted_on,
+        }
+    )
+    if record["plan_filed"]:
+        for step in ("review", "assess"):
+            inspection.emergency_plan_step(plan["id"], {"step": step, "on": drafted_on})
+        inspection.file_emergency_plan(
+            plan["id"], {"number": f"备案-{uscc[-6:]}", "filed_on": drafted_on}
+        )
+    for held_on in record["drills"]:
+        inspection.record_drill(
+            {
+                "uscc": uscc,
+                "kind": "tabletop",
+                "held_on": held_on,
+                "scenario": "生产安全事故综合应急演练",
+                "participants": 20,
+                "leader": {"name": record["leader"], "role": "principal"},
+                "evaluation": "响应及时，职责清楚",
+            }
+        )
 
 
 def resynchronise(args):

@@ -3,10 +3,17 @@ closed loop, enforcement cases, accidents, risk points and registers (dual preve
 emergency plans and drills, and indicators. The inspection service checks every
 rule again; the gateway authenticates, validates the shape and forwards the body as sent."""
 
+from flask.views import MethodView
+from marshmallow import fields
+
 from gateway.blueprint import Route, ServiceBlueprint
-from services.inspection import schemas
+from gateway.interchange import import_report
+from services.inspection import schemas, spreadsheet
 from services.inspection import schemas_prevention as prevention
-from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR
+from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR, ImportReportOut, StrictSchema
+
+# Rows of one risk register import: a county's registers, with room to spare.
+MAX_IMPORT_ROWS = 20_000
 
 ROUTES = (
     Route(
@@ -437,3 +444,21 @@ blp = ServiceBlueprint(
     description="Inspections, hidden hazards, enforcement and accidents",
     routes=(*ROUTES, *PREVENTION_ROUTES),
 )
+
+
+class RegisterFile(StrictSchema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+@blp.route("/risk-points/import")
+class RiskPointImport(MethodView):
+    @blp.arguments(RegisterFile, location="files")
+    @blp.response(200, ImportReportOut)
+    def post(self, upload):
+        """Import risk registers (one row a risk point), .xlsx or .csv: good rows are recorded,
+        bad ones reported with row and column"""
+        upload = upload["file"]
+        method, rows = spreadsheet.read_rows(
+            upload.stream, upload.filename or "", max_rows=MAX_IMPORT_ROWS
+        )
+        return import_report(rows, blp.caller(), method, "the file holds no rows")

@@ -9,7 +9,7 @@ from gateway.blueprint import Route, ServiceBlueprint
 from gateway.interchange import import_report, xlsx_download
 from gateway.platform import platform
 from services.kit.pure.errors import InvalidInput, NotFound
-from services.kit.pure.schemas import StrictSchema
+from services.kit.pure.schemas import ImportReportOut, StrictSchema
 from services.kit.spreadsheets import XLSX_TYPE
 from services.training import schemas, spreadsheet
 
@@ -209,7 +209,7 @@ class LedgerFile(StrictSchema):
 @blp.route("/training/import")
 class LedgerImport(MethodView):
     @blp.arguments(LedgerFile, location="files")
-    @blp.response(200, schemas.ImportReportOut)
+    @blp.response(200, ImportReportOut)
     def post(self, upload):
         """Import a ledger (one row a person, or a person and a certificate) or training records
         (one row a participant of a session), .xlsx or .csv, told apart by the header: good

@@ -4,6 +4,7 @@ A mixin of `InspectionService` (one service, one process), like the registry cop
 
 from datetime import date
 
+from services.inspection import spreadsheet
 from services.inspection.domain import drills, emergency_plans, indicators, risk_points
 from services.inspection.domain.common import enterprise_named
 from services.inspection.schemas_prevention import (
@@ -20,7 +21,7 @@ from services.inspection.schemas_prevention import (
     RiskPointQuerySchema,
     RiskPointSchema,
 )
-from services.kit.pure.errors import Forbidden, NotFound
+from services.kit.pure.errors import DomainError, Forbidden, NotFound
 from services.kit.pure.schemas import load
 from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import page_of, plain
@@ -74,6 +75,32 @@ class PreventionEntrypoints:
             point, fields, self._levels(), self.caller(), self.clock.now()
         )
         return plain(self.store.save_risk_point(point, *changed))
+
+    @rpc
+    def import_risk_points(self, rows):
+        """Record every good row of a risk register file; report each row's outcome."""
+        actor, now = self.caller(), self.clock.now()
+        actor.require_role(*risk_points.WRITERS)
+        levels, schema = self._levels(), RiskPointSchema()
+        bodies = [spreadsheet.risk_point_fields(row["fields"]) for row in rows]
+        named = self.store.enterprises_named(
+            {actor.uscc or body.get("uscc") for body in bodies} - {None}
+        )
+        report, recorded = [], []
+        for row, body in zip(rows, bodies, strict=True):
+            try:
+                fields = load(schema, body)
+                point, events = risk_points.record_risk_point(
+                    fields, named.get(enterprise_named(fields, actor)), levels, actor, now
+                )
+            except DomainError as error:
+                errors = error.errors or {"row": [error.message]}
+                report.append({"row": row["row"], "result": "invalid", "errors": errors})
+                continue
+            recorded.append((point, events))
+            report.append({"row": row["row"], "result": "created", "errors": {}})
+        self.store.add_risk_points(recorded)
+        return report
 
     def _review_interval(self, on):
         return self.rules.value(risk_points.REVIEW_INTERVAL_RULE, on)

@@ -45,6 +45,10 @@ class PreventionStore:
             "risk_point", actor, query, self.criteria(query, ("uscc", "level", "complete"))
         )
 
+    def add_risk_points(self, recorded):
+        """[(point, events)] of an import, in one bulk write (their ids are new)."""
+        self.insert_new(self.db.risk_points, recorded)
+
     def risk_points_of(self, uscc):
         """Every risk point of one enterprise (a register holds tens, not thousands)."""
         return list(self.db.risk_points.find({"uscc": uscc}, self.hidden))

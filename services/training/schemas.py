@@ -412,20 +412,6 @@ class TrainingIndicatorsOut(Schema):
     )
 
 
-class ImportLineOut(Schema):
-    row = fields.Integer()
-    sheet = fields.String()
-    result = fields.String(validate=validate.OneOf(("created", "exists", "invalid")))
-    errors = fields.Dict()
-
-
-class ImportReportOut(Schema):
-    created = fields.Integer()
-    existing = fields.Integer()
-    invalid = fields.Integer()
-    rows = fields.List(fields.Nested(ImportLineOut))
-
-
 class ImportRowSchema(StrictSchema):
     """One row of a ledger import: a person, and optionally one certificate they hold."""
 

@@ -171,6 +171,7 @@ POLICY = {
     # (or the bureau records them for it); only the bureau files a plan.
     ("GET", "/api/v1/risk-points"): Rule("list"),
     ("POST", "/api/v1/risk-points"): Rule("create", KEEPERS, implied_own=True),
+    ("POST", "/api/v1/risk-points/import"): Rule("list", KEEPERS),
     ("GET", "/api/v1/risk-points/<string:identifier>"): Rule("read", target="risk_point"),
     ("PUT", "/api/v1/risk-points/<string:identifier>"): Rule("write", KEEPERS, target="risk_point"),
     ("GET", "/api/v1/enterprises/<string:uscc>/risk-register"): Rule("read"),
@@ -591,6 +592,18 @@ def _request(method, rule_path, world, role, account):
             }
         },
         "/api/v1/risk-points": {"json": risk_point(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/risk-points/import": {
+            "files": {
+                "file": (
+                    "风险清单.csv",
+                    (
+                        "统一社会信用代码,风险点名称,类型,事故类型,评价方法,可能性,严重性,"
+                        f"管控措施,责任人,管控层级\n{uscc},配电室,场所,触电,风险矩阵,2,4,"
+                        "持证上岗,王伟,公司级\n"
+                    ).encode(),
+                )
+            }
+        },
         "/api/v1/risk-points/<string:identifier>": {"json": risk_point()}
         if method == "PUT"
         else {},

@@ -1,6 +1,9 @@
 """Risk points, registers, emergency plans and drills: every bad input gets a clear problem+json
 answer with a stable code and changes nothing (issue 13, "Bad input")."""
 
+import io
+
+import openpyxl
 import pytest
 
 from tests.support.api import assert_problem, read, register, upload
@@ -176,3 +179,48 @@ def test_a_follow_up_closes_only_with_the_enterprises_evidence(site):
     )
     stored = read(site["company"], f"/api/v1/drills/{drill_record['id']}")
     assert stored["follow_ups"][0]["state"] == "open"
+
+
+def test_a_risk_register_file_records_its_good_rows_and_reports_the_bad_ones(site):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(
+        ["风险点名称", "类型", "事故类型", "评价方法", "L", "E", "C", "可能性", "严重性"]
+        + ["管控措施", "责任人", "管控层级", "已完成评估"]
+    )
+    sheet.append(["配电室", "场所", "触电、火灾", "风险矩阵", None, None, None, 2, 4])
+    sheet["J2"], sheet["K2"], sheet["L2"] = "持证上岗；绝缘用具定期检验", "王伟", "公司级"
+    # Red (D = 10 × 6 × 40) without measures, and an unknown accident category.
+    sheet.append(
+        ["熔炼炉", "设备设施", "灼烫", "LEC", 10, 6, 40, None, None, None, "李强", "公司级"]
+    )
+    sheet.append(
+        ["仓库", "场所", "陨石", "风险矩阵", None, None, None, 1, 1, "巡查", "赵敏", "班组级"]
+    )
+    stream = io.BytesIO()
+    workbook.save(stream)
+    before = len(points_of(site))
+    reply = site["company"].post(
+        "/api/v1/risk-points/import", files={"file": ("风险清单.xlsx", stream.getvalue())}
+    )
+    assert reply.status_code == 200, reply.text
+    report = reply.json()
+    assert (report["created"], report["invalid"]) == (1, 2)
+    errors = {line["row"]: line["errors"] for line in report["rows"] if line["result"] == "invalid"}
+    assert sorted(errors) == [3, 4]
+    assert "measures" in errors[3] and "hazard_types" in errors[4]
+    stored = points_of(site)
+    assert len(stored) == before + 1
+    imported = next(point for point in stored if point["name"] == "配电室")
+    assert imported["hazard_types"] == ["electric_shock", "fire"]
+    assert imported["measures"] == ["持证上岗", "绝缘用具定期检验"]
+    assert (imported["level"], imported["control_level"]) == ("low", "company")
+
+
+def test_a_file_that_is_not_a_risk_register_changes_nothing(site):
+    before = len(points_of(site))
+    reply = site["company"].post(
+        "/api/v1/risk-points/import", files={"file": ("x.csv", b"foo,bar\n1,2\n")}
+    )
+    assert_problem(reply, 422, "invalid_input")
+    assert len(points_of(site)) == before
