@@ -343,9 +343,26 @@ def _seed_preparedness(settings):
         inspection.import_risk_points(
             [{"row": index + 2, "fields": point} for index, point in enumerate(points)]
         )
-        for record in records:
-            _record_preparedness(inspection, record)
+    _in_parallel(settings, _record_preparedness, records)
     print(f"  demo preparedness: {len(records)} enterprises' registers, plans and drills")
+
+
+# Clients recording demo data at once: each waits on the service more than it works.
+DEMO_CLIENTS = 4
+
+
+def _in_parallel(settings, record, items):
+    """`record(service proxies, item)` for every item, from DEMO_CLIENTS clients at once (a
+    standalone RPC proxy serves one call at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def share(part):
+        with _rpc(settings) as cluster:
+            for item in part:
+                record(cluster.inspection, item)
+
+    with ThreadPoolExecutor(DEMO_CLIENTS) as clients:
+        list(clients.map(share, [items[start::DEMO_CLIENTS] for start in range(DEMO_CLIENTS)]))
 
 
 def _record_preparedness(inspection, record):
