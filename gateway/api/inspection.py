@@ -3,14 +3,11 @@ closed loop, enforcement cases, accidents, risk points and registers (dual preve
 emergency plans and drills, and indicators. The inspection service checks every
 rule again; the gateway authenticates, validates the shape and forwards the body as sent."""
 
-from flask.views import MethodView
-from marshmallow import fields
-
 from gateway.blueprint import Route, ServiceBlueprint
-from gateway.interchange import import_report
+from gateway.interchange import add_import_route
 from services.inspection import schemas, spreadsheet
 from services.inspection import schemas_prevention as prevention
-from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR, ImportReportOut, StrictSchema
+from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR
 
 # Rows of one risk register import: a county's registers, with room to spare.
 MAX_IMPORT_ROWS = 20_000
@@ -446,19 +443,11 @@ blp = ServiceBlueprint(
 )
 
 
-class RegisterFile(StrictSchema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-
-
-@blp.route("/risk-points/import")
-class RiskPointImport(MethodView):
-    @blp.arguments(RegisterFile, location="files")
-    @blp.response(200, ImportReportOut)
-    def post(self, upload):
-        """Import risk registers (one row a risk point), .xlsx or .csv: good rows are recorded,
-        bad ones reported with row and column"""
-        upload = upload["file"]
-        method, rows = spreadsheet.read_rows(
-            upload.stream, upload.filename or "", max_rows=MAX_IMPORT_ROWS
-        )
-        return import_report(rows, blp.caller(), method, "the file holds no rows")
+add_import_route(
+    blp,
+    "/risk-points/import",
+    spreadsheet.read_rows,
+    MAX_IMPORT_ROWS,
+    """Import risk registers (one row a risk point), .xlsx or .csv: good rows are recorded, bad
+    ones reported with row and column""",
+)
