@@ -17,6 +17,7 @@ from services.inspection.domain.common import (
     event,
     known_enterprise,
     new_id,
+    own_evidence,
     require_enterprise_writer,
     require_future,
 )
@@ -155,16 +156,13 @@ def close_follow_up(
         raise Conflict("this follow-up is closed already")
     if fields["closed_on"] > today:
         raise InvalidInput("a follow-up cannot close in the future", {"closed_on": ["future"]})
-    foreign = sorted(item["_id"] for item in evidence if item.get("uscc") != drill["uscc"])
-    if foreign:
-        raise InvalidInput("evidence must be the drill's enterprise's", {"evidence": foreign})
     closed = {
         **follow_up,
         "state": CLOSED,
         "closure": {
             "closed_on": fields["closed_on"].isoformat(),
             "note": fields.get("note"),
-            "evidence": [item["_id"] for item in evidence],
+            "evidence": own_evidence(evidence, drill["uscc"], "evidence"),
             "closed_by": actor.user_id,
             "closed_at": now,
         },

@@ -17,6 +17,7 @@ from services.inspection.domain.common import (
     event,
     known_enterprise,
     new_id,
+    own_evidence,
     require_enterprise_writer,
 )
 from services.kit.pure.actor import Actor
@@ -39,15 +40,6 @@ STEPS = ("review", "assess", "revise")
 # bureau files.
 WRITERS = ("enterprise", *INSPECTORS)
 FILERS = INSPECTORS
-
-
-def _documents(evidence: list[Document], uscc: str) -> list[str]:
-    foreign = sorted(item["_id"] for item in evidence if item.get("uscc") != uscc)
-    if foreign:
-        raise InvalidInput(
-            "documents must be evidence of the plan's enterprise", {"documents": foreign}
-        )
-    return [item["_id"] for item in evidence]
 
 
 def _require_not_future(day: date, today: date, field: str) -> None:
@@ -83,7 +75,7 @@ def draft_plan(
     enterprise = known_enterprise(enterprise)
     require_enterprise_writer(enterprise, actor, WRITERS)
     _require_not_future(fields["drafted_on"], today, "drafted_on")
-    documents = _documents(evidence, enterprise["uscc"])
+    documents = own_evidence(evidence, enterprise["uscc"], "documents")
     plan = {
         "_id": new_id(),
         "uscc": enterprise["uscc"],
@@ -147,7 +139,7 @@ def take_step(
                 {"reason": [f"one of {', '.join(revision_reasons)}"]},
             )
         details = {"reason": fields["reason"], "note": fields.get("note")}
-    documents = _documents(evidence, plan["uscc"])
+    documents = own_evidence(evidence, plan["uscc"], "documents")
     changed = {
         **plan,
         "state": following,
