@@ -6,6 +6,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.mongo import prefix_pattern
+from services.kit.pure.errors import Conflict
 
 # Each kind of record: its collection and its name in refusals (all follow the records rule).
 PREVENTION_KINDS = {
@@ -57,7 +58,12 @@ class PreventionStore:
         return self.db.registers.find_one({"_id": uscc}, self.hidden)
 
     def save_register(self, before, after, events):
-        self.save(self.db.registers, before, after, events)
+        try:
+            self.save(self.db.registers, before, after, events)
+        except DuplicateKeyError:
+            raise Conflict(
+                "the register was reviewed by someone else meanwhile; reload it"
+            ) from None
         return after
 
     # --- emergency plans ---
