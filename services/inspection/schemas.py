@@ -7,7 +7,15 @@ schemas) document the records as the service sends them; a record may carry furt
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
-from services.kit.pure.schemas import BoundedInteger, Count, PageSchema, StrictSchema, Year, Yuan
+from services.kit.pure.schemas import (
+    BoundedInteger,
+    Count,
+    PageSchema,
+    RateOut,
+    StrictSchema,
+    Year,
+    Yuan,
+)
 
 USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
 IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
@@ -619,12 +627,23 @@ class IndicatorsOut(Out):
     enforcement_actions = fields.Dict()
     inspections = fields.Dict()
     project_spot_checks = fields.Integer()
-    preparedness = fields.Dict(
+    dual_prevention = fields.Nested(
+        RateOut,
         metadata={
-            "description": "rates over the open enterprises: dual_prevention (a current risk "
-            "register and a self-inspection in the year), emergency_plans_on_file, "
-            "principal_led_drills (each_half, first_half, second_half)"
-        }
+            "description": "target 4: enterprises with a current risk register and a "
+            "self-inspection report in the year / open enterprises"
+        },
+    )
+    emergency_plans_on_file = fields.Nested(
+        RateOut, metadata={"description": "enterprises with a plan filed / open enterprises"}
+    )
+    principal_led_drills = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(RateOut),
+        metadata={
+            "description": "enterprises with a principal-led drill in each_half, first_half, "
+            "second_half of the year / open enterprises"
+        },
     )
     accidents = fields.Dict(
         metadata={

@@ -489,7 +489,7 @@ class InspectionService(PreventionEntrypoints, RegistryCopy, ServiceBase):
                 self.store.counters(prefix, year - 1),
                 self.store.counters_by_county(prefix, indicators.STANDING),
             ),
-            "preparedness": self._preparedness(prefix, year, year_counters),
+            **self._preparedness(prefix, year, year_counters),
         }
 
     @rpc

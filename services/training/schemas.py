@@ -14,6 +14,7 @@ from services.kit.pure.schemas import (
     BoundedInteger,
     Count,
     PageSchema,
+    RateOut,
     StrictSchema,
     Year,
 )
@@ -385,12 +386,6 @@ class ReminderOut(Schema):
     required = fields.Float()
     recipients = fields.List(fields.Nested(RecipientOut))
     created_at = fields.String()
-
-
-class RateOut(Schema):
-    numerator = fields.Integer()
-    denominator = fields.Integer()
-    rate = fields.Float(allow_none=True)
 
 
 class TrainingIndicatorsOut(Schema):

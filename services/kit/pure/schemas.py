@@ -139,3 +139,11 @@ class ImportReportOut(Schema):
     existing = fields.Integer()
     invalid = fields.Integer()
     rows = fields.List(fields.Nested(ImportLineOut))
+
+
+class RateOut(Schema):
+    """A rate with both its numbers; the rate is None when there is nothing to count."""
+
+    numerator = fields.Integer()
+    denominator = fields.Integer()
+    rate = fields.Float(allow_none=True)

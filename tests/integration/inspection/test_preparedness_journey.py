@@ -26,15 +26,15 @@ def tap(broker):
     watching.close()
 
 
-def preparedness(api, region="620722"):
-    return read(api, f"/api/v1/indicators/inspection?region={region}&year={YEAR}")["preparedness"]
+def indicators(api, region="620722"):
+    return read(api, f"/api/v1/indicators/inspection?region={region}&year={YEAR}")
 
 
 def wait_for_rate(api, path, moved, message):
-    """Wait until the rate at `path` (keys into the preparedness section) satisfies `moved`."""
+    """Wait until the rate at `path` (keys into the indicators answer) satisfies `moved`."""
 
     def rate():
-        section = preparedness(api)
+        section = indicators(api)
         for key in path:
             section = section[key]
         return section
@@ -107,7 +107,7 @@ def test_a_red_risk_point_a_reviewed_register_and_a_self_inspection_raise_dual_p
         )
     )
     # A register alone does not count: target 4 also asks for a self-inspection in the year.
-    assert preparedness(minle)["dual_prevention"]["numerator"] == before["numerator"]
+    assert indicators(minle)["dual_prevention"]["numerator"] == before["numerator"]
 
     reported = company.post("/api/v1/self-inspections", json=self_inspection_body())
     assert reported.status_code == 201, reported.text
@@ -119,7 +119,7 @@ def test_a_red_risk_point_a_reviewed_register_and_a_self_inspection_raise_dual_p
     )
     assert after["denominator"] == before["denominator"]
     city = read(sign_in("zhangye"), f"/api/v1/indicators/inspection?region=620700&year={YEAR}")
-    assert city["preparedness"]["dual_prevention"]["numerator"] >= after["numerator"]
+    assert city["dual_prevention"]["numerator"] >= after["numerator"]
 
 
 def test_a_filed_plan_and_a_principal_led_tabletop_drill_move_both_rates(sign_in, users, tap):
@@ -131,7 +131,7 @@ def test_a_filed_plan_and_a_principal_led_tabletop_drill_move_both_rates(sign_in
         lambda rate: rate["denominator"] >= 1,
         "the county to count its enterprises",
     )
-    drills_before = preparedness(minle)["principal_led_drills"][HALF]
+    drills_before = indicators(minle)["principal_led_drills"][HALF]
 
     document = upload(company, png(7), name="预案.png")
     assert document.status_code == 201, document.text
@@ -182,7 +182,7 @@ def test_a_filed_plan_and_a_principal_led_tabletop_drill_move_both_rates(sign_in
         )
     )
     assert (
-        preparedness(minle)["principal_led_drills"][HALF]["numerator"]
+        indicators(minle)["principal_led_drills"][HALF]["numerator"]
         == drills_before["numerator"] + 1
     )
 
