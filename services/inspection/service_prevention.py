@@ -258,14 +258,20 @@ class PreventionEntrypoints:
     # --- the preparedness rates ------------------------------------------------------------
 
     def _preparedness(self, prefix, year, year_counters):
-        """Target 4 as of the year's end (or today, within it) and the preparedness rates."""
+        """Target 4 as of the year's end (or today, within it) and the preparedness rates. In a
+        year before any review interval was in force no register counts as current."""
         as_of = min(self.clock.today(), date(year, 12, 31))
-        since = risk_points.current_since(as_of, self._review_interval(as_of))
+        try:
+            since = risk_points.current_since(as_of, self._review_interval(as_of))
+        except LookupError:
+            current = 0
+        else:
+            current = self.store.dual_prevention_count(prefix, year, since.isoformat())
         return indicators.preparedness(
             year_counters,
             self.store.counters(prefix, {"$lte": year}),
             self.store.open_enterprise_count(prefix),
-            self.store.dual_prevention_count(prefix, year, since.isoformat()),
+            current,
         )
 
     def _require_bureau(self):

@@ -224,3 +224,8 @@ def test_a_file_that_is_not_a_risk_register_changes_nothing(site):
     )
     assert_problem(reply, 422, "invalid_input")
     assert len(points_of(site)) == before
+
+
+def test_a_year_before_dual_prevention_was_in_force_counts_no_current_register(sign_in):
+    answer = read(sign_in("minle"), "/api/v1/indicators/inspection?region=620722&year=2001")
+    assert answer["dual_prevention"]["numerator"] == 0
