@@ -8,7 +8,14 @@ loops), `enforcement` (escalation, suspension orders, penalty cases), `accidents
 ids and events every module shares). The names below are read by the service's contract.
 """
 
-from services.inspection.domain import accidents, catalogue, drills, enforcement, risk_points
+from services.inspection.domain import (
+    accidents,
+    catalogue,
+    drills,
+    emergency_plans,
+    enforcement,
+    risk_points,
+)
 from services.inspection.domain.hazards import GRADES
 from services.inspection.domain.inspections import CAMPAIGN_THEMES, MODES
 
@@ -19,6 +26,7 @@ RULE_CHECKS = {
     **accidents.RULE_CHECKS,
     **risk_points.RULE_CHECKS,
     **drills.RULE_CHECKS,
+    **emergency_plans.RULE_CHECKS,
 }
 
 __all__ = ["CAMPAIGN_THEMES", "GRADES", "MODES", "RULE_CHECKS"]

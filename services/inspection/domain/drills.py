@@ -27,7 +27,6 @@ from services.kit.pure.errors import Conflict, InvalidInput, NotFound
 from services.kit.pure.rules import Rule
 
 PRINCIPAL_DRILL_RULE = "inspection.emergency.principal_drill"
-RULES = "inspection.emergency."
 KINDS = ("tabletop", "live", "on_site_disposal")
 LEADER_ROLES = ("principal", "safety_manager", "other")
 WRITERS = ("enterprise", *INSPECTORS)
@@ -228,16 +227,10 @@ def remind(enterprise: Document, half: str, rule: Rule, now: datetime) -> Result
 
 
 def rule_problem(rule: Rule) -> str | None:
-    value = rule.value
-    if rule.id == PRINCIPAL_DRILL_RULE:
-        days = value.get("remind_after_days") if isinstance(value, dict) else None
-        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days < 182:
-            return "remind_after_days is a number of days within a half year"
-    if rule.id.endswith("revision_reasons") and not (
-        isinstance(value, dict) and value and all(isinstance(t, str) for t in value.values())
-    ):
-        return "revision reasons map a code to its text"
+    days = rule.value.get("remind_after_days") if isinstance(rule.value, dict) else None
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days < 182:
+        return "remind_after_days is a number of days within a half year"
     return None
 
 
-RULE_CHECKS = {RULES: rule_problem}
+RULE_CHECKS = {PRINCIPAL_DRILL_RULE: rule_problem}

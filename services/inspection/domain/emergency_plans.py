@@ -23,6 +23,7 @@ from services.inspection.domain.common import (
 from services.kit.pure.actor import Actor
 from services.kit.pure.commands import Document, Result
 from services.kit.pure.errors import Conflict, InvalidInput
+from services.kit.pure.rules import Rule
 
 REVISION_REASONS_RULE = "inspection.emergency.revision_reasons"
 KINDS = ("comprehensive", "special", "on_site")
@@ -189,3 +190,13 @@ def file_plan(
             first_on_file=first_on_file,
         )
     ]
+
+
+def rule_problem(rule: Rule) -> str | None:
+    reasons = rule.value
+    if isinstance(reasons, dict) and reasons and all(isinstance(t, str) for t in reasons.values()):
+        return None
+    return "revision reasons map a code to its text"
+
+
+RULE_CHECKS = {REVISION_REASONS_RULE: rule_problem}

@@ -213,3 +213,6 @@ def test_emergency_rules_that_make_no_sense_are_refused():
     assert drills.rule_problem(DRILL_RULE) is None
     broken = DRILL_RULE.__class__(**{**vars(DRILL_RULE), "value": {"remind_after_days": 400}})
     assert drills.rule_problem(broken) is not None
+    reasons = RULES.rule(emergency_plans.REVISION_REASONS_RULE, TODAY)
+    assert emergency_plans.rule_problem(reasons) is None
+    assert emergency_plans.rule_problem(reasons.__class__(**{**vars(reasons), "value": []}))
