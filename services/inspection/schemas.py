@@ -404,7 +404,10 @@ class InspectionOut(RecordOut):
     started_at = fields.DateTime()
     checklist = fields.Raw(
         allow_none=True,
-        metadata={"description": "the catalogue items that apply to the enterprise"},
+        metadata={
+            "description": "the catalogue items that apply to the enterprise, and its red and "
+            "orange risk points (`risk_points`; a red one without measures names its finding)"
+        },
     )
     findings = fields.List(fields.Nested(FindingOut))
     handling = fields.String(allow_none=True)
