@@ -4,8 +4,11 @@ counted, and a workbook or a printed document handed back as a download."""
 import io
 
 from flask import send_file
+from flask.views import MethodView
+from marshmallow import fields
 
 from services.kit.pure.errors import InvalidInput
+from services.kit.pure.schemas import ImportReportOut, StrictSchema
 from services.kit.spreadsheets import XLSX_TYPE, send_in_chunks
 
 RESULTS = ("created", "exists", "invalid")
@@ -40,3 +43,30 @@ def pdf_download(content, filename):
     return send_file(
         io.BytesIO(content), mimetype=PDF_TYPE, as_attachment=True, download_name=filename
     )
+
+
+class ImportFile(StrictSchema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+def add_import_route(blp, path, read_rows, max_rows, summary):
+    """POST `path` on `blp`: an uploaded .xlsx or .csv file, read by `read_rows(stream, filename,
+    max_rows)` into (the service's import method, rows), imported and reported row by row.
+    `summary` is the route's documentation."""
+
+    def post(self, upload):
+        upload = upload["file"]
+        method, rows = read_rows(upload.stream, upload.filename or "", max_rows=max_rows)
+        return import_report(rows, blp.caller(), method, "the file holds no rows")
+
+    post.__doc__ = summary
+    view = type(
+        f"Import{blp.name.title()}",
+        (MethodView,),
+        {
+            "post": blp.response(200, ImportReportOut)(
+                blp.arguments(ImportFile, location="files")(post)
+            )
+        },
+    )
+    blp.route(path)(view)

@@ -285,6 +285,7 @@ def seed(args):
     _seed_training(settings)
     _seed_credit(settings)
     _seed_permits(settings)
+    _seed_preparedness(settings)
 
 
 def _seed_projects(settings):
@@ -650,6 +651,101 @@ def _demo_permit(settings, cluster, chosen, crew, state):
         permits.interrupt_permit(permit["id"], {"reason": "检测仪报警，人员撤出"})
     if "finished" in reached:
         permits.finish_permit(permit["id"], {"note": "作业完成，人员全部撤出"})
+
+
+def _seed_preparedness(settings):
+    """Risk registers, self-inspections, emergency plans and drills of the demo enterprises of
+    one county, once the inspection service has learnt of them from the registry's events."""
+    from services.kit.pure.errors import NotFound
+    from tools import demo
+
+    today = settings.clock().today()
+    records = demo.preparedness(today)
+    with _rpc(settings) as cluster:
+        inspection = cluster.inspection
+        deadline = time.monotonic() + TRAINING_WAIT_SECONDS
+        while True:
+            try:
+                inspection.risk_register(records[-1]["uscc"])
+                break
+            except NotFound:
+                if time.monotonic() > deadline:
+                    print(
+                        "  demo preparedness: the inspection service does not know the demo "
+                        "enterprises yet; run `anjian seed-demo` again later"
+                    )
+                    return
+                time.sleep(1)
+        if inspection.list_emergency_plans({"uscc": records[-1]["uscc"]})["items"]:
+            print("  demo preparedness: already there")
+            return
+        points = [point for record in records for point in record["risk_points"]]
+        inspection.import_risk_points(
+            [{"row": index + 2, "fields": point} for index, point in enumerate(points)]
+        )
+    _in_parallel(settings, _record_preparedness, records)
+    print(f"  demo preparedness: {len(records)} enterprises' registers, plans and drills")
+
+
+# Clients recording demo data at once: each waits on the service more than it works.
+DEMO_CLIENTS = 4
+
+
+def _in_parallel(settings, record, items):
+    """`record(service proxies, item)` for every item, from DEMO_CLIENTS clients at once (a
+    standalone RPC proxy serves one call at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def share(part):
+        with _rpc(settings) as cluster:
+            for item in part:
+                record(cluster.inspection, item)
+
+    with ThreadPoolExecutor(DEMO_CLIENTS) as clients:
+        list(clients.map(share, [items[start::DEMO_CLIENTS] for start in range(DEMO_CLIENTS)]))
+
+
+def _record_preparedness(inspection, record):
+    uscc = record["uscc"]
+    if record["risk_points"] and record["reviewed_on"]:
+        inspection.review_risk_register(uscc, {"reviewed_on": record["reviewed_on"]})
+    if record["self_inspected_on"]:
+        inspection.report_self_inspection(
+            {
+                "uscc": uscc,
+                "performed_on": record["self_inspected_on"],
+                "led_by_principal": True,
+                "leader": record["leader"],
+                "content": "主要负责人带队月度检查",
+            }
+        )
+    drafted_on = record["plan_drafted_on"]
+    plan = inspection.draft_emergency_plan(
+        {
+            "uscc": uscc,
+            "kind": "comprehensive",
+            "title": "生产安全事故综合应急预案",
+            "drafted_on": drafted_on,
+        }
+    )
+    if record["plan_filed"]:
+        for step in ("review", "assess"):
+            inspection.emergency_plan_step(plan["id"], {"step": step, "on": drafted_on})
+        inspection.file_emergency_plan(
+            plan["id"], {"number": f"备案-{uscc[-6:]}", "filed_on": drafted_on}
+        )
+    for held_on in record["drills"]:
+        inspection.record_drill(
+            {
+                "uscc": uscc,
+                "kind": "tabletop",
+                "held_on": held_on,
+                "scenario": "生产安全事故综合应急演练",
+                "participants": 20,
+                "leader": {"name": record["leader"], "role": "principal"},
+                "evaluation": "响应及时，职责清楚",
+            }
+        )
 
 
 def resynchronise(args):

@@ -440,3 +440,76 @@ def reassessments(today):
                 (enterprise["uscc"], {"grade": grade["grade"], "graded_on": awarded.isoformat()})
             )
     return regraded
+
+
+# --- dual prevention and preparedness: risk registers, self-inspections, plans, drills -------
+
+PREPAREDNESS_SEED = 2026
+PREPAREDNESS_COUNTIES = (ENTERPRISE_USERS_REGION,)
+RISK_POINTS = (
+    # name, kind, GB 6441 types, matrix likelihood and severity, measures
+    ("除尘系统", "equipment", ["other_explosion", "fire"], 4, 5, ["每班清灰", "泄爆装置每月检查"]),
+    ("有限空间作业", "activity", ["poisoning_asphyxiation"], 3, 5, ["作业审批", "先检测后作业"]),
+    ("配电室", "place", ["electric_shock", "fire"], 2, 4, ["持证上岗", "绝缘用具定期检验"]),
+    ("行车吊装", "equipment", ["lifting"], 3, 4, ["吊具每日点检"]),
+    ("叉车作业", "activity", ["vehicle"], 2, 3, ["限速", "专人指挥"]),
+    ("冲压设备", "equipment", ["machinery"], 3, 3, ["双手按钮", "光电保护"]),
+)
+CONTROL_LEVELS = ("company", "workshop", "team")
+
+
+def _in_year(rng, today, latest_days_ago=200):
+    """A day of this year up to `latest_days_ago` days back, never in the future."""
+    back = min(today.timetuple().tm_yday - 1, latest_days_ago)
+    return (today - timedelta(days=rng.randint(0, back))).isoformat()
+
+
+def preparedness(today):
+    """What the demo enterprises of PREPAREDNESS_COUNTIES recorded: for each, its risk points
+    (as rows of a risk register file),
+    the day it reviewed its register (or None), a self-inspection day this year (or None), an
+    emergency plan and whether the county filed it, and its principal-led drills. Most are in
+    good order, some not, so the dual-prevention and preparedness rates show something real."""
+    rng = random.Random(PREPAREDNESS_SEED)
+    first_half_over = today.month > 6
+    records = []
+    for enterprise in enterprises():
+        if enterprise["region_code"] not in PREPAREDNESS_COUNTIES:
+            continue
+        leader = enterprise["principal"]["name"]
+        points = [
+            {
+                "uscc": enterprise["uscc"],
+                "name": name,
+                "kind": kind,
+                "hazard_types": types,
+                # A row of a risk register file: the matrix score's factors in their columns.
+                "method": "ls",
+                "likelihood": likelihood,
+                "severity": severity,
+                "measures": list(measures),
+                "responsible_person": leader,
+                "control_level": rng.choice(CONTROL_LEVELS),
+            }
+            for name, kind, types, likelihood, severity, measures in rng.sample(
+                RISK_POINTS, rng.randint(2, 4)
+            )
+        ]
+        drills = []
+        if first_half_over and rng.random() < 0.7:
+            drills.append(f"{today.year}-{rng.randint(3, 6):02d}-{rng.randint(1, 28):02d}")
+        if rng.random() < 0.6:
+            drills.append(_in_year(rng, today, 90))
+        records.append(
+            {
+                "uscc": enterprise["uscc"],
+                "leader": leader,
+                "risk_points": points if rng.random() < 0.85 else [],
+                "reviewed_on": _in_year(rng, today) if rng.random() < 0.75 else None,
+                "self_inspected_on": _in_year(rng, today) if rng.random() < 0.8 else None,
+                "plan_drafted_on": _ago(today, rng.randint(120, 400)),
+                "plan_filed": rng.random() < 0.65,
+                "drills": drills,
+            }
+        )
+    return records

@@ -2,13 +2,13 @@
 
 from flask import g
 from flask.views import MethodView
-from marshmallow import RAISE, fields
+from marshmallow import RAISE
 
 from gateway.blueprint import Route, ServiceBlueprint
-from gateway.interchange import import_report, xlsx_download
+from gateway.interchange import ImportFile, import_report, xlsx_download
 from services.kit.pure.actor import WRITERS
 from services.kit.pure.errors import NotFound
-from services.kit.pure.schemas import PageSchema, StrictSchema
+from services.kit.pure.schemas import PageSchema
 from services.kit.spreadsheets import XLSX_TYPE
 from services.registry import spreadsheet
 from services.registry.schemas import (
@@ -26,10 +26,6 @@ EXPORT_PAGE = 200
 
 class EnterpriseListArgs(EnterpriseQuerySchema, PageSchema):
     pass
-
-
-class ImportFile(StrictSchema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
 def _writer(_fields=None, **_path):

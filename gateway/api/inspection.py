@@ -1,10 +1,16 @@
 """Inspection routes: the hazard catalogue, inspections, self-inspections, hazards and their
-closed loop, enforcement cases, accidents and indicators. The inspection service checks every
+closed loop, enforcement cases, accidents, risk points and registers (dual prevention),
+emergency plans and drills, and indicators. The inspection service checks every
 rule again; the gateway authenticates, validates the shape and forwards the body as sent."""
 
 from gateway.blueprint import Route, ServiceBlueprint
-from services.inspection import schemas
+from gateway.interchange import add_import_route
+from services.inspection import schemas, spreadsheet
+from services.inspection import schemas_prevention as prevention
 from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR
+
+# Rows of one risk register import: a county's registers, with room to spare.
+MAX_IMPORT_ROWS = 20_000
 
 ROUTES = (
     Route(
@@ -292,11 +298,156 @@ ROUTES = (
     ),
 )
 
+PREVENTION_ROUTES = (
+    Route(
+        "GET",
+        "/risk-points",
+        "list_risk_points",
+        "Risk points you may see; filters: region, uscc, level, complete",
+        prevention.RiskPointOut,
+        query=prevention.RiskPointQuerySchema,
+        paginated=True,
+    ),
+    Route(
+        "POST",
+        "/risk-points",
+        "record_risk_point",
+        "Record a risk point: GB 6441 hazard types, LEC or matrix score (level follows the "
+        "rules), measures, responsible person; a red point needs measures to be complete",
+        prevention.RiskPointOut,
+        201,
+        body=prevention.RiskPointSchema,
+    ),
+    Route(
+        "GET",
+        "/risk-points/<string:identifier>",
+        "get_risk_point",
+        "One risk point",
+        prevention.RiskPointOut,
+    ),
+    Route(
+        "PUT",
+        "/risk-points/<string:identifier>",
+        "change_risk_point",
+        "Re-assess a risk point or change its measures (the whole point again)",
+        prevention.RiskPointOut,
+        body=prevention.RiskPointChangeSchema,
+    ),
+    Route(
+        "GET",
+        "/enterprises/<string:uscc>/risk-register",
+        "risk_register",
+        "An enterprise's risk register: points red first, whether current, findings",
+        prevention.RegisterOut,
+    ),
+    Route(
+        "POST",
+        "/enterprises/<string:uscc>/risk-register",
+        "review_risk_register",
+        "Record the review of the whole register (every point complete, red ones with measures)",
+        prevention.RegisterOut,
+        body=prevention.RegisterReviewSchema,
+    ),
+    Route(
+        "GET",
+        "/emergency-plans",
+        "list_emergency_plans",
+        "Emergency plans you may see; filters: region, uscc, state, kind",
+        prevention.EmergencyPlanOut,
+        query=prevention.PlanQuerySchema,
+        paginated=True,
+    ),
+    Route(
+        "POST",
+        "/emergency-plans",
+        "draft_emergency_plan",
+        "Record a drafted emergency plan with its documents (evidence ids)",
+        prevention.EmergencyPlanOut,
+        201,
+        body=prevention.PlanDraftSchema,
+    ),
+    Route(
+        "GET",
+        "/emergency-plans/<string:identifier>",
+        "get_emergency_plan",
+        "One emergency plan with its history",
+        prevention.EmergencyPlanOut,
+    ),
+    Route(
+        "POST",
+        "/emergency-plans/<string:identifier>/steps",
+        "emergency_plan_step",
+        "The plan's review (评审), assessment (评估) or revision (with its reason)",
+        prevention.EmergencyPlanOut,
+        body=prevention.PlanStepSchema,
+    ),
+    Route(
+        "POST",
+        "/emergency-plans/<string:identifier>/filing",
+        "file_emergency_plan",
+        "The county bureau files the assessed plan (备案) with its filing number",
+        prevention.EmergencyPlanOut,
+        body=prevention.FilingSchema,
+    ),
+    Route(
+        "GET",
+        "/drills",
+        "list_drills",
+        "Emergency drills you may see; filters: region, uscc, half, led_by_principal",
+        prevention.DrillOut,
+        query=prevention.DrillQuerySchema,
+        paginated=True,
+    ),
+    Route(
+        "POST",
+        "/drills",
+        "record_drill",
+        "Record a drill: kind, scenario, participants, leader, evaluation, follow-up actions",
+        prevention.DrillOut,
+        201,
+        body=prevention.DrillSchema,
+    ),
+    Route(
+        "GET",
+        "/drills/<string:identifier>",
+        "get_drill",
+        "One drill with its follow-ups",
+        prevention.DrillOut,
+    ),
+    Route(
+        "POST",
+        "/drills/<string:identifier>/follow-ups/<string:follow_up_id>/closure",
+        "close_drill_follow_up",
+        "Close a drill's follow-up action with the evidence that shows it",
+        prevention.DrillOut,
+        body=prevention.FollowUpClosureSchema,
+    ),
+    Route(
+        "GET",
+        "/drill-reminders",
+        "list_drill_reminders",
+        "Reminders of principal-led drills due this half year",
+        prevention.DrillReminderOut,
+        query=prevention.DrillReminderQuerySchema,
+        paginated=True,
+    ),
+)
+
 blp = ServiceBlueprint(
     "inspection",
     __name__,
     service="inspection",
     url_prefix="/api/v1",
     description="Inspections, hidden hazards, enforcement and accidents",
-    routes=ROUTES,
+    routes=(*ROUTES, *PREVENTION_ROUTES),
+)
+
+
+add_import_route(
+    blp,
+    "/risk-points/import",
+    spreadsheet.read_rows,
+    MAX_IMPORT_ROWS,
+    """Import risk registers (one row a risk point), .xlsx or .csv: good rows are recorded, bad
+    ones reported with row and column""",
 )

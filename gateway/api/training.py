@@ -3,12 +3,11 @@ hours, reminders, the target-7 indicators, and the ledger's import and export. T
 service checks every rule again; the gateway authenticates, validates the shape and forwards."""
 
 from flask.views import MethodView
-from marshmallow import RAISE, fields
+from marshmallow import RAISE
 
 from gateway.api.evidence import evidence_exists
 from gateway.blueprint import Route, ServiceBlueprint
-from gateway.interchange import import_report, xlsx_download
-from services.kit.pure.schemas import StrictSchema
+from gateway.interchange import add_import_route, xlsx_download
 from services.kit.spreadsheets import XLSX_TYPE
 from services.training import schemas, spreadsheet
 
@@ -189,23 +188,15 @@ blp = ServiceBlueprint(
 )
 
 
-class LedgerFile(StrictSchema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-
-
-@blp.route("/training/import")
-class LedgerImport(MethodView):
-    @blp.arguments(LedgerFile, location="files")
-    @blp.response(200, schemas.ImportReportOut)
-    def post(self, upload):
-        """Import a ledger (one row a person, or a person and a certificate) or training records
-        (one row a participant of a session), .xlsx or .csv, told apart by the header: good
-        rows are stored, bad ones reported with row and column"""
-        upload = upload["file"]
-        method, rows = spreadsheet.read_rows(
-            upload.stream, upload.filename or "", max_rows=MAX_IMPORT_ROWS
-        )
-        return import_report(rows, blp.caller(), method, "the file holds no rows")
+add_import_route(
+    blp,
+    "/training/import",
+    spreadsheet.read_rows,
+    MAX_IMPORT_ROWS,
+    """Import a ledger (one row a person, or a person and a certificate) or training records
+    (one row a participant of a session), .xlsx or .csv, told apart by the header: good rows are
+    stored, bad ones reported with row and column""",
+)
 
 
 @blp.route("/training/export")

@@ -32,20 +32,11 @@ from services.kit.pure.errors import Conflict, Forbidden
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import rpc
-from services.kit.serialize import plain
+from services.kit.serialize import page_of, plain
 from services.kit.service import ServiceBase
 
 # Listings past their term are looked for this often: terms end on dates, so minutes will do.
 EXPIRY_CHECK_SECONDS = 300
-
-
-def page_of(found, query, view):
-    return {
-        **found,
-        "items": plain([view(item) for item in found["items"]]),
-        "page": query["page"],
-        "page_size": query["page_size"],
-    }
 
 
 class CreditService(RegistryCopy, ServiceBase):

@@ -180,6 +180,74 @@ class SelfInspectionReportedSchema(Schema):
     )
 
 
+class RiskPointSchema(Schema):
+    risk_point_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    level = fields.String(required=True, metadata={"description": "major, significant, ..."})
+    complete = fields.Boolean(required=True)
+    has_measures = fields.Boolean(required=True)
+
+
+class RiskRegisterReviewedSchema(Schema):
+    uscc = fields.String(required=True)
+    reviewed_on = fields.Date(required=True)
+    points = fields.Integer(required=True)
+    by_level = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class EmergencyPlanSchema(Schema):
+    plan_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    kind = fields.String(required=True)
+    state = fields.String(required=True)
+
+
+class EmergencyPlanStepSchema(EmergencyPlanSchema):
+    on = fields.Date(required=True)
+
+
+class EmergencyPlanRevisedSchema(EmergencyPlanStepSchema):
+    reason = fields.String(required=True)
+    note = fields.String(required=True, allow_none=True)
+
+
+class EmergencyPlanFiledSchema(EmergencyPlanSchema):
+    number = fields.String(required=True, metadata={"description": "the bureau's filing number"})
+    filed_on = fields.Date(required=True)
+    first_on_file = fields.Boolean(
+        required=True, metadata={"description": "the enterprise had no plan on file before"}
+    )
+
+
+class DrillRecordedSchema(Schema):
+    drill_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    kind = fields.String(required=True)
+    held_on = fields.Date(required=True)
+    half = fields.String(required=True, metadata={"description": "e.g. 2026-H1"})
+    led_by_principal = fields.Boolean(required=True)
+    first_principal_led_in_half = fields.Boolean(required=True)
+    both_halves_now = fields.Boolean(
+        required=True,
+        metadata={"description": "the year now has a principal-led drill in each half"},
+    )
+    follow_ups = fields.Integer(required=True)
+
+
+class DrillFollowUpClosedSchema(Schema):
+    drill_id = fields.String(required=True)
+    uscc = fields.String(required=True)
+    follow_up_id = fields.String(required=True)
+    closed_on = fields.Date(required=True)
+    was_overdue = fields.Boolean(required=True)
+
+
+class DrillDueSchema(Schema):
+    uscc = fields.String(required=True)
+    half = fields.String(required=True)
+    due_by = fields.Date(required=True)
+
+
 def _hazard(verb: str, schema: type[Schema], description: str) -> Published:
     return Published.of(SERVICE, "hazard", verb, schema, description)
 
@@ -272,6 +340,58 @@ PUBLISHED = (
         "recorded",
         EvidenceRecordedSchema,
         "A file (photo, scan, video) was stored and recorded as evidence.",
+    ),
+    Published.of(
+        SERVICE,
+        "risk_point",
+        "recorded",
+        RiskPointSchema,
+        "A risk point of an enterprise was identified and graded (双重预防).",
+    ),
+    Published.of(
+        SERVICE,
+        "risk_point",
+        "changed",
+        RiskPointSchema,
+        "A risk point was re-assessed or its control measures changed.",
+    ),
+    Published.of(
+        SERVICE,
+        "risk_register",
+        "reviewed",
+        RiskRegisterReviewedSchema,
+        "An enterprise reviewed its whole risk register, which is current from that day.",
+    ),
+    *(
+        Published.of(SERVICE, "emergency_plan", verb, schema, description)
+        for verb, schema, description in (
+            ("drafted", EmergencyPlanSchema, "An emergency plan was drafted."),
+            ("reviewed", EmergencyPlanStepSchema, "A plan passed its expert review (评审)."),
+            ("assessed", EmergencyPlanStepSchema, "A plan was assessed (评估)."),
+            ("filed", EmergencyPlanFiledSchema, "The county bureau filed a plan (备案)."),
+            ("revised", EmergencyPlanRevisedSchema, "A filed plan was revised, with the reason."),
+        )
+    ),
+    Published.of(
+        SERVICE,
+        "drill",
+        "recorded",
+        DrillRecordedSchema,
+        "An emergency drill was held and recorded.",
+    ),
+    Published.of(
+        SERVICE,
+        "drill",
+        "follow_up_closed",
+        DrillFollowUpClosedSchema,
+        "A drill's follow-up action was done, with evidence.",
+    ),
+    Published.of(
+        SERVICE,
+        "drill",
+        "due",
+        DrillDueSchema,
+        "An enterprise's principal-led drill of this half year is due (a reminder).",
     ),
     copy_requested(SERVICE),
 )

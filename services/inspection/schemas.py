@@ -8,7 +8,15 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, HAZARD_SOURCES, MODES
 from services.kit.evidence import ACCEPTED
-from services.kit.pure.schemas import BoundedInteger, Count, PageSchema, StrictSchema, Year, Yuan
+from services.kit.pure.schemas import (
+    BoundedInteger,
+    Count,
+    PageSchema,
+    RateOut,
+    StrictSchema,
+    Year,
+    Yuan,
+)
 
 USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
 IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
@@ -408,7 +416,10 @@ class InspectionOut(RecordOut):
     started_at = fields.DateTime()
     checklist = fields.Raw(
         allow_none=True,
-        metadata={"description": "the catalogue items that apply to the enterprise"},
+        metadata={
+            "description": "the catalogue items that apply to the enterprise, and its red and "
+            "orange risk points (`risk_points`; a red one without measures names its finding)"
+        },
     )
     findings = fields.List(fields.Nested(FindingOut))
     handling = fields.String(allow_none=True)
@@ -662,6 +673,24 @@ class IndicatorsOut(Out):
     enforcement_actions = fields.Dict()
     inspections = fields.Dict()
     project_spot_checks = fields.Integer()
+    dual_prevention = fields.Nested(
+        RateOut,
+        metadata={
+            "description": "target 4: enterprises with a current risk register and a "
+            "self-inspection report in the year / open enterprises"
+        },
+    )
+    emergency_plans_on_file = fields.Nested(
+        RateOut, metadata={"description": "enterprises with a plan filed / open enterprises"}
+    )
+    principal_led_drills = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(RateOut),
+        metadata={
+            "description": "enterprises with a principal-led drill in each_half, first_half, "
+            "second_half of the year / open enterprises"
+        },
+    )
     accidents = fields.Dict(
         metadata={
             "description": "count, deaths (the missing included), missing, injuries, direct loss "

@@ -15,6 +15,7 @@ from services.inspection.domain import (
     indicators,
     inspections,
     planning,
+    risk_points,
 )
 from services.inspection.domain.common import REVIEWERS, SERVICE, china_day, enterprise_named
 from services.inspection.schemas import (
@@ -47,6 +48,7 @@ from services.inspection.schemas import (
     UploadSchema,
     VerificationSchema,
 )
+from services.inspection.service_prevention import PreventionEntrypoints
 from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
 from services.kit.copies import ListingFeed, RegistryCopy
@@ -59,21 +61,11 @@ from services.kit.pure.errors import Conflict, DomainError, NotFound
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
-from services.kit.serialize import plain
+from services.kit.serialize import page_of, plain
 from services.kit.service import ServiceBase
 
 
-def page_of(found, query):
-    """A store's page of records as API data, with the page asked for."""
-    return {
-        **found,
-        "items": plain(found["items"]),
-        "page": query["page"],
-        "page_size": query["page_size"],
-    }
-
-
-class InspectionService(RegistryCopy, ListingFeed, ServiceBase):
+class InspectionService(PreventionEntrypoints, RegistryCopy, ListingFeed, ServiceBase):
     name = SERVICE
     store = MongoStore(name, InspectionStore)
     files = EvidenceFiles()
@@ -97,9 +89,15 @@ class InspectionService(RegistryCopy, ListingFeed, ServiceBase):
         enterprise = self.store.enterprise(fields["uscc"])
         if fields.get("corrects"):
             inspections.correction_of(self.store.inspection_record(fields["corrects"]), actor)
-        checklist = enterprise and self._catalogue(today).checklist(
-            enterprise["industry"], enterprise.get("risk_features") or []
-        )
+        checklist = enterprise and {
+            **self._catalogue(today).checklist(
+                enterprise["industry"], enterprise.get("risk_features") or []
+            ),
+            # The enterprise's red and orange risk points, a red one without measures a finding.
+            "risk_points": risk_points.checklist_entries(
+                self.store.risk_points_of(enterprise["uscc"]), self._levels()
+            ),
+        }
         assigned = actor.role == "agency" and self.store.assigned(actor.user_id, fields["uscc"])
         opened = inspections.open_inspection(
             fields, enterprise, checklist, actor, self.clock.now(), today, assigned=assigned
@@ -595,15 +593,17 @@ class InspectionService(RegistryCopy, ListingFeed, ServiceBase):
     @rpc
     def inspection_indicators(self, query):
         fields = load(IndicatorQuerySchema(), query)
-        prefix = self.caller().indicator_scope(fields["region"])
+        prefix, year = self.caller().indicator_scope(fields["region"]), fields["year"]
+        year_counters = self.store.counters(prefix, year)
         return {
             "region": fields["region"],
-            "year": fields["year"],
+            "year": year,
             **indicators.summary(
-                self.store.counters(prefix, fields["year"]),
-                self.store.counters(prefix, fields["year"] - 1),
+                year_counters,
+                self.store.counters(prefix, year - 1),
                 self.store.counters_by_county(prefix, indicators.STANDING),
             ),
+            **self._preparedness(prefix, year, year_counters),
         }
 
     @rpc
@@ -643,3 +643,4 @@ class InspectionService(RegistryCopy, ListingFeed, ServiceBase):
     @batched_handler(SERVICE, events.OWN_EVENTS)
     def handle_own_event_for_indicators(self, received):
         self.store.add_to_counters(event_changes(received, indicators.counter_deltas))
+        self.store.note_self_inspections(indicators.self_inspection_facts(received))

@@ -9,6 +9,7 @@ from datetime import date
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.inspection.store_prevention import PREVENTION_KINDS, PreventionStore
 from services.kit.copies import EnterpriseCopy, ListingCopy
 from services.kit.counters import Counters
 from services.kit.mongo import BaseStore, matches, prefix_pattern, within_region
@@ -70,10 +71,16 @@ KINDS = {
     "evidence": ("evidence", records_visible_to, "evidence"),
     "self_inspection": ("self_inspections", records_visible_to, "self-inspection"),
     "plan": ("plans", records_visible_to, "plan"),
+    **{
+        kind: (collection, records_visible_to, name)
+        for kind, (collection, name) in PREVENTION_KINDS.items()
+    },
 }
 
 
-class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
+class InspectionStore(PreventionStore, EnterpriseCopy, ListingCopy, BaseStore):
+    hidden = HIDDEN
+
     @property
     def enterprises(self):
         """The read model of registry enterprises, fed by registry events."""
@@ -102,6 +109,7 @@ class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
         self.db.uploads.create_index("expires_at")
         self.db.accidents.create_index([("occurred_region_code", ASCENDING), ("_id", ASCENDING)])
         self.indicators.ensure_indexes()
+        self.ensure_prevention_indexes()
 
     # --- read model of enterprises (EnterpriseCopy) ---
 
@@ -155,6 +163,11 @@ class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
             with_total=query["with_total"],
         )
 
+    @staticmethod
+    def criteria(query, names):
+        """The filters a list query sets, among `names` (stored under the same names)."""
+        return {name: query[name] for name in names if name in query}
+
     # --- inspections ---
 
     def inspection(self, identifier, actor):
@@ -171,7 +184,9 @@ class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
         return self._save("inspection", before, after, events)
 
     def inspections_page(self, actor, query):
-        return self._page("inspection", actor, query, _criteria(query, ("uscc", "mode", "state")))
+        return self._page(
+            "inspection", actor, query, self.criteria(query, ("uscc", "mode", "state"))
+        )
 
     def assigned(self, agency, uscc):
         return self.db.agency_assignments.find_one({"_id": f"{agency}:{uscc}"}) is not None
@@ -218,7 +233,7 @@ class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
         return self._save("hazard", before, after, events)
 
     def hazards_page(self, actor, query):
-        criteria = _criteria(query, ("uscc", "grade", "state", "overdue", "source"))
+        criteria = self.criteria(query, ("uscc", "grade", "state", "overdue", "source"))
         if "escalation_proposed" in query:
             criteria["escalation_proposal"] = {
                 "$ne" if query["escalation_proposed"] else "$eq": None
@@ -343,7 +358,7 @@ class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
         return self._save("case", before, after, events)
 
     def cases_page(self, actor, query):
-        return self._page("case", actor, query, _criteria(query, ("uscc",)))
+        return self._page("case", actor, query, self.criteria(query, ("uscc",)))
 
     def closure_facts(self, uscc):
         """What Safety Law Art. 113 is judged on, for one enterprise (see closure_grounds)."""
@@ -374,13 +389,13 @@ class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
         return self._save("accident", before, after, events)
 
     def accidents_page(self, actor, query):
-        return self._page("accident", actor, query, _criteria(query, ("uscc",)))
+        return self._page("accident", actor, query, self.criteria(query, ("uscc",)))
 
     def add_plan(self, plan):
         return self._save("plan", None, plan, [])
 
     def plans_page(self, actor, query):
-        return self._page("plan", actor, query, _criteria(query, ("year",)))
+        return self._page("plan", actor, query, self.criteria(query, ("year",)))
 
     # --- indicators ---
 
@@ -388,19 +403,24 @@ class InspectionStore(EnterpriseCopy, ListingCopy, BaseStore):
         """Apply each event's amounts once: [(event id, county, year, {counter: amount})]."""
         self.indicators.add(changes)
 
+    def _counter_documents(self, prefix, years):
+        return self.db.indicators.find(
+            {"region_code": prefix_pattern(prefix), "year": years}, {"applied": 0}
+        )
+
     def counters_by_county(self, prefix, year):
         """{county: {counter: amount}} for the counties under `prefix`: one document each."""
         return {
             document["region_code"]: _flatten(document.get("counters", {}))
-            for document in self.db.indicators.find(
-                {"region_code": prefix_pattern(prefix), "year": year}, {"applied": 0}
-            )
+            for document in self._counter_documents(prefix, year)
         }
 
-    def counters(self, prefix, year):
+    def counters(self, prefix, years):
+        """The counters summed over the counties under `prefix` and the years matched by
+        `years` (a year, or a condition such as {"$lte": 2026} for the stocks at its end)."""
         totals = {}
-        for amounts in self.counters_by_county(prefix, year).values():
-            for name, amount in amounts.items():
+        for document in self._counter_documents(prefix, years):
+            for name, amount in _flatten(document.get("counters", {})).items():
                 totals[name] = totals.get(name, 0) + amount
         return totals
 
@@ -414,8 +434,3 @@ def _flatten(nested, prefix=""):
         else:
             flat[name] = value
     return flat
-
-
-def _criteria(query, names):
-    """The filters a list query sets, among `names` (stored under the same names)."""
-    return {name: query[name] for name in names if name in query}

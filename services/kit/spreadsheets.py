@@ -71,6 +71,18 @@ def number(value):
         return written
 
 
+# What separates the items of a list written in one cell.
+SEPARATORS = "、，,;；\n"
+
+
+def text_list(value):
+    """A cell holding a list (甲、乙；丙) as its items."""
+    written = text(value)
+    for separator in SEPARATORS[1:]:
+        written = written.replace(separator, SEPARATORS[0])
+    return [part.strip() for part in written.split(SEPARATORS[0]) if part.strip()]
+
+
 def words(mapping):
     """A reader that turns a Chinese word (or the code itself) into its code."""
     return lambda value: mapping.get(text(value), text(value))

@@ -14,6 +14,7 @@ from services.kit.pure.schemas import (
     BoundedInteger,
     Count,
     PageSchema,
+    RateOut,
     StrictSchema,
     Year,
 )
@@ -398,12 +399,6 @@ class ReminderOut(Schema):
     created_at = fields.String()
 
 
-class RateOut(Schema):
-    numerator = fields.Integer()
-    denominator = fields.Integer()
-    rate = fields.Float(allow_none=True)
-
-
 class TrainingIndicatorsOut(Schema):
     region = fields.String()
     year = fields.Integer()
@@ -421,20 +416,6 @@ class TrainingIndicatorsOut(Schema):
         RateOut,
         metadata={"description": "team leaders trained in the year / team leaders at its end"},
     )
-
-
-class ImportLineOut(Schema):
-    row = fields.Integer()
-    sheet = fields.String()
-    result = fields.String(validate=validate.OneOf(("created", "exists", "invalid")))
-    errors = fields.Dict()
-
-
-class ImportReportOut(Schema):
-    created = fields.Integer()
-    existing = fields.Integer()
-    invalid = fields.Integer()
-    rows = fields.List(fields.Nested(ImportLineOut))
 
 
 class ImportRowSchema(StrictSchema):

@@ -11,7 +11,7 @@ from services.kit.spreadsheets import (
     iso_date,
     number,
     read_table,
-    text,
+    text_list,
     words,
     write_workbook,
 )
@@ -49,19 +49,11 @@ STATE_NAMES = {
     "revoked": "撤销",
     "suspended": "暂扣",
 }
-SEPARATORS = "、，,;；"
 JOINER = "、"
 
 
 def _by_name(names):
     return words({name: code for code, name in names.items()})
-
-
-def _list(value):
-    written = text(value)
-    for separator in SEPARATORS[1:]:
-        written = written.replace(separator, SEPARATORS[0])
-    return [part.strip() for part in written.split(SEPARATORS[0]) if part.strip()]
 
 
 LEDGER = Table(
@@ -72,7 +64,7 @@ LEDGER = Table(
         Column("phone", "联系电话"),
         Column("hired_on", "入职日期", iso_date),
         Column("position", "岗位", _by_name(POSITION_NAMES)),
-        Column("categories", "作业类别", _list),
+        Column("categories", "作业类别", text_list),
         Column("kind", "证书种类", _by_name(KIND_NAMES)),
         Column("category", "操作项目"),
         Column("number", "证书编号"),

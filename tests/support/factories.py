@@ -193,3 +193,40 @@ def gas_readings(**overrides):
         ],
         **overrides,
     }
+
+
+def risk_point(**overrides):
+    """A red (major) risk point with its control measures, complete: D = 6 × 6 × 15 = 540."""
+    return {
+        "name": "干式除尘器",
+        "kind": "equipment",
+        "hazard_types": ["other_explosion", "fire"],
+        "assessment": {"method": "lec", "l": 6, "e": 6, "c": 15},
+        "measures": ["每班清灰并记录", "泄爆片每月检查", "火花探测装置联锁"],
+        "responsible_person": "李强",
+        "control_level": "company",
+        **overrides,
+    }
+
+
+def emergency_plan(**overrides):
+    return {
+        "kind": "comprehensive",
+        "title": "生产安全事故综合应急预案",
+        "drafted_on": day(0),
+        **overrides,
+    }
+
+
+def drill(**overrides):
+    """A tabletop drill led by the principal today, with one follow-up action."""
+    return {
+        "kind": "tabletop",
+        "held_on": day(0),
+        "scenario": "除尘器粉尘爆炸",
+        "participants": 18,
+        "leader": {"name": "张建国", "role": "principal"},
+        "evaluation": "响应及时，疏散路线需调整",
+        "follow_ups": [{"action": "修订疏散路线图", "responsible": "王伟", "deadline": day(30)}],
+        **overrides,
+    }

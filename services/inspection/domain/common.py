@@ -63,3 +63,11 @@ def require_enterprise_writer(
     actor.require_role(*roles)
     if not actor.sees_region(enterprise["region_code"]):
         raise Forbidden(f"enterprise {enterprise['uscc']} is outside your jurisdiction")
+
+
+def own_evidence(evidence: list[Document], uscc: str, field: str) -> list[str]:
+    """The ids of evidence records, all of which must be the enterprise's own."""
+    foreign = sorted(item["_id"] for item in evidence if item.get("uscc") != uscc)
+    if foreign:
+        raise InvalidInput("the evidence must be the enterprise's own", {field: foreign})
+    return [item["_id"] for item in evidence]

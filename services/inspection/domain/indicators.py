@@ -9,6 +9,14 @@ like with like) and, as eliminated, in the year they were closed; accidents in t
 occurred, in the county where they occurred; penalties and actions in the year decided.
 `hazards.overdue` counts hazards that ever passed their deadline. Hazards open now are counted
 per county under STANDING instead of a year (重大事故隐患动态清零).
+
+Preparedness: an enterprise counts once among those with a plan on file, in the year of its
+first filing (a stock: the sum of the years up to Y), and once per half year with a
+principal-led drill, in the drill's year, and once more when the year has one in each half.
+Dual prevention (target 4) depends on the day as well as on events — a register stops being
+current when its review ages past the interval — so it is read from per-enterprise facts kept by
+events (the latest review of each register, the years each enterprise reported a
+self-inspection), not from counters. The denominators are the registry's open enterprises now.
 """
 
 from datetime import date, datetime
@@ -95,6 +103,13 @@ def counter_deltas(event: Event) -> list[tuple[str, int | str, dict[str, int]]]:
                 _flat(data["indicator_delta"], "accidents."),
             )
         ]
+    if kind == ["emergency_plan", "filed"] and data["first_on_file"]:
+        return [(county, _year(data["filed_on"]), {"emergency.plans_on_file": 1})]
+    if kind == ["drill", "recorded"] and data["first_principal_led_in_half"]:
+        amounts = {f"drills.principal_led.{data['half'][-2:]}": 1}
+        if data["both_halves_now"]:
+            amounts["drills.principal_led.both_halves"] = 1
+        return [(county, int(data["half"][:4]), amounts)]
     if kind == ["inspection", "completed"]:
         amounts = {f"inspections.{data['mode']}": 1}
         if data["mode"] == "project_spot_check":
@@ -152,4 +167,33 @@ def summary(
         },
         "project_spot_checks": get("project_spot_checks"),
         "accidents": accidents,
+    }
+
+
+def self_inspection_facts(received: list[Event]) -> list[tuple[str, str, int]]:
+    """[(uscc, county, year)] of the self-inspection reports among `received`."""
+    return [
+        (event["data"]["uscc"], event["regioncode"], _year(event["data"]["performed_on"]))
+        for event in received
+        if event["type"].split(".")[3:5] == ["self_inspection", "reported"]
+    ]
+
+
+def preparedness(
+    year_counters: dict[str, int], to_date: dict[str, int], enterprises: int, dual_prevention: int
+) -> dict[str, Any]:
+    """Target 4 and the emergency-preparedness rates of a jurisdiction and year, each over the
+    open enterprises."""
+
+    def drilled(half: str) -> dict[str, Any]:
+        return rate(year_counters.get(f"drills.principal_led.{half}", 0), enterprises)
+
+    return {
+        "dual_prevention": rate(dual_prevention, enterprises),
+        "emergency_plans_on_file": rate(to_date.get("emergency.plans_on_file", 0), enterprises),
+        "principal_led_drills": {
+            "each_half": drilled("both_halves"),
+            "first_half": drilled("H1"),
+            "second_half": drilled("H2"),
+        },
     }

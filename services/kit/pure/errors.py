@@ -11,10 +11,16 @@ from typing import Any
 class DomainError(Exception):
     code = "domain_error"
 
-    def __init__(self, message: str, errors: dict[str, Any] | None = None) -> None:
-        super().__init__(message, errors or {})
+    def __init__(
+        self, message: str, errors: dict[str, Any] | None = None, code: str | None = None
+    ) -> None:
+        # A rule with its own stable code names it; the class's code is the default. The code
+        # travels in the arguments, so it crosses RPC with the error.
+        super().__init__(message, errors or {}, *([code] if code else []))
         self.message = message
         self.errors = errors or {}
+        if code:
+            self.code = code
 
     def __str__(self) -> str:
         return self.message

@@ -123,3 +123,27 @@ class RuleSetSchema(Schema):
         metadata={"description": "ids of rules not yet checked against the official text"},
     )
     rules = fields.List(fields.Nested(RuleSchema))
+
+
+class ImportLineOut(Schema):
+    """One row's outcome in an import's report (gateway/interchange.py builds the report)."""
+
+    row = fields.Integer()
+    sheet = fields.String()
+    result = fields.String(validate=validate.OneOf(("created", "exists", "invalid")))
+    errors = fields.Dict()
+
+
+class ImportReportOut(Schema):
+    created = fields.Integer()
+    existing = fields.Integer()
+    invalid = fields.Integer()
+    rows = fields.List(fields.Nested(ImportLineOut))
+
+
+class RateOut(Schema):
+    """A rate with both its numbers; the rate is None when there is nothing to count."""
+
+    numerator = fields.Integer()
+    denominator = fields.Integer()
+    rate = fields.Float(allow_none=True)

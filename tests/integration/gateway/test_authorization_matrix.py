@@ -34,12 +34,15 @@ from tests.support.credit import opened_by_hand
 from tests.support.factories import (
     SECOND_OFFICER,
     certificate_body,
+    drill,
+    emergency_plan,
     enterprise,
     gas_readings,
     id_number,
     new_uscc,
     permit_body,
     png,
+    risk_point,
     session_body,
     space_body,
     staff_member,
@@ -184,6 +187,32 @@ POLICY = {
         "write", INSPECTORS, target="accident"
     ),
     ("GET", "/api/v1/indicators/inspection"): Rule("query", (*INSPECTORS, "auditor")),
+    # Dual prevention and preparedness: the enterprise keeps its risk register, plans and drills
+    # (or the bureau records them for it); only the bureau files a plan.
+    ("GET", "/api/v1/risk-points"): Rule("list"),
+    ("POST", "/api/v1/risk-points"): Rule("create", KEEPERS, implied_own=True),
+    ("POST", "/api/v1/risk-points/import"): Rule("list", KEEPERS),
+    ("GET", "/api/v1/risk-points/<string:identifier>"): Rule("read", target="risk_point"),
+    ("PUT", "/api/v1/risk-points/<string:identifier>"): Rule("write", KEEPERS, target="risk_point"),
+    ("GET", "/api/v1/enterprises/<string:uscc>/risk-register"): Rule("read"),
+    ("POST", "/api/v1/enterprises/<string:uscc>/risk-register"): Rule("write", KEEPERS),
+    ("GET", "/api/v1/emergency-plans"): Rule("list"),
+    ("POST", "/api/v1/emergency-plans"): Rule("create", KEEPERS, implied_own=True),
+    ("GET", "/api/v1/emergency-plans/<string:identifier>"): Rule("read", target="emergency_plan"),
+    ("POST", "/api/v1/emergency-plans/<string:identifier>/steps"): Rule(
+        "write", KEEPERS, target="emergency_plan"
+    ),
+    ("POST", "/api/v1/emergency-plans/<string:identifier>/filing"): Rule(
+        "write", INSPECTORS, target="emergency_plan"
+    ),
+    ("GET", "/api/v1/drills"): Rule("list"),
+    ("POST", "/api/v1/drills"): Rule("create", KEEPERS, implied_own=True),
+    ("GET", "/api/v1/drills/<string:identifier>"): Rule("read", target="drill"),
+    (
+        "POST",
+        "/api/v1/drills/<string:identifier>/follow-ups/<string:follow_up_id>/closure",
+    ): Rule("write", KEEPERS, target="drill"),
+    ("GET", "/api/v1/drill-reminders"): Rule("list"),
     ("GET", f"/api/v1/dead-letters/<any({', '.join(SERVICE_NAMES)}):service>"): Rule(
         "list", ("admin",)
     ),
@@ -511,6 +540,7 @@ def _world(relation, sign_in, users):
     records["credit_case"] = _credit_case(admin, uscc, region)
     records.update(_permit_records(admin, company, uscc))
     records["project"] = _accepted_project(admin, uscc)
+    records.update(_preparedness_records(admin, uscc))
     return World(relation, region, uscc, spare, company, company_user, records)
 
 
@@ -591,6 +621,19 @@ def _accepted_project(admin, uscc):
     return project
 
 
+def _preparedness_records(admin, uscc):
+    """A red risk point, a drafted plan and a drill with a follow-up of the enterprise."""
+    recorded = _ok(admin.post("/api/v1/drills", json=drill(uscc=uscc)))
+    return {
+        "risk_point": _ok(admin.post("/api/v1/risk-points", json=risk_point(uscc=uscc)))["id"],
+        "emergency_plan": _ok(
+            admin.post("/api/v1/emergency-plans", json=emergency_plan(uscc=uscc))
+        )["id"],
+        "drill": recorded["id"],
+        "follow_up": recorded["follow_ups"][0]["follow_up_id"],
+    }
+
+
 def accident_body(uscc):
     return {
         "uscc": uscc,
@@ -617,6 +660,7 @@ def _path(rule_path, world, rule):
         "uscc": world.spare if rule.target == "spare" else world.uscc,
         "identifier": world.records.get(rule.target),
         "username": world.records.get("account"),
+        "follow_up_id": world.records.get("follow_up"),
         "year": Clock().today().year,
         "service": "inspection",
     }
@@ -834,6 +878,36 @@ def _request(method, rule_path, world, role, account):
         },
         "/api/v1/enterprises/<string:uscc>/standardization/reassessment": {
             "json": {"applied_on": today()}
+        },
+        "/api/v1/risk-points": {"json": risk_point(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/risk-points/import": {
+            "files": {
+                "file": (
+                    "风险清单.csv",
+                    (
+                        "统一社会信用代码,风险点名称,类型,事故类型,评价方法,可能性,严重性,"
+                        f"管控措施,责任人,管控层级\n{uscc},配电室,场所,触电,风险矩阵,2,4,"
+                        "持证上岗,王伟,公司级\n"
+                    ).encode(),
+                )
+            }
+        },
+        "/api/v1/risk-points/<string:identifier>": {"json": risk_point()}
+        if method == "PUT"
+        else {},
+        "/api/v1/enterprises/<string:uscc>/risk-register": {"json": {"reviewed_on": today()}}
+        if method == "POST"
+        else {},
+        "/api/v1/emergency-plans": {"json": emergency_plan(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/emergency-plans/<string:identifier>/steps": {
+            "json": {"step": "review", "on": today()}
+        },
+        "/api/v1/emergency-plans/<string:identifier>/filing": {
+            "json": {"number": "备案-2026-001", "filed_on": today()}
+        },
+        "/api/v1/drills": {"json": drill(uscc=uscc)} if method == "POST" else {},
+        "/api/v1/drills/<string:identifier>/follow-ups/<string:follow_up_id>/closure": {
+            "json": {"closed_on": today(), "evidence": [world.records["evidence"]]}
         },
         "/api/v1/indicators/training": {
             "params": {"region": world.region, "year": Clock().today().year}

@@ -65,6 +65,18 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     ):
         shown = sign_in("zhangye").get(f"/api/v1/indicators/{path}", params=city)
         assert shown.json()[rate]["numerator"] > 0, shown.text
+    assert "demo preparedness: already there" in second.stdout, first.stdout + second.stdout
+    rates = (
+        sign_in("minle")
+        .get(
+            "/api/v1/indicators/inspection",
+            params={"region": "620722", "year": settings.clock().today().year},
+        )
+        .json()
+    )
+    # The seeded county shows real rates: some enterprises in order, not all.
+    for rate in (rates["dual_prevention"], rates["emergency_plans_on_file"]):
+        assert 0 < rate["numerator"] < rate["denominator"], rates
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (

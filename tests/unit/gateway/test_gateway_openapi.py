@@ -71,6 +71,10 @@ def test_every_list_sends_the_one_pagination_header():
         "/api/v1/confined-space-staff",
         "/api/v1/projects",
         "/api/v1/project-spot-check-plans",
+        "/api/v1/risk-points",
+        "/api/v1/emergency-plans",
+        "/api/v1/drills",
+        "/api/v1/drill-reminders",
     }
     assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
         path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists
