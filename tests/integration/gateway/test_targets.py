@@ -86,3 +86,14 @@ def test_with_training_stopped_its_target_is_marked_and_the_rest_answer(sign_in,
     assert by_number[7]["state"] == "unavailable"
     assert "training" in by_number[7]["figures"][0]["reason"]
     assert by_number[5]["state"] == "available"
+
+
+def test_every_figure_of_the_eight_targets_reads_a_number_from_its_service(sign_in):
+    """With every service deployed, each figure's path names a number its service answers: a
+    renamed indicator would show as a blank here, not on a bureau head's screen."""
+    composed = targets_of(sign_in("zhangye"), region="620700", year=YEAR)
+    for target in composed["targets"]:
+        for shown in target["figures"]:
+            assert shown["state"] == "available", shown
+            number = shown["denominator"] if shown["kind"] == "rate" else shown["value"]
+            assert isinstance(number, int), shown
