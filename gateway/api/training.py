@@ -8,7 +8,7 @@ from marshmallow import RAISE, fields
 from gateway.blueprint import Route, ServiceBlueprint
 from gateway.interchange import import_report, xlsx_download
 from gateway.platform import platform
-from services.kit.pure.errors import InvalidInput, NotFound
+from services.kit.pure.errors import InvalidInput
 from services.kit.pure.schemas import StrictSchema
 from services.kit.spreadsheets import XLSX_TYPE
 from services.training import schemas, spreadsheet
@@ -19,15 +19,16 @@ MAX_IMPORT_ROWS = 50_000
 
 
 def _attachments_exist(fields, **_path):
-    """A session's sign-in sheets and photos are evidence the caller uploaded and may see (the
-    inspection service keeps the evidence records)."""
-    for identifier in fields.get("attachments") or ():
-        try:
-            platform().call("inspection", "get_evidence", identifier)
-        except NotFound:
-            raise InvalidInput(
-                "an attachment is not evidence you may see", {"attachments": [identifier]}
-            ) from None
+    """A session's sign-in sheets and photos are files uploaded through /api/v1/evidence, named
+    by their sha256 and looked up in the object store itself: recording a session does not
+    depend on the service that keeps the evidence records."""
+    missing = [
+        sha256
+        for sha256 in fields.get("attachments") or ()
+        if not platform().evidence.holds(sha256)
+    ]
+    if missing:
+        raise InvalidInput("an attachment is not an uploaded file", {"attachments": missing})
 
 
 ROUTES = (

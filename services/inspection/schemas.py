@@ -7,7 +7,15 @@ schemas) document the records as the service sends them; a record may carry furt
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, MODES
-from services.kit.pure.schemas import BoundedInteger, Count, PageSchema, StrictSchema, Year, Yuan
+from services.kit.pure.schemas import (
+    SHA256,
+    BoundedInteger,
+    Count,
+    PageSchema,
+    StrictSchema,
+    Year,
+    Yuan,
+)
 
 USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
 IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
@@ -172,7 +180,7 @@ class SelfInspectionSchema(StrictSchema):
 class EvidenceRecordSchema(StrictSchema):
     """What the gateway records after streaming a file to the object store."""
 
-    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    sha256 = fields.String(required=True, validate=SHA256)
     size = BoundedInteger(2**53, minimum=1, required=True)
     content_type = fields.String(required=True)
     object_key = fields.String(required=True)

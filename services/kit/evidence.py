@@ -23,6 +23,7 @@ from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
 from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailable
 
 CHUNK = 64 * 1024
+CONTENT = "sha256/"
 # filetype recognises every type it knows from this many leading bytes.
 SNIFF_BYTES = 8192
 INCOMING = "incoming/"
@@ -69,6 +70,11 @@ def _reachable():
     except urllib3.exceptions.HTTPError as error:
         log.warning("evidence store unreachable: %s", error)
         raise Unavailable("the evidence store is not reachable, try again shortly") from None
+
+
+def content_key(sha256):
+    """Where a file with this sha256 is kept: identical content, one object."""
+    return CONTENT + sha256
 
 
 class EvidenceStore:
@@ -159,7 +165,7 @@ class EvidenceStore:
                     part_size=MIN_PART_SIZE,
                     num_parallel_uploads=1,
                 )
-                object_key = "sha256/" + reader.sha256.hexdigest()
+                object_key = content_key(reader.sha256.hexdigest())
                 self.client.copy_object(self.bucket, object_key, CopySource(self.bucket, incoming))
             finally:
                 self._remove_quietly(incoming)
@@ -175,6 +181,18 @@ class EvidenceStore:
             return self.client.presigned_get_object(
                 self.bucket, object_key, expires=self.url_lifetime, request_date=self.clock.now()
             )
+
+    def holds(self, sha256):
+        """Whether a file with this sha256 was uploaded: a look at the object store alone, so a
+        record that names uploaded files needs no other service to check them."""
+        with _reachable():
+            try:
+                self.client.stat_object(self.bucket, content_key(sha256))
+            except S3Error as error:
+                if error.code in ("NoSuchKey", "NoSuchBucket"):
+                    return False
+                raise
+        return True
 
     def verify(self, object_key, expected_sha256):
         """True when the stored bytes still hash to `expected_sha256`; NotFound if they are gone."""

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from services.kit.pure.schemas import (
     IDENTIFIER,
     REGION_FILTER,
+    SHA256,
     USCC,
     BoundedInteger,
     Count,
@@ -151,9 +152,12 @@ class SessionCreateSchema(StrictSchema):
         fields.String(validate=IDENTIFIER), required=True, validate=validate.Length(min=1, max=500)
     )
     attachments = fields.List(
-        fields.String(validate=IDENTIFIER),
+        fields.String(validate=SHA256),
         validate=validate.Length(max=50),
-        metadata={"description": "evidence ids from /api/v1/evidence (sign-in sheets, photos)"},
+        metadata={
+            "description": "sha256 of files uploaded through /api/v1/evidence (sign-in sheets, "
+            "photos)"
+        },
     )
 
 

@@ -140,20 +140,45 @@ def test_a_principal_counts_as_a_key_person_and_is_certified_with_his_certificat
     assert read(company, f"/api/v1/persons/{principal['id']}")["standing"]["certified"] is True
 
 
-def test_a_sessions_attachments_are_evidence_the_caller_uploaded(staffed):
+def test_a_sessions_attachments_are_files_uploaded_as_evidence(staffed):
     _, company, _, person = staffed
     sheet = upload(company, png(seed=7), name="签到表.png")
     assert sheet.status_code == 201, sheet.text
     recorded = company.post(
         "/api/v1/training-sessions",
-        json=session_body([person["id"]], attachments=[sheet.json()["id"]]),
+        json=session_body([person["id"]], attachments=[sheet.json()["sha256"]]),
     )
     assert recorded.status_code == 201, recorded.text
-    assert recorded.json()["attachments"] == [sheet.json()["id"]]
-    unknown = company.post(
-        "/api/v1/training-sessions", json=session_body([person["id"]], attachments=["f" * 32])
-    )
-    assert_problem(unknown, 422, "invalid_input", "attachments")
+    assert recorded.json()["attachments"] == [sheet.json()["sha256"]]
+    for never_uploaded in ("f" * 64, sheet.json()["id"]):
+        refused = company.post(
+            "/api/v1/training-sessions",
+            json=session_body([person["id"]], attachments=[never_uploaded]),
+        )
+        assert_problem(refused, 422, "invalid_input", "attachments")
+
+
+@pytest.mark.slow
+def test_attachments_are_checked_while_the_inspection_service_is_down(staffed, platform):
+    _, company, _, person = staffed
+    sheet = upload(company, png(seed=8), name="签到表.png").json()
+    platform.stop("inspection")
+    try:
+        # The service that keeps the evidence records is really gone.
+        assert_problem(company.get(f"/api/v1/evidence/{sheet['id']}"), 503)
+        recorded = company.post(
+            "/api/v1/training-sessions",
+            json=session_body([person["id"]], attachments=[sheet["sha256"]]),
+        )
+        assert recorded.status_code == 201, recorded.text
+        unknown = company.post(
+            "/api/v1/training-sessions",
+            json=session_body([person["id"]], attachments=["0" * 64]),
+        )
+        assert_problem(unknown, 422, "invalid_input", "attachments")
+    finally:
+        platform.start("inspection")
+        wait_until(platform.ready, timeout=60, interval=0.5, message="inspection to return")
 
 
 def records_file(rows):
