@@ -231,20 +231,45 @@ class BaseStore:
             written=False,
         )
         rows = [{**document, OUTBOX: [], BATCH: batch} for document, _ in results]
+        skipped = None
         try:
             collection.insert_many(rows, ordered=False)
+            skipped = set()
         except BulkWriteError as error:
             failures = error.details["writeErrors"]
             if any(failure["code"] != DUPLICATE_KEY for failure in failures):
                 raise
-            return {rows[failure["index"]]["_id"] for failure in failures}
+            skipped = {rows[failure["index"]]["_id"] for failure in failures}
         finally:
-            self.batch_written(batch)
-        return set()
+            self.batch_written(batch, skipped)
+        return skipped
 
-    def batch_written(self, batch):
-        """The bulk write of a batch announced with `written=False` is over: relay it now."""
+    def batch_written(self, batch, skipped=None):
+        """The bulk write of a batch announced with `written=False` is over: relay it now.
+
+        `skipped`, when the writer knows it, names the documents the write did not insert (they
+        were there already): their events are dropped from the batch, and the relay publishes the
+        rest without reading the documents back to find which were written, a read as costly as
+        the write on the embedded server. None (the write failed halfway) leaves that to the
+        relay.
+        """
+        if skipped is not None:
+            self._untag(batch, skipped)
         self.pending.update_one({"_id": batch}, {"$set": {"written": True}})
+
+    def _untag(self, batch, skipped):
+        if not skipped:
+            self.batches.update_one({"_id": batch}, {"$set": {"tagged": False}})
+            return
+        stored = self.batches.find_one({"_id": batch})
+        self.keep_unpublished(
+            {"_id": batch},
+            [
+                (document_id, event)
+                for document_id, event in zip(stored["document_ids"], stored["events"], strict=True)
+                if document_id not in skipped
+            ],
+        )
 
     def batch_events(self, collection, pointer):
         """[(document id, event)] of a batch that are to be published."""
@@ -268,7 +293,8 @@ class BaseStore:
         return [(document_id, event) for document_id, event in pairs if document_id in written]
 
     def keep_unpublished(self, pointer, pairs):
-        """After a partial publication a batch keeps only what is still to go."""
+        """A batch keeps only `pairs`, each known to be published: what a partial publication
+        left, or what a finished write stored."""
         self.batches.update_one(
             {"_id": pointer["_id"]},
             {
