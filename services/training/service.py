@@ -24,6 +24,7 @@ from services.training.domain import (
 )
 from services.training.domain.common import KEEPERS, SERVICE, Keeping, known_enterprise
 from services.training.schemas import (
+    AbsenceSchema,
     CertificateCreateSchema,
     CertificateQuerySchema,
     ExportQuerySchema,
@@ -129,9 +130,28 @@ class TrainingService(RegistryCopy, ServiceBase):
                     existing, fields, Keeping(enterprise, self._policy(today), actor, now, today)
                 ),
             )
-            for held in self.store.certificates_of(person["_id"]):
-                self.store.save_certificate(held, *certificates.follow_holder(held, person, now))
+            self._certificates_follow(person)
         return self._person_out(self._refreshed(person["_id"]))
+
+    def _certificates_follow(self, person):
+        """The person's certificates go with them to their employer and its county."""
+        for held in self.store.certificates_of(person["_id"]):
+            self.store.save_certificate(
+                held, *certificates.follow_holder(held, person, self.clock.now())
+            )
+
+    def enterprises_moved(self, moved):
+        """An enterprise now in another county takes its people, their certificates, its
+        sessions and reminders there; each person's standing, derived again, moves the
+        counters from the old county to the new."""
+        for uscc, region_code in moved:
+            # The person last: once they are seen in the new county, so is everything of theirs.
+            self.store.move_records(uscc, region_code, reminders.addressed(uscc, region_code))
+            for person in self.store.staff_of(uscc):
+                relocated, events = persons.relocated(person, region_code, self.clock.now())
+                self._certificates_follow(relocated)
+                self.store.save_person(person, relocated, events)
+                self._refreshed(person["_id"])
 
     @rpc
     def get_person(self, identifier):
@@ -163,6 +183,25 @@ class TrainingService(RegistryCopy, ServiceBase):
         actor, today = self.caller(), self.clock.today()
         person = self.store.person_to_change(identifier, actor)
         changed = persons.change_positions(
+            person,
+            fields,
+            Keeping(
+                self.store.enterprise(person["uscc"]),
+                self._policy(today),
+                actor,
+                self.clock.now(),
+                today,
+            ),
+        )
+        self.store.save_person(person, *changed)
+        return self._person_out(self._refreshed(identifier))
+
+    @rpc
+    def record_absence(self, identifier, payload):
+        fields = load(AbsenceSchema(), payload)
+        actor, today = self.caller(), self.clock.today()
+        person = self.store.person_to_change(identifier, actor)
+        changed = persons.record_absence(
             person,
             fields,
             Keeping(
