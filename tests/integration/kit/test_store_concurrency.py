@@ -546,3 +546,35 @@ def test_a_bulk_insert_announces_only_the_documents_it_wrote(
     finally:
         tap.close()
     assert published == [new["id"]]
+
+
+def test_a_finished_bulk_insert_names_what_it_skipped_and_the_relay_reads_no_document(
+    scratch, settings, mongo, broker
+):
+    """`insert_new` knows which rows were there already: their events leave the batch at once,
+    and the relay publishes the rest without reading the inserted documents back."""
+    clock = settings.clock()
+    store = BaseStore(mongo[scratch], settings)
+    collection = store.db.imported
+    collection.insert_one({"_id": "there-before", "version": 0})
+    new, old = new_event("new", clock.now()), new_event("there-before", clock.now())
+    tap = EventTap(broker.amqp_uri, "storetest.events")
+    try:
+        skipped = store.insert_new(
+            collection, [({"_id": "new", "version": 0}, [new]), ({"_id": "there-before"}, [old])]
+        )
+        assert skipped == {"there-before"}
+        [batch] = list(store.batches.find())
+        assert batch["document_ids"] == ["new"] and batch["tagged"] is False
+        # The documents are gone: a relay that read them back would publish nothing.
+        collection.delete_many({})
+        publisher = OutboxPublisher("storetest", settings, clock)
+        wait_until(
+            lambda: relayed_everything(publisher, store),
+            timeout=30,
+            message="the relay to publish the batch and settle it",
+        )
+        published = [seen["id"] for seen in tap.drain(quiet_seconds=1)]
+    finally:
+        tap.close()
+    assert published == [new["id"]]
