@@ -177,12 +177,12 @@ class TrainingService(RegistryCopy, ServiceBase):
         )
         return self._person_out(self.store.save_person(person, *changed))
 
-    @rpc
-    def change_positions(self, identifier, payload):
-        fields = load(PositionChangeSchema(), payload)
+    def _command_on_person(self, identifier, fields, command):
+        """`command(person, fields, keeping)` on a person the caller keeps; their standing and
+        competency derived again after it."""
         actor, today = self.caller(), self.clock.today()
         person = self.store.person_to_change(identifier, actor)
-        changed = persons.change_positions(
+        changed = command(
             person,
             fields,
             Keeping(
@@ -197,23 +197,16 @@ class TrainingService(RegistryCopy, ServiceBase):
         return self._person_out(self._refreshed(identifier))
 
     @rpc
-    def record_absence(self, identifier, payload):
-        fields = load(AbsenceSchema(), payload)
-        actor, today = self.caller(), self.clock.today()
-        person = self.store.person_to_change(identifier, actor)
-        changed = persons.record_absence(
-            person,
-            fields,
-            Keeping(
-                self.store.enterprise(person["uscc"]),
-                self._policy(today),
-                actor,
-                self.clock.now(),
-                today,
-            ),
+    def change_positions(self, identifier, payload):
+        return self._command_on_person(
+            identifier, load(PositionChangeSchema(), payload), persons.change_positions
         )
-        self.store.save_person(person, *changed)
-        return self._person_out(self._refreshed(identifier))
+
+    @rpc
+    def record_absence(self, identifier, payload):
+        return self._command_on_person(
+            identifier, load(AbsenceSchema(), payload), persons.record_absence
+        )
 
     @rpc
     def reveal_id_number(self, identifier):

@@ -4,7 +4,7 @@ the bad inputs that change nothing."""
 
 import pytest
 
-from tests.support.api import assert_problem, read, register, wait_until_training_knows
+from tests.support.api import assert_problem, read, register_for_training
 from tests.support.events import EventTap
 from tests.support.factories import day, session_body, staff_member
 
@@ -18,9 +18,7 @@ def tap(broker):
 
 @pytest.fixture(scope="module")
 def employer(sign_in, users):
-    body, company = register(sign_in, users)
-    wait_until_training_knows(company, body["uscc"])
-    return body, company
+    return register_for_training(sign_in, users)
 
 
 def educated_worker(company):

@@ -194,21 +194,27 @@ def test_refreshing_without_a_change_publishes_nothing():
     assert persons.refresh(refreshed, [], POLICY, NOW, TODAY) == (refreshed, [])
 
 
+def attended(worker, levels, on):
+    """`worker` credited with three-level education sessions of `levels` held `on`."""
+    for level in levels:
+        session = {
+            "_id": f"{level}-{on}",
+            "kind": "three_level",
+            "level": level,
+            "held_on": on,
+            "hours": 8.0,
+            "uscc": USCC,
+        }
+        worker, _ = persons.record_training(worker, session, NOW)
+    return worker
+
+
 def test_three_level_education_before_work_and_again_after_a_job_change():
     """令第3号: company → workshop → team before work; workshop and team again after a change."""
     hire = person([{"position": "employee", "started_on": date(2026, 1, 5)}])
     hire = {**hire, "employment": [{**hire["employment"][0], "from": "2026-01-05"}]}
     assert persons.three_level_missing(hire, POLICY) == ["company", "workshop", "team"]
-    for number, level in enumerate(("company", "workshop", "team")):
-        session = {
-            "_id": f"s{number}",
-            "kind": "three_level",
-            "level": level,
-            "held_on": "2026-01-06",
-            "hours": 8.0,
-            "uscc": USCC,
-        }
-        hire, _ = persons.record_training(hire, session, NOW)
+    hire = attended(hire, ("company", "workshop", "team"), "2026-01-06")
     assert persons.three_level_missing(hire, POLICY) == []
     moved, _ = persons.change_positions(
         hire,
@@ -222,17 +228,7 @@ def educated(hired_on="2023-01-05", on="2023-01-06"):
     """An employee hired on `hired_on` who attended all three levels on `on`."""
     hire = person([{"position": "employee", "started_on": date.fromisoformat(hired_on)}])
     hire = {**hire, "employment": [{**hire["employment"][0], "from": hired_on}]}
-    for level in ("company", "workshop", "team"):
-        session = {
-            "_id": f"{level}-{on}",
-            "kind": "three_level",
-            "level": level,
-            "held_on": on,
-            "hours": 8.0,
-            "uscc": USCC,
-        }
-        hire, _ = persons.record_training(hire, session, NOW)
-    return hire
+    return attended(hire, ("company", "workshop", "team"), on)
 
 
 def away(worker, **fields):
@@ -269,16 +265,7 @@ def test_a_return_after_a_year_away_calls_for_workshop_and_team_levels_again(
 
 def test_levels_attended_after_the_return_meet_the_requirement_again():
     back, _ = away(educated(), left_on="2024-03-01", returned_on="2025-06-01")
-    for level in ("workshop", "team"):
-        session = {
-            "_id": f"again-{level}",
-            "kind": "three_level",
-            "level": level,
-            "held_on": "2025-06-02",
-            "hours": 4.0,
-            "uscc": USCC,
-        }
-        back, _ = persons.record_training(back, session, NOW)
+    back = attended(back, ("workshop", "team"), "2025-06-02")
     assert persons.three_level_missing(back, POLICY) == []
 
 
