@@ -248,28 +248,14 @@ class BaseStore:
         """The bulk write of a batch announced with `written=False` is over: relay it now.
 
         `skipped`, when the writer knows it, names the documents the write did not insert (they
-        were there already): their events are dropped from the batch, and the relay publishes the
-        rest without reading the documents back to find which were written, a read as costly as
-        the write on the embedded server. None (the write failed halfway) leaves that to the
-        relay.
+        were there already). The pointer carries it, so the relay publishes the other events
+        without reading the documents back to find which were written, a read as costly as the
+        write on the embedded server. None (the write failed halfway) leaves that to the relay.
         """
+        done = {"written": True}
         if skipped is not None:
-            self._untag(batch, skipped)
-        self.pending.update_one({"_id": batch}, {"$set": {"written": True}})
-
-    def _untag(self, batch, skipped):
-        if not skipped:
-            self.batches.update_one({"_id": batch}, {"$set": {"tagged": False}})
-            return
-        stored = self.batches.find_one({"_id": batch})
-        self.keep_unpublished(
-            {"_id": batch},
-            [
-                (document_id, event)
-                for document_id, event in zip(stored["document_ids"], stored["events"], strict=True)
-                if document_id not in skipped
-            ],
-        )
+            done["skipped"] = sorted(skipped)
+        self.pending.update_one({"_id": batch}, {"$set": done})
 
     def batch_events(self, collection, pointer):
         """[(document id, event)] of a batch that are to be published."""
@@ -281,6 +267,11 @@ class BaseStore:
         pairs = list(zip(batch["document_ids"], batch["events"], strict=True))
         if not batch["tagged"]:
             return pairs
+        if "skipped" in pointer:
+            skipped = set(pointer["skipped"])
+            return [
+                (document_id, event) for document_id, event in pairs if document_id not in skipped
+            ]
         ids = batch["document_ids"]
         written = {
             document["_id"]
@@ -293,8 +284,7 @@ class BaseStore:
         return [(document_id, event) for document_id, event in pairs if document_id in written]
 
     def keep_unpublished(self, pointer, pairs):
-        """A batch keeps only `pairs`, each known to be published: what a partial publication
-        left, or what a finished write stored."""
+        """After a partial publication a batch keeps only what is still to go."""
         self.batches.update_one(
             {"_id": pointer["_id"]},
             {

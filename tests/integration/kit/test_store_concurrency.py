@@ -564,8 +564,8 @@ def test_a_finished_bulk_insert_names_what_it_skipped_and_the_relay_reads_no_doc
             collection, [({"_id": "new", "version": 0}, [new]), ({"_id": "there-before"}, [old])]
         )
         assert skipped == {"there-before"}
-        [batch] = list(store.batches.find())
-        assert batch["document_ids"] == ["new"] and batch["tagged"] is False
+        [pointer] = list(store.pending.find())
+        assert pointer["written"] is True and pointer["skipped"] == ["there-before"]
         # The documents are gone: a relay that read them back would publish nothing.
         collection.delete_many({})
         publisher = OutboxPublisher("storetest", settings, clock)
