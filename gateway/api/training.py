@@ -60,6 +60,15 @@ ROUTES = (
         body=schemas.PositionChangeSchema,
     ),
     Route(
+        "POST",
+        "/persons/<string:identifier>/absences",
+        "record_absence",
+        "The person leaves work, comes back, or both (an absence recorded afterwards); a long "
+        "absence calls for three-level education again",
+        schemas.PersonRecordOut,
+        body=schemas.AbsenceSchema,
+    ),
+    Route(
         "GET",
         "/persons/<string:identifier>/training",
         "person_training",

@@ -9,6 +9,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from services.inspection.domain import CAMPAIGN_THEMES, GRADES, HAZARD_SOURCES, MODES
 from services.kit.evidence import ACCEPTED
 from services.kit.pure.schemas import (
+    SHA256,
     BoundedInteger,
     Count,
     PageSchema,
@@ -182,7 +183,7 @@ class UploadSchema(StrictSchema):
     """A file to be sent straight to the object store, as declared before it is sent: the
     store refuses any other length, type or content."""
 
-    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    sha256 = fields.String(required=True, validate=SHA256)
     size = BoundedInteger(2**53, minimum=1, required=True)
     content_type = fields.String(
         required=True,

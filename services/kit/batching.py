@@ -15,7 +15,7 @@ import eventlet
 from marshmallow import ValidationError
 from nameko.containers import ContainerBeingKilled
 
-from services.kit.pure.envelope import EnvelopeSchema
+from services.kit.pure.envelope import ENVELOPE
 from services.kit.runtime import ResilientEventHandler, ResilientQueueConsumer
 
 BATCH_SIZE = 200
@@ -90,7 +90,7 @@ def batched_handler(source_service, event_type):
             valid = []
             for payload in payloads:
                 try:
-                    valid.append((payload, EnvelopeSchema().load(payload)))
+                    valid.append((payload, ENVELOPE.load(payload)))
                 except ValidationError as error:
                     inbox.park(consumer, payload, f"malformed envelope: {error.messages}", 1)
             try:

@@ -126,6 +126,22 @@ class EnterpriseCopy:
             for enterprise in self.db.enterprises.find({"_id": {"$in": list(usccs)}})
         }
 
+    def moved_enterprises(self, snapshots):
+        """[(uscc, region code)] of the enterprises that [(snapshot, event time)] place in
+        another region than the copy has them, by events newer than the copy's."""
+        newest = {}
+        for snapshot, when in snapshots:
+            if snapshot["uscc"] not in newest or newest[snapshot["uscc"]][1] < when:
+                newest[snapshot["uscc"]] = (snapshot, when)
+        return [
+            (kept["_id"], newest[kept["_id"]][0]["region_code"])
+            for kept in self.db.enterprises.find(
+                {"_id": {"$in": list(newest)}}, {"region_code": 1, "event_time": 1}
+            )
+            if kept["event_time"] < newest[kept["_id"]][1]
+            and kept["region_code"] != newest[kept["_id"]][0]["region_code"]
+        ]
+
     def remember_enterprises(self, snapshots):
         """[(snapshot, event time)]: the newest of each enterprise is kept."""
         keep_newest(
@@ -168,13 +184,21 @@ class RegistryCopy:
         if self.store.knows_no_enterprise():
             self.store.request_copy(self.name, self.clock.now())
 
+    def enterprises_moved(self, moved):
+        """[(uscc, region code)]: enterprises now in another region than the copy had them. A
+        service whose own records carry an enterprise's region moves them here."""
+
     def _remember(self, received):
-        self.store.remember_enterprises(
-            [
-                ({key: event["data"].get(key) for key in ENTERPRISE_FIELDS}, event["time"])
-                for event in received
-            ]
-        )
+        snapshots = [
+            ({key: event["data"].get(key) for key in ENTERPRISE_FIELDS}, event["time"])
+            for event in received
+        ]
+        moved = self.store.moved_enterprises(snapshots)
+        if moved:
+            # Before the copy is written: should moving fail, the redelivered event still finds
+            # the old region in the copy and moves the records again.
+            self.enterprises_moved(moved)
+        self.store.remember_enterprises(snapshots)
 
 
 # --- the untrustworthy list, as other services keep it ------------------------------------------

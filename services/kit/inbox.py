@@ -20,7 +20,7 @@ import eventlet
 from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from services.kit.pure.envelope import EnvelopeSchema
+from services.kit.pure.envelope import ENVELOPE
 from services.kit.runtime import event_handler, rpc
 from services.kit.serialize import plain
 
@@ -114,7 +114,7 @@ class Inbox:
         """Apply `payload` once. With `effect_records_id` the effect itself stores the event id
         in the same write (and skips a repeat), so no claim or completion is written."""
         try:
-            event = EnvelopeSchema().load(payload)
+            event = ENVELOPE.load(payload)
         except ValidationError as error:
             self.park(consumer, payload, f"malformed envelope: {error.messages}", 1)
             return

@@ -232,20 +232,31 @@ class BaseStore:
             written=False,
         )
         rows = [{**document, OUTBOX: [], BATCH: batch} for document, _ in results]
+        skipped = None
         try:
             collection.insert_many(rows, ordered=False)
+            skipped = set()
         except BulkWriteError as error:
             failures = error.details["writeErrors"]
             if any(failure["code"] != DUPLICATE_KEY for failure in failures):
                 raise
-            return {rows[failure["index"]]["_id"] for failure in failures}
+            skipped = {rows[failure["index"]]["_id"] for failure in failures}
         finally:
-            self.batch_written(batch)
-        return set()
+            self.batch_written(batch, skipped)
+        return skipped
 
-    def batch_written(self, batch):
-        """The bulk write of a batch announced with `written=False` is over: relay it now."""
-        self.pending.update_one({"_id": batch}, {"$set": {"written": True}})
+    def batch_written(self, batch, skipped=None):
+        """The bulk write of a batch announced with `written=False` is over: relay it now.
+
+        `skipped`, when the writer knows it, names the documents the write did not insert (they
+        were there already). The pointer carries it, so the relay publishes the other events
+        without reading the documents back to find which were written, a read as costly as the
+        write on the embedded server. None (the write failed halfway) leaves that to the relay.
+        """
+        done = {"written": True}
+        if skipped is not None:
+            done["skipped"] = sorted(skipped)
+        self.pending.update_one({"_id": batch}, {"$set": done})
 
     def batch_events(self, collection, pointer):
         """[(document id, event)] of a batch that are to be published."""
@@ -257,6 +268,11 @@ class BaseStore:
         pairs = list(zip(batch["document_ids"], batch["events"], strict=True))
         if not batch["tagged"]:
             return pairs
+        if "skipped" in pointer:
+            skipped = set(pointer["skipped"])
+            return [
+                (document_id, event) for document_id, event in pairs if document_id not in skipped
+            ]
         ids = batch["document_ids"]
         written = {
             document["_id"]

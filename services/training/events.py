@@ -36,12 +36,23 @@ class EmployerChangedSchema(PersonSchema):
     previous_uscc = fields.String(required=True)
 
 
+class AbsenceSchema(PersonSchema):
+    left_on = fields.Date(required=True)
+    returned_on = fields.Date(required=True, allow_none=True)
+
+
 class StandingSchema(Schema):
     region_code = fields.String(required=True, allow_none=True)
     key_person = fields.Boolean(required=True)
     certified = fields.Boolean(required=True)
     team_leader = fields.Boolean(required=True)
     team_leader_trained_years = fields.List(fields.Integer(), required=True)
+    # Not in standings derived before absences were recorded.
+    away = fields.Boolean(metadata={"description": "on leave from work"})
+    three_level_missing = fields.List(
+        fields.String(),
+        metadata={"description": "三级安全教育 levels to attend before work (again)"},
+    )
 
 
 class StandingChangedSchema(Schema):
@@ -155,6 +166,21 @@ PUBLISHED = (
         "positions_changed",
         PositionsSchema,
         "A person started or ended a position.",
+    ),
+    Published.of(
+        SERVICE,
+        "person",
+        "left",
+        AbsenceSchema,
+        "A person left work for a while (leave, secondment, illness); their employment goes on.",
+    ),
+    Published.of(
+        SERVICE,
+        "person",
+        "returned",
+        AbsenceSchema,
+        "A person came back to work; after a long enough absence three-level education is due "
+        "again (see the standing).",
     ),
     Published.of(
         SERVICE,

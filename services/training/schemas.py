@@ -52,6 +52,13 @@ class PositionChangeSchema(PositionSchema):
     ended_on = fields.Date(metadata={"description": "ends the person's current position"})
 
 
+class AbsenceSchema(StrictSchema):
+    left_on = fields.Date(metadata={"description": "the person leaves work (alone: still away)"})
+    returned_on = fields.Date(
+        metadata={"description": "the person comes back (alone: ends the current absence)"}
+    )
+
+
 class PersonCreateSchema(StrictSchema):
     id_number = fields.String(
         required=True,
@@ -240,6 +247,13 @@ class StandingOut(Schema):
     certified = fields.Boolean()
     team_leader = fields.Boolean()
     team_leader_trained_years = fields.List(fields.Integer())
+    away = fields.Boolean()
+    three_level_missing = fields.List(fields.String())
+
+
+class AbsenceOut(Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date(allow_none=True)
 
 
 class PersonRecordOut(Schema):
@@ -251,6 +265,7 @@ class PersonRecordOut(Schema):
     region_code = fields.String()
     employment = fields.List(fields.Nested(EmploymentOut))
     positions = fields.List(fields.Nested(PositionOut))
+    absences = fields.List(fields.Nested(AbsenceOut))
     training_log = fields.List(fields.Nested(TrainingEntryOut))
     credentials = fields.List(fields.Nested(CredentialOut))
     standing = fields.Nested(StandingOut)

@@ -24,6 +24,7 @@ from services.training.domain import (
 )
 from services.training.domain.common import KEEPERS, SERVICE, Keeping, known_enterprise
 from services.training.schemas import (
+    AbsenceSchema,
     CertificateCreateSchema,
     CertificateQuerySchema,
     ExportQuerySchema,
@@ -123,9 +124,28 @@ class TrainingService(RegistryCopy, ServiceBase):
                     existing, fields, Keeping(enterprise, self._policy(today), actor, now, today)
                 ),
             )
-            for held in self.store.certificates_of(person["_id"]):
-                self.store.save_certificate(held, *certificates.follow_holder(held, person, now))
+            self._certificates_follow(person)
         return self._person_out(self._refreshed(person["_id"]))
+
+    def _certificates_follow(self, person):
+        """The person's certificates go with them to their employer and its county."""
+        for held in self.store.certificates_of(person["_id"]):
+            self.store.save_certificate(
+                held, *certificates.follow_holder(held, person, self.clock.now())
+            )
+
+    def enterprises_moved(self, moved):
+        """An enterprise now in another county takes its people, their certificates, its
+        sessions and reminders there; each person's standing, derived again, moves the
+        counters from the old county to the new."""
+        for uscc, region_code in moved:
+            # The person last: once they are seen in the new county, so is everything of theirs.
+            self.store.move_records(uscc, region_code, reminders.addressed(uscc, region_code))
+            for person in self.store.staff_of(uscc):
+                relocated, events = persons.relocated(person, region_code, self.clock.now())
+                self._certificates_follow(relocated)
+                self.store.save_person(person, relocated, events)
+                self._refreshed(person["_id"])
 
     @rpc
     def get_person(self, identifier):
@@ -151,12 +171,12 @@ class TrainingService(RegistryCopy, ServiceBase):
         )
         return self._person_out(self.store.save_person(person, *changed))
 
-    @rpc
-    def change_positions(self, identifier, payload):
-        fields = load(PositionChangeSchema(), payload)
+    def _command_on_person(self, identifier, fields, command):
+        """`command(person, fields, keeping)` on a person the caller keeps; their standing and
+        competency derived again after it."""
         actor, today = self.caller(), self.clock.today()
         person = self.store.person_to_change(identifier, actor)
-        changed = persons.change_positions(
+        changed = command(
             person,
             fields,
             Keeping(
@@ -169,6 +189,18 @@ class TrainingService(RegistryCopy, ServiceBase):
         )
         self.store.save_person(person, *changed)
         return self._person_out(self._refreshed(identifier))
+
+    @rpc
+    def change_positions(self, identifier, payload):
+        return self._command_on_person(
+            identifier, load(PositionChangeSchema(), payload), persons.change_positions
+        )
+
+    @rpc
+    def record_absence(self, identifier, payload):
+        return self._command_on_person(
+            identifier, load(AbsenceSchema(), payload), persons.record_absence
+        )
 
     @rpc
     def reveal_id_number(self, identifier):

@@ -121,6 +121,14 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
         it loses nothing."""
         self.persons.update_one({"_id": person_id}, {"$set": {"hours_checked": year}})
 
+    def move_records(self, uscc, region_code, addressed):
+        """An enterprise's sessions and reminders follow it to another county (`addressed`: the
+        reminders' new region and recipients); people and certificates move one by one, through
+        their aggregates."""
+        moving = {"uscc": uscc, "region_code": {"$ne": region_code}}
+        self.db.sessions.update_many(moving, {"$set": {"region_code": region_code}})
+        self.db.reminders.update_many(moving, {"$set": addressed})
+
     def record_full_read(self, entry):
         """The audit of a full ID number shown to someone: who, when, whose."""
         self.db.pii_reads.insert_one(entry)

@@ -220,6 +220,13 @@ def register(sign_in, users, **overrides):
     return body, company_user(sign_in, users, body)
 
 
+def register_for_training(sign_in, users):
+    """`register`, once the training service knows the enterprise too."""
+    body, company = register(sign_in, users)
+    wait_until_training_knows(company, body["uscc"])
+    return body, company
+
+
 def open_visit(sign_in, uscc):
     reply = sign_in("inspector-minle").post(
         "/api/v1/inspections",

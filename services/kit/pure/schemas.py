@@ -17,6 +17,8 @@ class StrictSchema(Schema):
 # Shapes every service's schemas check the same way.
 USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
 IDENTIFIER = validate.Regexp(r"^[0-9a-f]{32}$", error="must be a 32-character id")
+# An uploaded file's content address, as /api/v1/evidence returns it.
+SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="must be a sha256 in lowercase hex")
 REGION_FILTER = validate.Regexp(r"^\d{2,6}$", error="must be a division code or its prefix")
 
 # Upper bounds for every number a caller sends. Stored numbers must fit MongoDB's 64-bit integers,

@@ -18,6 +18,7 @@ from services.kit.pure.errors import Conflict, Duplicate, InvalidInput
 from services.training.domain import certificates
 from services.training.domain.common import (
     Keeping,
+    add_years,
     audit,
     day_of,
     event,
@@ -111,8 +112,9 @@ def register(
         **_hired(fields, enterprise),
         "employment": [_employment(fields, enterprise, today)],
         "positions": positions,
+        "absences": [],
         "training_log": [],
-        "standing": _standing(None, [], []),
+        "standing": _standing(None, [], policy),
         "competency": {"sequence": 0, "roles": []},
         "created_at": now,
         "updated_at": now,
@@ -197,6 +199,7 @@ def employed_by(
             _employment(fields, enterprise, today),
         ],
         "positions": [*_closed(person["positions"], "ended_on", today), *positions],
+        "absences": _closed(person.get("absences") or [], "to", today),
         "updated_at": now,
         "history": [
             *person["history"],
@@ -213,6 +216,28 @@ def employed_by(
             {**_identity(changed), "previous_uscc": person["uscc"]},
         )
     ]
+
+
+def relocated(person: Document, region_code: str, now: datetime) -> Result:
+    """The employer moved to another county: its staff move with it, so the new county's bureau
+    sees them and the old one no longer does. No event of its own: the standing derived again
+    afterwards carries the move to the counters."""
+    if person["region_code"] == region_code:
+        return person, []
+    return {
+        **person,
+        "region_code": region_code,
+        "updated_at": now,
+        "history": [
+            *person["history"],
+            {
+                "at": now,
+                "action": "employer_moved",
+                "region_code": region_code,
+                "previous": person["region_code"],
+            },
+        ],
+    }, []
 
 
 def _closed(entries: list[dict[str, Any]], field: str, today: date) -> list[dict[str, Any]]:
@@ -297,6 +322,61 @@ def change_positions(
     ]
 
 
+def record_absence(person: Document, fields: dict[str, Any], keeping: Keeping) -> Result:
+    """The person leaves work (`left_on`), comes back (`returned_on`), or both at once for an
+    absence recorded afterwards. Absences lie within the current employment, one after another;
+    coming back after long enough (rule data) calls for three-level education again."""
+    enterprise, _, actor, now, today = keeping
+    require_keeper(enterprise, actor)
+    left_on, returned_on = day_of(fields.get("left_on")), day_of(fields.get("returned_on"))
+    absences = person.get("absences") or []
+    away = absences[-1] if absences and absences[-1]["to"] is None else None
+    if left_on is None and returned_on is None:
+        raise InvalidInput(
+            "name the day the person left, came back, or both",
+            {"left_on": ["left_on or returned_on required"]},
+        )
+    if left_on is None:
+        if away is None:
+            raise Conflict("the person is at work: there is no absence to end")
+        absence = {**away, "to": iso(returned_on)}
+        absences = absences[:-1]
+        verb = "returned"
+    else:
+        if away is not None:
+            raise Conflict(f"the person is away since {away['from']}: record the return first")
+        absence = {"from": left_on.isoformat(), "to": iso(returned_on)}
+        verb = "left" if returned_on is None else "returned"
+    earliest = max([person["employment"][-1]["from"], *(entry["to"] for entry in absences)])
+    if not earliest <= absence["from"] <= today.isoformat():
+        raise InvalidInput(
+            f"an absence starts after the hire date and any earlier absence ({earliest}), "
+            f"and not in the future",
+            {"left_on": [f"between {earliest} and today"]},
+        )
+    if absence["to"] is not None and not absence["from"] <= absence["to"] <= today.isoformat():
+        raise InvalidInput(
+            "a return comes after the day the person left, and not in the future",
+            {"returned_on": [f"between {absence['from']} and today"]},
+        )
+    changed = {
+        **person,
+        "absences": [*absences, absence],
+        "updated_at": now,
+        "history": [*person["history"], audit(actor, now, f"absence_{verb}", **absence)],
+    }
+    return changed, [
+        event(
+            "person",
+            verb,
+            person["_id"],
+            person["region_code"],
+            now,
+            {**_identity(changed), "left_on": absence["from"], "returned_on": absence["to"]},
+        )
+    ]
+
+
 def record_training(person: Document, session: Document, now: datetime) -> Result:
     """The person's file gains a session they attended, with its time, content and their result
     (Safety Law Art. 28); a repeated record of the same session changes nothing."""
@@ -328,7 +408,7 @@ def record_training(person: Document, session: Document, now: datetime) -> Resul
 
 
 def _standing(
-    person: Document | None, credentials: list[dict[str, Any]], training_log: list[dict[str, Any]]
+    person: Document | None, credentials: list[dict[str, Any]], policy: Policy
 ) -> dict[str, Any]:
     held = open_positions(person) if person else []
     names = {entry["position"] for entry in held}
@@ -341,12 +421,14 @@ def _standing(
         "team_leader_trained_years": sorted(
             {
                 int(entry["on"][:4])
-                for entry in training_log
+                for entry in person["training_log"]
                 if entry["kind"] == TEAM_LEADER_TRAINING
             }
         )
-        if "team_leader" in names
+        if person and "team_leader" in names
         else [],
+        "away": bool(person and _away(person)),
+        "three_level_missing": three_level_missing(person, policy) if person else [],
     }
 
 
@@ -435,7 +517,7 @@ def refresh(
     what changed: `competency.changed` (event-carried state for permits) and
     `person.standing_changed` (moves the target-7 counters)."""
     rows = credentials(person, held, policy, today)
-    standing = _standing(person, rows, person["training_log"])
+    standing = _standing(person, rows, policy)
     roles = _competency_roles(person, held, policy, today)
     events: list[Event] = []
     changed = {**person, "credentials": rows}
@@ -502,21 +584,45 @@ def hours_report(
         "required": required,
         "gap": max(required - done, 0.0),
         "basis": basis,
-        "three_level_missing": three_level_missing(person),
+        "three_level_missing": three_level_missing(person, policy),
     }
 
 
-def three_level_missing(person: Document) -> list[str]:
+def _away(person: Document) -> bool:
+    absences = person.get("absences") or []
+    return bool(absences) and absences[-1]["to"] is None
+
+
+def back_from_long_absence(person: Document, policy: Policy) -> str | None:
+    """The day the person last came back from an absence as long as the rule's `years_away`, in
+    the current employment; None if there was none."""
+    years = policy.three_level_after_absence.years_away
+    returns = [
+        absence["to"]
+        for absence in person.get("absences") or ()
+        if absence["to"] is not None
+        and absence["to"] >= add_years(date.fromisoformat(absence["from"]), years).isoformat()
+    ]
+    return max(returns, default=None)
+
+
+def three_level_missing(person: Document, policy: Policy) -> list[str]:
     """三级安全教育 levels the person still lacks for the current job (令第3号): the company
     level since hire, the workshop and team levels since the latest position started (a job
-    change repeats them)."""
+    change repeats them), and the levels the rule names since the return from a long absence."""
     hired = person["employment"][-1]["from"]
     job = max([hired, *(entry["started_on"] for entry in open_positions(person))])
-    attended = [entry for entry in person["training_log"] if entry["kind"] == THREE_LEVEL]
+    since = {level: hired if level == "company" else job for level in LEVELS}
+    back = back_from_long_absence(person, policy)
+    if back is not None:
+        for level in policy.three_level_after_absence.levels:
+            since[level] = max(since[level], back)
     done = {
         entry["level"]
-        for entry in attended
-        if entry["on"] >= (hired if entry["level"] == "company" else job)
+        for entry in person["training_log"]
+        if entry["kind"] == THREE_LEVEL
+        and entry["level"] in since
+        and entry["on"] >= since[entry["level"]]
     }
     return [level for level in LEVELS if level not in done]
 
@@ -582,6 +688,7 @@ SHOWN = (
     "region_code",
     "employment",
     "positions",
+    "absences",
     "training_log",
     "credentials",
     "standing",

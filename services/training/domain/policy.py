@@ -13,7 +13,7 @@ from typing import Any
 
 from services.kit.pure.errors import InvalidInput
 from services.kit.pure.rules import Rule, RuleSet
-from services.training.vocabulary import POSITIONS
+from services.training.vocabulary import LEVELS, POSITIONS
 
 KINDS = "training.certificate.kinds"
 CATEGORIES = "training.special_operation.categories"
@@ -22,6 +22,7 @@ EMPLOYEE_HOURS = "training.hours.employees"
 TEAM_LEADER_HOURS = "training.hours.team_leader"
 CONFINED_SPACE_DAYS = "training.confined_space.training_interval_days"
 HOURS_SHORT_FROM = "training.reminders.hours_short_from"
+THREE_LEVEL_AFTER_ABSENCE = "training.three_level.after_absence"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,15 @@ class HoursRow:
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """After an absence of at least `years_away`, these levels of three-level education are
+    attended again before work resumes."""
+
+    years_away: int
+    levels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Policy:
     on: date
     kinds: dict[str, CertificateKind]
@@ -56,6 +66,7 @@ class Policy:
     # None before 令第13号: no annual confined-space training was required.
     confined_space_days: int | None
     hours_short_from: tuple[int, int]
+    three_level_after_absence: Repeat
     references: tuple[dict[str, Any], ...]
 
     def required_hours(self, position: str, risk_features: list[str]) -> HoursRow | None:
@@ -123,6 +134,7 @@ def policy_on(rules: RuleSet, on: date) -> Policy:
             ),
         )
     team_leader = value(TEAM_LEADER_HOURS)
+    repeat = value(THREE_LEVEL_AFTER_ABSENCE)
     month, day = (int(part) for part in str(value(HOURS_SHORT_FROM)).split("-"))
     return Policy(
         on=on,
@@ -139,6 +151,7 @@ def policy_on(rules: RuleSet, on: date) -> Policy:
             int(value(CONFINED_SPACE_DAYS)) if _declared(rules, CONFINED_SPACE_DAYS, on) else None
         ),
         hours_short_from=(month, day),
+        three_level_after_absence=Repeat(int(repeat["years_away"]), tuple(repeat["levels"])),
         references=tuple(rule.reference() for rule in used),
     )
 
@@ -191,6 +204,20 @@ def _positive(rule: Rule) -> str | None:
     return None
 
 
+def _repeat_problem(rule: Rule) -> str | None:
+    value = rule.value
+    if not (
+        isinstance(value, dict)
+        and isinstance(value.get("years_away"), int)
+        and not isinstance(value["years_away"], bool)
+        and value["years_away"] > 0
+        and isinstance(value.get("levels"), list)
+        and set(value["levels"]) <= set(LEVELS)
+    ):
+        return f"`years_away` (whole years above zero) and `levels` (of {', '.join(LEVELS)})"
+    return None
+
+
 # The value checks the training service's rule set is loaded with.
 RULE_CHECKS = {
     KINDS: _kinds_problem,
@@ -201,4 +228,5 @@ RULE_CHECKS = {
     "training.special_operation.review_training_hours": _positive,
     "training.management_competence.": _positive,
     "training.confined_space.": _positive,
+    THREE_LEVEL_AFTER_ABSENCE: _repeat_problem,
 }

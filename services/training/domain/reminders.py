@@ -15,6 +15,18 @@ from services.training.domain.common import event
 HOURS_SHORT = "hours_short"
 
 
+def addressed(uscc: str, region_code: str) -> dict[str, Any]:
+    """Where a reminder about an enterprise's people goes: the enterprise and its county's
+    bureau."""
+    return {
+        "region_code": region_code,
+        "recipients": [
+            {"to": "enterprise", "uscc": uscc},
+            {"to": "bureau", "region_code": region_code},
+        ],
+    }
+
+
 def _reminder(
     identifier: str, kind: str, due_on: str, holder: Document, about: dict[str, Any], now: datetime
 ) -> Result:
@@ -26,12 +38,8 @@ def _reminder(
         "name": holder["name"],
         "id_masked": holder["id_masked"],
         "uscc": holder["uscc"],
-        "region_code": holder["region_code"],
         **about,
-        "recipients": [
-            {"to": "enterprise", "uscc": holder["uscc"]},
-            {"to": "bureau", "region_code": holder["region_code"]},
-        ],
+        **addressed(holder["uscc"], holder["region_code"]),
         "created_at": now,
     }
     return reminder, [

@@ -85,6 +85,12 @@ def relayed_everything(publisher, store):
     return store.pending.count_documents({}) == 0
 
 
+def relayed(publisher, store, tap, message):
+    """The ids of what the relay publishes until no pointer is left, as `tap` saw them."""
+    wait_until(lambda: relayed_everything(publisher, store), timeout=30, message=message)
+    return [seen["id"] for seen in tap.drain(quiet_seconds=1)]
+
+
 def guarded_save(store, collection, document_id, event=None):
     """Read, change and save one aggregate as a command does; False when it lost the race."""
     before = collection.find_one({"_id": document_id})
@@ -504,15 +510,21 @@ def test_a_pointer_whose_events_are_not_written_yet_is_kept_until_they_are(
         publisher.relay(store)
         event = new_event("late", clock.now())
         collection.update_one({"_id": "late"}, {"$push": {"outbox": event}})
-        wait_until(
-            lambda: relayed_everything(publisher, store),
-            timeout=30,
-            message="the relay to publish the late event and settle its pointer",
+        published = relayed(
+            publisher, store, tap, "the relay to publish the late event and settle its pointer"
         )
-        published = [seen["id"] for seen in tap.drain(quiet_seconds=1)]
     finally:
         tap.close()
     assert published == [event["id"]]
+
+
+def one_row_there_before(database, settings):
+    """A store whose collection `imported` holds a row "there-before"; an event for it and one
+    for a "new" row."""
+    now = settings.clock().now()
+    store = BaseStore(database, settings)
+    store.db.imported.insert_one({"_id": "there-before", "version": 0})
+    return store, store.db.imported, new_event("new", now), new_event("there-before", now)
 
 
 @pytest.mark.parametrize("finished", [True, False], ids=["written", "crashed halfway"])
@@ -521,11 +533,7 @@ def test_a_bulk_insert_announces_only_the_documents_it_wrote(
 ):
     """A bulk insert's events wait in one batch pointer; the relay publishes those of documents
     the insert wrote, not of rows that were there already, whether or not the insert finished."""
-    clock = settings.clock()
-    store = BaseStore(mongo[scratch], settings)
-    collection = store.db.imported
-    collection.insert_one({"_id": "there-before", "version": 0})
-    new, old = new_event("new", clock.now()), new_event("there-before", clock.now())
+    store, collection, new, old = one_row_there_before(mongo[scratch], settings)
     tap = EventTap(broker.amqp_uri, "storetest.events")
     try:
         batch = store.announce_batch(
@@ -537,12 +545,31 @@ def test_a_bulk_insert_announces_only_the_documents_it_wrote(
         # An unfinished batch waits out the grace period: a minute later it is relayed too.
         later = dataclasses.replace(settings, clock_offset_seconds=0 if finished else 60)
         publisher = OutboxPublisher("storetest", later, later.clock())
-        wait_until(
-            lambda: relayed_everything(publisher, store),
-            timeout=30,
-            message="the relay to publish the batch and settle it",
+        published = relayed(publisher, store, tap, "the relay to publish the batch and settle it")
+    finally:
+        tap.close()
+    assert published == [new["id"]]
+
+
+def test_a_finished_bulk_insert_names_what_it_skipped_and_the_relay_reads_no_document(
+    scratch, settings, mongo, broker
+):
+    """`insert_new` knows which rows were there already: their events leave the batch at once,
+    and the relay publishes the rest without reading the inserted documents back."""
+    clock = settings.clock()
+    store, collection, new, old = one_row_there_before(mongo[scratch], settings)
+    tap = EventTap(broker.amqp_uri, "storetest.events")
+    try:
+        skipped = store.insert_new(
+            collection, [({"_id": "new", "version": 0}, [new]), ({"_id": "there-before"}, [old])]
         )
-        published = [seen["id"] for seen in tap.drain(quiet_seconds=1)]
+        assert skipped == {"there-before"}
+        [pointer] = list(store.pending.find())
+        assert pointer["written"] is True and pointer["skipped"] == ["there-before"]
+        # The documents are gone: a relay that read them back would publish nothing.
+        collection.delete_many({})
+        publisher = OutboxPublisher("storetest", settings, clock)
+        published = relayed(publisher, store, tap, "the relay to publish the batch and settle it")
     finally:
         tap.close()
     assert published == [new["id"]]

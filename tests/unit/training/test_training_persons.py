@@ -6,8 +6,11 @@ from datetime import date, timedelta
 import pytest
 from stdnum.cn import ric
 
+from services.kit.pure.actor import Actor
 from services.kit.pure.errors import Conflict, Duplicate, Forbidden, InvalidInput
-from services.training.domain import persons, reminders
+from services.kit.pure.rules import RulesError, RuleSet
+from services.kit.rules import _declared_files
+from services.training.domain import persons, policy, reminders
 from services.training.domain.common import Keeping
 from tests.unit.training.support import (
     COMPANY,
@@ -191,28 +194,177 @@ def test_refreshing_without_a_change_publishes_nothing():
     assert persons.refresh(refreshed, [], POLICY, NOW, TODAY) == (refreshed, [])
 
 
+def attended(worker, levels, on):
+    """`worker` credited with three-level education sessions of `levels` held `on`."""
+    for level in levels:
+        session = {
+            "_id": f"{level}-{on}",
+            "kind": "three_level",
+            "level": level,
+            "held_on": on,
+            "hours": 8.0,
+            "uscc": USCC,
+        }
+        worker, _ = persons.record_training(worker, session, NOW)
+    return worker
+
+
 def test_three_level_education_before_work_and_again_after_a_job_change():
     """令第3号: company → workshop → team before work; workshop and team again after a change."""
     hire = person([{"position": "employee", "started_on": date(2026, 1, 5)}])
     hire = {**hire, "employment": [{**hire["employment"][0], "from": "2026-01-05"}]}
-    assert persons.three_level_missing(hire) == ["company", "workshop", "team"]
-    for number, level in enumerate(("company", "workshop", "team")):
-        session = {
-            "_id": f"s{number}",
-            "kind": "three_level",
-            "level": level,
-            "held_on": "2026-01-06",
-            "hours": 8.0,
-            "uscc": USCC,
-        }
-        hire, _ = persons.record_training(hire, session, NOW)
-    assert persons.three_level_missing(hire) == []
+    assert persons.three_level_missing(hire, POLICY) == ["company", "workshop", "team"]
+    hire = attended(hire, ("company", "workshop", "team"), "2026-01-06")
+    assert persons.three_level_missing(hire, POLICY) == []
     moved, _ = persons.change_positions(
         hire,
         {"position": "team_leader", "started_on": date(2026, 3, 1)},
         Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY),
     )
-    assert persons.three_level_missing(moved) == ["workshop", "team"]
+    assert persons.three_level_missing(moved, POLICY) == ["workshop", "team"]
+
+
+def educated(hired_on="2023-01-05", on="2023-01-06"):
+    """An employee hired on `hired_on` who attended all three levels on `on`."""
+    hire = person([{"position": "employee", "started_on": date.fromisoformat(hired_on)}])
+    hire = {**hire, "employment": [{**hire["employment"][0], "from": hired_on}]}
+    return attended(hire, ("company", "workshop", "team"), on)
+
+
+def away(worker, **fields):
+    """`worker` after recording an absence with `fields` (dates as ISO text)."""
+    changed, events = persons.record_absence(
+        worker,
+        {key: date.fromisoformat(value) for key, value in fields.items()},
+        Keeping(ENTERPRISE, POLICY, COMPANY, NOW, TODAY),
+    )
+    return changed, events
+
+
+@pytest.mark.parametrize(
+    "left_on, returned_on, missing",
+    [
+        # 令第3号 Art. 17: away a year or more, workshop and team levels again.
+        ("2024-03-01", "2025-03-01", ["workshop", "team"]),
+        ("2024-03-01", "2026-02-01", ["workshop", "team"]),
+        # A day short of a year: nothing to repeat.
+        ("2024-03-01", "2025-02-28", []),
+    ],
+)
+def test_a_return_after_a_year_away_calls_for_workshop_and_team_levels_again(
+    left_on, returned_on, missing
+):
+    worker, _ = away(educated(), left_on=left_on)
+    assert persons.three_level_missing(worker, POLICY) == []
+    back, events = away(worker, returned_on=returned_on)
+    assert back["absences"] == [{"from": left_on, "to": returned_on}]
+    assert persons.three_level_missing(back, POLICY) == missing
+    assert [event["type"] for event in events] == ["cn.anjian.training.person.returned.v1"]
+    assert events[0]["data"]["returned_on"] == returned_on
+
+
+def test_levels_attended_after_the_return_meet_the_requirement_again():
+    back, _ = away(educated(), left_on="2024-03-01", returned_on="2025-06-01")
+    back = attended(back, ("workshop", "team"), "2025-06-02")
+    assert persons.three_level_missing(back, POLICY) == []
+
+
+def deployment_rule(value):
+    return f"""
+overrides:
+- id: training.three_level.after_absence
+  version: 2
+  value: {value}
+  source: {{document: 某省规定（示例）}}
+  effective_from: '2025-01-01'
+  checked_against: unverified
+"""
+
+
+def test_a_deployment_sets_the_threshold_and_the_levels_without_a_code_change():
+    rules = RuleSet.from_files(
+        _declared_files("training"),
+        [("local.yaml", deployment_rule("{years_away: 2, levels: [company, workshop, team]}"))],
+        policy.RULE_CHECKS,
+    )
+    strict = policy.policy_on(rules, TODAY)
+    back, _ = away(educated(), left_on="2023-03-01", returned_on="2024-06-01")
+    assert persons.three_level_missing(back, strict) == []
+    back, _ = away(educated(), left_on="2023-03-01", returned_on="2025-06-01")
+    assert persons.three_level_missing(back, strict) == ["company", "workshop", "team"]
+
+
+@pytest.mark.parametrize(
+    "value", ["{years_away: 0, levels: [team]}", "{years_away: 1, levels: [canteen]}", "1"]
+)
+def test_a_deployment_rule_of_the_wrong_shape_stops_the_service(value):
+    with pytest.raises(RulesError):
+        RuleSet.from_files(
+            _declared_files("training"),
+            [("local.yaml", deployment_rule(value))],
+            policy.RULE_CHECKS,
+        )
+
+
+def test_the_standing_says_who_is_away_and_which_levels_are_due():
+    worker, _ = persons.refresh(educated(), [], POLICY, NOW, TODAY)
+    gone, _ = away(worker, left_on="2024-03-01")
+    gone, events = persons.refresh(gone, [], POLICY, NOW, TODAY)
+    assert gone["standing"]["away"] is True and gone["standing"]["three_level_missing"] == []
+    assert [event["type"] for event in events] == ["cn.anjian.training.person.standing_changed.v1"]
+    back, _ = away(gone, returned_on="2025-06-01")
+    back, events = persons.refresh(back, [], POLICY, NOW, TODAY)
+    assert back["standing"]["away"] is False
+    assert back["standing"]["three_level_missing"] == ["workshop", "team"]
+    assert events[0]["data"]["after"]["three_level_missing"] == ["workshop", "team"]
+
+
+@pytest.mark.parametrize(
+    "first, second, refusal",
+    [
+        ({"left_on": "2024-03-01"}, {"left_on": "2024-04-01"}, Conflict),  # already away
+        (None, {"returned_on": "2024-04-01"}, Conflict),  # at work: nothing to end
+        (None, {}, InvalidInput),
+        (None, {"left_on": "2022-12-31"}, InvalidInput),  # before the hire
+        (None, {"left_on": "2026-03-03"}, InvalidInput),  # in the future
+        ({"left_on": "2024-03-01"}, {"returned_on": "2024-02-01"}, InvalidInput),
+        ({"left_on": "2024-03-01"}, {"returned_on": "2026-03-03"}, InvalidInput),
+        # Absences follow one another.
+        (
+            {"left_on": "2024-03-01", "returned_on": "2024-05-01"},
+            {"left_on": "2024-04-01", "returned_on": "2024-04-10"},
+            InvalidInput,
+        ),
+    ],
+)
+def test_impossible_absences_are_refused(first, second, refusal):
+    worker = educated()
+    if first:
+        worker, _ = away(worker, **first)
+    with pytest.raises(refusal):
+        away(worker, **second)
+
+
+def test_only_the_employer_and_its_bureaus_record_absences():
+    other = Actor("91620702MA01XYW0QX", "enterprise", "620702", "91620702MA01XYW0QX")
+    for outsider in (GANZHOU, other):
+        with pytest.raises(Forbidden):
+            persons.record_absence(
+                educated(),
+                {"left_on": date(2024, 3, 1)},
+                Keeping(ENTERPRISE, POLICY, outsider, NOW, TODAY),
+            )
+
+
+def test_a_person_follows_the_employer_to_another_county():
+    worker = educated()
+    moved, events = persons.relocated(worker, "620702", NOW)
+    assert moved["region_code"] == "620702" and events == []
+    assert moved["history"][-1]["previous"] == "620722"
+    refreshed, events = persons.refresh(moved, [], POLICY, NOW, TODAY)
+    [changed] = [event for event in events if event["type"].endswith("standing_changed.v1")]
+    assert changed["data"]["after"]["region_code"] == "620702"
+    assert persons.relocated(moved, "620702", NOW) == (moved, [])
 
 
 def test_a_person_short_of_the_years_hours_gets_one_reminder_a_year():
