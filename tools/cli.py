@@ -345,6 +345,8 @@ def _seed_projects(settings):
                             },
                         )
                         for identifier in plan["sample"]
+                        # The county's sample may hold projects of others than the demo.
+                        if identifier in population
                     ],
                 )
             )

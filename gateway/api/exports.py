@@ -91,9 +91,16 @@ def _rows(path, query):
 
 
 def _cell(value):
-    """A value as a worksheet takes it: control characters (which a record's text may hold) have
-    no place in a cell."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    """A value as a worksheet takes it: plain numbers and booleans as they are; text without the
+    control characters and unpaired surrogates a record's text may hold, which a worksheet
+    refuses; anything else as its text."""
+    if isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):
+        # Beyond 15 digits Excel rounds a number: such a figure is kept exactly, as text.
+        return value if abs(value) < 10**15 else str(value)
+    text = str(value).encode("utf-8", "replace").decode("utf-8")
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def _workbook(rows):
@@ -105,9 +112,11 @@ def _workbook(rows):
                 columns.append(key)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("列表")
-    sheet.append([TITLES.get(column, column) for column in columns])
+    sheet.append([_cell(TITLES.get(column, column)) for column in columns])
     for row in rows:
-        sheet.append([_cell(row.get(column)) for column in columns])
+        sheet.append(
+            [None if row.get(column) is None else _cell(row.get(column)) for column in columns]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)

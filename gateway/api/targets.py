@@ -51,19 +51,19 @@ class TargetsQuerySchema(StrictSchema):
     )
 
 
-class ReadingOut(Schema):
+class TargetReadingOut(Schema):
     value = fields.Integer(allow_none=True)
     numerator = fields.Integer(allow_none=True)
     denominator = fields.Integer(allow_none=True)
     rate = fields.Float(allow_none=True)
 
 
-class RegionReadingOut(ReadingOut):
+class TargetRegionFigureOut(TargetReadingOut):
     region = fields.String()
     name = fields.String()
 
 
-class FigureOut(ReadingOut):
+class TargetFigureOut(TargetReadingOut):
     key = fields.String()
     title = fields.String()
     kind = fields.String(metadata={"description": "rate or count"})
@@ -72,21 +72,21 @@ class FigureOut(ReadingOut):
     reason = fields.String(metadata={"description": "why the figure is missing"})
     target = fields.Float(metadata={"description": "a rate's target value"})
     goal = fields.String(metadata={"description": "a count's direction: increase or decrease"})
-    previous_year = fields.Nested(ReadingOut, allow_none=True)
-    by_region = fields.List(fields.Nested(RegionReadingOut))
+    previous_year = fields.Nested(TargetReadingOut, allow_none=True)
+    by_region = fields.List(fields.Nested(TargetRegionFigureOut))
     records = fields.String(metadata={"description": "the list of records behind the number"})
 
 
-class TargetOut(Schema):
+class WorkPlanTargetOut(Schema):
     number = fields.Integer()
     title = fields.String()
     rule = fields.Dict(metadata={"description": "the rule (id, version) defining the target"})
     services = fields.List(fields.String())
     state = fields.String(metadata={"description": "available, not_deployed or unavailable"})
-    figures = fields.List(fields.Nested(FigureOut))
+    figures = fields.List(fields.Nested(TargetFigureOut))
 
 
-class DivisionOut(Schema):
+class TargetDivisionOut(Schema):
     region = fields.String()
     name = fields.String()
 
@@ -95,8 +95,8 @@ class TargetsOut(Schema):
     region = fields.String()
     region_name = fields.String()
     year = fields.Integer()
-    children = fields.List(fields.Nested(DivisionOut))
-    targets = fields.List(fields.Nested(TargetOut))
+    children = fields.List(fields.Nested(TargetDivisionOut))
+    targets = fields.List(fields.Nested(WorkPlanTargetOut))
 
 
 def _region(query, actor):

@@ -10,7 +10,7 @@ function field(label, control) {
   return h("label", {}, label, control);
 }
 
-export async function accounts() {
+export async function accounts(created = null) {
   const show = page();
   const status = h("p", { class: "error", role: "alert" });
   const form = h(
@@ -54,9 +54,7 @@ export async function accounts() {
     }
     try {
       const made = await api("/api/v1/users", { method: "POST", body });
-      status.textContent = "";
-      status.append(h("span", { class: "ok" }, `已创建账号 ${made.username}`));
-      accounts();
+      accounts(`已创建账号 ${made.username}`);
     } catch (error) {
       status.textContent = readable(error);
     }
@@ -72,6 +70,7 @@ export async function accounts() {
     }));
     show(
       h("h1", {}, "账号"),
+      created ? h("p", { class: "ok", role: "status" }, created) : null,
       form,
       h("section", { class: "card" }, h("h2", {}, "本辖区账号"), table(rows)),
     );

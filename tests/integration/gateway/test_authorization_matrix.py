@@ -254,6 +254,9 @@ POLICY = {
     ("POST", "/api/v1/persons/<string:identifier>/positions"): Rule(
         "write", KEEPERS, target="person"
     ),
+    ("POST", "/api/v1/persons/<string:identifier>/absences"): Rule(
+        "write", KEEPERS, target="person"
+    ),
     ("GET", "/api/v1/persons/<string:identifier>/training"): Rule(
         "read", TRAINING_READERS, target="person"
     ),
@@ -819,6 +822,10 @@ def _request(method, rule_path, world, role, account):
         if method == "PATCH"
         else {},
         "/api/v1/persons/<string:identifier>/positions": {"json": {"position": "team_leader"}},
+        # Leaves and returns the same day: the person stays at work for the cells after.
+        "/api/v1/persons/<string:identifier>/absences": {
+            "json": {"left_on": today(-2), "returned_on": today(-1)}
+        },
         "/api/v1/certificates": {"json": certificate_body(world.records["person"])}
         if method == "POST"
         else {},

@@ -42,13 +42,17 @@ def test_event_held_back_by_the_broker_is_published_by_the_relay(
         reply = minle.post("/api/v1/enterprises", json=body)
         assert reply.status_code == 201, reply.text
         pending = registry_db.enterprises.find_one({"_id": body["uscc"]})["outbox"]
+        # The registration, and the grade it came with (the grade history's first entry).
         assert [event["type"] for event in pending] == [
-            "cn.anjian.registry.enterprise.registered.v1"
+            "cn.anjian.registry.enterprise.registered.v1",
+            "cn.anjian.registry.standardization.graded.v1",
         ]
     finally:
         broker.allow_writes()
     reconnect(broker, platform, minle)
-    event = tap.wait_for(lambda e: e["subject"] == body["uscc"], timeout=30)
+    event = tap.wait_for(
+        lambda e: e["subject"] == body["uscc"] and e["type"] == pending[0]["type"], timeout=30
+    )
     assert event["id"] == pending[0]["id"]
     wait_until(
         lambda: registry_db.enterprises.find_one({"_id": body["uscc"]})["outbox"] == [],
