@@ -598,7 +598,7 @@ def _evidence_photo(settings, cluster, uscc, space):
 
     picture = labels.png(space["scan_url"])
     stored = EvidenceStore(settings, settings.clock()).put(
-        io.BytesIO(picture), len(picture), "警示标志.png", ("image/png",)
+        io.BytesIO(picture), len(picture), "警示标志.png"
     )
     return cluster.inspection.record_evidence({**stored, "filename": "警示标志.png", "uscc": uscc})[
         "id"
