@@ -5,7 +5,6 @@ layout holds on a phone, and Chinese renders as Chinese rather than as boxes.
 Screenshots of each page land in test-output/screenshots/ for people to look at."""
 
 import secrets
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,24 +20,13 @@ from tests.support.api import (
     register,
     wait_until_permits_knows,
 )
+from tests.support.browser import CHROMIUM, FLAGS, MISSING
 from tests.support.credit import LISTING, NOTICE, move, opened_by_hand
 from tests.support.factories import SECOND_OFFICER, general_finding, id_number, png
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Keep a headless Chromium from reaching for Google's services on a closed network.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 PHONE = {"width": 375, "height": 812}
 # The machine may be busy with the whole suite; a page that answers within this is not slow.
 expect.set_options(timeout=20_000)
@@ -47,7 +35,7 @@ DESK = {"width": 1440, "height": 900}
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM, "Debian's chromium is missing: `bash infra/local/up.sh --with-browser`"
+    assert CHROMIUM, MISSING
     with sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield launched
