@@ -13,6 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 from tests.support.api import (
     COMPANY_PASSWORD,
     PASSWORD,
+    SMALLEST_CREW,
     confined_space_crew,
     inspected,
     known_enterprise,
@@ -249,12 +250,7 @@ def test_a_code_at_the_entrance_denies_then_allows_entry(page_at, platform, sign
     body, company = register(sign_in, users, risk_features=["confined_space"])
     wait_until_permits_knows(company, body["uscc"])
     principal, guardian, entrant, rescuer = confined_space_crew(
-        company,
-        body["uscc"],
-        ("principal", "confined_space_approver"),
-        ("confined_space_guardian",),
-        ("confined_space_entrant",),
-        ("confined_space_rescuer",),
+        company, body["uscc"], *SMALLEST_CREW
     )
     _, at_entrance = ready_permit(company, principal, guardian, entrant, rescuer)
     page = page_at(PHONE)
