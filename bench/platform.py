@@ -39,6 +39,17 @@ class BenchError(PlatformError):
     """The bench could not run at all, as opposed to a figure missing its target."""
 
 
+def run_load(threads, errors):
+    """Start the load `threads` and wait for them all; a thread that put an exception in `errors`
+    fails the bench, so a broken side cannot look fast."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise BenchError(f"a load thread failed: {errors[0]!r}")
+
+
 class Platform(Components):
     """The running components and what a figure needs to reach them."""
 

@@ -20,7 +20,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
 from bench.figures import Figure
-from bench.platform import BenchError
+from bench.platform import BenchError, run_load
 from tools import demo
 from tools.volume import COUNTIES, create_payloads
 
@@ -179,12 +179,7 @@ def _latencies(open_client, call, calls):
             errors.append(error)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(CONCURRENCY)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise BenchError(f"a load thread failed: {errors[0]!r}")
+    run_load(threads, errors)
     return durations
 
 

@@ -15,7 +15,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
 from bench.figures import Figure
-from bench.platform import BenchError
+from bench.platform import BenchError, run_load
 from tools.volume import create_payloads
 
 NAME = "gateway_get_vs_rpc"
@@ -107,12 +107,7 @@ class Load:
             )
             for offset in range(self.concurrency)
         ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise BenchError(f"a load thread failed: {errors[0]!r}")
+        run_load(threads, errors)
         if not self.completed:
             raise BenchError(f"no call succeeded; the first failure: {self.first_failure}")
         return self.completed / (self.finished_at - self.started_at)

@@ -12,9 +12,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
-from services.kit.mongo import DUPLICATE_KEY, BaseStore, literal_pattern, within_region
+from services.kit.mongo import DUPLICATE_KEY, BaseStore, literal_pattern, own_or_jurisdiction
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.errors import Duplicate, Forbidden
+from services.kit.pure.errors import Duplicate
 from services.kit.pure.schemas import page_bounds
 from services.kit.pure.times import utc_instant
 
@@ -27,11 +27,7 @@ EXPIRY_BATCH = 200
 def visible_to(actor, region=None):
     """Cases: an enterprise user sees its own, bureaus what lies in their jurisdiction.
     Agencies have no business with them."""
-    if actor.role == "agency":
-        raise Forbidden("third-party agencies have no access to credit cases")
-    if actor.role == "enterprise":
-        return {"uscc": actor.uscc}
-    return within_region(actor.narrow(region))
+    return own_or_jurisdiction(actor, region, "third-party agencies have no access to credit cases")
 
 
 class CreditStore(EnterpriseCopy, BaseStore):

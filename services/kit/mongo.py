@@ -500,6 +500,17 @@ def within_region(prefix):
     return {"region_code": prefix_pattern(prefix)} if prefix else {}
 
 
+def own_or_jurisdiction(actor, region, refused):
+    """The rule of records an enterprise owns but no agency may see: an enterprise user sees its
+    own enterprise's, everyone else what lies inside their jurisdiction (narrowed to `region`
+    when a list asks for one; refused outside it); an agency is refused, saying `refused`."""
+    if actor.role == "agency":
+        raise Forbidden(refused)
+    if actor.role == "enterprise":
+        return {"uscc": actor.uscc}
+    return within_region(actor.narrow(region))
+
+
 def matches(query, document):
     """Whether `document` satisfies `query`, evaluated here as MongoDB would evaluate it.
 

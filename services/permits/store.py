@@ -11,9 +11,9 @@ from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy, keep_newest
 from services.kit.counters import Counters
-from services.kit.mongo import BaseStore, RecordKinds, within_region
+from services.kit.mongo import BaseStore, RecordKinds, own_or_jurisdiction, within_region
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.errors import Duplicate, Forbidden
+from services.kit.pure.errors import Duplicate
 
 HIDDEN = {OUTBOX: 0}
 KINDS = {"space": "spaces", "permit": "permits", "scan": "scans", "staff": "competencies"}
@@ -28,11 +28,7 @@ def visible_to(actor, region=None):
     """Every permits record: an enterprise user sees its own enterprise's, everyone else what lies
     inside their jurisdiction (narrowed to `region` when a list asks; refused outside it).
     Third-party agencies have no part in an enterprise's permits."""
-    if actor.role == "agency":
-        raise Forbidden("third-party agencies have no access to work permits")
-    if actor.role == "enterprise":
-        return {"uscc": actor.uscc}
-    return within_region(actor.narrow(region))
+    return own_or_jurisdiction(actor, region, "third-party agencies have no access to work permits")
 
 
 def _criteria(query, names):

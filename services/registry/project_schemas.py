@@ -6,10 +6,9 @@ never reaches a query.
 
 from marshmallow import Schema, fields, validate
 
-from services.kit.pure.schemas import BoundedInteger, PageSchema, StrictSchema, Year
+from services.kit.pure.schemas import USCC, BoundedInteger, PageSchema, StrictSchema, Year
 from services.registry.domain.projects import HAZARD_GRADES, KINDS, OUTCOMES, STAGES
 
-USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be 18 characters 0-9, A-Z")
 REGION_QUERY = validate.Regexp(r"^\d{2,6}$", error="must be 2 to 6 digits of a code")
 TEXT = validate.Length(min=1, max=2000)
 EVIDENCE_IDS = fields.List(

@@ -9,6 +9,7 @@ from pymongo import ASCENDING
 
 from services.kit.mongo import BATCH, within_region
 from services.kit.outbox import FIELD as OUTBOX
+from services.kit.pure.schemas import page_bounds
 
 # The relay's bookkeeping, which no answer shows.
 HIDDEN = {OUTBOX: 0, BATCH: 0}
@@ -79,14 +80,9 @@ class ProjectStore:
             criteria["metal_smelting"] = query["metal_smelting"]
         if "accepted" in query:
             criteria["accepted_on"] = {"$ne": None} if query["accepted"] else None
-        skip = (query["page"] - 1) * query["page_size"]
+        skip, limit = page_bounds(query["page"], query["page_size"])
         return self.page(
-            self.projects,
-            criteria,
-            skip,
-            query["page_size"],
-            HIDDEN,
-            with_total=query["with_total"],
+            self.projects, criteria, skip, limit, HIDDEN, with_total=query["with_total"]
         )
 
     def accepted_project_ids(self, region, year):
@@ -125,14 +121,9 @@ class ProjectStore:
         criteria = within_region(actor.narrow(query.get("region")))
         if query.get("year"):
             criteria["year"] = query["year"]
-        skip = (query["page"] - 1) * query["page_size"]
+        skip, limit = page_bounds(query["page"], query["page_size"])
         return self.page(
-            self.spot_check_plans,
-            criteria,
-            skip,
-            query["page_size"],
-            HIDDEN,
-            with_total=query["with_total"],
+            self.spot_check_plans, criteria, skip, limit, HIDDEN, with_total=query["with_total"]
         )
 
 

@@ -11,9 +11,9 @@ from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
-from services.kit.mongo import IDS_PER_QUERY, BaseStore, RecordKinds, within_region
+from services.kit.mongo import IDS_PER_QUERY, BaseStore, RecordKinds, own_or_jurisdiction
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.errors import Duplicate, Forbidden
+from services.kit.pure.errors import Duplicate
 from services.training.domain.common import certificate_id, person_id
 
 HIDDEN = {OUTBOX: 0}
@@ -31,11 +31,9 @@ def visible_to(actor, region=None):
     """Every training record: an enterprise user sees its own staff's, everyone else what lies
     inside their jurisdiction (narrowed to `region` when a list asks for one; refused outside
     it). Personal records are no third-party agency's business: agencies are refused."""
-    if actor.role == "agency":
-        raise Forbidden("third-party agencies have no access to people's records")
-    if actor.role == "enterprise":
-        return {"uscc": actor.uscc}
-    return within_region(actor.narrow(region))
+    return own_or_jurisdiction(
+        actor, region, "third-party agencies have no access to people's records"
+    )
 
 
 def _criteria(query, names):

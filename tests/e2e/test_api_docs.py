@@ -1,27 +1,15 @@
 """The API documentation renders in a real browser, from assets the gateway serves itself."""
 
-import shutil
 import subprocess
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Flags that keep a headless Chromium from reaching for Google's services on a closed network.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from tests.support.browser import CHROMIUM, FLAGS, MISSING
 
 
 def rendered_dom(url, profile):
     done = subprocess.run(
         [
             CHROMIUM,
+            "--headless",
             *FLAGS,
             f"--user-data-dir={profile}",
             "--virtual-time-budget=15000",
@@ -37,7 +25,7 @@ def rendered_dom(url, profile):
 
 
 def test_swagger_ui_lists_the_registry_operations(platform, tmp_path):
-    assert CHROMIUM, "Debian's chromium is missing: `bash infra/local/up.sh --with-browser`"
+    assert CHROMIUM, MISSING
     dom = rendered_dom(platform.url + "/api/docs", tmp_path / "profile")
     assert 'class="swagger-ui"' in dom, dom[:2000]
     for path in (

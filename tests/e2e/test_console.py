@@ -5,7 +5,6 @@ layout holds on a phone, and Chinese renders as Chinese rather than as boxes.
 Screenshots of each page land in test-output/screenshots/ for people to look at."""
 
 import secrets
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 from tests.support.api import (
     COMPANY_PASSWORD,
     PASSWORD,
+    SMALLEST_CREW,
     confined_space_crew,
     inspected,
     known_enterprise,
@@ -21,24 +21,13 @@ from tests.support.api import (
     register,
     wait_until_permits_knows,
 )
+from tests.support.browser import CHROMIUM, FLAGS, MISSING
 from tests.support.credit import LISTING, NOTICE, move, opened_by_hand
 from tests.support.factories import SECOND_OFFICER, general_finding, id_number, png
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Keep a headless Chromium from reaching for Google's services on a closed network.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 PHONE = {"width": 375, "height": 812}
 # The machine may be busy with the whole suite; a page that answers within this is not slow.
 expect.set_options(timeout=20_000)
@@ -47,7 +36,7 @@ DESK = {"width": 1440, "height": 900}
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM, "Debian's chromium is missing: `bash infra/local/up.sh --with-browser`"
+    assert CHROMIUM, MISSING
     with sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield launched
@@ -262,12 +251,7 @@ def test_a_code_at_the_entrance_denies_then_allows_entry(page_at, platform, sign
     body, company = register(sign_in, users, risk_features=["confined_space"])
     wait_until_permits_knows(company, body["uscc"])
     principal, guardian, entrant, rescuer = confined_space_crew(
-        company,
-        body["uscc"],
-        ("principal", "confined_space_approver"),
-        ("confined_space_guardian",),
-        ("confined_space_entrant",),
-        ("confined_space_rescuer",),
+        company, body["uscc"], *SMALLEST_CREW
     )
     _, at_entrance = ready_permit(company, principal, guardian, entrant, rescuer)
     page = page_at(PHONE)

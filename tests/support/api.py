@@ -124,6 +124,15 @@ def wait_until_permits_knows(api, uscc, timeout=20.0):
     )
 
 
+# The smallest crew one permit needs: the principal approving, a guardian, an entrant, a rescuer.
+SMALLEST_CREW = (
+    ("principal", "confined_space_approver"),
+    ("confined_space_guardian",),
+    ("confined_space_entrant",),
+    ("confined_space_rescuer",),
+)
+
+
 def confined_space_crew(company, uscc, *roles, timeout=30.0):
     """People of the enterprise in confined-space positions (a tuple of positions each), trained
     today in the annual confined-space course, once the permits service knows them as valid:

@@ -3,12 +3,17 @@
 A rule is written once, as a MongoDB filter for a caller; lists run it on the server and single
 reads check a document already read with `services.kit.mongo.matches`. Given documents stored
 in a scratch collection, `seen_by_query` and `seen_by_predicate` give the two faces' answers.
+A test module subclasses `VisibilityRule` (or `OwnOrJurisdictionRule`) as a `Test...` class
+naming its store's rule, so every rule is held to its table the same way.
 """
 
 from contextlib import contextmanager
 
+import pytest
+
 from services.kit.mongo import matches
 from services.kit.pure.actor import Actor
+from services.kit.pure.errors import Forbidden
 
 # Callers of every kind, named for the tables of the tests.
 COUNTY = "620722"  # 民乐县
@@ -63,3 +68,47 @@ def scratch_collection(mongo, settings, name, documents):
         yield collection
     finally:
         mongo.drop_database(database)
+
+
+class VisibilityRule:
+    """Holds `visible_to` (a store's rule, given as a staticmethod) to `table`, a list of
+    (caller, the `_id`s it sees) over `documents`, stored in the scratch database `database`."""
+
+    visible_to: staticmethod
+    documents: list
+    table: list
+    database: str
+
+    def pytest_generate_tests(self, metafunc):
+        if "actor" in metafunc.fixturenames:
+            metafunc.parametrize(
+                "actor, expected", self.table, ids=lambda value: getattr(value, "user_id", "")
+            )
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def collection(cls, mongo, settings):
+        with scratch_collection(mongo, settings, cls.database, cls.documents) as records:
+            yield records
+
+    def test_query_and_predicate_agree_with_the_table(self, collection, actor, expected):
+        query = self.visible_to(actor)
+        seen = seen_by_query(collection, query)
+        assert seen == seen_by_predicate(self.documents, query) == expected
+
+
+class OwnOrJurisdictionRule(VisibilityRule):
+    """A rule where an enterprise sees its own records, everyone else their jurisdiction, and an
+    agency nothing (training, permits)."""
+
+    documents = ENTERPRISE_RECORDS
+    table = OWN_OR_JURISDICTION
+
+    def test_an_agency_is_refused(self):
+        with pytest.raises(Forbidden):
+            self.visible_to(Actor("agency-1", "agency", COUNTY))
+
+    def test_a_list_narrowed_to_a_county_stays_inside_the_callers_sight(self, collection):
+        query = self.visible_to(Actor("zhangye", "regulator", CITY), COUNTY)
+        seen = seen_by_query(collection, query)
+        assert seen == seen_by_predicate(self.documents, query) == IN_COUNTY

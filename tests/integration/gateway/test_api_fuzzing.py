@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.support.api import (
     FUZZING_TALLY,
+    SMALLEST_CREW,
     confined_space_crew,
     inspected,
     open_visit,
@@ -69,14 +70,7 @@ def known(sign_in, users):
     reported = admin.post("/api/v1/accidents", json=accident(uscc)).json()["id"]
     wait_until_training_knows(admin, uscc)
     wait_until_permits_knows(admin, uscc)
-    crew = confined_space_crew(
-        company,
-        uscc,
-        ("principal", "confined_space_approver"),
-        ("confined_space_guardian",),
-        ("confined_space_entrant",),
-        ("confined_space_rescuer",),
-    )
+    crew = confined_space_crew(company, uscc, *SMALLEST_CREW)
     permit, scan = ready_permit(company, *crew)
     return {
         "uscc": uscc,

@@ -24,6 +24,7 @@ from services.kit.pure.clock import Clock
 from tests.support.api import (
     COMPANY_PASSWORD,
     PASSWORD,
+    SMALLEST_CREW,
     confined_space_crew,
     ready_permit,
     wait_until_inspection_knows,
@@ -574,14 +575,7 @@ def _permit_records(admin, company, uscc):
     """A trained crew, a space, and permits in each state a route acts on: a draft, a submitted
     one, an approved and ventilated one, two under way (each in a space of its own)."""
     wait_until_permits_knows(admin, uscc)
-    crew = confined_space_crew(
-        company,
-        uscc,
-        ("principal", "confined_space_approver"),
-        ("confined_space_guardian",),
-        ("confined_space_entrant",),
-        ("confined_space_rescuer",),
-    )
+    crew = confined_space_crew(company, uscc, *SMALLEST_CREW)
     space = _ok(company.post("/api/v1/confined-spaces", json=space_body()))
     principal, guardian, entrant, rescuer = crew
     body = permit_body(space["id"], principal, guardian, [entrant], [rescuer])

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support.api import (
+    SMALLEST_CREW,
     confined_space_crew,
     read,
     ready_permit,
@@ -29,14 +30,7 @@ def site(sign_in, users, broker):
     wait_until_permits_knows(company, body["uscc"])
     tap = EventTap(broker.amqp_uri, "anjian.events", COMPETENCY)
     try:
-        crew = confined_space_crew(
-            company,
-            body["uscc"],
-            ("principal", "confined_space_approver"),
-            ("confined_space_guardian",),
-            ("confined_space_entrant",),
-            ("confined_space_rescuer",),
-        )
+        crew = confined_space_crew(company, body["uscc"], *SMALLEST_CREW)
         tap.wait_for(
             lambda event: event["subject"] == crew[2] and event["data"]["roles"][0]["qualified"]
         )

@@ -2,8 +2,6 @@
 the predicate single reads use, over a table of callers and enterprises. The two faces must
 agree, and both must give what the table says."""
 
-import pytest
-
 from services.kit.pure.actor import Actor
 from services.registry.store import visible_to
 from tests.support.visibility import (
@@ -14,9 +12,7 @@ from tests.support.visibility import (
     OTHER_USCC,
     OWN_USCC,
     PROVINCE,
-    scratch_collection,
-    seen_by_predicate,
-    seen_by_query,
+    VisibilityRule,
 )
 
 NEIGHBOUR_USCC = "91620702MA01XYW0QX"
@@ -48,13 +44,8 @@ TABLE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def collection(mongo, settings):
-    with scratch_collection(mongo, settings, "registry_visibility", DOCUMENTS) as enterprises:
-        yield enterprises
-
-
-@pytest.mark.parametrize("actor, expected", TABLE, ids=lambda value: getattr(value, "user_id", ""))
-def test_query_and_predicate_agree_with_the_table(collection, actor, expected):
-    query = visible_to(actor)
-    assert seen_by_query(collection, query) == seen_by_predicate(DOCUMENTS, query) == expected
+class TestRegistryVisibility(VisibilityRule):
+    visible_to = staticmethod(visible_to)
+    documents = DOCUMENTS
+    table = TABLE
+    database = "registry_visibility"
