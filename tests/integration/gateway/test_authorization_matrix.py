@@ -816,9 +816,9 @@ def _request(method, rule_path, world, role, account):
         if method == "PATCH"
         else {},
         "/api/v1/persons/<string:identifier>/positions": {"json": {"position": "team_leader"}},
-        # Leaves and returns the same day: the person stays at work for the cells after.
+        # Hired today, away and back today: the person is at work for the cells after.
         "/api/v1/persons/<string:identifier>/absences": {
-            "json": {"left_on": today(-2), "returned_on": today(-1)}
+            "json": {"left_on": today(), "returned_on": today()}
         },
         "/api/v1/certificates": {"json": certificate_body(world.records["person"])}
         if method == "POST"

@@ -54,9 +54,14 @@ def test_people_follow_their_enterprise_to_another_county(sign_in, users):
     moved = zhangye.patch(f"/api/v1/enterprises/{uscc}", json={"region_code": "620702"})
     assert moved.status_code == 200, moved.text
 
+    # The records move first, then the service's copy of the enterprise (so a failed move is
+    # redone when the event comes again): wait for both.
     wait_until(
-        lambda: ganzhou.get(f"/api/v1/persons/{person['id']}").status_code == 200,
-        message="the person to follow the enterprise to 甘州区",
+        lambda: (
+            ganzhou.get(f"/api/v1/persons/{person['id']}").status_code == 200
+            and ganzhou.get("/api/v1/reminders", params={"uscc": uscc}).status_code == 200
+        ),
+        message="the person and the enterprise to follow it to 甘州区",
     )
     assert read(ganzhou, f"/api/v1/persons/{person['id']}")["region_code"] == "620702"
     assert read(ganzhou, f"/api/v1/certificates/{certificate['id']}")["region_code"] == "620702"
