@@ -1,5 +1,7 @@
 """What a figure reports: a measured value against its target, and the numbers behind it."""
 
+import statistics
+import time
 from dataclasses import dataclass, field
 
 
@@ -15,3 +17,16 @@ class Figure:
         return [f"  {detail}" for detail in self.details] + [
             f"{self.name}: {self.measured} (target {self.target})"
         ]
+
+
+def median_ms(call, samples, warm=False):
+    """The median time of `samples` calls of `call()`, in milliseconds (after one untimed call
+    when `warm`: connections and caches)."""
+    if warm:
+        call()
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)

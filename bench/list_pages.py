@@ -6,13 +6,12 @@ The median time of `GET /api/v1/enterprises?page_size=20` and of `GET /api/v1/ha
 rules, since what is measured is the list, not how the records got there. Page 50 is timed too.
 """
 
-import statistics
 import threading
 import time
 
 import requests
 
-from bench.figures import Figure
+from bench.figures import Figure, median_ms
 from bench.platform import BenchError
 from services.kit.pure.clock import Clock
 from tools.volume import create_payloads, general_hazards, stored_documents
@@ -26,29 +25,33 @@ SERIALS_FOR_BURST = 200_000
 ROUTES = ("/api/v1/enterprises", "/api/v1/hazards")
 
 
-def _load(platform, count, first_serial):
+def load_records(platform, count, first_serial):
+    """`count` enterprises with a general hazard each, stored directly (what is measured is the
+    reading, not how records got there): their ids and the hazards' ids."""
     documents = stored_documents(create_payloads(count, first_serial), platform.regulator)
-    platform.database("registry").enterprises.insert_many(documents, ordered=False)
     clock = Clock()
-    platform.database("inspection").hazards.insert_many(
-        general_hazards(documents, clock.now(), clock.today().isoformat()), ordered=False
-    )
+    hazards = general_hazards(documents, clock.now(), clock.today().isoformat())
+    platform.database("registry").enterprises.insert_many(documents, ordered=False)
+    platform.database("inspection").hazards.insert_many(hazards, ordered=False)
+    return [document["_id"] for document in documents], [hazard["_id"] for hazard in hazards]
 
 
-def _median_ms(session, url, params):
-    timings = []
-    for _ in range(SAMPLES):
-        started = time.perf_counter()
+def getter(session, url, params):
+    """A call that GETs `url` and fails the bench on any answer but 200."""
+
+    def get():
         reply = session.get(url, params=params, timeout=60)
-        timings.append((time.perf_counter() - started) * 1000)
         if reply.status_code != 200:
             raise BenchError(f"GET {url} answered {reply.status_code}: {reply.text[:300]}")
-    return statistics.median(timings)
+
+    return get
 
 
 def _measure(platform, session):
     return {
-        (route, page): _median_ms(session, platform.url + route, {"page_size": 20, "page": page})
+        (route, page): median_ms(
+            getter(session, platform.url + route, {"page_size": 20, "page": page}), SAMPLES
+        )
         for route in ROUTES
         for page in (1, 50)
     }
@@ -57,9 +60,9 @@ def _measure(platform, session):
 def list_page_10x_data(platform):
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {platform.sign_in()}"
-    _load(platform, SMALL, 0)
+    load_records(platform, SMALL, 0)
     small = _measure(platform, session)
-    _load(platform, LARGE - SMALL, SMALL)
+    load_records(platform, LARGE - SMALL, SMALL)
     large = _measure(platform, session)
     ratios = {route: large[route, 1] / small[route, 1] for route in ROUTES}
     details = [
@@ -86,7 +89,7 @@ def slow_burst_recovery_s(platform):
     registry = platform.database("registry").enterprises
     known = registry.count_documents({})
     if known < LARGE:
-        _load(platform, LARGE - known, SERIALS_FOR_BURST)
+        load_records(platform, LARGE - known, SERIALS_FOR_BURST)
     uscc = registry.find_one({}, {"_id": 1})["_id"]
     headers = {"Authorization": f"Bearer {platform.sign_in()}"}
     outcomes = []

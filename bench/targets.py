@@ -8,8 +8,6 @@ targets_10x_data: the median of the same page with ten times the enterprises and
 the median before, in the same run: the page reads counters, so it must not grow with the data.
 """
 
-import statistics
-import time
 from datetime import date
 
 import requests
@@ -17,13 +15,12 @@ from nameko.exceptions import MethodNotFound, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
-from bench.figures import Figure
+from bench.figures import Figure, median_ms
+from bench.list_pages import getter, load_records
 from bench.platform import REGULATOR_SCOPE, BenchError
 from gateway import targets
-from services.kit.pure.clock import Clock
 from services.kit.pure.errors import NotFound
 from services.kit.rules import load_rules
-from tools.volume import create_payloads, general_hazards, stored_documents
 
 FANOUT = "targets_fanout_vs_slowest"
 FANOUT_TARGET = 1.5
@@ -35,45 +32,18 @@ SMALL, LARGE = 1_000, 10_000
 FIRST_SERIAL = 500_000
 
 
-def _median_ms(call):
-    call()  # warm: connections, caches
-    timings = []
-    for _ in range(SAMPLES):
-        started = time.perf_counter()
-        call()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
 def _page(platform):
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {platform.sign_in()}"
-    url = platform.url + "/api/v1/targets"
-    params = {"region": REGULATOR_SCOPE, "year": date.today().year}
-
-    def get():
-        reply = session.get(url, params=params, timeout=60)
-        if reply.status_code != 200:
-            raise BenchError(
-                f"GET /api/v1/targets answered {reply.status_code}: {reply.text[:300]}"
-            )
-
-    return get
+    return getter(
+        session,
+        platform.url + "/api/v1/targets",
+        {"region": REGULATOR_SCOPE, "year": date.today().year},
+    )
 
 
 def _defined():
     return targets.in_force(load_rules("gateway", package="gateway"), date.today())
-
-
-def _insert(platform, count, first_serial):
-    """`count` enterprises with a hazard each, stored directly: what is measured is the page,
-    not how records got there. Returns what to delete afterwards."""
-    documents = stored_documents(create_payloads(count, first_serial), platform.regulator)
-    clock = Clock()
-    hazards = general_hazards(documents, clock.now(), clock.today().isoformat())
-    platform.database("registry").enterprises.insert_many(documents, ordered=False)
-    platform.database("inspection").hazards.insert_many(hazards, ordered=False)
-    return [d["_id"] for d in documents], [h["_id"] for h in hazards]
 
 
 def _remove(platform, inserted):
@@ -104,13 +74,15 @@ def targets_fanout_vs_slowest(platform):
                 together(method, queries)
             except (UnknownService, MethodNotFound, NotFound):
                 continue  # not deployed here: the page does not wait for it either
-            medians[f"{service}.{method} x{len(queries)}"] = _median_ms(
-                lambda together=together, method=method, queries=queries: together(method, queries)
+            medians[f"{service}.{method} x{len(queries)}"] = median_ms(
+                lambda together=together, method=method, queries=queries: together(method, queries),
+                SAMPLES,
+                warm=True,
             )
     if not medians:
         raise BenchError("no indicator service answered")
     slowest = max(medians.values())
-    page = _median_ms(_page(platform))
+    page = median_ms(_page(platform), SAMPLES, warm=True)
     details = [
         f"{name}: {ms:.1f} ms (median of {SAMPLES}, raw RPC)" for name, ms in medians.items()
     ]
@@ -120,11 +92,11 @@ def targets_fanout_vs_slowest(platform):
 
 def targets_10x_data(platform):
     page = _page(platform)
-    inserted = [_insert(platform, SMALL, FIRST_SERIAL)]
+    inserted = [load_records(platform, SMALL, FIRST_SERIAL)]
     try:
-        small = _median_ms(page)
-        inserted.append(_insert(platform, LARGE - SMALL, FIRST_SERIAL + SMALL))
-        large = _median_ms(page)
+        small = median_ms(page, SAMPLES, warm=True)
+        inserted.append(load_records(platform, LARGE - SMALL, FIRST_SERIAL + SMALL))
+        large = median_ms(page, SAMPLES, warm=True)
     finally:
         _remove(platform, inserted)
     details = [
