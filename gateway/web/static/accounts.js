@@ -1,14 +1,10 @@
 // Accounts: a bureau creates the logins of its jurisdiction; anyone changes their own password
 // (and must, after a bureau set it).
 
-import { ROLE_NAMES, api, go, h, page, readable, session, table } from "./dom.js";
+import { ROLE_NAMES, api, field, go, h, page, readable, session, table } from "./dom.js";
 
 // What a bureau may create, highest first; the API refuses a role above the creator's.
 const CREATABLE = ["regulator", "inspector", "auditor", "agency", "enterprise"];
-
-function field(label, control) {
-  return h("label", {}, label, control);
-}
 
 export async function accounts(created = null) {
   const show = page();

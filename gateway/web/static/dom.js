@@ -121,6 +121,11 @@ export function page() {
   };
 }
 
+// A form control with its label, as every form of the console lays them out.
+export function field(label, control) {
+  return h("label", {}, label, control);
+}
+
 export function failure(error) {
   return h("p", { class: "error", role: "alert" }, readable(error));
 }

@@ -4,6 +4,7 @@
 
 import {
   GRADE_NAMES,
+  field,
   api,
   download,
   failure,
@@ -34,10 +35,6 @@ function daysAhead(days) {
   const day = new Date(Date.now() + days * 86_400_000);
   const local = new Date(day.getTime() - day.getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 10);
-}
-
-function field(label, control) {
-  return h("label", {}, label, control);
 }
 
 export function newInspection() {
