@@ -66,7 +66,8 @@ def _render(font_path, title, build):
     return buffer.getvalue()
 
 
-def _grid(rows, styles, widths):
+def _grid(rows, styles, widths, header=False):
+    """A ruled table; its first column shaded, or its first row when it is a `header`."""
     table = Table(
         [[Paragraph(str(cell or ""), styles["cell"]) for cell in row] for row in rows],
         colWidths=widths,
@@ -76,7 +77,7 @@ def _grid(rows, styles, widths):
             [
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+                ("BACKGROUND", (0, 0), (-1, 0) if header else (0, -1), colors.whitesmoke),
             ]
         )
     )
@@ -165,8 +166,7 @@ def rectification_order(font_path, wording, inspection, enterprise, issued_on):
     name = enterprise.get("name", inspection.get("enterprise_name"))
 
     def build(styles):
-        table = _grid(rows, styles, [12 * mm, 110 * mm, 26 * mm, 22 * mm])
-        table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]))
+        table = _grid(rows, styles, [12 * mm, 110 * mm, 26 * mm, 22 * mm], header=True)
         return [
             Paragraph(f"{issuer}　编号：{inspection['id']}", styles["number"]),
             Paragraph(f"{name}：", styles["body"]),
@@ -222,8 +222,7 @@ def targets_report(font_path, composed, made_on):
             )
 
     def build(styles):
-        table = _grid(rows, styles, [12 * mm, 70 * mm, 36 * mm, 32 * mm, 20 * mm])
-        table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]))
+        table = _grid(rows, styles, [12 * mm, 70 * mm, 36 * mm, 32 * mm, 20 * mm], header=True)
         return [
             Paragraph(
                 f"{composed['region_name']}　{composed['year']}年　制表：{_day(made_on)}",
