@@ -28,7 +28,7 @@ from services.kit.counters import event_changes
 from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
-from services.kit.pure.errors import Conflict, Forbidden
+from services.kit.pure.errors import Conflict
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import rpc
@@ -122,10 +122,8 @@ class CreditService(RegistryCopy, ServiceBase):
     @rpc
     def credit_indicators(self, query):
         fields = load(CreditIndicatorQuerySchema(), query)
-        actor = self.caller()
-        if actor.role in ("enterprise", "agency"):
-            raise Forbidden("indicators are for the bureaus")
-        counters = self.store.indicator_counters(actor.narrow(fields["region"]), fields["year"])
+        prefix = self.caller().indicator_scope(fields["region"])
+        counters = self.store.indicator_counters(prefix, fields["year"])
         return {"region": fields["region"], "year": fields["year"], **indicators.summary(counters)}
 
     # --- public disclosure (no caller) -------------------------------------------------------

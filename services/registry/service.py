@@ -6,7 +6,7 @@ from services.kit.copies import ListingFeed
 from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
-from services.kit.pure.errors import Forbidden, TooManyAttempts, Unauthenticated
+from services.kit.pure.errors import TooManyAttempts, Unauthenticated
 from services.kit.pure.schemas import PageSchema, load, page_bounds
 from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import plain
@@ -235,10 +235,7 @@ class RegistryService(
     def _indicator_query(self, query):
         """The prefix, year and day an indicator (target 3 or 6) reads, for a bureau only."""
         fields = load(IndicatorQuerySchema(), query)
-        actor = self.caller()
-        if actor.role in ("enterprise", "agency"):
-            raise Forbidden("indicators are for the bureaus")
-        return fields, actor.narrow(fields["region"]), self.clock.today()
+        return fields, self.caller().indicator_scope(fields["region"]), self.clock.today()
 
     def _view(self, document):
         return EnterpriseSchema().dump(enterprises.view(document, self.clock.today()))

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.kit.pure.clock import CHINA
 from services.kit.pure.commands import Event
-from services.kit.pure.indicators import rate
+from services.kit.pure.rates import rate
 
 Change = tuple[str, int, dict[str, int]]
 
