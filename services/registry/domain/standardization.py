@@ -341,7 +341,10 @@ def state(standardization: dict[str, Any] | None, today: date) -> str | None:
         return None
     if today > date.fromisoformat(standardization["expires_on"]):
         return "expired"
-    if today >= date.fromisoformat(standardization["review_due_on"]):
+    # A grade stored before grades had a history has no review date until the registry's
+    # upgrade (in chunks, after start-up) reaches it: meanwhile it is valid or expired.
+    review_due_on = standardization.get("review_due_on")
+    if review_due_on and today >= date.fromisoformat(review_due_on):
         return "review_due"
     return "valid"
 

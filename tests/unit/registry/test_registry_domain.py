@@ -255,3 +255,9 @@ def test_lifting_an_order_does_not_end_a_suspension_set_by_hand():
     )
     assert lifted["status"] == "suspended" and events == []
     assert lifted["open_suspension_orders"] == []
+
+
+def test_a_grade_not_yet_given_its_history_reads_as_valid_or_expired():
+    stored_before = {"grade": 3, "graded_on": "2024-06-10", "expires_on": "2027-06-10"}
+    assert standardization.state(stored_before, date(2027, 5, 1)) == "valid"
+    assert standardization.state(stored_before, date(2027, 7, 1)) == "expired"
