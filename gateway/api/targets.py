@@ -22,6 +22,7 @@ from services.kit.pure.errors import (
     InvalidInput,
     NotDeployed,
     NotFound,
+    TimedOut,
     Unavailable,
 )
 from services.kit.pure.schemas import MAX_YEAR, MIN_YEAR, StrictSchema
@@ -119,7 +120,8 @@ def _answers(anjian, actor, calls):
         missing = targets.Missing(targets.NOT_DEPLOYED, f"{service} 服务未提供该指标")
     except NotDeployed:
         missing = targets.Missing(targets.NOT_DEPLOYED, f"本级未部署 {service} 服务")
-    except (Unavailable, ServiceTimeout):
+    except (Unavailable, ServiceTimeout, TimedOut):
+        # Down, busy, or out of time for this page: its figures wait, the rest still answer.
         missing = targets.Missing(targets.UNAVAILABLE, f"{service} 服务暂不可用")
     else:
         return dict(zip(calls, answered, strict=True))

@@ -6,6 +6,8 @@ from datetime import date
 import pytest
 
 from gateway import targets
+from gateway.api import targets as targets_api
+from services.kit.pure.errors import NotDeployed, TimedOut, Unavailable
 from services.kit.rules import load_rules
 
 RULES = load_rules("gateway", package="gateway")
@@ -115,3 +117,21 @@ overrides:
     local = load_rules("gateway", str(tmp_path), package="gateway")
     figure = by_number({"targets": targets.in_force(local, TODAY)}, 5)["figures"][0]
     assert figure["target"] == value
+
+
+@pytest.mark.parametrize(
+    "error,state",
+    [
+        (TimedOut("out of time"), targets.UNAVAILABLE),
+        (Unavailable("down"), targets.UNAVAILABLE),
+        (NotDeployed("never here"), targets.NOT_DEPLOYED),
+    ],
+)
+def test_a_service_that_fails_the_page_marks_only_its_own_figures(error, state):
+    class Failing:
+        def call(self, *args, **kwargs):
+            raise error
+
+    calls = targets.calls(DEFINED, "620722", 2026)[:2]
+    answered = targets_api._answers(Failing(), None, calls)
+    assert {missing.state for missing in answered.values()} == {state}
