@@ -65,9 +65,12 @@ def page_at(browser, platform):
 
 
 def signed_in(page, username, password=PASSWORD):
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    # Within the sign-in form: the page left behind (the accounts page has a 用户名 field too)
+    # may still show for a moment after signing out.
+    form = page.locator("#login")
+    form.get_by_label("用户名").fill(username)
+    form.get_by_label("密码").fill(password)
+    form.get_by_role("button", name="登录").click()
     expect(page.locator("#who")).to_contain_text(username)
 
 
