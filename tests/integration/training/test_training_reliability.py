@@ -8,7 +8,15 @@ from datetime import timedelta
 import pytest
 
 from services.kit.pure.clock import Clock
-from tests.support.api import assert_problem, read, register, wait_until_training_knows
+from tests.support.api import (
+    PASSWORD,
+    assert_problem,
+    company_user,
+    known_enterprise,
+    read,
+    register,
+    wait_until_training_knows,
+)
 from tests.support.events import EventTap, publish
 from tests.support.factories import certificate_body, china_today, enterprise, staff_member
 from tests.support.waiting import wait_until
@@ -78,14 +86,18 @@ def test_two_copies_of_the_timer_send_each_reminder_once(staffed, settings, mong
     assert database.reminders.count_documents({"certificate_id": certificate["id"]}) == 1
 
 
-def test_an_own_event_delivered_again_is_counted_once(staffed, sign_in, broker):
-    _, company = staffed
-    minle = sign_in("minle")
+def test_an_own_event_delivered_again_is_counted_once(sign_in, users, broker):
+    # 山丹县 holds no other test's people: its count moves only with this test's events.
+    users.create("shandan", PASSWORD, "regulator", "620725")
+    body = known_enterprise(sign_in("zhangye"), region_code="620725")
+    company = company_user(sign_in, users, body)
+    bureau = sign_in("shandan")
+    wait_until_training_knows(bureau, body["uscc"])
     tap = EventTap(broker.amqp_uri, "anjian.events", "cn.anjian.training.person.standing_changed.#")
 
     def key_persons():
-        query = f"/api/v1/indicators/training?region=620722&year={TODAY.year}"
-        return read(minle, query)["certification"]["denominator"]
+        query = f"/api/v1/indicators/training?region=620725&year={TODAY.year}"
+        return read(bureau, query)["certification"]["denominator"]
 
     try:
         before = key_persons()
