@@ -11,7 +11,6 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
-from services.kit.counters import Counters
 from services.kit.mongo import DUPLICATE_KEY, BaseStore, literal_pattern, own_or_jurisdiction
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.errors import Duplicate
@@ -35,10 +34,6 @@ class CreditStore(EnterpriseCopy, BaseStore):
     def cases(self):
         return self.db.cases
 
-    @property
-    def counters(self):
-        return Counters(self.db.indicators)
-
     def ensure_indexes(self):
         self.cases.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
         self.cases.create_index("uscc")
@@ -46,7 +41,7 @@ class CreditStore(EnterpriseCopy, BaseStore):
         self.cases.create_index("listing.term_end")
         self.db.accidents.create_index("uscc")
         self.db.public_log.create_index("time")
-        self.counters.ensure_indexes()
+        self.event_counters.ensure_indexes()
 
     # --- cases ---
 
@@ -156,7 +151,7 @@ class CreditStore(EnterpriseCopy, BaseStore):
     # --- indicators ---
 
     def add_to_counters(self, changes):
-        self.counters.add(changes)
+        self.event_counters.add(changes)
 
     def indicator_counters(self, prefix, year):
-        return self.counters.totals(prefix, year)
+        return self.event_counters.totals(prefix, year)

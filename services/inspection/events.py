@@ -7,7 +7,12 @@ consumers keep their own copy and tolerate fields they do not know.
 
 from marshmallow import Schema, fields
 
-from services.kit.copies import CREDIT_FEED, REGISTRY_FEED, copy_requested
+from services.kit.copies import (
+    CREDIT_FEED,
+    ENTERPRISE_STANDING_CHANGED,
+    REGISTRY_FEED,
+    copy_requested,
+)
 from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "inspection"
@@ -402,4 +407,10 @@ PUBLISHED = (
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
 # The registry's spot check of a construction project opens the hazards its findings name.
 PROJECT_SPOT_CHECKED = event_type("registry", "project", "spot_checked")
-CONSUMED = (*REGISTRY_FEED, *CREDIT_FEED, OWN_EVENTS, PROJECT_SPOT_CHECKED)
+CONSUMED = (
+    *REGISTRY_FEED,
+    ENTERPRISE_STANDING_CHANGED,
+    *CREDIT_FEED,
+    OWN_EVENTS,
+    PROJECT_SPOT_CHECKED,
+)

@@ -51,7 +51,7 @@ from services.inspection.schemas import (
 from services.inspection.service_prevention import PreventionEntrypoints
 from services.inspection.store import InspectionStore
 from services.kit.batching import batched_handler
-from services.kit.copies import ListingFeed, RegistryCopy
+from services.kit.copies import EnterpriseCounts, ListingFeed, RegistryCopy
 from services.kit.counters import event_changes
 from services.kit.evidence import PICTURES, EvidenceFiles, new_object_key
 from services.kit.inbox import idempotent_handler
@@ -65,8 +65,11 @@ from services.kit.serialize import page_of, plain
 from services.kit.service import ServiceBase
 
 
-class InspectionService(PreventionEntrypoints, RegistryCopy, ListingFeed, ServiceBase):
+class InspectionService(
+    PreventionEntrypoints, RegistryCopy, EnterpriseCounts, ListingFeed, ServiceBase
+):
     name = SERVICE
+    counted = {"open": indicators.OPEN_ENTERPRISES}
     store = MongoStore(name, InspectionStore)
     files = EvidenceFiles()
     rules = Rules(checks=RULE_CHECKS)

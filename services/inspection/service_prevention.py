@@ -268,8 +268,5 @@ class PreventionEntrypoints:
         else:
             current = self.store.dual_prevention_count(prefix, year, since.isoformat())
         return indicators.preparedness(
-            year_counters,
-            self.store.counters(prefix, {"$lte": year}),
-            self.store.open_enterprise_count(prefix),
-            current,
+            year_counters, self.store.counters(prefix, {"$lte": year}), current
         )

@@ -11,7 +11,6 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.inspection.store_prevention import PREVENTION_KINDS, PreventionStore
 from services.kit.copies import EnterpriseCopy, ListingCopy
-from services.kit.counters import Counters
 from services.kit.mongo import BaseStore, matches, prefix_pattern, within_region
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -86,10 +85,6 @@ class InspectionStore(PreventionStore, EnterpriseCopy, ListingCopy, BaseStore):
         """The read model of registry enterprises, fed by registry events."""
         return self.db.enterprises
 
-    @property
-    def indicators(self):
-        return Counters(self.db.indicators)
-
     def ensure_indexes(self):
         for collection in (
             self.db.inspections,
@@ -108,7 +103,7 @@ class InspectionStore(PreventionStore, EnterpriseCopy, ListingCopy, BaseStore):
         self.db.evidence.create_index("hazard_id")
         self.db.uploads.create_index("expires_at")
         self.db.accidents.create_index([("occurred_region_code", ASCENDING), ("_id", ASCENDING)])
-        self.indicators.ensure_indexes()
+        self.event_counters.ensure_indexes()
         self.ensure_prevention_indexes()
 
     # --- read model of enterprises (EnterpriseCopy) ---
@@ -401,12 +396,10 @@ class InspectionStore(PreventionStore, EnterpriseCopy, ListingCopy, BaseStore):
 
     def add_to_counters(self, changes):
         """Apply each event's amounts once: [(event id, county, year, {counter: amount})]."""
-        self.indicators.add(changes)
+        self.event_counters.add(changes)
 
     def _counter_documents(self, prefix, years):
-        return self.db.indicators.find(
-            {"region_code": prefix_pattern(prefix), "year": years}, {"applied": 0}
-        )
+        return self.event_counters.documents(prefix, years)
 
     def counters_by_county(self, prefix, year):
         """{county: {counter: amount}} for the counties under `prefix`: one document each."""

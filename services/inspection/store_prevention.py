@@ -177,9 +177,3 @@ class PreventionStore:
             )
         }
         return len(inspected & current)
-
-    def open_enterprise_count(self, prefix):
-        """The rates' denominator: the registry's open enterprises under `prefix`."""
-        return self.enterprises.count_documents(
-            {"region_code": prefix_pattern(prefix), "status": OPEN}
-        )

@@ -19,15 +19,20 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.batching import batched_handler
+from services.kit.counters import event_changes
 from services.kit.mongo import DUPLICATE_KEY
 from services.kit.outbox import FIELD as OUTBOX
+from services.kit.pure.clock import china_year
 from services.kit.pure.envelope import Published, event_type, make_event
 from services.kit.pure.regions import NATIONWIDE
+from services.kit.pure.standings import standing_changes
 
 REGISTRY = "registry"
 ENTERPRISE_REGISTERED = event_type(REGISTRY, "enterprise", "registered")
 ENTERPRISE_UPDATED = event_type(REGISTRY, "enterprise", "updated")
 ENTERPRISE_STATUS_CHANGED = event_type(REGISTRY, "enterprise", "status_changed")
+# What an enterprise adds to the counts of open enterprises and the like changed (its standing).
+ENTERPRISE_STANDING_CHANGED = event_type(REGISTRY, "enterprise", "standing_changed")
 # What a copy consumes, for the consuming service's events.py.
 REGISTRY_FEED = (ENTERPRISE_REGISTERED, ENTERPRISE_UPDATED, ENTERPRISE_STATUS_CHANGED)
 # Any service's request for a copy, as the registry binds to it on the public exchange.
@@ -199,6 +204,28 @@ class RegistryCopy:
             # the old region in the copy and moves the records again.
             self.enterprises_moved(moved)
         self.store.remember_enterprises(snapshots)
+
+
+class EnterpriseCounts:
+    """Mixin for a service that counts enterprises by what the registry says they add to such
+    counts (`enterprise.standing_changed`): `counted` is {standing flag: counter name}, kept in
+    the store's counters per county and year, each event applied once. Read from counters, the
+    open enterprises of a city cost the same however many there are."""
+
+    counted: dict[str, str] = {}
+
+    @batched_handler(REGISTRY, ENTERPRISE_STANDING_CHANGED)
+    def handle_enterprise_standing_changed(self, received):
+        self.store.add_to_counters(event_changes(received, self._standing_deltas))
+
+    def _standing_deltas(self, event):
+        data = event["data"]
+        return standing_changes(
+            data["before"],
+            data["after"],
+            china_year(event["time"]),
+            lambda standing: {name: standing[flag] for flag, name in self.counted.items()},
+        )
 
 
 # --- the untrustworthy list, as other services keep it ------------------------------------------

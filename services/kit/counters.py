@@ -1,22 +1,26 @@
 """Indicator counters per county and year, moved by events, each event applied once.
 
-A service keeps one document per (county, year) holding named counters and the ids of the latest
-events applied to it. Adding a batch of events' amounts is one conditional upsert per document:
-it only matches while none of the batch's ids is recorded, so a redelivered event is refused by
-the filter (the upsert then collides with the existing document), the events already applied are
-dropped and the rest tried again. Reading sums the documents of a jurisdiction: its cost grows
-with counties and years, never with records.
+A service keeps one small document per (county, year) holding named counters; reading sums the
+documents of a jurisdiction, so its cost grows with counties and years, never with records or
+events. Which events were applied lives beside them, one record per event id, kept for as long as
+the inbox keeps its own (a redelivery comes within minutes), then pruned.
+
+Adding a batch: the ids applied already are dropped; the rest are added to each document by one
+conditional write that also notes them as pending on it (it only matches while none of them is
+pending there, so a batch that failed half-way and comes again adds nothing twice); then they
+are recorded as applied, and the pending notes cleared. A document holds pending ids only while
+a batch is in flight: a reading never wades through the history of ids.
 """
 
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from datetime import timedelta
 
-from services.kit.batching import BATCH_PREFETCH
-from services.kit.mongo import prefix_pattern
+from pymongo import ASCENDING
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-# Event ids a document remembers: more than all the messages its consumers may hold
-# unacknowledged at once (a kill redelivers them all), for up to five copies of the service.
-APPLIED_KEPT = 5 * BATCH_PREFETCH
+from services.kit.mongo import DUPLICATE_KEY, find_by_ids, prefix_pattern
+
+PENDING = "pending"
+APPLIED_AT = "at"
 
 
 def event_changes(received, counter_deltas):
@@ -26,22 +30,40 @@ def event_changes(received, counter_deltas):
 
 
 class Counters:
-    def __init__(self, collection):
+    def __init__(self, collection, clock, retention=timedelta(days=7)):
         self.collection = collection
+        self.applied = collection.database[f"{collection.name}_applied"]
+        self.clock = clock
+        self.retention = retention
 
     def ensure_indexes(self):
         self.collection.create_index([("region_code", ASCENDING), ("year", ASCENDING)])
+        self.applied.create_index(APPLIED_AT)
+        # Documents kept the applied ids in themselves before: each reading carried them all.
+        self.collection.update_many({"applied": {"$exists": True}}, {"$unset": {"applied": ""}})
+
+    def bookkeeping(self):
+        """The applied-event records, pruned like the inbox's (see BaseStore.bookkeeping)."""
+        return [(self.applied, APPLIED_AT, self.clock.now() - self.retention)]
 
     def add(self, changes):
         """[(event id, county, year, {counter: amount})], one write per county and year."""
+        ids = list(dict.fromkeys(event_id for event_id, *_ in changes))
+        done = {found["_id"] for found in find_by_ids(self.applied, ids, projection={"_id": 1})}
         grouped = {}
         for event_id, county, year, amounts in changes:
-            grouped.setdefault((county, year), {})[event_id] = amounts
+            grouped.setdefault((county, year), {})
+            if event_id not in done:
+                grouped[(county, year)][event_id] = amounts
         for (county, year), by_event in grouped.items():
             self._add_once(county, year, by_event)
+        self._record_applied([event_id for event_id in ids if event_id not in done])
+        # Cleared for every event of the batch, applied now or by an attempt that failed later.
+        for county, year in grouped:
+            self.collection.update_one({"_id": _key(county, year)}, {"$pullAll": {PENDING: ids}})
 
     def _add_once(self, county, year, by_event):
-        key = f"{county}:{year}"
+        key = _key(county, year)
         while by_event:
             increments = {}
             for amounts in by_event.values():
@@ -50,42 +72,54 @@ class Counters:
                     increments[field] = increments.get(field, 0) + amount
             ids = list(by_event)
             try:
-                document = self.collection.find_one_and_update(
-                    {"_id": key, "applied": {"$nin": ids}},
+                self.collection.update_one(
+                    {"_id": key, PENDING: {"$nin": ids}},
                     {
                         "$inc": increments,
                         "$set": {"region_code": county, "year": year},
-                        "$push": {"applied": {"$each": ids}},
+                        "$push": {PENDING: {"$each": ids}},
                     },
                     upsert=True,
-                    return_document=ReturnDocument.AFTER,
                 )
             except DuplicateKeyError:
-                seen = set(self.collection.find_one({"_id": key}, {"applied": 1})["applied"])
+                # Some are pending from an attempt that failed after adding them: drop those.
+                pending = set(self.collection.find_one({"_id": key}, {PENDING: 1})[PENDING])
                 by_event = {
                     event_id: amounts
                     for event_id, amounts in by_event.items()
-                    if event_id not in seen
+                    if event_id not in pending
                 }
                 continue
-            self._trim(key, document["applied"])
             return
 
-    def _trim(self, key, applied):
-        """Keep the latest ids only: a redelivery comes within moments. Trimmed by a second
-        write once twice as many are held ($push's $slice is not portable)."""
-        if len(applied) >= 2 * APPLIED_KEPT:
-            self.collection.update_one(
-                {"_id": key}, {"$pullAll": {"applied": applied[:-APPLIED_KEPT]}}
+    def _record_applied(self, ids):
+        if not ids:
+            return
+        now = self.clock.now()
+        try:
+            self.applied.insert_many(
+                [{"_id": event_id, APPLIED_AT: now} for event_id in ids], ordered=False
             )
+        except BulkWriteError as error:
+            # Recorded already by an attempt that failed before clearing its pending notes.
+            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
+                raise
+
+    def documents(self, prefix, years):
+        """The counter documents of the counties under `prefix` for the years matched."""
+        return self.collection.find(
+            {"region_code": prefix_pattern(prefix), "year": years}, {PENDING: 0}
+        )
 
     def totals(self, prefix, years):
         """The counters summed over the counties under `prefix` and the years matched by
         `years` (a year, or a query condition such as {"$lte": 2026})."""
         totals = {}
-        for document in self.collection.find(
-            {"region_code": prefix_pattern(prefix), "year": years}, {"counters": 1}
-        ):
+        for document in self.documents(prefix, years):
             for name, amount in document.get("counters", {}).items():
                 totals[name] = totals.get(name, 0) + amount
         return totals
+
+
+def _key(county, year):
+    return f"{county}:{year}"

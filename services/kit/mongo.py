@@ -28,6 +28,20 @@ BATCH = "outbox_batch"
 # The embedded server looks an $in of up to this many _ids up by index (ferretdb-id-index.patch).
 IDS_PER_QUERY = 1000
 
+
+def find_by_ids(collection, ids, criteria=None, projection=None):
+    """The documents with these ids (and matching `criteria`), a bounded $in at a time: the
+    embedded server serves each by index, however many ids there are."""
+    ids = list(ids)
+    return [
+        found
+        for start in range(0, len(ids), IDS_PER_QUERY)
+        for found in collection.find(
+            {**(criteria or {}), "_id": {"$in": ids[start : start + IDS_PER_QUERY]}}, projection
+        )
+    ]
+
+
 # A page of a list that needs more than this (a search reading every document of a busy
 # embedded server) is refused rather than allowed to hold a worker and the server.
 PAGE_BUDGET_SECONDS = 2
@@ -72,10 +86,19 @@ class BaseStore:
     def ensure_indexes(self):
         """Create the indexes the store's queries rely on (idempotent)."""
 
+    @functools.cached_property
+    def event_counters(self):
+        """The service's indicator counters per county and year (services/kit/counters.py)."""
+        from services.kit.counters import Counters  # it reads with this module's helpers
+
+        return Counters(
+            self.db.indicators, self.clock, timedelta(days=self.settings.inbox_retention_days)
+        )
+
     def bookkeeping(self):
         """[(collection, age field, cutoff)]: records kept for a while, then pruned by age.
         A store with bookkeeping of its own adds it here."""
-        return self.inbox.bookkeeping()
+        return [*self.inbox.bookkeeping(), *self.event_counters.bookkeeping()]
 
     def prune_bookkeeping(self):
         """Delete expired bookkeeping records, at most PRUNE_BATCH per collection; returns how
@@ -276,11 +299,7 @@ class BaseStore:
         ids = batch["document_ids"]
         written = {
             document["_id"]
-            for start in range(0, len(ids), IDS_PER_QUERY)
-            for document in collection.find(
-                {"_id": {"$in": ids[start : start + IDS_PER_QUERY]}, BATCH: pointer["_id"]},
-                {"_id": 1},
-            )
+            for document in find_by_ids(collection, ids, {BATCH: pointer["_id"]}, {"_id": 1})
         }
         return [(document_id, event) for document_id, event in pairs if document_id in written]
 

@@ -7,7 +7,7 @@ The source of the AsyncAPI document. A city dashboard follows work as it starts,
 
 from marshmallow import Schema, fields
 
-from services.kit.copies import REGISTRY_FEED, copy_requested
+from services.kit.copies import ENTERPRISE_STANDING_CHANGED, REGISTRY_FEED, copy_requested
 from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "permits"
@@ -111,4 +111,4 @@ PUBLISHED = (
 # people (its own read models), and the service's own events for the indicator counters.
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
 PEOPLE_FEED = (COMPETENCY_CHANGED, PERSON_REGISTERED, POSITIONS_CHANGED)
-CONSUMED = (*REGISTRY_FEED, *PEOPLE_FEED, OWN_EVENTS)
+CONSUMED = (*REGISTRY_FEED, ENTERPRISE_STANDING_CHANGED, *PEOPLE_FEED, OWN_EVENTS)

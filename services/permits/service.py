@@ -4,7 +4,7 @@ ledger, permit, gate and indicator rules."""
 from urllib.parse import urlencode
 
 from services.kit.batching import batched_handler
-from services.kit.copies import RegistryCopy
+from services.kit.copies import EnterpriseCounts, RegistryCopy
 from services.kit.counters import event_changes
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
@@ -38,17 +38,18 @@ from services.permits.schemas import (
     StepSchema,
     SubmitSchema,
 )
-from services.permits.store import PermitsStore
+from services.permits.store import FLAGGED_ENTERPRISES, PermitsStore
 
 # A scan that loses the race to start a permit looks again this many times.
 SCAN_ATTEMPTS = 3
 
 
-class PermitsService(RegistryCopy, ServiceBase):
+class PermitsService(RegistryCopy, EnterpriseCounts, ServiceBase):
     name = SERVICE
     store = MongoStore(name, PermitsStore)
     rules = Rules(checks=policy.RULE_CHECKS)
     qr_key = SigningKey("qr_key")
+    counted = {"confined_space": FLAGGED_ENTERPRISES}
 
     def _policy(self):
         return policy.policy_on(self.rules, self.clock.today())
@@ -333,7 +334,7 @@ class PermitsService(RegistryCopy, ServiceBase):
             "year": fields["year"],
             **indicators.summary(
                 self.store.indicator_counters(prefix, fields["year"]),
-                self.store.ledger_counts(prefix),
+                self.store.ledger_counts(prefix, fields["year"]),
                 list(gate.REASONS),
             ),
         }

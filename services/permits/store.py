@@ -10,8 +10,13 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy, keep_newest
-from services.kit.counters import Counters
-from services.kit.mongo import BaseStore, RecordKinds, own_or_jurisdiction, within_region
+from services.kit.mongo import (
+    BaseStore,
+    RecordKinds,
+    find_by_ids,
+    own_or_jurisdiction,
+    within_region,
+)
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.errors import Duplicate
 
@@ -20,6 +25,8 @@ KINDS = {"space": "spaces", "permit": "permits", "scan": "scans", "staff": "comp
 # The registry's risk feature (services/kit/pure/vocabulary.py) of an enterprise with confined
 # spaces: target 8's denominator.
 CONFINED_SPACE = "confined_space"
+# The stock of open enterprises keeping confined spaces, from the registry's standing events.
+FLAGGED_ENTERPRISES = "enterprises_with_confined_spaces"
 # Permits looked at per expiry round: a bounded read however many there are.
 EXPIRY_BATCH = 200
 
@@ -51,10 +58,6 @@ class PermitsStore(EnterpriseCopy, RecordKinds, BaseStore):
     def scans(self):
         return self.db.scans
 
-    @property
-    def counters(self):
-        return Counters(self.db.indicators)
-
     def ensure_indexes(self):
         for collection in (self.spaces, self.permits, self.scans, self.db.competencies):
             collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
@@ -64,7 +67,7 @@ class PermitsStore(EnterpriseCopy, RecordKinds, BaseStore):
         self.permits.create_index([("space_id", ASCENDING), ("state", ASCENDING)])
         self.permits.create_index([("state", ASCENDING), ("window_end", ASCENDING)])
         self.scans.create_index([("space_id", ASCENDING), ("day", ASCENDING)])
-        self.counters.ensure_indexes()
+        self.event_counters.ensure_indexes()
 
     # --- the read models of the training service's people ---
 
@@ -185,31 +188,34 @@ class PermitsStore(EnterpriseCopy, RecordKinds, BaseStore):
     # --- indicators ---
 
     def add_to_counters(self, changes):
-        self.counters.add(changes)
+        self.event_counters.add(changes)
 
     def indicator_counters(self, prefix, year):
-        return self.counters.totals(prefix, year)
+        return self.event_counters.totals(prefix, year)
 
-    def ledger_counts(self, prefix):
-        """The ledger as it stands under `prefix`: enterprises flagged `confined_space` in the
-        registry and how many of them have a space in use on file; spaces in use and how many
-        have their warning sign."""
+    def ledger_counts(self, prefix, year):
+        """The ledger at `year`'s end (today, within it) under `prefix`: enterprises flagged
+        `confined_space` in the registry (counted from its standing events) and how many of
+        them have a space in use on file; spaces in use and how many have their warning sign.
+        Only the enterprises with spaces are looked up, never every enterprise."""
         region = within_region(prefix)
         in_use = {**region, "status": "in_use"}
-        on_file = {
+        on_file = [
             group["_id"]
             for group in self.spaces.aggregate([{"$match": in_use}, {"$group": {"_id": "$uscc"}}])
-        }
-        flagged = [
-            enterprise["_id"]
-            for enterprise in self.db.enterprises.find(
-                {**region, "risk_features": CONFINED_SPACE, "status": {"$ne": "closed"}},
+        ]
+        flagged_with_spaces = len(
+            find_by_ids(
+                self.db.enterprises,
+                on_file,
+                {"risk_features": CONFINED_SPACE, "status": {"$ne": "closed"}},
                 {"_id": 1},
             )
-        ]
+        )
+        stocks = self.event_counters.totals(prefix, {"$lte": year})
         return {
-            "flagged": len(flagged),
-            "flagged_with_spaces": len(on_file.intersection(flagged)),
+            "flagged": stocks.get(FLAGGED_ENTERPRISES, 0),
+            "flagged_with_spaces": flagged_with_spaces,
             "spaces": self.spaces.count_documents(in_use),
             "spaces_signed": self.spaces.count_documents({**in_use, "signage.installed": True}),
         }

@@ -6,7 +6,7 @@ consumers keep their own copy and tolerate fields they do not know.
 
 from marshmallow import Schema, fields, validate
 
-from services.kit.copies import CREDIT_FEED
+from services.kit.copies import CREDIT_FEED, ENTERPRISE_STANDING_CHANGED
 from services.kit.pure.envelope import Published, event_type
 
 SERVICE = "registry"
@@ -50,6 +50,31 @@ class EnterpriseUpdatedSchema(EnterpriseSnapshotSchema):
             "description": "the fields that changed; empty when the registry announces again"
         },
     )
+
+
+class StandingSchema(Schema):
+    region_code = fields.String(required=True)
+    open = fields.Boolean(required=True, metadata={"description": "not closed"})
+    confined_space = fields.Boolean(
+        required=True, metadata={"description": "open and keeping confined spaces"}
+    )
+    grading_required = fields.Boolean(
+        required=True, metadata={"description": "must hold a standardization grade (rule data)"}
+    )
+    grade_held = fields.Boolean(
+        required=True, metadata={"description": "required to, and holding a valid grade"}
+    )
+
+
+class StandingChangedSchema(Schema):
+    uscc = fields.String(required=True)
+    before = fields.Nested(
+        StandingSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "none when the enterprise is new to the counts"},
+    )
+    after = fields.Nested(StandingSchema, required=True)
 
 
 class CauseSchema(Schema):
@@ -183,6 +208,15 @@ PUBLISHED = (
     ),
     Published.of(
         SERVICE,
+        "enterprise",
+        "standing_changed",
+        StandingChangedSchema,
+        "What the enterprise adds to the counts of enterprises (open, keeping confined spaces, "
+        "required to hold a grade, holding one) changed, or where: services keep those counts "
+        "from these events.",
+    ),
+    Published.of(
+        SERVICE,
         "project",
         "registered",
         ProjectRegisteredSchema,
@@ -258,6 +292,7 @@ REGISTRY_COPY_REQUESTED = "cn.anjian.*.registry_copy.requested.v1"
 PROJECT_EVENTS = f"cn.anjian.{SERVICE}.project.#"
 STANDARDIZATION_EVENTS = f"cn.anjian.{SERVICE}.standardization.#"
 CONSUMED = (
+    ENTERPRISE_STANDING_CHANGED,
     SUSPENSION_ORDERED,
     SUSPENSION_LIFTED,
     REGISTRY_COPY_REQUESTED,

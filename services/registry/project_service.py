@@ -143,3 +143,7 @@ class ProjectEntrypoints:
     @batched_handler(SERVICE, events.STANDARDIZATION_EVENTS)
     def handle_grade_event_for_indicators(self, received):
         self.store.add_to_counters(event_changes(received, indicators.counter_deltas))
+
+    @batched_handler(SERVICE, events.ENTERPRISE_STANDING_CHANGED)
+    def handle_standing_for_indicators(self, received):
+        self.store.add_to_counters(event_changes(received, indicators.counter_deltas))

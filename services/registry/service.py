@@ -26,7 +26,7 @@ from services.registry.account_schemas import (
     TrailQuerySchema,
 )
 from services.registry.account_store import ACCOUNT, ADDRESS, AccountStore
-from services.registry.domain import accounts, enterprises
+from services.registry.domain import accounts, enterprises, indicators
 from services.registry.project_schemas import IndicatorQuerySchema
 from services.registry.project_service import ProjectEntrypoints
 from services.registry.schemas import (
@@ -237,6 +237,13 @@ class RegistryService(
         fields = load(IndicatorQuerySchema(), query)
         return fields, self.caller().indicator_scope(fields["region"]), self.clock.today()
 
+    def _with_standing(self, document, events):
+        return indicators.with_standing(document, events, self._terms(), self.clock.now())
+
+    def _save_enterprise(self, before, after, events):
+        """Store a command's result with the enterprise's standing derived again."""
+        return self.store.save_enterprise(before, *self._with_standing(after, events))
+
     def _view(self, document):
         return EnterpriseSchema().dump(enterprises.view(document, self.clock.today()))
 
@@ -251,7 +258,7 @@ class RegistryService(
             self._terms(),
             fields.get("uscc_override_reason"),
         )
-        self.store.add_enterprise(document, announced)
+        self.store.add_enterprise(*self._with_standing(document, announced))
         return self._view(document)
 
     @rpc
@@ -268,7 +275,7 @@ class RegistryService(
         changed = enterprises.update(
             document, fields, self.caller(), self.clock.now(), self.clock.today(), self._terms()
         )
-        return self._view(self.store.save_enterprise(document, *changed))
+        return self._view(self._save_enterprise(document, *changed))
 
     @rpc
     def change_status(self, uscc, payload):
@@ -283,7 +290,7 @@ class RegistryService(
             self.clock.now(),
             self.clock.today(),
         )
-        return self._view(self.store.save_enterprise(document, *changed))
+        return self._view(self._save_enterprise(document, *changed))
 
     @rpc
     def history(self, uscc):
@@ -317,7 +324,9 @@ class RegistryService(
             lambda payload: load(schema, payload),
         )
         # Inserting is the existence check: a repeated USCC comes back as a duplicate key.
-        already = self.store.add_enterprises(registrations)
+        already = self.store.add_enterprises(
+            [self._with_standing(document, announced) for document, announced in registrations]
+        )
         for line in report:
             if line["result"] == "created" and line["uscc"] in already:
                 line["result"] = "exists"
@@ -378,6 +387,6 @@ class RegistryService(
     def _apply_order(self, event, rule):
         document = self.store.enterprise_record(event["subject"])
         if document is not None:
-            self.store.save_enterprise(
+            self._save_enterprise(
                 document, *rule(document, event["data"], SYSTEM, self.clock.now())
             )

@@ -42,7 +42,7 @@ class StandardizationEntrypoints:
     def record_grade(self, uscc, payload):
         fields = load(GradeSchema(), payload)
         document = self.store.enterprise_to_change(uscc, self.caller())
-        self.store.save_enterprise(
+        self._save_enterprise(
             document,
             *enterprises.record_grade(
                 document,
@@ -69,7 +69,7 @@ class StandardizationEntrypoints:
 
     def _grading_command(self, uscc, fields, command):
         document = self.store.enterprise_to_change(uscc, self.caller())
-        self.store.save_enterprise(
+        self._save_enterprise(
             document,
             *command(document, fields, self.caller(), self.clock.now(), self.clock.today()),
         )
@@ -78,33 +78,30 @@ class StandardizationEntrypoints:
     @rpc
     def standardization_indicators(self, query):
         """Target 6 for a jurisdiction and year, with numerators and denominators."""
-        fields, prefix, today = self._indicator_query(query)
+        fields, prefix, _ = self._indicator_query(query)
         year = fields["year"]
         return {
             "region": fields["region"],
             "year": year,
             **indicators.standardization(
-                self.store.enterprises_for_grading(prefix),
-                self._terms(),
-                year,
-                today,
-                self.store.year_counters(prefix, year),
+                self.store.year_counters(prefix, year), self.store.counters_to(prefix, year)
             ),
         }
 
     @timer(interval=UPGRADE_TICK_SECONDS, eager=True)
-    def upgrade_grades(self):
-        """Give enterprises stored before grades had a history their history, in chunks, when
-        the service starts (and daily, for a copy of the data restored from before)."""
+    def upgrade_enterprises(self):
+        """Give enterprises stored before grades had a history, or before they had a standing,
+        what they lack, in chunks, when the service starts (and daily, for a copy of the data
+        restored from before). Saving derives the standing, and its event counts them."""
         terms, now = self._terms(), self.clock.now()
         while True:
-            chunk = self.store.enterprises_without_grade_history(UPGRADE_CHUNK)
+            chunk = self.store.enterprises_to_upgrade(UPGRADE_CHUNK)
             for document in chunk:
                 try:
                     upgraded = standardization.upgraded(document, terms, now)
-                    self.store.save_enterprise(document, upgraded, [])
+                    self._save_enterprise(document, upgraded, [])
                 except Conflict:
-                    pass  # changed meanwhile: the change gave it a history already
+                    pass  # changed meanwhile: the change gave it what it lacked already
             if len(chunk) < UPGRADE_CHUNK:
                 return
 
@@ -115,8 +112,6 @@ class StandardizationEntrypoints:
         now, today = self.clock.now(), self.clock.today()
         for document in self.store.grades_to_check(today.isoformat()):
             try:
-                self.store.save_enterprise(
-                    document, *standardization.timer_step(document, now, today)
-                )
+                self._save_enterprise(document, *standardization.timer_step(document, now, today))
             except Conflict:
                 pass  # changed meanwhile; the next tick looks again

@@ -8,7 +8,6 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import ListingCopy
-from services.kit.counters import Counters
 from services.kit.mongo import (
     BATCH,
     BaseStore,
@@ -18,20 +17,13 @@ from services.kit.mongo import (
 )
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.errors import Duplicate, Forbidden, NotFound
+from services.registry.domain.indicators import STANDING
 from services.registry.domain.standardization import CHECK_ON, HISTORY
 from services.registry.project_store import ProjectStore
 
 RESYNCHRONISATION = "resynchronisation"
 # Heavy fields a list or export never needs.
 SUMMARY = {"history": 0, HISTORY: 0, OUTBOX: 0, BATCH: 0}
-# What the standardization indicators read of an enterprise.
-GRADING_FIELDS = {
-    "industry": 1,
-    "above_scale": 1,
-    "risk_features": 1,
-    "status": 1,
-    "standardization": 1,
-}
 # Fields a list may filter on, by query parameter.
 FILTERS = (("industry", "industry"), ("risk_feature", "risk_features"), ("status", "status"))
 
@@ -49,16 +41,15 @@ class RegistryStore(ListingCopy, ProjectStore, BaseStore):
     def enterprises(self):
         return self.db.enterprises
 
-    @property
-    def counters(self):
-        """Indicator counters per county and year (targets 3 and 6)."""
-        return Counters(self.db.indicators)
-
     def add_to_counters(self, changes):
-        self.counters.add(changes)
+        self.event_counters.add(changes)
 
     def year_counters(self, prefix, year):
-        return self.counters.totals(prefix, year)
+        return self.event_counters.totals(prefix, year)
+
+    def counters_to(self, prefix, year):
+        """Every year's counters up to `year`'s end: the stocks then."""
+        return self.event_counters.totals(prefix, {"$lte": year})
 
     def ensure_indexes(self):
         self.enterprises.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
@@ -67,7 +58,7 @@ class RegistryStore(ListingCopy, ProjectStore, BaseStore):
         self.enterprises.create_index("status")
         self.enterprises.create_index(CHECK_ON)
         self.ensure_project_indexes()
-        self.counters.ensure_indexes()
+        self.event_counters.ensure_indexes()
 
     def enterprise(self, uscc, actor, with_history=False):
         """An enterprise the caller may see; one outside its sight looks exactly like a missing
@@ -160,13 +151,12 @@ class RegistryStore(ListingCopy, ProjectStore, BaseStore):
 
     # --- standardization ---
 
-    def enterprises_for_grading(self, prefix):
-        """Every enterprise under `prefix` with what the standardization rates read."""
-        return list(self.enterprises.find(within_region(prefix), GRADING_FIELDS))
-
-    def enterprises_without_grade_history(self, limit):
-        """Enterprises stored before grades had a history (no history field at all)."""
-        return list(self.enterprises.find({HISTORY: None}, limit=limit))
+    def enterprises_to_upgrade(self, limit):
+        """Enterprises stored before grades had a history or before they had a standing (no
+        such field at all)."""
+        return list(
+            self.enterprises.find({"$or": [{HISTORY: None}, {STANDING: None}]}, limit=limit)
+        )
 
     def grades_to_check(self, today_iso, limit=500):
         """Enterprises whose grade the daily timer has something to do for today."""

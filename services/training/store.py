@@ -10,8 +10,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
-from services.kit.counters import Counters
-from services.kit.mongo import IDS_PER_QUERY, BaseStore, RecordKinds, own_or_jurisdiction
+from services.kit.mongo import BaseStore, RecordKinds, find_by_ids, own_or_jurisdiction
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.errors import Duplicate
 from services.training.domain.common import certificate_id, person_id
@@ -52,10 +51,6 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
     def certificates(self):
         return self.db.certificates
 
-    @property
-    def counters(self):
-        return Counters(self.db.indicators)
-
     def ensure_indexes(self):
         for collection in (self.persons, self.certificates, self.db.sessions, self.db.reminders):
             collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
@@ -67,7 +62,7 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
         self.certificates.create_index("next_check_on")
         self.db.sessions.create_index("attended")
         self.db.pii_reads.create_index("person_id")
-        self.counters.ensure_indexes()
+        self.event_counters.ensure_indexes()
 
     # --- people ---
 
@@ -85,7 +80,7 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
         return self.persons.find_one({"_id": person_id(id_key)}, HIDDEN)
 
     def persons_named(self, identifiers):
-        return self._by_ids(self.persons, list(identifiers), HIDDEN)
+        return find_by_ids(self.persons, identifiers, projection=HIDDEN)
 
     def add_person(self, person, events):
         try:
@@ -210,11 +205,14 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
     # --- indicators ---
 
     def add_to_counters(self, changes):
-        self.counters.add(changes)
+        self.event_counters.add(changes)
 
     def indicator_counters(self, prefix, year):
         """The year's counters, and every year's up to its end (for the stocks)."""
-        return (self.counters.totals(prefix, year), self.counters.totals(prefix, {"$lte": year}))
+        return (
+            self.event_counters.totals(prefix, year),
+            self.event_counters.totals(prefix, {"$lte": year}),
+        )
 
     # --- bulk import and export ---
 
@@ -222,8 +220,10 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
         """The people with these ID numbers (by keyed hash), looked up by id."""
         return {
             person["id_key"]: person
-            for person in self._by_ids(
-                self.persons, [person_id(id_key) for id_key in id_keys], HIDDEN
+            for person in find_by_ids(
+                self.persons,
+                [person_id(id_key) for id_key in id_keys],
+                projection=HIDDEN,
             )
         }
 
@@ -231,23 +231,12 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
         """Which of the (kind, number) pairs are recorded already, looked up by id."""
         return {
             (found["kind"], found["number"])
-            for found in self._by_ids(
+            for found in find_by_ids(
                 self.certificates,
                 [certificate_id(kind, number) for kind, number in pairs],
-                {"kind": 1, "number": 1},
+                projection={"kind": 1, "number": 1},
             )
         }
-
-    @staticmethod
-    def _by_ids(collection, ids, projection):
-        """Documents by id, a bounded $in at a time: the embedded server serves it by index."""
-        return [
-            found
-            for start in range(0, len(ids), IDS_PER_QUERY)
-            for found in collection.find(
-                {"_id": {"$in": ids[start : start + IDS_PER_QUERY]}}, projection
-            )
-        ]
 
     def add_imported(self, outcome):
         """People first, so a certificate never names a person not stored, then certificates,
@@ -263,7 +252,8 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
     def sessions_named(self, identifiers):
         """Which of the sessions are recorded already."""
         return {
-            found["_id"] for found in self._by_ids(self.db.sessions, list(identifiers), {"_id": 1})
+            found["_id"]
+            for found in find_by_ids(self.db.sessions, identifiers, projection={"_id": 1})
         }
 
     def add_imported_sessions(self, results):

@@ -16,33 +16,23 @@ principal-led drill, in the drill's year, and once more when the year has one in
 Dual prevention (target 4) depends on the day as well as on events — a register stops being
 current when its review ages past the interval — so it is read from per-enterprise facts kept by
 events (the latest review of each register, the years each enterprise reported a
-self-inspection), not from counters. The denominators are the registry's open enterprises now.
+self-inspection), not from counters. The denominators are the enterprises open at the year's end
+(today, within it), counted from the registry's `enterprise.standing_changed` events.
 """
 
-from datetime import date, datetime
 from typing import Any
 
 from services.inspection.domain.accidents import GRADES as ACCIDENT_GRADES
 from services.inspection.domain.accidents import INDICATORS as ACCIDENT_FIGURES
 from services.inspection.domain.hazards import GRADES as HAZARD_GRADES
-from services.kit.pure.clock import CHINA
+from services.kit.pure.clock import china_year
 from services.kit.pure.commands import Event
 from services.kit.pure.rates import rate
 
 # The "year" of counters that tell the present state rather than a year's flow.
 STANDING = "now"
-
-
-def _year(value: Any) -> int:
-    """The China year of a calendar day or of an instant (as text or as a value)."""
-    if isinstance(value, str):
-        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-    if isinstance(value, datetime):
-        year: int = value.astimezone(CHINA).year
-        return year
-    if isinstance(value, date):
-        return value.year
-    raise ValueError(f"no year in {value!r}")
+# The stock of open enterprises, from the registry's standing events (the service's `counted`).
+OPEN_ENTERPRISES = "enterprises.open"
 
 
 def _hazard_deltas(
@@ -63,7 +53,7 @@ def _hazard_deltas(
     # One entry per year: the store applies an event's amounts to a counter document once.
     by_year: dict[int | str, dict[str, int]] = {}
     if found:
-        by_year[_year(data["found_on"])] = found
+        by_year[china_year(data["found_on"])] = found
     if verb == "closed":
         by_year.setdefault(when, {})[f"hazards.eliminated.{grade}"] = 1
     if open_now:
@@ -87,7 +77,7 @@ def counter_deltas(event: Event) -> list[tuple[str, int | str, dict[str, int]]]:
     kind = event["type"].split(".")[3:5]
     data = event["data"]
     county = event["regioncode"]
-    when = _year(event["time"])
+    when = china_year(event["time"])
     if kind[0] == "hazard":
         return _hazard_deltas(kind[1], county, data, when)
     if kind == ["penalty", "decided"]:
@@ -99,12 +89,12 @@ def counter_deltas(event: Event) -> list[tuple[str, int | str, dict[str, int]]]:
         return [
             (
                 data.get("occurred_region_code", county),
-                _year(data["occurred_at"]),
+                china_year(data["occurred_at"]),
                 _flat(data["indicator_delta"], "accidents."),
             )
         ]
     if kind == ["emergency_plan", "filed"] and data["first_on_file"]:
-        return [(county, _year(data["filed_on"]), {"emergency.plans_on_file": 1})]
+        return [(county, china_year(data["filed_on"]), {"emergency.plans_on_file": 1})]
     if kind == ["drill", "recorded"] and data["first_principal_led_in_half"]:
         amounts = {f"drills.principal_led.{data['half'][-2:]}": 1}
         if data["both_halves_now"]:
@@ -173,17 +163,18 @@ def summary(
 def self_inspection_facts(received: list[Event]) -> list[tuple[str, str, int]]:
     """[(uscc, county, year)] of the self-inspection reports among `received`."""
     return [
-        (event["data"]["uscc"], event["regioncode"], _year(event["data"]["performed_on"]))
+        (event["data"]["uscc"], event["regioncode"], china_year(event["data"]["performed_on"]))
         for event in received
         if event["type"].split(".")[3:5] == ["self_inspection", "reported"]
     ]
 
 
 def preparedness(
-    year_counters: dict[str, int], to_date: dict[str, int], enterprises: int, dual_prevention: int
+    year_counters: dict[str, int], to_date: dict[str, int], dual_prevention: int
 ) -> dict[str, Any]:
     """Target 4 and the emergency-preparedness rates of a jurisdiction and year, each over the
-    open enterprises."""
+    enterprises open at its end (today, within it)."""
+    enterprises = to_date.get(OPEN_ENTERPRISES, 0)
 
     def drilled(half: str) -> dict[str, Any]:
         return rate(year_counters.get(f"drills.principal_led.{half}", 0), enterprises)

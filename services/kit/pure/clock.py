@@ -35,3 +35,13 @@ class FixedClock(Clock):
 
     def advance(self, **delta: float) -> None:
         self.at += timedelta(**delta)
+
+
+def china_year(value: str | date) -> int:
+    """The year of a calendar day, or of an instant (a datetime or ISO text with a time) in
+    China: an event at 2026-12-31T17:00Z happened in 2027 there."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.astimezone(CHINA).year
+    return value.year

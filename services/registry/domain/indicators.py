@@ -2,20 +2,28 @@
 
 Flows are counters per county and year, moved by the registry's own events (each applied once):
 projects accepted in the year and those of them spot-checked (target 3), grades expiring in the
-year and those re-assessed by their expiry (target 6). Standings depend on the day as well as on
-the facts (a stage becomes overdue, a grade expires, with no event), so they are read from the
-records as of today or the year's end, by the same rules the records' own views apply: projects
-under way in the year with every stage due by then done / those projects (三同时), enterprises
-holding a valid grade / enterprises required to hold one (rule data).
+year and those re-assessed by their expiry (target 6).
+
+Each enterprise carries its standing (open, keeping confined spaces, required to hold a grade,
+holding a valid one), derived again whenever it is stored; a change publishes
+`enterprise.standing_changed`, which moves the stocks here (enterprises holding a valid grade /
+those required to, rule data) and in the services that count open enterprises. A grade lapses by
+the daily timer's write, so the day's passing reaches the standing too.
+
+Projects under way in the year with every stage due by then done / those projects (三同时) are
+read from the projects as of today or the year's end: a stage becomes overdue with no event.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from services.kit.pure.clock import CHINA, china_year
 from services.kit.pure.commands import Document, Event
 from services.kit.pure.rates import rate
+from services.kit.pure.standings import Standing, standing_changes
 from services.registry.domain import projects as project_rules
 from services.registry.domain import standardization as grading
+from services.registry.domain.common import event
 
 
 def as_of(year: int, today: date) -> date:
@@ -24,6 +32,48 @@ def as_of(year: int, today: date) -> date:
 
 
 Change = tuple[str, int, dict[str, int]]
+STANDING = "standing"
+# The grade states that count as holding a valid grade.
+HOLDING = ("valid", "review_due")
+CONFINED_SPACE = "confined_space"
+
+
+def standing(enterprise: Document, terms: grading.Terms, today: date) -> Standing:
+    """What the enterprise adds to the stocks, and where."""
+    is_open = enterprise["status"] != "closed"
+    required = terms.requires(enterprise)
+    return {
+        "region_code": enterprise["region_code"],
+        "open": is_open,
+        "confined_space": is_open and CONFINED_SPACE in (enterprise.get("risk_features") or ()),
+        "grading_required": required,
+        "grade_held": required
+        and grading.state(enterprise.get("standardization"), today) in HOLDING,
+    }
+
+
+def with_standing(
+    enterprise: Document, events: list[Event], terms: grading.Terms, now: datetime
+) -> tuple[Document, list[Event]]:
+    """The enterprise about to be stored with its standing derived again, and its events with
+    `enterprise.standing_changed` added when the standing changed."""
+    derived = standing(enterprise, terms, now.astimezone(CHINA).date())
+    before = enterprise.get(STANDING)
+    if before == derived:
+        return enterprise, events
+    changed = event(
+        "enterprise",
+        "standing_changed",
+        enterprise["uscc"],
+        enterprise["region_code"],
+        now,
+        {"uscc": enterprise["uscc"], "before": before, "after": derived},
+    )
+    return {**enterprise, STANDING: derived}, [*events, changed]
+
+
+def _grading_amounts(standing: Standing) -> dict[str, int]:
+    return {"grading_required": standing["grading_required"], "grades_held": standing["grade_held"]}
 
 
 def counter_deltas(event: Event) -> list[Change]:
@@ -34,6 +84,10 @@ def counter_deltas(event: Event) -> list[Change]:
         return [(county, int(data["on"][:4]), {"projects_accepted": 1})]
     if (entity, verb) == ("project", "spot_checked") and data["first"]:
         return [(county, int(data["accepted_on"][:4]), {"projects_spot_checked": 1})]
+    if (entity, verb) == ("enterprise", "standing_changed"):
+        return standing_changes(
+            data["before"], data["after"], china_year(event["time"]), _grading_amounts
+        )
     if (entity, verb) == ("standardization", "graded"):
         changes = [(county, int(data["expires_on"][:4]), {"reassessments_due": 1})]
         if data["reassessment"] == "on_time":
@@ -62,16 +116,12 @@ def projects(
     }
 
 
-def standardization(
-    enterprises: list[Document], terms: grading.Terms, year: int, today: date, flows: dict[str, int]
-) -> dict[str, Any]:
-    day = as_of(year, today)
-    required = [e for e in enterprises if terms.requires(e)]
-    holding = ("valid", "review_due")
-    valid = sum(grading.state(e.get("standardization"), day) in holding for e in required)
+def standardization(year_counters: dict[str, int], to_date: dict[str, int]) -> dict[str, Any]:
+    """Target 6 from the year's flows and the stocks at its end (today, within it)."""
     return {
-        "valid_grade": rate(valid, len(required)),
+        "valid_grade": rate(to_date.get("grades_held", 0), to_date.get("grading_required", 0)),
         "reassessed_on_time": rate(
-            flows.get("reassessments_on_time", 0), flows.get("reassessments_due", 0)
+            year_counters.get("reassessments_on_time", 0),
+            year_counters.get("reassessments_due", 0),
         ),
     }

@@ -7,33 +7,22 @@ reviews due in the year of their due date, reviews done on time in the year they
 leaders trained in the year of the training. A reading never scans people or certificates.
 """
 
-from datetime import date, datetime
 from typing import Any
 
-from services.kit.pure.clock import CHINA
+from services.kit.pure.clock import china_year
 from services.kit.pure.commands import Event
 from services.kit.pure.rates import rate
+from services.kit.pure.standings import Change, net, standing_changes
 
 STOCKS = ("key_persons", "certified_key_persons", "team_leaders")
 FLOWS = ("reviews_due", "reviews_on_time", "team_leaders_trained")
 
-Change = tuple[str, int, dict[str, int]]
 
-
-def _year(value: str | date) -> int:
-    """The year of an ISO date or instant; an instant's in China."""
-    if isinstance(value, datetime):
-        return value.astimezone(CHINA).year
-    if isinstance(value, date):
-        return value.year
-    return int(value[:4])
-
-
-def _standing_amounts(standing: dict[str, Any], sign: int) -> dict[str, int]:
+def _standing_amounts(standing: dict[str, Any]) -> dict[str, int]:
     return {
-        "key_persons": sign * standing["key_person"],
-        "certified_key_persons": sign * (standing["key_person"] and standing["certified"]),
-        "team_leaders": sign * standing["team_leader"],
+        "key_persons": standing["key_person"],
+        "certified_key_persons": standing["key_person"] and standing["certified"],
+        "team_leaders": standing["team_leader"],
     }
 
 
@@ -43,35 +32,27 @@ def counter_deltas(event: Event) -> list[Change]:
     data = event["data"]
     changes: list[Change] = []
     if (entity, verb) == ("person", "standing_changed"):
-        year = _year(event["time"])
         before, after = data["before"], data["after"]
-        for standing, sign in ((before, -1), (after, 1)):
-            if standing["region_code"]:
-                changes.append((standing["region_code"], year, _standing_amounts(standing, sign)))
+        changes += standing_changes(before, after, china_year(event["time"]), _standing_amounts)
         if after["team_leader"]:
             for trained in set(after["team_leader_trained_years"]) - set(
                 before["team_leader_trained_years"]
             ):
                 changes.append((after["region_code"], trained, {"team_leaders_trained": 1}))
     elif (entity, verb) == ("certificate", "issued") and data["review_due_on"]:
-        changes.append((event["regioncode"], _year(data["review_due_on"]), {"reviews_due": 1}))
+        changes.append((event["regioncode"], china_year(data["review_due_on"]), {"reviews_due": 1}))
     elif (entity, verb) == ("certificate", "reviewed") and data["result"] == "passed":
         changes.append(
-            (event["regioncode"], _year(data["due_on"]), {"reviews_on_time": int(data["on_time"])})
+            (
+                event["regioncode"],
+                china_year(data["due_on"]),
+                {"reviews_on_time": int(data["on_time"])},
+            )
         )
-        changes.append((event["regioncode"], _year(data["review_due_on"]), {"reviews_due": 1}))
+        changes.append((event["regioncode"], china_year(data["review_due_on"]), {"reviews_due": 1}))
     # One change per county and year, net: a standing that only became certified moves only
     # the certified count.
-    net: dict[tuple[str, int], dict[str, int]] = {}
-    for county, year, amounts in changes:
-        totals = net.setdefault((county, year), {})
-        for name, amount in amounts.items():
-            totals[name] = totals.get(name, 0) + amount
-    return [
-        (county, year, {name: amount for name, amount in totals.items() if amount})
-        for (county, year), totals in net.items()
-        if any(totals.values())
-    ]
+    return net(changes)
 
 
 def summary(year_counters: dict[str, int], to_date: dict[str, int]) -> dict[str, Any]:

@@ -42,10 +42,12 @@ def test_event_held_back_by_the_broker_is_published_by_the_relay(
         reply = minle.post("/api/v1/enterprises", json=body)
         assert reply.status_code == 201, reply.text
         pending = registry_db.enterprises.find_one({"_id": body["uscc"]})["outbox"]
-        # The registration, and the grade it came with (the grade history's first entry).
+        # The registration, the grade it came with (the grade history's first entry), and
+        # what it adds to the counts of enterprises.
         assert [event["type"] for event in pending] == [
             "cn.anjian.registry.enterprise.registered.v1",
             "cn.anjian.registry.standardization.graded.v1",
+            "cn.anjian.registry.enterprise.standing_changed.v1",
         ]
     finally:
         broker.allow_writes()

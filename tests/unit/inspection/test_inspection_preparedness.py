@@ -152,14 +152,13 @@ def test_drill_counters_move_once_per_enterprise_and_half():
 def test_rates_show_numerators_and_denominators():
     summary = indicators.preparedness(
         {"drills.principal_led.H1": 3, "drills.principal_led.both_halves": 1},
-        {"emergency.plans_on_file": 2},
-        4,
+        {"emergency.plans_on_file": 2, "enterprises.open": 4},
         1,
     )
     assert summary["dual_prevention"] == {"numerator": 1, "denominator": 4, "rate": 0.25}
     assert summary["emergency_plans_on_file"]["rate"] == 0.5
     assert summary["principal_led_drills"]["first_half"]["numerator"] == 3
-    assert indicators.preparedness({}, {}, 0, 0)["dual_prevention"]["rate"] is None
+    assert indicators.preparedness({}, {}, 0)["dual_prevention"]["rate"] is None
 
 
 @pytest.mark.parametrize(

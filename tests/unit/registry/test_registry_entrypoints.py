@@ -66,13 +66,18 @@ def test_register_hands_the_store_the_enterprise_with_its_registered_event():
     store, body = EnterpriseStore(), enterprise()
     view = registry(store, MINLE).register(body)
     assert (view["uscc"], view["status"]) == (body["uscc"], "operating")
-    [(document, [event, graded])] = store.added
+    [(document, [event, graded, standing])] = store.added
     assert document["_id"] == body["uscc"]
     assert (event["type"], event["subject"]) == (
         "cn.anjian.registry.enterprise.registered.v1",
         body["uscc"],
     )
     assert graded["type"] == "cn.anjian.registry.standardization.graded.v1"
+    # What it adds to the counts of enterprises, which services keep from this event.
+    assert standing["type"] == "cn.anjian.registry.enterprise.standing_changed.v1"
+    assert standing["data"]["before"] is None
+    assert standing["data"]["after"] == document["standing"]
+    assert document["standing"]["open"] and document["standing"]["region_code"] == "620722"
 
 
 def test_an_invalid_registration_stores_and_announces_nothing():

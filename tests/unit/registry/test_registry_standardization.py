@@ -135,15 +135,49 @@ def test_who_must_hold_a_grade_follows_the_rule():
     assert not TERMS.requires({**enterprise(), "status": "closed"})
 
 
+def stocks(changes, year):
+    """The stocks at `year`'s end from [(document, events)] stored in turn, as the counters keep
+    them: every change up to that year."""
+    totals = {}
+    for _, events in changes:
+        for event in events:
+            for _, when, amounts in indicators.counter_deltas(event):
+                if when <= year:
+                    for name, amount in amounts.items():
+                        totals[name] = totals.get(name, 0) + amount
+    return totals
+
+
+def stored(document, now):
+    """The enterprise as the registry stores it at `now`, standing derived, and its events."""
+    return indicators.with_standing(document, [], TERMS, now)
+
+
 def test_the_standardization_rate_drops_when_a_grade_expires():
-    valid = graded(enterprise(), date(2024, 1, 10))
-    without = enterprise()
-    not_required = enterprise(above_scale=False)
-    group = [valid, without, not_required]
-    rates = indicators.standardization(group, TERMS, 2026, TODAY, {})
+    changes = [
+        stored(graded(enterprise(), date(2024, 1, 10)), NOW),
+        stored(enterprise(), NOW),
+        stored(enterprise(above_scale=False), NOW),
+    ]
+    rates = indicators.standardization({}, stocks(changes, 2026))
     assert rates["valid_grade"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
-    later = indicators.standardization(group, TERMS, 2027, date(2027, 1, 11), {})
-    assert later["valid_grade"]["numerator"] == 0
+
+    # The daily timer stores the lapsed grade the day after it expires: the standing follows.
+    lapsed_at = datetime(2027, 1, 11, 2, 0, tzinfo=timezone.utc)
+    changes.append(stored(changes[0][0], lapsed_at))
+    assert indicators.standardization({}, stocks(changes, 2027))["valid_grade"]["numerator"] == 0
+    assert indicators.standardization({}, stocks(changes, 2026))["valid_grade"]["numerator"] == 1
+    # Stored again unchanged, an enterprise announces nothing.
+    assert stored(changes[-1][0], lapsed_at)[1] == []
+
+
+def test_an_enterprise_moved_to_another_county_takes_its_counts_with_it():
+    document, _ = stored(graded(enterprise(), date(2025, 5, 1)), NOW)
+    _, [moved] = stored({**document, "region_code": "620702"}, NOW)
+    assert indicators.counter_deltas(moved) == [
+        ("620722", 2026, {"grading_required": -1, "grades_held": -1}),
+        ("620702", 2026, {"grading_required": 1, "grades_held": 1}),
+    ]
 
 
 def counted(*events):
@@ -172,9 +206,7 @@ def test_a_grade_is_due_for_reassessment_in_its_expiry_year_and_counted_on_time_
         ("620722", 2029, "reassessments_due"): 2,
         ("620722", 2026, "reassessments_on_time"): 1,
     }
-    rates = indicators.standardization(
-        [], TERMS, 2026, TODAY, {"reassessments_due": 2, "reassessments_on_time": 1}
-    )
+    rates = indicators.standardization({"reassessments_due": 2, "reassessments_on_time": 1}, {})
     assert rates["reassessed_on_time"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
 
 

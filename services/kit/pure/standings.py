@@ -1,0 +1,48 @@
+"""Stocks kept as counters per county and year, moved by the changes of a record's standing.
+
+A standing is what one record adds to each count, and where: a county code and flags. A change
+moves the old standing's amounts out of its county and the new one's in, in the year of the
+change, so the stock at the end of year Y is the sum of the changes of every year up to Y and a
+reading never scans the records. A record moved to another county moves its amounts with it.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+Change = tuple[str, int, dict[str, int]]
+Standing = dict[str, Any]
+
+
+def net(changes: Iterable[Change]) -> list[Change]:
+    """One change per county and year, the amounts summed; those that cancel out are left out."""
+    totals: dict[tuple[str, int], dict[str, int]] = {}
+    for county, year, amounts in changes:
+        kept = totals.setdefault((county, year), {})
+        for name, amount in amounts.items():
+            kept[name] = kept.get(name, 0) + amount
+    return [
+        (county, year, {name: amount for name, amount in kept.items() if amount})
+        for (county, year), kept in totals.items()
+        if any(kept.values())
+    ]
+
+
+def standing_changes(
+    before: Standing | None,
+    after: Standing | None,
+    year: int,
+    amounts: Callable[[Standing], dict[str, int]],
+) -> list[Change]:
+    """What replacing `before` by `after` in `year` adds to the counters (None: no standing);
+    `amounts(standing)` is what one standing counts."""
+    changes = []
+    for standing, sign in ((before, -1), (after, 1)):
+        if standing and standing.get("region_code"):
+            changes.append(
+                (
+                    standing["region_code"],
+                    year,
+                    {name: sign * int(amount) for name, amount in amounts(standing).items()},
+                )
+            )
+    return net(changes)
