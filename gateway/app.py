@@ -21,6 +21,7 @@ from gateway.web import register as register_console
 from services import SERVICES
 from services.kit.config import Settings
 from services.kit.mongo import connect
+from services.kit.pure.errors import NotDeployed
 
 PUBLIC_PATHS = ("/api/v1/auth/token",)
 # Public disclosure: read by anyone, without signing in (rate-limited by its routes).
@@ -54,6 +55,16 @@ class DocumentedApi(Api):
             },
             lazy=True,
         )
+
+
+def _blueprints_not_deployed(deployment):
+    """{blueprint name: service} of the route modules of services the deployment does not run."""
+    return {
+        importlib.import_module(module).blp.name: entry.name
+        for entry in SERVICES
+        if not deployment.runs(entry.name)
+        for module in entry.route_modules
+    }
 
 
 def create_app(settings=None):
@@ -99,6 +110,13 @@ def create_app(settings=None):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
     app.before_request(apply_route_limit)
+    undeployed = _blueprints_not_deployed(app.extensions["anjian"].deployment)
+
+    @app.before_request
+    def refuse_undeployed():
+        # Before authentication and input checks: the route's service is not here at all.
+        if request.blueprint in undeployed:
+            raise NotDeployed(f"the {undeployed[request.blueprint]} service is not deployed here")
 
     @app.before_request
     def require_token():

@@ -26,6 +26,21 @@ def _settings():
     return Settings.from_env()
 
 
+def _deployment(settings):
+    """The deployment's profile, or the CLI stops saying which setting is wrong."""
+    from services.kit.pure.deployment import ProfileError
+
+    try:
+        return settings.deployment()
+    except ProfileError as error:
+        raise SystemExit(f"anjian: {error}") from None
+
+
+def _components(settings):
+    """The processes of this deployment: its services, then the gateway in front of them."""
+    return (*_deployment(settings).services, "gateway")
+
+
 def _log_dir(settings):
     return Path(settings.data_dir) / "log"
 
@@ -35,6 +50,12 @@ def _log_dir(settings):
 
 def serve(args):
     settings = _settings()
+    if args.component not in _components(settings):
+        deployment = _deployment(settings)
+        raise SystemExit(
+            f"anjian: {args.component} is not deployed here: this {deployment.level} deployment "
+            f"runs {', '.join(deployment.services)} (ANJIAN_SERVICES)"
+        )
     if args.component == "gateway":
         from gateway.auth import WeakSecret, check_secret
 
@@ -83,7 +104,7 @@ def _gateway_url(settings):
 def _supervisor(settings):
     from tools.supervision import Supervisor
 
-    return Supervisor(COMPONENTS, settings.data_dir, _log_dir(settings))
+    return Supervisor(_components(settings), settings.data_dir, _log_dir(settings))
 
 
 # (setting, file in the data folder, what it is) of the secrets `run` and `up` provide.
@@ -119,7 +140,8 @@ def _start_all(settings, attached):
     supervisor = _supervisor(settings)
     started = not supervisor.answers()
     if started:
-        print(f"  starting {', '.join(COMPONENTS)} under supervisord (log: {supervisor.log})")
+        components = ", ".join(supervisor.components)
+        print(f"  starting {components} under supervisord (log: {supervisor.log})")
         supervisor.start(attached=attached)
     elif attached:
         raise SystemExit("anjian is already running detached; stop it first with: anjian down")
@@ -281,11 +303,14 @@ def seed(args):
             except Duplicate:
                 pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
-    _seed_projects(settings)
-    _seed_training(settings)
-    _seed_credit(settings)
-    _seed_permits(settings)
-    _seed_preparedness(settings)
+    deployment = _deployment(settings)
+    for services, step in SEEDING:
+        if all(deployment.runs(name) for name in services):
+            step(settings)
+        else:
+            print(
+                f"  demo {step.__name__[6:]}: skipped, {' and '.join(services)} not deployed here"
+            )
 
 
 def _seed_projects(settings):
@@ -705,6 +730,17 @@ def _in_parallel(settings, record, items):
 
     with ThreadPoolExecutor(DEMO_CLIENTS) as clients:
         list(clients.map(share, [items[start::DEMO_CLIENTS] for start in range(DEMO_CLIENTS)]))
+
+
+# Each seeding step after the enterprises and users, with the services it needs besides the
+# registry (every deployment runs that one).
+SEEDING = (
+    ((), _seed_projects),
+    (("training",), _seed_training),
+    (("credit",), _seed_credit),
+    (("permits", "training"), _seed_permits),
+    (("inspection",), _seed_preparedness),
+)
 
 
 def _record_preparedness(inspection, record):

@@ -9,10 +9,17 @@ from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 
 from services.kit.pure.clock import Clock
+from services.kit.pure.deployment import profile
 
 
 @dataclass(frozen=True)
 class Settings:
+    # The deployment (services/kit/pure/deployment.py): its level (county, city or province;
+    # unset for the single all-in-one platform), its division code, and the services it runs
+    # (comma-separated; by default those of services.SERVICES whose `levels` name the level).
+    level: str = ""
+    region: str = ""
+    services: str = ""
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     # The broker's management API, for backups of its definitions (same user as amqp_uri).
     broker_management_url: str = "http://127.0.0.1:15672"
@@ -105,6 +112,12 @@ class Settings:
     @classmethod
     def from_nameko(cls, config):
         return cls(**config["ANJIAN"]) if "ANJIAN" in config else cls.from_env()
+
+    def deployment(self):
+        """The deployment's profile; ProfileError when the settings name something unknown."""
+        from services import SERVICES  # the list imports the kit's pure part, not this module
+
+        return profile(self.level, self.region, self.services, SERVICES)
 
     def clock(self):
         return Clock(timedelta(seconds=self.clock_offset_seconds))
