@@ -6,6 +6,7 @@ from flask import current_app, g, has_request_context, request
 
 from gateway.auth import AccountStates, VerifiedTokens, registry_state
 from gateway.rpc import RpcPool
+from services.kit import correlation
 from services.kit.evidence import EvidenceStore
 from services.kit.pure.clock import Clock
 from services.kit.pure.errors import NotDeployed
@@ -36,6 +37,9 @@ class Platform:
         context = _context(actor or g.actor)
         if has_request_context():
             context = {**context, CLIENT_ADDRESS: request.remote_addr}
+        correlation_id = correlation.current()
+        if correlation_id:
+            context = {**context, correlation.CORRELATION_ID: correlation_id}
         return self.rpc.call(context, service, method, *args, **kwargs)
 
 

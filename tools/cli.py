@@ -9,6 +9,7 @@ import functools
 import json
 import os
 import secrets
+import shutil
 import signal
 import sys
 import time
@@ -63,6 +64,7 @@ def serve(args):
             check_secret(settings.jwt_secret)
         except WeakSecret as error:
             raise SystemExit(f"anjian: {error}") from None
+        _count_across_workers(settings)
         os.execvp(
             sys.executable,
             [
@@ -70,6 +72,8 @@ def serve(args):
                 "-m",
                 "gunicorn",
                 "gateway.wsgi:app",
+                "--config",
+                "python:gateway.serving",
                 "--worker-class",
                 "gthread",
                 "--workers",
@@ -86,15 +90,24 @@ def serve(args):
     import eventlet
 
     eventlet.monkey_patch()
-    import logging
-
     from nameko.cli.run import run
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from services.kit import logs
+
+    logs.configure(args.component)
     entry = next(entry for entry in SERVICES if entry.name == args.component)
     run([entry.service_class()], settings.nameko_config())
+
+
+def _count_across_workers(settings):
+    """The gateway's gunicorn workers count their metrics in files of a folder of their own, which
+    the master sums (gateway/serving.py); a folder left by an earlier run is emptied first."""
+    if not settings.metrics_port:
+        return
+    folder = Path(settings.data_dir).resolve() / "run" / f"metrics-gateway-{settings.gateway_port}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def _gateway_url(settings):

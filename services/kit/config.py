@@ -50,6 +50,9 @@ class Settings:
     gateway_threads: int = 8
     # A line per request costs the gateway a fifteenth of a read's work; errors are logged anyway.
     gateway_access_log: bool = False
+    # Prometheus metrics, one port per process: the gateway on this port, the services of
+    # services.SERVICES on the ports after it in the list's order (9401 registry, ...). 0: none.
+    metrics_port: int = 9400
     rpc_timeout_seconds: float = 10.0
     rpc_pool_size: int = 16
     # No default: the gateway refuses to start without a random secret (gateway/auth.py), and
@@ -118,6 +121,18 @@ class Settings:
         from services import SERVICES  # the list imports the kit's pure part, not this module
 
         return profile(self.level, self.region, self.services, SERVICES)
+
+    def metrics_port_of(self, component):
+        """The port `component` serves its metrics on, or None (metrics off, or not ours)."""
+        from services import SERVICE_NAMES
+
+        if not self.metrics_port:
+            return None
+        if component == "gateway":
+            return self.metrics_port
+        if component in SERVICE_NAMES:
+            return self.metrics_port + 1 + SERVICE_NAMES.index(component)
+        return None
 
     def clock(self):
         return Clock(timedelta(seconds=self.clock_offset_seconds))
