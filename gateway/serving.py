@@ -15,11 +15,12 @@ logs.configure("gateway")
 
 
 def when_ready(server):
-    port = Settings.from_env().metrics_port_of("gateway")
+    settings = Settings.from_env()
+    port = settings.metrics_port_of("gateway")
     if port and os.environ.get(MULTIPROCESS):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        serve(port, registry)
+        serve(settings.metrics_host, port, registry)
 
 
 def child_exit(server, worker):

@@ -53,6 +53,8 @@ class Settings:
     # Prometheus metrics, one port per process: the gateway on this port, the services of
     # services.SERVICES on the ports after it in the list's order (9401 registry, ...). 0: none.
     metrics_port: int = 9400
+    # Where the metrics (and a service's /healthz and /readyz) listen: in a container, 0.0.0.0.
+    metrics_host: str = "127.0.0.1"
     rpc_timeout_seconds: float = 10.0
     rpc_pool_size: int = 16
     # No default: the gateway refuses to start without a random secret (gateway/auth.py), and

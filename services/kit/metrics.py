@@ -1,4 +1,5 @@
-"""Prometheus metrics of a service process, served on its own port (`metrics_port_of`).
+"""Prometheus metrics of a service process, served on its own port (`metrics_port_of`) with the
+process's liveness (`/healthz`) and readiness (`/readyz`: its database answers).
 
 Every service gets them from ServiceBase, with no code of its own:
 
@@ -19,15 +20,18 @@ length of each worker, so every log line the worker writes names it.
 """
 
 import logging
+import threading
 import time
+from socketserver import ThreadingMixIn
 from urllib.parse import quote, unquote, urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pymongo
 import requests
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.timer import Timer
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 
 from services.kit import correlation
@@ -72,15 +76,48 @@ def count_event(consumer, event_type, outcome):
     EVENTS.labels(consumer.partition(".")[0], event_type or "unknown", outcome).inc()
 
 
-def serve(port, registry=REGISTRY):
-    """Serve the metrics of `registry` (this process's) on `port`; a port already taken is
-    logged, not fatal (the service is worth more than its figures)."""
+# The process's own health, beside its metrics: Kubernetes probes these (deploy/kubernetes).
+LIVENESS, READINESS = "/healthz", "/readyz"
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        """A scrape every few seconds is not worth a log line."""
+
+
+def _answer(start_response, status, text):
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    return [text.encode()]
+
+
+def serve(host, port, registry=REGISTRY, ready=None):
+    """Serve on `port`: the metrics of `registry` (this process's), and `/healthz` (the process
+    answers) and `/readyz` (`ready()` returns None, else why not). A port already taken is
+    logged, not fatal: the service is worth more than its figures."""
+    metrics = make_wsgi_app(registry)
+
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO")
+        if path == LIVENESS:
+            return _answer(start_response, "200 OK", "alive")
+        if path == READINESS:
+            why_not = ready() if ready else None
+            if why_not:
+                return _answer(start_response, "503 Service Unavailable", why_not)
+            return _answer(start_response, "200 OK", "ready")
+        return metrics(environ, start_response)
+
     try:
-        start_http_server(port, registry=registry)
+        server = make_server(host, port, application, _Server, handler_class=_QuietHandler)
     except OSError as error:
         log.warning("metrics not served: port %d is not free (%s)", port, error)
         return False
-    log.info("metrics served on port %d", port)
+    threading.Thread(target=server.serve_forever, daemon=True, name="metrics").start()
+    log.info("metrics and health served on %s:%d", host, port)
     return True
 
 
@@ -97,7 +134,7 @@ class Instrumentation(DependencyProvider):
     def start(self):
         port = self.settings.metrics_port_of(self.service)
         if port:
-            serve(port)
+            serve(self.settings.metrics_host, port, ready=self.not_ready)
         READINGS.watch(self)
 
     def stop(self):
@@ -138,6 +175,18 @@ class Instrumentation(DependencyProvider):
         _, token = self.running.pop(worker_ctx, (None, None))
         if token is not None:
             correlation.unbind(token)
+
+    def not_ready(self):
+        """Why the service cannot work now (its database does not answer), or None."""
+        store = self.store()
+        if store is None:
+            return None
+        try:
+            with pymongo.timeout(READ_SECONDS):
+                store.db.command("ping")
+        except Exception as error:  # any failure: not ready, and why
+            return f"the database does not answer: {error}"
+        return None
 
     # --- read when scraped ---
 

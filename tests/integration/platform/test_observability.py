@@ -112,3 +112,10 @@ def test_a_request_without_an_id_or_with_an_unusable_one_gets_a_new_one(sign_in)
     assert len(made) == 32
     replaced = minle.get("/api/v1/enterprises", headers={"X-Request-Id": "bad id {}"})
     assert replaced.headers["X-Request-Id"] not in ("bad id {}", made)
+
+
+def test_a_service_answers_its_probes_beside_its_metrics(settings, platform):
+    base = f"http://127.0.0.1:{settings.metrics_port_of('training')}"
+    assert requests.get(base + "/healthz", timeout=10).text == "alive"
+    ready = requests.get(base + "/readyz", timeout=10)
+    assert (ready.status_code, ready.text) == (200, "ready")
