@@ -106,7 +106,11 @@ def _count_across_workers(settings):
         return
     folder = Path(settings.data_dir).resolve() / "run" / f"metrics-gateway-{settings.gateway_port}"
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:
+        print(f"anjian: the gateway serves no metrics, {folder} cannot be made: {error}")
+        return
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
