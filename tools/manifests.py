@@ -1,6 +1,6 @@
 """The Kubernetes manifests of deploy/kubernetes, written from the one list of services.
 
-    python -m tools.manifests      # writes deploy/kubernetes/{base,overlays/*}/ (the generated files)
+    python -m tools.manifests    # writes the generated files of deploy/kubernetes
 
 Every service of services.SERVICES gets a Deployment (its own command, resources, replica count,
 probes on the health routes of its metrics port), a Service naming that port for Prometheus, and
