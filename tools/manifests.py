@@ -49,8 +49,9 @@ class Sizing:
     memory_limit: str = "640Mi"
 
 
-# Measured here: a service process holds 150-250 MB resident after the demo's imports; the
-# gateway's gunicorn workers more (PDFs, spreadsheets). A service not named gets the defaults.
+# Measured here (the test platform after a few hundred requests): a service process holds 75-100
+# MB resident, the gateway's gunicorn master 65 MB and each worker about 105 MB. The requests leave
+# room for a deployment's larger data sets; a service not named gets the defaults.
 SIZING = {
     "inspection": Sizing(max_replicas=8, cpu="300m", memory="384Mi", memory_limit="768Mi"),
     "training": Sizing(memory="384Mi", memory_limit="768Mi"),
