@@ -118,10 +118,11 @@ def _gateway_url(settings):
     return f"http://{settings.gateway_host}:{settings.gateway_port}"
 
 
-def _supervisor(settings):
+def _supervisor(settings, components=None):
     from tools.supervision import Supervisor
 
-    return Supervisor(_components(settings), settings.data_dir, _log_dir(settings))
+    components = components or _components(settings)
+    return Supervisor(components, settings.data_dir, _log_dir(settings))
 
 
 # (setting, file in the data folder, what it is) of the secrets `run` and `up` provide.
@@ -228,7 +229,8 @@ def up(args):
 
 
 def down(args):
-    supervisor = _supervisor(_settings())
+    # Whatever the profile says now: supervisord stops what it runs.
+    supervisor = _supervisor(_settings(), COMPONENTS)
     if not supervisor.answers():
         print("  nothing is running")
         return
