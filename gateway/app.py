@@ -3,6 +3,7 @@
 import http
 import importlib
 import logging
+import time
 
 import swagger_ui_bundle
 from flask import Flask, g, request, send_from_directory
@@ -16,11 +17,14 @@ from gateway.api import auth as auth_api
 from gateway.auth import authenticate_request, check_secret
 from gateway.blueprint import PaginationSchema
 from gateway.bodies import GatewayRequest, JsonProvider, apply_route_limit
+from gateway.metrics import HTTP_SECONDS
 from gateway.platform import Platform
 from gateway.web import register as register_console
 from services import SERVICES
+from services.kit import correlation
 from services.kit.config import Settings
 from services.kit.mongo import connect
+from services.kit.pure.errors import NotDeployed
 
 PUBLIC_PATHS = ("/api/v1/auth/token",)
 # Public disclosure: read by anyone, without signing in (rate-limited by its routes).
@@ -54,6 +58,42 @@ class DocumentedApi(Api):
             },
             lazy=True,
         )
+
+
+def register_correlation_and_timing(app):
+    """Every request gets a correlation id (the caller's `X-Request-Id`, or a new one), sent back
+    in the same header and on to the services; and its time is counted by route and status."""
+
+    @app.before_request
+    def start():
+        g.started = time.monotonic()
+        g.correlation_id = correlation.accepted_or_new(request.headers.get(correlation.HEADER))
+        g.correlation_token = correlation.bind(g.correlation_id)
+
+    @app.after_request
+    def finish(response):
+        if "correlation_id" in g:
+            response.headers[correlation.HEADER] = g.correlation_id
+            route = request.url_rule.rule if request.url_rule else "unmatched"
+            HTTP_SECONDS.labels(route, request.method, response.status_code).observe(
+                time.monotonic() - g.started
+            )
+        return response
+
+    @app.teardown_request
+    def unbind(error=None):
+        if "correlation_token" in g:
+            correlation.unbind(g.pop("correlation_token"))
+
+
+def _blueprints_not_deployed(deployment):
+    """{blueprint name: service} of the route modules of services the deployment does not run."""
+    return {
+        importlib.import_module(module).blp.name: entry.name
+        for entry in SERVICES
+        if not deployment.runs(entry.name)
+        for module in entry.route_modules
+    }
 
 
 def create_app(settings=None):
@@ -98,7 +138,15 @@ def create_app(settings=None):
     def swagger_assets(filename):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
+    register_correlation_and_timing(app)
     app.before_request(apply_route_limit)
+    undeployed = _blueprints_not_deployed(app.extensions["anjian"].deployment)
+
+    @app.before_request
+    def refuse_undeployed():
+        # Before authentication and input checks: the route's service is not here at all.
+        if request.blueprint in undeployed:
+            raise NotDeployed(f"the {undeployed[request.blueprint]} service is not deployed here")
 
     @app.before_request
     def require_token():

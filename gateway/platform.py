@@ -6,8 +6,10 @@ from flask import current_app, g, has_request_context, request
 
 from gateway.auth import AccountStates, VerifiedTokens, registry_state
 from gateway.rpc import RpcPool
+from services.kit import correlation
 from services.kit.evidence import EvidenceStore
 from services.kit.pure.clock import Clock
+from services.kit.pure.errors import NotDeployed
 from services.kit.rules import load_rules
 from services.kit.runtime import CLIENT_ADDRESS
 
@@ -15,6 +17,8 @@ from services.kit.runtime import CLIENT_ADDRESS
 class Platform:
     def __init__(self, settings, mongo_client):
         self.settings = settings
+        # Which services this deployment runs: the others are not asked, not even once.
+        self.deployment = settings.deployment()
         self.mongo = mongo_client
         self.tokens = VerifiedTokens(settings)
         self.accounts = AccountStates(settings, registry_state(self))
@@ -26,10 +30,16 @@ class Platform:
 
     def call(self, service, method, *args, actor=None, **kwargs):
         """Call `service.method` as the current caller (or `actor`), from the request's client
-        address when there is a request."""
+        address when there is a request. A service this deployment does not run is NotDeployed
+        at once, without a message to the broker."""
+        if not self.deployment.runs(service):
+            raise NotDeployed(f"the {service} service is not deployed here")
         context = _context(actor or g.actor)
         if has_request_context():
             context = {**context, CLIENT_ADDRESS: request.remote_addr}
+        correlation_id = correlation.current()
+        if correlation_id:
+            context = {**context, correlation.CORRELATION_ID: correlation_id}
         return self.rpc.call(context, service, method, *args, **kwargs)
 
 

@@ -25,6 +25,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from gateway.metrics import RPC_CLIENT_SECONDS
 from services.kit.pure.errors import NotDeployed, Unavailable
 from services.kit.runtime import DEADLINE  # importing it registers the domain errors too
 
@@ -117,7 +118,18 @@ class RpcPool:
         return ServiceTimeout(f"the {service} service did not answer in time")
 
     def call(self, context_data, service, method, *args, **kwargs):
-        """Call `service.method` carrying `context_data` (the caller)."""
+        """Call `service.method` carrying `context_data` (the caller), timed."""
+        started = time.monotonic()
+        outcome = "ok"
+        try:
+            return self._call(context_data, service, method, *args, **kwargs)
+        except BaseException as error:
+            outcome = type(error).__name__
+            raise
+        finally:
+            RPC_CLIENT_SECONDS.labels(service, method, outcome).observe(time.monotonic() - started)
+
+    def _call(self, context_data, service, method, *args, **kwargs):
         try:
             standalone = self._borrow()
         except BROKEN as error:

@@ -7,7 +7,7 @@ This module imports nothing heavy: the CLI reads it before eventlet patches the 
 import importlib
 from dataclasses import dataclass
 
-LEVELS = ("county", "city", "province")
+from services.kit.pure.deployment import LEVELS
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,8 @@ class ServiceEntry:
     gateway_routes: str | tuple[str, ...]
     # The levels (county, city, province) whose deployments run it unless told otherwise.
     levels: tuple[str, ...] = LEVELS
+    # Every deployment must run it: a profile without it is refused.
+    required: bool = False
 
     @property
     def route_modules(self):
@@ -46,6 +48,8 @@ SERVICES = (
             "gateway.api.projects",
             "gateway.api.standardization",
         ),
+        # It keeps the accounts everyone signs in with.
+        required=True,
     ),
     ServiceEntry("inspection", gateway_routes="gateway.api.inspection", levels=("county", "city")),
     ServiceEntry("training", gateway_routes="gateway.api.training", levels=("county", "city")),

@@ -9,6 +9,7 @@ import functools
 import json
 import os
 import secrets
+import shutil
 import signal
 import sys
 import time
@@ -26,6 +27,21 @@ def _settings():
     return Settings.from_env()
 
 
+def _deployment(settings):
+    """The deployment's profile, or the CLI stops saying which setting is wrong."""
+    from services.kit.pure.deployment import ProfileError
+
+    try:
+        return settings.deployment()
+    except ProfileError as error:
+        raise SystemExit(f"anjian: {error}") from None
+
+
+def _components(settings):
+    """The processes of this deployment: its services, then the gateway in front of them."""
+    return (*_deployment(settings).services, "gateway")
+
+
 def _log_dir(settings):
     return Path(settings.data_dir) / "log"
 
@@ -35,6 +51,12 @@ def _log_dir(settings):
 
 def serve(args):
     settings = _settings()
+    if args.component not in _components(settings):
+        deployment = _deployment(settings)
+        raise SystemExit(
+            f"anjian: {args.component} is not deployed here: this {deployment.level} deployment "
+            f"runs {', '.join(deployment.services)} (ANJIAN_SERVICES)"
+        )
     if args.component == "gateway":
         from gateway.auth import WeakSecret, check_secret
 
@@ -42,6 +64,7 @@ def serve(args):
             check_secret(settings.jwt_secret)
         except WeakSecret as error:
             raise SystemExit(f"anjian: {error}") from None
+        _count_across_workers(settings)
         os.execvp(
             sys.executable,
             [
@@ -49,6 +72,8 @@ def serve(args):
                 "-m",
                 "gunicorn",
                 "gateway.wsgi:app",
+                "--config",
+                "python:gateway.serving",
                 "--worker-class",
                 "gthread",
                 "--workers",
@@ -65,25 +90,39 @@ def serve(args):
     import eventlet
 
     eventlet.monkey_patch()
-    import logging
-
     from nameko.cli.run import run
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from services.kit import logs
+
+    logs.configure(args.component)
     entry = next(entry for entry in SERVICES if entry.name == args.component)
     run([entry.service_class()], settings.nameko_config())
+
+
+def _count_across_workers(settings):
+    """The gateway's gunicorn workers count their metrics in files of a folder of their own, which
+    the master sums (gateway/serving.py); a folder left by an earlier run is emptied first."""
+    if not settings.metrics_port:
+        return
+    folder = Path(settings.data_dir).resolve() / "run" / f"metrics-gateway-{settings.gateway_port}"
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:
+        print(f"anjian: the gateway serves no metrics, {folder} cannot be made: {error}")
+        return
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def _gateway_url(settings):
     return f"http://{settings.gateway_host}:{settings.gateway_port}"
 
 
-def _supervisor(settings):
+def _supervisor(settings, components=None):
     from tools.supervision import Supervisor
 
-    return Supervisor(COMPONENTS, settings.data_dir, _log_dir(settings))
+    components = components or _components(settings)
+    return Supervisor(components, settings.data_dir, _log_dir(settings))
 
 
 # (setting, file in the data folder, what it is) of the secrets `run` and `up` provide.
@@ -119,7 +158,8 @@ def _start_all(settings, attached):
     supervisor = _supervisor(settings)
     started = not supervisor.answers()
     if started:
-        print(f"  starting {', '.join(COMPONENTS)} under supervisord (log: {supervisor.log})")
+        components = ", ".join(supervisor.components)
+        print(f"  starting {components} under supervisord (log: {supervisor.log})")
         supervisor.start(attached=attached)
     elif attached:
         raise SystemExit("anjian is already running detached; stop it first with: anjian down")
@@ -189,7 +229,8 @@ def up(args):
 
 
 def down(args):
-    supervisor = _supervisor(_settings())
+    # Whatever the profile says now: supervisord stops what it runs.
+    supervisor = _supervisor(_settings(), COMPONENTS)
     if not supervisor.answers():
         print("  nothing is running")
         return
@@ -281,11 +322,14 @@ def seed(args):
             except Duplicate:
                 pass
     print(f"  demo users: {created} new, {len(demo.users()) - created} already there")
-    _seed_projects(settings)
-    _seed_training(settings)
-    _seed_credit(settings)
-    _seed_permits(settings)
-    _seed_preparedness(settings)
+    deployment = _deployment(settings)
+    for services, step in SEEDING:
+        if all(deployment.runs(name) for name in services):
+            step(settings)
+        else:
+            print(
+                f"  demo {step.__name__[6:]}: skipped, {' and '.join(services)} not deployed here"
+            )
 
 
 def _seed_projects(settings):
@@ -705,6 +749,17 @@ def _in_parallel(settings, record, items):
 
     with ThreadPoolExecutor(DEMO_CLIENTS) as clients:
         list(clients.map(share, [items[start::DEMO_CLIENTS] for start in range(DEMO_CLIENTS)]))
+
+
+# Each seeding step after the enterprises and users, with the services it needs besides the
+# registry (every deployment runs that one).
+SEEDING = (
+    ((), _seed_projects),
+    (("training",), _seed_training),
+    (("credit",), _seed_credit),
+    (("permits", "training"), _seed_permits),
+    (("inspection",), _seed_preparedness),
+)
 
 
 def _record_preparedness(inspection, record):

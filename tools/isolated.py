@@ -36,6 +36,26 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def free_port_block(count):
+    """The first of `count` consecutive ports free now (for metrics ports, one per process)."""
+    while True:
+        first = free_port()
+        if first + count > 65535:
+            continue
+        probes = []
+        try:
+            for port in range(first, first + count):
+                probe = socket.socket()
+                probes.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+
+
 def drop_databases(client, prefix):
     """Drop every database a private platform made (all named with its prefix)."""
     for name in client.list_database_names():

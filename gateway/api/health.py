@@ -11,7 +11,6 @@ from flask import Blueprint, jsonify
 from kombu import Connection
 
 from gateway.platform import platform
-from services import SERVICE_NAMES
 from services.kit.pure.actor import Actor
 from services.kit.pure.regions import NATIONWIDE
 
@@ -56,13 +55,15 @@ def _outcome(future):
 
 @blp.get("/readyz")
 def readyz():
+    """Every dependency and deployed service, probed at once; and what the deployment runs."""
     anjian = platform()
     checks = {
         "broker": lambda: _broker(anjian.settings),
         "database": lambda: _database(anjian),
         "object_store": anjian.evidence.ping,
     }
-    for name in SERVICE_NAMES:
+    deployment = anjian.deployment
+    for name in deployment.services:
         checks[name] = lambda name=name: _service(anjian, name)
     # Not a `with` block: leaving one waits for every probe, the hung ones included.
     pool = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="readiness")
@@ -71,6 +72,13 @@ def readyz():
     pool.shutdown(wait=False)
     report = {name: _outcome(future) for name, future in futures.items()}
     ready = all(entry["status"] == "up" for entry in report.values())
-    response = jsonify({"status": "ready" if ready else "not_ready", "checks": report})
+    # Services this deployment does not run are listed, and do not make it unready.
+    response = jsonify(
+        {
+            "status": "ready" if ready else "not_ready",
+            "deployment": deployment.describe(),
+            "checks": report,
+        }
+    )
     response.status_code = 200 if ready else 503
     return response

@@ -37,7 +37,9 @@ class Rules(MethodView):
         """Every rule each deployed service applies, with the deployment's overrides marked"""
         anjian = platform()
         wanted = [query["service"]] if "service" in query else SERVICE_NAMES
-        deployed = [name for name in wanted if anjian.rpc.serving(name)]
+        deployed = [
+            name for name in wanted if anjian.deployment.runs(name) and anjian.rpc.serving(name)
+        ]
         return {
             "services": [anjian.call(name, "rules_in_force") for name in deployed],
             "not_deployed": [name for name in wanted if name not in deployed],

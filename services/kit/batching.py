@@ -15,6 +15,7 @@ import eventlet
 from marshmallow import ValidationError
 from nameko.containers import ContainerBeingKilled
 
+from services.kit.metrics import HANDLED, count_event
 from services.kit.pure.envelope import ENVELOPE
 from services.kit.runtime import ResilientEventHandler, ResilientQueueConsumer
 
@@ -95,6 +96,8 @@ def batched_handler(source_service, event_type):
                     inbox.park(consumer, payload, f"malformed envelope: {error.messages}", 1)
             try:
                 method(self, [event for _, event in valid])
+                for _, event in valid:
+                    count_event(consumer, event["type"], HANDLED)
             except Exception:  # any failure: find the event that causes it, one at a time
                 for payload, _ in valid:
                     inbox.handle(

@@ -9,10 +9,17 @@ from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 
 from services.kit.pure.clock import Clock
+from services.kit.pure.deployment import profile
 
 
 @dataclass(frozen=True)
 class Settings:
+    # The deployment (services/kit/pure/deployment.py): its level (county, city or province;
+    # unset for the single all-in-one platform), its division code, and the services it runs
+    # (comma-separated; by default those of services.SERVICES whose `levels` name the level).
+    level: str = ""
+    region: str = ""
+    services: str = ""
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     # The broker's management API, for backups of its definitions (same user as amqp_uri).
     broker_management_url: str = "http://127.0.0.1:15672"
@@ -43,6 +50,11 @@ class Settings:
     gateway_threads: int = 8
     # A line per request costs the gateway a fifteenth of a read's work; errors are logged anyway.
     gateway_access_log: bool = False
+    # Prometheus metrics, one port per process: the gateway on this port, the services of
+    # services.SERVICES on the ports after it in the list's order (9401 registry, ...). 0: none.
+    metrics_port: int = 9400
+    # Where the metrics (and a service's /healthz and /readyz) listen: in a container, 0.0.0.0.
+    metrics_host: str = "127.0.0.1"
     rpc_timeout_seconds: float = 10.0
     rpc_pool_size: int = 16
     # No default: the gateway refuses to start without a random secret (gateway/auth.py), and
@@ -105,6 +117,24 @@ class Settings:
     @classmethod
     def from_nameko(cls, config):
         return cls(**config["ANJIAN"]) if "ANJIAN" in config else cls.from_env()
+
+    def deployment(self):
+        """The deployment's profile; ProfileError when the settings name something unknown."""
+        from services import SERVICES  # the list imports the kit's pure part, not this module
+
+        return profile(self.level, self.region, self.services, SERVICES)
+
+    def metrics_port_of(self, component):
+        """The port `component` serves its metrics on, or None (metrics off, or not ours)."""
+        from services import SERVICE_NAMES
+
+        if not self.metrics_port:
+            return None
+        if component == "gateway":
+            return self.metrics_port
+        if component in SERVICE_NAMES:
+            return self.metrics_port + 1 + SERVICE_NAMES.index(component)
+        return None
 
     def clock(self):
         return Clock(timedelta(seconds=self.clock_offset_seconds))

@@ -20,6 +20,7 @@ import eventlet
 from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 
+from services.kit import metrics
 from services.kit.pure.envelope import ENVELOPE
 from services.kit.runtime import event_handler, rpc
 from services.kit.serialize import plain
@@ -125,6 +126,7 @@ class Inbox:
             decision, attempts = self._claim(key)
             if decision == "skip":
                 log.info("%s: event %s already applied, skipped", consumer, event["id"])
+                metrics.count_event(consumer, event["type"], metrics.DUPLICATE)
                 return
             if decision == "busy":
                 eventlet.sleep(BUSY_BACKOFF_SECONDS)
@@ -134,6 +136,7 @@ class Inbox:
         except Exception as error:
             self._failed(consumer, key, payload, error, attempts)
             return
+        metrics.count_event(consumer, event["type"], metrics.HANDLED)
         if not effect_records_id:
             try:
                 self.done.insert_one({"_id": key, "done_at": self.clock.now()})
@@ -161,6 +164,7 @@ class Inbox:
         if status == PARKED:
             self.park(consumer, payload, detail, attempts, traceback.format_exc())
             return
+        metrics.count_event(consumer, payload.get("type"), metrics.FAILED)
         log.warning(
             "%s: event %s failed (attempt %d of %d): %s",
             consumer,
@@ -173,6 +177,8 @@ class Inbox:
 
     def park(self, consumer, payload, error, attempts, trace=None):
         log.error("%s: event parked after %d attempt(s): %s", consumer, attempts, error)
+        event_type = payload.get("type") if isinstance(payload, dict) else None
+        metrics.count_event(consumer, event_type, metrics.DEAD_LETTERED)
         self.dead_letters.insert_one(
             {
                 "consumer": consumer,

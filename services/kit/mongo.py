@@ -16,6 +16,7 @@ from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.errors import BulkWriteError, ExecutionTimeout
 
 from services.kit.config import Settings
+from services.kit.correlation import stamped
 from services.kit.inbox import Inbox
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.outbox import OutboxPublisher, declare_exchanges
@@ -223,7 +224,7 @@ class BaseStore:
             {
                 "_id": batch,
                 "document_ids": [document_id for document_id, _ in events],
-                "events": [event for _, event in events],
+                "events": stamped(event for _, event in events),
                 "tagged": not written,
             }
         )
@@ -316,6 +317,17 @@ class BaseStore:
             },
         )
 
+    def outbox_backlog(self):
+        """(writes whose events wait for the broker, seconds the oldest has waited): the pending
+        pointers, counted from the collection's metadata and the oldest read alone."""
+        count = self.pending.estimated_document_count()
+        cursor = self.pending.find({}, {"since": 1}, limit=1)
+        if not self.sorts_in_memory:
+            cursor = cursor.sort("since", ASCENDING)
+        oldest = next(iter(cursor), None)
+        age = (self.clock.now() - oldest["since"]).total_seconds() if oldest else 0.0
+        return count, age
+
     def pending_pointers(self, limit):
         return list(self.pending.find({}, limit=limit))
 
@@ -348,8 +360,10 @@ class BaseStore:
         such as an audit history, is never overwritten), and is guarded by the version that was
         read: a concurrent change makes it a Conflict instead of a lost update. The outbox is only
         appended to, so the relay's removals are never undone. Nothing changed and no events:
-        nothing is written. Fields are never removed.
+        nothing is written. Fields are never removed. The events carry the correlation id of the
+        request that caused them.
         """
+        events = stamped(events)
         if before is None:
             self._insert(collection, after, events)
         elif not self._update(collection, before, after, events):

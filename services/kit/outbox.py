@@ -24,6 +24,8 @@ from kombu.pools import connections
 from nameko.timer import timer
 from pymongo import UpdateOne
 
+from services.kit.correlation import CORRELATION_ID
+from services.kit.pure.envelope import CORRELATION
 from services.kit.runtime import broker_connection
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,10 @@ class OutboxPublisher:
                 type=event["type"],
                 serializer="json",
                 delivery_mode="persistent",
+                # nameko hands `nameko.*` headers to the handler as its context data.
+                headers=(
+                    {f"nameko.{CORRELATION_ID}": event[CORRELATION]} if CORRELATION in event else {}
+                ),
             )
         deadline = time.monotonic() + CONFIRM_SECONDS
         while len(acknowledged | refused) < len(events) and time.monotonic() < deadline:

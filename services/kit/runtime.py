@@ -29,6 +29,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout
 from urllib3.exceptions import HTTPError
 
 from services.kit.config import Settings
+from services.kit.metrics import REFUSED
 from services.kit.pure.actor import Actor
 from services.kit.pure.errors import ALL_ERRORS, Busy, TimedOut, Unavailable
 
@@ -128,6 +129,7 @@ class ResilientRpc(Rpc):
             self.container._worker_pool.free() == 0
             and consumer.waiting >= self.container.max_workers
         ):
+            REFUSED.labels(self.container.service_name).inc()
             raise Busy(f"every {self.container.service_name} worker is busy; try again shortly")
         consumer.waiting += 1
         try:

@@ -8,14 +8,15 @@ A service reads
 
 plus its entrypoints. The base brings the caller and the clock, the rules in force (its
 `rules/*.yaml` with the deployment's overrides), the outbox relay, the administrators' view of
-parked events, the pruning of old bookkeeping, and the `health`, `rules_in_force` and
-`indicators_together` RPCs.
+parked events, the pruning of old bookkeeping, metrics and correlated log lines, and the
+`health`, `rules_in_force` and `indicators_together` RPCs.
 """
 
 from eventlet import GreenPool
 
 from services.kit.housekeeping import Housekeeping
 from services.kit.inbox import DeadLetterAccess
+from services.kit.metrics import Instrumentation
 from services.kit.outbox import OutboxRelay
 from services.kit.pure.errors import InvalidInput, NotFound
 from services.kit.rules import Rules
@@ -32,6 +33,8 @@ class ServiceBase(OutboxRelay, DeadLetterAccess, Housekeeping):
 
     caller = Caller()
     clock = ClockProvider()
+    # Metrics of every worker and the correlation id of its request (services/kit/metrics.py).
+    instruments = Instrumentation()
     rules = Rules()
 
     @rpc

@@ -14,7 +14,14 @@ from services import COMPONENTS
 from services.kit.config import Settings
 from services.kit.mongo import connect
 from tests.support.api import PASSWORD, Api, signing_in
-from tools.isolated import Components, VirtualHost, drop_databases, free_port, remove_bucket
+from tools.isolated import (
+    Components,
+    VirtualHost,
+    drop_databases,
+    free_port,
+    free_port_block,
+    remove_bucket,
+)
 
 # Every test request comes from 127.0.0.1, and the fuzzing alone sends hundreds of wrong
 # sign-ins: the session's platform lets one address fail far more often than a deployment would,
@@ -44,14 +51,15 @@ def loopback_rules_dir(data_dir):
 
 def platform_settings(infrastructure, amqp_uri, data_dir, **overrides):
     """Settings for a platform of one's own on the shared infrastructure: its own database prefix,
-    gateway port, token secret, keys for personal data and QR codes, and sign-in rules, with
-    `overrides`."""
+    gateway and metrics ports, token secret, keys for personal data and QR codes, and sign-in
+    rules, with `overrides`."""
     run = secrets.token_hex(4)
     overrides = {
         "pii_key": secrets.token_hex(32),
         "qr_key": secrets.token_hex(32),
         "evidence_bucket": f"test-{run}-evidence",
         "rules_dir": loopback_rules_dir(data_dir),
+        "metrics_port": free_port_block(len(COMPONENTS)),
         **overrides,
     }
     return Settings(

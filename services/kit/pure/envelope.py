@@ -16,6 +16,8 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from services.kit.pure.times import utc_instant
 
 SPECVERSION = "1.0"
+# CloudEvents extension attribute: the correlation id of the request that caused the event.
+CORRELATION = "correlationid"
 TYPE = re.compile(r"^cn\.anjian\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
 
 
@@ -88,6 +90,13 @@ class EnvelopeSchema(Schema):
     datacontenttype = fields.String(load_default="application/json")
     regioncode = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     data = fields.Dict(load_default=dict)
+    correlationid = fields.String(
+        validate=validate.Length(min=1, max=128),
+        metadata={
+            "description": "extension: the correlation id of the request that caused the event "
+            "(the X-Request-Id the gateway answered with)"
+        },
+    )
 
 
 # Every consumer loads its envelopes with this one instance: building a schema costs twice
