@@ -171,7 +171,44 @@ def _start_all(settings, attached):
         if started:
             supervisor.stop()
         raise SystemExit(f"the platform did not become ready: {error}") from None
+    _prepare_federation(settings)
     return supervisor
+
+
+def _prepare_federation(settings):
+    """A deployment of a level passes its facts upward and takes its children's (idempotent)."""
+    from services.kit import federation
+    from services.kit.pure.deployment import parse_names
+
+    profile = _deployment(settings)
+    if not settings.level:
+        return
+    broker = federation.Broker(settings.amqp_uri, settings.broker_management_url)
+    try:
+        federation.open_upward(broker, profile.services, parse_names(settings.upward_events))
+        federation.take_from_children(broker, profile.services)
+    except federation.FederationError as error:
+        raise SystemExit(f"anjian: could not prepare federation: {error}") from None
+    print(f"  federation: {profile.level} {profile.region} passes its facts up (anjian.upward)")
+
+
+def federate(args):
+    """Link a child deployment (a county, to its city) or show the links."""
+    from services.kit import federation
+
+    settings = _settings()
+    broker = federation.Broker(settings.amqp_uri, settings.broker_management_url)
+    try:
+        if args.remove:
+            federation.unlink(broker, args.remove)
+        elif args.child:
+            if not args.uri:
+                raise SystemExit("anjian federate: give the child's AMQP URI too")
+            federation.link(broker, args.child, args.uri)
+        for found in broker.links():
+            print(f"  {found['upstream']}: {found['status']}")
+    except federation.FederationError as error:
+        raise SystemExit(f"anjian federate: {error}") from None
 
 
 def _banner(settings):
@@ -1120,6 +1157,13 @@ def main(argv=None):
         "--force", action="store_true", help="replace what the deployment holds already"
     )
     command.set_defaults(handler=restore_backup)
+    command = commands.add_parser(
+        "federate", help="link a child deployment's events into this one, or list the links"
+    )
+    command.add_argument("child", nargs="?", help="a name for the child, e.g. county-620722")
+    command.add_argument("uri", nargs="?", help="the child's AMQP URI (its broker and vhost)")
+    command.add_argument("--remove", metavar="CHILD", help="remove the link to this child")
+    command.set_defaults(handler=federate)
     command = commands.add_parser("create-user", help="create a user who can sign in")
     command.add_argument("username")
     command.add_argument("--role", required=True)

@@ -246,6 +246,16 @@ rabbitmq_api "exchanges/%2F/anjian.public" '{"type":"topic","durable":true}' \
     || die "could not create the public-events broker user $PUBLIC_USER"
 say "rabbitmq: public-events user $PUBLIC_USER (queues platform.*, bound to anjian.public only)"
 
+# RabbitMQ's own federation plugin links deployments at several levels (county → city →
+# province, services/kit/federation.py). A node started before it was part of the set gets it here.
+if grep -q rabbitmq_federation "$DATA/rabbitmq/enabled_plugins" 2>/dev/null; then
+    say "rabbitmq: federation plugin enabled"
+else
+    (rabbitmq_env; "$RABBITMQ_BIN/rabbitmq-plugins" -q enable rabbitmq_federation \
+        rabbitmq_federation_management >/dev/null) || die "could not enable RabbitMQ's federation plugin"
+    say "rabbitmq: federation plugin enabled (anjian federate links a child deployment)"
+fi
+
 # ------------------------------------------------------------- Go-built tools
 go_bin_dir() {
     command -v go >/dev/null 2>&1 || die "the Go toolchain is needed to build FerretDB and MinIO; install Go and re-run"

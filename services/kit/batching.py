@@ -12,11 +12,9 @@ through the inbox, whose bounded retries and dead letters then single out the ev
 import functools
 
 import eventlet
-from marshmallow import ValidationError
 from nameko.containers import ContainerBeingKilled
 
 from services.kit.metrics import HANDLED, count_event
-from services.kit.pure.envelope import ENVELOPE
 from services.kit.runtime import ResilientEventHandler, ResilientQueueConsumer
 
 BATCH_SIZE = 200
@@ -88,12 +86,11 @@ def batched_handler(source_service, event_type):
         def handler(self, payloads):
             consumer = f"{type(self).name}.{method.__name__}"
             inbox = self.store.inbox
-            valid = []
-            for payload in payloads:
-                try:
-                    valid.append((payload, ENVELOPE.load(payload)))
-                except ValidationError as error:
-                    inbox.park(consumer, payload, f"malformed envelope: {error.messages}", 1)
+            valid = [
+                (payload, event)
+                for payload in payloads
+                if (event := inbox.admitted(consumer, payload)) is not None
+            ]
             try:
                 method(self, [event for _, event in valid])
                 for _, event in valid:

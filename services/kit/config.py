@@ -20,6 +20,9 @@ class Settings:
     level: str = ""
     region: str = ""
     services: str = ""
+    # The event types (AMQP topic patterns, comma-separated) a deployment passes to its parent
+    # through federation (services/kit/federation.py); types naming a person never go.
+    upward_events: str = "cn.anjian.#"
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     # The broker's management API, for backups of its definitions (same user as amqp_uri).
     broker_management_url: str = "http://127.0.0.1:15672"

@@ -9,6 +9,10 @@ messages are not blocked.
 
 None of it is kept forever (see `Inbox.bookkeeping`): markers and completion records go after the
 inbox retention, parked events after the dead-letter retention.
+
+An event from a region outside the deployment's own (a federated county event that reached the
+wrong city) is parked without being applied. A repeat is known for as long as the inbox keeps its
+records: a parent deployment keeps them longer than its children's longest partition.
 """
 
 import functools
@@ -21,6 +25,7 @@ from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from services.kit import metrics
+from services.kit.pure import regions
 from services.kit.pure.envelope import ENVELOPE
 from services.kit.runtime import event_handler, rpc
 from services.kit.serialize import plain
@@ -57,7 +62,9 @@ def claim_decision(marker, now, lease=LEASE):
 
 
 class Inbox:
-    def __init__(self, db, clock, max_attempts, retention, dead_letter_retention):
+    def __init__(
+        self, db, clock, max_attempts, retention, dead_letter_retention, region=regions.NATIONWIDE
+    ):
         self.markers = db.inbox
         # Completion is an insert into its own collection: FerretDB inserts stay fast while
         # updates slow down as the inbox grows.
@@ -67,6 +74,8 @@ class Inbox:
         self.max_attempts = max_attempts
         self.retention = max(retention, MIN_INBOX_RETENTION)
         self.dead_letter_retention = dead_letter_retention
+        # The deployment's jurisdiction: events of other regions are not its to apply.
+        self.region = region or regions.NATIONWIDE
 
     def ensure_indexes(self):
         self.markers.create_index("claimed_at")
@@ -111,13 +120,31 @@ class Inbox:
         )
         return ("take" if taken.modified_count == 1 else "busy"), marker["attempts"]
 
-    def handle(self, consumer, payload, apply, effect_records_id=False):
-        """Apply `payload` once. With `effect_records_id` the effect itself stores the event id
-        in the same write (and skips a repeat), so no claim or completion is written."""
+    def refusal(self, event):
+        """Why `event` must not be applied here, or None."""
+        code = event["regioncode"]
+        if code != regions.NATIONWIDE and not regions.within(self.region, code):
+            return f"region {code} is outside this deployment's jurisdiction ({self.region})"
+        return None
+
+    def admitted(self, consumer, payload):
+        """The event of `payload`, or None once it is parked (malformed, or refused here)."""
         try:
             event = ENVELOPE.load(payload)
         except ValidationError as error:
             self.park(consumer, payload, f"malformed envelope: {error.messages}", 1)
+            return None
+        refused = self.refusal(event)
+        if refused:
+            self.park(consumer, payload, refused, 0)
+            return None
+        return event
+
+    def handle(self, consumer, payload, apply, effect_records_id=False):
+        """Apply `payload` once. With `effect_records_id` the effect itself stores the event id
+        in the same write (and skips a repeat), so no claim or completion is written."""
+        event = self.admitted(consumer, payload)
+        if event is None:
             return
         key = f"{consumer}:{event['id']}"
         if effect_records_id:

@@ -82,6 +82,7 @@ class BaseStore:
             settings.handler_max_attempts,
             timedelta(days=settings.inbox_retention_days),
             timedelta(days=settings.dead_letter_retention_days),
+            settings.region,
         )
 
     def ensure_indexes(self):

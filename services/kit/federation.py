@@ -1,0 +1,192 @@
+"""Deployments at several levels linked by RabbitMQ's own federation plugin.
+
+A county's public facts flow to its city, and the city's to its province, through one topic
+exchange per deployment, `anjian.upward`:
+
+- every deployment binds its services' event exchanges to its own `anjian.upward`, one binding
+  per event type allowed upward (`upward_events`, patterns; default every type). A type whose data
+  names a person (PERSONAL_FIELDS) is never bound, whatever the configuration says;
+- a parent federates `anjian.upward` from each child (an upstream per child and one policy) and
+  binds it to its own services' event exchanges, so its services take the children's events as
+  their own: their read models and counters are kept from them, each event applied once by id;
+- while a link is down the child's broker keeps what the link has not taken in the link's queue,
+  and sends it when the link is back: a partition delays events, it does not lose them.
+
+Everything here is declared through the broker's management API, idempotently.
+"""
+
+import importlib
+import json
+from urllib.parse import quote, unquote, urlsplit
+
+import requests
+
+from services.kit.pure.envelope import Published
+
+UPWARD = "anjian.upward"
+POLICY = "anjian-upward"
+# Data fields that name or reach a person: an event type carrying one stays in its deployment.
+PERSONAL_FIELDS = frozenset(
+    {"principal", "safety_manager", "parties", "person_name", "id_masked", "phone", "id_number"}
+)
+# A county's event reaches its province through its city: two links.
+MAX_HOPS = 2
+TIMEOUT = 10
+
+
+class FederationError(Exception):
+    """The broker refused a declaration, or could not be reached."""
+
+
+def topic_matches(pattern: str, key: str) -> bool:
+    """AMQP topic matching: `*` one word, `#` zero or more."""
+
+    def match(words, keys):
+        if not words:
+            return not keys
+        if words[0] == "#":
+            return any(match(words[1:], keys[i:]) for i in range(len(keys) + 1))
+        return bool(keys) and words[0] in ("*", keys[0]) and match(words[1:], keys[1:])
+
+    return match(pattern.split("."), key.split("."))
+
+
+def _field_names(schema, seen=()):
+    for name, field in schema.fields.items():
+        yield field.data_key or name
+        nested = getattr(field, "schema", None) if hasattr(field, "nested") else None
+        inner = getattr(field, "inner", None)
+        if nested is None and inner is not None and hasattr(inner, "nested"):
+            nested = inner.schema
+        if nested is not None and type(nested) not in seen:
+            yield from _field_names(nested, (*seen, type(nested)))
+
+
+def personal(published: Published) -> bool:
+    """Whether the event type's data carries a field that names or reaches a person."""
+    return any(name in PERSONAL_FIELDS for name in _field_names(published.schema()))
+
+
+def upward_types(services, patterns):
+    """{service: [event type]}: the types `services` publish that match `patterns` and carry no
+    personal data."""
+    chosen = {}
+    for service in services:
+        published = importlib.import_module(f"services.{service}.events").PUBLISHED
+        chosen[service] = [
+            row.type
+            for row in published
+            if any(topic_matches(pattern, row.type) for pattern in patterns) and not personal(row)
+        ]
+    return chosen
+
+
+class Broker:
+    """One virtual host of a broker, through its management API."""
+
+    def __init__(self, amqp_uri, management_url):
+        parts = urlsplit(amqp_uri)
+        self.vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+        self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
+        self.api = management_url.rstrip("/") + "/api"
+        self.amqp_uri = amqp_uri
+
+    def _url(self, *parts):
+        return "/".join([self.api, *(quote(part, safe="") for part in parts)])
+
+    def _send(self, method, url, body=None, accept=()):
+        try:
+            reply = requests.request(method, url, auth=self.auth, timeout=TIMEOUT, json=body)
+        except requests.RequestException as error:
+            raise FederationError(f"the broker's management API does not answer: {error}") from None
+        if reply.status_code >= 400 and reply.status_code not in accept:
+            raise FederationError(f"{method} {url}: {reply.status_code} {reply.text}")
+        return reply
+
+    def declare_exchange(self, name):
+        # As nameko declares its event exchanges: a different kind or durability is refused.
+        self._send(
+            "PUT",
+            self._url("exchanges", self.vhost, name),
+            {"type": "topic", "durable": True, "auto_delete": False},
+        )
+
+    def bind(self, source, destination, routing_key):
+        self._send(
+            "POST",
+            self._url("bindings", self.vhost, "e", source, "e", destination),
+            {"routing_key": routing_key},
+        )
+
+    def put_upstream(self, name, uri):
+        self._send(
+            "PUT",
+            self._url("parameters", "federation-upstream", self.vhost, name),
+            {
+                "value": {
+                    "uri": uri,
+                    "max-hops": MAX_HOPS,
+                    "ack-mode": "on-confirm",
+                    "trust-user-id": False,
+                    "reconnect-delay": 2,
+                }
+            },
+        )
+
+    def delete_upstream(self, name):
+        self._send(
+            "DELETE",
+            self._url("parameters", "federation-upstream", self.vhost, name),
+            accept=(404,),
+        )
+
+    def put_policy(self):
+        self._send(
+            "PUT",
+            self._url("policies", self.vhost, POLICY),
+            {
+                "pattern": f"^{UPWARD.replace('.', '[.]')}$",
+                "definition": {"federation-upstream-set": "all"},
+                "apply-to": "exchanges",
+                "priority": 1,
+            },
+        )
+
+    def links(self):
+        """[{upstream, status}] of the federation links into this virtual host. While a link
+        (re)starts the plugin may fail to describe it (500): none is listed then."""
+        reply = self._send("GET", self._url("federation-links", self.vhost), accept=(500,))
+        if reply.status_code == 500:
+            return []
+        return [
+            {"upstream": link.get("upstream"), "status": link.get("status")}
+            for link in json.loads(reply.text or "[]")
+        ]
+
+
+def open_upward(broker, services, patterns):
+    """This deployment's facts allowed upward, bound into its `anjian.upward`."""
+    broker.declare_exchange(UPWARD)
+    for service, types in upward_types(services, patterns).items():
+        broker.declare_exchange(f"{service}.events")
+        for event_type in types:
+            broker.bind(f"{service}.events", UPWARD, event_type)
+
+
+def take_from_children(broker, services):
+    """The children's facts, arriving in this deployment's `anjian.upward`, handed to its own
+    services' event exchanges as if they had published them."""
+    broker.declare_exchange(UPWARD)
+    for service in services:
+        broker.declare_exchange(f"{service}.events")
+        broker.bind(UPWARD, f"{service}.events", f"cn.anjian.{service}.#")
+
+
+def link(parent, child_name, child_amqp_uri):
+    """Federate the child's `anjian.upward` into the parent's (idempotent)."""
+    parent.put_upstream(child_name, child_amqp_uri)
+    parent.put_policy()
+
+
+def unlink(parent, child_name):
+    parent.delete_upstream(child_name)
