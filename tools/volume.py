@@ -14,6 +14,7 @@ from services.kit.pure.clock import Clock
 from services.kit.pure.schemas import load
 from services.kit.rules import load_rules
 from services.registry.domain import enterprises as registry_domain
+from services.registry.domain import indicators as registry_indicators
 from services.registry.domain.standardization import Terms
 from services.registry.schemas import EnterpriseCreateSchema
 from tools import demo
@@ -60,7 +61,11 @@ def stored_documents(payloads, actor):
     if len(registrations) != len(payloads):
         rejected = next(line for line in report if line["result"] != "created")
         raise ValueError(f"a synthetic enterprise is invalid: {rejected}")
-    return [{**document, "outbox": events} for document, events in registrations]
+    stored = [
+        registry_indicators.with_standing(document, events, terms, clock.now())
+        for document, events in registrations
+    ]
+    return [{**document, "outbox": events} for document, events in stored]
 
 
 def general_hazards(enterprises, now, deadline):

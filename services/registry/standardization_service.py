@@ -2,6 +2,7 @@
 applications, and the daily timer that reminds before expiry and records lapses. Mixed into
 RegistryService."""
 
+import eventlet
 from nameko.timer import timer
 
 from services.kit.pure.errors import Conflict
@@ -15,9 +16,13 @@ from services.registry.standardization_schemas import (
     SelfAssessmentSchema,
 )
 
-# Enterprises given a grade history per read, and how often the service looks for more.
-UPGRADE_CHUNK = 500
+# Enterprises upgraded per read, the pause between reads, and how often the service looks again.
+UPGRADE_CHUNK = 200
+UPGRADE_PAUSE_SECONDS = 0.5
 UPGRADE_TICK_SECONDS = 86400
+# What the upgrade gives: 1, a grade history; 2, a standing. Data restored from a backup of an
+# earlier version records a lower one (or none), and is upgraded again.
+UPGRADE_VERSION = 2
 
 
 class StandardizationEntrypoints:
@@ -92,7 +97,10 @@ class StandardizationEntrypoints:
     def upgrade_enterprises(self):
         """Give enterprises stored before grades had a history, or before they had a standing,
         what they lack, in chunks, when the service starts (and daily, for a copy of the data
-        restored from before). Saving derives the standing, and its event counts them."""
+        restored from before), once per version. Saving derives the standing, and its event
+        counts them."""
+        if self.store.upgraded_to() >= UPGRADE_VERSION:
+            return  # done on an earlier start: no pass over every enterprise again
         terms, now = self._terms(), self.clock.now()
         while True:
             chunk = self.store.enterprises_to_upgrade(UPGRADE_CHUNK)
@@ -103,7 +111,10 @@ class StandardizationEntrypoints:
                 except Conflict:
                     pass  # changed meanwhile: the change gave it what it lacked already
             if len(chunk) < UPGRADE_CHUNK:
+                self.store.note_upgraded(UPGRADE_VERSION, self.clock.now())
                 return
+            # Live requests keep their share of the database while thousands are upgraded.
+            eventlet.sleep(UPGRADE_PAUSE_SECONDS)
 
     @SettingTimer.decorator("reminder_check_seconds", eager=True)
     def check_grades(self):

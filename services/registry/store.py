@@ -22,6 +22,7 @@ from services.registry.domain.standardization import CHECK_ON, HISTORY
 from services.registry.project_store import ProjectStore
 
 RESYNCHRONISATION = "resynchronisation"
+UPGRADE = "upgrade"
 # Heavy fields a list or export never needs.
 SUMMARY = {"history": 0, HISTORY: 0, OUTBOX: 0, BATCH: 0}
 # Fields a list may filter on, by query parameter.
@@ -150,6 +151,16 @@ class RegistryStore(ListingCopy, ProjectStore, BaseStore):
         return self.page(self.enterprises, query, skip, limit, SUMMARY, with_total=with_total)
 
     # --- standardization ---
+
+    def upgraded_to(self):
+        """The version of the last upgrade that went over every enterprise, or 0."""
+        job = self.db.jobs.find_one({"_id": UPGRADE})
+        return job["version"] if job else 0
+
+    def note_upgraded(self, version, now):
+        self.db.jobs.replace_one(
+            {"_id": UPGRADE}, {"_id": UPGRADE, "version": version, "at": now}, upsert=True
+        )
 
     def enterprises_to_upgrade(self, limit):
         """Enterprises stored before grades had a history or before they had a standing (no
