@@ -20,6 +20,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from bench.backup_restore import backup_city_vs_raw_copy  # noqa: E402
 from bench.bulk_import import import_10k_vs_insert_many  # noqa: E402
+from bench.copies import inspection_2_copies_vs_1  # noqa: E402
 from bench.credit_events import credit_public_events_vs_raw_kombu  # noqa: E402
 from bench.event_pipeline import DEFAULT_EVENTS, event_pipeline_vs_raw_kombu  # noqa: E402
 from bench.evidence_upload import (  # noqa: E402
@@ -44,6 +45,9 @@ STANDALONE = {
 
 FIGURES = {
     "gateway_get_vs_rpc": lambda platform, args: gateway_get_vs_rpc(platform, args.seconds),
+    "inspection_2_copies_vs_1": lambda platform, args: inspection_2_copies_vs_1(
+        platform, args.seconds
+    ),
     # Before the lists, which keep the records they load; these remove theirs.
     "targets_fanout_vs_slowest": lambda platform, args: targets_fanout_vs_slowest(platform),
     "targets_10x_data": lambda platform, args: targets_10x_data(platform),

@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -57,6 +58,11 @@ def serve(args):
             f"anjian: {args.component} is not deployed here: this {deployment.level} deployment "
             f"runs {', '.join(deployment.services)} (ANJIAN_SERVICES)"
         )
+    if args.copies < 1 or (args.copies > 1 and args.component == "gateway"):
+        raise SystemExit(
+            "anjian: --copies is a number of copies of a service, at least 1 "
+            "(the gateway scales by ANJIAN_GATEWAY_WORKERS)"
+        )
     if args.component == "gateway":
         from gateway.auth import WeakSecret, check_secret
 
@@ -87,16 +93,34 @@ def serve(args):
                 *(["--access-logfile", "-"] if settings.gateway_access_log else []),
             ],
         )
-    import eventlet
+    # Further copies are processes of their own (each a core's worth of work), started before
+    # this one patches the standard library; they share the queues as competing consumers.
+    copies = [_start_copy(args.component) for _ in range(args.copies - 1)]
+    try:
+        import eventlet
 
-    eventlet.monkey_patch()
-    from nameko.cli.run import run
+        eventlet.monkey_patch()
+        from nameko.cli.run import run
 
-    from services.kit import logs
+        from services.kit import logs
 
-    logs.configure(args.component)
-    entry = next(entry for entry in SERVICES if entry.name == args.component)
-    run([entry.service_class()], settings.nameko_config())
+        logs.configure(args.component)
+        entry = next(entry for entry in SERVICES if entry.name == args.component)
+        run([entry.service_class()], settings.nameko_config())
+    finally:
+        for copy in copies:
+            copy.terminate()
+        for copy in copies:
+            copy.wait()
+
+
+def _start_copy(component):
+    """One more copy of a service; it serves no metrics (the first copy has the port)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tools.cli", "serve", component],
+        env={**os.environ, "ANJIAN_METRICS_PORT": "0"},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _count_across_workers(settings):
@@ -1079,6 +1103,12 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("serve", help="run one service or the gateway in the foreground")
     command.add_argument("component", choices=COMPONENTS)
+    command.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        help="run this many copies of a service, sharing its queues (the gateway has workers)",
+    )
     command.set_defaults(handler=serve)
     commands.add_parser("run", help="start everything with demo data; Ctrl-C stops").set_defaults(
         handler=run_platform

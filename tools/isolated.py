@@ -158,11 +158,16 @@ class Components:
         self.ready_seconds = ready_seconds
         self.processes = {}
 
-    def start(self, component, **overrides):
-        """Start one component; `overrides` change its settings (e.g. a clock set ahead)."""
-        with open(self.logs / f"{component}.log", "ab") as log:
+    def start(self, component, copy=None, **overrides):
+        """Start one component; `overrides` change its settings (e.g. a clock set ahead). A
+        further copy of a service is named `<component>-<copy>` (and serves no metrics: the
+        first copy has the component's port)."""
+        name = component if copy is None else f"{component}-{copy}"
+        if copy is not None:
+            overrides = {"metrics_port": 0, **overrides}
+        with open(self.logs / f"{name}.log", "ab") as log:
             # A session of its own: Ctrl-C reaches the caller, which then stops everything.
-            self.processes[component] = subprocess.Popen(
+            self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "tools.cli", "serve", component],
                 cwd=ROOT,
                 env=environment(dataclasses.replace(self.settings, **overrides)),

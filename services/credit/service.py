@@ -3,8 +3,6 @@ case, candidate detection and indicator rules."""
 
 from datetime import datetime
 
-from nameko.timer import timer
-
 from services.credit import events
 from services.credit.domain import cases, indicators, policy
 from services.credit.domain.cases import SERVICE
@@ -31,7 +29,7 @@ from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import Conflict
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
-from services.kit.runtime import rpc
+from services.kit.runtime import rpc, timer
 from services.kit.serialize import page_of, plain
 from services.kit.service import ServiceBase
 

@@ -14,7 +14,6 @@ requested.v1`; the registry hears any service's request on the public exchange.
 import uuid
 
 from marshmallow import Schema
-from nameko.timer import timer
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -26,6 +25,7 @@ from services.kit.pure.clock import china_year
 from services.kit.pure.envelope import Published, event_type, make_event
 from services.kit.pure.regions import NATIONWIDE
 from services.kit.pure.standings import standing_changes
+from services.kit.runtime import timer
 
 REGISTRY = "registry"
 ENTERPRISE_REGISTERED = event_type(REGISTRY, "enterprise", "registered")

@@ -21,12 +21,11 @@ from datetime import datetime, timedelta
 
 from kombu import Connection, Exchange, Producer
 from kombu.pools import connections
-from nameko.timer import timer
 from pymongo import UpdateOne
 
 from services.kit.correlation import CORRELATION_ID
 from services.kit.pure.envelope import CORRELATION
-from services.kit.runtime import broker_connection
+from services.kit.runtime import broker_connection, timer
 
 log = logging.getLogger(__name__)
 

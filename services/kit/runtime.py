@@ -14,7 +14,9 @@ half a second and then at most every 5 s.
 import functools
 import logging
 import time
+import uuid
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
 import pymongo
 from kombu import Connection
@@ -47,6 +49,9 @@ RPC_PREFETCH_PER_WORKER = 4
 
 # Seconds between attempts to reach the broker: the first within a second, then at most every 5 s.
 RECONNECT = {"interval_start": 0.5, "interval_step": 1, "interval_max": 5}
+# How much of its interval a copy holds a timer's turn: less than all of it, so the holder's own
+# next tick finds it free, and a turn given up by a copy that died passes on within an interval.
+TURN_SHARE = 0.9
 
 
 def _retrying(error, interval):
@@ -213,12 +218,68 @@ class ClockProvider(DependencyProvider):
         return self.clock
 
 
-class SettingTimer(Timer):
-    """nameko's timer with its interval taken from a setting when the service starts."""
+class ClaimedTimer(Timer):
+    """nameko's timer, whose turns one copy of the service takes at a time.
 
-    def __init__(self, setting, **kwargs):
+    However many copies of a service run, each turn of a periodic job runs in one of them: the
+    copy claims the turn by an atomic write on the service's database (the turn's holder and
+    until when it holds it, most of an interval) and the others skip it. A copy that stops gives
+    its turns back; one that dies holds them until they run out.
+    """
+
+    def __init__(self, interval=None, setting=None, **kwargs):
         self.setting = setting
-        super().__init__(interval=None, **kwargs)
+        self.holder = uuid.uuid4().hex
+        super().__init__(interval=interval, **kwargs)
 
     def setup(self):
-        self.interval = getattr(Settings.from_nameko(self.container.config), self.setting)
+        from services.kit.mongo import connect  # the store's module imports this one
+
+        settings = Settings.from_nameko(self.container.config)
+        if self.setting:
+            self.interval = getattr(settings, self.setting)
+        self.client = connect(settings)
+        self.turns = self.client[settings.database(self.container.service_name)].timer_turns
+
+    def handle_timer_tick(self):
+        if self._claimed():
+            super().handle_timer_tick()
+        else:
+            self.worker_complete.send()
+
+    def _claimed(self):
+        now = datetime.now(timezone.utc)
+        try:
+            taken = self.turns.update_one(
+                {"_id": self.method_name, "until": {"$lte": now}},
+                {
+                    "$set": {
+                        "until": now + timedelta(seconds=TURN_SHARE * self.interval),
+                        "holder": self.holder,
+                    }
+                },
+                upsert=True,
+            )
+        except pymongo.errors.DuplicateKeyError:
+            return False  # another copy holds the turn
+        except pymongo.errors.PyMongoError:
+            return False  # the database is away: the job could do nothing either
+        return taken.modified_count == 1 or taken.upserted_id is not None
+
+    def stop(self):
+        super().stop()
+        try:
+            self.turns.delete_one({"_id": self.method_name, "holder": self.holder})
+        except pymongo.errors.PyMongoError:
+            pass  # the turn runs out by itself
+        self.client.close()
+
+
+class SettingTimer(ClaimedTimer):
+    """A claimed timer with its interval taken from a setting when the service starts."""
+
+    def __init__(self, setting, **kwargs):
+        super().__init__(setting=setting, **kwargs)
+
+
+timer = ClaimedTimer.decorator

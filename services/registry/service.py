@@ -1,14 +1,12 @@
 """The registry as a nameko service: entrypoints only, from RPC and events to the domain rules."""
 
-from nameko.timer import timer
-
 from services.kit.copies import ListingFeed
 from services.kit.inbox import idempotent_handler
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import TooManyAttempts, Unauthenticated
 from services.kit.pure.schemas import PageSchema, load, page_bounds
-from services.kit.runtime import SettingTimer, rpc
+from services.kit.runtime import SettingTimer, rpc, timer
 from services.kit.serialize import plain
 from services.kit.service import ServiceBase
 from services.registry import events

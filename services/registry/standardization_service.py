@@ -3,11 +3,10 @@ applications, and the daily timer that reminds before expiry and records lapses.
 RegistryService."""
 
 import eventlet
-from nameko.timer import timer
 
 from services.kit.pure.errors import Conflict
 from services.kit.pure.schemas import load
-from services.kit.runtime import SettingTimer, rpc
+from services.kit.runtime import SettingTimer, rpc, timer
 from services.kit.serialize import plain
 from services.registry.domain import enterprises, indicators, standardization
 from services.registry.standardization_schemas import (
