@@ -2,6 +2,7 @@
 check, and the steps many tests take to set a scene (an enterprise inspection knows, a completed
 inspection, an upload)."""
 
+import csv
 import io
 import json
 
@@ -273,3 +274,23 @@ def upload(company, content, name="fix.png", mime="image/png", **form):
     return company.post(
         "/api/v1/evidence", data=form, files={"file": (name, io.BytesIO(content), mime)}
     )
+
+
+def import_enterprises(api, county, count):
+    """`count` new enterprises of `county` imported through `api` from a CSV file, as a bureau
+    uploads one."""
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    writer.writerow(
+        ["uscc", "name", "region_code", "address", "industry", "principal_name", "principal_phone"]
+    )
+    for _ in range(count):
+        body = enterprise(region_code=county)
+        writer.writerow(
+            [body["uscc"], body["name"], county, body["address"], "textile", "赵敏", "13600000000"]
+        )
+    reply = api.post(
+        "/api/v1/enterprises/import",
+        files={"file": ("enterprises.csv", rows.getvalue().encode("utf-8"))},
+    )
+    assert reply.status_code == 200, reply.text

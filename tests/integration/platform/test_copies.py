@@ -2,8 +2,6 @@
 consumers, each timer's turn runs in one of them, nothing counts twice, and a copy killed
 mid-work loses nothing (its unacknowledged messages go to the other)."""
 
-import csv
-import io
 import subprocess
 import sys
 import time
@@ -12,8 +10,8 @@ import pytest
 import requests
 
 from services import SERVICE_NAMES
-from tests.support.api import PASSWORD, signing_in
-from tests.support.factories import china_today, enterprise
+from tests.support.api import PASSWORD, import_enterprises, signing_in
+from tests.support.factories import china_today
 from tests.support.platform import databases, platform_settings
 from tests.support.waiting import wait_until
 from tools.cli import add_account
@@ -64,24 +62,6 @@ def open_enterprises(api):
     return answer.json()["dual_prevention"]["denominator"]
 
 
-def import_enterprises(api, count):
-    rows = io.StringIO()
-    writer = csv.writer(rows)
-    writer.writerow(
-        ["uscc", "name", "region_code", "address", "industry", "principal_name", "principal_phone"]
-    )
-    for _ in range(count):
-        body = enterprise(region_code=COUNTY)
-        writer.writerow(
-            [body["uscc"], body["name"], COUNTY, body["address"], "textile", "赵敏", "13600000000"]
-        )
-    reply = api.post(
-        "/api/v1/enterprises/import",
-        files={"file": ("enterprises.csv", rows.getvalue().encode("utf-8"))},
-    )
-    assert reply.status_code == 200, reply.text
-
-
 def test_every_queue_of_every_service_has_both_copies_consuming(doubled):
     _, vhost, _ = doubled
 
@@ -117,7 +97,7 @@ def test_a_copy_killed_mid_work_loses_and_repeats_nothing(doubled):
     platform, _, linze = doubled
     before = open_enterprises(linze)
     produced = 300
-    import_enterprises(linze, produced)
+    import_enterprises(linze, COUNTY, produced)
     # While the enterprises' events are being handled, one inspection copy dies.
     time.sleep(1)
     platform.stop("inspection-2", kill=True)

@@ -4,7 +4,6 @@ counters from the county's federated events; a partition delays them and loses n
 for a while leaves the county working; an event of another city's county is parked, never applied.
 """
 
-import csv
 import io
 import secrets
 from urllib.parse import quote, urlsplit
@@ -14,7 +13,7 @@ import requests
 
 from services.kit import federation
 from services.kit.pure.envelope import make_event
-from tests.support.api import PASSWORD, signing_in
+from tests.support.api import PASSWORD, import_enterprises, signing_in
 from tests.support.events import publish
 from tests.support.factories import SECOND_OFFICER, china_today, enterprise, general_finding, png
 from tests.support.platform import databases, platform_settings
@@ -237,24 +236,6 @@ def test_a_hazard_closed_in_the_county_shows_in_the_citys_targets(linked, people
     assert people["city"].get(f"/api/v1/enterprises/{body['uscc']}").status_code == 404
 
 
-def import_enterprises(api, count):
-    rows = io.StringIO()
-    writer = csv.writer(rows)
-    writer.writerow(
-        ["uscc", "name", "region_code", "address", "industry", "principal_name", "principal_phone"]
-    )
-    for _ in range(count):
-        body = enterprise()
-        writer.writerow(
-            [body["uscc"], body["name"], COUNTY, body["address"], "textile", "赵敏", "13600000000"]
-        )
-    reply = api.post(
-        "/api/v1/enterprises/import",
-        files={"file": ("enterprises.csv", rows.getvalue().encode("utf-8"))},
-    )
-    assert reply.status_code == 200, reply.text
-
-
 def test_a_partition_delays_the_countys_events_and_loses_or_repeats_none(linked, people):
     _, city, link_user = linked
     before = county_figures(people["city"])
@@ -264,7 +245,7 @@ def test_a_partition_delays_the_countys_events_and_loses_or_repeats_none(linked,
         message="the link to break",
     )
     produced = 500
-    import_enterprises(people["county"], produced)
+    import_enterprises(people["county"], COUNTY, produced)
     wait_until(
         lambda: county_figures(people["county"])["open"] >= produced,
         timeout=120,
