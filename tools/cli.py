@@ -54,8 +54,9 @@ def serve(args):
     if args.component not in _components(settings):
         deployment = _deployment(settings)
         raise SystemExit(
-            f"anjian: {args.component} is not deployed here: this {deployment.level} deployment "
-            f"runs {', '.join(deployment.services)} (ANJIAN_SERVICES)"
+            f"anjian: {args.component} is not deployed here: this "
+            f"{deployment.describe()['level']} deployment runs {', '.join(deployment.services)} "
+            "(ANJIAN_SERVICES)"
         )
     if args.component == "gateway":
         from gateway.auth import WeakSecret, check_secret
