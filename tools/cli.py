@@ -155,6 +155,7 @@ def _start_all(settings, attached):
     """Every component under supervisord, ready to serve; the supervisor is returned."""
     from tools.isolated import PlatformError, wait_until_ready
 
+    _deployment(settings)  # a wrong profile stops here, before anything is made or started
     _provide_secrets(settings)
     supervisor = _supervisor(settings)
     started = not supervisor.answers()
