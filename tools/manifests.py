@@ -242,6 +242,19 @@ def gateway_documents():
     return [_deployment("gateway", GATEWAY, container), _service("gateway", ports)]
 
 
+def pod_monitor():
+    """Prometheus (the Prometheus Operator's) scrapes the `metrics` port of every anjian pod."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {"name": "anjian"},
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/part-of": "anjian"}},
+            "podMetricsEndpoints": [{"port": "metrics", "interval": "15s"}],
+        },
+    }
+
+
 def _kustomization(**fields):
     return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", **fields}
 
@@ -342,7 +355,7 @@ def files():
     """{path: text} of every generated file."""
     services = [document for entry in SERVICES for document in service_documents(entry)]
     written = {
-        BASE / "services.yaml": _dump([*services, *gateway_documents()]),
+        BASE / "services.yaml": _dump([*services, *gateway_documents(), pod_monitor()]),
         BASE / "kustomization.yaml": _dump([base_kustomization()]),
     }
     for level in OVERLAYS:

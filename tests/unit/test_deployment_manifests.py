@@ -101,6 +101,16 @@ def test_every_service_scales_on_its_own_queues_from_its_replica_count_up():
         assert "anjian_queue_messages" in trigger["metadata"]["query"]
 
 
+def test_prometheus_scrapes_the_metrics_port_every_component_names():
+    [monitor] = by_kind(BASE, "PodMonitor").values()
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    for deployment in by_kind(BASE, "Deployment").values():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert monitor["spec"]["selector"]["matchLabels"].items() <= labels.items()
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert endpoint["port"] in {port["name"] for port in container["ports"]}
+
+
 def test_the_configuration_names_only_settings():
     base = documents(manifests.BASE / "kustomization.yaml")[0]
     assert set(literals(base)) <= SETTING_NAMES
