@@ -55,8 +55,9 @@ def serve(args):
     if args.component not in _components(settings):
         deployment = _deployment(settings)
         raise SystemExit(
-            f"anjian: {args.component} is not deployed here: this {deployment.level} deployment "
-            f"runs {', '.join(deployment.services)} (ANJIAN_SERVICES)"
+            f"anjian: {args.component} is not deployed here: this "
+            f"{deployment.describe()['level']} deployment runs {', '.join(deployment.services)} "
+            "(ANJIAN_SERVICES)"
         )
     if args.copies < 1 or (args.copies > 1 and args.component == "gateway"):
         raise SystemExit(
@@ -178,6 +179,7 @@ def _start_all(settings, attached):
     """Every component under supervisord, ready to serve; the supervisor is returned."""
     from tools.isolated import PlatformError, wait_until_ready
 
+    _deployment(settings)  # a wrong profile stops here, before anything is made or started
     _provide_secrets(settings)
     supervisor = _supervisor(settings)
     started = not supervisor.answers()

@@ -92,12 +92,13 @@ OWN_SECRETS = {
 }
 
 
-def _name(component):
+def object_name(component):
+    """The name of a component's Kubernetes objects."""
     return f"anjian-{component}"
 
 
 def _labels(component):
-    return {"app.kubernetes.io/name": _name(component), "app.kubernetes.io/part-of": "anjian"}
+    return {"app.kubernetes.io/name": object_name(component), "app.kubernetes.io/part-of": "anjian"}
 
 
 def _environment(component):
@@ -146,7 +147,7 @@ def _deployment(component, sizing, container):
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": _name(component), "labels": _labels(component)},
+        "metadata": {"name": object_name(component), "labels": _labels(component)},
         "spec": {
             "replicas": sizing.replicas,
             "selector": {"matchLabels": _labels(component)},
@@ -181,7 +182,7 @@ def _service(component, ports):
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": _name(component), "labels": _labels(component)},
+        "metadata": {"name": object_name(component), "labels": _labels(component)},
         "spec": {
             "selector": _labels(component),
             "ports": [
@@ -199,9 +200,9 @@ def _scaled_object(component, sizing):
     return {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
-        "metadata": {"name": _name(component), "labels": _labels(component)},
+        "metadata": {"name": object_name(component), "labels": _labels(component)},
         "spec": {
-            "scaleTargetRef": {"name": _name(component)},
+            "scaleTargetRef": {"name": object_name(component)},
             "minReplicaCount": sizing.replicas,
             "maxReplicaCount": sizing.max_replicas,
             "cooldownPeriod": 300,
@@ -240,6 +241,19 @@ def gateway_documents():
     # of its services has no copy running, and comes back once it has.
     container = _container("gateway", GATEWAY, ports, ("http", "/healthz"), ("http", "/readyz"))
     return [_deployment("gateway", GATEWAY, container), _service("gateway", ports)]
+
+
+def pod_monitor():
+    """Prometheus (the Prometheus Operator's) scrapes the `metrics` port of every anjian pod."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {"name": "anjian"},
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/part-of": "anjian"}},
+            "podMetricsEndpoints": [{"port": "metrics", "interval": "15s"}],
+        },
+    }
 
 
 def _kustomization(**fields):
@@ -281,7 +295,7 @@ def overlay_kustomization(level):
                             "$patch": "delete",
                             "apiVersion": api,
                             "kind": kind,
-                            "metadata": {"name": _name(entry.name)},
+                            "metadata": {"name": object_name(entry.name)},
                         },
                         sort_keys=False,
                     )
@@ -291,7 +305,7 @@ def overlay_kustomization(level):
         for name in (*deployed, "gateway"):
             patches.append(
                 {
-                    "target": {"kind": "Deployment", "name": _name(name)},
+                    "target": {"kind": "Deployment", "name": object_name(name)},
                     "patch": "- op: replace\n  path: /spec/replicas\n"
                     f"  value: {overlay['replicas']}\n",
                 }
@@ -299,7 +313,7 @@ def overlay_kustomization(level):
         for name in deployed:
             patches.append(
                 {
-                    "target": {"kind": "ScaledObject", "name": _name(name)},
+                    "target": {"kind": "ScaledObject", "name": object_name(name)},
                     "patch": "- op: replace\n  path: /spec/minReplicaCount\n"
                     f"  value: {overlay['replicas']}\n",
                 }
@@ -342,7 +356,7 @@ def files():
     """{path: text} of every generated file."""
     services = [document for entry in SERVICES for document in service_documents(entry)]
     written = {
-        BASE / "services.yaml": _dump([*services, *gateway_documents()]),
+        BASE / "services.yaml": _dump([*services, *gateway_documents(), pod_monitor()]),
         BASE / "kustomization.yaml": _dump([base_kustomization()]),
     }
     for level in OVERLAYS:

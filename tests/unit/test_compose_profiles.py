@@ -1,6 +1,7 @@
 """docker-compose.yml's profiles follow the one list of services: `all` runs everything, a
 level's profile the services whose `levels` name it and the gateway; the infrastructure runs
-under every profile; every ANJIAN_* name it sets is a setting."""
+under every profile; each service is healthy once its /readyz answers; every ANJIAN_* name it
+sets is a setting."""
 
 import dataclasses
 import shutil
@@ -45,6 +46,15 @@ def test_a_profile_starts_its_services_the_gateway_and_the_infrastructure(profil
     wanted = {entry.name for entry in SERVICES if profile == "all" or profile in entry.levels}
     assert started_by(profile) == infrastructure | wanted | {"gateway"}
     assert infrastructure and all("profiles" not in FILE["services"][n] for n in infrastructure)
+
+
+def test_compose_waits_for_each_service_s_readiness_on_its_own_metrics_port():
+    for entry in SERVICES:
+        check = " ".join(FILE["services"][entry.name].get("healthcheck", {}).get("test", ()))
+        port = Settings().metrics_port_of(entry.name)
+        assert f"localhost:{port}/readyz" in check, (
+            f"{entry.name}: give it the healthcheck of the others, on http://localhost:{port}/readyz"
+        )
 
 
 def test_every_anjian_variable_the_deployment_sets_is_a_setting():

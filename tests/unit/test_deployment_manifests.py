@@ -81,17 +81,17 @@ def check_component(component, deployment, services):
 
 def test_every_service_and_the_gateway_have_a_deployment_a_service_and_probes_on_real_routes():
     deployments, services = by_kind(BASE, "Deployment"), by_kind(BASE, "Service")
-    assert set(deployments) == {manifests._name(c) for c in COMPONENTS}
+    assert set(deployments) == {manifests.object_name(c) for c in COMPONENTS}
     for component in COMPONENTS:
-        check_component(component, deployments[manifests._name(component)], services)
+        check_component(component, deployments[manifests.object_name(component)], services)
 
 
 def test_every_service_scales_on_its_own_queues_from_its_replica_count_up():
     scaled = by_kind(BASE, "ScaledObject")
     deployments = by_kind(BASE, "Deployment")
-    assert set(scaled) == {manifests._name(entry.name) for entry in SERVICES}
+    assert set(scaled) == {manifests.object_name(entry.name) for entry in SERVICES}
     for entry in SERVICES:
-        name = manifests._name(entry.name)
+        name = manifests.object_name(entry.name)
         spec = scaled[name]["spec"]
         assert spec["scaleTargetRef"]["name"] == name
         assert spec["minReplicaCount"] == deployments[name]["spec"]["replicas"]
@@ -99,6 +99,16 @@ def test_every_service_scales_on_its_own_queues_from_its_replica_count_up():
         [trigger] = spec["triggers"]
         assert f'service="{entry.name}"' in trigger["metadata"]["query"]
         assert "anjian_queue_messages" in trigger["metadata"]["query"]
+
+
+def test_prometheus_scrapes_the_metrics_port_every_component_names():
+    [monitor] = by_kind(BASE, "PodMonitor").values()
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    for deployment in by_kind(BASE, "Deployment").values():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert monitor["spec"]["selector"]["matchLabels"].items() <= labels.items()
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert endpoint["port"] in {port["name"] for port in container["ports"]}
 
 
 def test_the_configuration_names_only_settings():
@@ -125,7 +135,7 @@ def test_each_overlay_is_a_profile_the_platform_accepts_and_runs_its_level_s_ser
         for patch in overlay["patches"]
         if "$patch: delete" in patch["patch"]
     }
-    assert deleted == {manifests._name(name) for name in profile.not_deployed}
+    assert deleted == {manifests.object_name(name) for name in profile.not_deployed}
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
@@ -150,12 +160,12 @@ def test_kustomize_renders_each_overlay_with_exactly_its_level_s_components(leve
     ).deployment()
     deployments, services = by_kind(objects, "Deployment"), by_kind(objects, "Service")
     ours = {name for name in deployments if name.startswith("anjian-")}
-    assert ours == {manifests._name(c) for c in (*profile.services, "gateway")}
+    assert ours == {manifests.object_name(c) for c in (*profile.services, "gateway")}
     for component in (*profile.services, "gateway"):
-        deployment = deployments[manifests._name(component)]
+        deployment = deployments[manifests.object_name(component)]
         check_component(component, deployment, services)
         [container] = deployment["spec"]["template"]["spec"]["containers"]
         assert container["envFrom"] == [{"configMapRef": {"name": config["metadata"]["name"]}}]
     assert set(by_kind(objects, "ScaledObject")) == {
-        manifests._name(name) for name in profile.services
+        manifests.object_name(name) for name in profile.services
     }

@@ -7,8 +7,10 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.api import known_enterprise
+from tests.support.credit import candidate_for
 from tests.support.events import EventTap
-from tests.support.factories import enterprise
+from tests.support.factories import accident, enterprise
 from tests.support.waiting import wait_until
 
 REGISTERED = "cn.anjian.registry.enterprise.registered.v1"
@@ -104,6 +106,27 @@ def test_a_request_id_comes_back_and_rides_on_the_event_the_request_caused(sign_
     assert reply.headers["X-Request-Id"] == request_id
     event = tap.wait_for(lambda event: event["subject"] == body["uscc"])
     assert event["correlationid"] == request_id
+
+
+def test_the_id_travels_on_through_a_handler_to_the_events_that_handler_causes(broker, sign_in):
+    """An accident reported with an id: inspection's event carries it, and so does the case the
+    credit service opens when it handles that event."""
+    minle = sign_in("minle")
+    uscc = known_enterprise(minle)["uscc"]
+    request_id = "test-" + secrets.token_hex(8)
+    cases = EventTap(broker.amqp_uri, "anjian.events", "cn.anjian.credit.case.#")
+    try:
+        reply = minle.post(
+            "/api/v1/accidents",
+            json=accident(uscc, deaths=12),
+            headers={"X-Request-Id": request_id},
+        )
+        assert reply.status_code == 201, reply.text
+        case = candidate_for(minle, uscc)
+        opened = cases.wait_for(lambda event: event["subject"] == case["id"])
+    finally:
+        cases.close()
+    assert opened["correlationid"] == request_id
 
 
 def test_a_request_without_an_id_or_with_an_unusable_one_gets_a_new_one(sign_in):

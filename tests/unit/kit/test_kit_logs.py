@@ -1,5 +1,5 @@
-"""JSON log lines naming the request they belong to, the correlation id on the events a request
-causes, and the metrics port of each process."""
+"""JSON log lines naming the request they belong to, the correlation id on the workers and events
+a request causes, each worker timed, and the metrics port of each process."""
 
 import io
 import json
@@ -7,11 +7,14 @@ import logging
 from contextvars import copy_context
 
 import pytest
+from nameko.rpc import Rpc
+from nameko.timer import Timer
+from prometheus_client import REGISTRY
 
 from services import SERVICE_NAMES
-from services.kit import correlation, logs
+from services.kit import correlation, logs, metrics
 from services.kit.config import Settings
-from services.kit.metrics import consumes
+from services.kit.metrics import Instrumentation, consumes
 
 
 def logged(message, *args, exc_info=None, correlation_id=None):
@@ -102,3 +105,63 @@ def test_a_service_s_queues_are_its_rpc_queue_and_its_handlers_queues():
         "evt-inspection-cn.anjian.inspection.hazard.closed.v1--credit.handle_hazard_closed",
     )
     assert not consumes("inspection", "rpc-registry")
+
+
+class Container:
+    """What a nameko container shows its dependency providers, for one in a unit test."""
+
+    service_name = "registry"
+    config = Settings(metrics_port=0).nameko_config()
+    max_workers = 10
+    dependencies = ()
+
+
+class Worker:
+    """A worker's context as providers see it: its context data and its entrypoint."""
+
+    def __init__(self, data, entrypoint):
+        self.data = data
+        self.entrypoint = entrypoint
+
+
+def entrypoint(kind, method_name, **kwargs):
+    made = kind(**kwargs)
+    made.method_name = method_name
+    return made
+
+
+@pytest.fixture
+def instruments():
+    container = Container()  # a provider holds its container weakly
+    provider = Instrumentation().bind(container, "instruments")
+    provider.setup()
+    yield provider
+    del container
+
+
+def test_a_worker_runs_under_its_caller_s_correlation_id_and_is_timed_by_method(instruments):
+    worker = Worker({"correlation_id": "req-9"}, entrypoint(Rpc, "unit_test_method"))
+    counted = {"service": "registry", "method": "unit_test_method", "outcome": "ok"}
+    before = REGISTRY.get_sample_value("anjian_rpc_seconds_count", counted) or 0
+
+    def work():
+        instruments.worker_setup(worker)
+        inside = correlation.current()
+        instruments.worker_result(worker, result={})
+        instruments.worker_teardown(worker)
+        return inside, correlation.current()
+
+    assert copy_context().run(work) == ("req-9", None)
+    assert REGISTRY.get_sample_value("anjian_rpc_seconds_count", counted) == before + 1
+
+
+def test_a_periodic_job_s_lag_is_how_much_later_than_its_interval_it_started(
+    instruments, monkeypatch
+):
+    tick = Worker({}, entrypoint(Timer, "unit_test_timer", interval=2))
+    for now in (100.0, 103.5):
+        monkeypatch.setattr(metrics.time, "monotonic", lambda now=now: now)
+        instruments.worker_setup(tick)
+        instruments.worker_teardown(tick)
+    labels = {"service": "registry", "timer": "unit_test_timer"}
+    assert REGISTRY.get_sample_value("anjian_timer_lag_seconds", labels) == 1.5
