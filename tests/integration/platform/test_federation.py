@@ -297,25 +297,7 @@ def test_an_event_of_a_county_outside_the_city_is_parked_not_applied(linked, peo
         assert answer.status_code == 200, answer.text
         return answer.json()["dual_prevention"]["denominator"]
 
-    stray = make_event(
-        service="registry",
-        entity="enterprise",
-        verb="standing_changed",
-        subject="91620102MA00000000",
-        data={
-            "uscc": "91620102MA00000000",
-            "before": None,
-            "after": {
-                "region_code": lanzhou,
-                "open": True,
-                "confined_space": False,
-                "grading_required": False,
-                "grade_held": False,
-            },
-        },
-        region_code=lanzhou,
-        now=city.settings.clock().now(),
-    )
+    stray = standing_fact(city, "91620102MA00000000", lanzhou)
     # As a misconfigured link would deliver it: into the city's upward exchange.
     publish(city.vhost.amqp_uri, federation.UPWARD, stray)
 
@@ -329,3 +311,57 @@ def test_an_event_of_a_county_outside_the_city_is_parked_not_applied(linked, peo
     assert counted_in_lanzhou() == 0
     readiness = requests.get(f"{city.components.url}/readyz", timeout=10).json()
     assert (readiness["deployment"]["level"], readiness["deployment"]["region"]) == ("city", CITY)
+
+
+def standing_fact(deployment, uscc, region=COUNTY):
+    """An enterprise's `standing_changed` fact: one more open enterprise of `region`."""
+    return make_event(
+        service="registry",
+        entity="enterprise",
+        verb="standing_changed",
+        subject=uscc,
+        data={
+            "uscc": uscc,
+            "before": None,
+            "after": {
+                "region_code": region,
+                "open": True,
+                "confined_space": False,
+                "grading_required": False,
+                "grade_held": False,
+            },
+        },
+        region_code=region,
+        now=deployment.settings.clock().now(),
+    )
+
+
+def test_a_county_event_replayed_a_year_later_changes_nothing(linked, people):
+    """The city keeps the ids of the events it applied for longer than its children's longest
+    partition (its inbox retention, here 400 days): a replay a year on is known and skipped."""
+    county, city, _ = linked
+    fact = standing_fact(county, "91620722MA0REPLAY0")
+    before = county_figures(people["city"])["open"]
+    publish(county.vhost.amqp_uri, "registry.events", fact)
+    wait_until(
+        lambda: county_figures(people["city"])["open"] == before + 1,
+        message="the city to count the county's fact",
+    )
+    a_year = 365 * 86400
+    city.components.restart("inspection", clock_offset_seconds=a_year, inbox_retention_days=400)
+    try:
+        # The replay, then a new fact behind it on the same queue: once the new one counts, the
+        # replay was handled before it.
+        publish(
+            county.vhost.amqp_uri,
+            "registry.events",
+            fact,
+            standing_fact(county, "91620722MA0REPLAY1"),
+        )
+        wait_until(
+            lambda: county_figures(people["city"])["open"] >= before + 2,
+            message="the fact behind the replay to be counted",
+        )
+        assert county_figures(people["city"])["open"] == before + 2
+    finally:
+        city.components.restart("inspection")
