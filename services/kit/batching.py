@@ -7,6 +7,9 @@ a batch is full) and runs one worker with all of them; each message is acknowled
 batch's effect is stored. The effect records the ids of the events it applied in the same write, so
 a redelivered batch changes nothing twice. If a batch fails, its events are applied one at a time
 through the inbox, whose bounded retries and dead letters then single out the event that fails.
+
+Raw messages that are not events (sensor readings arriving over MQTT) are batched the same way by
+`batched_consumer`; a batch that fails is requeued whole.
 """
 
 import functools
@@ -14,6 +17,7 @@ import functools
 import eventlet
 from marshmallow import ValidationError
 from nameko.containers import ContainerBeingKilled
+from nameko.messaging import Consumer
 
 from services.kit.pure.envelope import ENVELOPE
 from services.kit.runtime import ResilientEventHandler, ResilientQueueConsumer
@@ -33,14 +37,19 @@ class BatchQueueConsumer(ResilientQueueConsumer):
         return BATCH_PREFETCH
 
 
-class BatchedEventHandler(ResilientEventHandler):
-    """The kit's event handler, calling its method with a list of message bodies."""
+class Batching:
+    """Mixin for an entrypoint: collects its messages into batches and runs one worker per
+    batch, acknowledging (or requeueing) each message once the batch is done."""
 
     queue_consumer = BatchQueueConsumer()
 
     def setup(self):
         super().setup()
         self.pending = []
+
+    def batch_arguments(self, batch):
+        """The worker's arguments for [(body, message)]: the bodies, by default."""
+        return ([body for body, _ in batch],)
 
     def handle_message(self, body, message):
         # Eventlet switches only at I/O, so these list operations need no lock.
@@ -59,7 +68,7 @@ class BatchedEventHandler(ResilientEventHandler):
         try:
             self.container.spawn_worker(
                 self,
-                ([body for body, _ in batch],),
+                self.batch_arguments(batch),
                 {},
                 context_data=self.unpack_message_headers(messages[0]),
                 handle_result=functools.partial(self._batch_done, messages),
@@ -72,6 +81,25 @@ class BatchedEventHandler(ResilientEventHandler):
         for message in messages:
             self.handle_message_processed(message, result, exc_info)
         return result, exc_info
+
+
+class BatchedEventHandler(Batching, ResilientEventHandler):
+    """The kit's event handler, calling its method with a list of message bodies."""
+
+
+class BatchedConsumer(Batching, Consumer):
+    """A consumer of raw messages from a queue of one's own (not events: sensor readings from
+    MQTT, say), calling its method with [(routing key, body bytes)]. A batch that fails is
+    requeued whole, so its effect must be idempotent."""
+
+    def batch_arguments(self, batch):
+        return ([(message.delivery_info["routing_key"], message.body) for _, message in batch],)
+
+
+def batched_consumer(queue):
+    """Decorate `method(self, messages)` to take `queue`'s messages in batches; each message is
+    acknowledged after the method returns, and requeued if it raises."""
+    return BatchedConsumer.decorator(queue, requeue_on_error=True)
 
 
 def batched_handler(source_service, event_type):

@@ -35,3 +35,10 @@ class FixedClock(Clock):
 
     def advance(self, **delta: float) -> None:
         self.at += timedelta(**delta)
+
+
+def china_year(moment: str | datetime) -> int:
+    """The calendar year in China of an instant (or its ISO text): the year a fact counts in."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return moment.astimezone(CHINA).year

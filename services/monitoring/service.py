@@ -1,0 +1,293 @@
+"""The monitoring service as a nameko service: entrypoints only, from RPC, the readings queue,
+timers and events to the device, point, reading, alarm and indicator rules."""
+
+from datetime import timedelta
+
+from services.kit.batching import batched_consumer, batched_handler
+from services.kit.broker import DeviceAccountsProvider, mqtt_queue
+from services.kit.copies import RegistryCopy
+from services.kit.counters import event_changes
+from services.kit.mongo import MongoStore
+from services.kit.pure.actor import SYSTEM
+from services.kit.pure.enterprises import uscc_named
+from services.kit.pure.errors import Conflict
+from services.kit.pure.schemas import load
+from services.kit.pure.times import utc_instant
+from services.kit.rules import Rules
+from services.kit.runtime import SettingTimer, Shared, rpc
+from services.kit.serialize import page_of, plain
+from services.kit.service import ServiceBase
+from services.monitoring import events
+from services.monitoring.domain import alarms, devices, indicators, points, policy, readings
+from services.monitoring.domain.common import SERVICE, known_enterprise
+from services.monitoring.schemas import (
+    AcknowledgeSchema,
+    AlarmQuerySchema,
+    DeviceCreateSchema,
+    DeviceQuerySchema,
+    HandlingSchema,
+    MonitoringIndicatorQuerySchema,
+    PointCreateSchema,
+    PointQuerySchema,
+    ReadingsQuerySchema,
+    RotationSchema,
+)
+from services.monitoring.store import MonitoringStore
+
+READINGS_QUEUE = mqtt_queue("monitoring.readings", devices.TOPIC_ROOT)
+# The reading series a hazard carries as evidence: from a while before the run began, this many
+# rows at most.
+EVIDENCE_BEFORE = timedelta(minutes=10)
+EVIDENCE_ROWS = 200
+
+
+class MonitoringService(RegistryCopy, ServiceBase):
+    name = SERVICE
+    store = MongoStore(name, MonitoringStore)
+    rules = Rules(checks=policy.RULE_CHECKS)
+    accounts = DeviceAccountsProvider()
+    rate_limiter = Shared(readings.RateLimiter)
+
+    def _policy(self):
+        return policy.policy_on(self.rules, self.clock.today())
+
+    # --- devices ---------------------------------------------------------------------------
+
+    @rpc
+    def register_device(self, payload):
+        fields = load(DeviceCreateSchema(), payload)
+        actor = self.caller()
+        uscc = uscc_named(fields, actor)
+        enterprise = known_enterprise(self.store.enterprise(uscc), uscc)
+        device, made = devices.register(fields, enterprise, actor, self.clock.now())
+        credentials = self.accounts.grant(device["_id"], devices.topic(device["_id"]))
+        stored = self.store.add_device(device, made)
+        return {"device": plain(devices.view(stored)), "credentials": credentials}
+
+    @rpc
+    def rotate_device_credentials(self, identifier, payload):
+        fields = load(RotationSchema(), payload)
+        actor = self.caller()
+        device = self.store.device_to_change(identifier, actor)
+        enterprise = known_enterprise(self.store.enterprise(device["uscc"]), device["uscc"])
+        rotated = devices.rotate_credentials(
+            device, fields.get("reason"), enterprise, actor, self.clock.now()
+        )
+        credentials = self.accounts.grant(device["_id"], devices.topic(device["_id"]))
+        stored = self.store.save_device(device, *rotated)
+        return {"device": plain(devices.view(stored)), "credentials": credentials}
+
+    @rpc
+    def get_device(self, identifier):
+        return plain(devices.view(self.store.device(identifier, self.caller())))
+
+    @rpc
+    def list_devices(self, query):
+        query = load(DeviceQuerySchema(), query)
+        return page_of(self.store.devices_page(self.caller(), query), query, devices.view)
+
+    # --- points ----------------------------------------------------------------------------
+
+    @rpc
+    def register_point(self, payload):
+        fields = load(PointCreateSchema(), payload)
+        actor = self.caller()
+        device = self.store.device_to_change(fields["device_id"], actor)
+        enterprise = known_enterprise(self.store.enterprise(device["uscc"]), device["uscc"])
+        point = points.register(fields, enterprise, device, self._policy(), actor, self.clock.now())
+        return plain(self.store.add_point(*point))
+
+    @rpc
+    def get_point(self, identifier):
+        return plain(self.store.point(identifier, self.caller()))
+
+    @rpc
+    def list_points(self, query):
+        query = load(PointQuerySchema(), query)
+        return page_of(self.store.points_page(self.caller(), query), query)
+
+    @rpc
+    def point_readings(self, identifier, query):
+        """A point's readings between two instants, downsampled when there are more than asked."""
+        query = load(ReadingsQuerySchema(), query)
+        point = self.store.point(identifier, self.caller())
+        start, end = query["from_"], query["to"]
+        found = readings.series(self.store.hours_of(point["_id"], start, end), start, end)
+        rows = readings.downsampled(found, start, end, query["max_points"])
+        return plain(
+            {
+                "point_id": point["_id"],
+                "unit": point["unit"],
+                "thresholds": point["thresholds"],
+                "readings": len(found),
+                "downsampled": len(rows) < len(found),
+                "items": rows,
+            }
+        )
+
+    # --- readings from devices -------------------------------------------------------------
+
+    @batched_consumer(READINGS_QUEUE)
+    def ingest_readings(self, messages):
+        """Readings as devices published them over MQTT: checked, stored, evaluated for alarms;
+        the messages are acknowledged after that. Refused readings are counted per device."""
+        now, rules = self.clock.now(), self._policy()
+        sent = {}
+        for routing_key, raw in messages:
+            sent.setdefault(routing_key.rsplit(".", 1)[-1], []).append(raw)
+        known = self.store.devices_named(sent)
+        points_of = self.store.points_of_devices(known)
+        accepted, refused = [], {}
+        for device_id in known:
+            own = points_of.get(device_id, {})
+            checked = readings.Checked()
+            for raw in sent[device_id]:
+                one = readings.check(raw, own, rules.ingest, now)
+                checked.readings.extend(one.readings)
+                for reason, count in one.refused.items():
+                    checked.refuse(reason, count)
+            allowed = self.rate_limiter.allow(
+                device_id, len(checked.readings), rules.ingest.readings_per_minute, now
+            )
+            if allowed < len(checked.readings):
+                checked.refuse("rate_limited", len(checked.readings) - allowed)
+            accepted.extend(checked.readings[:allowed])
+            refused[device_id] = checked.refused
+        owners = {point_id: point for own in points_of.values() for point_id, point in own.items()}
+        self.store.store_readings(accepted, owners)
+        self._evaluate(accepted, owners, now)
+        self.store.count_refused(refused)
+        self._heard(known.values(), now)
+
+    def _evaluate(self, accepted, owners, now):
+        by_point = {}
+        for reading in sorted(accepted, key=lambda reading: reading.at):
+            by_point.setdefault(reading.point_id, []).append(reading)
+        open_alarms = self.store.open_alarms_of_points(by_point)
+        for point_id, group in by_point.items():
+            point = owners[point_id]
+            excursion, worst = alarms.track(point, group)
+            if worst:
+                # The alarm before the point: should the point's write fail, the batch comes
+                # again and finds the same run, and so the same alarm.
+                self._alarm_for(point, open_alarms.get(point_id), worst, now)
+            last = group[-1]
+            newer = point["latest"] is None or last.at > point["latest"]["at"]
+            evaluated = point["evaluated_until"]
+            self.store.save_point(
+                point,
+                {
+                    **point,
+                    "excursion": excursion,
+                    "evaluated_until": last.at if evaluated is None else max(evaluated, last.at),
+                    "latest": {"value": last.value, "at": last.at} if newer else point["latest"],
+                },
+            )
+
+    def _alarm_for(self, point, open_alarm, worst, now):
+        if open_alarm is not None:
+            self.store.save_alarm(
+                open_alarm, *alarms.raise_level(open_alarm, worst, point["thresholds"], now)
+            )
+            return
+        alarm, made = alarms.open_threshold(point, worst, now)
+        if not self.store.add_alarm_once(alarm, made):
+            return
+        limits = self._policy().alarms
+        earlier = self.store.alarms_of_point_since(point["_id"], now - limits.repeat_window) - 1
+        if alarms.repeating(earlier, limits):
+            self._request_hazard(alarm, alarms.REPEATED, now)
+
+    def _heard(self, heard, now):
+        self.store.heard_from([device["_id"] for device in heard], now)
+        for device in heard:
+            if device["state"] != devices.ONLINE:
+                try:
+                    self.store.save_device(device, *devices.heard(device, now))
+                except Conflict:
+                    continue  # another batch brought it back at the same moment
+
+    # --- time ------------------------------------------------------------------------------
+
+    @SettingTimer.decorator("monitoring_check_seconds", eager=True)
+    def check_alarms(self):
+        """Devices silent too long go offline with an alarm; unacknowledged alarms escalate to
+        the county bureau; alarms open too long ask for a hazard. Every copy of the service runs
+        it; the version guard lets one write each."""
+        now, limits = self.clock.now(), self._policy()
+        for device in self.store.silent_devices(now - limits.offline_after):
+            self.store.add_alarm_once(*alarms.open_offline(device, now))
+            self._guarded(self.store.save_device, device, devices.fell_silent(device, now))
+        for alarm in self.store.unacknowledged_alarms(now - limits.alarms.acknowledge):
+            self._guarded(self.store.save_alarm, alarm, alarms.escalate(alarm, SYSTEM, now))
+        for alarm in self.store.alarms_without_hazard(now - limits.alarms.hazard):
+            self._request_hazard(alarm, alarms.SUSTAINED, now)
+
+    @staticmethod
+    def _guarded(save, before, result):
+        try:
+            save(before, *result)
+        except Conflict:
+            pass  # changed meanwhile; the next round looks again
+
+    def _request_hazard(self, alarm, reason, now):
+        series = []
+        if alarm["point_id"]:
+            start = alarm["since"] - EVIDENCE_BEFORE
+            found = readings.series(self.store.hours_of(alarm["point_id"], start, now), start, now)
+            series = [
+                {**row, "at": utc_instant(row["at"])}
+                for row in readings.downsampled(found, start, now, EVIDENCE_ROWS)
+            ]
+        requested = alarms.request_hazard(alarm, reason, series, self._policy().alarms, SYSTEM, now)
+        self._guarded(self.store.save_alarm, alarm, requested)
+
+    # --- alarms ----------------------------------------------------------------------------
+
+    @rpc
+    def get_alarm(self, identifier):
+        return plain(self.store.alarm(identifier, self.caller()))
+
+    @rpc
+    def list_alarms(self, query):
+        """The live view: a bureau's alarms across its jurisdiction, an enterprise's its own."""
+        query = load(AlarmQuerySchema(), query)
+        return page_of(self.store.alarms_page(self.caller(), query), query)
+
+    @rpc
+    def acknowledge_alarm(self, identifier, payload):
+        fields = load(AcknowledgeSchema(), payload)
+        actor = self.caller()
+        alarm = self.store.alarm_to_change(identifier, actor)
+        changed = alarms.acknowledge(alarm, fields, actor, self.clock.now())
+        return plain(self.store.save_alarm(alarm, *changed))
+
+    @rpc
+    def record_alarm_handling(self, identifier, payload):
+        fields = load(HandlingSchema(), payload)
+        actor = self.caller()
+        alarm = self.store.alarm_to_change(identifier, actor)
+        changed = alarms.record_handling(alarm, fields, actor, self.clock.now())
+        return plain(self.store.save_alarm(alarm, *changed))
+
+    # --- indicators ------------------------------------------------------------------------
+
+    @rpc
+    def monitoring_indicators(self, query):
+        fields = load(MonitoringIndicatorQuerySchema(), query)
+        prefix = self.caller().indicator_scope(fields["region"])
+        return {
+            "region": fields["region"],
+            "year": fields["year"],
+            **indicators.summary(
+                self.store.indicator_counters(prefix, fields["year"]),
+                self.store.device_counts(prefix),
+            ),
+        }
+
+    # --- events ----------------------------------------------------------------------------
+
+    # Counters move in batches; the counter write records the event ids, so no inbox markers.
+    @batched_handler(SERVICE, events.OWN_EVENTS)
+    def handle_own_event_for_indicators(self, received):
+        self.store.add_to_counters(event_changes(received, indicators.counter_deltas))

@@ -1,0 +1,251 @@
+"""Monitoring persistence: devices, points and alarms, each document carrying its own outbox;
+readings kept one document per point and hour; the copy of the registry's enterprises; the
+indicator counters.
+
+Who may see which record is decided here, once, as a query (`visible_to`): lists use it, and a
+read of one record checks the document it read against that same query.
+"""
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.errors import DuplicateKeyError
+
+from services.kit.copies import EnterpriseCopy
+from services.kit.counters import Counters
+from services.kit.mongo import BaseStore, RecordKinds, own_or_jurisdiction, within_region
+from services.kit.outbox import FIELD as OUTBOX
+from services.monitoring.domain.readings import bucket_id, hour_of, reading_key
+
+KINDS = {"device": "devices", "point": "points", "alarm": "alarms"}
+# Records looked at per timer round: a bounded read however many there are.
+CHECK_BATCH = 200
+
+
+def visible_to(actor, region=None):
+    """Every monitoring record: an enterprise user sees its own enterprise's, a bureau what lies
+    inside its jurisdiction (narrowed to `region` when a list asks; refused outside it).
+    Third-party agencies have no part in an enterprise's monitoring."""
+    return own_or_jurisdiction(actor, region, "third-party agencies have no access to monitoring")
+
+
+def _criteria(query, names):
+    return {name: query[name] for name in names if query.get(name) is not None}
+
+
+class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
+    KINDS = KINDS
+    visible_to = staticmethod(visible_to)
+
+    @property
+    def devices(self):
+        return self.db.devices
+
+    @property
+    def points(self):
+        return self.db.points
+
+    @property
+    def alarms(self):
+        return self.db.alarms
+
+    @property
+    def readings(self):
+        return self.db.readings
+
+    @property
+    def counters(self):
+        return Counters(self.db.indicators)
+
+    def ensure_indexes(self):
+        for collection in (self.devices, self.points, self.alarms):
+            collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
+            collection.create_index("uscc")
+        self.points.create_index("device_id")
+        self.devices.create_index([("state", ASCENDING), ("last_seen", ASCENDING)])
+        self.alarms.create_index([("point_id", ASCENDING), ("opened_at", ASCENDING)])
+        self.alarms.create_index([("state", ASCENDING), ("opened_at", ASCENDING)])
+        self.readings.create_index([("point_id", ASCENDING), ("hour", ASCENDING)])
+        self.counters.ensure_indexes()
+
+    # --- devices ---
+
+    def device(self, identifier, actor):
+        return self._seen("device", identifier, actor)
+
+    def device_to_change(self, identifier, actor):
+        return self._to_change("device", identifier, actor)
+
+    def add_device(self, device, events):
+        return self._save("device", None, device, events)
+
+    def save_device(self, before, after, events):
+        return self._save("device", before, after, events)
+
+    def devices_page(self, actor, query):
+        return self._page("device", actor, query, _criteria(query, ("uscc", "state")))
+
+    def devices_named(self, device_ids):
+        return {
+            device["_id"]: device
+            for device in self.devices.find({"_id": {"$in": list(device_ids)}}, self.HIDDEN)
+        }
+
+    def count_refused(self, refused):
+        """{device id: {reason: count}}: readings refused, counted on each device."""
+        writes = [
+            UpdateOne(
+                {"_id": device_id},
+                {"$inc": {f"bad_readings.{reason}": count for reason, count in reasons.items()}},
+            )
+            for device_id, reasons in refused.items()
+            if reasons
+        ]
+        if writes:
+            self.devices.bulk_write(writes, ordered=False)
+
+    def heard_from(self, device_ids, now):
+        """Devices that sent anything: when they were last heard."""
+        if device_ids:
+            self.devices.update_many(
+                {"_id": {"$in": list(device_ids)}}, {"$set": {"last_seen": now}}
+            )
+
+    def silent_devices(self, last_heard_before, limit=CHECK_BATCH):
+        return list(
+            self.devices.find(
+                {"state": "online", "last_seen": {"$lt": last_heard_before}},
+                self.HIDDEN,
+                limit=limit,
+            )
+        )
+
+    def device_counts(self, prefix):
+        """Devices under `prefix`: registered (every one) and online now."""
+        region = within_region(prefix)
+        return {
+            "registered": self.devices.count_documents(region),
+            "online": self.devices.count_documents({**region, "state": "online"}),
+        }
+
+    # --- points ---
+
+    def point(self, identifier, actor):
+        return self._seen("point", identifier, actor)
+
+    def add_point(self, point, events):
+        return self._save("point", None, point, events)
+
+    def save_point(self, before, after, events=()):
+        return self._save("point", before, after, list(events))
+
+    def points_page(self, actor, query):
+        criteria = _criteria(query, ("uscc", "device_id", "kind", "risk_feature"))
+        return self._page("point", actor, query, criteria, {OUTBOX: 0, "history": 0})
+
+    def points_of_devices(self, device_ids):
+        """{device id: {point id: point}} for the devices named."""
+        found = {}
+        for point in self.points.find({"device_id": {"$in": list(device_ids)}}, self.HIDDEN):
+            found.setdefault(point["device_id"], {})[point["_id"]] = point
+        return found
+
+    # --- readings ---
+
+    def store_readings(self, readings, owners):
+        """Readings [Reading] into their point's hour documents, each keyed by its instant, so a
+        reading stored again changes nothing. `owners` maps point ids to their points."""
+        by_bucket = {}
+        for reading in readings:
+            by_bucket.setdefault(bucket_id(reading.point_id, reading.at), []).append(reading)
+        writes = []
+        for identifier, group in by_bucket.items():
+            point = owners[group[0].point_id]
+            writes.append(
+                UpdateOne(
+                    {"_id": identifier},
+                    {
+                        "$set": {
+                            "point_id": point["_id"],
+                            "uscc": point["uscc"],
+                            "region_code": point["region_code"],
+                            "hour": hour_of(group[0].at),
+                            **{f"readings.{reading_key(r.at)}": r.value for r in group},
+                        }
+                    },
+                    upsert=True,
+                )
+            )
+        if writes:
+            self.readings.bulk_write(writes, ordered=False)
+
+    def hours_of(self, point_id, start, end):
+        """The hour documents of a point from the hour of `start` to `end`."""
+        return list(
+            self.readings.find(
+                {"point_id": point_id, "hour": {"$gte": hour_of(start), "$lte": end}},
+                {"readings": 1},
+            )
+        )
+
+    # --- alarms ---
+
+    def alarm(self, identifier, actor):
+        return self._seen("alarm", identifier, actor)
+
+    def alarm_to_change(self, identifier, actor):
+        return self._to_change("alarm", identifier, actor)
+
+    def add_alarm_once(self, alarm, events):
+        """Store a new alarm unless it is there already (the same run or silence, seen again)."""
+        try:
+            self._save("alarm", None, alarm, events)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def save_alarm(self, before, after, events):
+        return self._save("alarm", before, after, events)
+
+    def alarms_page(self, actor, query):
+        criteria = _criteria(query, ("uscc", "state", "kind", "point_id"))
+        if query.get("escalated") is not None:
+            criteria["escalated_at"] = {"$ne": None} if query["escalated"] else None
+        return self._page("alarm", actor, query, criteria)
+
+    def open_alarms_of_points(self, point_ids):
+        """{point id: its open alarm}."""
+        return {
+            alarm["point_id"]: alarm
+            for alarm in self.alarms.find(
+                {"point_id": {"$in": list(point_ids)}, "state": "open"}, self.HIDDEN
+            )
+        }
+
+    def alarms_of_point_since(self, point_id, since):
+        return self.alarms.count_documents({"point_id": point_id, "opened_at": {"$gte": since}})
+
+    def _open_alarms(self, cutoff, criteria, limit):
+        return list(
+            self.alarms.find(
+                {"state": "open", "opened_at": {"$lte": cutoff}, **criteria},
+                self.HIDDEN,
+                limit=limit,
+            )
+        )
+
+    def unacknowledged_alarms(self, opened_before, limit=CHECK_BATCH):
+        """Open alarms opened before the cutoff, neither acknowledged nor escalated yet."""
+        return self._open_alarms(
+            opened_before, {"acknowledgement": None, "escalated_at": None}, limit
+        )
+
+    def alarms_without_hazard(self, opened_before, limit=CHECK_BATCH):
+        """Open alarms opened before the cutoff that have not asked for a hazard yet."""
+        return self._open_alarms(opened_before, {"hazard": None}, limit)
+
+    # --- indicators ---
+
+    def add_to_counters(self, changes):
+        self.counters.add(changes)
+
+    def indicator_counters(self, prefix, year):
+        return self.counters.totals(prefix, year)
