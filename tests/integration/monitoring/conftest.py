@@ -1,0 +1,49 @@
+"""Monitoring tests: the session's platform with the monitoring service running on short limits.
+
+What is real: RabbitMQ with its MQTT plugin (devices publish through paho-mqtt with their own
+credentials, refused by the broker's topic permissions where they stray), the monitoring and
+inspection services, FerretDB, the gateway. What is changed: the monitoring service is
+restarted with a deployment rules directory that shortens the alarm limits to seconds and with
+its timer looking every second, so escalation, hazards and silence happen within a test. That
+is how a deployment would change them (rules files), not a test hook. Afterwards the service
+runs on its ordinary limits again and the broker users the devices got are removed.
+"""
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from tests.support.api import register
+from tests.support.monitoring import SHORT_LIMITS, registered_device
+
+
+@pytest.fixture(scope="package")
+def monitoring(platform, broker, tmp_path_factory):
+    """The platform, its monitoring service on short limits (as before again after these
+    tests, so nothing of theirs escalates while other tests run)."""
+    rules = Path(tmp_path_factory.mktemp("monitoring-rules"))
+    (rules / "monitoring").mkdir()
+    (rules / "monitoring" / "short.yaml").write_text(SHORT_LIMITS, encoding="utf-8")
+    platform.restart("monitoring", rules_dir=str(rules), monitoring_check_seconds=1)
+    yield platform
+    platform.restart("monitoring")
+    _remove_device_users(broker)
+
+
+def _remove_device_users(broker):
+    vhost = quote(broker.vhost, safe="")
+    found = requests.get(broker.url(f"vhosts/{vhost}/permissions"), auth=broker.auth, timeout=10)
+    for permission in found.json() if found.ok else []:
+        if permission["user"].startswith("device-"):
+            requests.delete(broker.url(f"users/{permission['user']}"), auth=broker.auth, timeout=10)
+
+
+@pytest.fixture
+def site(monitoring, sign_in, users):
+    """A dust-explosion enterprise of 民乐县 (620722) the monitoring service knows, its user, and
+    a device of its own with a dust-removal point: (enterprise, company api, device, point)."""
+    body, company = register(sign_in, users, risk_features=["dust_explosion"])
+    device, point = registered_device(company)
+    return body, company, device, point
