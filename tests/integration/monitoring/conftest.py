@@ -6,21 +6,20 @@ inspection services, FerretDB, the gateway. What is changed: the monitoring serv
 restarted with a deployment rules directory that shortens the alarm limits to seconds and with
 its timer looking every second, so escalation, hazards and silence happen within a test. That
 is how a deployment would change them (rules files), not a test hook. Afterwards the service
-runs on its ordinary limits again and the broker users the devices got are removed.
+runs on its ordinary limits again; the broker users the devices got go with the session's virtual
+host (tools/isolated.py).
 """
 
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import requests
 
 from tests.support.api import register
 from tests.support.monitoring import SHORT_LIMITS, registered_device
 
 
 @pytest.fixture(scope="package")
-def monitoring(platform, broker, tmp_path_factory):
+def monitoring(platform, tmp_path_factory):
     """The platform, its monitoring service on short limits (as before again after these
     tests, so nothing of theirs escalates while other tests run)."""
     rules = Path(tmp_path_factory.mktemp("monitoring-rules"))
@@ -29,15 +28,6 @@ def monitoring(platform, broker, tmp_path_factory):
     platform.restart("monitoring", rules_dir=str(rules), monitoring_check_seconds=1)
     yield platform
     platform.restart("monitoring")
-    _remove_device_users(broker)
-
-
-def _remove_device_users(broker):
-    vhost = quote(broker.vhost, safe="")
-    found = requests.get(broker.url(f"vhosts/{vhost}/permissions"), auth=broker.auth, timeout=10)
-    for permission in found.json() if found.ok else []:
-        if permission["user"].startswith("device-"):
-            requests.delete(broker.url(f"users/{permission['user']}"), auth=broker.auth, timeout=10)
 
 
 @pytest.fixture
