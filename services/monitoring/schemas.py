@@ -143,6 +143,7 @@ class MonitoringAuditOut(Schema):
     user_id = fields.String()
     role = fields.String()
     action = fields.String()
+    reason = fields.String(allow_none=True)
 
 
 class DeviceOut(Schema):
