@@ -87,10 +87,32 @@ class BatchedEventHandler(Batching, ResilientEventHandler):
     """The kit's event handler, calling its method with a list of message bodies."""
 
 
+class RawQueueConsumer(BatchQueueConsumer):
+    """A queue consumer handing its providers each message undecoded: what devices send has no
+    content type, and bytes that are not text must reach the provider (which counts them as
+    refused) rather than stop in the decoder unacknowledged."""
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            consumer = consumer_cls(
+                queues=[provider.queue],
+                on_message=functools.partial(self._undecoded, provider),
+                accept=self.accept,
+            )
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+    def _undecoded(self, provider, message):
+        self.handle_message(provider, message.body, message)
+
+
 class BatchedConsumer(Batching, Consumer):
     """A consumer of raw messages from a queue of one's own (not events: sensor readings from
     MQTT, say), calling its method with [(routing key, body bytes)]. A batch that fails is
     requeued whole, so its effect must be idempotent."""
+
+    queue_consumer = RawQueueConsumer()
 
     def batch_arguments(self, batch):
         return ([(message.delivery_info["routing_key"], message.body) for _, message in batch],)

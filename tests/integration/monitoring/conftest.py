@@ -18,15 +18,32 @@ from tests.support.api import register
 from tests.support.monitoring import SHORT_LIMITS, registered_device
 
 
+class ShortLimits:
+    """The monitoring service of the platform, stopped and started again on short limits."""
+
+    def __init__(self, platform, rules_dir):
+        self.platform = platform
+        self.overrides = {"rules_dir": rules_dir, "monitoring_check_seconds": 1}
+
+    def stop(self):
+        self.platform.stop("monitoring")
+
+    def start(self):
+        self.platform.start("monitoring", **self.overrides)
+        self.platform.wait_ready()
+
+
 @pytest.fixture(scope="package")
 def monitoring(platform, tmp_path_factory):
-    """The platform, its monitoring service on short limits (as before again after these
-    tests, so nothing of theirs escalates while other tests run)."""
+    """The platform's monitoring service on short limits (on its own again after these tests,
+    so nothing of theirs escalates while other tests run)."""
     rules = Path(tmp_path_factory.mktemp("monitoring-rules"))
     (rules / "monitoring").mkdir()
     (rules / "monitoring" / "short.yaml").write_text(SHORT_LIMITS, encoding="utf-8")
-    platform.restart("monitoring", rules_dir=str(rules), monitoring_check_seconds=1)
-    yield platform
+    service = ShortLimits(platform, str(rules))
+    service.stop()
+    service.start()
+    yield service
     platform.restart("monitoring")
 
 
