@@ -9,6 +9,7 @@ from tools.device_simulator import DevicePublisher, reading
 ACKNOWLEDGE_SECONDS = 3
 HAZARD_SECONDS = 8
 READINGS_PER_MINUTE = 600
+OFFLINE_SECONDS = 4
 SHORT_LIMITS = f"""
 overrides:
 - id: monitoring.alarm.limits
@@ -20,6 +21,12 @@ overrides:
     repeat_window_seconds: 3600
     rectification_days: 7
   source: {{document: "the test platform: limits in seconds so they pass within a test"}}
+  effective_from: '2021-01-01'
+  checked_against: unverified
+- id: monitoring.device.offline_seconds
+  version: 2
+  value: {OFFLINE_SECONDS}
+  source: {{document: "the test platform"}}
   effective_from: '2021-01-01'
   checked_against: unverified
 - id: monitoring.ingest.limits
