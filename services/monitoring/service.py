@@ -39,6 +39,8 @@ READINGS_QUEUE = mqtt_queue("monitoring.readings", devices.TOPIC_ROOT)
 # rows at most.
 EVIDENCE_BEFORE = timedelta(minutes=10)
 EVIDENCE_ROWS = 200
+# Tries at a point's evaluation when other batches keep changing it.
+EVALUATION_ATTEMPTS = 5
 
 
 class MonitoringService(RegistryCopy, ServiceBase):
@@ -112,7 +114,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
         query = load(ReadingsQuerySchema(), query)
         point = self.store.point(identifier, self.caller())
         start, end = query["from_"], query["to"]
-        found = readings.series(self.store.hours_of(point["_id"], start, end), start, end)
+        found = readings.series(self.store.minutes_of(point["_id"], start, end), start, end)
         rows = readings.downsampled(found, start, end, query["max_points"])
         return plain(
             {
@@ -134,15 +136,17 @@ class MonitoringService(RegistryCopy, ServiceBase):
         now, rules = self.clock.now(), self._policy()
         sent = {}
         for routing_key, raw in messages:
-            sent.setdefault(routing_key.rsplit(".", 1)[-1], []).append(raw)
+            decoded = readings.decode(raw, rules.ingest)
+            sent.setdefault(routing_key.rsplit(".", 1)[-1], []).append(decoded)
         known = self.store.devices_named(sent)
-        points_of = self.store.points_of_devices(known)
+        named = set().union(*(message.point_ids() for own in sent.values() for message in own))
+        owners = self.store.points_named(named)
         accepted, refused = [], {}
         for device_id in known:
-            own = points_of.get(device_id, {})
+            own = {key: point for key, point in owners.items() if point["device_id"] == device_id}
             checked = readings.Checked()
-            for raw in sent[device_id]:
-                one = readings.check(raw, own, rules.ingest, now)
+            for message in sent[device_id]:
+                one = readings.check(message, own, rules.ingest, now)
                 checked.readings.extend(one.readings)
                 for reason, count in one.refused.items():
                     checked.refuse(reason, count)
@@ -153,38 +157,49 @@ class MonitoringService(RegistryCopy, ServiceBase):
                 checked.refuse("rate_limited", len(checked.readings) - allowed)
             accepted.extend(checked.readings[:allowed])
             refused[device_id] = checked.refused
-        owners = {point_id: point for own in points_of.values() for point_id, point in own.items()}
         self.store.store_readings(accepted, owners)
-        self._evaluate(accepted, owners, now)
-        self.store.count_refused(refused)
-        self._heard(known.values(), now)
-
-    def _evaluate(self, accepted, owners, now):
         by_point = {}
         for reading in sorted(accepted, key=lambda reading: reading.at):
             by_point.setdefault(reading.point_id, []).append(reading)
-        open_alarms = self.store.open_alarms_of_points(by_point)
         for point_id, group in by_point.items():
-            point = owners[point_id]
+            self._evaluate(owners[point_id], group, now)
+        self.store.count_refused(refused)
+        self._heard(known.values(), now)
+
+    def _evaluate(self, point, group, now):
+        """A point's new readings against its thresholds. Batches run side by side, so another
+        may have moved the point on meanwhile: it is read again and the readings it has not
+        evaluated yet are looked at again, a few times, before the batch is handed back."""
+        for _ in range(EVALUATION_ATTEMPTS):
             excursion, worst = alarms.track(point, group)
             if worst:
                 # The alarm before the point: should the point's write fail, the batch comes
                 # again and finds the same run, and so the same alarm.
-                self._alarm_for(point, open_alarms.get(point_id), worst, now)
+                self._alarm_for(point, worst, now)
             last = group[-1]
             newer = point["latest"] is None or last.at > point["latest"]["at"]
             evaluated = point["evaluated_until"]
-            self.store.save_point(
-                point,
-                {
-                    **point,
-                    "excursion": excursion,
-                    "evaluated_until": last.at if evaluated is None else max(evaluated, last.at),
-                    "latest": {"value": last.value, "at": last.at} if newer else point["latest"],
-                },
-            )
+            try:
+                self.store.save_point(
+                    point,
+                    {
+                        **point,
+                        "excursion": excursion,
+                        "evaluated_until": last.at
+                        if evaluated is None
+                        else max(evaluated, last.at),
+                        "latest": {"value": last.value, "at": last.at}
+                        if newer
+                        else point["latest"],
+                    },
+                )
+                return
+            except Conflict:
+                point = self.store.point_record(point["_id"])
+        raise Conflict(f"point {point['_id']} keeps changing; its readings come again")
 
-    def _alarm_for(self, point, open_alarm, worst, now):
+    def _alarm_for(self, point, worst, now):
+        open_alarm = self.store.open_alarm_of_point(point["_id"])
         if open_alarm is not None:
             self.store.save_alarm(
                 open_alarm, *alarms.raise_level(open_alarm, worst, point["thresholds"], now)
@@ -234,7 +249,9 @@ class MonitoringService(RegistryCopy, ServiceBase):
         series = []
         if alarm["point_id"]:
             start = alarm["since"] - EVIDENCE_BEFORE
-            found = readings.series(self.store.hours_of(alarm["point_id"], start, now), start, now)
+            found = readings.series(
+                self.store.minutes_of(alarm["point_id"], start, now), start, now
+            )
             series = [
                 {**row, "at": utc_instant(row["at"])}
                 for row in readings.downsampled(found, start, now, EVIDENCE_ROWS)

@@ -1,5 +1,5 @@
 """Monitoring persistence: devices, points and alarms, each document carrying its own outbox;
-readings kept one document per point and hour; the copy of the registry's enterprises; the
+readings kept one document per point and minute; the copy of the registry's enterprises; the
 indicator counters.
 
 Who may see which record is decided here, once, as a query (`visible_to`): lists use it, and a
@@ -13,7 +13,7 @@ from services.kit.copies import EnterpriseCopy
 from services.kit.counters import Counters
 from services.kit.mongo import BaseStore, RecordKinds, own_or_jurisdiction, within_region
 from services.kit.outbox import FIELD as OUTBOX
-from services.monitoring.domain.readings import bucket_id, hour_of, reading_key
+from services.monitoring.domain.readings import bucket_id, minute_of, reading_key
 
 KINDS = {"device": "devices", "point": "points", "alarm": "alarms"}
 # Records looked at per timer round: a bounded read however many there are.
@@ -63,7 +63,7 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         self.devices.create_index([("state", ASCENDING), ("last_seen", ASCENDING)])
         self.alarms.create_index([("point_id", ASCENDING), ("opened_at", ASCENDING)])
         self.alarms.create_index([("state", ASCENDING), ("opened_at", ASCENDING)])
-        self.readings.create_index([("point_id", ASCENDING), ("hour", ASCENDING)])
+        self.readings.create_index([("point_id", ASCENDING), ("minute", ASCENDING)])
         self.counters.ensure_indexes()
 
     # --- devices ---
@@ -141,17 +141,20 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         criteria = _criteria(query, ("uscc", "device_id", "kind", "risk_feature"))
         return self._page("point", actor, query, criteria, {OUTBOX: 0, "history": 0})
 
-    def points_of_devices(self, device_ids):
-        """{device id: {point id: point}} for the devices named."""
-        found = {}
-        for point in self.points.find({"device_id": {"$in": list(device_ids)}}, self.HIDDEN):
-            found.setdefault(point["device_id"], {})[point["_id"]] = point
-        return found
+    def points_named(self, point_ids):
+        """{point id: point} of those named that exist, found by id."""
+        return {
+            point["_id"]: point
+            for point in self.points.find({"_id": {"$in": list(point_ids)}}, self.HIDDEN)
+        }
+
+    def point_record(self, identifier):
+        return self.points.find_one({"_id": identifier}, self.HIDDEN)
 
     # --- readings ---
 
     def store_readings(self, readings, owners):
-        """Readings [Reading] into their point's hour documents, each keyed by its instant, so a
+        """Readings [Reading] into their point's minute documents, each keyed by its instant, so a
         reading stored again changes nothing. `owners` maps point ids to their points."""
         by_bucket = {}
         for reading in readings:
@@ -167,7 +170,7 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
                             "point_id": point["_id"],
                             "uscc": point["uscc"],
                             "region_code": point["region_code"],
-                            "hour": hour_of(group[0].at),
+                            "minute": minute_of(group[0].at),
                             **{f"readings.{reading_key(r.at)}": r.value for r in group},
                         }
                     },
@@ -177,11 +180,11 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         if writes:
             self.readings.bulk_write(writes, ordered=False)
 
-    def hours_of(self, point_id, start, end):
-        """The hour documents of a point from the hour of `start` to `end`."""
+    def minutes_of(self, point_id, start, end):
+        """The minute documents of a point from the minute of `start` to `end`."""
         return list(
             self.readings.find(
-                {"point_id": point_id, "hour": {"$gte": hour_of(start), "$lte": end}},
+                {"point_id": point_id, "minute": {"$gte": minute_of(start), "$lte": end}},
                 {"readings": 1},
             )
         )
@@ -211,14 +214,8 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
             criteria["escalated_at"] = {"$ne": None} if query["escalated"] else None
         return self._page("alarm", actor, query, criteria)
 
-    def open_alarms_of_points(self, point_ids):
-        """{point id: its open alarm}."""
-        return {
-            alarm["point_id"]: alarm
-            for alarm in self.alarms.find(
-                {"point_id": {"$in": list(point_ids)}, "state": "open"}, self.HIDDEN
-            )
-        }
+    def open_alarm_of_point(self, point_id):
+        return self.alarms.find_one({"point_id": point_id, "state": "open"}, self.HIDDEN)
 
     def alarms_of_point_since(self, point_id, since):
         return self.alarms.count_documents({"point_id": point_id, "opened_at": {"$gte": since}})

@@ -3,8 +3,10 @@
 A device publishes JSON to its own topic: `{"readings": [{"point": <point id>, "value": <number>,
 "unit": <the point's unit>, "at": <ISO 8601 instant>}, ...]}`; any message, an empty one
 included, is a heartbeat. A reading that fails a check is counted against the device under its
-reason and never stored. Readings are kept one document per point and hour, each keyed by its
-instant, so a reading delivered twice is stored once.
+reason and never stored. Readings are kept one document per point and minute, each keyed by its
+instant, so a reading delivered twice is stored once. A minute, not an hour: the embedded
+server rewrites a whole document on every change, so a write costs what its document holds, and
+a minute of one reading a second keeps that small.
 """
 
 import json
@@ -86,21 +88,43 @@ def _problem(
     return None
 
 
-def check(raw: bytes, points: dict[str, Document], limits: IngestLimits, now: datetime) -> Checked:
-    """The readings of one message from a device whose points are `points` (by id)."""
-    checked = Checked()
+@dataclass
+class Message:
+    """One message as decoded: its reading items, or why it was refused whole."""
+
+    items: list[Any]
+    refused: str | None = None
+
+    def point_ids(self) -> set[str]:
+        """The point ids its items name (to look the points up before checking them)."""
+        return {
+            item["point"]
+            for item in self.items
+            if isinstance(item, dict) and isinstance(item.get("point"), str)
+        }
+
+
+def decode(raw: bytes, limits: IngestLimits) -> Message:
     if len(raw) > limits.max_payload_bytes:
-        checked.refuse("oversized")
-        return checked
+        return Message([], "oversized")
     try:
         message = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
         message = None
     items = message.get("readings", []) if isinstance(message, dict) else None
     if not isinstance(items, list) or len(items) > limits.max_readings_per_message:
-        checked.refuse("malformed")
-        return checked
-    for item in items:
+        return Message([], "malformed")
+    return Message(items)
+
+
+def check(
+    message: Message, points: dict[str, Document], limits: IngestLimits, now: datetime
+) -> Checked:
+    """The readings of one decoded message from a device whose points are `points` (by id)."""
+    checked = Checked()
+    if message.refused:
+        checked.refuse(message.refused)
+    for item in message.items:
         problem = _problem(item, points, limits, now)
         if problem:
             checked.refuse(problem)
@@ -128,16 +152,16 @@ class RateLimiter:
         return allowed
 
 
-def hour_of(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+def minute_of(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
 
 
 def bucket_id(point_id: str, moment: datetime) -> str:
-    return f"{point_id}:{hour_of(moment):%Y%m%d%H}"
+    return f"{point_id}:{minute_of(moment):%Y%m%d%H%M}"
 
 
 def reading_key(moment: datetime) -> str:
-    """A reading's key in its hour's document: its instant in milliseconds."""
+    """A reading's key in its minute's document: its instant in milliseconds."""
     return str(int(moment.timestamp() * 1000))
 
 
@@ -146,7 +170,7 @@ def from_key(key: str) -> datetime:
 
 
 def series(buckets: list[Document], start: datetime, end: datetime) -> list[tuple[datetime, float]]:
-    """The readings of the hour documents between `start` and `end`, in time order."""
+    """The readings of the minute documents between `start` and `end`, in time order."""
     found = [
         (from_key(key), value)
         for bucket in buckets

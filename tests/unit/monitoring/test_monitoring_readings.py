@@ -1,5 +1,5 @@
 """Readings as devices send them: what is stored, what is refused and counted by reason, the
-per-device rate limit, the hour documents and the downsampled series."""
+per-device rate limit, the minute documents and the downsampled series."""
 
 import json
 from datetime import timedelta
@@ -18,6 +18,10 @@ def message(*items):
     return json.dumps({"readings": list(items)}).encode()
 
 
+def accepted(raw):
+    return readings.check(readings.decode(raw, LIMITS), POINTS, LIMITS, NOW)
+
+
 def item(**changes):
     return {
         "point": POINT["_id"],
@@ -29,7 +33,7 @@ def item(**changes):
 
 
 def test_a_good_reading_is_kept_with_its_instant_and_value():
-    checked = readings.check(message(item()), POINTS, LIMITS, NOW)
+    checked = accepted(message(item()))
     assert checked.refused == {}
     (kept,) = checked.readings
     assert kept.point_id == POINT["_id"] and kept.value == 900.0
@@ -54,7 +58,7 @@ def test_a_good_reading_is_kept_with_its_instant_and_value():
     ],
 )
 def test_a_bad_reading_is_refused_by_reason_and_the_good_ones_beside_it_kept(changes, reason):
-    checked = readings.check(message(item(**changes), item()), POINTS, LIMITS, NOW)
+    checked = accepted(message(item(**changes), item()))
     assert checked.refused == {reason: 1} and len(checked.readings) == 1
 
 
@@ -69,12 +73,12 @@ def test_a_bad_reading_is_refused_by_reason_and_the_good_ones_beside_it_kept(cha
     ],
 )
 def test_a_message_that_is_not_a_list_of_readings_is_refused_whole(raw, reason):
-    checked = readings.check(raw, POINTS, LIMITS, NOW)
+    checked = accepted(raw)
     assert checked.refused == {reason: 1} and checked.readings == []
 
 
 def test_an_empty_message_is_a_heartbeat_that_stores_nothing():
-    checked = readings.check(b"{}", POINTS, LIMITS, NOW)
+    checked = accepted(b"{}")
     assert checked.readings == [] and checked.refused == {}
 
 
@@ -86,10 +90,10 @@ def test_a_flooding_device_gets_its_share_per_minute_and_the_others_theirs():
     assert limiter.allow("flood", 5000, 600, NOW + timedelta(minutes=5)) == 600
 
 
-def test_a_reading_has_one_place_in_its_hour_so_a_repeat_lands_on_itself():
+def test_a_reading_has_one_place_in_its_minute_so_a_repeat_lands_on_itself():
     at = NOW + timedelta(minutes=59, seconds=59, milliseconds=250)
-    assert readings.bucket_id("p", at) == "p:2026030202"
-    assert readings.bucket_id("p", at + timedelta(seconds=1)) == "p:2026030203"
+    assert readings.bucket_id("p", at) == "p:202603020259"
+    assert readings.bucket_id("p", at + timedelta(seconds=1)) == "p:202603020300"
     assert readings.from_key(readings.reading_key(at)) == at
 
 
