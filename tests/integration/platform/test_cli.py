@@ -84,9 +84,11 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     assert f"demo monitoring: {demo.ENTERPRISES_MONITORED} devices" in first.stdout, first.stdout
     drifting = demo.monitored_enterprises()[0]["uscc"]
     wait_until(
-        lambda: sign_in("minle")
-        .get("/api/v1/monitoring/alarms", params={"uscc": drifting, "state": "open"})
-        .json()["items"],
+        lambda: (
+            sign_in("minle")
+            .get("/api/v1/monitoring/alarms", params={"uscc": drifting, "state": "open"})
+            .json()["items"]
+        ),
         message="the demo's drift to open an alarm",
     )
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
