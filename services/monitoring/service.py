@@ -180,7 +180,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
             newer = point["latest"] is None or last.at > point["latest"]["at"]
             evaluated = point["evaluated_until"]
             try:
-                self.store.save_point(
+                self.store.evaluated(
                     point,
                     {
                         **point,

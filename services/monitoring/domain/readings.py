@@ -63,7 +63,8 @@ def _instant(text: Any) -> datetime | None:
 
 def _problem(
     item: Any, points: dict[str, Document], limits: IngestLimits, now: datetime
-) -> str | None:
+) -> str | Reading:
+    """Why an item is refused, or the reading it is."""
     if not isinstance(item, dict):
         return "malformed"
     identifier = item.get("point")
@@ -85,7 +86,7 @@ def _problem(
         return "future"
     if at < now - limits.past:
         return "past"
-    return None
+    return Reading(point["_id"], at, float(value))
 
 
 @dataclass
@@ -125,13 +126,11 @@ def check(
     if message.refused:
         checked.refuse(message.refused)
     for item in message.items:
-        problem = _problem(item, points, limits, now)
-        if problem:
-            checked.refuse(problem)
+        outcome = _problem(item, points, limits, now)
+        if isinstance(outcome, Reading):
+            checked.readings.append(outcome)
         else:
-            at = _instant(item["at"])
-            assert at is not None  # checked by _problem
-            checked.readings.append(Reading(item["point"], at, float(item["value"])))
+            checked.refuse(outcome)
     return checked
 
 
