@@ -30,14 +30,23 @@ class DeviceAccounts:
         self.api = management_url.rstrip("/") + "/api"
         self.mqtt_host, self.mqtt_port = mqtt_host, mqtt_port
 
-    def _put(self, path, body):
+    def _call(self, method, path, body=None):
         try:
-            reply = requests.put(
-                f"{self.api}/{path}", json=body, auth=self.auth, timeout=TIMEOUT_SECONDS
+            reply = requests.request(
+                method, f"{self.api}/{path}", json=body, auth=self.auth, timeout=TIMEOUT_SECONDS
             )
             reply.raise_for_status()
         except requests.RequestException as error:
             raise Unavailable(f"the broker's management API failed: {error}") from None
+        return reply
+
+    def _put(self, path, body):
+        self._call("PUT", path, body)
+
+    def _disconnect(self, user):
+        """Close the user's open connections: a new password must shut the old one out now, not
+        at the device's next reconnection."""
+        self._call("DELETE", f"connections/username/{quote(user, safe='')}")
 
     def user(self, device_id):
         return USER_PREFIX + device_id
@@ -48,7 +57,8 @@ class DeviceAccounts:
         return user if self.vhost == "/" else f"{self.vhost}:{user}"
 
     def grant(self, device_id, topic):
-        """Create (or re-key) the device's broker user; its answer carries the new password."""
+        """Create (or re-key) the device's broker user, closing any connection it holds; the
+        answer carries the new password."""
         password = secrets.token_urlsafe(24)
         user, vhost = quote(self.user(device_id), safe=""), quote(self.vhost, safe="")
         routing_key = re.escape(topic.replace("/", "."))
@@ -61,6 +71,7 @@ class DeviceAccounts:
             f"topic-permissions/{vhost}/{user}",
             {"exchange": MQTT_EXCHANGE, "write": f"^{routing_key}$", "read": "^$"},
         )
+        self._disconnect(self.user(device_id))
         return {
             "username": self.login(device_id),
             "password": password,

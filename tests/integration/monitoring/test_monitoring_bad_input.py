@@ -136,11 +136,17 @@ def test_bad_requests_answer_problems_and_change_nothing(site, sign_in):
 
 def test_rotated_credentials_shut_the_old_password_out(site):
     _, company, device, point = site
+    connected = DevicePublisher(device["credentials"]).connect()
+    dropped = []
+    connected.client.on_disconnect = lambda *arguments: dropped.append(arguments)
     rotated = company.post(
         f"/api/v1/monitoring/devices/{device['device']['id']}/credentials", json={"reason": "泄露"}
     )
     assert rotated.status_code == 200, rotated.text
     fresh = rotated.json()["credentials"]
+    # The connection it had is closed at once, not at its next reconnection.
+    wait_until(lambda: dropped, message="the old connection to be closed")
+    connected.close()
     assert fresh["password"] != device["credentials"]["password"]
     try:
         DevicePublisher(device["credentials"]).connect().close()
