@@ -39,13 +39,17 @@ class BatchQueueConsumer(ResilientQueueConsumer):
 
 class Batching:
     """Mixin for an entrypoint: collects its messages into batches and runs one worker per
-    batch, acknowledging (or requeueing) each message once the batch is done."""
+    batch, acknowledging (or requeueing) each message once the batch is done. With
+    `batches_at_once` set, no more batches than that run together: the messages that arrive
+    meanwhile wait for the next batch, which is then larger."""
 
     queue_consumer = BatchQueueConsumer()
+    batches_at_once = None
 
     def setup(self):
         super().setup()
         self.pending = []
+        self.running = 0
 
     def batch_arguments(self, batch):
         """The worker's arguments for [(body, message)]: the bodies, by default."""
@@ -61,6 +65,8 @@ class Batching:
             self._run_batch()
 
     def _run_batch(self):
+        if self.batches_at_once is not None and self.running >= self.batches_at_once:
+            return  # the batch running takes these up when it is done
         batch, self.pending = self.pending, []
         if not batch:
             return
@@ -73,13 +79,17 @@ class Batching:
                 context_data=self.unpack_message_headers(messages[0]),
                 handle_result=functools.partial(self._batch_done, messages),
             )
+            self.running += 1
         except ContainerBeingKilled:
             for message in messages:
                 self.queue_consumer.requeue_message(message)
 
     def _batch_done(self, messages, worker_ctx, result=None, exc_info=None):
+        self.running -= 1
         for message in messages:
             self.handle_message_processed(message, result, exc_info)
+        if self.pending:
+            self._run_batch()
         return result, exc_info
 
 
@@ -113,6 +123,9 @@ class BatchedConsumer(Batching, Consumer):
     requeued whole, so its effect must be idempotent."""
 
     queue_consumer = RawQueueConsumer()
+    # One batch at a time: raw messages of one source (a device's readings) change the same
+    # records batch after batch, and side by side they would mostly collide.
+    batches_at_once = 1
 
     def batch_arguments(self, batch):
         return ([(message.delivery_info["routing_key"], message.body) for _, message in batch],)

@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.kit.pure.commands import Document
 from services.monitoring.domain.policy import IngestLimits
@@ -33,8 +33,10 @@ REASONS = (
 )
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
+    """A tuple: thousands are made a second, and a tuple is made in a fraction of a frozen
+    dataclass's time."""
+
     point_id: str
     at: datetime
     value: float
@@ -55,7 +57,7 @@ def _instant(text: Any) -> datetime | None:
     if not isinstance(text, str) or len(text) > 40:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
