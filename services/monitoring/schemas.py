@@ -276,11 +276,20 @@ class AlarmOut(Schema):
     transitions = fields.List(fields.Nested(TransitionOut))
 
 
+class EnterpriseOnlineOut(RateOut):
+    uscc = fields.String()
+    enterprise_name = fields.String(allow_none=True)
+
+
 class MonitoringIndicatorsOut(Schema):
     region = fields.String()
     year = fields.Integer()
     device_online = fields.Nested(
         RateOut, metadata={"description": "devices online now / devices registered"}
+    )
+    online_by_enterprise = fields.List(
+        fields.Nested(EnterpriseOnlineOut),
+        metadata={"description": "each enterprise's devices online now, lowest rate first"},
     )
     alarms_raised = fields.Integer()
     offline_alarms = fields.Integer()

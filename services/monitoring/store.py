@@ -119,12 +119,28 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         )
 
     def device_counts(self, prefix):
-        """Devices under `prefix`: registered (every one) and online now."""
-        region = within_region(prefix)
-        return {
-            "registered": self.devices.count_documents(region),
-            "online": self.devices.count_documents({**region, "state": "online"}),
-        }
+        """Devices under `prefix` by enterprise: {uscc: {name, registered, online}}, in one
+        grouping pass."""
+        counts = {}
+        for group in self.devices.aggregate(
+            [
+                {"$match": within_region(prefix)},
+                {
+                    "$group": {
+                        "_id": {"uscc": "$uscc", "name": "$enterprise_name", "state": "$state"},
+                        "devices": {"$sum": 1},
+                    }
+                },
+            ]
+        ):
+            key = group["_id"]
+            found = counts.setdefault(
+                key["uscc"], {"name": key.get("name"), "registered": 0, "online": 0}
+            )
+            found["registered"] += group["devices"]
+            if key["state"] == "online":
+                found["online"] += group["devices"]
+        return counts
 
     # --- points ---
 

@@ -32,10 +32,27 @@ def counter_deltas(event: Event) -> list[Change]:
     return [(event["regioncode"], china_year(event["time"]), counted(event["data"]))]
 
 
-def summary(counters: dict[str, int], devices: dict[str, int]) -> dict[str, Any]:
+def summary(counters: dict[str, int], devices: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The figures, from the counters and the devices by enterprise ({uscc: {name, registered,
+    online}}): the online rate of the whole scope and of each enterprise, lowest first."""
     raised = counters.get("alarms_raised", 0)
+    by_enterprise = sorted(
+        (
+            {
+                "uscc": uscc,
+                "enterprise_name": counted["name"],
+                **rate(counted["online"], counted["registered"]),
+            }
+            for uscc, counted in devices.items()
+        ),
+        key=lambda row: (row["rate"], row["uscc"]),
+    )
     return {
-        "device_online": rate(devices["online"], devices["registered"]),
+        "device_online": rate(
+            sum(counted["online"] for counted in devices.values()),
+            sum(counted["registered"] for counted in devices.values()),
+        ),
+        "online_by_enterprise": by_enterprise,
         "alarms_raised": raised,
         "offline_alarms": counters.get("alarms_offline", 0),
         "acknowledged_in_time": rate(counters.get("alarms_acknowledged_in_time", 0), raised),

@@ -5,14 +5,20 @@ bureau's live view, stays open and becomes a hazard in the inspection service wi
 series attached. A device publishing to another device's topic is refused by the broker."""
 
 from tests.support.api import read
+from tests.support.factories import china_today
 from tests.support.monitoring import ago, alarms_of, publish, stored
 from tests.support.waiting import wait_until
 from tools.device_simulator import DevicePublisher, MqttError, stream
 
 
+def indicators(api):
+    return read(api, f"/api/v1/indicators/monitoring?region=620722&year={china_today().year}")
+
+
 def test_a_drift_past_high_high_becomes_an_alarm_then_the_bureaus_then_a_hazard(site, sign_in):
     body, company, device, point = site
     minle, ganzhou = sign_in("minle"), sign_in("ganzhou")
+    before = indicators(minle)
     start = ago(130)
     # Two minutes of one reading a second: calm, then a slide past high-high that stays 30 s.
     readings = stream(point, "drift", start, 1, 120)
@@ -73,6 +79,22 @@ def test_a_drift_past_high_high_becomes_an_alarm_then_the_bureaus_then_a_hazard(
     )
     assert handled.status_code == 200 and handled.json()["state"] == "handled", handled.text
     assert not alarms_of(minle, point, state="open")
+
+    # The county's indicators, from counters the alarm's events moved: raised, escalated, a
+    # hazard, handled but not within the limit; the enterprise's one device, silent since its
+    # readings for longer than the test's offline limit, is not online.
+    after = wait_until(
+        lambda: (
+            (figures := indicators(minle))["became_hazards"] > before["became_hazards"]
+            and figures["alarms_raised"] > before["alarms_raised"]
+            and figures
+        ),
+        message="the indicator counters to move",
+    )
+    assert after["escalated"] > before["escalated"]
+    assert after["handled_within_limit"]["numerator"] == before["handled_within_limit"]["numerator"]
+    (own,) = [row for row in after["online_by_enterprise"] if row["uscc"] == body["uscc"]]
+    assert (own["numerator"], own["denominator"]) == (0, 1)
 
 
 def test_a_device_publishing_to_another_devices_topic_is_refused(site, sign_in):

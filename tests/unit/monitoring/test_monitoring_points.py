@@ -96,8 +96,16 @@ def test_the_indicators_count_alarms_by_what_happened_and_rate_devices_online():
     for _, _, amounts in changes:
         for name, amount in amounts.items():
             totals[name] = totals.get(name, 0) + amount
-    summary = indicators.summary(totals, {"registered": 4, "online": 3})
+    devices = {
+        "A": {"name": "甲", "registered": 3, "online": 3},
+        "B": {"name": "乙", "registered": 1, "online": 0},
+    }
+    summary = indicators.summary(totals, devices)
     assert summary["device_online"] == {"numerator": 3, "denominator": 4, "rate": 0.75}
+    assert [(row["uscc"], row["rate"]) for row in summary["online_by_enterprise"]] == [
+        ("B", 0.0),
+        ("A", 1.0),
+    ]
     assert summary["alarms_raised"] == 2 and summary["offline_alarms"] == 1
     assert summary["handled_within_limit"]["numerator"] == 1
     assert summary["escalated"] == 1 and summary["became_hazards"] == 1
