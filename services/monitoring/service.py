@@ -61,10 +61,8 @@ class MonitoringService(RegistryCopy, ServiceBase):
         actor = self.caller()
         uscc = uscc_named(fields, actor)
         enterprise = known_enterprise(self.store.enterprise(uscc), uscc)
-        device, made = devices.register(fields, enterprise, actor, self.clock.now())
-        credentials = self.accounts.grant(device["_id"], devices.topic(device["_id"]))
-        stored = self.store.add_device(device, made)
-        return {"device": plain(devices.view(stored)), "credentials": credentials}
+        registered = devices.register(fields, enterprise, actor, self.clock.now())
+        return self._keyed(registered[0], lambda: self.store.add_device(*registered))
 
     @rpc
     def rotate_device_credentials(self, identifier, payload):
@@ -75,9 +73,14 @@ class MonitoringService(RegistryCopy, ServiceBase):
         rotated = devices.rotate_credentials(
             device, fields.get("reason"), enterprise, actor, self.clock.now()
         )
+        return self._keyed(device, lambda: self.store.save_device(device, *rotated))
+
+    def _keyed(self, device, store):
+        """The device with a new password: the broker takes it before the device is stored (a
+        stored device the broker does not know could never sign in; a broker user whose device
+        failed to store is merely unused) and it is shown this once."""
         credentials = self.accounts.grant(device["_id"], devices.topic(device["_id"]))
-        stored = self.store.save_device(device, *rotated)
-        return {"device": plain(devices.view(stored)), "credentials": credentials}
+        return {"device": plain(devices.view(store())), "credentials": credentials}
 
     @rpc
     def get_device(self, identifier):
