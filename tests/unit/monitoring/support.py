@@ -1,5 +1,5 @@
 """Monitoring records built through the domain rules, for the unit tests: a fixed moment, a
-dust-explosion enterprise of 民乐县, its user, a device and a dust-removal point with the rules'
+food factory of 民乐县, its user, a device and a dust-removal point with the rules'
 thresholds (high 1800, high-high 2200, low 200, low-low 100 Pa; hold 60 s)."""
 
 from datetime import date, datetime, timedelta, timezone
@@ -11,13 +11,14 @@ from services.monitoring.domain.readings import Reading
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 3, 2)
-USCC = "91620722MA01XYW0QX"
+USCC = "91620722MA02FDQ1XH"
+# A food factory with a dust-removal system and an ammonia cold store.
 ENTERPRISE = {
     "uscc": USCC,
-    "name": "民乐县测试机械有限公司",
+    "name": "民乐县祁连食品有限公司",
     "region_code": "620722",
-    "industry": "machinery",
-    "risk_features": ["dust_explosion"],
+    "industry": "light_industry",
+    "risk_features": ["ammonia_refrigeration", "dust_explosion"],
     "status": "operating",
 }
 OTHER = {**ENTERPRISE, "uscc": "91620722MA01XYW1QX", "name": "另一家公司"}
