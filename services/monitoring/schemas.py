@@ -27,9 +27,11 @@ TEXT = validate.Length(min=1, max=1000)
 # No sensor on a site reads past this in any unit; a threshold beyond it is a typing error.
 MAX_VALUE = 1_000_000
 MAX_HOLD_SECONDS = 86_400
-# The rows a reading series answers at most: a year of one reading a second is downsampled.
+# The rows a reading series answers at most; longer ranges are downsampled to them.
 MAX_POINTS = 2000
-MAX_RANGE_DAYS = 366
+# A series is read from its minute documents: a week of a point is 10,080 of them, which the
+# embedded server reads within a request's time. Longer views need hourly summaries first.
+MAX_RANGE_DAYS = 7
 
 
 def _bounded_number(**kwargs):
@@ -108,7 +110,7 @@ class ReadingsQuerySchema(StrictSchema):
         span = data["to"] - data["from_"]
         if span.total_seconds() <= 0:
             raise ValidationError("must be after from", "to")
-        if span.days > MAX_RANGE_DAYS:
+        if span.total_seconds() > MAX_RANGE_DAYS * 86_400:
             raise ValidationError(f"at most {MAX_RANGE_DAYS} days", "to")
 
 
