@@ -120,6 +120,14 @@ def test_bad_requests_answer_problems_and_change_nothing(site, sign_in):
         422,
         field="to",
     )
+    assert_problem(
+        company.get(
+            f"/api/v1/monitoring/points/{point['id']}/readings",
+            params={"from": ago(8 * 86_400).isoformat(), "to": ago(0).isoformat()},
+        ),
+        422,
+        field="to",
+    )
     assert_problem(company.get("/api/v1/monitoring/alarms?state[$gt]="), 422)
 
     # An alarm: the bureau may not answer it for the enterprise; order and repeats are refused.
