@@ -203,6 +203,7 @@ class PointOut(Schema):
     thresholds = fields.Nested(ThresholdsSchema)
     hold_seconds = fields.Integer()
     overridden = fields.List(fields.String(), metadata={"description": "set by the enterprise"})
+    rule = fields.Dict(metadata={"description": "the kind's rule the defaults came from"})
     latest = fields.Nested(LatestOut, allow_none=True)
     excursion = fields.Dict(metadata={"description": "level: since when beyond it"})
     evaluated_until = fields.String(allow_none=True)

@@ -58,6 +58,7 @@ def register(
         "valid": list(kind.valid),
         "thresholds": thresholds,
         "hold_seconds": hold,
+        "rule": kind.rule,
         "overridden": sorted(
             name
             for name, given in (("thresholds", own), ("hold_seconds", fields.get("hold_seconds")))

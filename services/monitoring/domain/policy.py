@@ -31,6 +31,8 @@ class Kind:
     thresholds: dict[str, float | None]
     hold_seconds: int
     valid: tuple[float, float]
+    # The rule it comes from (id and version), kept on every point made from it.
+    rule: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,10 @@ class Policy:
     alarms: AlarmLimits
     offline_after: timedelta
     ingest: IngestLimits
-    references: tuple[dict[str, Any], ...]
 
 
-def _kind(value: dict[str, Any]) -> Kind:
+def _kind(rule: Rule) -> Kind:
+    value = rule.value
     return Kind(
         kind=value["kind"],
         name=value["name"],
@@ -71,6 +73,7 @@ def _kind(value: dict[str, Any]) -> Kind:
         thresholds={level: value["thresholds"].get(level) for level in LEVELS},
         hold_seconds=value["hold_seconds"],
         valid=(value["valid"][0], value["valid"][1]),
+        rule=rule.reference(),
     )
 
 
@@ -78,10 +81,9 @@ def _kind(value: dict[str, Any]) -> Kind:
 def _policy(rules: RuleSet, on: date) -> Policy:
     kind_rules = rules.in_force(KINDS, on)
     limits, ingest = rules.value(ALARM_LIMITS, on), rules.value(INGEST, on)
-    used = [*kind_rules, *(rules.rule(name, on) for name in (ALARM_LIMITS, OFFLINE, INGEST))]
     return Policy(
         on=on,
-        kinds={rule.value["kind"]: _kind(rule.value) for rule in kind_rules},
+        kinds={rule.value["kind"]: _kind(rule) for rule in kind_rules},
         alarms=AlarmLimits(
             acknowledge=timedelta(seconds=limits["acknowledge_seconds"]),
             hazard=timedelta(seconds=limits["hazard_seconds"]),
@@ -97,7 +99,6 @@ def _policy(rules: RuleSet, on: date) -> Policy:
             future=timedelta(seconds=ingest["future_seconds"]),
             past=timedelta(hours=ingest["past_hours"]),
         ),
-        references=tuple(rule.reference() for rule in used),
     )
 
 

@@ -30,6 +30,10 @@ def test_a_point_takes_its_kinds_unit_range_thresholds_and_hold_time():
     assert made["unit"] == "Pa" and made["risk_feature"] == "dust_explosion"
     assert made["thresholds"] == {"high": 1800, "high_high": 2200, "low": 200, "low_low": 100}
     assert made["hold_seconds"] == 60 and made["overridden"] == []
+    assert made["rule"] == {
+        "id": "monitoring.kind.dust_removal_pressure_differential",
+        "version": 1,
+    }
 
 
 @pytest.mark.parametrize(
