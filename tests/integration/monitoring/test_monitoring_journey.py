@@ -4,9 +4,9 @@ hold time; the alarm reaches the enterprise, is not acknowledged in time, reache
 bureau's live view, stays open and becomes a hazard in the inspection service with the reading
 series attached. A device publishing to another device's topic is refused by the broker."""
 
-from tests.support.api import read
+from tests.support.api import read, register
 from tests.support.factories import china_today
-from tests.support.monitoring import ago, alarms_of, publish, stored
+from tests.support.monitoring import ago, alarms_of, publish, registered_device, series, stored
 from tests.support.waiting import wait_until
 from tools.device_simulator import DevicePublisher, MqttError, stream
 
@@ -132,3 +132,34 @@ def test_a_device_publishing_to_another_devices_topic_is_refused(site, sign_in):
         except MqttError:
             continue
         raise AssertionError(f"the broker let {credentials['username']} in")
+
+
+def test_a_point_alarming_a_third_time_within_the_window_opens_a_hazard_at_once(
+    monitoring, sign_in, users
+):
+    body, company = register(sign_in, users, risk_features=["dust_explosion"])
+    device, point = registered_device(company, hold_seconds=0)
+    beyond = point["thresholds"]["high_high"] + 50
+    for round_ in range(3):
+        # A spike, then back to normal: a run of its own, and an alarm of its own.
+        assert publish(device, series(point, [beyond, 900], ago(20 - round_ * 5)))
+        alarm = wait_until(
+            lambda: alarms_of(company, point, state="open"), message=f"alarm {round_ + 1}"
+        )[0]
+        if round_ < 2:
+            path = f"/api/v1/monitoring/alarms/{alarm['id']}"
+            assert company.post(path + "/acknowledge", json={}).status_code == 200
+            handled = company.post(path + "/handling", json={"cause": "误报", "measures": "复位"})
+            assert handled.status_code == 200, handled.text
+    # The third asks for a hazard as it opens, before any limit has passed.
+    path = f"/api/v1/monitoring/alarms/{alarm['id']}"
+    third = wait_until(
+        lambda: (found := read(company, path))["hazard"] and found,
+        message="the third alarm to ask for a hazard",
+    )
+    assert third["hazard"]["reason"] == "repeated"
+    wait_until(
+        lambda: sign_in("minle").get(f"/api/v1/hazards/{third['hazard']['id']}").ok,
+        message="the repeated alarms' hazard",
+    )
+    assert len(alarms_of(company, point)) == 3
