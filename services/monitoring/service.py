@@ -136,35 +136,13 @@ class MonitoringService(RegistryCopy, ServiceBase):
     def ingest_readings(self, messages):
         """Readings as devices published them over MQTT: checked, stored, evaluated for alarms;
         the messages are acknowledged after that. Refused readings are counted per device."""
-        now, rules = self.clock.now(), self._policy()
-        sent = {}
-        for routing_key, raw in messages:
-            decoded = readings.decode(raw, rules.ingest)
-            sent.setdefault(routing_key.rsplit(".", 1)[-1], []).append(decoded)
-        known = self.store.devices_named(sent)
-        named = set().union(*(message.point_ids() for own in sent.values() for message in own))
-        owners = self.store.points_named(named)
-        accepted, refused = [], {}
-        for device_id in known:
-            own = {key: point for key, point in owners.items() if point["device_id"] == device_id}
-            checked = readings.Checked()
-            for message in sent[device_id]:
-                one = readings.check(message, own, rules.ingest, now)
-                checked.readings.extend(one.readings)
-                for reason, count in one.refused.items():
-                    checked.refuse(reason, count)
-            allowed = self.rate_limiter.allow(
-                device_id, len(checked.readings), rules.ingest.readings_per_minute, now
-            )
-            if allowed < len(checked.readings):
-                checked.refuse("rate_limited", len(checked.readings) - allowed)
-            accepted.extend(checked.readings[:allowed])
-            refused[device_id] = checked.refused
+        now, limits = self.clock.now(), self._policy().ingest
+        sent = readings.Batch.of(messages, limits)
+        known = self.store.devices_named(sent.by_device)
+        owners = self.store.points_named(sent.point_ids())
+        accepted, refused = sent.checked(known, owners, self.rate_limiter, limits, now)
         self.store.store_readings(accepted, owners)
-        by_point = {}
-        for reading in sorted(accepted, key=lambda reading: reading.at):
-            by_point.setdefault(reading.point_id, []).append(reading)
-        for point_id, group in by_point.items():
+        for point_id, group in readings.by_point(accepted).items():
             self._evaluate(owners[point_id], group, now)
         self.store.count_refused(refused)
         self._heard(known.values(), now)

@@ -136,6 +136,63 @@ def check(
     return checked
 
 
+@dataclass
+class Batch:
+    """The messages of one batch, decoded, by the device whose topic they came from."""
+
+    by_device: dict[str, list[Message]]
+
+    @classmethod
+    def of(cls, messages: list[tuple[str, bytes]], limits: IngestLimits) -> "Batch":
+        """From [(routing key, body)]: the key's last word is the device (its topic's)."""
+        by_device: dict[str, list[Message]] = {}
+        for routing_key, raw in messages:
+            by_device.setdefault(routing_key.rsplit(".", 1)[-1], []).append(decode(raw, limits))
+        return cls(by_device)
+
+    def point_ids(self) -> set[str]:
+        return set().union(
+            *(message.point_ids() for own in self.by_device.values() for message in own)
+        )
+
+    def checked(
+        self,
+        devices: dict[str, Document],
+        points: dict[str, Document],
+        limiter: "RateLimiter",
+        limits: IngestLimits,
+        now: datetime,
+    ) -> tuple[list[Reading], dict[str, dict[str, int]]]:
+        """The readings to store, of the known `devices` each on its own `points` within its
+        rate, and the refusals by device and reason. A device the platform does not know (one
+        removed) sends nothing anyone counts."""
+        accepted, refused = [], {}
+        for device_id in devices:
+            own = {key: point for key, point in points.items() if point["device_id"] == device_id}
+            checked = Checked()
+            for message in self.by_device[device_id]:
+                one = check(message, own, limits, now)
+                checked.readings.extend(one.readings)
+                for reason, count in one.refused.items():
+                    checked.refuse(reason, count)
+            allowed = limiter.allow(
+                device_id, len(checked.readings), limits.readings_per_minute, now
+            )
+            if allowed < len(checked.readings):
+                checked.refuse("rate_limited", len(checked.readings) - allowed)
+            accepted.extend(checked.readings[:allowed])
+            refused[device_id] = checked.refused
+        return accepted, refused
+
+
+def by_point(accepted: list[Reading]) -> dict[str, list[Reading]]:
+    """The readings of each point, in time order."""
+    grouped: dict[str, list[Reading]] = {}
+    for reading in sorted(accepted, key=lambda reading: reading.at):
+        grouped.setdefault(reading.point_id, []).append(reading)
+    return grouped
+
+
 class RateLimiter:
     """Readings per device and minute, as a token bucket refilled continuously: a flood from one
     device is cut to its share while every other device keeps its own."""

@@ -120,3 +120,25 @@ def test_the_series_of_hour_documents_is_in_time_order_within_the_range():
         {"readings": {readings.reading_key(NOW - timedelta(hours=2)): 9.0}},
     ]
     assert readings.series(buckets, NOW, NOW + timedelta(hours=1)) == [(early, 1.0), (late, 2.0)]
+
+
+def test_a_batch_keeps_each_devices_readings_of_its_own_points_within_its_rate():
+    other = {**point(), "device_id": "d2"}
+    points = {POINT["_id"]: POINT, other["_id"]: other}
+    own, foreign = item(), item(point=other["_id"])
+    sent = readings.Batch.of(
+        [
+            (f"anjian.readings.{POINT['device_id']}", message(own, foreign)),
+            ("anjian.readings.d2", message(*[item(point=other["_id"])] * 3)),
+            ("anjian.readings.removed", message(own)),
+        ],
+        LIMITS,
+    )
+    assert sent.point_ids() == {POINT["_id"], other["_id"]}
+    known = {POINT["device_id"]: {}, "d2": {}}
+    limiter = readings.RateLimiter()
+    limiter.allow("d2", LIMITS.readings_per_minute - 2, LIMITS.readings_per_minute, NOW)
+    accepted, refused = sent.checked(known, points, limiter, LIMITS, NOW)
+    assert [reading.point_id for reading in accepted] == [POINT["_id"], other["_id"], other["_id"]]
+    assert refused == {POINT["device_id"]: {"unknown_point": 1}, "d2": {"rate_limited": 1}}
+    assert list(readings.by_point(accepted)) == [POINT["_id"], other["_id"]]
