@@ -3,12 +3,15 @@ durable queue keeps the readings, they are acknowledged only once stored, the ba
 when the service is back, a reading delivered twice is stored once, and a threshold crossed
 during the outage still opens its alarm."""
 
+import pytest
+
 from tests.support.api import read
 from tests.support.monitoring import ago, alarms_of, publish, series, stored
 from tests.support.waiting import wait_until
 from tools.device_simulator import DevicePublisher, stream
 
 
+@pytest.mark.slow  # stops the service and starts it again
 def test_readings_published_while_the_service_is_down_are_all_stored_once_and_alarm(
     site, monitoring
 ):
@@ -35,6 +38,7 @@ def test_readings_published_while_the_service_is_down_are_all_stored_once_and_al
     assert alarm["value"] >= point["thresholds"]["high_high"]
 
 
+@pytest.mark.slow  # kills the service and starts it again
 def test_a_batch_in_flight_when_the_service_is_killed_is_stored_after_the_restart(site, monitoring):
     _, company, device, point = site
     start = ago(100)
