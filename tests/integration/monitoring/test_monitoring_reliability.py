@@ -39,7 +39,7 @@ def test_readings_published_while_the_service_is_down_are_all_stored_once_and_al
 
 
 @pytest.mark.slow  # kills the service and starts it again
-def test_a_batch_in_flight_when_the_service_is_killed_is_stored_after_the_restart(site, monitoring):
+def test_readings_published_just_before_the_service_is_killed_are_all_stored_once(site, monitoring):
     _, company, device, point = site
     start = ago(100)
     readings = series(point, [900 + index for index in range(60)], start)
