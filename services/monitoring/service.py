@@ -203,6 +203,12 @@ class MonitoringService(RegistryCopy, ServiceBase):
                 except Conflict:
                     continue  # another batch brought it back at the same moment
 
+    def enterprises_moved(self, moved):
+        """An enterprise the registry moved to another county takes its monitoring there: the new
+        county's bureau sees its devices and alarms, the old one no longer does."""
+        for uscc, region_code in moved:
+            self.store.move_records(uscc, region_code)
+
     # --- time ------------------------------------------------------------------------------
 
     @SettingTimer.decorator("monitoring_check_seconds", eager=True)

@@ -257,6 +257,15 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         """Open alarms opened before the cutoff that have not asked for a hazard yet."""
         return self._open_alarms(opened_before, {"hazard": None}, limit)
 
+    # --- an enterprise moved ---
+
+    def move_records(self, uscc, region_code):
+        """An enterprise's devices, points, alarms and readings follow it to another county. The
+        counters stay where each fact happened."""
+        moving = {"uscc": uscc, "region_code": {"$ne": region_code}}
+        for collection in (self.devices, self.points, self.alarms, self.readings):
+            collection.update_many(moving, {"$set": {"region_code": region_code}})
+
     # --- indicators ---
 
     def add_to_counters(self, changes):

@@ -5,8 +5,15 @@ during the outage still opens its alarm."""
 
 import pytest
 
-from tests.support.api import read
-from tests.support.monitoring import ago, alarms_of, publish, series, stored
+from tests.support.api import read, register
+from tests.support.monitoring import (
+    ago,
+    alarms_of,
+    publish,
+    registered_device,
+    series,
+    stored,
+)
 from tests.support.waiting import wait_until
 from tools.device_simulator import DevicePublisher, stream
 
@@ -71,3 +78,24 @@ def test_a_device_that_falls_silent_goes_offline_with_an_alarm_of_its_own(site, 
     assert publish(device, [])
     wait_until(lambda: read(company, state)["state"] == "online", message="the device back")
     assert read(company, f"/api/v1/monitoring/alarms/{alarm['id']}")["state"] == "open"
+
+
+def test_a_device_and_its_alarms_follow_their_enterprise_to_another_county(
+    monitoring, sign_in, users
+):
+    body, company = register(sign_in, users, risk_features=["dust_explosion"])
+    device, point = registered_device(company, hold_seconds=0)
+    assert publish(device, series(point, [point["thresholds"]["high_high"] + 10], ago(1)))
+    (alarm,) = wait_until(lambda: alarms_of(company, point), message="the alarm")
+    # To 肃南县, where no other test keeps records or counts them.
+    minle, city = sign_in("minle"), sign_in("zhangye")
+    moved = city.patch(f"/api/v1/enterprises/{body['uscc']}", json={"region_code": "620721"})
+    assert moved.status_code == 200, moved.text
+    path = f"/api/v1/monitoring/alarms/{alarm['id']}"
+    wait_until(lambda: minle.get(path).status_code == 404, message="the alarm to leave 民乐县")
+    assert read(city, path)["region_code"] == "620721"
+    assert (
+        read(city, f"/api/v1/monitoring/devices/{device['device']['id']}")["region_code"]
+        == "620721"
+    )
+    assert read(company, f"/api/v1/monitoring/points/{point['id']}")["region_code"] == "620721"
