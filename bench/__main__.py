@@ -28,6 +28,7 @@ from bench.evidence_upload import (  # noqa: E402
     gateway_rss_mb_during_500mb_upload,
 )
 from bench.list_pages import list_page_10x_data, slow_burst_recovery_s  # noqa: E402
+from bench.monitoring_ingest import monitoring_ingest_vs_raw_mqtt  # noqa: E402
 from bench.platform import isolated_platform  # noqa: E402
 from bench.propagation import import_10k_propagation_vs_import  # noqa: E402
 from bench.scan_gate import scan_p99_vs_raw_rpc  # noqa: E402
@@ -59,6 +60,7 @@ FIGURES = {
     "credit_public_events_vs_raw_kombu": lambda platform, args: credit_public_events_vs_raw_kombu(
         platform
     ),
+    "monitoring_ingest_vs_raw_mqtt": lambda platform, args: monitoring_ingest_vs_raw_mqtt(platform),
     # Before the import, which starts from an empty registry.
     "list_page_10x_data": lambda platform, args: list_page_10x_data(platform),
     # After the lists, on their 10,000 enterprises.

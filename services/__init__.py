@@ -55,6 +55,7 @@ SERVICES = (
     ServiceEntry("training", gateway_routes="gateway.api.training", levels=("county", "city")),
     ServiceEntry("permits", gateway_routes="gateway.api.permits", levels=("county", "city")),
     ServiceEntry("credit", gateway_routes="gateway.api.credit"),
+    ServiceEntry("monitoring", gateway_routes="gateway.api.monitoring", levels=("county", "city")),
 )
 SERVICE_NAMES = tuple(entry.name for entry in SERVICES)
 # Every process `anjian up` supervises: the services, then the gateway in front of them.

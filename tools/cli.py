@@ -762,6 +762,69 @@ def _demo_permit(settings, cluster, chosen, crew, state):
         permits.finish_permit(permit["id"], {"note": "作业完成，人员全部撤出"})
 
 
+# The demo's sensor history: a reading every MONITORING_INTERVAL seconds for the last
+# MONITORING_STEPS intervals (15 minutes), so the drift is held past its hold time.
+MONITORING_INTERVAL = 10
+MONITORING_STEPS = 90
+MONITORING_DEVICES_FILE = "monitoring-devices.json"
+
+
+def _seed_monitoring(settings):
+    """Devices with points on the sites of some demo enterprises of one county, and a quarter of
+    an hour of their readings published over MQTT as the devices would (one point drifting past
+    high-high: an alarm). The devices' credentials go to .data/monitoring-devices.json, so
+    `python -m tools.device_simulator .data/monitoring-devices.json` carries on live."""
+    from datetime import timedelta
+
+    from services.kit.pure.errors import InvalidInput
+    from tools import demo, device_simulator
+
+    chosen = demo.monitored_enterprises()
+    with _rpc(settings) as cluster:
+        if not chosen:
+            return
+        if _patiently(cluster.monitoring.list_devices, {"uscc": chosen[0]["uscc"]})["items"]:
+            print("  demo monitoring: already there")
+            return
+
+        def first_device():
+            try:
+                return cluster.monitoring.register_device(
+                    {"uscc": chosen[0]["uscc"], "name": "除尘器在线监测网关"}
+                )
+            except InvalidInput:
+                return None  # the monitoring service has not learnt of the enterprise yet
+
+        first = _wait_for("the monitoring service to learn of the enterprises", first_device)
+        if not first:
+            return
+        devices = []
+        for index, enterprise in enumerate(chosen):
+            registered = (
+                first
+                if index == 0
+                else cluster.monitoring.register_device(
+                    {"uscc": enterprise["uscc"], "name": "在线监测网关"}
+                )
+            )
+            points = []
+            for body, fault in demo.monitoring_points(enterprise, index):
+                point = cluster.monitoring.register_point(
+                    {**body, "device_id": registered["device"]["id"]}
+                )
+                points.append({**point, "fault": fault})
+            devices.append({"credentials": registered["credentials"], "points": points})
+    start = settings.clock().now() - timedelta(seconds=MONITORING_INTERVAL * MONITORING_STEPS)
+    sent = sum(
+        device_simulator.replay(device, start, MONITORING_INTERVAL, MONITORING_STEPS)
+        for device in devices
+    )
+    path = Path(settings.data_dir) / MONITORING_DEVICES_FILE
+    path.write_text(json.dumps(devices, ensure_ascii=False, indent=1), encoding="utf-8")
+    path.chmod(0o600)
+    print(f"  demo monitoring: {len(devices)} devices, {sent} readings published (devices: {path})")
+
+
 def _seed_preparedness(settings):
     """Risk registers, self-inspections, emergency plans and drills of the demo enterprises of
     one county, once the inspection service has learnt of them from the registry's events."""
@@ -822,6 +885,7 @@ SEEDING = (
     (("credit",), _seed_credit),
     (("permits", "training"), _seed_permits),
     (("inspection",), _seed_preparedness),
+    (("monitoring",), _seed_monitoring),
 )
 
 

@@ -513,3 +513,51 @@ def preparedness(today):
             }
         )
     return records
+
+
+# --- risk monitoring --------------------------------------------------------------------------
+
+MONITORING_SEED = 2027
+ENTERPRISES_MONITORED = 4
+# The points a device of an enterprise with each risk feature carries: (kind, name).
+MONITORED_POINTS = {
+    "dust_explosion": (
+        ("dust_removal_pressure_differential", "1号除尘器压差"),
+        ("silo_temperature", "除尘器灰斗温度"),
+    ),
+    "metal_smelting": (
+        ("furnace_cooling_water_flow", "1号炉冷却水流量"),
+        ("co_concentration", "煤气区域一氧化碳"),
+    ),
+    "ammonia_refrigeration": (
+        ("nh3_concentration", "制冷机房氨气浓度"),
+        ("ammonia_system_pressure", "高压侧压力"),
+    ),
+    "alcohol_storage": (("flammable_vapour", "酒精库可燃气体"),),
+}
+# The faults the demo shows, by enterprise in order: the first one's first point drifts past
+# high-high (an alarm the county sees), another's sensor sticks, another's spikes once.
+MONITORING_FAULTS = ("drift", "stuck", "spike", "none")
+
+
+def monitored_enterprises():
+    """The demo enterprises of 民乐县 with sensors on site: one with dust explosion risk first."""
+    flagged = [
+        enterprise
+        for enterprise in enterprises()
+        if enterprise["region_code"] == ENTERPRISE_USERS_REGION
+        and set(enterprise["risk_features"]) & set(MONITORED_POINTS)
+    ]
+    flagged.sort(key=lambda enterprise: "dust_explosion" not in enterprise["risk_features"])
+    return flagged[:ENTERPRISES_MONITORED]
+
+
+def monitoring_points(enterprise, index):
+    """[(point body without its device, the fault its stream shows)] of an enterprise's device."""
+    fault = MONITORING_FAULTS[index % len(MONITORING_FAULTS)]
+    points = [
+        {"name": name, "kind": kind, "location": "生产车间"}
+        for feature in enterprise["risk_features"]
+        for kind, name in MONITORED_POINTS.get(feature, ())
+    ]
+    return [(body, fault if position == 0 else "none") for position, body in enumerate(points)]

@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from services.kit.broker import USER_PREFIX
 from services.kit.evidence import EvidenceStore
 from services.kit.pure.clock import Clock
 
@@ -145,6 +146,18 @@ class VirtualHost:
         ).raise_for_status()
 
     def delete(self):
+        """Delete the virtual host and the broker users that existed for it alone: the devices
+        registered in it (their users are named device-<id>, see services/kit/broker.py)."""
+        found = requests.get(
+            self.url(f"vhosts/{quote(self.vhost, safe='')}/permissions"), auth=self.auth, timeout=10
+        )
+        for permission in found.json() if found.ok else []:
+            if permission["user"].startswith(USER_PREFIX):
+                requests.delete(
+                    self.url(f"users/{quote(permission['user'], safe='')}"),
+                    auth=self.auth,
+                    timeout=10,
+                )
         requests.delete(self.url(f"vhosts/{self.vhost}"), auth=self.auth, timeout=10)
 
 

@@ -216,8 +216,10 @@ else
 listeners.tcp.default = 127.0.0.1:5672
 management.tcp.ip = 127.0.0.1
 management.tcp.port = 15672
+mqtt.listeners.tcp.default = 127.0.0.1:1883
+mqtt.allow_anonymous = false
 EOF
-        echo '[rabbitmq_management].' >"$DATA/rabbitmq/enabled_plugins"
+        echo '[rabbitmq_management,rabbitmq_mqtt,rabbitmq_federation,rabbitmq_federation_management].' >"$DATA/rabbitmq/enabled_plugins"
         say "rabbitmq: starting node $RABBITMQ_NODE on 127.0.0.1:5672 (management 127.0.0.1:15672)"
         (rabbitmq_env; start_detached rabbitmq-launcher "$LOG/rabbitmq.out" "$RABBITMQ_BIN/rabbitmq-server")
     else
@@ -254,6 +256,23 @@ else
     (rabbitmq_env; "$RABBITMQ_BIN/rabbitmq-plugins" -q enable rabbitmq_federation \
         rabbitmq_federation_management >/dev/null) || die "could not enable RabbitMQ's federation plugin"
     say "rabbitmq: federation plugin enabled (anjian federate links a child deployment)"
+fi
+
+# RabbitMQ's own MQTT plugin: sensors publish readings on 127.0.0.1:1883, each device with its
+# own broker user (made by the monitoring service), never anonymously. A node started before the
+# plugin was part of the set gets it here, its listener set first as rabbitmq.conf would have.
+if tcp_open 1883; then
+    say "rabbitmq: mqtt already listening on 127.0.0.1:1883"
+else
+    (
+        rabbitmq_env
+        "$RABBITMQ_BIN/rabbitmqctl" -q eval \
+            'application:set_env(rabbitmq_mqtt, tcp_listeners, [{"127.0.0.1", 1883}], [{persistent, true}]),
+             application:set_env(rabbitmq_mqtt, allow_anonymous, false, [{persistent, true}]).' >/dev/null \
+            && "$RABBITMQ_BIN/rabbitmq-plugins" -q enable rabbitmq_mqtt >/dev/null
+    ) || die "could not enable RabbitMQ's MQTT plugin"
+    wait_until rabbitmq-mqtt "$LOG/rabbitmq.out" "$(cat "$RUN/rabbitmq-launcher.pid")" tcp_open 1883
+    say "rabbitmq: mqtt on 127.0.0.1:1883 (each device its own user and topic)"
 fi
 
 # ------------------------------------------------------------- Go-built tools

@@ -407,10 +407,13 @@ PUBLISHED = (
 OWN_EVENTS = f"cn.anjian.{SERVICE}.#"
 # The registry's spot check of a construction project opens the hazards its findings name.
 PROJECT_SPOT_CHECKED = event_type("registry", "project", "spot_checked")
+# The monitoring service's alarm left open too long, or repeating, opens a hazard.
+ALARM_HAZARD_REQUESTED = event_type("monitoring", "alarm", "hazard_requested")
 CONSUMED = (
     *REGISTRY_FEED,
     ENTERPRISE_STANDING_CHANGED,
     *CREDIT_FEED,
     OWN_EVENTS,
     PROJECT_SPOT_CHECKED,
+    ALARM_HAZARD_REQUESTED,
 )

@@ -470,6 +470,12 @@ class CoverageOut(Out):
 
 class HazardOut(RecordOut):
     spot_check_id = fields.String(allow_none=True)
+    monitoring = fields.Dict(
+        metadata={
+            "description": "for a hazard from a monitoring alarm: the alarm, why, the point, "
+            "its unit and threshold, and the reading series as evidence"
+        }
+    )
     enterprise_name = fields.String()
     agency = fields.String(allow_none=True)
     source = fields.String(validate=validate.OneOf(HAZARD_SOURCES))

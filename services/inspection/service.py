@@ -14,6 +14,7 @@ from services.inspection.domain import (
     hazards,
     indicators,
     inspections,
+    monitoring_alarms,
     planning,
     risk_points,
 )
@@ -641,6 +642,15 @@ class InspectionService(
             event["data"], event["regioncode"], self.clock.now()
         ):
             self.store.add_hazard_once(hazard, reported)
+
+    # --- hazards from the monitoring service's alarms (非现场执法) ---
+    @idempotent_handler("monitoring", events.ALARM_HAZARD_REQUESTED)
+    def handle_alarm_hazard_requested(self, event):
+        self.store.add_hazard_once(
+            *monitoring_alarms.hazard_from_alarm(
+                event["data"], event["regioncode"], self.clock.now()
+            )
+        )
 
     # Counters move in batches; the counter write records the event ids, so no inbox markers.
     @batched_handler(SERVICE, events.OWN_EVENTS)

@@ -7,12 +7,16 @@ a batch is full) and runs one worker with all of them; each message is acknowled
 batch's effect is stored. The effect records the ids of the events it applied in the same write, so
 a redelivered batch changes nothing twice. If a batch fails, its events are applied one at a time
 through the inbox, whose bounded retries and dead letters then single out the event that fails.
+
+Raw messages that are not events (sensor readings arriving over MQTT) are batched the same way by
+`batched_consumer`; a batch that fails is requeued whole.
 """
 
 import functools
 
 import eventlet
 from nameko.containers import ContainerBeingKilled
+from nameko.messaging import Consumer
 
 from services.kit.metrics import HANDLED, count_event
 from services.kit.runtime import ResilientEventHandler, ResilientQueueConsumer
@@ -32,14 +36,23 @@ class BatchQueueConsumer(ResilientQueueConsumer):
         return BATCH_PREFETCH
 
 
-class BatchedEventHandler(ResilientEventHandler):
-    """The kit's event handler, calling its method with a list of message bodies."""
+class Batching:
+    """Mixin for an entrypoint: collects its messages into batches and runs one worker per
+    batch, acknowledging (or requeueing) each message once the batch is done. With
+    `batches_at_once` set, no more batches than that run together: the messages that arrive
+    meanwhile wait for the next batch, which is then larger."""
 
     queue_consumer = BatchQueueConsumer()
+    batches_at_once = None
 
     def setup(self):
         super().setup()
         self.pending = []
+        self.running = 0
+
+    def batch_arguments(self, batch):
+        """The worker's arguments for [(body, message)]: the bodies, by default."""
+        return ([body for body, _ in batch],)
 
     def handle_message(self, body, message):
         # Eventlet switches only at I/O, so these list operations need no lock.
@@ -51,6 +64,8 @@ class BatchedEventHandler(ResilientEventHandler):
             self._run_batch()
 
     def _run_batch(self):
+        if self.batches_at_once is not None and self.running >= self.batches_at_once:
+            return  # the batch running takes these up when it is done
         batch, self.pending = self.pending, []
         if not batch:
             return
@@ -58,19 +73,67 @@ class BatchedEventHandler(ResilientEventHandler):
         try:
             self.container.spawn_worker(
                 self,
-                ([body for body, _ in batch],),
+                self.batch_arguments(batch),
                 {},
                 context_data=self.unpack_message_headers(messages[0]),
                 handle_result=functools.partial(self._batch_done, messages),
             )
+            self.running += 1
         except ContainerBeingKilled:
             for message in messages:
                 self.queue_consumer.requeue_message(message)
 
     def _batch_done(self, messages, worker_ctx, result=None, exc_info=None):
+        self.running -= 1
         for message in messages:
             self.handle_message_processed(message, result, exc_info)
+        if self.pending:
+            self._run_batch()
         return result, exc_info
+
+
+class BatchedEventHandler(Batching, ResilientEventHandler):
+    """The kit's event handler, calling its method with a list of message bodies."""
+
+
+class RawQueueConsumer(BatchQueueConsumer):
+    """A queue consumer handing its providers each message undecoded: what devices send has no
+    content type, and bytes that are not text must reach the provider (which counts them as
+    refused) rather than stop in the decoder unacknowledged."""
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            consumer = consumer_cls(
+                queues=[provider.queue],
+                on_message=functools.partial(self._undecoded, provider),
+                accept=self.accept,
+            )
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+    def _undecoded(self, provider, message):
+        self.handle_message(provider, message.body, message)
+
+
+class BatchedConsumer(Batching, Consumer):
+    """A consumer of raw messages from a queue of one's own (not events: sensor readings from
+    MQTT, say), calling its method with [(routing key, body bytes)]. A batch that fails is
+    requeued whole, so its effect must be idempotent."""
+
+    queue_consumer = RawQueueConsumer()
+    # One batch at a time: raw messages of one source (a device's readings) change the same
+    # records batch after batch, and side by side they would mostly collide.
+    batches_at_once = 1
+
+    def batch_arguments(self, batch):
+        return ([(message.delivery_info["routing_key"], message.body) for _, message in batch],)
+
+
+def batched_consumer(queue):
+    """Decorate `method(self, messages)` to take `queue`'s messages in batches; each message is
+    acknowledged after the method returns, and requeued if it raises."""
+    return BatchedConsumer.decorator(queue, requeue_on_error=True)
 
 
 def batched_handler(source_service, event_type):

@@ -102,6 +102,11 @@ class Settings:
     scan_url: str = "http://127.0.0.1:8000/scan"
     # How often permits whose window has passed are looked for.
     permit_expiry_seconds: int = 60
+    # The broker's MQTT listener, as devices reach it (told to each device with its credentials).
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1883
+    # How often alarms are looked at for escalation or a hazard, and devices for silence.
+    monitoring_check_seconds: int = 30
 
     @classmethod
     def from_env(cls, environ=None):

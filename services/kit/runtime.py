@@ -283,3 +283,17 @@ class SettingTimer(ClaimedTimer):
 
 
 timer = ClaimedTimer.decorator
+
+
+class Shared(DependencyProvider):
+    """One object per service process, made by `factory` when the service starts and handed to
+    every worker: state a process keeps for itself, such as a rate limiter's buckets."""
+
+    def __init__(self, factory):
+        self.factory = factory
+
+    def setup(self):
+        self.instance = self.factory()
+
+    def get_dependency(self, worker_ctx):
+        return self.instance

@@ -119,10 +119,12 @@ def test_the_bureau_head_reads_the_targets_and_drills_down_to_the_records(page_a
     page = page_at()
     signed_in(page, "zhangye")
     expect(page.locator("h1")).to_contain_text("张掖市")
-    expect(page.locator("section.tile")).to_have_count(8)
+    expect(page.locator("section.tile[data-target]")).to_have_count(8)
     general = page.locator('[data-key="hazards.general.rectification"]')
     expect(general).to_contain_text("一般隐患整改率")
     expect(general.locator("svg.bars")).to_contain_text("民乐县")
+    # Risk monitoring is deployed: its tile shows the devices online and the open alarms.
+    expect(page.locator('[data-tile="monitoring"]')).to_contain_text("设备在线率")
     shot(page, "dashboard")
 
     page.locator("select[name=region]").select_option("620722")
@@ -165,7 +167,7 @@ def test_an_enterprise_user_sees_only_its_own_enterprise(page_at, scene, sign_in
 def test_the_dashboard_fits_a_phone(page_at):
     page = page_at(PHONE)
     signed_in(page, "minle")
-    expect(page.locator("section.tile")).to_have_count(8)
+    expect(page.locator("section.tile[data-target]")).to_have_count(8)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow} px wider than a 375 px phone"
     shot(page, "dashboard-phone")

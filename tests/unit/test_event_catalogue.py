@@ -6,6 +6,7 @@ import re
 from services.credit import events as credit_events
 from services.inspection import events as inspection_events
 from services.kit.pure.envelope import TYPE
+from services.monitoring import events as monitoring_events
 from services.permits import events as permits_events
 from services.registry import events as registry_events
 from services.training import events as training_events
@@ -16,6 +17,7 @@ CATALOGUES = (
     training_events,
     permits_events,
     credit_events,
+    monitoring_events,
 )
 PUBLISHED = [declared for catalogue in CATALOGUES for declared in catalogue.PUBLISHED]
 

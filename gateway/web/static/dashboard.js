@@ -117,6 +117,69 @@ function counts(figures) {
   );
 }
 
+// Risk monitoring, where the monitoring service is deployed: devices online, the year's alarms,
+// and the alarms open now, escalated ones first. Left out when the service answers nothing.
+async function monitoringTile(region, year) {
+  let figures, open;
+  try {
+    [figures, open] = await Promise.all([
+      api(`/api/v1/indicators/monitoring?region=${encodeURIComponent(region)}&year=${year}`),
+      api(`/api/v1/monitoring/alarms?state=open&region=${encodeURIComponent(region)}&page_size=5`),
+    ]);
+  } catch {
+    return null;
+  }
+  const online = figures.device_online;
+  const alarms = [...open.items].sort((a, b) => Boolean(b.escalated_at) - Boolean(a.escalated_at));
+  return h(
+    "section",
+    { class: "tile monitoring", "data-tile": "monitoring" },
+    h("h2", {}, "风险监测预警"),
+    h(
+      "div",
+      { class: "figure" },
+      h("span", { class: "name" }, "设备在线率"),
+      h(
+        "span",
+        { class: "value" },
+        percent(online.rate),
+        h("small", {}, ` ${online.numerator}/${online.denominator}`),
+      ),
+    ),
+    h(
+      "table",
+      { class: "counts" },
+      h(
+        "tbody",
+        {},
+        [
+          ["报警", figures.alarms_raised],
+          ["超时未确认（已推送监管部门）", figures.escalated],
+          ["转为隐患", figures.became_hazards],
+        ].map(([name, value]) =>
+          h("tr", {}, h("td", {}, name), h("td", { class: "number" }, String(value))),
+        ),
+      ),
+    ),
+    h("h3", {}, "当前未处置报警"),
+    alarms.length
+      ? h(
+          "ul",
+          { class: "alarms" },
+          alarms.map((alarm) =>
+            h(
+              "li",
+              { "data-alarm": alarm.id },
+              `${alarm.enterprise_name || alarm.uscc} · ${alarm.point_name || "设备离线"}`,
+              alarm.value === null ? "" : ` ${alarm.value} ${alarm.unit}`,
+              alarm.escalated_at ? h("span", { class: "badge" }, "已推送") : null,
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, "无"),
+  );
+}
+
 export async function dashboard() {
   const show = page();
   const query = params();
@@ -175,6 +238,6 @@ export async function dashboard() {
   show(
     h("h1", {}, `${composed.region_name} ${composed.year} 年目标任务`),
     choose,
-    h("div", { class: "tiles" }, tiles),
+    h("div", { class: "tiles" }, tiles, await monitoringTile(composed.region, composed.year)),
   );
 }

@@ -22,8 +22,8 @@ from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
 
 GRADES = ("general", "major")
 # Where a hazard was found: an inspection, a self-inspection, a spot check of a construction
-# project (the registry's, announced by event).
-SOURCES = ("inspection", "self_inspection", "project_spot_check")
+# project (the registry's, announced by event), an alarm of the monitoring service (by event).
+SOURCES = ("inspection", "self_inspection", "project_spot_check", "monitoring")
 CLOSED = "closed"
 
 # The closed loops as data: (grade, state, action) → next state.

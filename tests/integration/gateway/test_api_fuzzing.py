@@ -34,7 +34,10 @@ from tests.support.api import (
     wait_until_training_knows,
 )
 from tests.support.factories import accident, general_finding, png
+from tests.support.monitoring import ago, alarms_of, publish, registered_device
 from tests.support.routes import openapi_document
+from tests.support.waiting import wait_until
+from tools.device_simulator import reading
 
 pytestmark = pytest.mark.slow  # thousands of generated requests
 
@@ -81,6 +84,19 @@ def known(sign_in, users):
         "accidents": reported,
         "confined-spaces": scan["token"].split(".")[0],
         "permits": permit.rsplit("/", 1)[1],
+        **_monitoring_records(company),
+    }
+
+
+def _monitoring_records(company):
+    """A device, a point alarming at once (no hold time) and its alarm."""
+    device, point = registered_device(company, hold_seconds=0)
+    assert publish(device, [reading(point, point["thresholds"]["high_high"] + 1, ago(0))])
+    (alarm,) = wait_until(lambda: alarms_of(company, point), message="the fuzzed alarm")
+    return {
+        "monitoring/devices": device["device"]["id"],
+        "monitoring/points": point["id"],
+        "monitoring/alarms": alarm["id"],
     }
 
 
@@ -88,7 +104,8 @@ def aim_at_known_records(case, known):
     """Every other case (chosen by its content, so runs repeat) names real records."""
     if zlib.crc32(repr((case.path_parameters, case.body)).encode()) % 2:
         return
-    resource = case.path.split("/")[3]
+    # The path up to the record's id: hazards, monitoring/points, ...
+    resource = case.path.split("/{")[0].removeprefix("/api/v1/")
     parameters = case.path_parameters or {}
     if "identifier" in parameters and resource in known:
         parameters["identifier"] = known[resource]

@@ -48,8 +48,11 @@ from tests.support.factories import (
     space_body,
     staff_member,
 )
+from tests.support.monitoring import alarms_of, publish, registered_device
 from tests.support.routes import api_routes
 from tests.support.uploads import UPLOADS, File, declaration, open_upload, send_parts
+from tests.support.waiting import wait_until
+from tools.device_simulator import reading
 
 INSPECTORS = ("admin", "regulator", "inspector")
 REVIEWERS = ("admin", "regulator")
@@ -61,6 +64,7 @@ CREDIT_READERS = (*KEEPERS, "auditor")
 # Permits: an enterprise runs its own, bureaus read (and may correct) their jurisdiction's,
 # auditors read, agencies have no part.
 PERMIT_READERS = TRAINING_READERS
+MONITORING_READERS = TRAINING_READERS
 # The account that plays each role. The auditor's scope is the city, so other counties of the
 # city are in its jurisdiction: it reads them and writes nothing.
 # The agency has an account of its own, so the records it makes here stay out of other tests'
@@ -358,6 +362,36 @@ POLICY = {
     ("POST", "/api/v1/permits/scan"): Rule("create", KEEPERS),
     ("GET", "/api/v1/permit-scans"): Rule("list", PERMIT_READERS),
     ("GET", "/api/v1/indicators/permits"): Rule("query", (*INSPECTORS, "auditor")),
+    # Monitoring: an enterprise (or a bureau for it) sets up devices and points; bureaus read
+    # their jurisdiction's, auditors read, agencies have no part; only the enterprise answers its
+    # alarms.
+    ("GET", "/api/v1/monitoring/devices"): Rule("list", MONITORING_READERS),
+    ("POST", "/api/v1/monitoring/devices"): Rule("create", KEEPERS),
+    ("GET", "/api/v1/monitoring/devices/<string:identifier>"): Rule(
+        "read", MONITORING_READERS, target="device"
+    ),
+    ("POST", "/api/v1/monitoring/devices/<string:identifier>/credentials"): Rule(
+        "write", KEEPERS, target="device"
+    ),
+    ("GET", "/api/v1/monitoring/points"): Rule("list", MONITORING_READERS),
+    ("POST", "/api/v1/monitoring/points"): Rule("create", KEEPERS),
+    ("GET", "/api/v1/monitoring/points/<string:identifier>"): Rule(
+        "read", MONITORING_READERS, target="point"
+    ),
+    ("GET", "/api/v1/monitoring/points/<string:identifier>/readings"): Rule(
+        "read", MONITORING_READERS, target="point"
+    ),
+    ("GET", "/api/v1/monitoring/alarms"): Rule("list", MONITORING_READERS),
+    ("GET", "/api/v1/monitoring/alarms/<string:identifier>"): Rule(
+        "read", MONITORING_READERS, target="alarm"
+    ),
+    ("POST", "/api/v1/monitoring/alarms/<string:identifier>/acknowledge"): Rule(
+        "write", ("enterprise",), target="alarm"
+    ),
+    ("POST", "/api/v1/monitoring/alarms/<string:identifier>/handling"): Rule(
+        "write", ("enterprise",), target="alarm"
+    ),
+    ("GET", "/api/v1/indicators/monitoring"): Rule("query", (*INSPECTORS, "auditor")),
     ("GET", "/api/v1/credit/cases"): Rule("list", CREDIT_READERS),
     ("POST", "/api/v1/credit/cases"): Rule("create", REVIEWERS),
     ("GET", "/api/v1/credit/cases/<string:identifier>"): Rule(
@@ -545,6 +579,7 @@ def _world(relation, sign_in, users):
     records.update(_permit_records(admin, company, uscc))
     records["project"] = _accepted_project(admin, uscc)
     records.update(_preparedness_records(admin, uscc))
+    records.update(_monitoring_records(company))
     return World(relation, region, uscc, spare, company, company_user, records)
 
 
@@ -629,6 +664,15 @@ def _preparedness_records(admin, uscc):
         "drill": recorded["id"],
         "follow_up": recorded["follow_ups"][0]["follow_up_id"],
     }
+
+
+def _monitoring_records(company):
+    """A device of the enterprise, a point on it alarming at once (no hold time) and its alarm."""
+    device, point = registered_device(company, hold_seconds=0)
+    beyond = point["thresholds"]["high_high"] + 100
+    assert publish(device, [reading(point, beyond, Clock().now())])
+    (alarm,) = wait_until(lambda: alarms_of(company, point), message="the matrix's alarm")
+    return {"device": device["device"]["id"], "point": point["id"], "alarm": alarm["id"]}
 
 
 def accident_body(uscc):
@@ -985,6 +1029,32 @@ def _request(method, rule_path, world, role, account):
             }
         },
         "/api/v1/indicators/permits": {
+            "params": {"region": world.region, "year": Clock().today().year}
+        },
+        "/api/v1/monitoring/devices": {"json": {"uscc": uscc, "name": "矩阵网关"}}
+        if method == "POST"
+        else {},
+        "/api/v1/monitoring/devices/<string:identifier>/credentials": {"json": {"reason": "轮换"}},
+        "/api/v1/monitoring/points": {
+            "json": {
+                "device_id": world.records["device"],
+                "name": "矩阵压差",
+                "kind": "dust_removal_pressure_differential",
+            }
+        }
+        if method == "POST"
+        else {},
+        "/api/v1/monitoring/points/<string:identifier>/readings": {
+            "params": {
+                "from": (Clock().now() - timedelta(hours=1)).isoformat(),
+                "to": Clock().now().isoformat(),
+            }
+        },
+        "/api/v1/monitoring/alarms/<string:identifier>/acknowledge": {"json": {"note": "收到"}},
+        "/api/v1/monitoring/alarms/<string:identifier>/handling": {
+            "json": {"cause": "滤袋堵塞", "measures": "更换滤袋"}
+        },
+        "/api/v1/indicators/monitoring": {
             "params": {"region": world.region, "year": Clock().today().year}
         },
     }

@@ -10,6 +10,7 @@ import requests
 from services.kit.pure.clock import Clock
 from tests.support.api import inspection_knows, signing_in, wait_until_inspection_knows
 from tests.support.factories import enterprise
+from tests.support.waiting import wait_until
 from tools import demo
 from tools.cli import CLI_USER
 from tools.isolated import ROOT, environment
@@ -77,6 +78,19 @@ def test_demo_seeding_is_idempotent_and_its_logins_work(platform, settings, sign
     # The seeded county shows real rates: some enterprises in order, not all.
     for rate in (rates["dual_prevention"], rates["emergency_plans_on_file"]):
         assert 0 < rate["numerator"] < rate["denominator"], rates
+    # Sensors on some sites of 民乐县, their history published over MQTT: one point drifted past
+    # high-high, and the county sees the alarm.
+    assert "demo monitoring: already there" in second.stdout, first.stdout + second.stdout
+    assert f"demo monitoring: {demo.ENTERPRISES_MONITORED} devices" in first.stdout, first.stdout
+    drifting = demo.monitored_enterprises()[0]["uscc"]
+    wait_until(
+        lambda: (
+            sign_in("minle")
+            .get("/api/v1/monitoring/alarms", params={"uscc": drifting, "state": "open"})
+            .json()["items"]
+        ),
+        message="the demo's drift to open an alarm",
+    )
     company = next(uscc for name, role, scope, uscc in demo.users() if role == "enterprise")
 
     listed = (

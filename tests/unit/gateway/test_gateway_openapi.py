@@ -80,6 +80,9 @@ def test_every_list_sends_the_one_pagination_header():
         "/api/v1/emergency-plans",
         "/api/v1/drills",
         "/api/v1/drill-reminders",
+        "/api/v1/monitoring/devices",
+        "/api/v1/monitoring/points",
+        "/api/v1/monitoring/alarms",
     }
     assert {path: response["headers"][PAGINATION_HEADER] for path, response in lists} == {
         path: {"$ref": "#/components/headers/PAGINATION"} for path, _ in lists

@@ -1,0 +1,107 @@
+"""Broker users for devices, through RabbitMQ's management API.
+
+A device (a sensor gateway on an enterprise's site) signs in to the broker's MQTT listener as a
+user of its own, which may only publish to its own topic: MQTT topic `<root>/<device id>` is the
+routing key `<root as dots>.<device id>` on `amq.topic`, and the user's topic permission allows
+writing that one key and reading none. Its vhost permission lets it write `amq.topic` only.
+The password is handed to the device once and never stored by the platform.
+"""
+
+import re
+import secrets
+from urllib.parse import quote, unquote, urlsplit
+
+import requests
+from nameko.extensions import DependencyProvider
+
+from services.kit.config import Settings
+from services.kit.pure.errors import Unavailable
+
+MQTT_EXCHANGE = "amq.topic"
+USER_PREFIX = "device-"
+TIMEOUT_SECONDS = 5
+
+
+class DeviceAccounts:
+    def __init__(self, amqp_uri, management_url, mqtt_host, mqtt_port):
+        parts = urlsplit(amqp_uri)
+        self.vhost = unquote(parts.path[1:]) or "/"
+        self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
+        self.api = management_url.rstrip("/") + "/api"
+        self.mqtt_host, self.mqtt_port = mqtt_host, mqtt_port
+
+    def _call(self, method, path, body=None):
+        try:
+            reply = requests.request(
+                method, f"{self.api}/{path}", json=body, auth=self.auth, timeout=TIMEOUT_SECONDS
+            )
+            reply.raise_for_status()
+        except requests.RequestException as error:
+            raise Unavailable(f"the broker's management API failed: {error}") from None
+        return reply
+
+    def _put(self, path, body):
+        self._call("PUT", path, body)
+
+    def _disconnect(self, user):
+        """Close the user's open connections: a new password must shut the old one out now, not
+        at the device's next reconnection."""
+        self._call("DELETE", f"connections/username/{quote(user, safe='')}")
+
+    def user(self, device_id):
+        return USER_PREFIX + device_id
+
+    def login(self, device_id):
+        """The MQTT user name: the broker user, behind its virtual host unless that is `/`."""
+        user = self.user(device_id)
+        return user if self.vhost == "/" else f"{self.vhost}:{user}"
+
+    def grant(self, device_id, topic):
+        """Create (or re-key) the device's broker user, closing any connection it holds; the
+        answer carries the new password."""
+        password = secrets.token_urlsafe(24)
+        user, vhost = quote(self.user(device_id), safe=""), quote(self.vhost, safe="")
+        routing_key = re.escape(topic.replace("/", "."))
+        self._put(f"users/{user}", {"password": password, "tags": ""})
+        self._put(
+            f"permissions/{vhost}/{user}",
+            {"configure": "^$", "write": f"^{re.escape(MQTT_EXCHANGE)}$", "read": "^$"},
+        )
+        self._put(
+            f"topic-permissions/{vhost}/{user}",
+            {"exchange": MQTT_EXCHANGE, "write": f"^{routing_key}$", "read": "^$"},
+        )
+        self._disconnect(self.user(device_id))
+        return {
+            "username": self.login(device_id),
+            "password": password,
+            "topic": topic,
+            "host": self.mqtt_host,
+            "port": self.mqtt_port,
+        }
+
+
+class DeviceAccountsProvider(DependencyProvider):
+    def setup(self):
+        settings = Settings.from_nameko(self.container.config)
+        self.accounts = DeviceAccounts(
+            settings.amqp_uri,
+            settings.broker_management_url,
+            settings.mqtt_host,
+            settings.mqtt_port,
+        )
+
+    def get_dependency(self, worker_ctx):
+        return self.accounts
+
+
+def mqtt_queue(name, topic_root):
+    """A durable queue of every message published under `topic_root` over MQTT (routing keys
+    `<root as dots>.#` on amq.topic): it keeps what devices send while its consumer is down."""
+    from kombu import Exchange, Queue
+
+    # Passive: amq.topic is the broker's own; declaring it is refused, finding it is enough.
+    exchange = Exchange(MQTT_EXCHANGE, type="topic", durable=True, passive=True)
+    return Queue(
+        name, exchange=exchange, routing_key=topic_root.replace("/", ".") + ".#", durable=True
+    )
