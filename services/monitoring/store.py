@@ -10,7 +10,6 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
-from services.kit.counters import Counters
 from services.kit.mongo import BaseStore, RecordKinds, own_or_jurisdiction, within_region
 from services.kit.outbox import FIELD as OUTBOX
 from services.monitoring.domain.readings import bucket_id, minute_of, reading_key
@@ -51,10 +50,6 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
     def readings(self):
         return self.db.readings
 
-    @property
-    def counters(self):
-        return Counters(self.db.indicators)
-
     def ensure_indexes(self):
         for collection in (self.devices, self.points, self.alarms):
             collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
@@ -64,7 +59,7 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         self.alarms.create_index([("point_id", ASCENDING), ("opened_at", ASCENDING)])
         self.alarms.create_index([("state", ASCENDING), ("opened_at", ASCENDING)])
         self.readings.create_index([("point_id", ASCENDING), ("minute", ASCENDING)])
-        self.counters.ensure_indexes()
+        self.event_counters.ensure_indexes()
 
     # --- devices ---
 
@@ -269,7 +264,7 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
     # --- indicators ---
 
     def add_to_counters(self, changes):
-        self.counters.add(changes)
+        self.event_counters.add(changes)
 
     def indicator_counters(self, prefix, year):
-        return self.counters.totals(prefix, year)
+        return self.event_counters.totals(prefix, year)

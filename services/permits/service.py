@@ -8,7 +8,8 @@ from services.kit.copies import EnterpriseCounts, RegistryCopy
 from services.kit.counters import event_changes
 from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
-from services.kit.pure.errors import Conflict, Forbidden, InvalidInput
+from services.kit.pure.enterprises import uscc_named
+from services.kit.pure.errors import Conflict, InvalidInput
 from services.kit.pure.schemas import load
 from services.kit.rules import Rules
 from services.kit.runtime import SettingTimer, rpc
@@ -57,11 +58,7 @@ class PermitsService(RegistryCopy, EnterpriseCounts, ServiceBase):
     def _enterprise_of(self, fields, actor):
         """The enterprise a command is about: an enterprise user's own (naming another is
         refused), or the one the fields name."""
-        if actor.role == "enterprise" and fields.get("uscc") not in (None, actor.uscc):
-            raise Forbidden("an enterprise user manages only its own spaces")
-        uscc = actor.uscc if actor.role == "enterprise" else fields.get("uscc")
-        if not uscc:
-            raise InvalidInput("name the enterprise", {"uscc": ["required"]})
+        uscc = uscc_named(fields, actor)
         return known_enterprise(self.store.enterprise(uscc), uscc)
 
     def _staff(self, person_ids, positions=False):

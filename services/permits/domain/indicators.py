@@ -1,28 +1,21 @@
-"""Target 8 per county and year: the ledger's rates as they stand (counted from the ledger and
-the copy of the registry), and the scan figures from counters moved by the service's own
-events (work starts, and refused scans by reason, in the year they happened)."""
+"""Target 8 per county and year: the ledger's rates as they stand (spaces from the ledger, the
+flagged enterprises from the registry's standing events), and the scan figures from counters
+moved by the service's own events (work starts, and refused scans by reason, in the year they
+happened)."""
 
-from datetime import datetime
 from typing import Any
 
-from services.kit.pure.clock import CHINA
+from services.kit.pure.clock import china_year
 from services.kit.pure.commands import Event
 from services.kit.pure.rates import rate
-
-Change = tuple[str, int, dict[str, int]]
-
-
-def _year(moment: str | datetime) -> int:
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return moment.astimezone(CHINA).year
+from services.kit.pure.standings import Change
 
 
 def counter_deltas(event: Event) -> list[Change]:
     """[(county, year, {counter: amount})] for one event; [] when it moves no counter."""
     entity, verb = event["type"].split(".")[3:5]
     data = event["data"]
-    county, year = event["regioncode"], _year(event["time"])
+    county, year = event["regioncode"], china_year(event["time"])
     if (entity, verb) == ("work", "started"):
         return [
             (county, year, {"work_starts": 1, "work_starts_scanned": int(bool(data["scan_id"]))})
