@@ -13,6 +13,8 @@ half a second and then at most every 5 s.
 
 import functools
 import logging
+import os
+import socket
 import time
 import uuid
 from contextlib import contextmanager
@@ -224,12 +226,14 @@ class ClaimedTimer(Timer):
     However many copies of a service run, each turn of a periodic job runs in one of them: the
     copy claims the turn by an atomic write on the service's database (the turn's holder and
     until when it holds it, most of an interval) and the others skip it. A copy that stops gives
-    its turns back; one that dies holds them until they run out.
+    its turns back; one that dies holds them until they run out, or until a copy on the same
+    machine sees that its process is gone.
     """
 
     def __init__(self, interval=None, setting=None, **kwargs):
         self.setting = setting
-        self.holder = uuid.uuid4().hex
+        # Which process holds a turn: on the same machine a copy can tell that one has died.
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         super().__init__(interval=interval, **kwargs)
 
     def setup(self):
@@ -261,10 +265,29 @@ class ClaimedTimer(Timer):
                 upsert=True,
             )
         except pymongo.errors.DuplicateKeyError:
-            return False  # another copy holds the turn
+            return self._taken_from_the_dead(now)
         except pymongo.errors.PyMongoError:
             return False  # the database is away: the job could do nothing either
         return taken.modified_count == 1 or taken.upserted_id is not None
+
+    def _taken_from_the_dead(self, now):
+        """Another copy holds the turn: taken over if it was a process of this machine that is
+        no longer running (killed, say), else left to it."""
+        held = self.turns.find_one({"_id": self.method_name}) or {}
+        host, _, rest = str(held.get("holder", "")).partition(":")
+        pid = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid.isdigit() or _running(int(pid)):
+            return False
+        taken = self.turns.update_one(
+            {"_id": self.method_name, "holder": held["holder"]},
+            {
+                "$set": {
+                    "until": now + timedelta(seconds=TURN_SHARE * self.interval),
+                    "holder": self.holder,
+                }
+            },
+        )
+        return taken.modified_count == 1
 
     def stop(self):
         super().stop()
@@ -273,6 +296,16 @@ class ClaimedTimer(Timer):
         except pymongo.errors.PyMongoError:
             pass  # the turn runs out by itself
         self.client.close()
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 class SettingTimer(ClaimedTimer):

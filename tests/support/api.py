@@ -5,6 +5,7 @@ inspection, an upload)."""
 import csv
 import io
 import json
+import time
 
 import pytest
 import requests
@@ -24,6 +25,8 @@ from tests.support.waiting import wait_until
 # Every account the `users` fixture creates signs in with this password.
 PASSWORD = "test-password-1"
 COMPANY_PASSWORD = "company-pass-1"
+# Tokens live 15 minutes (jwt_ttl_seconds); a test holds its Api for a few at most.
+TOKEN_REUSE_SECONDS = 300
 PROBLEM = "application/problem+json"
 # Requests and server errors of the API fuzzing run, reported at the end of the session.
 FUZZING_TALLY = pytest.StashKey[dict]()
@@ -52,15 +55,18 @@ def signing_in(base):
     tokens = {}
 
     def as_user(username, password=PASSWORD):
-        if username not in tokens:
+        token, signed_at = tokens.get(username, (None, 0.0))
+        # Signed in again well before the token runs out: a whole test run lasts longer.
+        if token is None or time.monotonic() - signed_at > TOKEN_REUSE_SECONDS:
             reply = requests.post(
                 base + "/api/v1/auth/token",
                 timeout=30,
                 json={"username": username, "password": password},
             )
             assert reply.status_code == 200, reply.text
-            tokens[username] = reply.json()["access_token"]
-        return Api(base, tokens[username])
+            token = reply.json()["access_token"]
+            tokens[username] = (token, time.monotonic())
+        return Api(base, token)
 
     return as_user
 

@@ -6,12 +6,19 @@ registry's `enterprise.standing_changed` events, so a reading never scans the en
 七里河区 and 西固区 hold no other test's enterprises: the counts compared move only with this
 test."""
 
+import secrets
+
 from tests.support.api import PASSWORD, read
 from tests.support.factories import china_today, day, enterprise
 from tests.support.waiting import wait_until
 
 YEAR = china_today().year
 OLD_COUNTY, NEW_COUNTY = "620103", "620104"
+
+# Names of their own: other tests sign in users of the same places.
+LANZHOU = f"lanzhou-{secrets.token_hex(3)}"
+QILIHE = f"qilihe-{secrets.token_hex(3)}"
+XIGU = f"xigu-{secrets.token_hex(3)}"
 
 
 def counts(api, region):
@@ -33,10 +40,10 @@ def moved(before, **changes):
 
 
 def test_enterprise_counts_follow_registration_grade_move_and_closing(sign_in, users):
-    users.create("lanzhou", PASSWORD, "regulator", "620100")
-    users.create("qilihe", PASSWORD, "regulator", OLD_COUNTY)
-    users.create("xigu", PASSWORD, "regulator", NEW_COUNTY)
-    city, old_county, new_county = sign_in("lanzhou"), sign_in("qilihe"), sign_in("xigu")
+    users.create(LANZHOU, PASSWORD, "regulator", "620100")
+    users.create(QILIHE, PASSWORD, "regulator", OLD_COUNTY)
+    users.create(XIGU, PASSWORD, "regulator", NEW_COUNTY)
+    city, old_county, new_county = sign_in(LANZHOU), sign_in(QILIHE), sign_in(XIGU)
     old_before, new_before = counts(old_county, OLD_COUNTY), counts(new_county, NEW_COUNTY)
 
     # Registered without a grade: required to hold one, open, keeping confined spaces.

@@ -4,6 +4,8 @@ county's bureau sees them and counts them, the old one no longer does.
 The two counties (临泽县 and 高台县) hold no other test's people, so the counts compared here move
 only with this test's records, whatever other tests' events are still being applied."""
 
+import secrets
+
 from tests.support.api import (
     PASSWORD,
     assert_problem,
@@ -24,6 +26,10 @@ from tests.support.waiting import wait_until
 YEAR = china_today().year
 OLD_COUNTY, NEW_COUNTY = "620723", "620724"
 
+# Names of their own: other tests sign in users of the same places.
+LINZE = f"linze-{secrets.token_hex(3)}"
+GAOTAI = f"gaotai-{secrets.token_hex(3)}"
+
 
 def certification(api, region):
     return read(api, f"/api/v1/indicators/training?region={region}&year={YEAR}")["certification"]
@@ -34,13 +40,13 @@ def counted(rate):
 
 
 def test_people_follow_their_enterprise_to_another_county(sign_in, users):
-    users.create("linze", PASSWORD, "regulator", OLD_COUNTY)
-    users.create("gaotai", PASSWORD, "regulator", NEW_COUNTY)
+    users.create(LINZE, PASSWORD, "regulator", OLD_COUNTY)
+    users.create(GAOTAI, PASSWORD, "regulator", NEW_COUNTY)
     zhangye = sign_in("zhangye")
     body = known_enterprise(zhangye, region_code=OLD_COUNTY)
     company = company_user(sign_in, users, body)
     uscc = body["uscc"]
-    old_county, new_county = sign_in("linze"), sign_in("gaotai")
+    old_county, new_county = sign_in(LINZE), sign_in(GAOTAI)
     wait_until_training_knows(old_county, uscc)
     old_county_before = counted(certification(old_county, OLD_COUNTY))
     new_county_before = counted(certification(new_county, NEW_COUNTY))

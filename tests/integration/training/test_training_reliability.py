@@ -3,6 +3,7 @@ events counted once however often they arrive, and the rest of the platform work
 down."""
 
 import dataclasses
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -31,6 +32,10 @@ def staffed(sign_in, users):
     body, company = register(sign_in, users)
     wait_until_training_knows(company, body["uscc"])
     return body, company
+
+
+# Names of their own: other tests sign in users of the same places.
+SHANDAN = f"shandan-{secrets.token_hex(3)}"
 
 
 def certificate_due_soon(company):
@@ -90,10 +95,10 @@ def test_two_copies_of_the_timer_send_each_reminder_once(staffed, settings, mong
 
 def test_an_own_event_delivered_again_is_counted_once(sign_in, users, broker):
     # 山丹县 holds no other test's people: its count moves only with this test's events.
-    users.create("shandan", PASSWORD, "regulator", "620725")
+    users.create(SHANDAN, PASSWORD, "regulator", "620725")
     body = known_enterprise(sign_in("zhangye"), region_code="620725")
     company = company_user(sign_in, users, body)
-    bureau = sign_in("shandan")
+    bureau = sign_in(SHANDAN)
     wait_until_training_knows(bureau, body["uscc"])
     tap = EventTap(broker.amqp_uri, "anjian.events", "cn.anjian.training.person.standing_changed.#")
 
