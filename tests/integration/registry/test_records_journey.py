@@ -166,7 +166,6 @@ def test_a_grade_expires_when_the_clock_moves_and_the_rate_drops(sign_in, platfo
     platform.restart("registry", clock_offset_seconds=10 * 86400)
     try:
         expired = read(minle, f"/api/v1/enterprises/{body['uscc']}/standardization")
-        after = indicators(city, later.year, "standardization")
         lapsed = wait_until(
             lambda: [
                 entry
@@ -178,6 +177,15 @@ def test_a_grade_expires_when_the_clock_moves_and_the_rate_drops(sign_in, platfo
             timeout=30,
             message="the grade timer to record the lapse",
         )
+
+        def dropped():
+            # The lapse changed the enterprise's standing; its event moves the counters.
+            now = indicators(city, later.year, "standardization")
+            held = [now[region]["valid_grade"]["numerator"] for region in REGIONS]
+            was = [before[region]["valid_grade"]["numerator"] for region in REGIONS]
+            return all(n < w for n, w in zip(held, was, strict=True)) and now
+
+        after = wait_until(dropped, timeout=30, message="the lapsed grade to leave the rate")
     finally:
         platform.restart("registry")
     assert expired["current"]["state"] == "expired"
