@@ -313,17 +313,16 @@ class RegistryService(
         actor = self.caller()
         actor.require_role("admin", "regulator", "inspector")
         schema = EnterpriseCreateSchema()
+        terms, now = self._terms(), self.clock.now()
         report, registrations = enterprises.import_batch(
-            rows,
-            actor,
-            self.clock.now(),
-            self.clock.today(),
-            self._terms(),
-            lambda payload: load(schema, payload),
+            rows, actor, now, self.clock.today(), terms, lambda payload: load(schema, payload)
         )
         # Inserting is the existence check: a repeated USCC comes back as a duplicate key.
         already = self.store.add_enterprises(
-            [self._with_standing(document, announced) for document, announced in registrations]
+            [
+                indicators.with_standing(document, announced, terms, now)
+                for document, announced in registrations
+            ]
         )
         for line in report:
             if line["result"] == "created" and line["uscc"] in already:
