@@ -13,7 +13,7 @@ import requests
 
 from services.kit import federation
 from services.kit.pure.envelope import make_event
-from tests.support.api import PASSWORD, import_enterprises, signing_in
+from tests.support.api import PASSWORD, import_enterprises, inspection_knows, signing_in
 from tests.support.events import publish
 from tests.support.factories import SECOND_OFFICER, china_today, enterprise, general_finding, png
 from tests.support.platform import databases, platform_settings
@@ -167,7 +167,7 @@ def registered(county, people):
     reply = people["county"].post("/api/v1/enterprises", json=body)
     assert reply.status_code == 201, reply.text
     wait_until(
-        lambda: people["county"].get(f"/api/v1/hazards?uscc={body['uscc']}").status_code == 200,
+        lambda: inspection_knows(people["county"], body["uscc"]),
         message="the county's inspection to know the enterprise",
     )
     return body
@@ -187,7 +187,9 @@ def test_a_hazard_closed_in_the_county_shows_in_the_citys_targets(linked, people
             "content": "日常安全检查",
             "inspectors": [SECOND_OFFICER],
         },
-    ).json()
+    )
+    assert visit.status_code == 201, visit.text
+    visit = visit.json()
     assert inspector.post(f"/api/v1/inspections/{visit['id']}/findings", json=general_finding()).ok
     done = inspector.post(
         f"/api/v1/inspections/{visit['id']}/complete",
