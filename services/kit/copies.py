@@ -21,7 +21,6 @@ from services.kit.batching import batched_handler
 from services.kit.counters import event_changes
 from services.kit.mongo import DUPLICATE_KEY
 from services.kit.outbox import FIELD as OUTBOX
-from services.kit.pure.clock import china_year
 from services.kit.pure.envelope import Published, event_type, make_event
 from services.kit.pure.regions import NATIONWIDE
 from services.kit.pure.standings import standing_changes
@@ -219,12 +218,8 @@ class EnterpriseCounts:
         self.store.add_to_counters(event_changes(received, self._standing_deltas))
 
     def _standing_deltas(self, event):
-        data = event["data"]
         return standing_changes(
-            data["before"],
-            data["after"],
-            china_year(event["time"]),
-            lambda standing: {name: standing[flag] for flag, name in self.counted.items()},
+            event, lambda standing: {name: standing[flag] for flag, name in self.counted.items()}
         )
 
 

@@ -9,6 +9,8 @@ reading never scans the records. A record moved to another county moves its amou
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from services.kit.pure.clock import china_year
+
 Change = tuple[str, int, dict[str, int]]
 Standing = dict[str, Any]
 
@@ -28,15 +30,15 @@ def net(changes: Iterable[Change]) -> list[Change]:
 
 
 def standing_changes(
-    before: Standing | None,
-    after: Standing | None,
-    year: int,
-    amounts: Callable[[Standing], dict[str, int]],
+    event: dict[str, Any], amounts: Callable[[Standing], dict[str, int]]
 ) -> list[Change]:
-    """What replacing `before` by `after` in `year` adds to the counters (None: no standing);
-    `amounts(standing)` is what one standing counts."""
+    """What a `standing_changed` event adds to the counters: its `data` has the standing `before`
+    (None: the record is new to the counts) and `after`, and it counts in the year (in China) of
+    the event; `amounts(standing)` is what one standing counts."""
+    data = event["data"]
+    year = china_year(event["time"])
     changes = []
-    for standing, sign in ((before, -1), (after, 1)):
+    for standing, sign in ((data["before"], -1), (data["after"], 1)):
         if standing and standing.get("region_code"):
             changes.append(
                 (

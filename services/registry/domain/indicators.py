@@ -17,7 +17,7 @@ read from the projects as of today or the year's end: a stage becomes overdue wi
 from datetime import date, datetime
 from typing import Any
 
-from services.kit.pure.clock import CHINA, china_year
+from services.kit.pure.clock import CHINA
 from services.kit.pure.commands import Document, Event
 from services.kit.pure.rates import rate
 from services.kit.pure.standings import Standing, standing_changes
@@ -85,9 +85,7 @@ def counter_deltas(event: Event) -> list[Change]:
     if (entity, verb) == ("project", "spot_checked") and data["first"]:
         return [(county, int(data["accepted_on"][:4]), {"projects_spot_checked": 1})]
     if (entity, verb) == ("enterprise", "standing_changed"):
-        return standing_changes(
-            data["before"], data["after"], china_year(event["time"]), _grading_amounts
-        )
+        return standing_changes(event, _grading_amounts)
     if (entity, verb) == ("standardization", "graded"):
         changes = [(county, int(data["expires_on"][:4]), {"reassessments_due": 1})]
         if data["reassessment"] == "on_time":

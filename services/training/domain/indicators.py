@@ -33,7 +33,7 @@ def counter_deltas(event: Event) -> list[Change]:
     changes: list[Change] = []
     if (entity, verb) == ("person", "standing_changed"):
         before, after = data["before"], data["after"]
-        changes += standing_changes(before, after, china_year(event["time"]), _standing_amounts)
+        changes += standing_changes(event, _standing_amounts)
         if after["team_leader"]:
             for trained in set(after["team_leader_trained_years"]) - set(
                 before["team_leader_trained_years"]
