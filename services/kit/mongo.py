@@ -13,7 +13,7 @@ from datetime import timedelta
 import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING, MongoClient
-from pymongo.errors import BulkWriteError, ExecutionTimeout
+from pymongo.errors import BulkWriteError, DuplicateKeyError, ExecutionTimeout
 
 from services.kit.config import Settings
 from services.kit.correlation import stamped
@@ -317,6 +317,29 @@ class BaseStore:
                 }
             },
         )
+
+    # --- the turns of periodic jobs (services/kit/runtime.py ClaimedTimer) ---
+
+    def claim_turn(self, job, holder, now, until, replacing=None):
+        """Whether `holder` now holds the turn of `job` until `until`: one free or run out at
+        `now`, or, with `replacing`, one that holder had. One atomic write either way."""
+        held = {"holder": replacing} if replacing else {"until": {"$lte": now}}
+        try:
+            taken = self.db.timer_turns.update_one(
+                {"_id": job, **held},
+                {"$set": {"until": until, "holder": holder}},
+                upsert=replacing is None,
+            )
+        except DuplicateKeyError:
+            return False  # another copy holds it
+        return taken.modified_count == 1 or taken.upserted_id is not None
+
+    def turn_holder(self, job):
+        held = self.db.timer_turns.find_one({"_id": job}, {"holder": 1})
+        return held and held["holder"]
+
+    def give_turn_back(self, job, holder):
+        self.db.timer_turns.delete_one({"_id": job, "holder": holder})
 
     def outbox_backlog(self):
         """(writes whose events wait for the broker, seconds the oldest has waited): the pending

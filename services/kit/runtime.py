@@ -237,13 +237,19 @@ class ClaimedTimer(Timer):
         super().__init__(interval=interval, **kwargs)
 
     def setup(self):
-        from services.kit.mongo import connect  # the store's module imports this one
-
-        settings = Settings.from_nameko(self.container.config)
         if self.setting:
-            self.interval = getattr(settings, self.setting)
-        self.client = connect(settings)
-        self.turns = self.client[settings.database(self.container.service_name)].timer_turns
+            self.interval = getattr(Settings.from_nameko(self.container.config), self.setting)
+
+    @property
+    def store(self):
+        """The service's store (services/kit/mongo.py), whose database keeps the turns."""
+        from services.kit.mongo import MongoStore  # that module imports this one
+
+        return next(
+            provider.store
+            for provider in self.container.dependencies
+            if isinstance(provider, MongoStore)
+        )
 
     def handle_timer_tick(self):
         if self._claimed():
@@ -253,49 +259,33 @@ class ClaimedTimer(Timer):
 
     def _claimed(self):
         now = datetime.now(timezone.utc)
+        until = now + timedelta(seconds=TURN_SHARE * self.interval)
         try:
-            taken = self.turns.update_one(
-                {"_id": self.method_name, "until": {"$lte": now}},
-                {
-                    "$set": {
-                        "until": now + timedelta(seconds=TURN_SHARE * self.interval),
-                        "holder": self.holder,
-                    }
-                },
-                upsert=True,
+            if self.store.claim_turn(self.method_name, self.holder, now, until):
+                return True
+            dead = self._dead_holder(self.store.turn_holder(self.method_name))
+            return bool(dead) and self.store.claim_turn(
+                self.method_name, self.holder, now, until, replacing=dead
             )
-        except pymongo.errors.DuplicateKeyError:
-            return self._taken_from_the_dead(now)
         except pymongo.errors.PyMongoError:
             return False  # the database is away: the job could do nothing either
-        return taken.modified_count == 1 or taken.upserted_id is not None
 
-    def _taken_from_the_dead(self, now):
-        """Another copy holds the turn: taken over if it was a process of this machine that is
-        no longer running (killed, say), else left to it."""
-        held = self.turns.find_one({"_id": self.method_name}) or {}
-        host, _, rest = str(held.get("holder", "")).partition(":")
+    @staticmethod
+    def _dead_holder(holder):
+        """`holder` when it was a process of this machine that is no longer running (killed,
+        say): its turn is taken over at once; else None, and the turn is left to it."""
+        host, _, rest = str(holder or "").partition(":")
         pid = rest.partition(":")[0]
         if host != socket.gethostname() or not pid.isdigit() or _running(int(pid)):
-            return False
-        taken = self.turns.update_one(
-            {"_id": self.method_name, "holder": held["holder"]},
-            {
-                "$set": {
-                    "until": now + timedelta(seconds=TURN_SHARE * self.interval),
-                    "holder": self.holder,
-                }
-            },
-        )
-        return taken.modified_count == 1
+            return None
+        return holder
 
     def stop(self):
         super().stop()
         try:
-            self.turns.delete_one({"_id": self.method_name, "holder": self.holder})
+            self.store.give_turn_back(self.method_name, self.holder)
         except pymongo.errors.PyMongoError:
             pass  # the turn runs out by itself
-        self.client.close()
 
 
 def _running(pid):
