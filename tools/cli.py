@@ -603,7 +603,7 @@ def _wait_for(what, answer, seconds=TRAINING_WAIT_SECONDS):
         if found:
             return found
         time.sleep(1)
-    print(f"  demo permits: {what} did not happen in time; run `anjian seed-demo` again later")
+    print(f"  demo: {what} did not happen in time; run `anjian seed-demo` again later")
     return None
 
 

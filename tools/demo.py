@@ -517,7 +517,6 @@ def preparedness(today):
 
 # --- risk monitoring --------------------------------------------------------------------------
 
-MONITORING_SEED = 2027
 ENTERPRISES_MONITORED = 4
 # The points a device of an enterprise with each risk feature carries: (kind, name).
 MONITORED_POINTS = {

@@ -25,7 +25,6 @@ from services.kit.pure.times import utc_instant
 
 # Seconds a publisher waits for the broker to take a message (QoS 1).
 CONFIRM_SECONDS = 10
-FAULTS = ("none", "drift", "stuck", "spike", "silent")
 
 
 class MqttError(Exception):
@@ -96,7 +95,7 @@ def reading(point, value, at):
 def _beyond(point):
     """A value past the point's worst threshold on the side it has one."""
     thresholds = point["thresholds"]
-    low, high = point["normal"]
+    high = point["normal"][1]
     if thresholds.get("high_high") is not None:
         return thresholds["high_high"] + max(0.1 * abs(thresholds["high_high"]), 1)
     if thresholds.get("low_low") is not None:

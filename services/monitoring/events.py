@@ -8,10 +8,9 @@ The source of the AsyncAPI document. The inspection service opens a hazard from
 from marshmallow import Schema, fields
 
 from services.kit.copies import REGISTRY_FEED, copy_requested
-from services.kit.pure.envelope import Published, event_type
+from services.kit.pure.envelope import Published
 
 SERVICE = "monitoring"
-HAZARD_REQUESTED = event_type(SERVICE, "alarm", "hazard_requested")
 
 
 class DeviceSchema(Schema):

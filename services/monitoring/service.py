@@ -53,6 +53,14 @@ class MonitoringService(RegistryCopy, ServiceBase):
     def _policy(self):
         return policy.policy_on(self.rules, self.clock.today())
 
+    def _enterprise(self, uscc):
+        return known_enterprise(self.store.enterprise(uscc), uscc)
+
+    def _series(self, point_id, start, end, max_points):
+        """A point's readings between two instants, and those downsampled to `max_points`."""
+        found = readings.series(self.store.minutes_of(point_id, start, end), start, end)
+        return found, readings.downsampled(found, start, end, max_points)
+
     # --- devices ---------------------------------------------------------------------------
 
     @rpc
@@ -60,7 +68,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
         fields = load(DeviceCreateSchema(), payload)
         actor = self.caller()
         uscc = uscc_named(fields, actor)
-        enterprise = known_enterprise(self.store.enterprise(uscc), uscc)
+        enterprise = self._enterprise(uscc)
         registered = devices.register(fields, enterprise, actor, self.clock.now())
         return self._keyed(registered[0], lambda: self.store.add_device(*registered))
 
@@ -69,7 +77,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
         fields = load(RotationSchema(), payload)
         actor = self.caller()
         device = self.store.device_to_change(identifier, actor)
-        enterprise = known_enterprise(self.store.enterprise(device["uscc"]), device["uscc"])
+        enterprise = self._enterprise(device["uscc"])
         rotated = devices.rotate_credentials(
             device, fields.get("reason"), enterprise, actor, self.clock.now()
         )
@@ -98,7 +106,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
         fields = load(PointCreateSchema(), payload)
         actor = self.caller()
         device = self.store.device_to_change(fields["device_id"], actor)
-        enterprise = known_enterprise(self.store.enterprise(device["uscc"]), device["uscc"])
+        enterprise = self._enterprise(device["uscc"])
         point = points.register(fields, enterprise, device, self._policy(), actor, self.clock.now())
         return plain(self.store.add_point(*point))
 
@@ -117,8 +125,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
         query = load(ReadingsQuerySchema(), query)
         point = self.store.point(identifier, self.caller())
         start, end = query["from_"], query["to"]
-        found = readings.series(self.store.minutes_of(point["_id"], start, end), start, end)
-        rows = readings.downsampled(found, start, end, query["max_points"])
+        found, rows = self._series(point["_id"], start, end, query["max_points"])
         return plain(
             {
                 "point_id": point["_id"],
@@ -141,7 +148,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
         known = self.store.devices_named(sent.by_device)
         owners = self.store.points_named(sent.point_ids())
         accepted, refused = sent.checked(known, owners, self.rate_limiter, limits, now)
-        self.store.store_readings(accepted, owners)
+        self.store.store_readings(accepted)
         for point_id, group in readings.by_point(accepted).items():
             self._evaluate(owners[point_id], group, now)
         self.store.count_refused(refused)
@@ -182,9 +189,9 @@ class MonitoringService(RegistryCopy, ServiceBase):
     def _alarm_for(self, point, worst, now):
         open_alarm = self.store.open_alarm_of_point(point["_id"])
         if open_alarm is not None:
-            self.store.save_alarm(
-                open_alarm, *alarms.raise_level(open_alarm, worst, point["thresholds"], now)
-            )
+            raised, made = alarms.raise_level(open_alarm, worst, point["thresholds"], now)
+            if made:  # most batches of a run find the alarm at its level already
+                self.store.save_alarm(open_alarm, raised, made)
             return
         alarm, made = alarms.open_threshold(point, worst, now)
         if not self.store.add_alarm_once(alarm, made):
@@ -198,10 +205,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
         self.store.heard_from([device["_id"] for device in heard], now)
         for device in heard:
             if device["state"] != devices.ONLINE:
-                try:
-                    self.store.save_device(device, *devices.heard(device, now))
-                except Conflict:
-                    continue  # another batch brought it back at the same moment
+                self._guarded(self.store.save_device, device, devices.heard(device, now))
 
     def enterprises_moved(self, moved):
         """An enterprise the registry moved to another county takes its monitoring there: the new
@@ -214,8 +218,9 @@ class MonitoringService(RegistryCopy, ServiceBase):
     @SettingTimer.decorator("monitoring_check_seconds", eager=True)
     def check_alarms(self):
         """Devices silent too long go offline with an alarm; unacknowledged alarms escalate to
-        the county bureau; alarms open too long ask for a hazard. Every copy of the service runs
-        it; the version guard lets one write each."""
+        the county bureau; alarms open too long ask for a hazard. One copy of the service runs
+        each turn (ClaimedTimer); the version guard still keeps a record from being written
+        twice."""
         now, limits = self.clock.now(), self._policy()
         for device in self.store.silent_devices(now - limits.offline_after):
             self.store.add_alarm_once(*alarms.open_offline(device, now))
@@ -236,13 +241,8 @@ class MonitoringService(RegistryCopy, ServiceBase):
         series = []
         if alarm["point_id"]:
             start = alarm["since"] - EVIDENCE_BEFORE
-            found = readings.series(
-                self.store.minutes_of(alarm["point_id"], start, now), start, now
-            )
-            series = [
-                {**row, "at": utc_instant(row["at"])}
-                for row in readings.downsampled(found, start, now, EVIDENCE_ROWS)
-            ]
+            _, rows = self._series(alarm["point_id"], start, now, EVIDENCE_ROWS)
+            series = [{**row, "at": utc_instant(row["at"])} for row in rows]
         requested = alarms.request_hazard(alarm, reason, series, self._policy().alarms, SYSTEM, now)
         self._guarded(self.store.save_alarm, alarm, requested)
 

@@ -10,7 +10,13 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
-from services.kit.mongo import BaseStore, RecordKinds, own_or_jurisdiction, within_region
+from services.kit.mongo import (
+    BaseStore,
+    RecordKinds,
+    find_by_ids,
+    own_or_jurisdiction,
+    within_region,
+)
 from services.kit.outbox import FIELD as OUTBOX
 from services.monitoring.domain.readings import bucket_id, minute_of, reading_key
 
@@ -81,7 +87,7 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
     def devices_named(self, device_ids):
         return {
             device["_id"]: device
-            for device in self.devices.find({"_id": {"$in": list(device_ids)}}, self.HIDDEN)
+            for device in find_by_ids(self.devices, device_ids, projection=self.HIDDEN)
         }
 
     def count_refused(self, refused):
@@ -158,7 +164,7 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         """{point id: point} of those named that exist, found by id."""
         return {
             point["_id"]: point
-            for point in self.points.find({"_id": {"$in": list(point_ids)}}, self.HIDDEN)
+            for point in find_by_ids(self.points, point_ids, projection=self.HIDDEN)
         }
 
     def point_record(self, identifier):
@@ -166,23 +172,21 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
 
     # --- readings ---
 
-    def store_readings(self, readings, owners):
+    def store_readings(self, readings):
         """Readings [Reading] into their point's minute documents, each keyed by its instant, so a
-        reading stored again changes nothing. `owners` maps point ids to their points."""
+        reading stored again changes nothing. Read by point and minute only: a document holds
+        nothing of the enterprise, so an enterprise that moves leaves them as they are."""
         by_bucket = {}
         for reading in readings:
             by_bucket.setdefault(bucket_id(reading.point_id, reading.at), []).append(reading)
         writes = []
         for identifier, group in by_bucket.items():
-            point = owners[group[0].point_id]
             writes.append(
                 UpdateOne(
                     {"_id": identifier},
                     {
                         "$set": {
-                            "point_id": point["_id"],
-                            "uscc": point["uscc"],
-                            "region_code": point["region_code"],
+                            "point_id": group[0].point_id,
                             "minute": minute_of(group[0].at),
                             **{f"readings.{reading_key(r.at)}": r.value for r in group},
                         }
@@ -255,10 +259,10 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
     # --- an enterprise moved ---
 
     def move_records(self, uscc, region_code):
-        """An enterprise's devices, points, alarms and readings follow it to another county. The
-        counters stay where each fact happened."""
+        """An enterprise's devices, points and alarms (and with its points, their readings) follow
+        it to another county. The counters stay where each fact happened."""
         moving = {"uscc": uscc, "region_code": {"$ne": region_code}}
-        for collection in (self.devices, self.points, self.alarms, self.readings):
+        for collection in (self.devices, self.points, self.alarms):
             collection.update_many(moving, {"$set": {"region_code": region_code}})
 
     # --- indicators ---

@@ -7,8 +7,7 @@ from typing import Any
 from services.kit.pure.clock import china_year
 from services.kit.pure.commands import Event
 from services.kit.pure.rates import rate
-
-Change = tuple[str, int, dict[str, int]]
+from services.kit.pure.standings import Change
 
 # (entity, verb) → the counters an event moves, given its data.
 COUNTED = {

@@ -167,8 +167,11 @@ class Batch:
         rate, and the refusals by device and reason. A device the platform does not know (one
         removed) sends nothing anyone counts."""
         accepted, refused = [], {}
+        points_of: dict[str, dict[str, Document]] = {}
+        for key, point in points.items():
+            points_of.setdefault(point["device_id"], {})[key] = point
         for device_id in devices:
-            own = {key: point for key, point in points.items() if point["device_id"] == device_id}
+            own = points_of.get(device_id, {})
             checked = Checked()
             for message in self.by_device[device_id]:
                 one = check(message, own, limits, now)
