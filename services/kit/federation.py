@@ -84,7 +84,8 @@ def upward_types(services, patterns):
 class Broker:
     """One virtual host of a broker, through its management API."""
 
-    def __init__(self, amqp_uri, management_url):
+    def __init__(self, amqp_uri, management_url, timeout=TIMEOUT):
+        self.timeout = timeout
         parts = urlsplit(amqp_uri)
         self.vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
         self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
@@ -96,7 +97,7 @@ class Broker:
 
     def _send(self, method, url, body=None, accept=()):
         try:
-            reply = requests.request(method, url, auth=self.auth, timeout=TIMEOUT, json=body)
+            reply = requests.request(method, url, auth=self.auth, timeout=self.timeout, json=body)
         except requests.RequestException as error:
             raise FederationError(f"the broker's management API does not answer: {error}") from None
         if reply.status_code >= 400 and reply.status_code not in accept:
@@ -151,6 +152,18 @@ class Broker:
                 "priority": 1,
             },
         )
+
+    def queues(self):
+        """[(queue, ready, unacknowledged)] of this virtual host's queues."""
+        reply = self._send(
+            "GET",
+            self._url("queues", self.vhost)
+            + "?columns=name,messages_ready,messages_unacknowledged",
+        )
+        return [
+            (queue["name"], queue.get("messages_ready", 0), queue.get("messages_unacknowledged", 0))
+            for queue in reply.json()
+        ]
 
     def links(self):
         """[{upstream, status}] of the federation links into this virtual host. While a link

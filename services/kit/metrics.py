@@ -23,11 +23,9 @@ import logging
 import threading
 import time
 from socketserver import ThreadingMixIn
-from urllib.parse import quote, unquote, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pymongo
-import requests
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.timer import Timer
@@ -36,6 +34,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from services.kit import correlation
 from services.kit.config import Settings
+from services.kit.federation import Broker, FederationError
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +131,16 @@ class Instrumentation(DependencyProvider):
         self.timer_starts = {}
 
     def start(self):
+        # The queues this service consumes, as its entrypoints declared them (RPC, events, and
+        # queues of its own such as monitoring's readings).
+        self.queues = {
+            queue.name
+            for entrypoint in self.container.entrypoints
+            if (queue := _queue_of(entrypoint)) is not None
+        }
+        self.broker = Broker(
+            self.settings.amqp_uri, self.settings.broker_management_url, timeout=READ_SECONDS
+        )
         port = self.settings.metrics_port_of(self.service)
         if port:
             serve(self.settings.metrics_host, port, ready=self.not_ready)
@@ -192,11 +201,18 @@ class Instrumentation(DependencyProvider):
 
     def store(self):
         """The service's store (the MongoStore dependency's), when it has one."""
-        for dependency in self.container.dependencies:
-            store = getattr(dependency, "store", None)
-            if hasattr(store, "outbox_backlog"):
-                return store
-        return None
+        from services.kit.mongo import store_of  # that module imports this one
+
+        return store_of(self.container)
+
+    def queue_depths(self):
+        """[(queue, ready, unacknowledged)] of every queue of the broker's virtual host, or []
+        when the broker's management API does not answer."""
+        try:
+            return self.broker.queues()
+        except FederationError as error:
+            log.warning("queue depths not read from the broker: %s", error)
+            return []
 
     def workers(self):
         return self.container.max_workers - self.container._worker_pool.free()
@@ -242,6 +258,7 @@ class ServiceReadings:
         capacity = GaugeMetricFamily(
             "anjian_workers_max", "Workers the service may run at once", labels=["service"]
         )
+        depths = None  # one read of the broker per scrape, for every service of the process
         for watched in list(self.watched):
             service = watched.service
             busy.add_metric([service], watched.workers())
@@ -255,40 +272,19 @@ class ServiceReadings:
                     oldest.add_metric([service], age)
                 except Exception as error:  # the database is down: no figure this time
                     log.warning("outbox backlog not read: %s", error)
-            for queue, ready, unacknowledged in queue_depths(watched.settings, service):
-                queued.add_metric([service, queue, "ready"], ready)
-                queued.add_metric([service, queue, "unacknowledged"], unacknowledged)
+            if depths is None:
+                depths = watched.queue_depths()
+            for queue, ready, unacknowledged in depths:
+                if queue in watched.queues:
+                    queued.add_metric([service, queue, "ready"], ready)
+                    queued.add_metric([service, queue, "unacknowledged"], unacknowledged)
         yield from (backlog, oldest, queued, busy, capacity)
 
 
 READINGS = ServiceReadings()
 
 
-def consumes(service, queue):
-    """Whether `queue` is one of the service's: its RPC queue or one of its event handlers'
-    (nameko names those `evt-<source>-<type>--<service>.<method>`)."""
-    return queue == f"rpc-{service}" or f"--{service}." in queue
-
-
-def queue_depths(settings, service):
-    """[(queue, ready, unacknowledged)] of the service's queues, from the broker's management
-    API, or [] when it does not answer."""
-    parts = urlsplit(settings.amqp_uri)
-    vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
-    url = f"{settings.broker_management_url.rstrip('/')}/api/queues/{quote(vhost, safe='')}"
-    try:
-        reply = requests.get(
-            url,
-            params={"columns": "name,messages_ready,messages_unacknowledged"},
-            auth=(unquote(parts.username or "guest"), unquote(parts.password or "guest")),
-            timeout=READ_SECONDS,
-        )
-        reply.raise_for_status()
-    except requests.RequestException as error:
-        log.warning("queue depths not read from the broker: %s", error)
-        return []
-    return [
-        (queue["name"], queue.get("messages_ready", 0), queue.get("messages_unacknowledged", 0))
-        for queue in reply.json()
-        if consumes(service, queue["name"])
-    ]
+def _queue_of(entrypoint):
+    """The queue an entrypoint consumes (an RPC entrypoint's is its consumer's), or None."""
+    consumer = getattr(entrypoint, "rpc_consumer", None)
+    return getattr(consumer or entrypoint, "queue", None)

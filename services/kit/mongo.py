@@ -508,6 +508,14 @@ def expired_ids(documents, age_field, cutoff):
     ]
 
 
+def store_of(container):
+    """The store of a service container (its MongoStore dependency's), or None."""
+    return next(
+        (provider.store for provider in container.dependencies if isinstance(provider, MongoStore)),
+        None,
+    )
+
+
 class MongoStore(DependencyProvider):
     """Injects the service's store: its database, and the publisher of the events it saves."""
 

@@ -243,13 +243,9 @@ class ClaimedTimer(Timer):
     @property
     def store(self):
         """The service's store (services/kit/mongo.py), whose database keeps the turns."""
-        from services.kit.mongo import MongoStore  # that module imports this one
+        from services.kit.mongo import store_of  # that module imports this one
 
-        return next(
-            provider.store
-            for provider in self.container.dependencies
-            if isinstance(provider, MongoStore)
-        )
+        return store_of(self.container)
 
     def handle_timer_tick(self):
         if self._claimed():

@@ -84,6 +84,9 @@ def test_a_service_reports_its_queues_outbox_and_the_events_it_handled(settings,
     registry = scrape(settings, "registry")
     ready = (("queue", "rpc-registry"), ("service", "registry"), ("state", "ready"))
     assert ("anjian_queue_messages", ready) in registry
+    # A queue of a service's own, not an RPC or event queue: the sensors' readings.
+    readings = (("queue", "monitoring.readings"), ("service", "monitoring"), ("state", "ready"))
+    assert ("anjian_queue_messages", readings) in scrape(settings, "monitoring")
     assert value(registry, "anjian_outbox_backlog", service="registry") >= 0
     assert ("anjian_outbox_oldest_pending_seconds", (("service", "registry"),)) in registry
     assert value(registry, "anjian_workers_max", service="registry") > 0

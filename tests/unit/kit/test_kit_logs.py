@@ -5,6 +5,7 @@ import io
 import json
 import logging
 from contextvars import copy_context
+from types import SimpleNamespace
 
 import pytest
 from nameko.rpc import Rpc
@@ -14,7 +15,7 @@ from prometheus_client import REGISTRY
 from services import SERVICE_NAMES
 from services.kit import correlation, logs, metrics
 from services.kit.config import Settings
-from services.kit.metrics import Instrumentation, consumes
+from services.kit.metrics import Instrumentation, _queue_of
 
 
 def logged(message, *args, exc_info=None, correlation_id=None):
@@ -94,17 +95,30 @@ def test_each_process_has_its_own_metrics_port_from_one_base():
     assert Settings(metrics_port=0).metrics_port_of("gateway") is None
 
 
-def test_a_service_s_queues_are_its_rpc_queue_and_its_handlers_queues():
-    assert consumes("inspection", "rpc-inspection")
-    assert consumes(
-        "inspection",
+def queue(name):
+    return SimpleNamespace(name=name)
+
+
+def test_a_service_s_queues_are_those_its_entrypoints_consume():
+    """Taken from the entrypoints, not guessed from names: a queue of the service's own, such
+    as monitoring's readings, counts too."""
+    rpc = SimpleNamespace(rpc_consumer=SimpleNamespace(queue=queue("rpc-inspection")))
+    handler = SimpleNamespace(
+        queue=queue(
+            "evt-registry-cn.anjian.registry.enterprise.registered.v1--inspection.handle_registered"
+        )
+    )
+    readings = SimpleNamespace(queue=queue("monitoring.readings"))
+    timer = SimpleNamespace()
+    assert [
+        getattr(_queue_of(entrypoint), "name", None)
+        for entrypoint in (rpc, handler, readings, timer)
+    ] == [
+        "rpc-inspection",
         "evt-registry-cn.anjian.registry.enterprise.registered.v1--inspection.handle_registered",
-    )
-    assert not consumes(
-        "inspection",
-        "evt-inspection-cn.anjian.inspection.hazard.closed.v1--credit.handle_hazard_closed",
-    )
-    assert not consumes("inspection", "rpc-registry")
+        "monitoring.readings",
+        None,
+    ]
 
 
 class Container:
