@@ -128,7 +128,6 @@ class Instrumentation(DependencyProvider):
         self.settings = Settings.from_nameko(self.container.config)
         self.service = self.container.service_name
         self.running = {}
-        self.timer_starts = {}
 
     def start(self):
         # The queues this service consumes, as its entrypoints declared them (RPC, events, and
@@ -156,13 +155,9 @@ class Instrumentation(DependencyProvider):
         token = correlation.bind(given) if given else None
         now = time.monotonic()
         entrypoint = worker_ctx.entrypoint
-        if isinstance(entrypoint, Timer):
-            name = entrypoint.method_name
-            previous = self.timer_starts.get(name)
-            if previous is not None:
-                lag = max(now - previous - entrypoint.interval, 0.0)
-                TIMER_LAG.labels(self.service, name).set(lag)
-            self.timer_starts[name] = now
+        lag = getattr(entrypoint, "lag", None)  # a ClaimedTimer's, over every tick
+        if lag is not None:
+            TIMER_LAG.labels(self.service, entrypoint.method_name).set(lag)
         self.running[worker_ctx] = (now, token)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):

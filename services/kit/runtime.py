@@ -234,6 +234,10 @@ class ClaimedTimer(Timer):
         self.setting = setting
         # Which process holds a turn: on the same machine a copy can tell that one has died.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # How much later than its interval this tick came (a run that overran holds the next
+        # one back), measured over every tick, whichever copy's turn it is; None at the first.
+        self.lag = None
+        self.ticked_at = None
         super().__init__(interval=interval, **kwargs)
 
     def setup(self):
@@ -248,6 +252,10 @@ class ClaimedTimer(Timer):
         return store_of(self.container)
 
     def handle_timer_tick(self):
+        now = time.monotonic()
+        if self.ticked_at is not None:
+            self.lag = max(now - self.ticked_at - self.interval, 0.0)
+        self.ticked_at = now
         if self._claimed():
             super().handle_timer_tick()
         else:

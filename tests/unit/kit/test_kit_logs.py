@@ -9,13 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 from nameko.rpc import Rpc
-from nameko.timer import Timer
 from prometheus_client import REGISTRY
 
 from services import SERVICE_NAMES
-from services.kit import correlation, logs, metrics
+from services.kit import correlation, logs, runtime
 from services.kit.config import Settings
 from services.kit.metrics import Instrumentation, _queue_of
+from services.kit.runtime import ClaimedTimer
 
 
 def logged(message, *args, exc_info=None, correlation_id=None):
@@ -172,10 +172,15 @@ def test_a_worker_runs_under_its_caller_s_correlation_id_and_is_timed_by_method(
 def test_a_periodic_job_s_lag_is_how_much_later_than_its_interval_it_started(
     instruments, monkeypatch
 ):
-    tick = Worker({}, entrypoint(Timer, "unit_test_timer", interval=2))
+    timer = entrypoint(ClaimedTimer, "unit_test_timer", interval=2)
+    # Measured at every tick, this copy's turn or another's.
+    monkeypatch.setattr(timer, "_claimed", lambda: False)
     for now in (100.0, 103.5):
-        monkeypatch.setattr(metrics.time, "monotonic", lambda now=now: now)
-        instruments.worker_setup(tick)
-        instruments.worker_teardown(tick)
+        monkeypatch.setattr(runtime.time, "monotonic", lambda now=now: now)
+        timer.handle_timer_tick()
+        timer.worker_complete.reset()
+    tick = Worker({}, timer)
+    instruments.worker_setup(tick)
+    instruments.worker_teardown(tick)
     labels = {"service": "registry", "timer": "unit_test_timer"}
     assert REGISTRY.get_sample_value("anjian_timer_lag_seconds", labels) == 1.5
