@@ -4,6 +4,7 @@ Composed from the indicator routes of whichever services this deployment runs, c
 parallel; a service that is absent or does not answer marks its figures, the rest still answer.
 """
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import g
@@ -142,7 +143,9 @@ def composed(query):
     for call in targets.calls(defined, region, year):
         grouped.setdefault((call.service, call.method), []).append(call)
     answers = {}
-    for found in _calls.map(lambda calls: _answers(anjian, actor, calls), grouped.values()):
+    # Each call runs in a copy of the request's context, so it carries the request's id.
+    asked = [(contextvars.copy_context(), calls) for calls in grouped.values()]
+    for found in _calls.map(lambda task: task[0].run(_answers, anjian, actor, task[1]), asked):
         answers.update(found)
     return targets.compose(defined, answers, region, year)
 
