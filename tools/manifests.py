@@ -276,13 +276,11 @@ def base_kustomization():
 
 def overlay_kustomization(level):
     overlay = OVERLAYS[level]
-    deployed = [entry.name for entry in SERVICES if level in entry.levels]
-    # The profile the overlay names must be one the platform accepts.
-    Settings(level=level, region=overlay["region"], services=",".join(deployed)).deployment()
+    # The level's default services, by the rule a deployment applies (and refuses a wrong one).
+    profile = Settings(level=level, region=overlay["region"]).deployment()
+    deployed = profile.services
     patches = []
-    for entry in SERVICES:
-        if entry.name in deployed:
-            continue
+    for name in profile.not_deployed:
         for kind, api in (
             ("Deployment", "apps/v1"),
             ("Service", "v1"),
@@ -295,7 +293,7 @@ def overlay_kustomization(level):
                             "$patch": "delete",
                             "apiVersion": api,
                             "kind": kind,
-                            "metadata": {"name": object_name(entry.name)},
+                            "metadata": {"name": object_name(name)},
                         },
                         sort_keys=False,
                     )
