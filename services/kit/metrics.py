@@ -22,8 +22,7 @@ length of each worker, so every log line the worker writes names it.
 import logging
 import threading
 import time
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pymongo
 from nameko.extensions import DependencyProvider
@@ -31,6 +30,7 @@ from nameko.rpc import Rpc
 from nameko.timer import Timer
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from services.kit import correlation
 from services.kit.config import Settings
@@ -79,10 +79,6 @@ def count_event(consumer, event_type, outcome):
 LIVENESS, READINESS = "/healthz", "/readyz"
 
 
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format, *args):
         """A scrape every few seconds is not worth a log line."""
@@ -111,7 +107,9 @@ def serve(host, port, registry=REGISTRY, ready=None):
         return metrics(environ, start_response)
 
     try:
-        server = make_server(host, port, application, _Server, handler_class=_QuietHandler)
+        server = make_server(
+            host, port, application, ThreadingWSGIServer, handler_class=_QuietHandler
+        )
     except OSError as error:
         log.warning("metrics not served: port %d is not free (%s)", port, error)
         return False
