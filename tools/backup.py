@@ -33,7 +33,6 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib.metadata import version as installed_version
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
 
 from packaging.version import Version
 
@@ -509,39 +508,29 @@ class Broker:
     """The deployment's virtual host, through RabbitMQ's management API."""
 
     def __init__(self, amqp_uri, management_url):
-        parts = urlsplit(amqp_uri)
-        self.amqp_uri = amqp_uri
-        self.vhost = unquote(parts.path[1:]) or "/"
-        self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
-        self.api = management_url.rstrip("/") + "/api"
+        # Loaded here: the command line imports this module before any service is started.
+        from services.kit.broker import ManagementApi
 
-    def _call(self, method, path, vhost=True, **kwargs):
-        import requests
-
-        url = f"{self.api}/{path}/{quote(self.vhost, safe='')}" if vhost else f"{self.api}/{path}"
-        try:
-            reply = requests.request(method, url, auth=self.auth, timeout=60, **kwargs)
-            reply.raise_for_status()
-        except requests.RequestException as error:
-            raise BackupError(f"the broker's management API at {url} failed: {error}") from None
-        return reply
+        self.api = ManagementApi(amqp_uri, management_url, timeout=60, error=BackupError)
+        self.amqp_uri, self.vhost = amqp_uri, self.api.vhost
 
     def definitions(self):
         """Exchanges, queues, bindings and policies of the virtual host."""
-        return self._call("GET", "definitions").json()
+        return self.api.call("GET", "definitions", self.vhost).json()
 
     def backlog(self):
         """The events waiting in the virtual host's queues, left there: what a consumer that is
         down or behind has yet to apply."""
         events = []
-        for queue in self._call("GET", "queues").json():
+        for queue in self.api.call("GET", "queues", self.vhost).json():
             if queue.get("exclusive"):
                 continue  # reply queues and taps: no consumer's work
-            name = quote(queue["name"], safe="")
-            waiting = self._call(
+            waiting = self.api.call(
                 "POST",
-                f"queues/{quote(self.vhost, safe='')}/{name}/get",
-                vhost=False,
+                "queues",
+                self.vhost,
+                queue["name"],
+                "get",
                 json={"count": BACKLOG_LIMIT, "ackmode": "ack_requeue_true", "encoding": "auto"},
             ).json()
             for message in waiting:
@@ -556,8 +545,8 @@ class Broker:
         return events
 
     def load(self, definitions):
-        self._call("PUT", "vhosts")
-        self._call("POST", "definitions", json=definitions)
+        self.api.call("PUT", "vhosts", self.vhost)
+        self.api.call("POST", "definitions", self.vhost, json=definitions)
 
     def tap(self):
         return Tap(self.amqp_uri)

@@ -1,4 +1,4 @@
-"""Broker users for devices, through RabbitMQ's management API.
+"""The broker's management API, and the broker users of devices made through it.
 
 A device (a sensor gateway on an enterprise's site) signs in to the broker's MQTT listener as a
 user of its own, which may only publish to its own topic: MQTT topic `<root>/<device id>` is the
@@ -22,31 +22,42 @@ USER_PREFIX = "device-"
 TIMEOUT_SECONDS = 5
 
 
-class DeviceAccounts:
-    def __init__(self, amqp_uri, management_url, mqtt_host, mqtt_port):
+class ManagementApi:
+    """One virtual host of a RabbitMQ broker through its management HTTP API, as the user and
+    virtual host of the AMQP URI the services connect with. Every failure raises `error`."""
+
+    def __init__(self, amqp_uri, management_url, timeout=TIMEOUT_SECONDS, error=Unavailable):
         parts = urlsplit(amqp_uri)
+        self.amqp_uri = amqp_uri
         self.vhost = unquote(parts.path[1:]) or "/"
         self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
-        self.api = management_url.rstrip("/") + "/api"
-        self.mqtt_host, self.mqtt_port = mqtt_host, mqtt_port
+        self.base_url = management_url.rstrip("/") + "/api"
+        self.timeout = timeout
+        self.error = error
 
-    def _call(self, method, path, body=None):
+    def call(self, method, *path, accept=(), **kwargs):
+        """`method` on the API path made of `path` (each part quoted); a status in `accept`
+        answers as well as a success does."""
+        url = "/".join([self.base_url, *(quote(part, safe="") for part in path)])
         try:
-            reply = requests.request(
-                method, f"{self.api}/{path}", json=body, auth=self.auth, timeout=TIMEOUT_SECONDS
-            )
-            reply.raise_for_status()
-        except requests.RequestException as error:
-            raise Unavailable(f"the broker's management API failed: {error}") from None
+            reply = requests.request(method, url, auth=self.auth, timeout=self.timeout, **kwargs)
+        except requests.RequestException as failure:
+            raise self.error(f"the broker's management API does not answer: {failure}") from None
+        if reply.status_code >= 400 and reply.status_code not in accept:
+            raise self.error(f"{method} {url}: {reply.status_code} {reply.text[:500]}")
         return reply
 
-    def _put(self, path, body):
-        self._call("PUT", path, body)
+
+class DeviceAccounts:
+    def __init__(self, amqp_uri, management_url, mqtt_host, mqtt_port):
+        self.api = ManagementApi(amqp_uri, management_url)
+        self.vhost = self.api.vhost
+        self.mqtt_host, self.mqtt_port = mqtt_host, mqtt_port
 
     def _disconnect(self, user):
         """Close the user's open connections: a new password must shut the old one out now, not
         at the device's next reconnection."""
-        self._call("DELETE", f"connections/username/{quote(user, safe='')}")
+        self.api.call("DELETE", "connections", "username", user)
 
     def user(self, device_id):
         return USER_PREFIX + device_id
@@ -60,18 +71,24 @@ class DeviceAccounts:
         """Create (or re-key) the device's broker user, closing any connection it holds; the
         answer carries the new password."""
         password = secrets.token_urlsafe(24)
-        user, vhost = quote(self.user(device_id), safe=""), quote(self.vhost, safe="")
+        user = self.user(device_id)
         routing_key = re.escape(topic.replace("/", "."))
-        self._put(f"users/{user}", {"password": password, "tags": ""})
-        self._put(
-            f"permissions/{vhost}/{user}",
-            {"configure": "^$", "write": f"^{re.escape(MQTT_EXCHANGE)}$", "read": "^$"},
+        self.api.call("PUT", "users", user, json={"password": password, "tags": ""})
+        self.api.call(
+            "PUT",
+            "permissions",
+            self.vhost,
+            user,
+            json={"configure": "^$", "write": f"^{re.escape(MQTT_EXCHANGE)}$", "read": "^$"},
         )
-        self._put(
-            f"topic-permissions/{vhost}/{user}",
-            {"exchange": MQTT_EXCHANGE, "write": f"^{routing_key}$", "read": "^$"},
+        self.api.call(
+            "PUT",
+            "topic-permissions",
+            self.vhost,
+            user,
+            json={"exchange": MQTT_EXCHANGE, "write": f"^{routing_key}$", "read": "^$"},
         )
-        self._disconnect(self.user(device_id))
+        self._disconnect(user)
         return {
             "username": self.login(device_id),
             "password": password,

@@ -17,10 +17,8 @@ Everything here is declared through the broker's management API, idempotently.
 
 import importlib
 import json
-from urllib.parse import quote, unquote, urlsplit
 
-import requests
-
+from services.kit.broker import ManagementApi
 from services.kit.pure.envelope import Published
 
 UPWARD = "anjian.upward"
@@ -81,49 +79,42 @@ def upward_types(services, patterns):
     return chosen
 
 
-class Broker:
-    """One virtual host of a broker, through its management API."""
+class Broker(ManagementApi):
+    """One virtual host of a broker, as federation declares on it."""
 
     def __init__(self, amqp_uri, management_url, timeout=TIMEOUT):
-        self.timeout = timeout
-        parts = urlsplit(amqp_uri)
-        self.vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
-        self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
-        self.api = management_url.rstrip("/") + "/api"
-        self.amqp_uri = amqp_uri
-
-    def _url(self, *parts):
-        return "/".join([self.api, *(quote(part, safe="") for part in parts)])
-
-    def _send(self, method, url, body=None, accept=()):
-        try:
-            reply = requests.request(method, url, auth=self.auth, timeout=self.timeout, json=body)
-        except requests.RequestException as error:
-            raise FederationError(f"the broker's management API does not answer: {error}") from None
-        if reply.status_code >= 400 and reply.status_code not in accept:
-            raise FederationError(f"{method} {url}: {reply.status_code} {reply.text}")
-        return reply
+        super().__init__(amqp_uri, management_url, timeout, FederationError)
 
     def declare_exchange(self, name):
         # As nameko declares its event exchanges: a different kind or durability is refused.
-        self._send(
+        self.call(
             "PUT",
-            self._url("exchanges", self.vhost, name),
-            {"type": "topic", "durable": True, "auto_delete": False},
+            "exchanges",
+            self.vhost,
+            name,
+            json={"type": "topic", "durable": True, "auto_delete": False},
         )
 
     def bind(self, source, destination, routing_key):
-        self._send(
+        self.call(
             "POST",
-            self._url("bindings", self.vhost, "e", source, "e", destination),
-            {"routing_key": routing_key},
+            "bindings",
+            self.vhost,
+            "e",
+            source,
+            "e",
+            destination,
+            json={"routing_key": routing_key},
         )
 
     def put_upstream(self, name, uri):
-        self._send(
+        self.call(
             "PUT",
-            self._url("parameters", "federation-upstream", self.vhost, name),
-            {
+            "parameters",
+            "federation-upstream",
+            self.vhost,
+            name,
+            json={
                 "value": {
                     "uri": uri,
                     "max-hops": MAX_HOPS,
@@ -135,17 +126,15 @@ class Broker:
         )
 
     def delete_upstream(self, name):
-        self._send(
-            "DELETE",
-            self._url("parameters", "federation-upstream", self.vhost, name),
-            accept=(404,),
-        )
+        self.call("DELETE", "parameters", "federation-upstream", self.vhost, name, accept=(404,))
 
     def put_policy(self):
-        self._send(
+        self.call(
             "PUT",
-            self._url("policies", self.vhost, POLICY),
-            {
+            "policies",
+            self.vhost,
+            POLICY,
+            json={
                 "pattern": f"^{UPWARD.replace('.', '[.]')}$",
                 "definition": {"federation-upstream-set": "all"},
                 "apply-to": "exchanges",
@@ -155,10 +144,11 @@ class Broker:
 
     def queues(self):
         """[(queue, ready, unacknowledged)] of this virtual host's queues."""
-        reply = self._send(
+        reply = self.call(
             "GET",
-            self._url("queues", self.vhost)
-            + "?columns=name,messages_ready,messages_unacknowledged",
+            "queues",
+            self.vhost,
+            params={"columns": "name,messages_ready,messages_unacknowledged"},
         )
         return [
             (queue["name"], queue.get("messages_ready", 0), queue.get("messages_unacknowledged", 0))
@@ -168,7 +158,7 @@ class Broker:
     def links(self):
         """[{upstream, status}] of the federation links into this virtual host. While a link
         (re)starts the plugin may fail to describe it (500): none is listed then."""
-        reply = self._send("GET", self._url("federation-links", self.vhost), accept=(500,))
+        reply = self.call("GET", "federation-links", self.vhost, accept=(500,))
         if reply.status_code == 500:
             return []
         return [

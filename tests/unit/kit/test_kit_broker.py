@@ -12,7 +12,7 @@ def test_a_device_signs_in_as_its_own_user_behind_the_virtual_host():
     assert accounts("amqp://guest:guest@127.0.0.1:5672/").login("abc") == "device-abc"
     named = accounts("amqp://guest:guest@127.0.0.1:5672/anjian-test-1")
     assert named.login("abc") == "anjian-test-1:device-abc"
-    assert named.api == "http://127.0.0.1:15672/api"
+    assert named.api.base_url == "http://127.0.0.1:15672/api"
 
 
 def test_the_readings_queue_is_durable_and_takes_every_device_under_the_root():
