@@ -75,7 +75,7 @@ class Inbox:
         self.retention = max(retention, MIN_INBOX_RETENTION)
         self.dead_letter_retention = dead_letter_retention
         # The deployment's jurisdiction: events of other regions are not its to apply.
-        self.region = region or regions.NATIONWIDE
+        self.region = region
 
     def ensure_indexes(self):
         self.markers.create_index("claimed_at")

@@ -82,7 +82,8 @@ class BaseStore:
             settings.handler_max_attempts,
             timedelta(days=settings.inbox_retention_days),
             timedelta(days=settings.dead_letter_retention_days),
-            settings.region,
+            # Its profile's region: nationwide for the all-in-one deployment.
+            settings.deployment().region,
         )
 
     def ensure_indexes(self):
