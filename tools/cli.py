@@ -213,13 +213,19 @@ def _prepare_federation(settings):
     try:
         federation.open_upward(broker, profile.services, parse_names(settings.upward_events))
         federation.take_from_children(broker, profile.services)
+        federation.open_downward(broker, profile.services)
+        federation.take_from_parent(broker, profile.services)
     except federation.FederationError as error:
         raise SystemExit(f"anjian: could not prepare federation: {error}") from None
-    print(f"  federation: {profile.level} {profile.region} passes its facts up (anjian.upward)")
+    print(
+        f"  federation: {profile.level} {profile.region} passes its facts up (anjian.upward) "
+        "and what it publishes down (anjian.downward)"
+    )
 
 
 def federate(args):
-    """Link a child deployment (a county, to its city) or show the links."""
+    """Link a child deployment (a county, to its city) or, with --parent, this deployment to its
+    parent; or show the links."""
     from services.kit import federation
 
     settings = _settings()
@@ -227,14 +233,45 @@ def federate(args):
     try:
         if args.remove:
             federation.unlink(broker, args.remove)
-        elif args.child:
+        elif args.name:
             if not args.uri:
-                raise SystemExit("anjian federate: give the child's AMQP URI too")
-            federation.link(broker, args.child, args.uri)
+                whose = "parent's" if args.parent else "child's"
+                raise SystemExit(f"anjian federate: give the {whose} AMQP URI too")
+            linking = federation.link_parent if args.parent else federation.link
+            linking(broker, args.name, args.uri)
         for found in broker.links():
-            print(f"  {found['upstream']}: {found['status']}")
+            print(f"  {found['upstream']} ({found['exchange']}): {found['status']}")
     except federation.FederationError as error:
         raise SystemExit(f"anjian federate: {error}") from None
+
+
+def publish_rule_file(settings, service, path):
+    """Send the rules file at `path` for `service` to the deployments below that of `settings`;
+    the service checks it first with its loader (a broken file is InvalidInput)."""
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SystemExit(f"anjian rules publish: cannot read {path}: {error}") from None
+    from nameko.exceptions import MethodNotFound
+
+    with _rpc(settings) as cluster:
+        try:
+            return getattr(cluster, service).publish_rule_set({"name": path.name, "text": text})
+        except MethodNotFound:
+            raise SystemExit(
+                f"anjian rules publish: the {service} service takes no published rules"
+            ) from None
+
+
+def publish_rules(args):
+    """Send a rules file to the deployments below this one, for one service."""
+    published = publish_rule_file(_settings(), args.service, args.file)
+    print(
+        f"published {published['name']} for {published['service']} from "
+        f"{published['published_by']} (event {published['event_id']}); this deployment's rule "
+        f"set with it: {published['fingerprint']}"
+    )
 
 
 def _banner(settings):
@@ -1254,12 +1291,31 @@ def main(argv=None):
     )
     command.set_defaults(handler=restore_backup)
     command = commands.add_parser(
-        "federate", help="link a child deployment's events into this one, or list the links"
+        "federate",
+        help="link a child deployment's events into this one, or this one to its parent's "
+        "rule sets and campaigns (--parent), or list the links",
     )
-    command.add_argument("child", nargs="?", help="a name for the child, e.g. county-620722")
-    command.add_argument("uri", nargs="?", help="the child's AMQP URI (its broker and vhost)")
-    command.add_argument("--remove", metavar="CHILD", help="remove the link to this child")
+    command.add_argument(
+        "name", nargs="?", help="a name for the child (county-620722) or the parent (city-620700)"
+    )
+    command.add_argument("uri", nargs="?", help="its AMQP URI (its broker and vhost)")
+    command.add_argument(
+        "--parent",
+        action="store_true",
+        help="the deployment named is this one's parent: take what it publishes downward",
+    )
+    command.add_argument("--remove", metavar="NAME", help="remove the link to this child or parent")
     command.set_defaults(handler=federate)
+    command = commands.add_parser("rules", help="rules published to the deployments below")
+    actions = command.add_subparsers(dest="action", required=True)
+    command = actions.add_parser(
+        "publish",
+        help="send a rules file (the format of services/<service>/rules/*.yaml) for one service "
+        "to every deployment below this one; it replaces the file published before",
+    )
+    command.add_argument("service", choices=SERVICE_NAMES)
+    command.add_argument("file")
+    command.set_defaults(handler=publish_rules)
     command = commands.add_parser("create-user", help="create a user who can sign in")
     command.add_argument("username")
     command.add_argument("--role", required=True)

@@ -1,6 +1,6 @@
 """Inspection routes: the hazard catalogue, inspections, self-inspections, hazards and their
-closed loop, enforcement cases, accidents, risk points and registers (dual prevention),
-emergency plans and drills, and indicators. The inspection service checks every
+closed loop, special campaigns, enforcement cases, accidents, risk points and registers (dual
+prevention), emergency plans and drills, and indicators. The inspection service checks every
 rule again; the gateway authenticates, validates the shape and forwards the body as sent."""
 
 from gateway.blueprint import Route, ServiceBlueprint
@@ -46,6 +46,25 @@ ROUTES = (
         schemas.AssignmentOut,
         201,
         body=schemas.AgencyAssignmentSchema,
+    ),
+    Route(
+        "GET",
+        "/campaigns",
+        "list_campaigns",
+        "Special campaigns (专项行动) in force for your jurisdiction, with the enterprises "
+        "inspected under each, per county",
+        schemas.CampaignsOut,
+        query=schemas.CampaignQuerySchema,
+    ),
+    Route(
+        "POST",
+        "/campaigns",
+        "announce_campaign",
+        "Announce a special campaign of this city or province bureau (regulators, "
+        "administrators); it goes down to every deployment below",
+        schemas.CampaignOut,
+        201,
+        body=schemas.CampaignSchema,
     ),
     Route(
         "GET",

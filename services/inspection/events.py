@@ -14,6 +14,7 @@ from services.kit.copies import (
     copy_requested,
 )
 from services.kit.pure.envelope import Published, event_type
+from services.kit.rules import rule_set_published
 
 SERVICE = "inspection"
 
@@ -23,6 +24,9 @@ class InspectionCompletedSchema(Schema):
     uscc = fields.String(required=True)
     mode = fields.String(required=True)
     theme = fields.String(required=True, allow_none=True)
+    campaign_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "the campaign it was made under"}
+    )
     project_id = fields.String(required=True, allow_none=True)
     findings = fields.Integer(required=True, metadata={"description": "how many were recorded"})
     hazard_ids = fields.List(fields.String(), required=True)
@@ -265,7 +269,26 @@ class EvidenceRecordedSchema(Schema):
     size = fields.Integer(required=True)
 
 
+class CampaignAnnouncedSchema(Schema):
+    campaign_id = fields.String(required=True)
+    title = fields.String(required=True)
+    theme = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    focus_items = fields.List(
+        fields.String(), required=True, metadata={"description": "hazard catalogue ids"}
+    )
+    region_code = fields.String(
+        required=True, metadata={"description": "the announcing bureau's, which it covers"}
+    )
+
+
 EVIDENCE_RECORDED = event_type(SERVICE, "evidence", "recorded")
+INSPECTION_COMPLETED = event_type(SERVICE, "inspection", "completed")
+CAMPAIGN_ANNOUNCED = event_type(SERVICE, "campaign", "announced")
+RULE_SET_PUBLISHED = event_type(SERVICE, "rule_set", "published")
+# Sent to the deployments below (services/kit/federation.py), never up.
+DOWNWARD_TYPES = (CAMPAIGN_ANNOUNCED, RULE_SET_PUBLISHED)
 
 PUBLISHED = (
     Published.of(
@@ -398,6 +421,14 @@ PUBLISHED = (
         DrillDueSchema,
         "An enterprise's principal-led drill of this half year is due (a reminder).",
     ),
+    Published.of(
+        SERVICE,
+        "campaign",
+        "announced",
+        CampaignAnnouncedSchema,
+        "A city or province bureau announced a special campaign (专项行动) for its jurisdiction.",
+    ),
+    rule_set_published(SERVICE),
     copy_requested(SERVICE),
 )
 

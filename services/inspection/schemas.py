@@ -30,6 +30,13 @@ class InspectionCreateSchema(StrictSchema):
     uscc = fields.String(required=True, validate=USCC)
     mode = fields.String(required=True, validate=validate.OneOf(MODES))
     theme = fields.String(validate=validate.OneOf(CAMPAIGN_THEMES))
+    campaign_id = fields.String(
+        validate=IDENTIFIER,
+        metadata={
+            "description": "special_campaign: the campaign (GET /api/v1/campaigns) it is made "
+            "under, in force today and covering the enterprise; the theme is the campaign's"
+        },
+    )
     project_id = fields.String(validate=validate.Length(min=1, max=64))
     re_check_of = fields.String(validate=IDENTIFIER)
     corrects = fields.String(
@@ -353,6 +360,22 @@ class IndicatorQuerySchema(StrictSchema):
     year = Year(required=True, strict=False)
 
 
+class CampaignSchema(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    theme = fields.String(required=True, validate=validate.OneOf(CAMPAIGN_THEMES))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    focus_items = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=100),
+        metadata={"description": "ids of the hazard catalogue's items and checks it focuses on"},
+    )
+
+
+class CampaignQuerySchema(StrictSchema):
+    on = fields.Date(metadata={"description": "the day the campaigns are in force (default today)"})
+
+
 # --- answers --------------------------------------------------------------------------------
 
 
@@ -407,6 +430,7 @@ class InspectionOut(RecordOut):
     enterprise_name = fields.String()
     mode = fields.String(validate=validate.OneOf(MODES))
     theme = fields.String(allow_none=True)
+    campaign_id = fields.String(allow_none=True)
     project_id = fields.String(allow_none=True)
     re_check_of = fields.String(allow_none=True)
     corrects = fields.String(allow_none=True)
@@ -431,6 +455,33 @@ class InspectionOut(RecordOut):
     state = fields.String(metadata={"description": "open or completed"})
     completed_at = fields.DateTime(allow_none=True)
     created_by = fields.String()
+
+
+class CampaignProgressOut(Out):
+    enterprises = Count(metadata={"description": "enterprises inspected under the campaign"})
+    by_county = fields.List(
+        fields.Dict(), metadata={"description": "[{region, enterprises}] per county"}
+    )
+
+
+class CampaignOut(Out):
+    id = fields.String()
+    title = fields.String()
+    theme = fields.String(validate=validate.OneOf(CAMPAIGN_THEMES))
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    focus_items = fields.List(fields.String())
+    region_code = fields.String(
+        metadata={"description": "the announcing bureau's, which it covers"}
+    )
+    progress = fields.Nested(
+        CampaignProgressOut, metadata={"description": "in the caller's jurisdiction"}
+    )
+
+
+class CampaignsOut(Out):
+    on = fields.Date()
+    campaigns = fields.List(fields.Nested(CampaignOut))
 
 
 class AssignmentOut(RecordOut):

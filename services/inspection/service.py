@@ -8,6 +8,7 @@ from services.inspection import events
 from services.inspection.domain import (
     RULE_CHECKS,
     accidents,
+    campaigns,
     catalogue,
     enforcement,
     evidence,
@@ -24,6 +25,8 @@ from services.inspection.schemas import (
     AccidentSchema,
     AccidentSupplementSchema,
     AgencyAssignmentSchema,
+    CampaignQuerySchema,
+    CampaignSchema,
     CaseSchema,
     ClosureDecisionSchema,
     CompletionSchema,
@@ -60,14 +63,19 @@ from services.kit.mongo import MongoStore
 from services.kit.pure.actor import SYSTEM
 from services.kit.pure.errors import Conflict, DomainError, NotFound
 from services.kit.pure.schemas import load
-from services.kit.rules import Rules
+from services.kit.rules import Rules, RuleSetPublishing
 from services.kit.runtime import SettingTimer, rpc
 from services.kit.serialize import page_of, plain
 from services.kit.service import ServiceBase
 
 
 class InspectionService(
-    PreventionEntrypoints, RegistryCopy, EnterpriseCounts, ListingFeed, ServiceBase
+    PreventionEntrypoints,
+    RegistryCopy,
+    EnterpriseCounts,
+    ListingFeed,
+    RuleSetPublishing,
+    ServiceBase,
 ):
     name = SERVICE
     counted = {"open": indicators.OPEN_ENTERPRISES}
@@ -103,8 +111,16 @@ class InspectionService(
             ),
         }
         assigned = actor.role == "agency" and self.store.assigned(actor.user_id, fields["uscc"])
+        campaign = fields.get("campaign_id") and self.store.campaign(fields["campaign_id"])
         opened = inspections.open_inspection(
-            fields, enterprise, checklist, actor, self.clock.now(), today, assigned=assigned
+            fields,
+            enterprise,
+            checklist,
+            actor,
+            self.clock.now(),
+            today,
+            assigned=assigned,
+            campaign=campaign,
         )
         return plain(self.store.save_inspection(None, *opened))
 
@@ -633,6 +649,59 @@ class InspectionService(
         query = load(PlanQuerySchema(), query)
         self.caller().require_role(*REVIEWERS, "inspector", "auditor")
         return page_of(self.store.plans_page(self.caller(), query), query)
+
+    # --- special campaigns (专项行动) and rules from the bureaus above ------------------------
+
+    @rpc
+    def announce_campaign(self, payload):
+        fields = load(CampaignSchema(), payload)
+        deployment = self.store.settings.deployment()
+        announced = campaigns.announce(
+            fields,
+            self._catalogue().ids(),
+            deployment.level,
+            deployment.region,
+            self.caller(),
+            self.clock.now(),
+            self.clock.today(),
+        )
+        return plain(self.store.save_campaign(*announced))
+
+    @rpc
+    def list_campaigns(self, query):
+        """The campaigns in force of the caller's jurisdiction, with their progress in it."""
+        day = load(CampaignQuerySchema(), query).get("on") or self.clock.today()
+        actor = self.caller()
+        found = [
+            campaign
+            for campaign in self.store.campaigns_in_force(day)
+            if campaigns.concerns(campaign, actor)
+        ]
+        progress = self.store.campaign_progress(
+            [campaign["_id"] for campaign in found], actor.scope_prefix
+        )
+        return {
+            "on": day.isoformat(),
+            "campaigns": [
+                plain(campaigns.with_progress(campaign, progress.get(campaign["_id"], {})))
+                for campaign in found
+            ],
+        }
+
+    @idempotent_handler(SERVICE, events.CAMPAIGN_ANNOUNCED)
+    def handle_campaign_announced(self, event):
+        self.store.keep_campaign(campaigns.received(event["data"], self.clock.now()))
+
+    # One record per campaign and enterprise, written once: no inbox markers.
+    @idempotent_handler(SERVICE, events.INSPECTION_COMPLETED, effect_records_id=True)
+    def handle_inspection_completed_for_campaigns(self, event):
+        inspected = campaigns.inspected_under(event)
+        if inspected:
+            self.store.note_campaign_inspection(inspected)
+
+    @idempotent_handler(SERVICE, events.RULE_SET_PUBLISHED)
+    def handle_rule_set_published(self, event):
+        self.take_rule_set(event)
 
     # --- events ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ query, so the two can never drift apart.
 from datetime import date
 
 from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
 from services.inspection.store_prevention import PREVENTION_KINDS, PreventionStore
 from services.kit.copies import EnterpriseCopy, ListingCopy
@@ -416,6 +417,52 @@ class InspectionStore(PreventionStore, EnterpriseCopy, ListingCopy, BaseStore):
             for name, amount in _flatten(document.get("counters", {})).items():
                 totals[name] = totals.get(name, 0) + amount
         return totals
+
+    # --- special campaigns: announced here or sent down from above, and their progress ---
+
+    def save_campaign(self, campaign, events):
+        self.save(self.db.campaigns, None, campaign, events)
+        return campaign
+
+    def keep_campaign(self, campaign):
+        """A campaign sent down from above, unless it is here already (announced here)."""
+        try:
+            fields = {key: value for key, value in campaign.items() if key != "_id"}
+            self.db.campaigns.update_one(
+                {"_id": campaign["_id"]}, {"$setOnInsert": fields}, upsert=True
+            )
+        except DuplicateKeyError:
+            pass  # kept by another copy meanwhile
+
+    def campaign(self, identifier):
+        return self.db.campaigns.find_one({"_id": identifier}, HIDDEN)
+
+    def campaigns_in_force(self, day):
+        """The campaigns whose dates cover `day`, the earliest begun first."""
+        day = day.isoformat()
+        found = self.db.campaigns.find(
+            {"starts_on": {"$lte": day}, "ends_on": {"$gte": day}}, HIDDEN, limit=500
+        )
+        return sorted(found, key=lambda campaign: (campaign["starts_on"], campaign["_id"]))
+
+    def note_campaign_inspection(self, inspected):
+        """An enterprise inspected under a campaign: once, however many visits or deliveries."""
+        try:
+            self.db.campaign_inspections.insert_one(inspected)
+        except DuplicateKeyError:
+            pass
+
+    def campaign_progress(self, campaign_ids, prefix):
+        """{campaign id: {county: enterprises inspected under it}} for the counties under
+        `prefix`."""
+        progress = {}
+        for inspected in self.db.campaign_inspections.find(
+            {"campaign_id": {"$in": list(campaign_ids)}, **within_region(prefix)},
+            {"campaign_id": 1, "region_code": 1},
+        ):
+            counties = progress.setdefault(inspected["campaign_id"], {})
+            counties[inspected["region_code"]] = counties.get(inspected["region_code"], 0) + 1
+        return progress
 
 
 def _flatten(nested, prefix=""):

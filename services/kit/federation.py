@@ -12,6 +12,19 @@ exchange per deployment, `anjian.upward`:
 - while a link is down the child's broker keeps what the link has not taken in the link's queue,
   and sends it when the link is back: a partition delays events, it does not lose them.
 
+What a bureau sends to the deployments below it (rule sets, special campaigns: each service's
+`DOWNWARD_TYPES`) goes the other way through `anjian.downward`:
+
+- every deployment with a level binds its services' event exchanges to its own `anjian.downward`,
+  one binding per downward type, and those types never go upward;
+- a child federates `anjian.downward` from its parent (one upstream, named in its own policy) and
+  binds it to its own services' event exchanges, so a city passes its province's events on to its
+  counties; its services apply them only when their region contains the deployment's
+  (services/kit/inbox.py), each once by id.
+
+The parent's upstream is left out of the set the upward policy federates from (`anjian-children`,
+every other upstream), so a child never takes its parent's facts as its own.
+
 Everything here is declared through the broker's management API, idempotently.
 """
 
@@ -23,6 +36,10 @@ from services.kit.pure.envelope import Published
 
 UPWARD = "anjian.upward"
 POLICY = "anjian-upward"
+DOWNWARD = "anjian.downward"
+DOWNWARD_POLICY = "anjian-downward"
+# The upstreams the upward policy federates from: the children, every upstream but the parent's.
+CHILDREN = "anjian-children"
 # Data fields that name or reach a person: an event type carrying one stays in its deployment.
 PERSONAL_FIELDS = frozenset(
     {"principal", "safety_manager", "parties", "person_name", "id_masked", "phone", "id_number"}
@@ -65,16 +82,28 @@ def personal(published: Published) -> bool:
     return any(name in PERSONAL_FIELDS for name in _field_names(published.schema()))
 
 
+def _events_of(service):
+    return importlib.import_module(f"services.{service}.events")
+
+
+def downward_types(services):
+    """{service: [event type]}: the types `services` send to the deployments below."""
+    return {
+        service: list(getattr(_events_of(service), "DOWNWARD_TYPES", ())) for service in services
+    }
+
+
 def upward_types(services, patterns):
-    """{service: [event type]}: the types `services` publish that match `patterns` and carry no
-    personal data."""
+    """{service: [event type]}: the types `services` publish that match `patterns`, carry no
+    personal data and are not sent downward."""
     chosen = {}
-    for service in services:
-        published = importlib.import_module(f"services.{service}.events").PUBLISHED
+    for service, downward in downward_types(services).items():
         chosen[service] = [
             row.type
-            for row in published
-            if any(topic_matches(pattern, row.type) for pattern in patterns) and not personal(row)
+            for row in _events_of(service).PUBLISHED
+            if any(topic_matches(pattern, row.type) for pattern in patterns)
+            and not personal(row)
+            and row.type not in downward
         ]
     return chosen
 
@@ -128,19 +157,48 @@ class Broker(ManagementApi):
     def delete_upstream(self, name):
         self.call("DELETE", "parameters", "federation-upstream", self.vhost, name, accept=(404,))
 
-    def put_policy(self):
+    def upstreams(self):
+        """The names of this virtual host's upstreams."""
+        reply = self.call("GET", "parameters", "federation-upstream", self.vhost)
+        return sorted(upstream["name"] for upstream in reply.json())
+
+    def put_upstream_set(self, name, upstreams):
+        self.call(
+            "PUT",
+            "parameters",
+            "federation-upstream-set",
+            self.vhost,
+            name,
+            json={"value": [{"upstream": upstream} for upstream in upstreams]},
+        )
+
+    def delete_upstream_set(self, name):
+        self.call(
+            "DELETE", "parameters", "federation-upstream-set", self.vhost, name, accept=(404,)
+        )
+
+    def put_policy(self, name, exchange, definition):
+        """Federate `exchange` as `definition` says (which upstream or set of upstreams)."""
         self.call(
             "PUT",
             "policies",
             self.vhost,
-            POLICY,
+            name,
             json={
-                "pattern": f"^{UPWARD.replace('.', '[.]')}$",
-                "definition": {"federation-upstream-set": "all"},
+                "pattern": f"^{exchange.replace('.', '[.]')}$",
+                "definition": definition,
                 "apply-to": "exchanges",
                 "priority": 1,
             },
         )
+
+    def policy_definition(self, name):
+        """The definition of policy `name`, or None when there is none."""
+        reply = self.call("GET", "policies", self.vhost, name, accept=(404,))
+        return None if reply.status_code == 404 else reply.json()["definition"]
+
+    def delete_policy(self, name):
+        self.call("DELETE", "policies", self.vhost, name, accept=(404,))
 
     def queues(self):
         """[(queue, ready, unacknowledged)] of this virtual host's queues."""
@@ -162,7 +220,11 @@ class Broker(ManagementApi):
         if reply.status_code == 500:
             return []
         return [
-            {"upstream": link.get("upstream"), "status": link.get("status")}
+            {
+                "upstream": link.get("upstream"),
+                "exchange": link.get("exchange"),
+                "status": link.get("status"),
+            }
             for link in json.loads(reply.text or "[]")
         ]
 
@@ -185,11 +247,65 @@ def take_from_children(broker, services):
         broker.bind(UPWARD, f"{service}.events", f"cn.anjian.{service}.#")
 
 
+def open_downward(broker, services):
+    """What this deployment's services send to the deployments below, bound into its
+    `anjian.downward`."""
+    broker.declare_exchange(DOWNWARD)
+    for service, types in downward_types(services).items():
+        broker.declare_exchange(f"{service}.events")
+        for event_type in types:
+            broker.bind(f"{service}.events", DOWNWARD, event_type)
+
+
+def take_from_parent(broker, services):
+    """What the bureaus above send, arriving in this deployment's `anjian.downward`, handed to its
+    own services' event exchanges (and through them to its own `anjian.downward`, for the
+    deployments below it)."""
+    broker.declare_exchange(DOWNWARD)
+    for service, types in downward_types(services).items():
+        broker.declare_exchange(f"{service}.events")
+        for event_type in types:
+            broker.bind(DOWNWARD, f"{service}.events", event_type)
+
+
+def parent_of(broker):
+    """The name of the upstream this deployment takes its parent's events from, or None."""
+    definition = broker.policy_definition(DOWNWARD_POLICY)
+    return definition and definition.get("federation-upstream")
+
+
+def _federate_children(broker):
+    """The upward policy over every upstream but the parent's; none when no child is linked."""
+    parent = parent_of(broker)
+    children = [name for name in broker.upstreams() if name != parent]
+    if children:
+        broker.put_upstream_set(CHILDREN, children)
+        broker.put_policy(POLICY, UPWARD, {"federation-upstream-set": CHILDREN})
+    else:
+        broker.delete_policy(POLICY)
+        broker.delete_upstream_set(CHILDREN)
+
+
 def link(parent, child_name, child_amqp_uri):
     """Federate the child's `anjian.upward` into the parent's (idempotent)."""
     parent.put_upstream(child_name, child_amqp_uri)
-    parent.put_policy()
+    _federate_children(parent)
 
 
-def unlink(parent, child_name):
-    parent.delete_upstream(child_name)
+def link_parent(child, parent_name, parent_amqp_uri):
+    """Federate the parent's `anjian.downward` into the child's (idempotent); a deployment has
+    one parent, so this replaces the link to an earlier one."""
+    earlier = parent_of(child)
+    child.put_upstream(parent_name, parent_amqp_uri)
+    child.put_policy(DOWNWARD_POLICY, DOWNWARD, {"federation-upstream": parent_name})
+    if earlier and earlier != parent_name:
+        child.delete_upstream(earlier)
+    _federate_children(child)
+
+
+def unlink(broker, name):
+    """Remove the link to a child, or to the parent."""
+    if name == parent_of(broker):
+        broker.delete_policy(DOWNWARD_POLICY)
+    broker.delete_upstream(name)
+    _federate_children(broker)

@@ -11,8 +11,11 @@ None of it is kept forever (see `Inbox.bookkeeping`): markers and completion rec
 inbox retention, parked events after the dead-letter retention.
 
 An event from a region outside the deployment's own (a federated county event that reached the
-wrong city) is parked without being applied. A repeat is known for as long as the inbox keeps its
-records: a parent deployment keeps them longer than its children's longest partition.
+wrong city) is parked without being applied. An event sent downward (a rule set, a campaign, so
+marked in its envelope) goes the other way: it applies only where its region contains the
+deployment's, that is, when it comes from the deployment itself or a bureau above it. A repeat is
+known for as long as the inbox keeps its records: a parent deployment keeps them longer than its
+children's longest partition.
 """
 
 import functools
@@ -26,7 +29,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.kit import metrics
 from services.kit.pure import regions
-from services.kit.pure.envelope import ENVELOPE
+from services.kit.pure.envelope import ENVELOPE, sent_down
 from services.kit.runtime import event_handler, rpc
 from services.kit.serialize import plain
 
@@ -123,7 +126,13 @@ class Inbox:
     def refusal(self, event):
         """Why `event` must not be applied here, or None."""
         code = event["regioncode"]
-        if code != regions.NATIONWIDE and not regions.within(self.region, code):
+        if sent_down(event):
+            if not regions.within(code, self.region):
+                return (
+                    f"region {code} is not this deployment's ({self.region}) nor a region above "
+                    "it: only the bureaus above send events down"
+                )
+        elif code != regions.NATIONWIDE and not regions.within(self.region, code):
             return f"region {code} is outside this deployment's jurisdiction ({self.region})"
         return None
 

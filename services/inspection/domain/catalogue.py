@@ -219,6 +219,10 @@ class Catalogue:
     def item(self, item_id: str) -> CatalogueItem | None:
         return self._by_id.get(item_id)
 
+    def ids(self) -> set[str]:
+        """The ids of every item and check, as a campaign names those it focuses on."""
+        return {item.id for item in self.items} | {check.id for check in self.checks}
+
     def rule_of(self, item_id: str | None) -> dict[str, Any] | None:
         item = self.item(item_id) if item_id else None
         return item.rule.reference() if item else None
@@ -270,5 +274,5 @@ class Catalogue:
 
 @functools.lru_cache(maxsize=16)
 def in_force(rules: RuleSet, on: date) -> Catalogue:
-    """The catalogue of a day; the rule set never changes while a process runs."""
+    """The catalogue of a day. A rule set never changes: one published from above is a new one."""
     return Catalogue(rules, on)

@@ -10,6 +10,7 @@ Every command returns `(document, events)` (services.kit.pure.commands).
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from services.inspection.domain import campaigns
 from services.inspection.domain.common import (
     INSPECTORS,
     REVIEWERS,
@@ -31,14 +32,7 @@ MODES = (
     "project_spot_check",
     "re_check",
 )
-CAMPAIGN_THEMES = (
-    "dust_explosion",
-    "confined_space",
-    "ammonia_refrigeration",
-    "alcohol_storage",
-    "maintenance_work",
-    "outsourced_work",
-)
+CAMPAIGN_THEMES = campaigns.THEMES
 OPEN, COMPLETED = "open", "completed"
 # On-site law enforcement needs at least two officers (行政处罚法 Art. 42); a technical agency's
 # third-party inspection enforces nothing.
@@ -62,13 +56,17 @@ def open_inspection(
     now: datetime,
     today: date,
     assigned: bool = False,
+    campaign: Document | None = None,
 ) -> Result:
     """An inspection visit (Art. 68 record) begins; unannounced visits announce nothing.
 
     A technical agency records third-party inspections, and only of enterprises the bureau
-    assigned to it (`assigned`).
+    assigned to it (`assigned`). A special-campaign inspection may be made under a campaign of a
+    bureau (`campaign`, the one its `campaign_id` names), whose theme it takes.
     """
     enterprise = known_enterprise(enterprise)
+    if "campaign_id" in fields:
+        fields = {**fields, "theme": campaigns.theme_under(fields, campaign, enterprise, today)}
     mode = fields["mode"]
     if actor.role == "agency":
         if mode != "third_party":
@@ -105,6 +103,7 @@ def open_inspection(
         "enterprise_name": enterprise["name"],
         "mode": mode,
         "theme": fields.get("theme"),
+        "campaign_id": fields.get("campaign_id"),
         "project_id": fields.get("project_id"),
         "re_check_of": fields.get("re_check_of"),
         "corrects": fields.get("corrects"),
@@ -268,6 +267,7 @@ def complete_inspection(
                 "uscc": inspection["uscc"],
                 "mode": inspection["mode"],
                 "theme": inspection.get("theme"),
+                "campaign_id": inspection.get("campaign_id"),
                 "project_id": inspection.get("project_id"),
                 "findings": len(inspection["findings"]),
                 "hazard_ids": [finding["hazard_id"] for finding in inspection["findings"]],

@@ -18,6 +18,8 @@ from services.kit.pure.times import utc_instant
 SPECVERSION = "1.0"
 # CloudEvents extension attribute: the correlation id of the request that caused the event.
 CORRELATION = "correlationid"
+# CloudEvents extension attribute of an event a bureau sends to the deployments below it.
+DIRECTION, DOWN = "direction", "down"
 TYPE = re.compile(r"^cn\.anjian\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
 
 
@@ -47,6 +49,15 @@ def make_event(
         "regioncode": region_code,
         "data": data,
     }
+
+
+def sending_down(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` marked for the deployments below: they apply it only from a region above theirs."""
+    return {**event, DIRECTION: DOWN}
+
+
+def sent_down(event: dict[str, Any]) -> bool:
+    return event.get(DIRECTION) == DOWN
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,13 @@ class EnvelopeSchema(Schema):
         metadata={
             "description": "extension: the correlation id of the request that caused the event "
             "(the X-Request-Id the gateway answered with)"
+        },
+    )
+    direction = fields.String(
+        validate=validate.OneOf((DOWN,)),
+        metadata={
+            "description": "extension: `down` on an event a bureau sends to the deployments "
+            "below it, which apply it only from a region that contains theirs"
         },
     )
 

@@ -3,7 +3,8 @@ staff can check against the text of the law, and that a deployment can override 
 change.
 
 A rules file is YAML with two lists. `rules:` declares rules; `overrides:` (only in a
-deployment's own files) replaces a declared rule from a date on. Every entry reads:
+deployment's own files, or in those a bureau above publishes to it) replaces a declared rule from a
+date on. Every entry reads:
 
     - id: inspection.escalation.interval_days       # lower case, dotted: <service>.<topic>.<name>
       version: 1                                     # bumped whenever the value changes
@@ -67,6 +68,8 @@ class Rule:
     title: str = ""
     note: str = ""
     local: bool = False
+    # The division code of the bureau above that published the rule, if one did.
+    published_by: str = ""
 
     def covers(self, day: date) -> bool:
         return self.effective_from <= day and (
@@ -93,6 +96,7 @@ class Rule:
             "effective_to": self.effective_to and self.effective_to.isoformat(),
             "checked_against": self.checked_against,
             "local": self.local,
+            "published_by": self.published_by or None,
             "note": self.note,
         }
 
@@ -176,7 +180,9 @@ def _source(value: Any, where: str) -> Source:
     return Source(**{name: str(fields.get(name) or "") for name in SOURCE_FIELDS})
 
 
-def rule_from(entry: dict[str, Any], origin: str, local: bool = False) -> Rule:
+def rule_from(
+    entry: dict[str, Any], origin: str, local: bool = False, published_by: str = ""
+) -> Rule:
     line = entry.get(_LINE, 1)
     identifier = entry.get("id")
     where = f"{origin}:{line}: rule {identifier or '(no id)'}"
@@ -209,6 +215,7 @@ def rule_from(entry: dict[str, Any], origin: str, local: bool = False) -> Rule:
         title=str(entry.get("title") or ""),
         note=str(entry.get("note") or ""),
         local=local,
+        published_by=published_by,
     )
 
 
@@ -227,20 +234,61 @@ def _refuse_overlaps(rules: Iterable[Rule]) -> None:
 ValueCheck = Callable[[Rule], "str | None"]
 
 
+def _tier(
+    files: Iterable[tuple[str, str]],
+    known: set[str],
+    base: list[Rule],
+    local: bool = False,
+    published_by: str = "",
+) -> list[Rule]:
+    """The overrides of one tier above the declared rules; the new rules it declares join `base`
+    (and `known`), where a higher tier may override them in turn."""
+    replaced: list[Rule] = []
+    added: list[Rule] = []
+    for origin, text in files:
+        lists = parse(text, origin)
+        for entry in lists["rules"]:
+            rule = rule_from(entry, origin, local, published_by)
+            if rule.id in known:
+                raise RulesError(
+                    f"{rule.origin}: rule {rule.id} exists already; list it "
+                    f"under `overrides` to replace it"
+                )
+            added.append(rule)
+        for entry in lists["overrides"]:
+            rule = rule_from(entry, origin, local, published_by)
+            if rule.id not in known:
+                raise RulesError(
+                    f"{rule.origin}: rule {rule.id}: overrides a rule that does not exist"
+                )
+            replaced.append(rule)
+    _refuse_overlaps(replaced)
+    base += added
+    known |= {rule.id for rule in added}
+    return replaced
+
+
 class RuleSet:
-    """Every rule a service applies, with the deployment's overrides laid over the declared ones.
+    """Every rule a service applies, with the overrides of the tiers above laid over the declared
+    ones: the files the bureaus above published (the farthest first), then the deployment's own.
 
     An override of a rule applies from its own effective_from on; before that date, and for any
-    date it does not cover, the declared rule still applies.
+    date it does not cover, the tier below (at last the declared rule) still applies.
     """
 
-    def __init__(self, declared: list[Rule], overrides: list[Rule]):
+    def __init__(self, declared: list[Rule], overrides: list[Rule], *published: list[Rule]):
+        """`overrides` are the deployment's own; `published`, one list per bureau above, the
+        nearest first."""
         self._declared: dict[str, list[Rule]] = {}
-        self._overrides: dict[str, list[Rule]] = {}
         for rule in declared:
             self._declared.setdefault(rule.id, []).append(rule)
-        for rule in overrides:
-            self._overrides.setdefault(rule.id, []).append(rule)
+        # Highest precedence first.
+        self._layers: list[dict[str, list[Rule]]] = []
+        for layer in (overrides, *published):
+            by_id: dict[str, list[Rule]] = {}
+            for rule in layer:
+                by_id.setdefault(rule.id, []).append(rule)
+            self._layers.append(by_id)
         canonical = json.dumps(
             [rule.describe() | {"origin": rule.origin} for rule in self.rules()],
             sort_keys=True,
@@ -255,9 +303,12 @@ class RuleSet:
         declared: Iterable[tuple[str, str]],
         overrides: Iterable[tuple[str, str]] = (),
         checks: Mapping[str, ValueCheck] | None = None,
+        published: Iterable[tuple[str, Iterable[tuple[str, str]]]] = (),
     ) -> RuleSet:
-        """(origin, text) pairs: the service's own files, then a deployment's. `checks` maps an id
-        prefix to a function that returns what is wrong with a rule's value, or None."""
+        """(origin, text) pairs: the service's own files, then a deployment's. `published` pairs
+        the division code of each bureau above with the files it published, the farthest bureau
+        first; each tier may add rules and override those of the tiers below it. `checks` maps an
+        id prefix to a function that returns what is wrong with a rule's value, or None."""
         base: list[Rule] = []
         for origin, text in declared:
             lists = parse(text, origin)
@@ -266,49 +317,35 @@ class RuleSet:
             base += [rule_from(entry, origin) for entry in lists["rules"]]
         _refuse_overlaps(base)
         known = {rule.id for rule in base}
-        replaced: list[Rule] = []
-        for origin, text in overrides:
-            lists = parse(text, origin)
-            for entry in lists["rules"]:
-                rule = rule_from(entry, origin, local=True)
-                if rule.id in known:
-                    raise RulesError(
-                        f"{rule.origin}: rule {rule.id} exists already; list it "
-                        f"under `overrides` to replace it"
-                    )
-                base.append(rule)
-            for entry in lists["overrides"]:
-                rule = rule_from(entry, origin, local=True)
-                if rule.id not in known:
-                    raise RulesError(
-                        f"{rule.origin}: rule {rule.id}: overrides a rule that does not exist"
-                    )
-                replaced.append(rule)
+        tiers = [_tier(files, known, base, published_by=region) for region, files in published]
+        tiers.append(_tier(overrides, known, base, local=True))
         _refuse_overlaps(base)
-        _refuse_overlaps(replaced)
-        for rule in base + replaced:
+        for rule in base + [rule for tier in tiers for rule in tier]:
             for prefix, check in (checks or {}).items():
                 if rule.id.startswith(prefix):
                     problem = check(rule)
                     if problem:
                         raise RulesError(f"{rule.origin}: rule {rule.id}: {problem}")
-        return cls(base, replaced)
+        return cls(base, *reversed(tiers))
 
     def rules(self) -> list[Rule]:
         return sorted(
             (
                 rule
-                for rules in (*self._declared.values(), *self._overrides.values())
+                for by_id in (self._declared, *self._layers)
+                for rules in by_id.values()
                 for rule in rules
             ),
             key=lambda rule: (rule.id, rule.effective_from),
         )
 
     def rule(self, identifier: str, on: date) -> Rule:
-        """The rule in force on `on`: a deployment's override before the declared rule."""
+        """The rule in force on `on`: an override of the highest tier that covers the day before
+        the declared rule."""
         if identifier not in self._declared:
             raise KeyError(f"no rule {identifier}")
-        for candidates in (self._overrides.get(identifier, []), self._declared[identifier]):
+        tiers = [by_id.get(identifier, []) for by_id in self._layers]
+        for candidates in (*tiers, self._declared[identifier]):
             for rule in candidates:
                 if rule.covers(on):
                     return rule
@@ -334,6 +371,7 @@ class RuleSet:
             "fingerprint": self.fingerprint,
             "rules": [rule.describe() for rule in rules],
             "local": sum(rule.local for rule in rules),
+            "published": sum(bool(rule.published_by) for rule in rules),
             "unverified": sorted({rule.id for rule in rules if rule.checked_against != "official"}),
         }
 

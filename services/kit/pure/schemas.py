@@ -113,6 +113,13 @@ class RuleSchema(Schema):
         metadata={"description": "official (the gazette or ministry site), reprint, or unverified"}
     )
     local = fields.Boolean(metadata={"description": "from this deployment's rules directory"})
+    published_by = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the division code of the bureau above that published the rule to "
+            "this deployment; null for the platform's and the deployment's own"
+        },
+    )
     note = fields.String()
 
 
@@ -120,6 +127,7 @@ class RuleSetSchema(Schema):
     service = fields.String()
     fingerprint = fields.String(metadata={"description": "names this exact set of rules"})
     local = fields.Integer(metadata={"description": "rules from the deployment's directory"})
+    published = fields.Integer(metadata={"description": "rules published by the bureaus above"})
     unverified = fields.List(
         fields.String(),
         metadata={"description": "ids of rules not yet checked against the official text"},

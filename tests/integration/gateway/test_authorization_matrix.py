@@ -120,6 +120,10 @@ POLICY = {
     ("GET", "/api/v1/inspections"): Rule("list"),
     ("POST", "/api/v1/inspections"): Rule("create", (*INSPECTORS, "agency"), visibility="assigned"),
     ("POST", "/api/v1/agency-assignments"): Rule("create", REVIEWERS),
+    # A campaign is announced by the bureau of the deployment, for its whole jurisdiction: here
+    # (the nationwide platform) by its administrators. Everyone reads those that concern them.
+    ("GET", "/api/v1/campaigns"): Rule("list"),
+    ("POST", "/api/v1/campaigns"): Rule("create", ("admin",)),
     ("GET", "/api/v1/inspections/<string:identifier>"): Rule(
         "read", target="inspection", visibility="assigned"
     ),
@@ -763,6 +767,17 @@ def _request(method, rule_path, world, role, account):
             }
         },
         "/api/v1/agency-assignments": {"json": {"agency": "agency-elsewhere", "uscc": uscc}},
+        "/api/v1/campaigns": {
+            "json": {
+                "title": "粉尘涉爆企业专项整治",
+                "theme": "dust_explosion",
+                "starts_on": today(),
+                "ends_on": today(30),
+                "focus_items": ["GEN-DUTY-01"],
+            }
+        }
+        if method == "POST"
+        else {},
         "/api/v1/inspections/<string:identifier>/findings": {
             "json": {"description": "通道堵塞", "deadline": today(20)}
         },

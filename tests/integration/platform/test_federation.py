@@ -5,139 +5,28 @@ for a while leaves the county working; an event of another city's county is park
 """
 
 import io
-import secrets
-from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
 
 from services.kit import federation
 from services.kit.pure.envelope import make_event
-from tests.support.api import PASSWORD, import_enterprises, inspection_knows, signing_in
+from tests.support.api import import_enterprises, inspection_knows
 from tests.support.events import publish
 from tests.support.factories import SECOND_OFFICER, china_today, enterprise, general_finding, png
-from tests.support.platform import databases, platform_settings
+from tests.support.federation import CITY, COUNTY, county_and_city
 from tests.support.waiting import wait_until
-from tools.cli import add_account
-from tools.isolated import Components, VirtualHost
 
 pytestmark = pytest.mark.slow
 
-SERVICES = ("registry", "inspection")
-COUNTY, CITY = "620722", "620700"
 YEAR = china_today().year
 COMPANY_PASSWORD = "company-pass-1"
 
 
-class Deployment:
-    def __init__(self, infrastructure, folder, level, region):
-        self.vhost = VirtualHost(
-            infrastructure["amqp_uri"], infrastructure["management_url"], f"anjian-{level}"
-        )
-        self.vhost.create()
-        self.settings = platform_settings(
-            infrastructure,
-            self.vhost.amqp_uri,
-            folder,
-            level=level,
-            region=region,
-            services=",".join(SERVICES),
-            broker_management_url=infrastructure["management_url"],
-        )
-        self.broker = federation.Broker(self.vhost.amqp_uri, infrastructure["management_url"])
-        self.components = Components(self.settings)
-        self.sign_in = signing_in(self.components.url)
-
-    def start(self):
-        for component in (*SERVICES, "gateway"):
-            self.components.start(component)
-        self.components.wait_ready()
-        federation.open_upward(self.broker, SERVICES, ["cn.anjian.#"])
-        federation.take_from_children(self.broker, SERVICES)
-
-    def user(self, username, role, region=None, uscc=None, password=PASSWORD):
-        add_account(self.settings, username, password, role, region, uscc)
-        return self.sign_in(username, password)
-
-    def stop(self):
-        self.components.stop_all()
-        self.vhost.delete()
-
-
-class LinkUser:
-    """The broker user the city's link signs in to the county with, as an operator makes it: the
-    partition takes its access away and closes its connection; the link keeps trying."""
-
-    def __init__(self, county, infrastructure):
-        self.api = infrastructure["management_url"].rstrip("/") + "/api"
-        self.auth = county.vhost.auth
-        self.vhost = county.vhost.vhost
-        self.name = f"link-{county.vhost.vhost}"
-        self.password = secrets.token_hex(8)
-        parts = urlsplit(county.vhost.amqp_uri)
-        self.uri = parts._replace(
-            netloc=f"{self.name}:{self.password}@{parts.hostname}:{parts.port or 5672}"
-        ).geturl()
-
-    def _call(self, method, path, **body):
-        reply = requests.request(
-            method, f"{self.api}/{path}", auth=self.auth, timeout=10, json=body or None
-        )
-        reply.raise_for_status()
-        return reply
-
-    def create(self):
-        self._call("PUT", f"users/{self.name}", password=self.password, tags="")
-        self.allow()
-
-    def allow(self):
-        vhost = quote(self.vhost, safe="")
-        self._call("PUT", f"permissions/{vhost}/{self.name}", configure=".*", write=".*", read=".*")
-
-    def cut(self):
-        """Refuse the link's sign-in, and close its connection (the broker lists a connection a
-        few seconds late): True once no connection of the link's is left."""
-        requests.delete(
-            f"{self.api}/permissions/{quote(self.vhost, safe='')}/{self.name}",
-            auth=self.auth,
-            timeout=10,
-        )
-        open_now = [
-            connection["name"]
-            for connection in self._call("GET", "connections").json()
-            if connection.get("user") == self.name
-        ]
-        for name in open_now:
-            requests.delete(
-                f"{self.api}/connections/{quote(name, safe='')}", auth=self.auth, timeout=10
-            )
-        return not open_now
-
-    def delete(self):
-        requests.delete(f"{self.api}/users/{self.name}", auth=self.auth, timeout=10)
-
-
 @pytest.fixture(scope="module")
 def linked(infrastructure, tmp_path_factory):
-    county = Deployment(infrastructure, tmp_path_factory.mktemp("county"), "county", COUNTY)
-    city = Deployment(infrastructure, tmp_path_factory.mktemp("city"), "city", CITY)
-    link_user = LinkUser(county, infrastructure)
-    with databases(county.settings), databases(city.settings):
-        try:
-            county.start()
-            city.start()
-            link_user.create()
-            federation.link(city.broker, "county-620722", link_user.uri)
-            wait_until(
-                lambda: [link["status"] for link in city.broker.links()] == ["running"],
-                timeout=30,
-                message="the federation link to run",
-            )
-            yield county, city, link_user
-        finally:
-            county.stop()
-            city.stop()
-            link_user.delete()
+    with county_and_city(infrastructure, tmp_path_factory) as deployments:
+        yield deployments
 
 
 @pytest.fixture(scope="module")

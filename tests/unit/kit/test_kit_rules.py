@@ -181,3 +181,68 @@ def test_a_value_of_the_wrong_shape_is_refused_by_the_services_check():
         match="demo.yaml:10: rule demo.escalation.interval_days: must be a positive number of days",
     ):
         rule_set(INTERVAL.replace("value: 5", "value: -5"), checks=checks)
+
+
+def published_file(value, rule="demo.escalation.interval_days", since="2025-06-01"):
+    return f"""
+overrides:
+  - id: {rule}
+    version: 9
+    value: {value}
+    source: {{document: 上级局印发的实施方案}}
+    effective_from: {since}
+    checked_against: unverified
+"""
+
+
+def tiered(published, overrides=()):
+    return RuleSet.from_files(
+        [("demo.yaml", INTERVAL)],
+        [(f"local-{n}.yaml", text) for n, text in enumerate(overrides)],
+        published=[(region, [(f"{region}.yaml", text)]) for region, text in published],
+    )
+
+
+def test_the_bureaus_above_override_the_shipped_rules_and_the_deployment_overrides_them():
+    day = date(2025, 7, 1)
+    province, city = ("620000", published_file(4)), ("620700", published_file(3))
+    assert tiered([province]).value("demo.escalation.interval_days", day) == 4
+    # The nearer bureau's file is laid over the farther's.
+    assert tiered([province, city]).value("demo.escalation.interval_days", day) == 3
+    rules = tiered([province, city], [published_file(2)])
+    assert rules.value("demo.escalation.interval_days", day) == 2
+    # Before its own date an override gives way to the tier below.
+    assert rules.value("demo.escalation.interval_days", date(2025, 3, 1)) == 5
+
+
+def test_each_rule_says_which_bureau_above_published_it():
+    rules = tiered([("620700", published_file(3))])
+    described = {
+        (rule["version"], rule["published_by"], rule["local"]) for rule in rules.describe()["rules"]
+    }
+    assert described == {(1, None, False), (2, None, False), (9, "620700", False)}
+    assert rules.describe()["published"] == 1
+    assert rules.fingerprint != tiered([]).fingerprint
+
+
+def test_a_rule_a_bureau_above_adds_may_be_overridden_by_the_deployment():
+    added = """
+rules:
+  - id: demo.campaign.checks
+    version: 1
+    value: [dust]
+    source: {document: 市局专项整治方案}
+    effective_from: 2025-01-01
+    checked_against: unverified
+"""
+    own = published_file("[dust, sweeping]", rule="demo.campaign.checks", since="2025-02-01")
+    rules = tiered([("620700", added)], [own])
+    assert rules.value("demo.campaign.checks", date(2025, 3, 1)) == ["dust", "sweeping"]
+    assert rules.value("demo.campaign.checks", date(2025, 1, 15)) == ["dust"]
+
+
+def test_a_broken_published_file_is_refused_naming_file_line_and_rule():
+    with pytest.raises(RulesError, match=r"^620700.yaml:3: rule demo.escalation.interval_days:"):
+        tiered([("620700", published_file("7\n    colour: red"))])
+    with pytest.raises(RulesError, match="overrides a rule that does not exist"):
+        tiered([("620700", published_file(3, rule="demo.unknown.rule"))])
