@@ -27,6 +27,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.metrics import RPC_CLIENT_SECONDS
 from services.kit.pure.errors import NotDeployed, Unavailable
+
 # Importing the runtime registers the domain errors too.
 from services.kit.runtime import DEADLINE, RPC_DELIVERY_MODE
 

@@ -23,10 +23,6 @@ from datetime import datetime, timedelta, timezone
 import pymongo
 from kombu import Connection
 from minio.error import S3Error
-from nameko.events import EventHandler
-from nameko.exceptions import deserialize_to_instance
-from nameko.extensions import DependencyProvider
-from nameko.messaging import QueueConsumer
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
@@ -36,6 +32,10 @@ from nameko.constants import (
     NON_PERSISTENT,
     SERIALIZER_CONFIG_KEY,
 )
+from nameko.events import EventHandler
+from nameko.exceptions import deserialize_to_instance
+from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
 from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 from nameko.timer import Timer
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout
