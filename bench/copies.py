@@ -3,15 +3,16 @@ against one, in the same run.
 
 The call is `hazard_catalogue`: the catalogue in force built from the rules and serialised, work
 for the processor only, so a second copy on a second core should serve nearly twice as many. The
-calls come from the same threads in both runs; the second copy is a process of its own consuming
-the same queue (competing consumers), as `anjian serve inspection --copies 2` starts it.
+calls come from the same threads in both runs, through the gateway's own RPC client; the second
+copy is a process of its own consuming the same queue (competing consumers), as
+`anjian serve inspection --copies 2` starts it.
 """
 
-from nameko.standalone.rpc import ClusterRpcProxy
+from contextlib import nullcontext
 
-import services.kit.runtime  # noqa: F401  (domain errors cross RPC as themselves)
 from bench.figures import Figure
 from bench.throughput import Load
+from gateway.rpc import RpcPool
 
 NAME = "inspection_2_copies_vs_1"
 TARGET = 1.3
@@ -19,19 +20,19 @@ CONCURRENCY = 8
 WARMUP_SECONDS = 2.0
 
 
-def _catalogue(proxy, _):
-    proxy.inspection.hazard_catalogue()
-
-
 def _throughput(platform, seconds):
-    def client():
-        return ClusterRpcProxy(
-            platform.rpc_config(),
-            timeout=platform.settings.rpc_timeout_seconds,
-            context_data=platform.regulator.to_context(),
-        )
+    pool = RpcPool(platform.settings)
+    caller = platform.regulator.to_context()
 
-    return Load(CONCURRENCY, WARMUP_SECONDS, seconds).run(client, _catalogue, [None])
+    def catalogue(client, _):
+        client.call(caller, "inspection", "hazard_catalogue")
+
+    try:
+        return Load(CONCURRENCY, WARMUP_SECONDS, seconds).run(
+            lambda: nullcontext(pool), catalogue, [None]
+        )
+    finally:
+        pool.close()
 
 
 def inspection_2_copies_vs_1(platform, seconds):

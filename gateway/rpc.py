@@ -27,7 +27,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.metrics import RPC_CLIENT_SECONDS
 from services.kit.pure.errors import NotDeployed, Unavailable
-from services.kit.runtime import DEADLINE  # importing it registers the domain errors too
+
+# Importing the runtime registers the domain errors too.
+from services.kit.runtime import DEADLINE, RPC_DELIVERY_MODE
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +147,7 @@ class RpcPool:
             service,
             standalone._reply_listener,
             expiration=self.timeout,
+            delivery_mode=RPC_DELIVERY_MODE,
             retry_policy=PUBLISH_RETRY,
         )
         try:

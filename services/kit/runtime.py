@@ -23,11 +23,20 @@ from datetime import datetime, timedelta, timezone
 import pymongo
 from kombu import Connection
 from minio.error import S3Error
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    NON_PERSISTENT,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.events import EventHandler
 from nameko.exceptions import deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
-from nameko.rpc import Rpc, RpcConsumer
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 from nameko.timer import Timer
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout
 from urllib3.exceptions import HTTPError
@@ -48,6 +57,10 @@ DEADLINE = "deadline"
 CLIENT_ADDRESS = "client_address"
 # RPC requests delivered beyond those running, per worker: as many wait, the rest are refused.
 RPC_PREFETCH_PER_WORKER = 4
+# RPC requests and replies are not written to the broker's disk: a request outlives neither its
+# caller's wait nor the caller's reply queue, which a broker restart removes anyway, and writing
+# every request and answer (the catalogue is 50 KB) cost the broker more than the call itself.
+RPC_DELIVERY_MODE = NON_PERSISTENT
 
 # Seconds between attempts to reach the broker: the first within a second, then at most every 5 s.
 RECONNECT = {"interval_start": 0.5, "interval_step": 1, "interval_max": 5}
@@ -106,6 +119,14 @@ class RpcQueueConsumer(ResilientQueueConsumer):
         return RPC_PREFETCH_PER_WORKER * self.container.max_workers
 
 
+class TransientPublisher(Publisher):
+    delivery_mode = RPC_DELIVERY_MODE
+
+
+class TransientResponder(Responder):
+    publisher_cls = TransientPublisher
+
+
 class ResilientRpcConsumer(RpcConsumer):
     queue_consumer = RpcQueueConsumer()
 
@@ -113,9 +134,24 @@ class ResilientRpcConsumer(RpcConsumer):
         super().setup()
         self.waiting = 0
 
+    def _reply(self, message, result, exc_info):
+        """nameko's own reply, sent as a transient message."""
+        config = self.container.config
+        responder = TransientResponder(
+            config[AMQP_URI_CONFIG_KEY],
+            get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+        )
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
     def handle_result(self, message, result, exc_info):
         try:
-            return super().handle_result(message, result, exc_info)
+            return self._reply(message, result, exc_info)
         except Exception as error:  # whatever stops the reply, the container must live on
             log.warning(
                 "reply to %s dropped, the caller will time out: %s",

@@ -49,3 +49,32 @@ def test_a_reading_fetches_no_history_of_applied_events(mongo, settings):
     # Kept as long as the inbox's records, then pruned with them.
     [(collection, age_field, cutoff)] = kept.bookkeeping()
     assert (collection.name, age_field) == (kept.applied.name, "at") and cutoff < NOW
+
+
+def test_readings_answered_from_one_read_match_the_stores_own(mongo, settings):
+    kept = counters(mongo, settings, "read_once")
+    kept.add(
+        [
+            *batch(0, 3, county="620722", year=2025),
+            *batch(3, 4, county="620722", year=2026),
+            *batch(7, 5, county="620702", year=2026),
+            *batch(12, 2, county="620722", year="standing"),
+            *batch(14, 1, county="621102", year=2026),
+        ]
+    )
+    questions = [
+        ("6207", 2026),
+        ("620722", {"$lte": 2026}),
+        ("6207", {"$lte": 2025}),
+        ("620722", "standing"),
+        ("", 2026),
+        ("6211", 2025),
+    ]
+    from_store = [kept.totals(prefix, years) for prefix, years in questions]
+    assert from_store[0] == {"found": 9} and from_store[1] == {"found": 7}
+    documents = kept.read_once()
+    with kept.answering_from(documents):
+        # The collection emptied: every answer now comes from the documents read before.
+        kept.collection.delete_many({})
+        assert [kept.totals(prefix, years) for prefix, years in questions] == from_store
+    assert kept.totals("6207", 2026) == {}
