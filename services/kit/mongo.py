@@ -6,9 +6,7 @@ of the MongoDB API is used so FerretDB serves it as well as MongoDB does.
 """
 
 import functools
-import logging
 import re
-import threading
 import uuid
 from datetime import timedelta
 
@@ -24,8 +22,6 @@ from services.kit.outbox import FIELD as OUTBOX
 from services.kit.outbox import OutboxPublisher, declare_exchanges
 from services.kit.pure.errors import Conflict, Forbidden, InvalidInput, NotFound, TimedOut
 from services.kit.pure.schemas import page_bounds
-
-log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
 # The field naming the batch pointer that announced a bulk-inserted document.
@@ -71,9 +67,8 @@ def connect(settings):
 class BaseStore:
     """Holds the service's database; subclasses add domain-named methods and their indexes.
 
-    With a `publisher`, the events a save stores are published right after the write, or, in a
-    service's worker, right after its answer is sent (see `MongoStore`); without one (or when the
-    broker is down) the outbox relay publishes them later.
+    With a `publisher`, the events a save stores are published right after the write; without
+    one (or when the broker is down) the outbox relay publishes them later.
     """
 
     def __init__(self, db, settings, clock=None, publisher=None):
@@ -81,8 +76,6 @@ class BaseStore:
         self.settings = settings
         self.clock = clock or settings.clock()
         self.publisher = publisher
-        # The publications a worker's thread (a green thread, in a service) holds back.
-        self._held_back = threading.local()
         self.inbox = Inbox(
             db,
             self.clock,
@@ -423,29 +416,9 @@ class BaseStore:
         return True
 
     def publish(self, collection, document_id, events):
-        """Publish a document's newly stored events, if this store has a publisher: now, or
-        when this thread's worker has answered."""
-        if self.publisher is None or not events:
-            return
-        held = getattr(self._held_back, "publications", None)
-        if held is None:
+        """Publish a document's newly stored events now, if this store has a publisher."""
+        if self.publisher is not None and events:
             self.publisher.flush(collection, document_id, events)
-        else:
-            held.append((collection, document_id, events))
-
-    def hold_back_publications(self):
-        """From now on this thread's publications wait for `publish_held_back`."""
-        self._held_back.publications = []
-
-    def publish_held_back(self):
-        """Publish what this thread held back, in the order it was saved. A failure is left to
-        the outbox relay: the events are stored, and the caller has its answer already."""
-        held, self._held_back.publications = getattr(self._held_back, "publications", None), None
-        for collection, document_id, events in held or ():
-            try:
-                self.publisher.flush(collection, document_id, events)
-            except Exception as error:  # the database away, say
-                log.warning("%d event(s) wait for the outbox relay: %s", len(events), error)
 
     def relay_outbox(self):
         return self.publisher.relay(self)
@@ -574,14 +547,6 @@ class MongoStore(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.store
-
-    # A worker's events are published once its answer is sent (nameko sends it before
-    # `worker_result`): the caller does not wait on the broker's confirmation.
-    def worker_setup(self, worker_ctx):
-        self.store.hold_back_publications()
-
-    def worker_result(self, worker_ctx, result=None, exc_info=None):
-        self.store.publish_held_back()
 
 
 def literal_pattern(text):

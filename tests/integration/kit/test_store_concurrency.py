@@ -573,35 +573,3 @@ def test_a_finished_bulk_insert_names_what_it_skipped_and_the_relay_reads_no_doc
     finally:
         tap.close()
     assert published == [new["id"]]
-
-
-def test_a_workers_events_are_published_after_its_answer_in_the_order_saved(
-    clients, scratch, settings, broker
-):
-    clock = settings.clock()
-    publisher = OutboxPublisher("storetest", settings, clock)
-    store = BaseStore(clients[0][scratch], settings, publisher=publisher)
-    collection = store.db.held_back
-    tap = EventTap(broker.amqp_uri, "storetest.events")
-    try:
-        store.hold_back_publications()
-        events = [new_event("first", clock.now()), new_event("second", clock.now())]
-        store.save(collection, None, {"_id": "first", "version": 0}, [events[0]])
-        store.save(collection, None, {"_id": "second", "version": 0}, [events[1]])
-        # Stored with their events, and nothing sent while the worker has not answered.
-        assert tap.drain(quiet_seconds=0.5) == []
-        assert [len(found["outbox"]) for found in collection.find()] == [1, 1]
-        store.publish_held_back()
-        assert [seen["id"] for seen in tap.drain(quiet_seconds=1)] == [
-            event["id"] for event in events
-        ]
-        assert [found["outbox"] for found in collection.find()] == [[], []]
-        # Outside a worker, a save publishes at once again.
-        third = new_event("third", clock.now())
-        store.save(collection, None, {"_id": "third", "version": 0}, [third])
-        assert [seen["id"] for seen in tap.drain(quiet_seconds=1)] == [
-            *(event["id"] for event in events),
-            third["id"],
-        ]
-    finally:
-        tap.close()
