@@ -23,6 +23,7 @@ from tests.support.api import (
 )
 from tests.support.browser import CHROMIUM, FLAGS, MISSING
 from tests.support.credit import LISTING, NOTICE, move, opened_by_hand
+from tests.support.deployments import county_gateway
 from tests.support.factories import SECOND_OFFICER, general_finding, id_number, png
 from tests.support.waiting import wait_until
 
@@ -49,13 +50,13 @@ def page_at(browser, platform):
     page fails the test."""
     opened, errors = [], []
 
-    def open_page(viewport=DESK):
+    def open_page(viewport=DESK, url=None):
         context = browser.new_context(viewport=viewport, locale="zh-CN")
         opened.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.set_default_timeout(20_000)
-        page.goto(platform.url + "/")
+        page.goto((url or platform.url) + "/")
         return page
 
     yield open_page
@@ -138,6 +139,29 @@ def test_the_bureau_head_reads_the_targets_and_drills_down_to_the_records(page_a
     expect(page.locator("table tbody tr").first).to_contain_text("一般隐患")
     expect(page.get_by_role("button", name="导出 Excel")).to_be_visible()
     shot(page, "records")
+
+
+@pytest.fixture(scope="module")
+def county_without_credit(settings, platform, users, tmp_path_factory):
+    with county_gateway(settings, tmp_path_factory.mktemp("county")) as gateway:
+        yield gateway
+
+
+def test_a_county_that_runs_no_credit_service_shows_its_figures_as_not_deployed(
+    page_at, county_without_credit
+):
+    page = page_at(url=county_without_credit.url)
+    signed_in(page, "minle")
+    expect(page.locator("h1")).to_contain_text("民乐县")
+    expect(page.locator("section.tile[data-target]")).to_have_count(8)
+    listed = page.locator("section.tile[data-target]", has_text="列入严重失信主体名单")
+    expect(listed).to_contain_text("未部署")
+    # What the county runs still answers beside it.
+    expect(page.locator('[data-key="hazards.general.rectification"]')).to_contain_text(
+        "一般隐患整改率"
+    )
+    expect(page.locator('[data-key="hazards.general.rectification"]')).not_to_contain_text("未部署")
+    shot(page, "dashboard-county-without-credit")
 
 
 def test_chinese_renders_with_a_cjk_font_not_as_boxes(page_at, scene):

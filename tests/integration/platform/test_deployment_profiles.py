@@ -12,30 +12,17 @@ import time
 import pytest
 import requests
 
+from tests.support import deployments
 from tests.support.api import signing_in
+from tests.support.deployments import COUNTY_SERVICES
 from tests.support.waiting import wait_until
 from tools.isolated import Components, free_port
-
-COUNTY_SERVICES = ("registry", "inspection", "training", "permits")
 
 
 @pytest.fixture(scope="module")
 def county_gateway(settings, platform, users, tmp_path_factory):
-    county = dataclasses.replace(
-        settings,
-        level="county",
-        region="620722",
-        services=",".join(COUNTY_SERVICES),
-        gateway_port=free_port(),
-        data_dir=str(tmp_path_factory.mktemp("county")),
-    )
-    gateway = Components(county)
-    gateway.start("gateway")
-    try:
-        gateway.wait_ready()
+    with deployments.county_gateway(settings, tmp_path_factory.mktemp("county")) as gateway:
         yield gateway
-    finally:
-        gateway.stop_all()
 
 
 def test_a_route_of_a_service_not_deployed_answers_503_at_once(county_gateway):
