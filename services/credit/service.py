@@ -121,7 +121,7 @@ class CreditService(RegistryCopy, ServiceBase):
     def credit_indicators(self, query):
         fields = load(CreditIndicatorQuerySchema(), query)
         prefix = self.caller().indicator_scope(fields["region"])
-        counters = self.store.indicator_counters(prefix, fields["year"])
+        counters = self.store.year_counters(prefix, fields["year"])
         return {"region": fields["region"], "year": fields["year"], **indicators.summary(counters)}
 
     # --- public disclosure (no caller) -------------------------------------------------------

@@ -147,11 +147,3 @@ class CreditStore(EnterpriseCopy, BaseStore):
         """Publish `events` again through the outbox, as a replay record of their own."""
         record = {"_id": uuid.uuid4().hex, "version": 1, "at": now, "events": len(events)}
         self.save(self.db.replays, None, record, events)
-
-    # --- indicators ---
-
-    def add_to_counters(self, changes):
-        self.event_counters.add(changes)
-
-    def indicator_counters(self, prefix, year):
-        return self.event_counters.totals(prefix, year)

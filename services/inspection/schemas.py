@@ -14,6 +14,7 @@ from services.kit.pure.schemas import (
     Count,
     PageSchema,
     RateOut,
+    RuleReferenceOut,
     StrictSchema,
     Year,
     Yuan,
@@ -404,13 +405,6 @@ class CatalogueOut(Out):
     exclusions = fields.Dict()
 
 
-class RuleOut(Out):
-    """The rule an answer applied, enough to find the exact text used (GET /api/v1/rules)."""
-
-    id = fields.String()
-    version = fields.Integer()
-
-
 class FindingOut(Out):
     finding_id = fields.String()
     hazard_id = fields.String()
@@ -419,7 +413,7 @@ class FindingOut(Out):
     location = fields.String(allow_none=True)
     catalogue_item = fields.String(allow_none=True)
     failed_device = fields.Boolean()
-    catalogue_rule = fields.Nested(RuleOut, allow_none=True)
+    catalogue_rule = fields.Nested(RuleReferenceOut, allow_none=True)
     raise_reason = fields.String(allow_none=True)
     deadline = fields.Date(allow_none=True)
     recorded_at = fields.DateTime()
@@ -655,7 +649,7 @@ class ReportTimingOut(Out):
 
 
 class UnitReportOut(ReportTimingOut):
-    rule = fields.Nested(RuleOut)
+    rule = fields.Nested(RuleReferenceOut)
 
 
 class LevelReportOut(ReportTimingOut):
@@ -669,14 +663,14 @@ class ReportingOut(Out):
         fields.Nested(LevelReportOut),
         metadata={"description": "493号 Arts. 10-11: each level within 2 hours"},
     )
-    level_rule = fields.Nested(RuleOut)
-    targets_rule = fields.Nested(RuleOut)
+    level_rule = fields.Nested(RuleReferenceOut)
+    targets_rule = fields.Nested(RuleReferenceOut)
 
 
 class SupplementWindowOut(Out):
     days = fields.Integer()
     last_day = fields.Date()
-    rule = fields.Nested(RuleOut)
+    rule = fields.Nested(RuleReferenceOut)
 
 
 class AccidentOut(RecordOut):
@@ -691,7 +685,7 @@ class AccidentOut(RecordOut):
     minor_injuries = fields.Integer()
     direct_loss_yuan = fields.Integer()
     grade = fields.String(metadata={"description": "国务院令第493号"})
-    grade_rule = fields.Nested(RuleOut)
+    grade_rule = fields.Nested(RuleReferenceOut)
     supplement_window = fields.Nested(
         SupplementWindowOut,
         metadata={

@@ -395,10 +395,6 @@ class InspectionStore(PreventionStore, EnterpriseCopy, ListingCopy, BaseStore):
 
     # --- indicators ---
 
-    def add_to_counters(self, changes):
-        """Apply each event's amounts once: [(event id, county, year, {counter: amount})]."""
-        self.event_counters.add(changes)
-
     def _counter_documents(self, prefix, years):
         return self.event_counters.documents(prefix, years)
 

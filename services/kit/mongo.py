@@ -98,6 +98,13 @@ class BaseStore:
             self.db.indicators, self.clock, timedelta(days=self.settings.inbox_retention_days)
         )
 
+    def add_to_counters(self, changes):
+        """Apply each event's amounts once: [(event id, county, year, {counter: amount})]."""
+        self.event_counters.add(changes)
+
+    def year_counters(self, prefix, year):
+        return self.event_counters.totals(prefix, year)
+
     def bookkeeping(self):
         """[(collection, age field, cutoff)]: records kept for a while, then pruned by age.
         A store with bookkeeping of its own adds it here."""
@@ -437,6 +444,13 @@ class RecordKinds:
     @staticmethod
     def visible_to(actor, region=None):
         raise NotImplementedError
+
+    def index_kinds(self):
+        """Every kind's indexes for the rule: region and id for a jurisdiction's pages, uscc for
+        an enterprise's own records."""
+        for name in self.KINDS.values():
+            self.db[name].create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
+            self.db[name].create_index("uscc")
 
     def _seen(self, kind, identifier, actor):
         return self.seen(

@@ -284,7 +284,7 @@ class MonitoringService(RegistryCopy, ServiceBase):
             "region": fields["region"],
             "year": fields["year"],
             **indicators.summary(
-                self.store.indicator_counters(prefix, fields["year"]),
+                self.store.year_counters(prefix, fields["year"]),
                 self.store.device_counts(prefix),
             ),
         }

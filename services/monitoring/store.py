@@ -57,9 +57,7 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         return self.db.readings
 
     def ensure_indexes(self):
-        for collection in (self.devices, self.points, self.alarms):
-            collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
-            collection.create_index("uscc")
+        self.index_kinds()
         self.points.create_index("device_id")
         self.devices.create_index([("state", ASCENDING), ("last_seen", ASCENDING)])
         self.alarms.create_index([("point_id", ASCENDING), ("opened_at", ASCENDING)])
@@ -264,11 +262,3 @@ class MonitoringStore(EnterpriseCopy, RecordKinds, BaseStore):
         moving = {"uscc": uscc, "region_code": {"$ne": region_code}}
         for collection in (self.devices, self.points, self.alarms):
             collection.update_many(moving, {"$set": {"region_code": region_code}})
-
-    # --- indicators ---
-
-    def add_to_counters(self, changes):
-        self.event_counters.add(changes)
-
-    def indicator_counters(self, prefix, year):
-        return self.event_counters.totals(prefix, year)

@@ -12,6 +12,7 @@ from services.kit.pure.schemas import (
     REGION_FILTER,
     USCC,
     PageSchema,
+    RuleReferenceOut,
     StrictSchema,
     Year,
 )
@@ -256,11 +257,6 @@ class ReadingOut(Schema):
     passed = fields.Boolean()
 
 
-class AppliedRuleOut(Schema):
-    id = fields.String()
-    version = fields.Integer()
-
-
 class GasTestOut(Schema):
     tested_at = fields.String()
     recorded_by = fields.String()
@@ -273,7 +269,7 @@ class GasTestOut(Schema):
     missing = fields.List(fields.String())
     failing = fields.List(fields.String())
     passed = fields.Boolean()
-    rules = fields.List(fields.Nested(AppliedRuleOut))
+    rules = fields.List(fields.Nested(RuleReferenceOut))
 
 
 class StepOut(Schema):

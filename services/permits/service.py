@@ -330,7 +330,7 @@ class PermitsService(RegistryCopy, EnterpriseCounts, ServiceBase):
             "region": fields["region"],
             "year": fields["year"],
             **indicators.summary(
-                self.store.indicator_counters(prefix, fields["year"]),
+                self.store.year_counters(prefix, fields["year"]),
                 self.store.ledger_counts(prefix, fields["year"]),
                 list(gate.REASONS),
             ),

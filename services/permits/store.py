@@ -59,9 +59,7 @@ class PermitsStore(EnterpriseCopy, RecordKinds, BaseStore):
         return self.db.scans
 
     def ensure_indexes(self):
-        for collection in (self.spaces, self.permits, self.scans, self.db.competencies):
-            collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
-            collection.create_index("uscc")
+        self.index_kinds()
         # One space per number in an enterprise's ledger.
         self.spaces.create_index([("uscc", ASCENDING), ("number", ASCENDING)], unique=True)
         self.permits.create_index([("space_id", ASCENDING), ("state", ASCENDING)])
@@ -186,12 +184,6 @@ class PermitsStore(EnterpriseCopy, RecordKinds, BaseStore):
         return counts
 
     # --- indicators ---
-
-    def add_to_counters(self, changes):
-        self.event_counters.add(changes)
-
-    def indicator_counters(self, prefix, year):
-        return self.event_counters.totals(prefix, year)
 
     def ledger_counts(self, prefix, year):
         """The ledger at `year`'s end (today, within it) under `prefix`: enterprises flagged

@@ -42,12 +42,6 @@ class RegistryStore(ListingCopy, ProjectStore, BaseStore):
     def enterprises(self):
         return self.db.enterprises
 
-    def add_to_counters(self, changes):
-        self.event_counters.add(changes)
-
-    def year_counters(self, prefix, year):
-        return self.event_counters.totals(prefix, year)
-
     def counters_to(self, prefix, year):
         """Every year's counters up to `year`'s end: the stocks then."""
         return self.event_counters.totals(prefix, {"$lte": year})

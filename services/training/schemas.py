@@ -15,6 +15,7 @@ from services.kit.pure.schemas import (
     Count,
     PageSchema,
     RateOut,
+    RuleReferenceOut,
     StrictSchema,
     Year,
 )
@@ -326,11 +327,6 @@ class ReviewOut(Schema):
     extended_cycle = fields.Boolean()
     session_id = fields.String(allow_none=True)
     recorded_by = fields.String()
-
-
-class RuleReferenceOut(Schema):
-    id = fields.String()
-    version = fields.Integer()
 
 
 class CertificateOut(Schema):

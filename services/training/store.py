@@ -52,9 +52,7 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
         return self.db.certificates
 
     def ensure_indexes(self):
-        for collection in (self.persons, self.certificates, self.db.sessions, self.db.reminders):
-            collection.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
-            collection.create_index("uscc")
+        self.index_kinds()
         # One person per ID number, found by its keyed hash.
         self.persons.create_index("id_key", unique=True)
         self.certificates.create_index([("kind", ASCENDING), ("number", ASCENDING)], unique=True)
@@ -203,9 +201,6 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
         )
 
     # --- indicators ---
-
-    def add_to_counters(self, changes):
-        self.event_counters.add(changes)
 
     def indicator_counters(self, prefix, year):
         """The year's counters, and every year's up to its end (for the stocks)."""

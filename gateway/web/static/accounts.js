@@ -1,7 +1,7 @@
 // Accounts: a bureau creates the logins of its jurisdiction; anyone changes their own password
 // (and must, after a bureau set it).
 
-import { ROLE_NAMES, api, field, go, h, page, readable, session, table } from "./dom.js";
+import { ROLE_NAMES, api, field, go, h, onSubmit, page, readable, session, table } from "./dom.js";
 
 // What a bureau may create, highest first; the API refuses a role above the creator's.
 const CREATABLE = ["regulator", "inspector", "auditor", "agency", "enterprise"];
@@ -37,9 +37,7 @@ export async function accounts(created = null) {
     h("button", { type: "submit" }, "创建"),
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
+  onSubmit(form, status, async (data) => {
     const body = {
       username: data.get("username").trim(),
       role: data.get("role"),
@@ -48,12 +46,8 @@ export async function accounts(created = null) {
     for (const name of ["display_name", "uscc", "region_scope"]) {
       if (data.get(name)) body[name] = data.get(name).trim();
     }
-    try {
-      const made = await api("/api/v1/users", { method: "POST", body });
-      accounts(`已创建账号 ${made.username}`);
-    } catch (error) {
-      status.textContent = readable(error);
-    }
+    const made = await api("/api/v1/users", { method: "POST", body });
+    accounts(`已创建账号 ${made.username}`);
   });
   try {
     const listed = await api("/api/v1/users?page_size=100");
@@ -105,20 +99,14 @@ export function changePassword() {
     h("button", { type: "submit" }, "修改"),
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    try {
-      await api("/api/v1/me/password", {
-        method: "POST",
-        body: { old_password: data.get("old_password"), new_password: data.get("new_password") },
-      });
-      // Tokens issued before the change are refused from now on: sign in again.
-      sessionStorage.removeItem("anjian.session");
-      go("#/login");
-    } catch (error) {
-      status.textContent = readable(error);
-    }
+  onSubmit(form, status, async (data) => {
+    await api("/api/v1/me/password", {
+      method: "POST",
+      body: { old_password: data.get("old_password"), new_password: data.get("new_password") },
+    });
+    // Tokens issued before the change are refused from now on: sign in again.
+    sessionStorage.removeItem("anjian.session");
+    go("#/login");
   });
   show(form);
 }

@@ -126,6 +126,18 @@ export function field(label, control) {
   return h("label", {}, label, control);
 }
 
+// A form's submission: `handle` gets the form's data, and whatever fails is said in `status`.
+export function onSubmit(form, status, handle) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await handle(new FormData(form));
+    } catch (error) {
+      status.textContent = readable(error);
+    }
+  });
+}
+
 export function failure(error) {
   return h("p", { class: "error", role: "alert" }, readable(error));
 }

@@ -10,6 +10,7 @@ import {
   failure,
   go,
   h,
+  onSubmit,
   params,
   readable,
   page,
@@ -67,24 +68,18 @@ export function newInspection() {
     h("button", { type: "submit" }, "开始检查"),
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    try {
-      const opened = await api("/api/v1/inspections", {
-        method: "POST",
-        body: {
-          uscc: data.get("uscc").trim(),
-          mode: data.get("mode"),
-          place: data.get("place"),
-          content: data.get("content"),
-          inspectors: [data.get("inspector").trim()],
-        },
-      });
-      go(`#/inspections/${opened.id}`);
-    } catch (error) {
-      status.textContent = readable(error);
-    }
+  onSubmit(form, status, async (data) => {
+    const opened = await api("/api/v1/inspections", {
+      method: "POST",
+      body: {
+        uscc: data.get("uscc").trim(),
+        mode: data.get("mode"),
+        place: data.get("place"),
+        content: data.get("content"),
+        inspectors: [data.get("inspector").trim()],
+      },
+    });
+    go(`#/inspections/${opened.id}`);
   });
   show(form);
 }
@@ -123,24 +118,18 @@ function findingForm(inspection, refresh) {
     h("button", { type: "submit" }, "记录"),
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
+  onSubmit(form, status, async (data) => {
     const body = { description: data.get("description") };
     for (const name of ["catalogue_item", "location", "deadline"])
       if (data.get(name)) body[name] = data.get(name);
-    try {
-      await api(`/api/v1/inspections/${inspection.id}/findings`, { method: "POST", body });
-      const photo = data.get("photo");
-      if (photo && photo.size) {
-        const waiting = pendingPhotos.get(inspection.id) || [];
-        waiting.push([inspection.findings.length, photo]);
-        pendingPhotos.set(inspection.id, waiting);
-      }
-      refresh();
-    } catch (error) {
-      status.textContent = readable(error);
+    await api(`/api/v1/inspections/${inspection.id}/findings`, { method: "POST", body });
+    const photo = data.get("photo");
+    if (photo && photo.size) {
+      const waiting = pendingPhotos.get(inspection.id) || [];
+      waiting.push([inspection.findings.length, photo]);
+      pendingPhotos.set(inspection.id, waiting);
     }
+    refresh();
   });
   return form;
 }
@@ -163,27 +152,21 @@ function completionForm(inspection, refresh) {
     h("button", { type: "submit" }, "完成"),
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
+  onSubmit(form, status, async (data) => {
     const body = { handling: data.get("handling") };
     if (data.get("signature")) body.signature = data.get("signature");
     if (data.get("signature_refusal")) body.signature_refusal = data.get("signature_refusal");
-    try {
-      const done = await api(`/api/v1/inspections/${inspection.id}/complete`, {
-        method: "POST",
-        body,
-      });
-      for (const [index, photo] of pendingPhotos.get(inspection.id) || []) {
-        const finding = done.findings[index];
-        if (finding?.hazard_id)
-          await upload(photo, { uscc: done.uscc, hazard_id: finding.hazard_id });
-      }
-      pendingPhotos.delete(inspection.id);
-      refresh();
-    } catch (error) {
-      status.textContent = readable(error);
+    const done = await api(`/api/v1/inspections/${inspection.id}/complete`, {
+      method: "POST",
+      body,
+    });
+    for (const [index, photo] of pendingPhotos.get(inspection.id) || []) {
+      const finding = done.findings[index];
+      if (finding?.hazard_id)
+        await upload(photo, { uscc: done.uscc, hazard_id: finding.hazard_id });
     }
+    pendingPhotos.delete(inspection.id);
+    refresh();
   });
   return form;
 }

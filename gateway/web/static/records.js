@@ -10,6 +10,7 @@ import {
   failure,
   go,
   h,
+  onSubmit,
   params,
   readable,
   recordLink,
@@ -184,24 +185,18 @@ function rectificationForm(hazard, done) {
     h("button", { type: "submit" }, "提交"),
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
+  onSubmit(form, status, async (data) => {
     status.textContent = "正在上传…";
-    try {
-      const evidence = [];
-      for (const photo of data.getAll("photos")) {
-        evidence.push((await upload(photo, { uscc: hazard.uscc, hazard_id: hazard.id })).id);
-      }
-      const note = data.get("note");
-      await api(`/api/v1/hazards/${hazard.id}/rectification`, {
-        method: "POST",
-        body: note ? { evidence, note } : { evidence },
-      });
-      done();
-    } catch (error) {
-      status.textContent = readable(error);
+    const evidence = [];
+    for (const photo of data.getAll("photos")) {
+      evidence.push((await upload(photo, { uscc: hazard.uscc, hazard_id: hazard.id })).id);
     }
+    const note = data.get("note");
+    await api(`/api/v1/hazards/${hazard.id}/rectification`, {
+      method: "POST",
+      body: note ? { evidence, note } : { evidence },
+    });
+    done();
   });
   return form;
 }

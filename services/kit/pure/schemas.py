@@ -123,6 +123,14 @@ class RuleSchema(Schema):
     note = fields.String()
 
 
+class RuleReferenceOut(Schema):
+    """The rule an answer applied (`Rule.reference()`), enough to find the exact text used
+    (GET /api/v1/rules)."""
+
+    id = fields.String()
+    version = fields.Integer()
+
+
 class RuleSetSchema(Schema):
     service = fields.String()
     fingerprint = fields.String(metadata={"description": "names this exact set of rules"})
