@@ -8,6 +8,8 @@ client uses, so the console can do nothing the API would not let the same user d
 
 from flask import Blueprint, current_app, redirect, render_template
 
+from gateway.platform import platform
+
 web = Blueprint(
     "console",
     __name__,
@@ -30,7 +32,8 @@ def policy(settings):
 
 @web.get("/")
 def console():
-    page = render_template("console.html")
+    # The menu offers only what this deployment runs.
+    page = render_template("console.html", services=" ".join(platform().deployment.services))
     headers = {"Content-Security-Policy": policy(current_app.config["ANJIAN"])}
     return page, 200, {**headers, "Cache-Control": "no-cache"}
 

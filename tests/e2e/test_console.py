@@ -156,6 +156,9 @@ def test_a_county_that_runs_no_credit_service_shows_its_figures_as_not_deployed(
     expect(page.locator("section.tile[data-target]")).to_have_count(8)
     listed = page.locator("section.tile[data-target]", has_text="列入严重失信主体名单")
     expect(listed).to_contain_text("未部署")
+    # The menu offers what the county runs, and nothing of what it does not.
+    expect(page.locator("#nav").get_by_role("link", name="培训台账")).to_be_visible()
+    expect(page.locator("#nav").get_by_role("link", name="失信名单")).to_have_count(0)
     # What the county runs still answers beside it.
     expect(page.locator('[data-key="hazards.general.rectification"]')).to_contain_text(
         "一般隐患整改率"

@@ -3,7 +3,7 @@
 import { accounts, changePassword } from "./accounts.js";
 import { creditCases, disclosure } from "./credit.js";
 import { dashboard } from "./dashboard.js";
-import { BUREAU_ROLES, ROLE_NAMES, api, go, h, readable, session, page } from "./dom.js";
+import { BUREAU_ROLES, ROLE_NAMES, api, deployed, go, h, readable, session, page } from "./dom.js";
 import { imports } from "./imports.js";
 import { inspection, newInspection } from "./inspection.js";
 import { enterprises, hazard, hazards, profile, records } from "./records.js";
@@ -81,29 +81,34 @@ function logout() {
 // --- routing ---------------------------------------------------------------------------------
 
 function menu(current) {
+  // [address, title, the service it needs]
   const links = BUREAU_ROLES.includes(current.role)
     ? [
         ["#/dashboard", "目标任务"],
         ["#/enterprises", "企业"],
-        ["#/hazards", "隐患看板"],
-        ["#/training", "培训台账"],
-        ["#/credit", "失信名单"],
+        ["#/hazards", "隐患看板", "inspection"],
+        ["#/training", "培训台账", "training"],
+        ["#/credit", "失信名单", "credit"],
         ...(["admin", "regulator"].includes(current.role) ? [["#/accounts", "账号"]] : []),
         ...(current.role === "auditor"
           ? []
           : [
-              ["#/inspections/new", "现场检查"],
+              ["#/inspections/new", "现场检查", "inspection"],
               ["#/imports", "导入"],
             ]),
       ]
     : [
         [`#/enterprises/${current.uscc}`, "本企业"],
-        ["#/hazards", "隐患"],
-        ["#/training", "培训台账"],
+        ["#/hazards", "隐患", "inspection"],
+        ["#/training", "培训台账", "training"],
         ["#/imports", "导入"],
         ["#/password", "修改密码"],
       ];
-  nav.replaceChildren(...links.map(([href, title]) => h("a", { href }, title)));
+  nav.replaceChildren(
+    ...links
+      .filter(([, , service]) => !service || deployed(service))
+      .map(([href, title]) => h("a", { href }, title)),
+  );
   who.replaceChildren(
     `${current.username}（${ROLE_NAMES[current.role] || current.role}）`,
     h("button", { type: "button", class: "link", onclick: logout }, "退出"),

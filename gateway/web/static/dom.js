@@ -14,6 +14,11 @@ export const ROLE_NAMES = {
 };
 export const BUREAU_ROLES = ["admin", "regulator", "inspector", "auditor"];
 export const STATE_NAMES = { not_deployed: "未部署", unavailable: "暂不可用" };
+
+// Whether this deployment runs `service` (the page names the services it runs).
+export function deployed(service) {
+  return document.body.dataset.services.split(" ").includes(service);
+}
 export const HAZARD_STATES = {
   reported: "已报告",
   plan_approved: "方案已批准",
