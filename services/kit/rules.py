@@ -161,7 +161,8 @@ class Rules(DependencyProvider):
 
     def start(self):
         store = store_of(self.container)
-        if store is None:
+        # Only a service that takes rules from the bureaus above has any to read or watch.
+        if store is None or not issubclass(self.container.service_cls, RuleSetPublishing):
             return
         self.published = PublishedRuleSets(store)
         self.version = self.published.version()
