@@ -47,6 +47,19 @@ class ManagementApi:
             raise self.error(f"{method} {url}: {reply.status_code} {reply.text[:500]}")
         return reply
 
+    def queues(self):
+        """[(queue, ready, unacknowledged)] of this virtual host's queues."""
+        reply = self.call(
+            "GET",
+            "queues",
+            self.vhost,
+            params={"columns": "name,messages_ready,messages_unacknowledged"},
+        )
+        return [
+            (queue["name"], queue.get("messages_ready", 0), queue.get("messages_unacknowledged", 0))
+            for queue in reply.json()
+        ]
+
 
 class DeviceAccounts:
     def __init__(self, amqp_uri, management_url, mqtt_host, mqtt_port):

@@ -200,19 +200,6 @@ class Broker(ManagementApi):
     def delete_policy(self, name):
         self.call("DELETE", "policies", self.vhost, name, accept=(404,))
 
-    def queues(self):
-        """[(queue, ready, unacknowledged)] of this virtual host's queues."""
-        reply = self.call(
-            "GET",
-            "queues",
-            self.vhost,
-            params={"columns": "name,messages_ready,messages_unacknowledged"},
-        )
-        return [
-            (queue["name"], queue.get("messages_ready", 0), queue.get("messages_unacknowledged", 0))
-            for queue in reply.json()
-        ]
-
     def links(self):
         """[{upstream, status}] of the federation links into this virtual host. While a link
         (re)starts the plugin may fail to describe it (500): none is listed then."""

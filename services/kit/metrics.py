@@ -33,8 +33,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import ThreadingWSGIServer
 
 from services.kit import correlation
+from services.kit.broker import ManagementApi
 from services.kit.config import Settings
-from services.kit.federation import Broker, FederationError
+from services.kit.pure.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class Instrumentation(DependencyProvider):
             for entrypoint in self.container.entrypoints
             if (queue := _queue_of(entrypoint)) is not None
         }
-        self.broker = Broker(
+        self.broker = ManagementApi(
             self.settings.amqp_uri, self.settings.broker_management_url, timeout=READ_SECONDS
         )
         port = self.settings.metrics_port_of(self.service)
@@ -203,7 +204,7 @@ class Instrumentation(DependencyProvider):
         when the broker's management API does not answer."""
         try:
             return self.broker.queues()
-        except FederationError as error:
+        except Unavailable as error:
             log.warning("queue depths not read from the broker: %s", error)
             return []
 
