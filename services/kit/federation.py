@@ -216,43 +216,41 @@ class Broker(ManagementApi):
         ]
 
 
+def _bind_types(broker, hub, chosen, inward):
+    """Bind each of {service: [routing key]} between the service's event exchange and `hub`:
+    into the services when `inward`, out of them into `hub` otherwise."""
+    broker.declare_exchange(hub)
+    for service, keys in chosen.items():
+        own = f"{service}.events"
+        broker.declare_exchange(own)
+        for key in keys:
+            broker.bind(*((hub, own) if inward else (own, hub)), key)
+
+
 def open_upward(broker, services, patterns):
     """This deployment's facts allowed upward, bound into its `anjian.upward`."""
-    broker.declare_exchange(UPWARD)
-    for service, types in upward_types(services, patterns).items():
-        broker.declare_exchange(f"{service}.events")
-        for event_type in types:
-            broker.bind(f"{service}.events", UPWARD, event_type)
+    _bind_types(broker, UPWARD, upward_types(services, patterns), inward=False)
 
 
 def take_from_children(broker, services):
     """The children's facts, arriving in this deployment's `anjian.upward`, handed to its own
     services' event exchanges as if they had published them."""
-    broker.declare_exchange(UPWARD)
-    for service in services:
-        broker.declare_exchange(f"{service}.events")
-        broker.bind(UPWARD, f"{service}.events", f"cn.anjian.{service}.#")
+    _bind_types(
+        broker, UPWARD, {service: [f"cn.anjian.{service}.#"] for service in services}, inward=True
+    )
 
 
 def open_downward(broker, services):
     """What this deployment's services send to the deployments below, bound into its
     `anjian.downward`."""
-    broker.declare_exchange(DOWNWARD)
-    for service, types in downward_types(services).items():
-        broker.declare_exchange(f"{service}.events")
-        for event_type in types:
-            broker.bind(f"{service}.events", DOWNWARD, event_type)
+    _bind_types(broker, DOWNWARD, downward_types(services), inward=False)
 
 
 def take_from_parent(broker, services):
     """What the bureaus above send, arriving in this deployment's `anjian.downward`, handed to its
     own services' event exchanges (and through them to its own `anjian.downward`, for the
     deployments below it)."""
-    broker.declare_exchange(DOWNWARD)
-    for service, types in downward_types(services).items():
-        broker.declare_exchange(f"{service}.events")
-        for event_type in types:
-            broker.bind(DOWNWARD, f"{service}.events", event_type)
+    _bind_types(broker, DOWNWARD, downward_types(services), inward=True)
 
 
 def parent_of(broker):
