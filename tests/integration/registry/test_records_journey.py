@@ -147,9 +147,12 @@ def test_a_metal_smelting_project_from_registration_to_spot_check(sign_in):
 
 def test_a_grade_expires_when_the_clock_moves_and_the_rate_drops(sign_in, platform):
     minle = sign_in("minle")
+    city = sign_in("zhangye")
     body = enterprise(standardization=None)
     post(minle, "/api/v1/enterprises", body, 201)
     today = Clock().today()
+    later = today + timedelta(days=10)
+    ungraded = indicators(city, later.year, "standardization")
     graded_on = (today - timedelta(days=3 * 365 - 4)).isoformat()
     standing = post(
         minle,
@@ -159,9 +162,18 @@ def test_a_grade_expires_when_the_clock_moves_and_the_rate_drops(sign_in, platfo
     )
     assert standing["current"]["state"] == "review_due"
     assert standing["current"]["grade"] == 2
-    later = today + timedelta(days=10)
-    city = sign_in("zhangye")
-    before = indicators(city, later.year, "standardization")
+
+    def numerators(figures):
+        return [figures[region]["valid_grade"]["numerator"] for region in REGIONS]
+
+    def counted():
+        # The grade's own standing event must be counted before the lapse can take it away.
+        now = indicators(city, later.year, "standardization")
+        return (
+            all(n > u for n, u in zip(numerators(now), numerators(ungraded), strict=True)) and now
+        )
+
+    before = wait_until(counted, timeout=30, message="the new grade to reach the rate")
 
     platform.restart("registry", clock_offset_seconds=10 * 86400)
     try:
@@ -181,9 +193,9 @@ def test_a_grade_expires_when_the_clock_moves_and_the_rate_drops(sign_in, platfo
         def dropped():
             # The lapse changed the enterprise's standing; its event moves the counters.
             now = indicators(city, later.year, "standardization")
-            held = [now[region]["valid_grade"]["numerator"] for region in REGIONS]
-            was = [before[region]["valid_grade"]["numerator"] for region in REGIONS]
-            return all(n < w for n, w in zip(held, was, strict=True)) and now
+            return (
+                all(n < w for n, w in zip(numerators(now), numerators(before), strict=True)) and now
+            )
 
         after = wait_until(dropped, timeout=30, message="the lapsed grade to leave the rate")
     finally:
