@@ -10,6 +10,7 @@ import re
 import uuid
 from datetime import timedelta
 
+import bson
 import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING, MongoClient
@@ -28,6 +29,23 @@ DUPLICATE_KEY = 11000
 BATCH = "outbox_batch"
 # The embedded server looks an $in of up to this many _ids up by index (ferretdb-id-index.patch).
 IDS_PER_QUERY = 1000
+
+
+TZ_AWARE = bson.CodecOptions(tz_aware=True)
+
+
+def _packed(document_ids, events):
+    """A batch's document ids and their events, in step, as one binary value. The embedded
+    server converts a document field by field on every write, read and delete: a batch of 500
+    events stored as fields cost it about 25 ms to insert, 50 to read back and 40 to delete; as
+    one value, a few."""
+    return bson.Binary(bson.encode({"document_ids": list(document_ids), "events": list(events)}))
+
+
+def _unpacked(batch):
+    """[(document id, event)] of a stored batch."""
+    packed = bson.decode(batch["pairs"], codec_options=TZ_AWARE)
+    return list(zip(packed["document_ids"], packed["events"], strict=True))
 
 
 def find_by_ids(collection, ids, criteria=None, projection=None):
@@ -232,8 +250,10 @@ class BaseStore:
         self.batches.insert_one(
             {
                 "_id": batch,
-                "document_ids": [document_id for document_id, _ in events],
-                "events": stamped(event for _, event in events),
+                "pairs": _packed(
+                    [document_id for document_id, _ in events],
+                    stamped(event for _, event in events),
+                ),
                 "tagged": not written,
             }
         )
@@ -293,12 +313,10 @@ class BaseStore:
 
     def batch_events(self, collection, pointer):
         """[(document id, event)] of a batch that are to be published."""
-        batch = self.batches.find_one({"_id": pointer["_id"]}) or {
-            "document_ids": [],
-            "events": [],
-            "tagged": False,
-        }
-        pairs = list(zip(batch["document_ids"], batch["events"], strict=True))
+        batch = self.batches.find_one({"_id": pointer["_id"]})
+        if batch is None:
+            return []
+        pairs = _unpacked(batch)
         if not batch["tagged"]:
             return pairs
         if "skipped" in pointer:
@@ -306,7 +324,7 @@ class BaseStore:
             return [
                 (document_id, event) for document_id, event in pairs if document_id not in skipped
             ]
-        ids = batch["document_ids"]
+        ids = [document_id for document_id, _ in pairs]
         written = {
             document["_id"]
             for document in find_by_ids(collection, ids, {BATCH: pointer["_id"]}, {"_id": 1})
@@ -319,8 +337,9 @@ class BaseStore:
             {"_id": pointer["_id"]},
             {
                 "$set": {
-                    "document_ids": [document_id for document_id, _ in pairs],
-                    "events": [event for _, event in pairs],
+                    "pairs": _packed(
+                        [document_id for document_id, _ in pairs], [event for _, event in pairs]
+                    ),
                     "tagged": False,
                 }
             },
