@@ -17,6 +17,7 @@ import hmac
 import io
 import logging
 import uuid
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import timedelta, timezone
 from urllib.parse import quote
@@ -35,6 +36,12 @@ from services.kit.pure.errors import InvalidInput, NotFound, TooLarge, Unavailab
 
 # Reads of a megabyte: a request body read in small pieces spent its time in Python, not in I/O.
 CHUNK = 1024 * 1024
+# A file sent through the gateway goes to the store in parts of this size (the store's smallest)
+# sent side by side, a few at a time, while the rest of it arrives.
+STREAMED_PART_BYTES = 5 * 1024 * 1024
+PARTS_IN_FLIGHT = 3
+# The threads that send those parts, shared by a process's requests (started as needed).
+_PART_SENDERS = ThreadPoolExecutor(thread_name_prefix="evidence-part")
 # filetype recognises every type it knows from this many leading bytes.
 SNIFF_BYTES = 8192
 PREFIX = "evidence/"
@@ -404,10 +411,14 @@ class EvidenceStore:
 
 class _Sink(io.RawIOBase):
     """A file that goes to the object store while it is written (a request body being parsed):
-    sniffed from its first bytes, hashed and measured in the same pass, sent in parts of
-    `evidence_part_bytes` (in one PUT if no larger), never spooled to disk. The PUTs are signed
-    like an upload straight to the store, with the sha256 computed here, so the store checks
-    the bytes it keeps. Closed before `stored()`, it removes whatever it sent."""
+    sniffed from its first bytes, hashed and measured in the same pass, never spooled to disk.
+
+    A file no larger than one streamed part goes in one PUT signed with the sha256 computed
+    here, so the store checks the bytes it keeps. A larger one goes in parts of
+    `STREAMED_PART_BYTES`, each sent from a thread of its own as soon as it is full, while the
+    next one still arrives: receiving, hashing and the store's own work overlap, as S3 clients'
+    parallel parts do. The sha256 is of every byte that passed through here. Closed before
+    `stored()`, it removes whatever it sent."""
 
     def __init__(self, store, name):
         super().__init__()
@@ -415,11 +426,11 @@ class _Sink(io.RawIOBase):
         self.key = new_object_key()
         self.sha256 = hashlib.sha256()
         self.size = 0
-        self.buffer = bytearray()
+        self.chunks, self.buffered = [], 0
         self.content_type = None
         self.limit = store.max_bytes
         self.upload_id = None
-        self.parts = {}
+        self.parts = []  # (number, size, future of its ETag)
         self.finished = False
 
     def writable(self):
@@ -437,15 +448,16 @@ class _Sink(io.RawIOBase):
         if self.size > self.limit:
             raise TooLarge(f"{self.name} is larger than the limit of {self.limit} bytes")
         self.sha256.update(data)
-        self.buffer += data
-        if self.content_type is None and len(self.buffer) >= SNIFF_BYTES:
+        self.chunks.append(bytes(data))
+        self.buffered += len(data)
+        if self.content_type is None and self.buffered >= SNIFF_BYTES:
             self._sniff()
-        if len(self.buffer) >= self.store.settings.evidence_part_bytes:
+        if self.buffered >= STREAMED_PART_BYTES:
             self._send_part()
         return len(data)
 
     def _sniff(self):
-        self.content_type = sniff(bytes(self.buffer[:SNIFF_BYTES]), self.name)
+        self.content_type = sniff(b"".join(self.chunks)[:SNIFF_BYTES], self.name)
         self.limit = min(self.store.max_bytes, self.store.limit(self.content_type))
         if self.size > self.limit:
             raise TooLarge(f"{self.name} is larger than the limit of {self.limit} bytes")
@@ -453,15 +465,19 @@ class _Sink(io.RawIOBase):
     def _until(self):
         return self.store.clock.now() + self.store.url_lifetime
 
+    def _taken(self):
+        body, self.chunks, self.buffered = b"".join(self.chunks), [], 0
+        return body
+
     def _send_part(self):
         if self.upload_id is None:
             self.upload_id = self.store.start_parts(self.key, self.content_type)
-        number = len(self.parts) + 1
-        target = self.store.part_target(
-            self.key, self.upload_id, number, len(self.buffer), self._until()
-        )
-        self.parts[number] = (len(self.buffer), self.store._send(target, bytes(self.buffer)))
-        self.buffer = bytearray()
+        in_flight = [future for _, _, future in self.parts if not future.done()]
+        if len(in_flight) >= PARTS_IN_FLIGHT:
+            wait(in_flight, return_when=FIRST_COMPLETED)  # a request holds a few parts, no more
+        number, body = len(self.parts) + 1, self._taken()
+        target = self.store.part_target(self.key, self.upload_id, number, len(body), self._until())
+        self.parts.append((number, len(body), _PART_SENDERS.submit(self.store._send, target, body)))
 
     def stored(self):
         """The file, finished: {sha256, size, content_type, object_key}."""
@@ -471,11 +487,12 @@ class _Sink(io.RawIOBase):
             target = self.store.upload_target(
                 self.key, self.size, self.content_type, self.sha256.hexdigest(), self._until()
             )
-            self.store._send(target, bytes(self.buffer))
+            self.store._send(target, self._taken())
         else:
-            if self.buffer:
+            if self.buffered:
                 self._send_part()
-            self.store.finish_parts(self.key, self.upload_id, self.parts)
+            parts = {number: (size, future.result()) for number, size, future in self.parts}
+            self.store.finish_parts(self.key, self.upload_id, parts)
         self.finished = True
         return {
             "sha256": self.sha256.hexdigest(),
@@ -485,6 +502,8 @@ class _Sink(io.RawIOBase):
         }
 
     def close(self):
+        # Parts still on their way land before the upload is aborted, not after.
+        wait([future for _, _, future in self.parts if not future.cancel()])
         if not self.finished and (self.upload_id or self.size):
             self.store.discard(self.key, self.upload_id)
         self.finished = True
