@@ -8,10 +8,15 @@ Who may see which case is decided here, once, as a query (`visible_to`).
 import uuid
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from services.kit.copies import EnterpriseCopy
-from services.kit.mongo import DUPLICATE_KEY, BaseStore, literal_pattern, own_or_jurisdiction
+from services.kit.mongo import (
+    BaseStore,
+    insert_unless_there,
+    literal_pattern,
+    own_or_jurisdiction,
+)
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.errors import Duplicate
 from services.kit.pure.schemas import page_bounds
@@ -126,14 +131,10 @@ class CreditStore(EnterpriseCopy, BaseStore):
         """Keep the service's public events, as published, for replays: each once, by its id."""
         if not events:
             return
-        try:
-            self.db.public_log.insert_many(
-                [{"_id": event["id"], "time": event["time"], "event": event} for event in events],
-                ordered=False,
-            )
-        except BulkWriteError as error:
-            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
-                raise
+        insert_unless_there(
+            self.db.public_log,
+            [{"_id": event["id"], "time": event["time"], "event": event} for event in events],
+        )
 
     def public_events_between(self, since, until):
         """The public events published between the two instants, oldest first, as sent."""

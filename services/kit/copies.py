@@ -15,11 +15,10 @@ import uuid
 
 from marshmallow import Schema
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kit.batching import batched_handler
 from services.kit.counters import event_changes
-from services.kit.mongo import DUPLICATE_KEY
+from services.kit.mongo import insert_unless_there
 from services.kit.outbox import FIELD as OUTBOX
 from services.kit.pure.envelope import Published, event_type, make_event
 from services.kit.pure.regions import NATIONWIDE
@@ -52,30 +51,29 @@ ENTERPRISE_FIELDS = (
 
 
 def keep_newest(collection, changes, upsert=True, order="event_time"):
-    """[(id, fields, event time)]: each written unless a newer event was, in one round trip.
-    `order` names the field that says which is newer (a sequence the source keeps, say)."""
+    """[(id, fields, event time)]: each written unless a newer event was. `order` names the
+    field that says which is newer (a sequence the source keeps, say).
+
+    With `upsert`, the records are first inserted in one bulk write, and only those there
+    already are updated where older, in a second: the embedded server inserts a batch about ten
+    times faster than it upserts one, and a copy mostly learns of records it has not seen (a
+    bulk import elsewhere)."""
     if not changes:
         return
-    writes = [
-        ({"_id": identifier, order: {"$lt": when}}, {"$set": {**fields, order: when}})
-        for identifier, fields, when in changes
-    ]
-    try:
+    there = changes
+    if upsert:
+        new = [{"_id": identifier, **fields, order: when} for identifier, fields, when in changes]
+        there = [changes[index] for index in insert_unless_there(collection, new)]
+    if there:
         collection.bulk_write(
-            [UpdateOne(query, update, upsert=upsert) for query, update in writes], ordered=False
+            [
+                UpdateOne(
+                    {"_id": identifier, order: {"$lt": when}}, {"$set": {**fields, order: when}}
+                )
+                for identifier, fields, when in there
+            ],
+            ordered=False,
         )
-    except BulkWriteError as error:
-        if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
-            raise
-    except KeyError:
-        # FerretDB answers a batch in which an upsert collided without the count of modified
-        # documents, which pymongo fails to read. Every write was tried; trying them again one
-        # at a time changes nothing already written and meets each collision on its own.
-        for query, update in writes:
-            try:
-                collection.update_one(query, update, upsert=upsert)
-            except DuplicateKeyError:
-                pass
 
 
 class RegistryCopyRequestedSchema(Schema):

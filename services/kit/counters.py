@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from pymongo import ASCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
-from services.kit.mongo import DUPLICATE_KEY, find_by_ids, prefix_pattern
+from services.kit.mongo import find_by_ids, insert_unless_there, prefix_pattern
 
 PENDING = "pending"
 APPLIED_AT = "at"
@@ -105,14 +105,8 @@ class Counters:
         if not ids:
             return
         now = self.clock.now()
-        try:
-            self.applied.insert_many(
-                [{"_id": event_id, APPLIED_AT: now} for event_id in ids], ordered=False
-            )
-        except BulkWriteError as error:
-            # Recorded already by an attempt that failed before clearing its pending notes.
-            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
-                raise
+        # Some may be recorded already by an attempt that failed before clearing its pending notes.
+        insert_unless_there(self.applied, [{"_id": event_id, APPLIED_AT: now} for event_id in ids])
 
     def read_once(self):
         """Every counter document, for `answering_from`."""

@@ -48,6 +48,19 @@ def _unpacked(batch):
     return list(zip(packed["document_ids"], packed["events"], strict=True))
 
 
+def insert_unless_there(collection, documents):
+    """Insert `documents` in one unordered bulk write; the positions of those whose _id was there
+    already (any other failure raises)."""
+    try:
+        collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        failures = error.details["writeErrors"]
+        if any(failure["code"] != DUPLICATE_KEY for failure in failures):
+            raise
+        return [failure["index"] for failure in failures]
+    return []
+
+
 def find_by_ids(collection, ids, criteria=None, projection=None):
     """The documents with these ids (and matching `criteria`), a bounded $in at a time: the
     embedded server serves each by index, however many ids there are."""
@@ -287,13 +300,7 @@ class BaseStore:
         rows = [{**document, OUTBOX: [], BATCH: batch} for document, _ in results]
         skipped = None
         try:
-            collection.insert_many(rows, ordered=False)
-            skipped = set()
-        except BulkWriteError as error:
-            failures = error.details["writeErrors"]
-            if any(failure["code"] != DUPLICATE_KEY for failure in failures):
-                raise
-            skipped = {rows[failure["index"]]["_id"] for failure in failures}
+            skipped = {rows[index]["_id"] for index in insert_unless_there(collection, rows)}
         finally:
             self.batch_written(batch, skipped)
         return skipped
