@@ -131,6 +131,7 @@ def main(argv=None):
         with isolated_platform(args.rabbitmq_management) as platform:
             try:
                 for name in names:
+                    platform.wait_quiet()
                     print(f"measuring {name}", file=sys.stderr, flush=True)
                     for line in FIGURES[name](platform, args).lines():
                         print(line, flush=True)

@@ -11,11 +11,13 @@ import secrets
 import shutil
 import sys
 import tempfile
+import time
 from contextlib import ExitStack, contextmanager
 
 import requests
 
 from services import COMPONENTS
+from services.kit.broker import ManagementApi
 from services.kit.config import Settings
 from services.kit.mongo import connect
 from services.kit.pure.actor import Actor
@@ -33,6 +35,11 @@ READY_SECONDS = 90
 # The bench signs in as a regulator of Zhangye city, whose counties hold every bench enterprise.
 REGULATOR_NAME = "bench-regulator"
 REGULATOR_SCOPE = "620700"
+# How long a figure waits for the events of the figures before it to be handled, at most.
+QUIET_SECONDS = 300
+# Queues found empty this long in a row: longer than the outbox relay's tick, so events written
+# but not yet relayed are not taken for quiet.
+QUIET_FOR_SECONDS = 3
 
 
 class BenchError(PlatformError):
@@ -53,9 +60,10 @@ def run_load(threads, errors):
 class Platform(Components):
     """The running components and what a figure needs to reach them."""
 
-    def __init__(self, settings, mongo):
+    def __init__(self, settings, mongo, management_url):
         super().__init__(settings, ready_seconds=READY_SECONDS)
         self.mongo = mongo
+        self.broker = ManagementApi(settings.amqp_uri, management_url)
         self.regulator = Actor(
             user_id=REGULATOR_NAME, role="regulator", region_scope=REGULATOR_SCOPE
         )
@@ -63,6 +71,31 @@ class Platform(Components):
 
     def database(self, name):
         return self.mongo[self.settings.database(name)]
+
+    def wait_quiet(self):
+        """Until every consumed queue has stayed empty for a moment: the events of the figures
+        before (ten thousand imported enterprises fan out to five copies) are handled, and the
+        next figure measures its own work, not their tail. Gives up after QUIET_SECONDS and
+        says so: a figure measured on a busy platform is still worth printing."""
+        deadline = time.monotonic() + QUIET_SECONDS
+        quiet_since = None
+        while time.monotonic() < deadline:
+            if self._busy_queues():
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= QUIET_FOR_SECONDS:
+                return
+            time.sleep(0.5)
+        print(f"bench: events still waiting after {QUIET_SECONDS} s", file=sys.stderr)
+
+    def _busy_queues(self):
+        """Queues with a consumer and messages in them (one nobody consumes never drains)."""
+        return [
+            queue
+            for queue, ready, unacknowledged, consumers in self.broker.queues()
+            if consumers and (ready or unacknowledged)
+        ]
 
     def rpc_config(self):
         return {"AMQP_URI": self.settings.amqp_uri, "SERIALIZER": "json"}
@@ -138,7 +171,7 @@ def isolated_platform(management_url):
         teardown.callback(
             _best_effort(f"remove the bucket {settings.evidence_bucket}", remove_bucket, settings)
         )
-        platform = Platform(settings, mongo)
+        platform = Platform(settings, mongo, management_url)
         teardown.callback(platform.stop_all)
         for component in COMPONENTS:
             platform.start(component)

@@ -48,15 +48,20 @@ class ManagementApi:
         return reply
 
     def queues(self):
-        """[(queue, ready, unacknowledged)] of this virtual host's queues."""
+        """[(queue, ready, unacknowledged, consumers)] of this virtual host's queues."""
         reply = self.call(
             "GET",
             "queues",
             self.vhost,
-            params={"columns": "name,messages_ready,messages_unacknowledged"},
+            params={"columns": "name,messages_ready,messages_unacknowledged,consumers"},
         )
         return [
-            (queue["name"], queue.get("messages_ready", 0), queue.get("messages_unacknowledged", 0))
+            (
+                queue["name"],
+                queue.get("messages_ready", 0),
+                queue.get("messages_unacknowledged", 0),
+                queue.get("consumers", 0),
+            )
             for queue in reply.json()
         ]
 

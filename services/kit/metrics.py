@@ -200,8 +200,8 @@ class Instrumentation(DependencyProvider):
         return store_of(self.container)
 
     def queue_depths(self):
-        """[(queue, ready, unacknowledged)] of every queue of the broker's virtual host, or []
-        when the broker's management API does not answer."""
+        """[(queue, ready, unacknowledged, consumers)] of every queue of the broker's virtual
+        host, or [] when the broker's management API does not answer."""
         try:
             return self.broker.queues()
         except Unavailable as error:
@@ -268,7 +268,7 @@ class ServiceReadings:
                     log.warning("outbox backlog not read: %s", error)
             if depths is None:
                 depths = watched.queue_depths()
-            for queue, ready, unacknowledged in depths:
+            for queue, ready, unacknowledged, _ in depths:
                 if queue in watched.queues:
                     queued.add_metric([service, queue, "ready"], ready)
                     queued.add_metric([service, queue, "unacknowledged"], unacknowledged)
