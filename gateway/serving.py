@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry, multiprocess
 
 from services.kit import logs
 from services.kit.config import Settings
-from services.kit.metrics import serve
+from services.kit.exposition import serve
 
 MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
 

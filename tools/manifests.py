@@ -18,7 +18,7 @@ import yaml
 
 from services import SERVICES
 from services.kit.config import Settings
-from services.kit.metrics import LIVENESS, READINESS
+from services.kit.exposition import LIVENESS, READINESS
 
 ROOT = Path(__file__).resolve().parents[1]
 KUBERNETES = ROOT / "deploy" / "kubernetes"

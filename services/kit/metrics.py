@@ -20,21 +20,19 @@ length of each worker, so every log line the worker writes names it.
 """
 
 import logging
-import threading
 import time
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pymongo
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.timer import Timer
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import ThreadingWSGIServer
 
 from services.kit import correlation
 from services.kit.broker import ManagementApi
 from services.kit.config import Settings
+from services.kit.exposition import serve
 from services.kit.pure.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -74,49 +72,6 @@ READ_SECONDS = 2
 def count_event(consumer, event_type, outcome):
     """Count one event of `consumer` ("<service>.<handler>")."""
     EVENTS.labels(consumer.partition(".")[0], event_type or "unknown", outcome).inc()
-
-
-# The process's own health, beside its metrics: Kubernetes probes these (deploy/kubernetes).
-LIVENESS, READINESS = "/healthz", "/readyz"
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):
-        """A scrape every few seconds is not worth a log line."""
-
-
-def _answer(start_response, status, text):
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
-    return [text.encode()]
-
-
-def serve(host, port, registry=REGISTRY, ready=None):
-    """Serve on `port`: the metrics of `registry` (this process's), and `/healthz` (the process
-    answers) and `/readyz` (`ready()` returns None, else why not). A port already taken is
-    logged, not fatal: the service is worth more than its figures."""
-    metrics = make_wsgi_app(registry)
-
-    def application(environ, start_response):
-        path = environ.get("PATH_INFO")
-        if path == LIVENESS:
-            return _answer(start_response, "200 OK", "alive")
-        if path == READINESS:
-            why_not = ready() if ready else None
-            if why_not:
-                return _answer(start_response, "503 Service Unavailable", why_not)
-            return _answer(start_response, "200 OK", "ready")
-        return metrics(environ, start_response)
-
-    try:
-        server = make_server(
-            host, port, application, ThreadingWSGIServer, handler_class=_QuietHandler
-        )
-    except OSError as error:
-        log.warning("metrics not served: port %d is not free (%s)", port, error)
-        return False
-    threading.Thread(target=server.serve_forever, daemon=True, name="metrics").start()
-    log.info("metrics and health served on %s:%d", host, port)
-    return True
 
 
 class Instrumentation(DependencyProvider):

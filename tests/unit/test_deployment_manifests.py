@@ -17,7 +17,7 @@ import yaml
 from gateway.app import create_app
 from services import SERVICES
 from services.kit.config import Settings
-from services.kit.metrics import LIVENESS, READINESS
+from services.kit.exposition import LIVENESS, READINESS
 from tools import manifests
 
 SETTING_NAMES = {"ANJIAN_" + field.name.upper() for field in dataclasses.fields(Settings)}
