@@ -204,7 +204,7 @@ class PermitsStore(EnterpriseCopy, RecordKinds, BaseStore):
                 {"_id": 1},
             )
         )
-        stocks = self.event_counters.totals(prefix, {"$lte": year})
+        stocks = self.counters_to(prefix, year)
         return {
             "flagged": stocks.get(FLAGGED_ENTERPRISES, 0),
             "flagged_with_spaces": flagged_with_spaces,

@@ -42,10 +42,6 @@ class RegistryStore(ListingCopy, ProjectStore, BaseStore):
     def enterprises(self):
         return self.db.enterprises
 
-    def counters_to(self, prefix, year):
-        """Every year's counters up to `year`'s end: the stocks then."""
-        return self.event_counters.totals(prefix, {"$lte": year})
-
     def ensure_indexes(self):
         self.enterprises.create_index([("region_code", ASCENDING), ("_id", ASCENDING)])
         self.enterprises.create_index("industry")

@@ -538,13 +538,14 @@ class TrainingService(RegistryCopy, ServiceBase):
     @rpc
     def training_indicators(self, query):
         fields = load(TrainingIndicatorQuerySchema(), query)
-        year_counters, to_date = self.store.indicator_counters(
-            self.caller().indicator_scope(fields["region"]), fields["year"]
-        )
+        prefix = self.caller().indicator_scope(fields["region"])
         return {
             "region": fields["region"],
             "year": fields["year"],
-            **indicators.summary(year_counters, to_date),
+            **indicators.summary(
+                self.store.year_counters(prefix, fields["year"]),
+                self.store.counters_to(prefix, fields["year"]),
+            ),
         }
 
     # --- events ----------------------------------------------------------------------------

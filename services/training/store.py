@@ -200,15 +200,6 @@ class TrainingStore(EnterpriseCopy, RecordKinds, BaseStore):
             "reminder", actor, query, _criteria(query, (("uscc", "uscc"), ("kind", "kind")))
         )
 
-    # --- indicators ---
-
-    def indicator_counters(self, prefix, year):
-        """The year's counters, and every year's up to its end (for the stocks)."""
-        return (
-            self.event_counters.totals(prefix, year),
-            self.event_counters.totals(prefix, {"$lte": year}),
-        )
-
     # --- bulk import and export ---
 
     def persons_with_keys(self, id_keys):
