@@ -1,11 +1,13 @@
 """Evidence uploads: the platform's upload path against the object store's own speed, and the
 gateway's memory while a large video goes up.
 
-evidence_upload_vs_raw_minio: twelve 15 MB PDFs, each timed end to end as a client does it
-(hash the file, open the upload at the gateway, PUT the bytes straight to MinIO, confirm, until
-the evidence is recorded), against the minio SDK's `put_object` of the same files into a bucket
-of the run, the two taking turns file by file. The ratio is of bytes per second (raw time /
-platform time). The one-request POST through the gateway is timed too, for comparison.
+evidence_upload_vs_raw_minio: twelve 15 MB PDFs, each timed end to end as a client does it,
+until the evidence is recorded, against the minio SDK's `put_object` of the same files into a
+bucket of the run, the ways taking turns file by file. The ratio is of bytes per second (raw time
+/ platform time) of the platform's way for a file of this size: one request whose body is the
+file (`POST /api/v1/evidence/file`). Timed beside it, for comparison: the way for large files
+(hash the file, open the upload at the gateway, PUT the bytes straight to MinIO, confirm) and the
+file sent in a form.
 
 gateway_rss_mb_during_500mb_upload: the peak resident memory of the gateway's processes (its
 gunicorn master and workers together) while a 500 MB MP4 goes up in parts and is confirmed.
@@ -133,9 +135,12 @@ class BenchUser:
             raise PlatformError("the evidence was recorded with another sha256")
         return record
 
-    def post_directly(self, content, content_type):
+    def post_in_a_form(self, content, content_type):
         files = {"file": ("evidence", io.BytesIO(content), content_type)}
         return self.post("/api/v1/evidence", files=files)
+
+    def post_as_the_body(self, content):
+        return self.post("/api/v1/evidence/file", params={"filename": "evidence"}, data=content)
 
 
 def _files():
@@ -164,14 +169,16 @@ def evidence_upload_vs_raw_minio(platform):
         # One of each first, so connections and buckets exist before anything is timed.
         user.upload(lambda: io.BytesIO(files[0]), "application/pdf")
         store.client.put_object(raw_bucket, "warm", io.BytesIO(files[0]), FILE_BYTES)
+        user.post_as_the_body(files[0])
         user.steps = dict.fromkeys(user.steps, 0.0)
-        raw, platform_seconds, direct = _timed_in_turns(
+        raw, body, straight, form = _timed_in_turns(
             [
                 lambda data: store.client.put_object(
                     raw_bucket, secrets.token_hex(8), io.BytesIO(data), len(data), "application/pdf"
                 ),
+                user.post_as_the_body,
                 lambda data: user.upload(lambda: io.BytesIO(data), "application/pdf"),
-                lambda data: user.post_directly(data, "application/pdf"),
+                lambda data: user.post_in_a_form(data, "application/pdf"),
             ],
             files,
         )
@@ -182,17 +189,19 @@ def evidence_upload_vs_raw_minio(platform):
     total = FILES * FILE_BYTES / MB
     return Figure(
         RATIO_NAME,
-        f"{raw / platform_seconds:.2f}",
+        f"{raw / body:.2f}",
         f">= {RATIO_TARGET}",
         [
-            f"raw put_object: {total / raw:.1f} MB/s ({FILES} files of 15 MB)",
-            f"platform, straight to the store: {total / platform_seconds:.1f} MB/s; per file "
+            f"raw put_object: {total / raw:.1f} MB/s ({FILES} files of 15 MB, "
+            f"{raw / FILES * 1000:.0f} ms each)",
+            f"platform, the file as one request's body: {total / body:.1f} MB/s "
+            f"({body / FILES * 1000:.0f} ms each)",
+            f"platform, straight to the store: {total / straight:.1f} MB/s ({raw / straight:.2f} "
+            "of raw); per file "
             + ", ".join(
                 f"{name} {seconds / FILES * 1000:.0f} ms" for name, seconds in user.steps.items()
-            )
-            + f" (raw put_object {raw / FILES * 1000:.0f} ms)",
-            f"platform, one POST through the gateway: {total / direct:.1f} MB/s "
-            f"({raw / direct:.2f} of raw)",
+            ),
+            f"platform, the file in a form: {total / form:.1f} MB/s ({raw / form:.2f} of raw)",
         ],
     )
 

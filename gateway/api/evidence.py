@@ -6,14 +6,17 @@ one part goes in parts; after a dropped connection, GET the upload for the parts
 then confirm. The evidence is recorded only once the stored object is found as declared; a
 refused or abandoned upload leaves no object and no record.
 
-Through the gateway in one request (small files): the file goes to MinIO first (hashed, measured
-and type-sniffed in one pass); only then is its record written, and if that is refused the
-object is removed. If the store is down the caller gets 503 and nothing is recorded anywhere.
+Through the gateway in one request: the file goes to MinIO first (hashed, measured and
+type-sniffed in one pass); only then is its record written, and if that is refused the object is
+removed. If the store is down the caller gets 503 and nothing is recorded anywhere. Sent as the
+request's body (`/file`, its length known before it arrives), the file goes on to MinIO in one
+PUT as it arrives; sent in a form, it goes in parts as the form is parsed.
 """
 
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from marshmallow import fields
+from werkzeug.exceptions import LengthRequired
 
 from gateway.blueprint import PAGINATION_HEADER, Route, ServiceBlueprint, page_of, paginated
 from gateway.platform import platform
@@ -86,6 +89,10 @@ class EvidenceForm(StrictSchema):
     longitude = fields.String()
 
 
+class EvidenceFileQuery(EvidenceForm):
+    filename = fields.String(metadata={"description": "the file's name, as the uploader knows it"})
+
+
 class NoBody(StrictSchema):
     """Nothing to send: the record is named by the path."""
 
@@ -126,25 +133,59 @@ class EvidenceUploads(MethodView):
     def post(self, form, upload):
         """Upload one small file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes) in one
         request; larger ones go straight to the object store (/uploads)"""
-        g.actor.require_role(*UPLOADERS)
         upload = upload["file"]
-        record = {
-            "filename": upload.filename or None,
-            **{key: value for key, value in form.items() if value != ""},
-        }
-        for key in ("latitude", "longitude"):
-            if key in record:
-                try:
-                    record[key] = float(record[key])
-                except ValueError:
-                    raise InvalidInput(f"{key} must be a number", {key: ["not a number"]}) from None
+        record = _described(form, upload.filename)
         # Refused before this point, the request's end removes whatever of the file was sent.
-        stored = upload.stream.stored()
-        try:
-            return blp.call("record_evidence", {**record, **stored})
-        except DomainError:
-            platform().evidence.discard(stored["object_key"])
-            raise
+        return _recorded(record, upload.stream.stored())
+
+
+@blp.route("/file")
+class EvidenceFile(MethodView):
+    @blp.body_limit("evidence_max_bytes")
+    @blp.arguments(EvidenceFileQuery, location="query")
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    )
+    @blp.response(201, EvidenceOut)
+    def post(self, query):
+        """Upload one file (JPEG, PNG, WebP, PDF or MP4, judged by its bytes) as the request's
+        body, described in the query: the quickest way up to ANJIAN_EVIDENCE_MAX_BYTES; larger
+        ones (videos) go straight to the object store (/uploads)"""
+        record = _described(query, query.get("filename"))
+        if request.content_length is None:
+            raise LengthRequired("send the file with its Content-Length")
+        stored = platform().evidence.put(request.stream, request.content_length, record["filename"])
+        return _recorded(record, stored)
+
+
+def _described(form, filename):
+    """The evidence record's own fields, from the uploader's description of the file."""
+    g.actor.require_role(*UPLOADERS)
+    record = {
+        "filename": filename or None,
+        **{key: value for key, value in form.items() if value != "" and key != "filename"},
+    }
+    for key in ("latitude", "longitude"):
+        if key in record:
+            try:
+                record[key] = float(record[key])
+            except ValueError:
+                raise InvalidInput(f"{key} must be a number", {key: ["not a number"]}) from None
+    return record
+
+
+def _recorded(record, stored):
+    """The evidence of a stored file, recorded; a refused record removes the file."""
+    try:
+        return blp.call("record_evidence", {**record, **stored})
+    except DomainError:
+        platform().evidence.discard(stored["object_key"])
+        raise
 
 
 @blp.route("/<string:identifier>")

@@ -79,6 +79,14 @@ def sniff(head, name="the file"):
     return kind.mime
 
 
+def _read_up_to(stream, count):
+    """`count` bytes of `stream`, or all it has if fewer (a read may answer less than asked)."""
+    head = b""
+    while len(head) < count and (chunk := stream.read(count - len(head))):
+        head += chunk
+    return head
+
+
 def new_object_key():
     return PREFIX + uuid.uuid4().hex
 
@@ -157,22 +165,78 @@ class EvidenceStore:
         """A writable file that goes to the object store as it is written (see _Sink)."""
         return _Sink(self, filename or "the file")
 
-    def put(self, stream, declared_size=None, filename=None):
-        """Store the bytes read from `stream` at a new key; `filename` only names the file in
-        refusals."""
-        name = filename or "the file"
-        if declared_size is not None and declared_size > self.max_bytes:
-            raise TooLarge(f"{name} is larger than the limit of {self.max_bytes} bytes")
-        with self.sink(filename) as sink:
-            while chunk := stream.read(CHUNK):
-                sink.write(chunk)
-            return sink.stored()
+    def put(self, stream, size=None, filename=None):
+        """Store the bytes read from `stream` at a new key: {sha256, size, content_type,
+        object_key}. `filename` only names the file in refusals.
 
-    def _send(self, target, body):
+        With its `size` known (a request body's length), the file goes in one PUT that passes
+        the bytes on as they are read: the store's work overlaps the arrival of the rest, and
+        nothing waits for the whole file. The type is sniffed from the first bytes and the size
+        held to its limit before anything is sent; a stream shorter or longer than `size` leaves
+        no object (the store never keeps a PUT cut short). Without it, the file goes in parts
+        as it is read (see _Sink)."""
+        name = filename or "the file"
+        if size is not None and size > self.max_bytes:
+            raise TooLarge(f"{name} is larger than the limit of {self.max_bytes} bytes")
+        if size is None:
+            with self.sink(filename) as sink:
+                while chunk := stream.read(CHUNK):
+                    sink.write(chunk)
+                return sink.stored()
+        head = _read_up_to(stream, min(size, SNIFF_BYTES))
+        content_type = sniff(head, name)
+        limit = self.limit(content_type)
+        if size > limit:
+            raise TooLarge(f"{name} is a {content_type} larger than its limit of {limit} bytes")
+        sha256 = hashlib.sha256(head)
+
+        def body():
+            # Each chunk is sent once the next is read, the last once the stream is found to end
+            # where declared: a stream that runs on is refused before the store has it all.
+            chunk, left = head, size - len(head)
+            while left:
+                following = stream.read(min(CHUNK, left))
+                if not following:
+                    raise InvalidInput(
+                        f"{name} ended after {size - left} of its {size} bytes",
+                        {"file": ["shorter than declared"]},
+                    )
+                sha256.update(following)
+                left -= len(following)
+                yield chunk
+                chunk = following
+            if stream.read(1):
+                raise InvalidInput(
+                    f"{name} is longer than the {size} bytes declared",
+                    {"file": ["longer than declared"]},
+                )
+            yield chunk
+
+        self._ready()
+        key = new_object_key()
+        target = self._signed_put(
+            key,
+            {"content-length": str(size), "content-type": content_type},
+            self.clock.now() + self.url_lifetime,
+        )
+        # A body read as it is sent cannot be sent again: no retries.
+        self._send(target, body(), retries=False)
+        return {
+            "sha256": sha256.hexdigest(),
+            "size": size,
+            "content_type": content_type,
+            "object_key": key,
+        }
+
+    def _send(self, target, body, retries=None):
         """PUT `body` to a target this store signed; the ETag the store answers."""
         with _reachable():
             response = self.http.urlopen(
-                target["method"], target["url"], body=body, headers=target["headers"]
+                target["method"],
+                target["url"],
+                body=body,
+                headers=target["headers"],
+                **({} if retries is None else {"retries": retries}),
             )
         if response.status != 200:
             log.warning("evidence store refused a PUT: %s %s", response.status, response.data)

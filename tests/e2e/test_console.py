@@ -6,6 +6,7 @@ Screenshots of each page land in test-output/screenshots/ for people to look at.
 
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -223,10 +224,11 @@ def test_an_inspector_records_an_inspection_with_a_photo_on_a_phone(page_at, sce
 
     page.get_by_label("处理决定").fill("责令限期整改")
     page.get_by_label("被检查单位负责人签字").fill("王伟")
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/evidence")) as uploaded:
+    with page.expect_response(lambda r: "/api/v1/evidence/file?" in r.url) as uploaded:
         page.get_by_role("button", name="完成").click()
     assert uploaded.value.status == 201, uploaded.value.text()
-    assert uploaded.value.json()["hazard_id"]
+    # The photo is recorded as evidence of the finding's hazard.
+    assert parse_qs(urlsplit(uploaded.value.url).query)["hazard_id"][0]
     expect(page.locator("dl.facts")).to_contain_text("已完成")
     with page.expect_download() as record:
         page.get_by_role("button", name="现场检查记录（PDF）").click()

@@ -91,7 +91,7 @@ export async function api(path, options = {}) {
   const response = await fetch(path, {
     method: options.method || "GET",
     headers,
-    body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   });
   const body = response.headers.get("Content-Type")?.includes("json")
     ? await response.json()
@@ -228,12 +228,11 @@ export function table(items, link = null) {
   );
 }
 
-// A file sent as multipart form data (evidence), with the same sign-in and errors as `api`.
-export async function upload(file, form) {
-  const body = new FormData();
-  for (const [name, value] of Object.entries(form)) body.append(name, value);
-  body.append("file", file, file.name || "photo.jpg");
-  return api("/api/v1/evidence", { method: "POST", form: body });
+// A file recorded as evidence: sent as the request's body, so the gateway passes it on to the
+// object store as it arrives; `fields` describe it. Same sign-in and errors as `api`.
+export async function upload(file, fields) {
+  const query = new URLSearchParams({ ...fields, filename: file.name || "photo.jpg" });
+  return api(`/api/v1/evidence/file?${query}`, { method: "POST", raw: file });
 }
 
 // A document the API answers as a file (PDF, Excel), saved under `filename`.

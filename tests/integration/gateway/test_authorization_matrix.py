@@ -425,6 +425,7 @@ POLICY = {
     ("GET", "/api/v1/indicators/credit"): Rule("query", (*INSPECTORS, "auditor")),
     ("GET", "/api/v1/public/untrustworthy"): Rule("public"),
     ("POST", "/api/v1/evidence"): Rule("create", ("enterprise", "agency", *INSPECTORS)),
+    ("POST", "/api/v1/evidence/file"): Rule("create", ("enterprise", "agency", *INSPECTORS)),
     ("GET", "/api/v1/evidence"): Rule("read", target="general_hazard", visibility="assigned"),
     ("POST", "/api/v1/evidence/uploads"): Rule("create", ("enterprise", "agency", *INSPECTORS)),
     ("GET", "/api/v1/evidence/uploads/<string:identifier>"): Rule(
@@ -869,6 +870,7 @@ def _request(method, rule_path, world, role, account):
         }
         if method == "POST"
         else {"params": {"hazard_id": world.records["general_hazard"]}},
+        "/api/v1/evidence/file": {"params": {"uscc": uscc}, "data": png()},
         "/api/v1/evidence/uploads": {"json": declaration(File(png(2)), "image/png", uscc=uscc)},
         "/api/v1/persons": {"json": staff_member(uscc=uscc)} if method == "POST" else {},
         "/api/v1/persons/<string:identifier>": {"json": {"phone": "13900000000"}}

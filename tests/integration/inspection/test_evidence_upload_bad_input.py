@@ -254,6 +254,57 @@ def test_a_direct_post_refused_by_the_service_removes_its_object(site, store):
     assert objects(store) == before
 
 
+def post_file(api, body, **query):
+    return api.post("/api/v1/evidence/file", params=query, data=body)
+
+
+@pytest.mark.parametrize(
+    "who, body, query, status, field",
+    [
+        ("company", ELF + bytes(4096), {"filename": "photo.jpg"}, 422, "file"),
+        ("company", b"", {}, 422, "file"),
+        ("other_company", png(15), {"hazard_id": "hazard"}, 422, "hazard_id"),
+        ("other_company", png(16), {"uscc": "company"}, 403, None),
+        ("company", png(17), {"latitude": "north"}, 422, "latitude"),
+    ],
+    ids=[
+        "disguised-executable",
+        "empty",
+        "another-enterprises-hazard",
+        "for-another-enterprise",
+        "latitude-not-a-number",
+    ],
+)
+def test_a_file_sent_as_the_body_and_refused_leaves_nothing(
+    site, store, who, body, query, status, field
+):
+    named = {"hazard": site["hazard"], "company": site["uscc"]}
+    query = {key: named.get(value, value) for key, value in query.items()}
+    before = objects(store)
+
+    reply = post_file(site[who], body, **query)
+
+    assert_problem(reply, status, None, field)
+    assert objects(store) == before
+
+
+def test_a_body_over_its_types_limit_is_refused_before_it_is_stored(site, store, settings):
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(settings.evidence_document_max_bytes)
+    before = objects(store)
+
+    assert_problem(post_file(site["company"], photo), 413, "too_large")
+    assert objects(store) == before
+
+
+def test_a_body_of_unknown_length_is_refused(site, store):
+    before = objects(store)
+
+    reply = post_file(site["company"], iter([png(19)]))
+
+    assert_problem(reply, 411, "length_required")
+    assert objects(store) == before
+
+
 @pytest.mark.slow
 def test_uploads_never_confirmed_are_swept_with_their_bytes(site, store, settings, platform):
     company = site["company"]

@@ -102,6 +102,36 @@ def test_a_scan_and_a_photo_are_recorded_listed_on_the_hazard_and_the_photo_gets
     assert checked.json()["integrity"] == "intact"
 
 
+def test_a_scan_sent_as_the_request_body_is_recorded_in_one_request(site, sign_in):
+    company, hazard = site["company"], site["hazard"]
+    scan = File(b"%PDF-1.7\n" + os.urandom(15 * MB - 9))
+
+    recorded = company.post(
+        "/api/v1/evidence/file",
+        params={"hazard_id": hazard, "filename": "整改通知回执.pdf", "latitude": "38.43"},
+        data=scan.content,
+        # The type sent is not believed: the record says what the bytes are.
+        headers={"Content-Type": "application/octet-stream"},
+    )
+
+    assert recorded.status_code == 201, recorded.text
+    record = recorded.json()
+    assert (record["sha256"], record["size"], record["content_type"]) == (
+        scan.sha256,
+        scan.size,
+        "application/pdf",
+    )
+    assert (record["filename"], record["latitude"], record["uscc"]) == (
+        "整改通知回执.pdf",
+        38.43,
+        read(company, f"/api/v1/hazards/{hazard}")["uscc"],
+    )
+    listed = hazard_evidence(company, hazard)[record["id"]]
+    assert requests.get(listed["url"], timeout=30).content == scan.content
+    checked = sign_in("inspector-minle").post(f"/api/v1/evidence/{record['id']}/verification")
+    assert checked.json()["integrity"] == "intact"
+
+
 def test_a_disguised_file_leaves_no_object_and_no_record(site, store):
     company = site["company"]
     disguised = File(b"MZ\x90\x00" + os.urandom(20_000))

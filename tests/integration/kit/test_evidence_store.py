@@ -142,7 +142,7 @@ def test_declared_oversize_is_refused_before_reading(evidence_settings):
     upload = UploadStream(content(PNG, 2000))
 
     with pytest.raises(TooLarge):
-        small.put(upload, declared_size=2000)
+        small.put(upload, 2000)
 
     assert upload.consumed == 0
 
@@ -168,7 +168,7 @@ def test_oversize_is_refused_while_streaming_and_leaves_nothing(
 def test_upload_exactly_at_the_limit_is_accepted(store, evidence_settings):
     small = EvidenceStore(replace(evidence_settings, evidence_max_bytes=1000), Clock())
 
-    assert small.put(UploadStream(content(PNG, 1000)), declared_size=1000)["size"] == 1000
+    assert small.put(UploadStream(content(PNG, 1000)), 1000)["size"] == 1000
 
 
 def test_verify_detects_tampering(store):
@@ -219,6 +219,63 @@ def test_a_photo_over_its_types_limit_is_refused_while_streaming(store, evidence
         strict.put(upload)
 
     assert upload.consumed < 50_000
+    assert stored_keys(store) == before
+
+
+@pytest.mark.parametrize(
+    "header, size, mime",
+    [(PNG, 40 * 1024, "image/png"), (JPEG, 12 * MIB, "image/jpeg"), (PDF, 100, "application/pdf")],
+    ids=["png", "jpeg-12mib", "pdf-smaller-than-a-sniff"],
+)
+def test_a_file_of_known_size_goes_in_one_pass(store, header, size, mime):
+    original = content(header, size)
+
+    stored = store.put(UploadStream(original), size, "evidence")
+
+    assert stored == {
+        "sha256": hashlib.sha256(original).hexdigest(),
+        "size": size,
+        "content_type": mime,
+        "object_key": stored["object_key"],
+    }
+    with urllib.request.urlopen(store.presigned_url(stored["object_key"]), timeout=30) as response:
+        assert response.headers["Content-Type"] == mime
+        assert response.read() == original
+
+
+@pytest.mark.parametrize(
+    "sent_bytes, declared, refusal",
+    [(3 * MIB, 3 * MIB + 1, "ended after"), (3 * MIB + 1, 3 * MIB, "longer than")],
+    ids=["shorter-than-declared", "longer-than-declared"],
+)
+def test_a_file_that_is_not_its_declared_size_leaves_nothing(store, sent_bytes, declared, refusal):
+    before = stored_keys(store)
+
+    with pytest.raises(InvalidInput, match=refusal):
+        store.put(UploadStream(content(PDF, sent_bytes)), declared, "report.pdf")
+
+    assert stored_keys(store) == before
+
+
+@pytest.mark.parametrize(
+    "body, limits, refusal",
+    [
+        (content(ELF, 2 * MIB), {}, InvalidInput),
+        (content(JPEG, 2 * MIB), {"evidence_document_max_bytes": MIB}, TooLarge),
+    ],
+    ids=["disguised-executable", "photo-over-its-types-limit"],
+)
+def test_a_file_of_known_size_is_judged_by_its_first_bytes_alone(
+    store, evidence_settings, body, limits, refusal
+):
+    judging = EvidenceStore(replace(evidence_settings, **limits), Clock())
+    upload = UploadStream(body)
+    before = stored_keys(store)
+
+    with pytest.raises(refusal):
+        judging.put(upload, len(body), "photo.jpg")
+
+    assert upload.consumed <= 8192
     assert stored_keys(store) == before
 
 

@@ -22,9 +22,11 @@ def test_ordinary_json_parses():
 
 def test_the_evidence_limit_is_reachable_through_the_gateway():
     settings = Settings()
-    upload = route_limit(gateway_app(), "evidence.EvidenceUploads", "POST")
-    assert upload.bytes(settings) == settings.evidence_max_bytes + FORM_ALLOWANCE
-    assert upload.bytes(settings) > settings.max_body_bytes
+    form = route_limit(gateway_app(), "evidence.EvidenceUploads", "POST")
+    body = route_limit(gateway_app(), "evidence.EvidenceFile", "POST")
+    assert form.bytes(settings) == settings.evidence_max_bytes + FORM_ALLOWANCE
+    assert body.bytes(settings) == settings.evidence_max_bytes
+    assert body.bytes(settings) > settings.max_body_bytes
 
 
 def test_every_other_route_takes_the_platform_limit():
@@ -35,4 +37,4 @@ def test_every_other_route_takes_the_platform_limit():
         for method in rule.methods
         if route_limit(app, rule.endpoint, method) is not DEFAULT_LIMIT
     }
-    assert special == {("evidence.EvidenceUploads", "POST")}
+    assert special == {("evidence.EvidenceUploads", "POST"), ("evidence.EvidenceFile", "POST")}
