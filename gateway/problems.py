@@ -5,11 +5,9 @@ from marshmallow import Schema, fields
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
+from gateway.problem_details import HTTP_CODES, MEDIA_TYPE, details
 from gateway.rpc import ServiceTimeout
 from services.kit.pure import errors
-
-TYPE_BASE = "https://anjian.example/problems/"
-MEDIA_TYPE = "application/problem+json"
 
 
 class ProblemSchema(Schema):
@@ -40,32 +38,9 @@ TABLE = {
     errors.TimedOut: (504, "Gateway timeout"),
 }
 
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    411: "length_required",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "invalid_input",
-    429: "too_many_requests",
-}
-
 
 def problem(status, code, title, detail, field_errors=None, **extra):
-    body = {
-        "type": TYPE_BASE + code,
-        "title": title,
-        "status": status,
-        "code": code,
-        "detail": detail,
-        **extra,
-    }
-    if field_errors:
-        body["errors"] = field_errors
+    body = details(status, code, title, detail, field_errors, **extra)
     response = jsonify(body)
     response.status_code = status
     response.mimetype = MEDIA_TYPE

@@ -3,6 +3,11 @@
 its own limit gets through the gateway."""
 
 import io
+import json
+import socket
+from urllib.parse import urlsplit
+
+import pytest
 
 from tests.support.api import assert_problem, open_visit, read, register, upload
 from tests.support.factories import enterprise, png
@@ -67,3 +72,41 @@ def test_evidence_larger_than_the_general_body_limit_is_accepted_up_to_its_own(
     )
     assert reply.status_code == 201, reply.text
     assert reply.json()["size"] == len(content)
+
+
+def refused_before_the_application(platform, request):
+    """The answer to raw request bytes, read until the gateway closes the connection."""
+    url = urlsplit(platform.url)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), head.decode("latin-1"), json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "request_bytes, status, code",
+    [
+        (
+            b"GET /api/v1/enterprises?q=" + b"x" * 10_000 + b" HTTP/1.1\r\nHost: a\r\n\r\n",
+            414,
+            None,
+        ),
+        (b"GET /readyz HTTP/1.1\r\nHost: a\r\nX-Big: " + b"x" * 10_000 + b"\r\n\r\n", 431, None),
+        (b"GET /readyz HTTP/9.9\r\nHost: a\r\n\r\n", 400, "bad_request"),
+    ],
+    ids=["url-too-long", "header-too-large", "unknown-http-version"],
+)
+def test_a_request_the_server_cannot_parse_is_refused_in_problem_json(
+    platform, request_bytes, status, code
+):
+    answered, head, body = refused_before_the_application(platform, request_bytes)
+
+    assert answered == status
+    assert "Content-Type: application/problem+json" in head
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert body["type"].endswith("/" + body["code"])
+    if code:
+        assert body["code"] == code
