@@ -582,7 +582,8 @@ class EvidenceLinkOut(EvidenceOut):
 
 
 class TargetOut(Out):
-    """Where and how to send bytes: the store refuses any other header value."""
+    """Where and how to send bytes: the store refuses any other header value, and a whole
+    file's target takes it once (sent again, 412)."""
 
     part = fields.Integer(metadata={"description": "the part's number, for a file in parts"})
     method = fields.String()

@@ -297,13 +297,15 @@ class EvidenceStore:
 
     def upload_target(self, object_key, size, content_type, sha256, expires_at):
         """Where the client PUTs the whole file: any other length, type or content is refused
-        by the store while it arrives, and the store keeps the sha256 it checked."""
+        by the store while it arrives, and the store keeps the sha256 it checked. The target
+        takes one file only: once the object is there, a PUT to it again is refused (412)."""
         self._ready()
         return self._signed_put(
             object_key,
             {
                 "content-length": str(size),
                 "content-type": content_type,
+                "if-none-match": "*",
                 "x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(sha256)).decode(),
             },
             expires_at,

@@ -158,9 +158,10 @@ def test_a_confirmed_upload_is_not_confirmed_again_and_its_target_changes_nothin
     assert recorded.status_code == 201, recorded.text
 
     assert_problem(confirm(company, upload), 409, "conflict")
-    # The signature admits only the very same bytes: sending them again changes nothing.
-    assert put(upload["targets"][0], file.content).status_code == 200
-    assert put(upload["targets"][0], png(9)).status_code in (400, 403)
+    # A target takes one file: the object store refuses it again, even the very same bytes.
+    again = put(upload["targets"][0], file.content)
+    assert again.status_code == 412 and "PreconditionFailed" in again.text
+    assert put(upload["targets"][0], png(9)).status_code in (400, 403, 412)
     assert company.get(f"/api/v1/evidence/{upload['id']}").json()["sha256"] == file.sha256
 
 

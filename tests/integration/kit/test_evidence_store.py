@@ -298,6 +298,7 @@ def test_a_signed_target_takes_exactly_the_declared_file(store):
     assert sent(target, original + b"x", **{"content-length": str(70_001)}).status_code == 403
     assert store.examine(key) is None
     assert sent(target, original).status_code == 200
+    assert sent(target, original).status_code == 412  # a target takes one file
 
     assert store.examine(key) == {
         "size": 70_000,
