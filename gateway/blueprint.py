@@ -27,6 +27,7 @@ from werkzeug import Response
 
 from gateway.bodies import FILES, LIMIT, BodyLimit, BodyParser
 from gateway.platform import platform
+from services.kit.pure.errors import Busy
 
 PAGINATION_HEADER = "X-Pagination"
 
@@ -145,6 +146,28 @@ class ServiceBlueprint(Blueprint):
             return method
 
         return decorator
+
+    def carries_a_file(self, method):
+        """Declare that this route's request carries a file through the gateway: it holds one of
+        the process's upload slots (ANJIAN_GATEWAY_UPLOAD_SLOTS) while it runs, and is refused at
+        once when all are taken, so slow uploads never take every thread the API needs."""
+
+        @functools.wraps(method)
+        def holding_a_slot(*args, **kwargs):
+            slots = platform().upload_slots
+            if not slots.acquire(blocking=False):
+                raise Busy(
+                    "every upload slot of this gateway is taken; try again shortly, or send the "
+                    "file straight to the object store (/api/v1/evidence/uploads)"
+                )
+            try:
+                return method(*args, **kwargs)
+            finally:
+                slots.release()
+
+        return self.doc(
+            responses={"503": {"description": "Every upload slot is taken; retry after a moment."}}
+        )(holding_a_slot)
 
     def caller(self):
         """Call the service as the current caller; safe from threads the request starts, which

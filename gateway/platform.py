@@ -1,6 +1,7 @@
 """What the gateway talks to: services over RPC, the object store. One per app."""
 
 import functools
+import threading
 
 from flask import current_app, g, has_request_context, request
 
@@ -24,6 +25,7 @@ class Platform:
         self.accounts = AccountStates(settings, registry_state(self))
         self.rpc = RpcPool(settings)
         self.evidence = EvidenceStore(settings, Clock())
+        self.upload_slots = threading.BoundedSemaphore(settings.gateway_upload_slots)
         # The gateway's own rules (targets, printed documents' wording), read once: a wrong file
         # stops it at start-up, as it stops a service.
         self.rules = load_rules("gateway", settings.rules_dir, package="gateway")

@@ -125,6 +125,7 @@ class EvidenceUploads(MethodView):
         return paginated({"items": items, "has_more": False, "total": len(items)}, page)
 
     # The file goes to the object store while the form is parsed, held to the same setting.
+    @blp.carries_a_file
     @blp.files_to(lambda filename: platform().evidence.sink(filename))
     @blp.body_limit("evidence_max_bytes", allowance=FORM_ALLOWANCE)
     @blp.arguments(EvidenceForm, location="form")
@@ -141,6 +142,7 @@ class EvidenceUploads(MethodView):
 
 @blp.route("/file")
 class EvidenceFile(MethodView):
+    @blp.carries_a_file
     @blp.body_limit("evidence_max_bytes")
     @blp.arguments(EvidenceFileQuery, location="query")
     @blp.doc(

@@ -5,10 +5,12 @@ XML; the confirmation that follows is refused by the platform and cleans up."""
 
 import io
 import os
+import socket
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.api import assert_problem, inspected, register
+from tests.support.api import assert_problem, inspected, read, register
 from tests.support.factories import general_finding, png
 from tests.support.uploads import (
     UPLOADS,
@@ -332,3 +334,37 @@ def test_uploads_never_confirmed_are_swept_with_their_bytes(site, store, setting
             nothing_left(company, store, upload)
     finally:
         platform.restart("inspection")
+
+
+def test_slow_uploads_take_only_the_gateways_upload_slots(site, store, platform, sign_in):
+    """An uploader on a slow network holds its slot, not the gateway: a second upload is refused
+    at once (503, retry), the API still answers, and the slot is free again once the first is
+    in."""
+    company = site["company"]
+    photo = png(20) + bytes(200_000)
+    platform.restart("gateway", gateway_upload_slots=1)
+    try:
+        url = urlsplit(platform.url)
+        slow = socket.create_connection((url.hostname, url.port), timeout=30)
+        slow.sendall(
+            b"POST /api/v1/evidence/file HTTP/1.1\r\nHost: gateway\r\n"
+            + f"Authorization: {company.session.headers['Authorization']}\r\n".encode()
+            + f"Content-Length: {len(photo)}\r\n\r\n".encode()
+            + photo[:50_000]
+        )
+        # A refused reply is falsy (requests' Response is true only when ok): wrapped in a list.
+        (refused,) = wait_until(
+            lambda: (reply := post_file(company, png(21))).status_code == 503 and [reply],
+            message="the second upload refused while the first holds the only slot",
+        )
+        assert_problem(refused, 503, "busy")
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert read(sign_in("minle"), f"/api/v1/enterprises/{site['uscc']}")["uscc"] == site["uscc"]
+
+        slow.sendall(photo[50_000:])
+        answer = slow.recv(65536)
+        slow.close()
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:300]
+        assert post_file(company, png(22)).status_code == 201
+    finally:
+        platform.restart("gateway")
