@@ -14,6 +14,8 @@ that composes (several calls, files, the object store) is written by hand with t
 decorators and `blp.call`.
 """
 
+import ctypes
+import ctypes.util
 import functools
 import json
 from collections.abc import Callable
@@ -100,6 +102,24 @@ class Route:
     location: str | None = None
 
 
+def _freed_memory_releaser():
+    """glibc's malloc_trim, or a no-op where the C library has none."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda pad: 0
+
+
+_malloc_trim = _freed_memory_releaser()
+
+
+def release_freed_memory():
+    """Give the memory of a file's buffers back once it has passed through. glibc keeps freed
+    buffers of this size in each thread's heap: without this, a dozen 15 MB uploads left the
+    gateway 70 MB larger for good."""
+    _malloc_trim(0)
+
+
 class ServiceBlueprint(Blueprint):
     ARGUMENTS_PARSER = BodyParser()
 
@@ -150,7 +170,8 @@ class ServiceBlueprint(Blueprint):
     def carries_a_file(self, method):
         """Declare that this route's request carries a file through the gateway: it holds one of
         the process's upload slots (ANJIAN_GATEWAY_UPLOAD_SLOTS) while it runs, and is refused at
-        once when all are taken, so slow uploads never take every thread the API needs."""
+        once when all are taken, so slow uploads never take every thread the API needs; once it
+        is over, the memory of the file's buffers goes back to the system."""
 
         @functools.wraps(method)
         def holding_a_slot(*args, **kwargs):
@@ -164,6 +185,7 @@ class ServiceBlueprint(Blueprint):
                 return method(*args, **kwargs)
             finally:
                 slots.release()
+                release_freed_memory()
 
         return self.doc(
             responses={"503": {"description": "Every upload slot is taken; retry after a moment."}}

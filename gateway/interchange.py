@@ -64,8 +64,10 @@ def add_import_route(blp, path, read_rows, max_rows, summary):
         f"Import{blp.name.title()}",
         (MethodView,),
         {
-            "post": blp.response(200, ImportReportOut)(
-                blp.arguments(ImportFile, location="files")(post)
+            "post": blp.carries_a_file(
+                blp.response(200, ImportReportOut)(
+                    blp.arguments(ImportFile, location="files")(post)
+                )
             )
         },
     )

@@ -130,6 +130,7 @@ blp = ServiceBlueprint(
 
 @blp.route("/import")
 class EnterpriseImport(MethodView):
+    @blp.carries_a_file
     @blp.arguments(ImportFile, location="files")
     @blp.response(200, ImportReportSchema)
     def post(self, upload):

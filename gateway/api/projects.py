@@ -109,6 +109,7 @@ class ProjectFile(StrictSchema):
 
 @blp.route("/projects/import")
 class ProjectImport(MethodView):
+    @blp.carries_a_file
     @blp.arguments(ProjectFile, location="files")
     @blp.response(200, schemas.ProjectImportReportOut)
     def post(self, upload):

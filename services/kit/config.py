@@ -51,9 +51,9 @@ class Settings:
     # it served (gateway_get_vs_rpc).
     gateway_workers: int = max(1, (os.cpu_count() or 2) // 2)
     gateway_threads: int = 8
-    # Requests carrying a file through a gateway process at once (the one-request evidence
-    # uploads): however slow the uploaders' networks, the rest of its threads stay free for the
-    # API. Beyond it, 503 at once; large files go straight to the object store anyway.
+    # Requests carrying a file through a gateway process at once (one-request evidence uploads,
+    # spreadsheet imports): however slow the uploaders' networks, the rest of its threads stay
+    # free for the API. Beyond it, 503 at once; large files go straight to the object store.
     gateway_upload_slots: int = 4
     # A line per request costs the gateway a fifteenth of a read's work; errors are logged anyway.
     gateway_access_log: bool = False
