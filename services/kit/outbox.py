@@ -70,82 +70,6 @@ def due_batches(documents, now, grace=RELAY_GRACE):
     return batches
 
 
-class _Confirming:
-    """A channel in confirm mode kept with its pooled broker connection, so that a flush costs
-    the publishes and their confirms, not also opening a channel, selecting confirms and closing
-    it (three more round trips, a third of a single event's flush)."""
-
-    def __init__(self, connection):
-        self.channel = connection.channel()
-        self.channel.confirm_select()
-        # Delivery tags count a channel's messages from 1, in publishing order; only the tags of
-        # the flush under way (from `first`) are noted.
-        self.published = 0
-        self.first = 1
-        self.acknowledged, self.refused = set(), set()
-        self.channel.events["basic_ack"].add(self._settled(self.acknowledged))
-        self.channel.events["basic_nack"].add(self._settled(self.refused))
-        self.producer = Producer(self.channel)
-
-    def _settled(self, into):
-        def note(delivery_tag, multiple):
-            if delivery_tag >= self.first:
-                into.update(range(self.first if multiple else delivery_tag, delivery_tag + 1))
-
-        return note
-
-    @classmethod
-    def of(cls, connection):
-        """The connection's confirming channel, opened if it has none open."""
-        kept = getattr(connection, "_outbox_confirming", None)
-        if kept is None or not kept.channel.is_open:
-            kept = connection._outbox_confirming = cls(connection)
-        return kept
-
-    def publish(self, connection, exchange, events):
-        first = self.first = self.published + 1
-        for event in events:
-            self.producer.publish(
-                event,
-                exchange=exchange,
-                routing_key=event["type"],
-                message_id=event["id"],
-                type=event["type"],
-                serializer="json",
-                delivery_mode="persistent",
-                # nameko hands `nameko.*` headers to the handler as its context data.
-                headers=(
-                    {f"nameko.{CORRELATION_ID}": event[CORRELATION]} if CORRELATION in event else {}
-                ),
-            )
-            self.published += 1
-        tags = range(first, self.published + 1)
-        deadline = time.monotonic() + CONFIRM_SECONDS
-        # Only this flush's tags are noted, so the count says when all are settled.
-        while len(self.acknowledged | self.refused) < len(tags) and time.monotonic() < deadline:
-            try:
-                connection.drain_events(timeout=max(deadline - time.monotonic(), 0.01))
-            except TimeoutError:
-                break
-        confirmed = 0
-        for tag in tags:
-            if tag not in self.acknowledged or tag in self.refused:
-                break
-            confirmed += 1
-        if confirmed < len(tags):
-            # Confirms still owed would be counted against the next flush's tags: start afresh.
-            self.close()
-        self.acknowledged.clear()
-        self.refused.clear()
-        return confirmed
-
-    def close(self):
-        try:
-            self.channel.close()
-        except Exception:  # already closed with its connection
-            pass
-
-
 class OutboxPublisher:
     """Publishes outbox events with publisher confirms, a batch at a time.
 
@@ -165,14 +89,50 @@ class OutboxPublisher:
         """
         with connections[self.connection].acquire(block=True, timeout=CONNECT_SECONDS) as conn:
             conn.ensure_connection(max_retries=1)
-            confirming = _Confirming.of(conn)
+            channel = conn.channel()
             try:
-                return confirming.publish(conn, self.exchange, events)
-            except BaseException:
-                # The channel's state is unknown (a half-read frame, a closed channel): a
-                # fresh one next time.
-                confirming.close()
-                raise
+                return self._confirmed(conn, channel, events)
+            finally:
+                channel.close()
+
+    def _confirmed(self, connection, channel, events):
+        acknowledged, refused = set(), set()
+
+        def settled(into):
+            def note(delivery_tag, multiple):
+                into.update(range(1, delivery_tag + 1) if multiple else (delivery_tag,))
+
+            return note
+
+        channel.confirm_select()
+        channel.events["basic_ack"].add(settled(acknowledged))
+        channel.events["basic_nack"].add(settled(refused))
+        producer = Producer(channel)
+        for event in events:
+            producer.publish(
+                event,
+                exchange=self.exchange,
+                routing_key=event["type"],
+                message_id=event["id"],
+                type=event["type"],
+                serializer="json",
+                delivery_mode="persistent",
+                # nameko hands `nameko.*` headers to the handler as its context data.
+                headers=(
+                    {f"nameko.{CORRELATION_ID}": event[CORRELATION]} if CORRELATION in event else {}
+                ),
+            )
+        deadline = time.monotonic() + CONFIRM_SECONDS
+        while len(acknowledged | refused) < len(events) and time.monotonic() < deadline:
+            try:
+                connection.drain_events(timeout=max(deadline - time.monotonic(), 0.01))
+            except TimeoutError:
+                break
+        # Delivery tags count a channel's messages from 1, in publishing order.
+        confirmed = 0
+        while confirmed + 1 in acknowledged and confirmed + 1 not in refused:
+            confirmed += 1
+        return confirmed
 
     def flush(self, collection, document_id, events):
         """Publish `events` of one document in order and drop the confirmed ones from its outbox
