@@ -14,8 +14,6 @@ that composes (several calls, files, the object store) is written by hand with t
 decorators and `blp.call`.
 """
 
-import ctypes
-import ctypes.util
 import functools
 import json
 from collections.abc import Callable
@@ -27,7 +25,7 @@ from flask_smorest.utils import set_status_and_headers_in_response, unpack_tuple
 from marshmallow import RAISE, Schema, fields
 from werkzeug import Response
 
-from gateway.bodies import FILES, LIMIT, BodyLimit, BodyParser
+from gateway.bodies import FILES, LIMIT, BodyLimit, BodyParser, release_freed_memory
 from gateway.platform import platform
 from services.kit.pure.errors import Busy
 
@@ -102,24 +100,6 @@ class Route:
     location: str | None = None
 
 
-def _freed_memory_releaser():
-    """glibc's malloc_trim, or a no-op where the C library has none."""
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return lambda pad: 0
-
-
-_malloc_trim = _freed_memory_releaser()
-
-
-def release_freed_memory():
-    """Give the memory of a file's buffers back once it has passed through. glibc keeps freed
-    buffers of this size in each thread's heap: without this, a dozen 15 MB uploads left the
-    gateway 70 MB larger for good."""
-    _malloc_trim(0)
-
-
 class ServiceBlueprint(Blueprint):
     ARGUMENTS_PARSER = BodyParser()
 
@@ -177,10 +157,7 @@ class ServiceBlueprint(Blueprint):
         def holding_a_slot(*args, **kwargs):
             slots = platform().upload_slots
             if not slots.acquire(blocking=False):
-                raise Busy(
-                    "every upload slot of this gateway is taken; try again shortly, or send the "
-                    "file straight to the object store (/api/v1/evidence/uploads)"
-                )
+                raise Busy("every upload slot of this gateway is taken; try again shortly")
             try:
                 return method(*args, **kwargs)
             finally:

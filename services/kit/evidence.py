@@ -175,14 +175,14 @@ class EvidenceStore:
         held to its limit before anything is sent; a stream shorter or longer than `size` leaves
         no object (the store never keeps a PUT cut short). Without it, the file goes in parts
         as it is read (see _Sink)."""
-        name = filename or "the file"
-        if size is not None and size > self.max_bytes:
-            raise TooLarge(f"{name} is larger than the limit of {self.max_bytes} bytes")
         if size is None:
             with self.sink(filename) as sink:
                 while chunk := stream.read(CHUNK):
                     sink.write(chunk)
                 return sink.stored()
+        name = filename or "the file"
+        if size > self.max_bytes:
+            raise TooLarge(f"{name} is larger than the limit of {self.max_bytes} bytes")
         head = _read_up_to(stream, min(size, SNIFF_BYTES))
         content_type = sniff(head, name)
         limit = self.limit(content_type)
@@ -215,9 +215,7 @@ class EvidenceStore:
         self._ready()
         key = new_object_key()
         target = self._signed_put(
-            key,
-            {"content-length": str(size), "content-type": content_type},
-            self.clock.now() + self.url_lifetime,
+            key, {"content-length": str(size), "content-type": content_type}, self.until()
         )
         # A body read as it is sent cannot be sent again: no retries.
         self._send(target, body(), retries=False)
@@ -228,15 +226,20 @@ class EvidenceStore:
             "object_key": key,
         }
 
+    def until(self):
+        """When a target the gateway signs for its own PUT stops being valid."""
+        return self.clock.now() + self.url_lifetime
+
     def _send(self, target, body, retries=None):
-        """PUT `body` to a target this store signed; the ETag the store answers."""
+        """PUT `body` to a target this store signed; the ETag the store answers. `retries` None
+        is the pool's own."""
         with _reachable():
             response = self.http.urlopen(
                 target["method"],
                 target["url"],
                 body=body,
                 headers=target["headers"],
-                **({} if retries is None else {"retries": retries}),
+                retries=retries,
             )
         if response.status != 200:
             log.warning("evidence store refused a PUT: %s %s", response.status, response.data)
@@ -528,9 +531,6 @@ class _Sink(io.RawIOBase):
         if self.size > self.limit:
             raise TooLarge(f"{self.name} is larger than the limit of {self.limit} bytes")
 
-    def _until(self):
-        return self.store.clock.now() + self.store.url_lifetime
-
     def _taken(self):
         body, self.chunks, self.buffered = b"".join(self.chunks), [], 0
         return body
@@ -542,7 +542,9 @@ class _Sink(io.RawIOBase):
         if len(in_flight) >= PARTS_IN_FLIGHT:
             wait(in_flight, return_when=FIRST_COMPLETED)  # a request holds a few parts, no more
         number, body = len(self.parts) + 1, self._taken()
-        target = self.store.part_target(self.key, self.upload_id, number, len(body), self._until())
+        target = self.store.part_target(
+            self.key, self.upload_id, number, len(body), self.store.until()
+        )
         self.parts.append((number, len(body), _PART_SENDERS.submit(self.store._send, target, body)))
 
     def stored(self):
@@ -551,7 +553,7 @@ class _Sink(io.RawIOBase):
             self._sniff()
         if self.upload_id is None:
             target = self.store.upload_target(
-                self.key, self.size, self.content_type, self.sha256.hexdigest(), self._until()
+                self.key, self.size, self.content_type, self.sha256.hexdigest(), self.store.until()
             )
             self.store._send(target, self._taken())
         else:

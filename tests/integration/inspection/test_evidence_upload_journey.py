@@ -49,6 +49,11 @@ def photo():
     return picture.getvalue()
 
 
+def recorded_as(record):
+    """What the evidence record says of its file: sha256, size and (sniffed) type."""
+    return record["sha256"], record["size"], record["content_type"]
+
+
 def hazard_evidence(api, hazard):
     return {item["id"]: item for item in read(api, f"/api/v1/evidence?hazard_id={hazard}")["items"]}
 
@@ -68,11 +73,7 @@ def test_a_scan_and_a_photo_are_recorded_listed_on_the_hazard_and_the_photo_gets
     assert recorded_scan.status_code == 201, recorded_scan.text
     assert recorded_photo.status_code == 201, recorded_photo.text
     scan_record, photo_record = recorded_scan.json(), recorded_photo.json()
-    assert (scan_record["sha256"], scan_record["size"], scan_record["content_type"]) == (
-        scan.sha256,
-        scan.size,
-        "application/pdf",
-    )
+    assert recorded_as(scan_record) == (scan.sha256, scan.size, "application/pdf")
     assert (photo_record["sha256"], photo_record["content_type"]) == (picture.sha256, "image/jpeg")
     listed = wait_until(
         lambda: (
@@ -116,11 +117,7 @@ def test_a_scan_sent_as_the_request_body_is_recorded_in_one_request(site, sign_i
 
     assert recorded.status_code == 201, recorded.text
     record = recorded.json()
-    assert (record["sha256"], record["size"], record["content_type"]) == (
-        scan.sha256,
-        scan.size,
-        "application/pdf",
-    )
+    assert recorded_as(record) == (scan.sha256, scan.size, "application/pdf")
     assert (record["filename"], record["latitude"], record["uscc"]) == (
         "整改通知回执.pdf",
         38.43,
@@ -182,11 +179,7 @@ def test_a_300_mb_video_resumes_after_the_connection_drops_half_way(site, tmp_pa
 
         assert recorded.status_code == 201, recorded.text
         record = recorded.json()
-        assert (record["sha256"], record["size"], record["content_type"]) == (
-            video.sha256,
-            video.size,
-            "video/mp4",
-        )
+        assert recorded_as(record) == (video.sha256, video.size, "video/mp4")
         assert record["id"] in hazard_evidence(company, hazard)
     finally:
         path.unlink(missing_ok=True)
